@@ -1,0 +1,573 @@
+"""Bids in every form a supplier or a portal produces (DESIGN.md 4.3), loaded into three tables.
+
+YAML, JSON and the XLSX template hold one bid per file; the bulk form (`bids.csv` + `commitments.csv`,
+optionally `responses.csv`) holds thousands. Every form becomes the same three tables (bids, responses,
+commitments) and passes the same vectorised checks, so a bid is judged the same whatever it came in.
+A problem in one bid never hides the others: every problem is collected, and the bad bids are set aside.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import EvaluatorError, InputError, InputErrors
+from .rubric import GRADES, Rubric
+from .util import load_document, suggest
+
+# The public field names (DESIGN.md 4.3). The XLSX template and the bulk CSV use the flattened
+# commitment fields, where `evidence: {grade, description}` becomes evidence_grade/evidence_description.
+BID_FIELDS = ["bidder", "supplier_id", "contact_email", "contact_address", "price"]
+BID_DOCUMENT_FIELDS = BID_FIELDS + ["responses", "commitments"]
+COMMITMENT_FIELDS = [
+    "id", "measure", "outcome", "description", "quantity", "unit", "claimed_proxy", "claimed_value",
+    "start_year", "end_year", "persistence_years", "drop_off", "location", "beneficiaries",
+    "evidence_grade", "evidence_description", "deadweight", "attribution", "displacement",
+    "deflator_rationale", "narrative", "kpi", "contract_specific",
+]
+COMMITMENT_DOCUMENT_FIELDS = [f for f in COMMITMENT_FIELDS if not f.startswith("evidence_")] + ["evidence"]
+TEXT_FIELDS = ["id", "measure", "outcome", "description", "unit", "location", "beneficiaries",
+               "evidence_description", "deflator_rationale", "narrative", "kpi"]
+MONEY_FIELDS = ["claimed_proxy", "claimed_value"]
+SHARE_FIELDS = ["drop_off", "deadweight", "attribution", "displacement"]
+YEAR_FIELDS = ["start_year", "end_year", "persistence_years"]
+BULK_BIDS = "bids.csv"
+BULK_COMMITMENTS = "commitments.csv"
+BULK_RESPONSES = "responses.csv"
+SINGLE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
+MAX_LISTED = 20  # rows listed per file, field and problem before "and N more"
+
+
+@dataclass
+class BidSet:
+    """Everything loaded from a bids folder: the good bids as tables, and every problem found."""
+
+    bids: pd.DataFrame          # one row per usable bid
+    responses: pd.DataFrame     # bidder, criterion, text
+    commitments: pd.DataFrame   # one row per commitment, typed, in submission order
+    problems: list[EvaluatorError] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)     # {file, bidder, problems}
+    ignored_files: list[str] = field(default_factory=list)
+
+    def require_valid(self) -> "BidSet":
+        """Refuse the whole set when anything was wrong (the default: nothing is ranked on bad data)."""
+        if self.problems:
+            raise InputErrors(self.problems)
+        return self
+
+    @property
+    def bidders(self) -> list[str]:
+        return self.bids["bidder"].tolist()
+
+
+def _empty_commitments() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ["bidder"] + COMMITMENT_FIELDS})
+
+
+def _scalar_problem(value: Any) -> str | None:
+    if isinstance(value, (dict, list, tuple, set)):
+        return f"must be a single value, not a {'list' if not isinstance(value, dict) else 'mapping'}"
+    return None
+
+
+def _text(value: Any) -> Any:
+    """Free text from a document: numbers and dates become their text, empty becomes missing."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return str(value)
+
+
+def document_to_records(doc: Any, file: Path, rubric: Rubric) -> tuple[dict, list[dict], list[dict], list]:
+    """One bid document (YAML/JSON/XLSX dict) -> (bid row, response rows, commitment rows, problems).
+
+    Only the shape is checked here (mappings, lists, known keys); values are checked later, together
+    with the bulk form's, by the same vectorised rules.
+    """
+    problems: list[EvaluatorError] = []
+
+    def bad(problem: str, where: str | None = None, field: str | None = None, value: Any = ...) -> None:
+        problems.append(InputError(problem, file=file, where=where, field=field, value=value))
+
+    if not isinstance(doc, dict):
+        bad(f"must be a mapping of keys (bidder, price, commitments, ...), not {type(doc).__name__}")
+        return {}, [], [], problems
+    for key in doc:
+        if key not in BID_DOCUMENT_FIELDS:
+            bad(f"unknown key{suggest(key, BID_DOCUMENT_FIELDS)}", where=f"key {key}", field=str(key))
+    bid: dict = {"_file": str(file)}
+    for name in BID_FIELDS:
+        value = doc.get(name)
+        issue = _scalar_problem(value)
+        if issue:
+            bad(issue, where=f"key {name}", field=name, value=value)
+            value = None
+        bid[name] = value if name == "price" else _text(value)
+    bidder = bid.get("bidder")
+
+    responses = []
+    raw_responses = doc.get("responses")
+    if raw_responses is not None and not isinstance(raw_responses, dict):
+        bad("must be a mapping of criterion id to answer text", where="key responses", field="responses",
+            value=raw_responses)
+    elif raw_responses:
+        scale_ids = [c.id for c in rubric.scale_criteria]
+        for crit, text in raw_responses.items():
+            crit = str(crit)
+            if crit not in scale_ids:
+                bad(f"is not a scale criterion of this rubric (expected one of {', '.join(scale_ids)})"
+                    f"{suggest(crit, scale_ids)}", where=f"key responses.{crit}", field=crit, value=crit)
+                continue
+            issue = _scalar_problem(text)
+            if issue:
+                bad(issue, where=f"key responses.{crit}", field=crit, value=text)
+                continue
+            if _text(text):
+                responses.append({"bidder": bidder, "criterion": crit, "text": _text(text)})
+
+    commitments = []
+    raw = doc.get("commitments")
+    if raw is not None and not isinstance(raw, list):
+        bad("must be a list of commitments", where="key commitments", field="commitments", value=raw)
+        raw = []
+    for i, item in enumerate(raw or []):
+        where = f"commitments[{i}]"
+        if not isinstance(item, dict):
+            bad("each commitment must be a mapping of fields", where=where, value=item)
+            continue
+        where = item.get("_where") or where
+        if item.get("id") is not None and "[" in where:
+            where += f" (id {item.get('id')})"
+        row: dict = {"bidder": bidder, "_file": str(file), "_loc": where}
+        for key, value in item.items():
+            if key == "_where":
+                continue
+            if key == "evidence":
+                if value is None:
+                    continue
+                if not isinstance(value, dict):
+                    bad("must be a mapping with grade and description", where=where, field="evidence",
+                        value=value)
+                    continue
+                for ekey, evalue in value.items():
+                    if ekey not in ("grade", "description"):
+                        bad(f"unknown key{suggest(ekey, ['grade', 'description'])}", where=where,
+                            field=f"evidence.{ekey}")
+                        continue
+                    issue = _scalar_problem(evalue)
+                    if issue:
+                        bad(issue, where=where, field=f"evidence.{ekey}", value=evalue)
+                        continue
+                    row[f"evidence_{ekey}"] = evalue
+                continue
+            if key not in COMMITMENT_FIELDS:
+                bad(f"unknown field{suggest(key, COMMITMENT_DOCUMENT_FIELDS)}", where=where, field=str(key))
+                continue
+            issue = _scalar_problem(value)
+            if issue:
+                bad(issue, where=where, field=key, value=value)
+                continue
+            row[key] = value
+        commitments.append(row)
+    return bid, responses, commitments, problems
+
+
+def _read_document(path: Path) -> Any:
+    if path.suffix.lower() == ".xlsx":
+        from .template import read_bid_workbook
+        return read_bid_workbook(path)
+    return load_document(path)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A bulk CSV, read by pyarrow (fast, multi-threaded); any parse problem is a one-line error."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from .util import read_text
+    if not path.is_file():
+        raise InputError("file not found", file=path)
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if b"\x00" in head:
+        raise InputError("is not a CSV file (binary content)", file=path)
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
+                                                 null_values=["", "NA", "N/A", "null", "NULL"]),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "empty" in first.lower():
+            read_text(path)  # a better message for empty or non-text files
+            raise InputError("is empty: expected a header row", file=path) from None
+        raise InputError(f"is not valid CSV: {first}", file=path) from None
+    frame = table.to_pandas(types_mapper=None)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+class _Checker:
+    """Vectorised value checks over a table of rows that may come from many files.
+
+    Each check takes a whole column; only rows that fail are turned into messages (at most MAX_LISTED
+    per file, field and problem, then one 'and N more' line), so a million good rows cost a few array
+    operations and no Python loop.
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self.f = frame.reset_index(drop=True)
+        self.bad = np.zeros(len(self.f), dtype=bool)
+        self.problems: list[EvaluatorError] = []
+
+    def where(self, i: int) -> str:
+        loc = self.f["_loc"].iat[i] if "_loc" in self.f else None
+        if isinstance(loc, str):
+            return loc
+        return f"row {int(self.f['_row'].iat[i])}"
+
+    def column(self, name: str) -> pd.Series:
+        if name in self.f:
+            return self.f[name]
+        return pd.Series([None] * len(self.f), index=self.f.index, dtype=object)
+
+    def flag(self, mask: Any, field: str | None, problem: str, values: pd.Series | None = None) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        self.bad |= mask
+        idx = np.flatnonzero(mask)
+        files = self.f["_file"].to_numpy(dtype=object)[idx]
+        shown = values if values is not None else (self.f[field] if field in self.f else None)
+        for file in dict.fromkeys(files):
+            rows = idx[files == file]
+            for i in rows[:MAX_LISTED]:
+                value = shown.iat[i] if shown is not None else ...
+                self.problems.append(InputError(problem, file=file, where=self.where(int(i)), field=field,
+                                                value=value))
+            if len(rows) > MAX_LISTED:
+                self.problems.append(InputError(f"{problem} (and {len(rows) - MAX_LISTED} more rows like this)",
+                                                file=file, field=field))
+
+    @staticmethod
+    def _present(s: pd.Series) -> np.ndarray:
+        present = s.notna().to_numpy()
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            present &= (s.astype("str").str.strip() != "").to_numpy() | ~present
+            present &= s.notna().to_numpy()
+        return present
+
+    def number(self, name: str, *, required: bool = False, minimum: float | None = None,
+               above: float | None = None, maximum: float | None = None, integer: bool = False,
+               finite: bool = True, why: str = "") -> pd.Series:
+        """The column as floats (NaN = not given); type and range problems flagged."""
+        s = self.column(name)
+        present = self._present(s)
+        if pd.api.types.is_bool_dtype(s):
+            num = pd.Series(np.nan, index=s.index)
+            self.flag(present, name, "must be a number, not true/false")
+            return num
+        if pd.api.types.is_numeric_dtype(s):
+            num = s.astype(float)
+        else:
+            obj = s.astype(object)
+            is_bool = obj.map(lambda v: isinstance(v, bool)).to_numpy(dtype=bool) if len(obj) < 100_000 \
+                else np.zeros(len(obj), dtype=bool)
+            if is_bool.any():
+                self.flag(is_bool, name, "must be a number, not true/false")
+                obj = obj.where(~is_bool)
+                present &= ~is_bool
+            text = obj.map(lambda v: v.strip().replace(",", "") if isinstance(v, str) else v) \
+                if len(obj) < 100_000 else obj
+            num = pd.to_numeric(text, errors="coerce").astype(float)
+            self.flag(present & num.isna().to_numpy(), name,
+                      "not a number (write digits only, e.g. 4650000, without £ or units)")
+        num = num.where(present)
+        values = num.to_numpy()
+        given = present & ~np.isnan(values)
+        if required:
+            self.flag(~present, name, f"required but missing{why}")
+        if finite:
+            self.flag(given & ~np.isfinite(values), name, "must be a finite number")
+        ok = given & np.isfinite(values)
+        if minimum is not None:
+            self.flag(ok & (values < minimum), name, f"must be {minimum:g} or more")
+        if above is not None:
+            self.flag(ok & (values <= above), name, f"must be above {above:g}")
+        if maximum is not None:
+            self.flag(ok & (values > maximum), name,
+                      f"must be between 0 and {maximum:g}" + (" (a share: 0.2 means 20%)" if maximum == 1 else ""))
+        if integer:
+            self.flag(ok & (np.mod(values, 1) != 0), name, "must be a whole number of years")
+        return num
+
+    def text(self, name: str, *, required: bool = False) -> pd.Series:
+        s = self.column(name)
+        if s.dtype == object:
+            s = s.map(_text)
+        else:
+            s = s.astype("str").str.strip()
+            s = s.where(s != "")
+        s = s.astype(object).where(s.notna(), None)
+        if required:
+            self.flag(s.isna().to_numpy(), name, "required but missing")
+        return s
+
+    def grade(self, name: str) -> pd.Series:
+        s = self.text(name)
+        upper = s.map(lambda v: v.upper() if isinstance(v, str) else v) if len(s) < 100_000 \
+            else s.astype("str").str.upper().where(s.notna())
+        self.flag((upper.notna() & ~upper.isin(GRADES)).to_numpy(), name,
+                  "must be an evidence grade E0, E1, E2, E3 or E4")
+        return upper.where(upper.isin(GRADES)).astype(object)
+
+    def boolean(self, name: str, default: bool) -> pd.Series:
+        s = self.column(name)
+        if pd.api.types.is_bool_dtype(s):
+            return s.astype(bool)
+        words = s.astype(object).map(lambda v: v if isinstance(v, bool) else
+                                     (str(v).strip().lower() if v is not None and v == v else ""))
+        truth = {"true": True, "yes": True, "y": True, "1": True, "1.0": True, "false": False, "no": False,
+                 "n": False, "0": False, "0.0": False, "": default, True: True, False: False}
+        out = words.map(lambda w: truth.get(w))
+        self.flag(out.isna().to_numpy(), name, "must be true or false")
+        return out.fillna(default).astype(bool)
+
+
+def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame, np.ndarray, list]:
+    """Typed commitments with defaults filled, rows in error marked. Shares stay NaN when not stated:
+    the checks need to know the supplier said nothing (SV111), and valuation applies the table defaults."""
+    c = _Checker(frame)
+    out = pd.DataFrame(index=c.f.index)
+    out["bidder"] = c.text("bidder", required=True)
+    for name in TEXT_FIELDS:
+        out[name] = c.text(name, required=name in ("id", "measure"))
+    # quantity: any number; zero, negative or infinite quantities are SV109 flags, not load errors
+    out["quantity"] = c.number("quantity", finite=False)
+    for name in MONEY_FIELDS:
+        out[name] = c.number(name, minimum=0)
+    for name in SHARE_FIELDS:
+        out[name] = c.number(name, minimum=0, maximum=1)
+    out["start_year"] = c.number("start_year", minimum=1, integer=True).fillna(1.0)
+    out["end_year"] = c.number("end_year", minimum=1, integer=True).fillna(float(duration))
+    out["persistence_years"] = c.number("persistence_years", minimum=0, maximum=100, integer=True).fillna(0.0)
+    c.flag((out["start_year"] > out["end_year"]).to_numpy(), "end_year",
+           "is before start_year; a commitment must end in or after the year it starts",
+           values=out["end_year"])
+    out["drop_off"] = out["drop_off"].fillna(0.0)
+    out["evidence_grade"] = c.grade("evidence_grade")
+    out["contract_specific"] = c.boolean("contract_specific", default=True)
+    for meta in ("_file", "_loc", "_row", "_bid"):
+        if meta in c.f:
+            out[meta] = c.f[meta].to_numpy()
+    dup = out.duplicated(["_bid", "id"], keep="first").to_numpy() & out["id"].notna().to_numpy()
+    c.flag(dup, "id", "duplicate commitment id in this bid: each commitment needs its own id")
+    return out, c.bad, c.problems
+
+
+def _clean_bids(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.ndarray, list]:
+    c = _Checker(frame)
+    out = pd.DataFrame(index=c.f.index)
+    out["bidder"] = c.text("bidder", required=True)
+    needs_price = rubric.price_criterion is not None
+    out["price"] = c.number("price", required=needs_price, above=0,
+                            why=f" (the rubric scores price under {rubric.price_criterion.id})" if needs_price else "")
+    for name in ("supplier_id", "contact_email", "contact_address"):
+        out[name] = c.text(name)
+    for meta in ("_file", "_loc", "_row", "_bid"):
+        if meta in c.f:
+            out[meta] = c.f[meta].to_numpy()
+    return out, c.bad, c.problems
+
+
+def _bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list) -> tuple:
+    """bids.csv, commitments.csv and responses.csv of the bulk form, with where-labels and bid keys."""
+    names = {p.name.lower(): p for p in files}
+    bids_path = names.get(BULK_BIDS)
+    com_path = names.get(BULK_COMMITMENTS)
+    if bids_path is None or com_path is None:
+        missing = BULK_BIDS if bids_path is None else BULK_COMMITMENTS
+        problems.append(InputError(f"the bulk form needs both {BULK_BIDS} and {BULK_COMMITMENTS}; "
+                                   f"{missing} is missing", file=folder))
+        return None, None, None
+    frames = {}
+    for label, path, allowed, required in (
+            ("bids", bids_path, BID_FIELDS, ["bidder"]),
+            ("commitments", com_path, ["bidder"] + COMMITMENT_FIELDS, ["bidder", "id", "measure"]),
+            ("responses", names.get(BULK_RESPONSES), ["bidder", "criterion", "text"],
+             ["bidder", "criterion", "text"])):
+        if path is None:
+            continue
+        try:
+            frame = _read_csv(path)
+        except EvaluatorError as exc:
+            problems.append(exc)
+            return None, None, None
+        bad_cols = False
+        for col in frame.columns:
+            if col not in allowed:
+                problems.append(InputError(f"unknown column{suggest(col, allowed)}", file=path, where="row 1",
+                                           field=col))
+                bad_cols = True
+        for col in required:
+            if col not in frame.columns:
+                problems.append(InputError("required column missing", file=path, where="row 1", field=col))
+                bad_cols = True
+        if frame.columns.duplicated().any():
+            problems.append(InputError("a column appears twice in the header", file=path, where="row 1"))
+            bad_cols = True
+        if bad_cols:
+            return None, None, None
+        frame["_file"] = str(path)
+        frame["_row"] = np.arange(2, len(frame) + 2)
+        bidder = frame["bidder"].astype("str").str.strip() if len(frame) else frame["bidder"]
+        frame["_bid"] = (str(bids_path) + "#") + bidder.fillna("")
+        frames[label] = frame
+    return frames.get("bids"), frames.get("commitments"), frames.get("responses")
+
+
+def load_bids(folder: Path | str, rubric: Rubric) -> BidSet:
+    """Load every bid in a folder (single files and/or the bulk CSV form) and check every value.
+
+    Problems are collected, never raised one at a time; a bid with any problem is set aside whole
+    (listed in `skipped`), so callers can refuse everything (the default) or rank the rest.
+    """
+    folder = Path(folder)
+    if not folder.exists():
+        raise InputError("bids folder not found", file=folder)
+    if not folder.is_dir():
+        raise InputError("is a file; --bids takes the folder that holds the bids", file=folder)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+    singles = [p for p in files if p.suffix.lower() in SINGLE_SUFFIXES]
+    bulk = [p for p in files if p.name.lower() in (BULK_BIDS, BULK_COMMITMENTS, BULK_RESPONSES)]
+    ignored = [p.name for p in files if p not in singles and p not in bulk]
+    if not singles and not bulk:
+        raise InputError("no bids found: expected one bid per .yaml, .yml, .json or .xlsx file, or the bulk "
+                         f"form {BULK_BIDS} + {BULK_COMMITMENTS}", file=folder)
+    bidset = _load(folder, singles, bulk, rubric)
+    bidset.ignored_files = ignored
+    return bidset
+
+
+def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -> BidSet:
+    problems: list[EvaluatorError] = []
+    invalid: set[str] = set()
+    bid_rows, response_rows, commitment_rows = [], [], []
+    for path in singles:
+        try:
+            doc = _read_document(path)
+            bid, responses, commitments, issues = document_to_records(doc, path, rubric)
+        except InputErrors as exc:
+            bid, responses, commitments, issues = {}, [], [], exc.errors
+        except EvaluatorError as exc:
+            bid, responses, commitments, issues = {}, [], [], [exc]
+        key = str(path)
+        if not bid:  # the file did not parse: nothing more to say about its values
+            problems.extend(issues)
+            invalid.add(key)
+            bid_rows.append({"_bid": key, "_file": str(path), "_loc": "bid", "bidder": None, "_unread": True})
+            continue
+        bid.update({"_bid": key, "_file": str(path), "_loc": "bid"})
+        for r in responses + commitments:
+            r["_bid"] = key
+        if issues:
+            problems.extend(issues)
+            invalid.add(key)
+        bid_rows.append(bid)
+        response_rows.extend(responses)
+        commitment_rows.extend(commitments)
+
+    single_bids = pd.DataFrame(bid_rows) if bid_rows else pd.DataFrame(columns=["_bid", "_file", "_loc"])
+    single_com = pd.DataFrame(commitment_rows) if commitment_rows else None
+    parts_bids, parts_com, parts_resp = [], [], []
+    if bid_rows:
+        unread = single_bids["_unread"].fillna(False).to_numpy(dtype=bool) if "_unread" in single_bids else \
+            np.zeros(len(single_bids), dtype=bool)
+        cleaned, bad, issues = _clean_bids(single_bids[~unread], rubric)
+        problems.extend(issues)
+        invalid.update(cleaned.loc[bad, "_bid"])
+        parts_bids.append(cleaned)
+        if unread.any():
+            parts_bids.append(single_bids.loc[unread, ["_bid", "_file", "_loc", "bidder"]])
+    if single_com is not None:
+        cleaned, bad, issues = _clean_commitments(single_com, rubric.tender.duration_years)
+        problems.extend(issues)
+        invalid.update(cleaned.loc[bad, "_bid"])
+        parts_com.append(cleaned)
+    if response_rows:
+        parts_resp.append(pd.DataFrame(response_rows))
+
+    if bulk:
+        b, cm, rs = _bulk_frames(folder, bulk, rubric, problems)
+        if b is not None:
+            cleaned, bad, issues = _clean_bids(b, rubric)
+            problems.extend(issues)
+            invalid.update(cleaned.loc[bad, "_bid"])
+            parts_bids.append(cleaned)
+            cleaned, bad, issues = _clean_commitments(cm, rubric.tender.duration_years)
+            problems.extend(issues)
+            invalid.update(cleaned.loc[bad, "_bid"].unique())
+            known = cleaned["_bid"].isin(set(parts_bids[-1]["_bid"])).to_numpy()
+            orphan = _Checker(cm)
+            orphan.flag(~known & cleaned["bidder"].notna().to_numpy(), "bidder",
+                        f"this bidder has no row in {BULK_BIDS}")
+            problems.extend(orphan.problems)
+            parts_com.append(cleaned[known])
+            if rs is not None:
+                rc = _Checker(rs)
+                resp = pd.DataFrame({"bidder": rc.text("bidder", required=True),
+                                     "criterion": rc.text("criterion", required=True),
+                                     "text": rc.text("text"), "_bid": rc.f["_bid"].to_numpy()})
+                scale_ids = [c.id for c in rubric.scale_criteria]
+                rc.flag((resp["criterion"].notna() & ~resp["criterion"].isin(scale_ids)).to_numpy(), "criterion",
+                        f"is not a scale criterion of this rubric (expected one of {', '.join(scale_ids)})")
+                problems.extend(rc.problems)
+                invalid.update(resp.loc[rc.bad, "_bid"])
+                parts_resp.append(resp[~rc.bad & resp["text"].notna().to_numpy()])
+
+    bids = pd.concat(parts_bids, ignore_index=True) if parts_bids else pd.DataFrame(columns=BID_FIELDS + ["_bid"])
+    # A bidder may appear once in a tender: the first file keeps the name, later ones are in error.
+    named = bids["bidder"].notna()
+    dup = bids.duplicated("bidder", keep="first") & named
+    for i in np.flatnonzero(dup.to_numpy()):
+        first = bids.loc[(bids["bidder"] == bids["bidder"].iat[i]) & ~dup, "_file"].iat[0]
+        problems.append(InputError(f"duplicate bidder: the same name is already used by {first}",
+                                   file=bids["_file"].iat[i], where=_where_label(bids, i), field="bidder",
+                                   value=bids["bidder"].iat[i]))
+        invalid.add(bids["_bid"].iat[i])
+
+    skipped = [{"file": f, "bidder": b} for f, b in
+               bids.loc[bids["_bid"].isin(invalid), ["_file", "bidder"]].itertuples(index=False)]
+    good = ~bids["_bid"].isin(invalid)
+    bids = bids[good].reset_index(drop=True)
+    commitments = pd.concat(parts_com, ignore_index=True) if parts_com else _empty_commitments()
+    if "_bid" in commitments:
+        commitments = commitments[~commitments["_bid"].isin(invalid)].reset_index(drop=True)
+    responses = pd.concat(parts_resp, ignore_index=True) if parts_resp else \
+        pd.DataFrame(columns=["bidder", "criterion", "text", "_bid"])
+    responses = responses[~responses["_bid"].isin(invalid)].reset_index(drop=True)
+    return BidSet(bids=bids, responses=responses, commitments=commitments, problems=problems,
+                  skipped=skipped)
+
+
+def _where_label(frame: pd.DataFrame, i: int) -> str:
+    loc = frame["_loc"].iat[i] if "_loc" in frame else None
+    return loc if isinstance(loc, str) else f"row {int(frame['_row'].iat[i])}"
+
+
+def load_bid(path: Path | str, rubric: Rubric) -> BidSet:
+    """A single draft bid (for a supplier's self-assessment): YAML, JSON or a filled XLSX template."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found" if not path.exists() else "is a folder, not a bid file", file=path)
+    if path.suffix.lower() not in SINGLE_SUFFIXES:
+        raise InputError("a bid file must be .yaml, .yml, .json or .xlsx", file=path)
+    return _load(path.parent, [path], [], rubric)

@@ -1,0 +1,406 @@
+"""Every flag of DESIGN.md section 5: commitment checks (SV1xx), bid checks (SV2xx), design checks (SV3xx).
+
+Each commitment check is a named rule over the whole commitments table at once: a mask of the rows it
+fires on, a message built from those rows' own numbers, and a fix a supplier can act on. The design
+lens credits nothing that carries an error; the figures lens ignores flags, which is the point of it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .rubric import GRADES, Rubric
+
+FLAG_COLUMNS = ["code", "name", "severity", "bidder", "commitment", "criterion", "message", "fix"]
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+CODES: dict[str, tuple[str, str]] = {
+    "SV101": ("unknown-measure", "error"),
+    "SV102": ("arithmetic", "warning"),
+    "SV103": ("proxy-inflated", "warning"),
+    "SV104": ("unit-mismatch", "error"),
+    "SV105": ("no-evidence", "error"),
+    "SV106": ("evidence-below-required", "warning"),
+    "SV107": ("beyond-term", "warning"),
+    "SV108": ("double-count", "error"),
+    "SV109": ("implausible-quantity", "error"),
+    "SV110": ("output-not-outcome", "warning"),
+    "SV111": ("no-additionality", "warning"),
+    "SV112": ("nominal-deflator", "warning"),
+    "SV113": ("not-local", "error"),
+    "SV114": ("off-design", "warning"),
+    "SV115": ("no-narrative", "warning"),
+    "SV116": ("no-monitoring", "warning"),
+    "SV117": ("not-contract-specific", "error"),
+    "SV201": ("claimed-share-outlier", "warning"),
+    "SV202": ("missing-response", "warning"),
+    "SV203": ("below-threshold", "error"),
+    "SV204": ("abnormally-low-price", "warning"),
+    "SV205": ("evaluator-disagreement", "warning"),
+    "SV206": ("no-consensus", "info"),
+    "SV207": ("unscored", "warning"),
+    "SV301": ("weights-sum", "error"),
+    "SV302": ("social-value-weight-low", "warning"),
+    "SV303": ("too-many-outcomes", "warning"),
+    "SV304": ("outcome-no-target", "warning"),
+    "SV305": ("outcome-no-evidence-requirement", "info"),
+    "SV306": ("figures-only", "warning"),
+    "SV308": ("no-remedy", "info"),
+}
+ERROR_CODES_SV1 = [c for c, (_, sev) in CODES.items() if c.startswith("SV1") and sev == "error"]
+NARRATIVE_MIN_WORDS = 25
+NOMINAL_DEFLATOR = 0.02
+GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
+
+
+def empty_flags() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
+
+
+def make_flags(code: str, bidder, message, fix, commitment=None, criterion=None) -> pd.DataFrame:
+    """A block of flags of one code; every argument may be a scalar or a column of the same length."""
+    name, severity = CODES[code]
+    frame = pd.DataFrame({"bidder": bidder, "commitment": commitment, "criterion": criterion,
+                          "message": message, "fix": fix})
+    frame.insert(0, "severity", severity)
+    frame.insert(0, "name", name)
+    frame.insert(0, "code", code)
+    return frame[FLAG_COLUMNS]
+
+
+def _num(s: pd.Series, decimals: int = 0) -> pd.Series:
+    return s.map(lambda v: "?" if v != v else f"{v:,.{decimals}f}")
+
+
+def _gbp(s: pd.Series) -> pd.Series:
+    return "£" + _num(s)
+
+
+def _pct(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: "?" if v != v else f"{v * 100:.0f}%")
+
+
+def _q(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: "?" if v != v else f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}")
+
+
+def _txt(s: pd.Series) -> pd.Series:
+    return s.astype(object).where(s.notna(), "").astype(str)
+
+
+def _norm(s: pd.Series) -> pd.Series:
+    """Text compared the way a person would: case and spacing ignored."""
+    out = s.astype("str").str.lower().str.split().str.join(" ")
+    return out.where(s.notna())
+
+
+@dataclass(frozen=True)
+class CommitmentCheck:
+    code: str
+    fires: Callable[[pd.DataFrame, Rubric], tuple[np.ndarray, pd.Series]]
+    fix: Callable[[pd.DataFrame, Rubric], pd.Series] | str
+
+
+def _sv101(c, r):
+    mask = ~c["known_measure"].to_numpy()
+    table = r.proxies_path.name if r.proxies_path else "no proxy table"
+    return mask, lambda d: "measure '" + _txt(d["measure"]) + f"' is not in the proxy table ({table})"
+
+
+def _sv102(c, r):
+    expected = c["quantity"] * c["claimed_proxy"]
+    gap = (c["claimed_value"] - expected).abs()
+    mask = (c["claimed_value"].notna() & expected.notna() & (gap > 0.01 * expected.abs())).to_numpy()
+    return mask, lambda d: ("claimed £ " + _num(d["claimed_value"]) + " is not quantity " + _q(d["quantity"])
+                            + " × claimed proxy " + _gbp(d["claimed_proxy"]) + " = "
+                            + _gbp(d["quantity"] * d["claimed_proxy"]) + " (off by more than 1%)")
+
+
+def _sv103(c, r):
+    limit = c["ref_high"].where(c["ref_high"].notna(), c["ref_value"] * 1.1)
+    mask = (c["claimed_proxy"].notna() & limit.notna() & (c["claimed_proxy"] > limit)).to_numpy()
+    return mask, lambda d: ("claimed proxy " + _gbp(d["claimed_proxy"]) + " per " + _txt(d["ref_unit"])
+                            + " is above " + np.where(d["ref_high"].notna(),
+                                                      "the table's high " + _gbp(d["ref_high"]),
+                                                      "the table's value + 10% (" + _gbp(d["ref_value"] * 1.1) + ")")
+                            + " for " + _txt(d["measure"]) + " (central " + _gbp(d["ref_value"]) + ")")
+
+
+def _sv104(c, r):
+    unit = _norm(c["unit"])
+    mask = (c["known_measure"] & c["unit"].notna() & (unit != _norm(c["ref_unit"]))).to_numpy()
+    return mask, lambda d: ("unit '" + _txt(d["unit"]) + "' differs from the unit of " + _txt(d["measure"])
+                            + " ('" + _txt(d["ref_unit"]) + "')")
+
+
+def _sv105(c, r):
+    grade = c["evidence_grade"]
+    mask = (grade.isna() | (grade == "E0")).to_numpy()
+    return mask, lambda d: pd.Series(np.where(d["evidence_grade"].isna(), "no evidence is given",
+                                              "the evidence is a bare assertion (E0)"), index=d.index)
+
+
+def _sv106(c, r):
+    have = c["evidence_grade"].map(GRADE_RANK)
+    need = c["required_grade"].map(GRADE_RANK)
+    # E0 is already an error (SV105); this warning is for real evidence that falls short of the ask
+    mask = (have.notna() & need.notna() & (have > 0) & (have < need)).to_numpy()
+    return mask, lambda d: ("evidence " + _txt(d["evidence_grade"]) + " is below the "
+                            + _txt(d["required_grade"]) + " the buyer requires for outcome "
+                            + _txt(d["served_outcome"]))
+
+
+def _sv107(c, r):
+    duration = r.tender.duration_years
+    late = c["end_year"] > duration
+    unproven = (c["persistence_years"] > 0) & ~c["evidence_grade"].isin(["E3", "E4"])
+    mask = (late | unproven).to_numpy()
+
+    def message(d):
+        late_d = d["end_year"] > duration
+        first = np.maximum(d["start_year"], duration + 1)
+        a = ("runs to year " + _num(d["end_year"]) + f" of a {duration}-year contract: years "
+             + _num(first) + "-" + _num(d["end_year"]) + " are after the term and not credited")
+        b = ("claims " + _num(d["persistence_years"]) + " years of persistence with evidence "
+             + _txt(d["evidence_grade"]).replace("", "none") + "; persistence needs E3 or better and is not credited")
+        both = (late_d & (d["persistence_years"] > 0) & ~d["evidence_grade"].isin(["E3", "E4"]))
+        return pd.Series(np.where(both, a + "; it also " + b, np.where(late_d, a, b)), index=d.index)
+    return mask, message
+
+
+def _sv108(c, r):
+    cohort = _norm(c["beneficiaries"])
+    group = c["exclusive_group"]
+    key = pd.DataFrame({"b": c["_bid"], "g": group, "k": cohort})
+    has = (cohort.notna() & group.notna() & (group.astype("str") != "")).to_numpy()
+    first_measure = c["measure"].where(has).groupby([key["b"], key["g"], key["k"]], dropna=True).transform("first")
+    first_id = c["id"].where(has).groupby([key["b"], key["g"], key["k"]], dropna=True).transform("first")
+    cohort_dup = has & (first_measure.notna() & (c["measure"] != first_measure)).to_numpy()
+    same = ["_bid", "measure", "quantity", "start_year", "end_year", "beneficiaries", "location", "description"]
+    exact = c[same].copy()
+    exact["beneficiaries"] = cohort
+    exact["description"] = _norm(c["description"])
+    repeat = exact.duplicated(keep="first").to_numpy()
+    original = c["id"].groupby([exact[k].astype("str") for k in same]).transform("first")
+    c["_sv108_first"] = np.where(repeat, original, first_id)
+    mask = repeat | cohort_dup
+
+    def message(d):
+        dup = d["_sv108_repeat"].to_numpy()
+        a = "repeats commitment " + _txt(d["_sv108_first"]) + " (same measure, quantity, years and beneficiaries)"
+        b = ("counts the cohort '" + _txt(d["beneficiaries"]) + "' again under " + _txt(d["measure"])
+             + "; commitment " + _txt(d["_sv108_first"]) + " already counts it in exclusive group "
+             + _txt(d["exclusive_group"]))
+        return pd.Series(np.where(dup, a, b), index=d.index)
+    c["_sv108_repeat"] = repeat
+    return mask, message
+
+
+def _sv109(c, r):
+    q = c["quantity"]
+    bad_q = ~(np.isfinite(q.fillna(np.nan)) & (q > 0))
+    spend = (_norm(c["ref_unit"]) == "gbp") & c["price"].notna() & (q > c["price"])
+    cap = (r.tender.workforce_fte or np.inf) * r.tender.duration_years
+    fte = (_norm(c["ref_unit"]) == "fte_year") & (q > cap)
+    mask = (bad_q | spend | fte).to_numpy()
+
+    def message(d):
+        qd = d["quantity"]
+        bad = ~(np.isfinite(qd.fillna(np.nan)) & (qd > 0))
+        sp = (_norm(d["ref_unit"]) == "gbp") & (qd > d["price"])
+        a = "quantity " + _txt(qd).replace("nan", "missing") + " is not a positive, finite number"
+        b = "spend " + _gbp(qd) + " is more than the whole bid price " + _gbp(d["price"])
+        cfte = ("quantity " + _q(qd) + f" FTE-years is more than the buyer's whole workforce of "
+                f"{r.tender.workforce_fte or 0:g} FTE × {r.tender.duration_years} years = {cap:,.0f}")
+        return pd.Series(np.where(bad, a, np.where(sp, b, cfte)), index=d.index)
+    return mask, message
+
+
+def _sv110(c, r):
+    mask = ((c["ref_kind"] == "output") & (c["claimed_proxy"].notna() | c["claimed_value"].notna())).to_numpy()
+    return mask, lambda d: (_txt(d["measure"]) + " counts an activity (" + _txt(d["ref_unit"])
+                            + "), not a change in someone's life, yet carries a £ value of "
+                            + _gbp(d["claimed_value"].fillna(d["quantity"] * d["claimed_proxy"]))
+                            + " as if it were an outcome")
+
+
+def _sv111(c, r):
+    mask = (c["deadweight"].isna() & c["attribution"].isna()).to_numpy()
+    return mask, lambda d: ("neither deadweight nor attribution is stated; the table's defaults are applied "
+                            "(deadweight " + _pct(d["default_deadweight"]) + ", attribution "
+                            + _pct(d["default_attribution"]) + ")")
+
+
+def _sv112(c, r):
+    parts = []
+    for name in ("deadweight", "attribution", "displacement"):
+        v = c[name]
+        parts.append((v.notna() & (v >= 0) & (v <= NOMINAL_DEFLATOR)).to_numpy())
+    nominal = np.logical_or.reduce(parts)
+    mask = nominal & c["deflator_rationale"].isna().to_numpy()
+
+    def message(d):
+        text = pd.Series("", index=d.index)
+        for name in ("deadweight", "attribution", "displacement"):
+            v = d[name]
+            hit = v.notna() & (v <= NOMINAL_DEFLATOR)
+            text = text + np.where(hit, name + " " + v.map(lambda x: f"{x * 100:g}%") + ", ", "")
+        return (text.str.rstrip(", ") + " stated with no deflator_rationale: so little that would happen "
+                "anyway or is due to others needs explaining")
+    return mask, message
+
+
+def _sv113(c, r):
+    area = {a.strip().lower() for a in r.tender.local_area}
+    loc = _norm(c["location"])
+    mask = (c["local_only"] & (loc.isna() | ~loc.isin(area))).to_numpy()
+    names = ", ".join(r.tender.local_area) or "none set"
+    return mask, lambda d: (_txt(d["measure"]) + f" counts only in the local area ({names}) but the location is "
+                            + np.where(d["location"].isna(), "not given", "'" + _txt(d["location"]) + "'"))
+
+
+def _sv114(c, r):
+    mask = c["served_outcome"].isna().to_numpy()
+    ids = r.outcomes["id"].tolist()
+
+    def message(d):
+        if not ids:
+            return pd.Series("the rubric sets no design outcomes, so nothing is credited in the design lens",
+                             index=d.index)
+        named = d["outcome"]
+        unknown = named.notna() & ~named.isin(ids)
+        a = "names outcome '" + _txt(named) + "', which is not in the buyer's design (" + ", ".join(ids) + ")"
+        b = ("names outcome " + _txt(named) + " but measure " + _txt(d["measure"]) + " (unit "
+             + _txt(d["unit"].fillna(d["ref_unit"])) + ") is not one that evidences it")
+        cc = "measure " + _txt(d["measure"]) + " serves none of the buyer's outcomes (" + ", ".join(ids) + ")"
+        return pd.Series(np.where(unknown, a, np.where(named.notna(), b, cc)), index=d.index)
+    return mask, message
+
+
+def _sv115(c, r):
+    words = c["narrative"].astype("str").str.count(r"\S+").where(c["narrative"].notna(), 0).astype(float)
+    c["_words"] = words
+    mask = (words < NARRATIVE_MIN_WORDS).to_numpy()
+    return mask, lambda d: pd.Series(np.where(d["_words"] == 0, "no narrative: numbers without a story",
+                                              "narrative of " + _num(d["_words"]) + f" words (under "
+                                              f"{NARRATIVE_MIN_WORDS}): numbers without a story"), index=d.index)
+
+
+def _sv116(c, r):
+    mask = c["kpi"].isna().to_numpy()
+    return mask, lambda d: pd.Series("no KPI: nobody will know whether it was delivered", index=d.index)
+
+
+def _sv117(c, r):
+    mask = ~c["contract_specific"].to_numpy(dtype=bool)
+    return mask, lambda d: pd.Series("marked contract_specific: false, corporate activity that would happen "
+                                     "anyway, not delivered because of this contract", index=d.index)
+
+
+def _outcome_list(r: Rubric) -> str:
+    return "; ".join(f"{o.id} {o.name or ''}".strip() for o in r.spec.design.outcomes) or "none set"
+
+
+COMMITMENT_CHECKS = [
+    CommitmentCheck("SV101", _sv101, lambda c, r: "Use a measure code from the buyer's proxy table (the template's "
+                    "Measures sheet lists them), or ask the buyer to add one with a published, open-licence value."),
+    CommitmentCheck("SV102", _sv102, "Make claimed_value equal quantity × claimed_proxy, or correct the quantity "
+                    "or the proxy."),
+    CommitmentCheck("SV103", _sv103, lambda c, r: "Use the reference value of " + _gbp(c["ref_value"]) + " per "
+                    + _txt(c["ref_unit"]) + " from the proxy table, or cite a published source for a higher one."),
+    CommitmentCheck("SV104", _sv104, lambda c, r: "State the quantity in " + _txt(c["ref_unit"])
+                    + ", the unit of " + _txt(c["measure"]) + " (convert it, e.g. hours to FTE-years)."),
+    CommitmentCheck("SV105", _sv105, "Give evidence of at least E1 (a plan or logic model); better, your own "
+                    "monitoring data (E2) or an independent evaluation (E3, E4)."),
+    CommitmentCheck("SV106", _sv106, lambda c, r: "Provide evidence of grade " + _txt(c["required_grade"])
+                    + " or better, as the buyer's design asks for this outcome."),
+    CommitmentCheck("SV107", _sv107, lambda c, r: f"Limit delivery to the contract term (years 1-"
+                    f"{r.tender.duration_years}); claim persistence only with E3+ evidence that outcomes last."),
+    CommitmentCheck("SV108", _sv108, "Count each person once: remove this commitment or merge it into the one "
+                    "that already counts this cohort."),
+    CommitmentCheck("SV109", _sv109, "Check the quantity: it must be above 0 and within what this contract can "
+                    "deliver (bid price, buyer's workforce × years)."),
+    CommitmentCheck("SV110", _sv110, "Report the activity as a quantity without a £ value, and link it to an "
+                    "outcome the buyer set, with evidence of the change it makes."),
+    CommitmentCheck("SV111", _sv111, "State deadweight (what would happen anyway) and attribution (what others "
+                    "contribute), with a deflator_rationale."),
+    CommitmentCheck("SV112", _sv112, "Explain the deflators in deflator_rationale (with a source), or use "
+                    "realistic ones."),
+    CommitmentCheck("SV113", _sv113, lambda c, r: "Deliver this measure in the local area ("
+                    + (", ".join(r.tender.local_area) or "as the buyer defines it") + ") and say where, or use "
+                    "a measure that is not local-only."),
+    CommitmentCheck("SV114", _sv114, lambda c, r: "Link the commitment to one of the buyer's outcomes ("
+                    + _outcome_list(r) + ") with a measure that evidences it; otherwise it earns no design-lens credit."),
+    CommitmentCheck("SV115", _sv115, f"Write a narrative of {NARRATIVE_MIN_WORDS}+ words: how it will be "
+                    "delivered, with whom, and how you will know."),
+    CommitmentCheck("SV116", _sv116, "Add a KPI: what will be counted, how often, and from what records."),
+    CommitmentCheck("SV117", _sv117, "Offer activity delivered because of this contract, or leave it out of the bid."),
+]
+
+
+def check_commitments(commitments: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, pd.Series]:
+    """All SV1xx flags for a prepared commitments table, and which commitments carry an error.
+
+    Returns (flags, error_codes) where error_codes is, per commitment, the comma-joined error codes
+    ('' for none): the design lens credits only rows with ''.
+    """
+    c = commitments.copy()
+    blocks = []
+    errors = pd.Series("", index=c.index, dtype=object)
+    for check in COMMITMENT_CHECKS:
+        mask, message = check.fires(c, rubric)
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            continue
+        d = c[mask]
+        fix = check.fix if isinstance(check.fix, str) else check.fix(d, rubric)
+        blocks.append(make_flags(check.code, d["bidder"].to_numpy(), np.asarray(message(d), dtype=object),
+                                 np.asarray(fix, dtype=object) if not isinstance(fix, str) else fix,
+                                 commitment=d["id"].to_numpy()))
+        if CODES[check.code][1] == "error":
+            errors = errors.where(~mask, errors + np.where(errors == "", "", ",") + check.code)
+    flags = pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
+    return flags, errors
+
+
+def check_rubric(rubric: Rubric) -> pd.DataFrame:
+    """SV302-SV308: the commissioner's own design, checked (SV301 refuses the rubric when it loads)."""
+    blocks = []
+    sv = rubric.social_value_weight
+    if sv < 10:
+        blocks.append(make_flags("SV302", None, f"social value carries {sv:g}% of the marks, under the 10% "
+                                 "minimum of PPN 002 (mandatory for central government from 1 October 2025)",
+                                 "Weight social value at 10% or more of the total."))
+    outcomes = rubric.spec.design.outcomes
+    if len(outcomes) > 6:
+        blocks.append(make_flags("SV303", None, f"the design has {len(outcomes)} outcomes; more than 6 spreads "
+                                 "attention and monitoring thin (\"do not measure everything\")",
+                                 "Keep the 3-6 outcomes that matter most to this contract's users and place."))
+    for o in outcomes:
+        if o.target is None or o.baseline is None:
+            missing = " and ".join(n for n, v in (("target", o.target), ("baseline", o.baseline)) if v is None)
+            blocks.append(make_flags("SV304", None, f"outcome {o.id} ({o.name or o.id}) has no {missing}"
+                                     + ("; its attainment cannot be measured and it is left out of the design "
+                                        "fraction" if o.target is None else ""),
+                                     f"Set a baseline and a target for {o.id} over the term."))
+        if o.evidence_required is None:
+            blocks.append(make_flags("SV305", None, f"outcome {o.id} ({o.name or o.id}) sets no evidence "
+                                     "requirement", f"Say what evidence grade (E1-E4) you will require for {o.id}.",
+                                     ))
+        if not o.if_not_delivered:
+            blocks.append(make_flags("SV308", None, f"outcome {o.id} ({o.name or o.id}) says nothing about what "
+                                     "happens if it is not delivered", f"Add if_not_delivered for {o.id}: a KPI "
+                                     "consequence, service credits or a recovery plan."))
+    if sv > 0 and not outcomes:
+        blocks.append(make_flags("SV306", None, f"social value carries {sv:g}% of the marks but the design sets no "
+                                 "outcomes: figures will be counted at the end instead of outcomes designed at the "
+                                 "start", "Add design outcomes with measures, baselines, targets and evidence "
+                                 "requirements."))
+    if not blocks:
+        return empty_flags()
+    flags = pd.concat(blocks, ignore_index=True)
+    flags["bidder"] = None
+    return flags

@@ -1,0 +1,318 @@
+"""`python -m evaluator <verb>`: the command line a commissioner, evaluator or supplier uses (DESIGN.md 7).
+
+Exit 0 on success, 2 on bad input (one line per problem, naming file, row or key, field and value),
+never a traceback. Every verb takes --json for scripts.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+import pandas as pd
+
+from .exceptions import EvaluatorError, InputErrors
+from .util import gbp
+
+EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line and exit 2, as for any bad input
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m evaluator",
+                description="Evaluate social-value bids two ways: the figures they claim, and what they "
+                            "credibly contribute to the outcomes the buyer designed.")
+    sub = p.add_subparsers(dest="verb", required=True, parser_class=_Parser)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--rubric", required=True, type=Path, help="the tender's rubric (YAML)")
+        sp.add_argument("--proxies", type=Path, help="a proxy table (CSV) to use instead of the rubric's own")
+        sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+    e = sub.add_parser("evaluate", help="score and rank every bid under both lenses")
+    common(e)
+    e.add_argument("--bids", required=True, type=Path, help="folder of bids (one file per bid, or bulk CSVs)")
+    e.add_argument("--scores", type=Path, help="evaluator scores CSV (bidder,criterion,evaluator,score,rationale)")
+    e.add_argument("--skip-invalid", action="store_true",
+                   help="rank the good bids even if some bid files have problems (they are listed as skipped)")
+
+    x = sub.add_parser("explain", help="the working behind every number for one bid")
+    common(x)
+    x.add_argument("--bids", required=True, type=Path)
+    x.add_argument("--scores", type=Path)
+    x.add_argument("--bidder", required=True, help="the bidder's name as in its bid")
+    x.add_argument("--skip-invalid", action="store_true")
+
+    c = sub.add_parser("check", help="a supplier's self-assessment of one draft bid (or, without --bid, the "
+                                     "buyer's checks on the rubric's design)")
+    common(c)
+    c.add_argument("--bid", type=Path, help="the draft bid: YAML, JSON or a filled XLSX template")
+    c.add_argument("--best-claimed", type=float,
+                   help="the best claimed £ you expect in the field, for the figures lens (default: your own)")
+
+    t = sub.add_parser("template", help="write the supplier bid template (XLSX) for a rubric")
+    common(t)
+    t.add_argument("--out", required=True, type=Path, help="where to write the .xlsx")
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _VERBS[args.verb](args)
+    except EvaluatorError as exc:
+        return _fail(exc, args)
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the user sees a sentence, not a traceback
+        print(f"error: unexpected problem inside the tool ({type(exc).__name__}: {exc}); please report it "
+              "with the files you used", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _fail(exc: EvaluatorError, args) -> int:
+    errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+    for e in errors:
+        print(f"error: {e.line()}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"errors": [e.as_dict() for e in errors]}, indent=2, ensure_ascii=False))
+    return EXIT_BAD_INPUT
+
+
+def _load_tender(args, *, bids: bool = True):
+    from .bids import load_bids
+    from .evaluation import evaluate
+    from .rubric import load_rubric
+    from .scoring import load_scores
+
+    rubric = load_rubric(args.rubric, proxies_path=args.proxies)
+    bidset = load_bids(args.bids, rubric)
+    if bidset.problems and not args.skip_invalid:
+        raise InputErrors(bidset.problems + [EvaluatorError(
+            f"{len(bidset.skipped)} bid(s) have problems; fix them, or pass --skip-invalid to rank the rest",
+            file=args.bids)])
+    if bidset.bids.empty:
+        raise EvaluatorError("no usable bids: every bid has problems", file=args.bids)
+    scores = load_scores(args.scores, rubric, bidset.bidders) if args.scores else None
+    return rubric, bidset, evaluate(rubric, bidset, scores)
+
+
+def _report_skipped(bidset, args) -> None:
+    if not bidset.skipped:
+        return
+    for p in bidset.problems:
+        print(f"warning: {p.line()}", file=sys.stderr)
+    for s in bidset.skipped:
+        print(f"skipped: {s['file']} ({s['bidder'] or 'no bidder name'}): not ranked because of the problems above",
+              file=sys.stderr)
+
+
+def _cmd_evaluate(args) -> int:
+    rubric, bidset, ev = _load_tender(args)
+    _report_skipped(bidset, args)
+    if args.json:
+        _print_json(ev.to_json())
+        return EXIT_OK
+    print(render_ranking(ev))
+    return EXIT_OK
+
+
+def _cmd_explain(args) -> int:
+    rubric, bidset, ev = _load_tender(args)
+    _report_skipped(bidset, args)
+    tables = ev.explain(args.bidder)
+    if args.json:
+        _print_json({"tender": rubric.tender.id, "bidder": args.bidder,
+                     "tables": {k: json.loads(v.to_json(orient="records")) for k, v in tables.items()}})
+        return EXIT_OK
+    titles = {
+        "marks": "Marks: the inputs and the sum", "price": "Price (6.1)", "scale": "Scale criteria (6.2)",
+        "claimed": "Figures lens: what was claimed", "checks": "Flags", "credit": "What the design lens credits",
+        "net_quantity": "Net quantity towards the buyer's outcomes (6.3)", "attainment": "Attainment (6.3)",
+        "valuation": "Validated £ per commitment (6.4)", "by_year": "Validated £ year by year (6.4)",
+        "walk_by_commitment": "From claimed £ to credited £, per commitment", "walk": "From claimed £ to credited £",
+    }
+    with pd.option_context("display.width", 200, "display.max_columns", 40, "display.max_colwidth", 60,
+                           "display.max_rows", 500):
+        for key, table in tables.items():
+            print(f"\n== {titles.get(key, key)} ==")
+            print("(none)" if table.empty else table.to_string(index=False))
+    return EXIT_OK
+
+
+def _cmd_check(args) -> int:
+    from .bids import load_bid
+    from .checks import check_rubric
+    from .evaluation import self_assess, self_assessment_json, _flag_records
+    from .rubric import load_rubric
+
+    rubric = load_rubric(args.rubric, proxies_path=args.proxies)
+    if args.bid is None:
+        flags = check_rubric(rubric)
+        if args.json:
+            _print_json({"tender": rubric.tender.id, "social_value_weight": rubric.social_value_weight,
+                         "rubric_flags": _flag_records(flags)})
+        else:
+            print(render_rubric_check(rubric, flags))
+        return EXIT_OK
+    if args.best_claimed is not None and not (args.best_claimed >= 0 and args.best_claimed < float("inf")):
+        raise EvaluatorError("must be a finite £ amount, 0 or more", field="--best-claimed", value=args.best_claimed)
+    bidset = load_bid(args.bid, rubric).require_valid()
+    sa = self_assess(rubric, bidset, args.best_claimed)
+    if args.json:
+        _print_json(self_assessment_json(sa, rubric))
+    else:
+        print(render_self_assessment(sa, rubric))
+    return EXIT_OK
+
+
+def _cmd_template(args) -> int:
+    from .rubric import load_rubric
+    from .template import write_template
+
+    rubric = load_rubric(args.rubric, proxies_path=args.proxies)
+    if args.out.suffix.lower() != ".xlsx":
+        raise EvaluatorError("the template is an Excel workbook: give a file name ending .xlsx", field="--out",
+                             value=str(args.out))
+    if not args.out.parent.exists():
+        raise EvaluatorError("the folder to write into does not exist", field="--out", value=str(args.out))
+    path = write_template(rubric, args.out)
+    if args.json:
+        _print_json({"tender": rubric.tender.id, "template": str(path)})
+    else:
+        print(f"Wrote the bid template for {rubric.tender.id} ({rubric.tender.title}) to {path}.\n"
+              "Suppliers fill the sheets Bid, Responses and Commitments; the Outcomes and Measures sheets list "
+              "what the buyer wants and the measure codes to use.")
+    return EXIT_OK
+
+
+_VERBS = {"evaluate": _cmd_evaluate, "explain": _cmd_explain, "check": _cmd_check, "template": _cmd_template}
+
+
+def _print_json(doc: dict) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False))
+    sys.stdout.write("\n")
+
+
+# ------------------------------------------------------------------------------------------- text output
+def _table(rows: list[list[str]], headers: list[str], right: set[int]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)] if rows else [len(h) for h in headers]
+    def line(cells):
+        return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def _mark(v) -> str:
+    return "-" if v is None or v != v else f"{v:.2f}"
+
+
+def _rank(v) -> str:
+    return "-" if v is None or v is pd.NA or v != v else str(int(v))
+
+
+def render_ranking(ev) -> str:
+    r = ev.results.copy()
+    official, other = ev.official_lens, ev.other_lens
+    r["_order"] = r["rank"].astype("Float64").fillna(10**9)
+    r = r.sort_values(["_order", "total"], ascending=[True, False])
+    t = ev.rubric.tender
+    head = [f"{t.id}  {t.title}" + (f"  ({t.buyer})" if t.buyer else ""),
+            f"Official lens: {official}; the {other} lens is shown beside it for comparison. "
+            f"{len(r)} bids ranked out of 100 marks."]
+    rows = []
+    for b in r.itertuples(index=False):
+        counts = ev.flags[ev.flags["bidder"] == b.bidder]["severity"].value_counts()
+        flags = ", ".join(f"{counts.get(s, 0)} {s}{'s' if counts.get(s, 0) != 1 else ''}"
+                          for s in ("error", "warning", "info") if counts.get(s, 0))
+        rows.append([_rank(b.rank) if b.eligible else "DQ", b.bidder, _mark(b.total), _mark(b.price_score),
+                     _mark(b.quality_score), _mark(b.social_value_score), _rank(getattr(b, f"{other}_rank")),
+                     gbp(b.claimed_value), gbp(b.credited_value), ("" if b.complete else "incomplete; ") + (flags or "none")])
+    table = _table(rows, ["Rank", "Bidder", "Total", "Price", "Quality", "Social value", f"{other.title()} rank",
+                          "Claimed £", "Credited £", "Flags"], right={0, 2, 3, 4, 5, 6, 7, 8})
+    out = head + ["", table, ""]
+    w_off, w_oth = ev.winner(official), ev.winner(other)
+    if w_off and w_oth and w_off != w_oth:
+        out.append(f"The winner changes with the lens: {w_off} under the {official} lens, {w_oth} under the {other} lens.")
+    elif w_off:
+        out.append(f"{w_off} wins under both lenses.")
+    dq = r[~r["eligible"]]
+    for b in dq.itertuples(index=False):
+        reasons = ev.flags[(ev.flags["bidder"] == b.bidder) & (ev.flags["code"] == "SV203")]["message"]
+        out.append(f"Disqualified: {b.bidder}: " + "; ".join(reasons))
+    if ev.bidset.skipped:
+        out.append("Skipped (problems in the files): " + ", ".join(f"{s['bidder'] or '?'} ({Path(s['file']).name})"
+                                                                 for s in ev.bidset.skipped))
+    if not ev.rubric_flags.empty:
+        out += ["", "Design checks on the rubric:"]
+        out += [f"  {f.code} {f.name} ({f.severity}): {f.message}" for f in ev.rubric_flags.itertuples(index=False)]
+    out += ["", "Flags by bid (error: not credited in the design lens; warning: credited but questioned; info):"]
+    for b in r.itertuples(index=False):
+        f = ev.flags[ev.flags["bidder"] == b.bidder]
+        out.append(f"\n{b.bidder}" + ("" if len(f) else ": no flags"))
+        for sev in ("error", "warning", "info"):
+            g = f[f["severity"] == sev]
+            if g.empty:
+                continue
+            out.append(f"  {sev}s ({len(g)})" if len(g) != 1 else f"  {sev} (1)")
+            for x in g.itertuples(index=False):
+                where = x.commitment if isinstance(x.commitment, str) else (x.criterion if isinstance(x.criterion, str) else "bid")
+                out.append(f"    {x.code} {x.name} [{where}]: {x.message}")
+    return "\n".join(out)
+
+
+def render_self_assessment(sa: dict, rubric) -> str:
+    t = rubric.tender
+    sv = rubric.sv_criterion
+    out = [f"Self-assessment of {sa['bidder']} against {t.id} {t.title}",
+           f"Official lens: {rubric.official_lens}. The buyer runs these same checks on every bid.", ""]
+    if sv is not None:
+        out.append(f"Social-value marks you could expect for {sv.id} ({sv.name or sv.id}, {sv.weight:g} marks):")
+        out.append(f"  design lens:  {sa['design_score']:.2f}  (priority-weighted attainment of the buyer's outcomes "
+                   f"{sa['design_fraction']:.1%})" + ("  <- official" if rubric.official_lens == "design" else ""))
+        out.append(f"  figures lens: {sa['figures_score']:.2f}  (your claimed {gbp(sa['claimed_value'])} against a best "
+                   f"claim of {gbp(sa['best_claimed'])}; pass --best-claimed to try another)"
+                   + ("  <- official" if rubric.official_lens == "figures" else ""))
+    sv_scale = [c for c in rubric.scale_criteria if c.social_value]
+    if sv_scale:
+        out.append("  plus the panel's score for " + ", ".join(f"{c.id} ({c.weight:g} marks)" for c in sv_scale))
+    out += ["", f"Claimed {gbp(sa['claimed_value'])}; the design lens credits {gbp(sa['credited_value'])} "
+                "(validated, net, evidenced, discounted)."]
+    walk = sa["walk"]
+    for step in walk.itertuples(index=False):
+        if step.amount == step.amount and abs(step.amount) >= 0.5:
+            out.append(f"  {step.step}: {gbp(step.amount)}")
+    att = sa["attainment"]
+    if len(att):
+        out += ["", "Attainment of the buyer's outcomes:"]
+        for a in att.itertuples(index=False):
+            target = "no target" if a.target != a.target else f"target {a.target:g} {a.unit or ''}".rstrip()
+            share = "-" if a.attainment != a.attainment else f"{a.attainment:.0%}"
+            out.append(f"  {a.outcome} {a.name}: net {a.net_quantity:,.2f} of {target} = {share}")
+    flags = sa["flags"]
+    out += ["", f"Flags ({len(flags)}), with what to fix:" if len(flags) else "No flags: nothing to fix."]
+    for sev in ("error", "warning", "info"):
+        for x in flags[flags["severity"] == sev].itertuples(index=False):
+            where = x.commitment if isinstance(x.commitment, str) else (x.criterion if isinstance(x.criterion, str) else "bid")
+            out.append(f"  {x.code} {x.name} ({sev}) [{where}]: {x.message}")
+            out.append(f"      fix: {x.fix}")
+    return "\n".join(out)
+
+
+def render_rubric_check(rubric, flags) -> str:
+    t = rubric.tender
+    out = [f"Design checks for {t.id} {t.title}",
+           f"Weights sum to 100; social value carries {rubric.social_value_weight:g}%. "
+           f"{len(rubric.spec.design.outcomes)} design outcome(s); official lens: {rubric.official_lens}."]
+    if flags.empty:
+        out.append("No design problems found.")
+    for f in flags.itertuples(index=False):
+        out.append(f"  {f.code} {f.name} ({f.severity}): {f.message}\n      fix: {f.fix}")
+    return "\n".join(out)

@@ -1,0 +1,301 @@
+"""One evaluation of a tender, end to end: load -> check -> value -> score -> compare.
+
+`evaluate` returns an :class:`Evaluation` that keeps every intermediate table (the explain tables), so
+the CLI, the app and the reports show the same numbers and the working behind them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from . import checks, scoring, valuation
+from .bids import BidSet
+from .rubric import Rubric
+
+LENSES = ("figures", "design")
+
+
+@dataclass
+class Evaluation:
+    rubric: Rubric
+    bidset: BidSet
+    scores: pd.DataFrame
+    commitments: pd.DataFrame        # every commitment with both lenses' working (valuation.value_commitments)
+    flags: pd.DataFrame              # SV1xx + SV2xx, one row per flag
+    rubric_flags: pd.DataFrame       # SV3xx
+    price: pd.DataFrame              # 6.1 per bid
+    scale: pd.DataFrame              # 6.2 per bid and scale criterion
+    attainment: pd.DataFrame         # 6.3 per bid and outcome
+    results: pd.DataFrame            # one row per bid: marks, lenses, totals, ranks
+    best_claimed: float = 0.0        # the figures lens's best eligible claim
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def official_lens(self) -> str:
+        return self.rubric.official_lens
+
+    @property
+    def other_lens(self) -> str:
+        return "figures" if self.official_lens == "design" else "design"
+
+    def winner(self, lens: Optional[str] = None) -> Optional[str]:
+        col = f"{lens or self.official_lens}_rank"
+        top = self.results[self.results[col] == 1]
+        return None if top.empty else str(top["bidder"].iat[0])
+
+    # ---------------------------------------------------------------- machine output (DESIGN.md 7)
+    def to_json(self) -> dict:
+        r = self.results
+        flags_by_bid = _flags_by_bidder(self.flags)
+        att = self.attainment
+        att_by_bid = {b: dict(zip(g["outcome"], g["attainment"])) for b, g in att.groupby("bidder")} if len(att) else {}
+        out = []
+        for row in r.itertuples(index=False):
+            b = row.bidder
+            out.append({
+                "bidder": b,
+                "eligible": bool(row.eligible),
+                "complete": bool(row.complete),
+                "total": _num(row.total),
+                "rank": _int(row.rank),
+                "price_score": _num(row.price_score),
+                "quality_score": _num(row.quality_score),
+                "social_value_score": _num(row.social_value_score),
+                "lenses": {
+                    "figures": {"claimed_value": _num(row.claimed_value), "score": _num(row.figures_score),
+                                "rank": _int(row.figures_rank)},
+                    "design": {"credited_value": _num(row.credited_value), "score": _num(row.design_score),
+                               "rank": _int(row.design_rank),
+                               "attainment": {k: _num(v) for k, v in att_by_bid.get(b, {}).items()}},
+                },
+                "flags": flags_by_bid.get(b, []),
+            })
+        doc = {
+            "tender": self.rubric.tender.id,
+            "official_lens": self.official_lens,
+            "bids": out,
+            "rubric_flags": _flag_records(self.rubric_flags),
+        }
+        if self.bidset.skipped:
+            doc["skipped_bids"] = [{"file": s["file"], "bidder": s["bidder"]} for s in self.bidset.skipped]
+        return doc
+
+    # ---------------------------------------------------------------- the working behind each number
+    def explain(self, bidder: str) -> dict[str, pd.DataFrame]:
+        """The step tables for one bid, in the order a lead would walk a supplier through them."""
+        if bidder not in set(self.results["bidder"]):
+            from .exceptions import InputError
+            raise InputError("is not a bidder in this evaluation", field="bidder", value=bidder)
+        c = self.commitments[self.commitments["bidder"] == bidder]
+        res = self.results.set_index("bidder").loc[bidder]
+        walk_cols = [f"walk_{k}" for k, _ in valuation.WALK_STEPS]
+        walk = pd.DataFrame({"step": [label for _, label in valuation.WALK_STEPS],
+                             "amount": c[walk_cols].sum().to_numpy() if len(c) else np.zeros(len(walk_cols))})
+        walk["running_total"] = walk["amount"].cumsum()
+        walk.loc[len(walk)] = ["Credited (validated £)", np.nan, float(c["credited_value"].sum()) if len(c) else 0.0]
+        marks = self._marks_table(bidder, res)
+        return {
+            "marks": marks,
+            "price": self.price[self.price["bidder"] == bidder].reset_index(drop=True),
+            "scale": self.scale[self.scale["bidder"] == bidder].reset_index(drop=True),
+            "claimed": c[["id", "measure", "quantity", "unit", "claimed_proxy", "claimed_value",
+                          "claimed_basis", "figures_value"]].reset_index(drop=True),
+            "checks": self.flags[self.flags["bidder"] == bidder].reset_index(drop=True),
+            "credit": c[["id", "measure", "served_outcome", "error_codes", "credited", "not_credited_reason",
+                         "evidence_grade", "evidence_factor"]].reset_index(drop=True),
+            "net_quantity": c[["id", "served_outcome", "quantity", "start_year", "end_year", "years_in_term",
+                               "quantity_in_term", "deadweight_used", "attribution_used", "displacement_used",
+                               "additionality", "evidence_factor", "net_quantity"]].reset_index(drop=True),
+            "attainment": self.attainment[self.attainment["bidder"] == bidder].reset_index(drop=True),
+            "valuation": c[["id", "measure", "per_year_quantity", "ref_value", "price_year", "additionality",
+                            "evidence_factor", "persistence_credited_years", "drop_off", "df_sum",
+                            "credited_value"]].reset_index(drop=True),
+            "by_year": valuation.credited_by_year(c, self.rubric),
+            "walk_by_commitment": c[["id", "not_credited_reason"] + walk_cols + ["credited_value"]].reset_index(drop=True),
+            "walk": walk,
+        }
+
+    def _marks_table(self, bidder: str, res: pd.Series) -> pd.DataFrame:
+        rows = []
+        p = self.price[self.price["bidder"] == bidder]
+        crit = self.rubric.price_criterion
+        if crit is not None and len(p):
+            pr = p.iloc[0]
+            formula = (f"{crit.weight:g} × lowest £{pr.lowest:,.0f} / price £{pr.price:,.0f}" if pr.method == "relative"
+                       else f"{crit.weight:g} × max(0, 1 - (£{pr.price:,.0f} - £{pr.lowest:,.0f}) / £{pr.lowest:,.0f})")
+            rows.append({"criterion": crit.id, "part": "price", "weight": crit.weight, "working": formula,
+                         "marks": pr.marks})
+        for s in self.scale[self.scale["bidder"] == bidder].itertuples(index=False):
+            working = (f"{s.weight:g} × {s.score:g} / {self.rubric.scale_max:g} ({s.basis})" if s.scored
+                       else "unscored: 0")
+            rows.append({"criterion": s.criterion, "part": "social value (qualitative)" if s.social_value else "quality",
+                         "weight": s.weight, "working": working, "marks": s.marks})
+        sv = self.rubric.sv_criterion
+        if sv is not None:
+            for lens in LENSES:
+                if lens == "design":
+                    working = f"{sv.weight:g} × design fraction {res.design_fraction:.4f} (priority-weighted attainment)"
+                else:
+                    working = (f"{sv.weight:g} × claimed £{res.claimed_value:,.0f} / best claimed £{self.best_claimed:,.0f}"
+                               if self.best_claimed > 0 else f"{sv.weight:g} × 0 (no eligible bid claims anything)")
+                official = " (official)" if lens == self.official_lens else " (for comparison)"
+                rows.append({"criterion": sv.id, "part": f"social value, {lens} lens{official}", "weight": sv.weight,
+                             "working": working, "marks": res[f"{lens}_score"]})
+        rows.append({"criterion": "TOTAL", "part": f"official lens: {self.official_lens}", "weight": 100.0,
+                     "working": "price + quality + social value", "marks": res.total})
+        return pd.DataFrame(rows)
+
+
+def _num(v) -> Optional[float]:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA:
+        return None
+    return round(float(v), 4)
+
+
+def _int(v) -> Optional[int]:
+    return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else int(v)
+
+
+def _flag_records(flags: pd.DataFrame) -> list[dict]:
+    if flags is None or flags.empty:
+        return []
+    f = flags.astype(object).where(flags.notna(), None)
+    return f[["code", "name", "severity", "commitment", "criterion", "message", "fix"]].to_dict("records")
+
+
+def _flags_by_bidder(flags: pd.DataFrame) -> dict[str, list[dict]]:
+    if flags.empty:
+        return {}
+    f = flags.astype(object).where(flags.notna(), None)
+    cols = ["code", "name", "severity", "commitment", "criterion", "message", "fix"]
+    out: dict[str, list[dict]] = {}
+    for bidder, group in f.groupby("bidder", sort=False):
+        out[bidder] = group[cols].to_dict("records")
+    return out
+
+
+def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = None) -> Evaluation:
+    """Score every usable bid under both lenses. `bidset` problems are the caller's to refuse or accept."""
+    bids = bidset.bids.reset_index(drop=True)
+    bidders = bids["bidder"].tolist()
+    scores = scores if scores is not None else scoring.empty_scores()
+
+    prepared = valuation.prepare(bidset.commitments, bids, rubric)
+    c_flags, error_codes = checks.check_commitments(prepared, rubric)
+    valued = valuation.value_commitments(prepared, rubric, error_codes)
+
+    scale, scale_flags = scoring.scale_marks(scores, rubric, bidders)
+    disqualified = scale.groupby("bidder")["below_threshold"].any().reindex(bidders).fillna(False)
+    eligible = ~disqualified
+    complete = scale.groupby("bidder")["scored"].all().reindex(bidders).fillna(True) if len(scale) else \
+        pd.Series(True, index=bidders)
+    price = scoring.price_marks(bids, rubric, eligible)
+
+    claimed = valued.groupby("bidder")["figures_value"].sum().reindex(bidders).fillna(0.0)
+    credited = valued.groupby("bidder")["credited_value"].sum().reindex(bidders).fillna(0.0)
+    att = valuation.attainment(valued, rubric, bidders)
+    fraction = valuation.design_fraction(att, bidders)
+
+    sv = rubric.sv_criterion
+    sv_weight = sv.weight if sv is not None else 0.0
+    best = float(claimed[eligible.to_numpy()].max()) if eligible.any() else 0.0
+    figures_fraction = (claimed.clip(lower=0) / best).clip(upper=1.0) if best > 0 else claimed * 0.0
+    quality = scale[~scale["social_value"]].groupby("bidder")["marks"].sum().reindex(bidders).fillna(0.0)
+    sv_scale = scale[scale["social_value"]].groupby("bidder")["marks"].sum().reindex(bidders).fillna(0.0)
+    price_score = price.set_index("bidder")["marks"].reindex(bidders).fillna(0.0)
+
+    results = pd.DataFrame({"bidder": bidders}).set_index("bidder", drop=False)
+    results["eligible"] = eligible.to_numpy()
+    results["complete"] = complete.to_numpy()
+    results["price"] = bids["price"].to_numpy()
+    results["price_score"] = price_score.to_numpy()
+    results["quality_score"] = quality.to_numpy()
+    results["sv_scale_score"] = sv_scale.to_numpy()
+    results["claimed_value"] = claimed.to_numpy()
+    results["credited_value"] = credited.to_numpy()
+    results["figures_fraction"] = figures_fraction.to_numpy()
+    results["design_fraction"] = fraction.to_numpy()
+    results["figures_score"] = sv_weight * results["figures_fraction"]
+    results["design_score"] = sv_weight * results["design_fraction"]
+    for lens in LENSES:
+        results[f"{lens}_total"] = (results["price_score"] + results["quality_score"] + results["sv_scale_score"]
+                                    + results[f"{lens}_score"])
+        results[f"{lens}_rank"] = scoring.rank(results[f"{lens}_total"], results["quality_score"],
+                                               results["price"], results["eligible"])
+    official = rubric.official_lens
+    results["social_value_score"] = results[f"{official}_score"] + results["sv_scale_score"]
+    results["total"] = results[f"{official}_total"]
+    results["rank"] = results[f"{official}_rank"]
+    results = results.reset_index(drop=True)
+
+    bid_flags = [c_flags, scale_flags,
+                 scoring.missing_responses(bidset.responses, rubric, bidders),
+                 scoring.price_flags(price),
+                 scoring.claimed_share_flags(claimed, rubric)]
+    flags = pd.concat([f for f in bid_flags if not f.empty], ignore_index=True) if any(
+        not f.empty for f in bid_flags) else checks.empty_flags()
+    if not flags.empty:
+        order = {b: i for i, b in enumerate(bidders)}
+        flags["_b"] = flags["bidder"].map(order)
+        flags["_s"] = flags["severity"].map(checks.SEVERITY_ORDER)
+        flags = flags.sort_values(["_b", "_s", "code"], kind="stable").drop(columns=["_b", "_s"]).reset_index(drop=True)
+    return Evaluation(rubric=rubric, bidset=bidset, scores=scores, commitments=valued, flags=flags,
+                      rubric_flags=checks.check_rubric(rubric), price=price, scale=scale, attainment=att,
+                      results=results, best_claimed=best)
+
+
+def self_assess(rubric: Rubric, bidset: BidSet, best_claimed: Optional[float] = None) -> dict:
+    """A supplier's view of one draft bid: the buyer's checks with fixes, attainment, and the social-value
+    marks under each lens. The figures lens is relative to the best claim in the field, which a supplier
+    cannot see: they may pass a guess (`best_claimed`); by default their own claim is the best."""
+    ev = evaluate(rubric, bidset)
+    if ev.results.empty:
+        from .exceptions import InputError
+        raise InputError("the bid file holds no bid")
+    row = ev.results.iloc[0]
+    bidder = row["bidder"]
+    claimed = float(row["claimed_value"])
+    best = claimed if best_claimed is None else float(best_claimed)
+    sv = rubric.sv_criterion
+    weight = sv.weight if sv is not None else 0.0
+    fig_fraction = min(1.0, max(0.0, claimed) / best) if best > 0 else 0.0
+    panel_codes = {"SV203", "SV205", "SV206", "SV207"}  # the panel's scoring, not the supplier's to fix
+    flags = ev.flags[~ev.flags["code"].isin(panel_codes)].reset_index(drop=True)
+    att = ev.attainment
+    return {
+        "evaluation": ev,
+        "bidder": bidder,
+        "claimed_value": claimed,
+        "credited_value": float(row["credited_value"]),
+        "best_claimed": best,
+        "figures_fraction": fig_fraction,
+        "figures_score": weight * fig_fraction,
+        "design_fraction": float(row["design_fraction"]),
+        "design_score": float(row["design_score"]),
+        "sv_weight": weight,
+        "flags": flags,
+        "attainment": att,
+        "walk": ev.explain(bidder)["walk"],
+    }
+
+
+def self_assessment_json(sa: dict, rubric: Rubric) -> dict:
+    att = sa["attainment"]
+    return {
+        "tender": rubric.tender.id,
+        "bidder": sa["bidder"],
+        "official_lens": rubric.official_lens,
+        "claimed_value": _num(sa["claimed_value"]),
+        "credited_value": _num(sa["credited_value"]),
+        "lenses": {
+            "figures": {"best_claimed": _num(sa["best_claimed"]), "fraction": _num(sa["figures_fraction"]),
+                        "score": _num(sa["figures_score"])},
+            "design": {"fraction": _num(sa["design_fraction"]), "score": _num(sa["design_score"]),
+                       "attainment": {o: _num(a) for o, a in zip(att["outcome"], att["attainment"])}},
+        },
+        "flags": _flag_records(sa["flags"]),
+        "rubric_flags": _flag_records(sa["evaluation"].rubric_flags),
+    }

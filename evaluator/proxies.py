@@ -1,0 +1,124 @@
+"""The reference proxy table (DESIGN.md 4.2): £ per unit for each measure, with its source and licence.
+
+The design lens values every credited commitment at these reference values, not at the supplier's own
+proxy, so the table's provenance (source, price year, licence) travels with it into every report.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import EvaluatorError, InputError, InputErrors
+from .util import read_text, suggest
+
+REQUIRED = ["code", "name", "unit", "value"]
+OPTIONAL = ["low", "high", "price_year", "source", "licence", "kind", "local_only", "exclusive_group",
+            "deadweight", "attribution"]
+COLUMNS = REQUIRED + OPTIONAL
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0", ""}
+
+
+def empty_proxies() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
+    for c in ("value", "low", "high", "deadweight", "attribution"):
+        frame[c] = frame[c].astype(float)
+    frame["local_only"] = frame["local_only"].astype(bool)
+    return frame.set_index("code", drop=False)
+
+
+def load_proxies(path: Path | str) -> pd.DataFrame:
+    """Read and check a proxy table; one message per bad cell, all at once."""
+    import csv
+    import io
+
+    path = Path(path)
+    text = read_text(path)
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise InputError(f"is not valid CSV: {exc}", file=path) from None
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise InputError("is empty: expected a header row " + ",".join(COLUMNS), file=path)
+    header = [h.strip() for h in rows[0]]
+    problems: list[EvaluatorError] = []
+    for name in header:
+        if name not in COLUMNS:
+            problems.append(InputError(f"unknown column{suggest(name, COLUMNS)}", file=path, where="row 1",
+                                       field=name))
+    for name in REQUIRED:
+        if name not in header:
+            problems.append(InputError("required column missing", file=path, where="row 1", field=name))
+    if problems:
+        raise InputErrors(problems)
+    records = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(InputError(f"has {len(row)} cells but the header has {len(header)}", file=path,
+                                       where=f"row {n}"))
+            continue
+        rec = {h: cell.strip() for h, cell in zip(header, row)}
+        rec["_row"] = n
+        records.append(rec)
+    frame = pd.DataFrame(records, columns=header + ["_row"]).reindex(columns=COLUMNS + ["_row"])
+    frame = frame.astype(object).where(frame.notna(), "")
+
+    def bad(n: int, field: str, value, problem: str) -> None:
+        problems.append(InputError(problem, file=path, where=f"row {n}", field=field, value=value))
+
+    cleaned = []
+    for rec in frame.to_dict("records"):
+        n = rec["_row"]
+        for name in ("code", "name", "unit"):
+            if not rec[name]:
+                bad(n, name, rec[name], "required but empty")
+        for name in ("value", "low", "high", "deadweight", "attribution"):
+            raw = rec[name]
+            if raw == "":
+                rec[name] = np.nan
+                if name == "value":
+                    bad(n, name, raw, "required but empty")
+                continue
+            try:
+                num = float(raw)
+            except ValueError:
+                bad(n, name, raw, "not a number")
+                rec[name] = np.nan
+                continue
+            if not np.isfinite(num) or num < 0:
+                bad(n, name, raw, "must be a finite number, 0 or more")
+                num = np.nan
+            elif name in ("deadweight", "attribution") and num > 1:
+                bad(n, name, raw, "is a share and must be between 0 and 1")
+            rec[name] = num
+        kind = (rec["kind"] or "outcome").lower()
+        if kind not in ("outcome", "output"):
+            bad(n, "kind", rec["kind"], "must be 'outcome' or 'output'")
+        rec["kind"] = kind
+        flag = rec["local_only"].lower()
+        if flag not in _TRUE | _FALSE:
+            bad(n, "local_only", rec["local_only"], "must be true or false")
+        rec["local_only"] = flag in _TRUE
+        value, low, high = rec["value"], rec["low"], rec["high"]
+        if np.isfinite(value) and np.isfinite(low) and low > value:
+            bad(n, "low", low, f"is above the central value {value:g}")
+        if np.isfinite(value) and np.isfinite(high) and high < value:
+            bad(n, "high", high, f"is below the central value {value:g}")
+        cleaned.append(rec)
+    seen: dict[str, int] = {}
+    for rec in cleaned:
+        if rec["code"] in seen:
+            bad(rec["_row"], "code", rec["code"], f"duplicate measure code (also row {seen[rec['code']]})")
+        seen.setdefault(rec["code"], rec["_row"])
+    if problems:
+        raise InputErrors(problems)
+    if not cleaned:
+        return empty_proxies()
+    table = pd.DataFrame(cleaned).drop(columns="_row")
+    table["deadweight"] = table["deadweight"].fillna(0.0)
+    table["attribution"] = table["attribution"].fillna(0.0)
+    return table.set_index("code", drop=False)

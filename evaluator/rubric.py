@@ -1,0 +1,311 @@
+"""The weighted rubric and the commissioner-led design (DESIGN.md 4.1), loaded and validated.
+
+Validation is pydantic's: every problem comes back with its key path, which we turn into a one-line
+message naming the file, key, field and value. Unknown keys are refused with a suggestion, because a
+mistyped optional key (``threshhold``) would otherwise be dropped without a word.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
+from .util import load_document, suggest
+
+GRADES = ("E0", "E1", "E2", "E3", "E4")
+DEFAULT_EVIDENCE_FACTORS = {"E0": 0.0, "E1": 0.5, "E2": 0.75, "E3": 0.9, "E4": 1.0}
+DEFAULT_SCALE = [0, 20, 40, 60, 80, 100]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+
+
+class Tender(_Model):
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    criteria_url: Optional[str] = None
+    buyer: Optional[str] = None
+    subject_matter: Optional[str] = None
+    contract_value: float = Field(gt=0)
+    duration_years: int = Field(ge=1, le=75)
+    local_area: list[str] = Field(default_factory=list)
+    workforce_fte: Optional[float] = Field(default=None, gt=0)
+
+    @field_validator("id", "title", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+class Criterion(_Model):
+    id: str = Field(min_length=1)
+    kind: Literal["price", "scale", "social_value"]
+    name: Optional[str] = None
+    weight: float = Field(ge=0, le=100)
+    method: Optional[Literal["relative", "linear"]] = None
+    threshold: Optional[float] = None
+    social_value: bool = False
+    description: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _by_kind(self) -> "Criterion":
+        if self.method is not None and self.kind != "price":
+            raise ValueError(f"'method' applies only to price criteria, not to kind {self.kind}")
+        if self.threshold is not None and self.kind != "scale":
+            raise ValueError(f"'threshold' applies only to scale criteria, not to kind {self.kind}")
+        if self.social_value and self.kind != "scale":
+            raise ValueError("'social_value: true' marks a scale criterion; kind social_value already is one")
+        return self
+
+
+class Outcome(_Model):
+    id: str = Field(min_length=1)
+    name: Optional[str] = None
+    measures: list[str] = Field(default_factory=list)
+    unit: Optional[str] = None
+    baseline: Optional[float] = None
+    target: Optional[float] = Field(default=None, gt=0)
+    priority: float = Field(default=1.0, ge=0)
+    evidence_required: Optional[Literal["E0", "E1", "E2", "E3", "E4"]] = None
+    if_not_delivered: Optional[str] = None
+    rationale: Optional[str] = None
+
+    @field_validator("evidence_required", mode="before")
+    @classmethod
+    def _grade(cls, v: Any) -> Any:
+        return v.strip().upper() if isinstance(v, str) else v
+
+
+class Design(_Model):
+    evidence_factors: dict[Literal["E0", "E1", "E2", "E3", "E4"], float] = Field(
+        default_factory=lambda: dict(DEFAULT_EVIDENCE_FACTORS))
+    attainment_cap: float = Field(default=1.0, gt=0)
+    outcomes: list[Outcome] = Field(default_factory=list)
+
+    @field_validator("evidence_factors")
+    @classmethod
+    def _factors(cls, v: dict) -> dict:
+        for grade, factor in v.items():
+            if not 0 <= factor <= 1:
+                raise ValueError(f"evidence factor for {grade} must be between 0 and 1, not {factor}")
+        return {**DEFAULT_EVIDENCE_FACTORS, **v}
+
+
+class Discount(_Model):
+    rate: float = Field(default=0.035, ge=0, lt=1)
+    first_year_discounted: bool = True
+
+
+class Benchmarks(_Model):
+    max_claimed_share: float = Field(default=0.24, gt=0)
+
+
+class RubricSpec(_Model):
+    tender: Tender
+    proxies: Optional[str] = None
+    lens: Literal["design", "figures"] = "design"
+    scale: list[float] = Field(default_factory=lambda: list(DEFAULT_SCALE), min_length=2)
+    descriptors: dict[float, str] = Field(default_factory=dict)
+    criteria: list[Criterion] = Field(min_length=1)
+    design: Design = Field(default_factory=Design)
+    discount: Discount = Field(default_factory=Discount)
+    benchmarks: Benchmarks = Field(default_factory=Benchmarks)
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, v: list[float]) -> list[float]:
+        if any(x < 0 for x in v):
+            raise ValueError("scale values must be 0 or more")
+        if any(b <= a for a, b in zip(v, v[1:])):
+            raise ValueError("scale values must rise from left to right with no repeats")
+        if v[-1] <= 0:
+            raise ValueError("the top of the scale must be above 0")
+        return v
+
+
+@dataclass
+class Rubric:
+    """A validated rubric with its proxy table, and the tables the rest of the engine works from."""
+
+    spec: RubricSpec
+    path: Path
+    proxies: pd.DataFrame            # indexed by measure code (see proxies.py)
+    proxies_path: Optional[Path]
+    criteria: pd.DataFrame = field(init=False)
+    outcomes: pd.DataFrame = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.criteria = pd.DataFrame(
+            [{"id": c.id, "kind": c.kind, "name": c.name or c.id, "weight": c.weight,
+              "method": c.method or ("relative" if c.kind == "price" else None),
+              "threshold": c.threshold, "social_value": c.social_value or c.kind == "social_value"}
+             for c in self.spec.criteria])
+        self.outcomes = pd.DataFrame(
+            [{"id": o.id, "name": o.name or o.id, "measures": list(o.measures), "unit": o.unit,
+              "baseline": o.baseline, "target": o.target, "priority": o.priority,
+              "evidence_required": o.evidence_required, "if_not_delivered": o.if_not_delivered}
+             for o in self.spec.design.outcomes],
+            columns=["id", "name", "measures", "unit", "baseline", "target", "priority",
+                     "evidence_required", "if_not_delivered"])
+
+    # Convenience views used across the engine -------------------------------------------------
+    @property
+    def tender(self) -> Tender:
+        return self.spec.tender
+
+    @property
+    def scale(self) -> np.ndarray:
+        return np.asarray(self.spec.scale, dtype=float)
+
+    @property
+    def scale_max(self) -> float:
+        return float(self.spec.scale[-1])
+
+    @property
+    def official_lens(self) -> str:
+        return self.spec.lens
+
+    @property
+    def price_criterion(self) -> Optional[Criterion]:
+        return next((c for c in self.spec.criteria if c.kind == "price"), None)
+
+    @property
+    def sv_criterion(self) -> Optional[Criterion]:
+        return next((c for c in self.spec.criteria if c.kind == "social_value"), None)
+
+    @property
+    def scale_criteria(self) -> list[Criterion]:
+        return [c for c in self.spec.criteria if c.kind == "scale"]
+
+    @property
+    def social_value_weight(self) -> float:
+        return float(sum(c.weight for c in self.spec.criteria if c.kind == "social_value" or c.social_value))
+
+    def descriptor(self, score: float) -> str:
+        return self.spec.descriptors.get(float(score), "")
+
+
+def _where_from_loc(loc: tuple, data: Any) -> tuple[str, str | None, Any]:
+    """Turn pydantic's location into ('criteria[2] (id Q1)', 'weight', value typed)."""
+    path, node, label = [], data, None
+    value: Any = ...
+    for part in loc:
+        if isinstance(part, int):
+            path[-1:] = [f"{path[-1]}[{part}]"] if path else [f"[{part}]"]
+        else:
+            path.append(str(part))
+        try:
+            node = node[part]
+            if isinstance(node, dict) and "id" in node and isinstance(part, int):
+                label = f"id {node['id']}"
+        except (KeyError, IndexError, TypeError):
+            node = ...
+    value = node
+    key = ".".join(path)
+    field_name = next((str(p) for p in reversed(loc) if isinstance(p, str)), None)
+    where = f"key {key}" + (f" ({label})" if label else "") if key else None
+    return where, field_name, value
+
+
+def _pydantic_errors(exc: ValidationError, data: Any, path: Path) -> list[EvaluatorError]:
+    known = {name: set(model.model_fields) for name, model in (
+        ("", RubricSpec), ("tender", Tender), ("criteria", Criterion), ("design", Design),
+        ("outcomes", Outcome), ("discount", Discount), ("benchmarks", Benchmarks))}
+    errors: list[EvaluatorError] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        where, field_name, value = _where_from_loc(loc, data)
+        if value is ...:
+            value = err.get("input", ...)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            parent = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
+            problem = f"unknown key '{loc[-1]}'{suggest(loc[-1], known.get(parent, set()))}"
+            value = ...
+        elif kind == "missing":
+            problem = "required but missing"
+            value = ...
+        else:
+            problem = err["msg"].replace("Value error, ", "")
+            if kind in ("finite_number",):
+                problem = "must be a finite number"
+        errors.append(InputError(problem, file=path, where=where, field=field_name, value=value))
+    return errors
+
+
+def load_rubric(path: Path | str, *, proxies_path: Path | str | None = None) -> Rubric:
+    """Read, validate and refuse (SV301) a rubric; load the proxy table it names.
+
+    `proxies_path` overrides the rubric's own `proxies:` entry (for a commissioner trying another table).
+    """
+    from .proxies import load_proxies, empty_proxies
+
+    path = Path(path)
+    data = load_document(path)
+    if not isinstance(data, dict):
+        raise InputError(f"must be a mapping of keys (tender, criteria, ...), not {type(data).__name__}",
+                         file=path)
+    try:
+        spec = RubricSpec.model_validate(data)
+    except ValidationError as exc:
+        raise InputErrors(_pydantic_errors(exc, data, path)) from None
+
+    problems: list[EvaluatorError] = []
+    _unique(spec.criteria, "criteria", path, problems)
+    _unique(spec.design.outcomes, "design.outcomes", path, problems)
+    for kind in ("price", "social_value"):
+        found = [c.id for c in spec.criteria if c.kind == kind]
+        if len(found) > 1:
+            problems.append(InputError(f"only one {kind} criterion is allowed; found {', '.join(found)}",
+                                       file=path, where="key criteria", field="kind", value=kind))
+    top = spec.scale[-1]
+    for i, c in enumerate(spec.criteria):
+        if c.threshold is not None and not (spec.scale[0] <= c.threshold <= top):
+            problems.append(InputError(f"threshold must lie on the scale {spec.scale[0]:g}-{top:g}",
+                                       file=path, where=f"key criteria[{i}] (id {c.id})",
+                                       field="threshold", value=c.threshold))
+    for key in spec.descriptors:
+        if key not in spec.scale:
+            problems.append(InputError("descriptor for a score that is not on the scale", file=path,
+                                       where="key descriptors", field=str(key), value=key))
+    if spec.design.outcomes and sum(o.priority for o in spec.design.outcomes) <= 0:
+        problems.append(InputError("outcome priorities add up to 0; give at least one a priority above 0",
+                                   file=path, where="key design.outcomes", field="priority", value=0))
+    if problems:
+        raise InputErrors(problems)
+
+    total = sum(c.weight for c in spec.criteria)
+    if not math.isclose(total, 100.0, rel_tol=0, abs_tol=1e-9):
+        weights = " + ".join(f"{c.id} {c.weight:g}" for c in spec.criteria)
+        raise RubricRefused(
+            f"weights-sum: the criteria weights add up to {total:g}, not 100 ({weights}); the rubric is "
+            "refused. Change the weights so they sum to exactly 100 (the tool never rescales them).",
+            file=path, where="key criteria", field="weight", value=total, code="SV301")
+
+    if proxies_path is not None:
+        table_path: Optional[Path] = Path(proxies_path)
+    elif spec.proxies:
+        table_path = (path.parent / spec.proxies)
+    else:
+        table_path = None
+    if table_path is not None and proxies_path is None and not table_path.is_file():
+        raise InputError(f"the proxy table this rubric names does not exist (looked for {table_path})",
+                         file=path, where="key proxies", field="proxies", value=spec.proxies)
+    proxies = load_proxies(table_path) if table_path is not None else empty_proxies()
+    return Rubric(spec=spec, path=path, proxies=proxies, proxies_path=table_path)
+
+
+def _unique(items: list, key: str, path: Path, problems: list) -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.id in seen:
+            problems.append(InputError(f"duplicate id (also {key}[{seen[item.id]}])", file=path,
+                                       where=f"key {key}[{i}]", field="id", value=item.id))
+        seen.setdefault(item.id, i)

@@ -1,0 +1,694 @@
+"""The supplier bid template (XLSX) generated from a rubric, and the reader that turns it back into a bid.
+
+Suppliers fill spreadsheets, not YAML. The template carries the rubric's own lists (measure codes,
+outcome ids, units, evidence grades) as drop-downs so most typos never happen, and reference sheets so a
+supplier can see what the buyer asked for. The reader hands the loader exactly the YAML bid shape of
+DESIGN.md 4.3, so a bid is judged the same whatever form it came in.
+
+Spreadsheets bring two hazards that YAML does not: formulas and malformed files. Text a supplier typed
+that looks like a formula (``=``, ``+``, ``-``, ``@``) is stored as text, so opening the template never
+runs anything; a real formula in a returned bid is refused, because a bid must state values that the
+buyer can read without trusting the supplier's arithmetic. Anything openpyxl cannot parse becomes one
+:class:`InputError` naming the file, never a traceback.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .bids import BID_FIELDS, COMMITMENT_FIELDS
+from .exceptions import EvaluatorError, InputError, InputErrors
+from .rubric import GRADES, Rubric
+from .util import suggest
+
+BID_SHEET = "Bid"
+RESPONSES_SHEET = "Responses"
+COMMITMENTS_SHEET = "Commitments"
+REQUIRED_SHEETS = (BID_SHEET, RESPONSES_SHEET, COMMITMENTS_SHEET)
+BID_HEADER = ["field", "value"]
+RESPONSES_HEADER = ["criterion", "name", "text"]
+OUTCOMES_HEADER = ["id", "name", "measures", "unit", "baseline", "target", "priority", "evidence_required",
+                   "if_not_delivered"]
+MEASURES_HEADER = ["code", "name", "unit", "value", "kind", "local_only", "source", "licence"]
+GRADE_MEANINGS = {
+    "E0": "bare assertion",
+    "E1": "plan or logic model only",
+    "E2": "own monitoring data, before/after",
+    "E3": "comparison group or independent evaluation of a similar programme",
+    "E4": "independent evaluation of this supplier's delivery, replicated",
+}
+
+# Excel and LibreOffice treat text starting with these as a formula when a user edits the cell.
+_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_MAX_CELL_TEXT = 32767          # Excel's limit; openpyxl would silently truncate longer text
+_VALIDATED_ROWS = 500           # drop-downs reach this far even on an empty template
+_MAX_UNZIPPED = 200 * 1024 ** 2  # a bid workbook is kilobytes; refuse zip bombs before parsing
+_EXCEL_LAST_ROW = 1_048_576       # a row number past this is a forged file; stop before looping to it
+
+_BID_HELP = {
+    "bidder": "Your organisation's name, as registered. Required.",
+    "supplier_id": "Identifier such as GB-COH-01234567 (Companies House). Optional.",
+    "contact_email": "Email address for questions about this bid.",
+    "contact_address": "Postal address for the contract.",
+    "price": "Total price in £ for the whole contract term, as a number. Required.",
+}
+_COMMITMENT_HELP = {
+    "id": "Your reference for this commitment, e.g. A1. Required, unique in this bid.",
+    "measure": "Measure code from the Measures sheet.",
+    "outcome": "The buyer's outcome (Outcomes sheet) this commitment serves. Optional.",
+    "description": "What you will do, in one sentence.",
+    "quantity": "Total over start_year..end_year, in the measure's unit.",
+    "unit": "Unit of the quantity; must match the measure's unit.",
+    "claimed_proxy": "£ per unit you used (optional).",
+    "claimed_value": "£ you claim for this commitment (optional).",
+    "start_year": "First contract year, 1-based (default 1).",
+    "end_year": "Last contract year (default: the contract's last year).",
+    "persistence_years": "Years the outcome lasts after end_year (optional).",
+    "drop_off": "Share lost each year of persistence, 0 to 1.",
+    "location": "Where it happens (a named local area).",
+    "beneficiaries": "Who benefits (cohort label), used to detect double counting.",
+    "evidence_grade": "E0-E4: how strong your evidence is (Evidence grades sheet).",
+    "evidence_description": "The evidence itself: source, numbers, dates.",
+    "deadweight": "Share that would happen anyway, 0 to 1 (optional).",
+    "attribution": "Share due to others, 0 to 1 (optional).",
+    "displacement": "Share that merely moves from elsewhere, 0 to 1 (optional).",
+    "deflator_rationale": "Why those shares are right.",
+    "narrative": "How it will be delivered, with whom, and how you will know.",
+    "kpi": "The KPI the buyer can monitor it by.",
+    "contract_specific": "TRUE if done for this contract; FALSE for corporate activity that would happen anyway.",
+}
+_WIDE_COLUMNS = {"description", "evidence_description", "deflator_rationale", "narrative", "kpi", "text",
+                 "if_not_delivered", "source", "meaning", "name"}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------------
+
+def write_template(rubric: Rubric, out_path: Path | str, bid: dict | None = None) -> Path:
+    """Write the bid template for `rubric`; with `bid`, prefilled (a YAML bid turned into a spreadsheet).
+
+    The bid's values are written as they are, never judged here: the loader judges them on the way back,
+    so an odd value survives the round trip and is reported where the supplier will see it.
+    """
+    out_path = Path(out_path)
+    bid = _checked_bid(bid)
+    problems: list[EvaluatorError] = []
+
+    wb = Workbook()
+    ws_bid = wb.active
+    ws_bid.title = BID_SHEET
+    ws_resp = wb.create_sheet(RESPONSES_SHEET)
+    ws_com = wb.create_sheet(COMMITMENTS_SHEET)
+    ws_out = wb.create_sheet("Outcomes")
+    ws_meas = wb.create_sheet("Measures")
+    ws_grades = wb.create_sheet("Evidence grades")
+    ws_lists = wb.create_sheet("Lists")
+
+    # Bid: one row per field, always, so a supplier sees every field even when it is optional.
+    _header(ws_bid, BID_HEADER)
+    for r, name in enumerate(BID_FIELDS, start=2):
+        _put(ws_bid, r, 1, name, problems, "sheet Bid", "field")
+        ws_bid.cell(row=r, column=1).comment = Comment(_BID_HELP.get(name, name), "template")
+        _put(ws_bid, r, 2, bid.get(name), problems, f"key {name}", name)
+    _widths(ws_bid, {1: 20, 2: 60})
+
+    # Responses: the rubric's scale criteria first, then any answer the bid gives to another id, so
+    # nothing in the bid is lost; the loader says which ids the rubric does not know.
+    _header(ws_resp, RESPONSES_HEADER)
+    answers = dict(bid.get("responses") or {})
+    rows = [(c.id, c.name or c.id, answers.pop(c.id, None)) for c in rubric.scale_criteria]
+    rows += [(crit, None, text) for crit, text in answers.items()]
+    for r, (crit, name, text) in enumerate(rows, start=2):
+        _put(ws_resp, r, 1, crit, problems, "key responses", "criterion")
+        _put(ws_resp, r, 2, name, problems, "key responses", "name")
+        _put(ws_resp, r, 3, text, problems, f"key responses.{crit}", str(crit))
+        ws_resp.cell(row=r, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+    _widths(ws_resp, {1: 12, 2: 36, 3: 100})
+
+    # Commitments: the flattened fields, one row per commitment.
+    _header(ws_com, COMMITMENT_FIELDS)
+    for c, name in enumerate(COMMITMENT_FIELDS, start=1):
+        ws_com.cell(row=1, column=c).comment = Comment(_COMMITMENT_HELP.get(name, name), "template")
+    commitments = bid.get("commitments") or []
+    for i, item in enumerate(commitments):
+        where = f"key commitments[{i}]" + (f" (id {item['id']})" if item.get("id") is not None else "")
+        flat = _flatten(item)
+        for c, name in enumerate(COMMITMENT_FIELDS, start=1):
+            _put(ws_com, i + 2, c, flat.get(name), problems, where, name)
+    _widths(ws_com, {c: (40 if name in _WIDE_COLUMNS else max(12, len(name) + 2))
+                     for c, name in enumerate(COMMITMENT_FIELDS, start=1)})
+
+    _reference_sheets(rubric, ws_out, ws_meas, ws_grades, problems)
+    lists = _lists_sheet(rubric, ws_lists, problems)
+    _raise(problems)
+    _drop_downs(ws_com, lists, last_row=max(_VALIDATED_ROWS, len(commitments) + 200))
+
+    tender = rubric.spec.tender
+    wb.properties.identifier = tender.id
+    wb.properties.title = f"Bid template: {tender.title}"
+    wb.properties.subject = f"Tender {tender.id}"
+    wb.properties.keywords = f"tender:{tender.id}"
+    wb.active = 0
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(out_path)
+    except OSError as exc:
+        raise InputError(f"cannot be written ({exc.strerror or exc})", file=out_path) from None
+    return out_path
+
+
+def _checked_bid(bid: Any) -> dict:
+    """The bid's shape, refused early: a list where a mapping belongs has no cell to go into."""
+    if bid is None:
+        return {}
+    problems: list[EvaluatorError] = []
+    if not isinstance(bid, dict):
+        raise InputError(f"a bid must be a mapping of keys (bidder, price, commitments, ...), "
+                         f"not {type(bid).__name__}")
+    known = BID_FIELDS + ["responses", "commitments"]
+    for key in bid:
+        if key not in known:
+            problems.append(InputError(f"unknown key{suggest(key, known)}", where=f"key {key}", field=str(key)))
+    responses = bid.get("responses")
+    if responses is not None and not isinstance(responses, dict):
+        problems.append(InputError("must be a mapping of criterion id to answer text", where="key responses",
+                                   field="responses", value=responses))
+    commitments = bid.get("commitments")
+    if commitments is not None and not isinstance(commitments, list):
+        problems.append(InputError("must be a list of commitments", where="key commitments",
+                                   field="commitments", value=commitments))
+    else:
+        for i, item in enumerate(commitments or []):
+            where = f"key commitments[{i}]"
+            if not isinstance(item, dict):
+                problems.append(InputError("each commitment must be a mapping of fields", where=where,
+                                           value=item))
+                continue
+            for key, value in item.items():
+                if key == "evidence":
+                    if value is not None and not isinstance(value, dict):
+                        problems.append(InputError("must be a mapping with grade and description",
+                                                   where=where, field="evidence", value=value))
+                    for ekey in (value or {}) if isinstance(value, dict) else ():
+                        if ekey not in ("grade", "description"):
+                            problems.append(InputError(
+                                f"unknown key{suggest(ekey, ['grade', 'description'])}", where=where,
+                                field=f"evidence.{ekey}"))
+                elif key != "_where" and key not in COMMITMENT_FIELDS:
+                    problems.append(InputError(f"unknown field{suggest(key, COMMITMENT_FIELDS)}",
+                                               where=where, field=str(key)))
+    if problems:
+        raise problems[0] if len(problems) == 1 else InputErrors(problems)
+    return bid
+
+
+def _flatten(item: dict) -> dict:
+    flat = {k: v for k, v in item.items() if k not in ("evidence", "_where")}
+    for key, value in (item.get("evidence") or {}).items():
+        flat[f"evidence_{key}"] = value
+    return flat
+
+
+def _put(ws, row: int, column: int, value: Any, problems: list, where: str, field: str) -> None:
+    """One value into one cell, so that it reads back as exactly the same value, or one problem."""
+    if value is None:
+        return
+    if isinstance(value, bool) or isinstance(value, int):
+        ws.cell(row=row, column=column, value=value)
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            problems.append(InputError("must be a finite number; a spreadsheet cannot hold it",
+                                       where=where, field=field, value=value))
+            return
+        ws.cell(row=row, column=column, value=value)
+        return
+    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
+        if getattr(value, "tzinfo", None) is not None:
+            problems.append(InputError("a spreadsheet cannot hold a time zone; give the local date or time",
+                                       where=where, field=field, value=value))
+            return
+        ws.cell(row=row, column=column, value=value)
+        return
+    if not isinstance(value, str):
+        problems.append(InputError(f"must be a single value (text or number), not {type(value).__name__}",
+                                   where=where, field=field, value=value))
+        return
+    if len(value) > _MAX_CELL_TEXT:
+        problems.append(InputError(f"is {len(value):,} characters; a spreadsheet cell holds at most "
+                                   f"{_MAX_CELL_TEXT:,}", where=where, field=field, value=value))
+        return
+    cell = ws.cell(row=row, column=column)
+    try:
+        cell.value = value
+    except IllegalCharacterError:
+        bad = next(ch for ch in value if ord(ch) < 32 and ch not in "\t\n\r")
+        problems.append(InputError(f"contains a control character (U+{ord(bad):04X}) that a spreadsheet "
+                                   "cannot hold", where=where, field=field, value=value))
+        return
+    # openpyxl would store '=...' as a formula and '#N/A' as an error; a supplier's text is text.
+    cell.data_type = "s"
+    if value.startswith(_FORMULA_LEADS):
+        cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
+
+
+def _header(ws, names: Iterable[str]) -> None:
+    bold = Font(bold=True)
+    for c, name in enumerate(names, start=1):
+        cell = ws.cell(row=1, column=c, value=name)
+        cell.font = bold
+    ws.freeze_panes = "A2"
+
+
+def _widths(ws, widths: dict[int, float]) -> None:
+    for column, width in widths.items():
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+
+def _blank(value: Any) -> Any:
+    """Pandas' missing values as an empty cell."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    except TypeError:
+        pass
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalar -> Python
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _reference_sheets(rubric: Rubric, ws_out, ws_meas, ws_grades, problems: list) -> None:
+    """What the buyer asked for and how it is valued, beside the form, so the supplier need not guess."""
+    _header(ws_out, OUTCOMES_HEADER)
+    for r, o in enumerate(rubric.spec.design.outcomes, start=2):
+        values = [o.id, o.name, ", ".join(o.measures), o.unit, o.baseline, o.target, o.priority,
+                  o.evidence_required, o.if_not_delivered]
+        for c, value in enumerate(values, start=1):
+            _put(ws_out, r, c, value, problems, "sheet Outcomes", OUTCOMES_HEADER[c - 1])
+        ws_out.cell(row=r, column=9).alignment = Alignment(wrap_text=True, vertical="top")
+    _widths(ws_out, {1: 8, 2: 50, 3: 28, 4: 16, 5: 10, 6: 10, 7: 10, 8: 18, 9: 80})
+
+    _header(ws_meas, MEASURES_HEADER)
+    table = rubric.proxies
+    for r, rec in enumerate(table.to_dict("records"), start=2):
+        for c, name in enumerate(MEASURES_HEADER, start=1):
+            _put(ws_meas, r, c, _blank(rec.get(name)), problems, "sheet Measures", name)
+    _widths(ws_meas, {1: 24, 2: 60, 3: 16, 4: 12, 5: 10, 6: 12, 7: 80, 8: 30})
+
+    _header(ws_grades, ["grade", "meaning", "factor"])
+    factors = rubric.spec.design.evidence_factors
+    for r, grade in enumerate(GRADES, start=2):
+        ws_grades.cell(row=r, column=1, value=grade)
+        ws_grades.cell(row=r, column=2, value=GRADE_MEANINGS.get(grade, ""))
+        ws_grades.cell(row=r, column=3, value=factors.get(grade))
+    note = len(GRADES) + 3
+    ws_grades.cell(row=note, column=1, value="factor: the share of a commitment's value this rubric credits "
+                                              "at that grade (design lens).")
+    _widths(ws_grades, {1: 8, 2: 70, 3: 8})
+
+
+def _unique(values: Iterable[Any]) -> list[str]:
+    seen: dict[str, None] = {}
+    for v in values:
+        v = _blank(v)
+        if v is not None:
+            seen.setdefault(str(v), None)
+    return list(seen)
+
+
+def _lists_sheet(rubric: Rubric, ws, problems: list) -> dict[str, str]:
+    """The drop-down lists as ranges on a hidden sheet: Excel caps an inline list at 255 characters.
+
+    Returns the validation formula for each commitment field that gets a drop-down.
+    """
+    units = _unique(list(rubric.proxies["unit"]) + [o.unit for o in rubric.spec.design.outcomes])
+    columns = {
+        "measure": _unique(rubric.proxies["code"]),
+        "outcome": _unique(o.id for o in rubric.spec.design.outcomes),
+        "unit": units,
+        "evidence_grade": list(GRADES),
+    }
+    formulas: dict[str, str] = {}
+    for c, (name, values) in enumerate(columns.items(), start=1):
+        ws.cell(row=1, column=c, value=name).font = Font(bold=True)
+        for r, value in enumerate(values, start=2):
+            _put(ws, r, c, value, problems, "sheet Lists", name)
+        if values:
+            letter = get_column_letter(c)
+            formulas[name] = f"{quote_sheetname(ws.title)}!${letter}$2:${letter}${len(values) + 1}"
+    c = len(columns) + 1
+    ws.cell(row=1, column=c, value="tender").font = Font(bold=True)
+    _put(ws, 2, c, rubric.spec.tender.id, problems, "sheet Lists", "tender")
+    formulas["evidence_grade"] = '"' + ",".join(GRADES) + '"'
+    formulas["contract_specific"] = '"TRUE,FALSE"'
+    ws.sheet_state = "hidden"
+    return formulas
+
+
+_DROP_DOWN_ERRORS = {
+    "measure": "Choose a measure code from the Measures sheet.",
+    "outcome": "Choose an outcome id from the Outcomes sheet, or leave it empty.",
+    "unit": "Choose the unit of the measure (see the Measures sheet).",
+    "evidence_grade": "Choose E0, E1, E2, E3 or E4 (see the Evidence grades sheet).",
+    "contract_specific": "Choose TRUE (done for this contract) or FALSE (would happen anyway).",
+}
+
+
+def _drop_downs(ws, formulas: dict[str, str], last_row: int) -> None:
+    for name, formula in formulas.items():
+        column = get_column_letter(COMMITMENT_FIELDS.index(name) + 1)
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
+                            errorStyle="stop", errorTitle=f"Not a valid {name}", error=_DROP_DOWN_ERRORS[name])
+        dv.add(f"{column}2:{column}{last_row}")
+        ws.add_data_validation(dv)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------------
+
+def read_bid_workbook(path: Path | str) -> dict:
+    """A filled template as the YAML bid shape (DESIGN.md 4.3), each commitment tagged with its `_where`.
+
+    Only the shape of the workbook is checked here (sheets, headers, field names, formulas); the values
+    are the loader's business, so they come back as openpyxl gives them.
+    """
+    path = Path(path)
+    sheets = _read_sheets(path)
+    problems: list[EvaluatorError] = []
+
+    def bad(problem: str, sheet: str, row: int | None = None, column: int | None = None,
+            field: str | None = None, value: Any = ...) -> None:
+        where = f"sheet {sheet}"
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column {get_column_letter(column)}"
+        problems.append(InputError(problem, file=path, where=where, field=field, value=value))
+
+    missing = [name for name in REQUIRED_SHEETS if sheets.get(name) is None]
+    for name in missing:
+        present = [s for s in sheets if sheets[s] is not None]
+        bad(f"is missing{suggest(name, present)}; a bid workbook needs the sheets "
+            f"{', '.join(REQUIRED_SHEETS)} (generate one with `python -m evaluator template`)", name)
+    if missing:
+        _raise(problems)
+
+    # Formulas and error values anywhere in the three sheets, named cell by cell.
+    for name in REQUIRED_SHEETS:
+        header = sheets[name][0][1] if sheets[name] else []
+        for row_no, cells in sheets[name]:
+            for col, (value, kind) in enumerate(cells, start=1):
+                label = _text_of(header[col - 1][0]) if row_no > 1 and col <= len(header) else None
+                if kind == "f":
+                    bad("holds a formula; a bid must hold values, not formulas (copy the cells and "
+                        "paste values only)", name, row_no, col, label, _formula_text(value))
+                elif kind == "e":
+                    bad("holds a spreadsheet error value; type the value itself", name, row_no, col, label,
+                        value)
+
+    result: dict[str, Any] = {}
+    result.update(_bid_fields(sheets[BID_SHEET], bad))
+    result["responses"] = _responses(sheets[RESPONSES_SHEET], bad)
+    result["commitments"] = _commitments(sheets[COMMITMENTS_SHEET], bad)
+    _raise(problems)
+    return result
+
+
+def _raise(problems: list[EvaluatorError]) -> None:
+    if problems:
+        raise problems[0] if len(problems) == 1 else InputErrors(problems)
+
+
+Row = tuple[int, list[tuple[Any, str]]]  # (row number, [(value, data_type) per column])
+
+
+def _read_sheets(path: Path) -> dict[str, list[Row] | None]:
+    """Every row of the three bid sheets as plain values, with every openpyxl failure turned into one line.
+
+    All parsing happens here, inside one guard, so the rest of the reader works on Python lists and
+    cannot meet a half-read file. Other sheets are listed (for did-you-mean) but not parsed.
+    """
+    if not path.exists():
+        raise InputError("file not found", file=path)
+    if path.is_dir():
+        raise InputError("is a folder, not an XLSX workbook", file=path)
+
+    def refuse(reason: str) -> InputError:
+        return InputError(f"is not an XLSX workbook ({reason}); save it from Excel or LibreOffice as "
+                          "Excel Workbook (.xlsx)", file=path)
+
+    try:
+        with open(path, "rb") as fh:
+            try:
+                with zipfile.ZipFile(fh) as archive:
+                    unzipped = sum(info.file_size for info in archive.infolist())
+            except zipfile.BadZipFile:
+                raise refuse("not a zip archive, so not .xlsx; an old .xls or a CSV renamed?") from None
+            if unzipped > _MAX_UNZIPPED:
+                raise refuse(f"it unpacks to {unzipped / 1024 ** 2:,.0f} MB, far more than any bid")
+            fh.seek(0)
+            with warnings.catch_warnings():
+                # "Data Validation extension is not supported", "no default style": noise to a user.
+                warnings.simplefilter("ignore")
+                wb = load_workbook(fh, read_only=True, data_only=False)
+                try:
+                    sheets: dict[str, list[Row] | None] = {}
+                    by_key = {_sheet_key(name): name for name in wb.sheetnames}
+                    for name in wb.sheetnames:
+                        sheets[name] = None
+                    for wanted in REQUIRED_SHEETS:
+                        actual = wanted if wanted in wb.sheetnames else by_key.get(_sheet_key(wanted))
+                        if actual is None:
+                            continue
+                        ws = wb[actual]
+                        if not hasattr(ws, "iter_rows"):
+                            raise InputError(f"sheet '{actual}' is a chart, not a sheet of cells", file=path)
+                        sheets.pop(actual, None)
+                        sheets[wanted] = _rows(ws)
+                finally:
+                    wb.close()
+    except EvaluatorError:
+        raise
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
+    except (zipfile.BadZipFile, KeyError, InvalidFileException, ValueError, TypeError, IndexError,
+            AttributeError, SyntaxError, LookupError, EOFError, NotImplementedError, OverflowError,
+            RecursionError, MemoryError, UnicodeError) as exc:
+        # SyntaxError covers xml.etree's ParseError; lxml's XMLSyntaxError is a SyntaxError too.
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise refuse(f"{type(exc).__name__}: {detail[:120]}") from None
+    except Exception as exc:  # noqa: BLE001 - a malformed upload must never become a traceback
+        if type(exc).__module__.split(".")[0] in ("openpyxl", "lxml", "et_xmlfile", "zlib", "xml"):
+            raise refuse(f"{type(exc).__name__}: {str(exc)[:120]}") from None
+        raise
+    return sheets
+
+
+def _sheet_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def _rows(ws) -> list[Row]:
+    """All rows of a read-only sheet, numbered as Excel numbers them.
+
+    The sheet's recorded dimensions are ignored: some tools write a wrong one, and openpyxl would then
+    stop reading early without a word.
+    """
+    ws.reset_dimensions()
+    rows: list[Row] = []
+    for number, cells in enumerate(ws.iter_rows(values_only=False), start=1):
+        if number > _EXCEL_LAST_ROW:
+            raise ValueError(f"sheet '{ws.title}' has rows past Excel's last row {_EXCEL_LAST_ROW:,}")
+        values = [(getattr(c, "value", None), getattr(c, "data_type", "n")) for c in cells]
+        while values and _empty(values[-1][0]):
+            values.pop()
+        if values:
+            rows.append((number, values))
+    return rows
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text_of(value: Any) -> str | None:
+    """A header or key cell as the name it stands for."""
+    if _empty(value):
+        return None
+    return value.strip() if isinstance(value, str) else str(value)
+
+
+def _formula_text(value: Any) -> str:
+    text = getattr(value, "text", None)  # ArrayFormula
+    if isinstance(text, str):
+        return text
+    return value if isinstance(value, str) else f"({type(value).__name__})"
+
+
+def _header_row(rows: list[Row], sheet: str, expected: list[str], bad) -> tuple[dict[int, str], set, list[Row]]:
+    """(column number -> field name, columns with any header, data rows), refusing unknown and repeated names.
+
+    Values under a refused header are not reported again: one message per mistake.
+    """
+    if not rows:
+        return {}, set(), []
+    first_no, first = rows[0]
+    if first_no != 1:
+        bad(f"row 1 must be the header ({', '.join(expected)})", sheet, 1)
+        return {}, set(), []
+    columns: dict[int, str] = {}
+    headed: set[int] = set()
+    seen: dict[str, int] = {}
+    for col, (value, kind) in enumerate(first, start=1):
+        if not _empty(value):
+            headed.add(col)
+        if kind in ("f", "e"):
+            continue  # already reported
+        name = _text_of(value)
+        if name is None:
+            continue
+        if name not in expected:
+            bad(f"unknown column{suggest(name, expected)}; the columns are {', '.join(expected)}",
+                sheet, 1, col, name)
+            continue
+        if name in seen:
+            bad(f"duplicate column (also column {get_column_letter(seen[name])})", sheet, 1, col, name)
+            continue
+        seen[name] = col
+        columns[col] = name
+    return columns, headed, rows[1:]
+
+
+def _required_columns(rows: list[Row], columns: dict[int, str], needed: list[str], sheet: str,
+                      bad) -> dict[str, int] | None:
+    """The columns a sheet cannot be read without, or None after saying which are missing."""
+    found = {name: col for col, name in columns.items()}
+    lacking = [n for n in needed if n not in found]
+    if lacking:
+        bad(f"the header must have the columns {' and '.join(needed)}; missing {', '.join(lacking)}", sheet, 1)
+        return None
+    return found
+
+
+def _bid_fields(rows: list[Row], bad) -> dict:
+    if not rows:
+        return {}
+    columns, headed, body = _header_row(rows, BID_SHEET, BID_HEADER, bad)
+    found = _required_columns(rows, columns, BID_HEADER, BID_SHEET, bad) if rows[0][0] == 1 else None
+    if found is None:
+        return {}
+    field_col, value_col = found["field"], found["value"]
+    out: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+    for row_no, cells in body:
+        _outside(cells, headed, BID_SHEET, row_no, bad)
+        key_value, key_kind = _cell(cells, field_col)
+        value, kind = _cell(cells, value_col)
+        if key_kind in ("f", "e") or kind in ("f", "e"):
+            continue
+        name = _text_of(key_value)
+        if name is None:
+            if not _empty(value):
+                bad("a value with no field name", BID_SHEET, row_no, value_col, value=value)
+            continue
+        if name not in BID_FIELDS:
+            bad(f"unknown field{suggest(name, BID_FIELDS)}; the fields are {', '.join(BID_FIELDS)}",
+                BID_SHEET, row_no, field_col, name)
+            continue
+        if name in seen:
+            bad(f"field given twice (also row {seen[name]})", BID_SHEET, row_no, field_col, name)
+            continue
+        seen[name] = row_no
+        if not _empty(value):
+            out[name] = value
+    return out
+
+
+def _responses(rows: list[Row], bad) -> dict:
+    if not rows:
+        return {}
+    columns, headed, body = _header_row(rows, RESPONSES_SHEET, RESPONSES_HEADER, bad)
+    found = (_required_columns(rows, columns, ["criterion", "text"], RESPONSES_SHEET, bad)
+             if rows[0][0] == 1 else None)
+    if found is None:
+        return {}
+    crit_col, text_col = found["criterion"], found["text"]
+    out: dict[Any, Any] = {}
+    seen: dict[Any, int] = {}
+    for row_no, cells in body:
+        _outside(cells, headed, RESPONSES_SHEET, row_no, bad)
+        crit, crit_kind = _cell(cells, crit_col)
+        text, kind = _cell(cells, text_col)
+        if crit_kind in ("f", "e") or kind in ("f", "e") or _empty(text):
+            continue
+        if _empty(crit):
+            bad("an answer with no criterion id", RESPONSES_SHEET, row_no, crit_col, "criterion")
+            continue
+        crit = crit.strip() if isinstance(crit, str) else crit
+        if crit in seen:
+            bad(f"a second answer to this criterion (also row {seen[crit]})", RESPONSES_SHEET, row_no,
+                crit_col, "criterion", crit)
+            continue
+        seen[crit] = row_no
+        out[crit] = text
+    return out
+
+
+def _commitments(rows: list[Row], bad) -> list[dict]:
+    columns, headed, body = _header_row(rows, COMMITMENTS_SHEET, COMMITMENT_FIELDS, bad)
+    out: list[dict] = []
+    for row_no, cells in body:
+        if not _outside(cells, headed, COMMITMENTS_SHEET, row_no, bad):
+            continue
+        item: dict[str, Any] = {}
+        evidence: dict[str, Any] = {}
+        for col, name in columns.items():
+            value, kind = _cell(cells, col)
+            if kind in ("f", "e") or _empty(value):
+                continue
+            if name == "contract_specific" and isinstance(value, str) \
+                    and value.strip().upper() in ("TRUE", "FALSE"):
+                value = value.strip().upper() == "TRUE"  # the drop-down's words, stored as text
+            if name.startswith("evidence_"):
+                evidence[name[len("evidence_"):]] = value
+            else:
+                item[name] = value
+        if evidence:
+            item["evidence"] = evidence
+        if item:
+            item["_where"] = f"sheet {COMMITMENTS_SHEET}, row {row_no}"
+            out.append(item)
+    return out
+
+
+def _outside(cells: list, headed: set, sheet: str, row_no: int, bad) -> bool:
+    """Report values in columns with no header; True if the row holds anything at all."""
+    anything = False
+    for col, (value, kind) in enumerate(cells, start=1):
+        if _empty(value):
+            continue
+        anything = True
+        if col not in headed and kind not in ("f", "e"):
+            bad("a value in a column with no header", sheet, row_no, col, value=value)
+    return anything
+
+
+def _cell(cells: list, col: int | None) -> tuple[Any, str]:
+    if col is None or col > len(cells):
+        return None, "n"
+    return cells[col - 1]

@@ -1,0 +1,130 @@
+"""Small shared pieces: reading documents safely, suggestions for typos, money formatting, FTE counting."""
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from .exceptions import InputError
+
+
+def read_text(path: Path | str) -> str:
+    """Text of a file, refusing binaries and odd encodings with a message instead of a traceback."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", file=path)
+    if path.is_dir():
+        raise InputError("is a folder, not a file", file=path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
+    if b"\x00" in data[:4096]:
+        raise InputError(f"is not a text file (binary content), so not a {path.suffix or 'text'} file", file=path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", file=path) from None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML that refuses duplicate keys: a second `weight:` must not silently replace the first."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    mapping: dict = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a plain value, not {type(key).__name__}", key_node.start_mark) from None
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: Path | str) -> Any:
+    text = read_text(path)
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"is not valid YAML: {problem}", file=path, where=where) from None
+    except (ValueError, OverflowError, RecursionError) as exc:
+        raise InputError(f"is not valid YAML: {exc}", file=path) from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def load_json(path: Path | str) -> Any:
+    text = read_text(path)
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"is not valid JSON: {exc.msg}", file=path,
+                         where=f"line {exc.lineno}, column {exc.colno}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"is not valid JSON: {exc}", file=path) from None
+
+
+def load_document(path: Path | str) -> Any:
+    """A YAML or JSON document, chosen by the file's extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return load_json(path)
+    if suffix in (".yaml", ".yml"):
+        return load_yaml(path)
+    raise InputError("is not a YAML (.yaml, .yml) or JSON (.json) file", file=path)
+
+
+def suggest(name: Any, options: Iterable[str]) -> str:
+    """' (did you mean X?)' for a likely typo, else ''."""
+    match = difflib.get_close_matches(str(name), list(options), n=1, cutoff=0.75)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def is_finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def gbp(value: float | None, decimals: int = 0) -> str:
+    """£1,234,567 the way a commissioner writes it; '-' for nothing."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(value):,.{decimals}f}"
+
+
+def fte_years(staff: Iterable[tuple[float, float]], years: float) -> float:
+    """FTE-years from head counts: Torbay's rule, 10 full-time + 5 half-time over 2 years = 25 FTE-years.
+
+    `staff` is (head count, FTE fraction of each person) pairs; the result is in the `fte_year` unit the
+    proxy table and design outcomes use, so a supplier can turn a staffing plan into a commitment quantity.
+    """
+    total = 0.0
+    for count, fraction in staff:
+        if not (is_finite_number(count) and count >= 0):
+            raise InputError("a head count must be a number of people, 0 or more", field="count", value=count)
+        if not (is_finite_number(fraction) and 0 <= fraction <= 1):
+            raise InputError("an FTE fraction must be between 0 and 1", field="fte", value=fraction)
+        total += count * fraction
+    if not (is_finite_number(years) and years >= 0):
+        raise InputError("years must be a number, 0 or more", field="years", value=years)
+    return total * years

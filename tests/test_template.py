@@ -1,0 +1,369 @@
+"""The supplier template: written from a rubric, read back as the YAML bid shape, and safe with bad files."""
+from __future__ import annotations
+
+import copy
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from evaluator.bids import BID_FIELDS, COMMITMENT_FIELDS
+from evaluator.exceptions import EvaluatorError, InputError
+from evaluator.rubric import load_rubric
+from evaluator.template import read_bid_workbook, write_template
+
+ROOT = Path(__file__).resolve().parents[1]
+PROXIES = ROOT / "rubrics" / "proxies" / "public_2025.csv"
+SHIPPED_RUBRIC = ROOT / "rubrics" / "home_care_north.yaml"
+
+RUBRIC_YAML = f"""
+tender:
+  id: TT-2026-001
+  title: Template test tender
+  contract_value: 1000000
+  duration_years: 3
+  local_area: [Northtown]
+proxies: {PROXIES.as_posix()}
+criteria:
+  - {{id: PRICE, kind: price, weight: 50}}
+  - {{id: Q1, kind: scale, name: Service delivery model, weight: 20}}
+  - {{id: SVQ, kind: scale, name: Social value delivery plan, weight: 10, social_value: true}}
+  - {{id: SV, kind: social_value, name: Social value commitments, weight: 20}}
+design:
+  outcomes:
+    - {{id: O1, name: Local jobs, measures: [EMP-LOCAL-BARRIERS, EMP-LOCAL], unit: fte_year, baseline: 0,
+       target: 30, priority: 50, evidence_required: E2, if_not_delivered: "service credits"}}
+    - {{id: O-WELL, name: Less loneliness, measures: [WELLBY], unit: wellby, target: 40, priority: 25}}
+"""
+
+FULL_BID = {
+    "bidder": "Ysgol Gymraeg Bro Ŵyr £ € – Care Ltd",
+    "supplier_id": "GB-COH-01234567",
+    "contact_email": "bids@acme.example",
+    "contact_address": "1 High Street, Northtown",
+    "price": 4650000.5,
+    "responses": {"Q1": "=SUM(A1:A9) is how we staff rounds", "SVQ": "-first line\nsecond line"},
+    "commitments": [
+        {
+            "id": "A1",
+            "measure": "EMP-LOCAL-BARRIERS",
+            "outcome": "O1",
+            "description": "Recruit and train local residents who are long-term unemployed",
+            "quantity": 24,
+            "unit": "fte_year",
+            "claimed_proxy": 24000,
+            "claimed_value": 576000.25,
+            "start_year": 1,
+            "end_year": 3,
+            "persistence_years": 2,
+            "drop_off": 0.25,
+            "location": "Northtown",
+            "beneficiaries": "long-term unemployed residents",
+            "evidence": {"grade": "E2", "description": "+18 of 25 sustained 12 months"},
+            "deadweight": 0.2,
+            "attribution": 0.1,
+            "displacement": 0.0,
+            "deflator_rationale": "@ONS local claimant trend",
+            "narrative": "\tHow it will be delivered, with whom: Ysgol Gymraeg Bro Ŵyr £ € –",
+            "kpi": "#N/A is not an error here",
+            "contract_specific": False,
+        },
+        {
+            "id": "A2",
+            "measure": "WELLBY",
+            "quantity": 12.5,
+            "unit": "wellby",
+            "evidence": {"grade": "E1"},
+            "contract_specific": True,
+        },
+    ],
+}
+
+
+@pytest.fixture
+def rubric(tmp_path):
+    path = tmp_path / "rubric.yaml"
+    path.write_text(RUBRIC_YAML, encoding="utf-8")
+    return load_rubric(path)
+
+
+def _without_where(doc: dict) -> dict:
+    doc = copy.deepcopy(doc)
+    for item in doc.get("commitments", []):
+        item.pop("_where", None)
+    return doc
+
+
+def _list_values(wb, formula: str) -> list[str]:
+    """The values a list validation offers, whether inline or a range on another sheet."""
+    if formula.startswith('"'):
+        return formula.strip('"').split(",")
+    sheet, ref = formula.rsplit("!", 1)
+    ws = wb[sheet.strip("'")]
+    return [row[0].value for row in ws[ref.replace("$", "")]]
+
+
+def _validations(path: Path) -> dict[str, tuple[str, list[str], object]]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Commitments"]
+    header = [c.value for c in ws[1]]
+    found = {}
+    for dv in ws.data_validations.dataValidation:
+        first = next(iter(dv.sqref.ranges))
+        field = header[first.min_col - 1]
+        found[field] = (dv, _list_values(wb, dv.formula1), first)
+    return found
+
+
+def test_template_has_the_sheets_headers_and_reference_tables(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "template.xlsx")
+    assert path == tmp_path / "template.xlsx"
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:3] == ["Bid", "Responses", "Commitments"]
+    assert {"Outcomes", "Measures", "Evidence grades"} <= set(wb.sheetnames)
+
+    bid = wb["Bid"]
+    assert [c.value for c in bid[1]] == ["field", "value"]
+    assert [bid.cell(row=r, column=1).value for r in range(2, 2 + len(BID_FIELDS))] == BID_FIELDS
+    responses = wb["Responses"]
+    assert [c.value for c in responses[1]] == ["criterion", "name", "text"]
+    assert [(r[0].value, r[1].value, r[2].value) for r in responses.iter_rows(min_row=2)] == [
+        ("Q1", "Service delivery model", None), ("SVQ", "Social value delivery plan", None)]
+    commitments = wb["Commitments"]
+    assert [c.value for c in commitments[1]] == COMMITMENT_FIELDS
+    assert commitments.max_row == 1  # empty rows ready to fill
+
+    for name in ("Bid", "Responses", "Commitments", "Outcomes", "Measures"):
+        ws = wb[name]
+        assert ws.freeze_panes == "A2"
+        assert all(c.font.bold for c in ws[1] if c.value is not None)
+
+    outcomes = wb["Outcomes"]
+    assert [c.value for c in outcomes[1]] == ["id", "name", "measures", "unit", "baseline", "target",
+                                              "priority", "evidence_required", "if_not_delivered"]
+    assert outcomes["A2"].value == "O1" and outcomes["C2"].value == "EMP-LOCAL-BARRIERS, EMP-LOCAL"
+    assert outcomes["F2"].value == 30 and outcomes["I2"].value == "service credits"
+    measures = wb["Measures"]
+    assert [c.value for c in measures[1]] == ["code", "name", "unit", "value", "kind", "local_only",
+                                              "source", "licence"]
+    codes = [r[0].value for r in measures.iter_rows(min_row=2)]
+    assert codes == list(rubric.proxies["code"])
+    wellby = next(r for r in measures.iter_rows(min_row=2) if r[0].value == "WELLBY")
+    assert isinstance(wellby[3].value, (int, float)) and wellby[5].value is False
+    grades = wb["Evidence grades"]
+    text = " ".join(str(c.value) for row in grades.iter_rows() for c in row if c.value is not None)
+    for grade in ("E0", "E1", "E2", "E3", "E4"):
+        assert grade in text
+    assert "bare assertion" in text and "replicated" in text
+    assert wb.properties.identifier == "TT-2026-001"
+
+
+def test_drop_downs_offer_the_rubrics_codes_outcomes_units_and_grades(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "template.xlsx")
+    found = _validations(path)
+    assert set(found) == {"measure", "outcome", "evidence_grade", "unit", "contract_specific"}
+    for field, (dv, values, cells) in found.items():
+        assert dv.type == "list" and dv.showErrorMessage and dv.error, field
+        assert cells.min_row == 2 and cells.max_row >= 500, field
+    assert found["measure"][1] == list(rubric.proxies["code"])
+    assert found["outcome"][1] == ["O1", "O-WELL"]
+    assert found["evidence_grade"][1] == ["E0", "E1", "E2", "E3", "E4"]
+    assert set(found["unit"][1]) >= {"fte_year", "wellby", "apprentice_year"}
+    assert found["contract_specific"][1] == ["TRUE", "FALSE"]
+    # The measure list is longer than Excel's 255-character inline limit would allow: it must be a range.
+    assert not found["measure"][0].formula1.startswith('"')
+    assert len(",".join(found["measure"][1])) > 100
+
+
+def test_full_bid_round_trips_exactly(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "bid.xlsx", copy.deepcopy(FULL_BID))
+    back = read_bid_workbook(path)
+    assert _without_where(back) == FULL_BID
+    assert [c["_where"] for c in back["commitments"]] == ["sheet Commitments, row 2",
+                                                          "sheet Commitments, row 3"]
+    first = back["commitments"][0]
+    assert first["contract_specific"] is False and back["commitments"][1]["contract_specific"] is True
+    assert isinstance(first["quantity"], int) and isinstance(first["drop_off"], float)
+    assert back["price"] == 4650000.5
+
+
+def test_partial_bid_leaves_missing_fields_absent(rubric, tmp_path):
+    bid = {"bidder": "Acme", "price": 100, "commitments": [{"id": "A1", "measure": "WELLBY"}]}
+    back = read_bid_workbook(write_template(rubric, tmp_path / "bid.xlsx", bid))
+    assert _without_where(back) == {**bid, "responses": {}}
+
+
+def test_empty_template_reads_as_an_empty_bid(rubric, tmp_path):
+    back = read_bid_workbook(write_template(rubric, tmp_path / "template.xlsx"))
+    assert back == {"responses": {}, "commitments": []}
+
+
+def test_formula_looking_text_is_stored_as_text(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "bid.xlsx", copy.deepcopy(FULL_BID))
+    wb = openpyxl.load_workbook(path)
+    q1 = wb["Responses"]["C2"]
+    assert q1.value == "=SUM(A1:A9) is how we staff rounds"
+    assert q1.data_type != "f" and q1.quotePrefix
+    kpi = wb["Commitments"].cell(row=2, column=COMMITMENT_FIELDS.index("kpi") + 1)
+    assert kpi.value == "#N/A is not an error here" and kpi.data_type == "s"
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            assert all(c.data_type != "f" for c in row), ws.title
+
+
+def test_filled_rows_are_numbered_as_the_spreadsheet_numbers_them(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "bid.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Commitments"]
+    ws["A3"], ws["B3"], ws["D3"] = "B1", "APPRENTICE", "   "
+    ws["A7"], ws["E7"], ws["W7"] = "B2", 6, "TRUE"  # the drop-down's word typed as text
+    ws["O7"] = "E3"
+    wb["Bid"]["B2"] = "Acme"
+    wb["Responses"]["C3"] = "Our plan"
+    wb.save(path)
+    back = read_bid_workbook(path)
+    assert back == {
+        "bidder": "Acme",
+        "responses": {"SVQ": "Our plan"},
+        "commitments": [
+            {"id": "B1", "measure": "APPRENTICE", "_where": "sheet Commitments, row 3"},
+            {"id": "B2", "quantity": 6, "contract_specific": True, "evidence": {"grade": "E3"},
+             "_where": "sheet Commitments, row 7"},
+        ],
+    }
+
+
+def test_shipped_rubric_template_round_trips(tmp_path):
+    if not SHIPPED_RUBRIC.is_file():
+        pytest.skip("rubrics/home_care_north.yaml is not there yet")
+    rubric = load_rubric(SHIPPED_RUBRIC)
+    bid = copy.deepcopy(FULL_BID)
+    bid["commitments"][0]["end_year"] = 4
+    path = write_template(rubric, tmp_path / "hc.xlsx", bid)
+    assert _without_where(read_bid_workbook(path)) == bid
+    found = _validations(path)
+    assert set(o.id for o in rubric.spec.design.outcomes) <= set(found["outcome"][1])
+
+
+# --- files that are not what they claim --------------------------------------------------------------
+
+def _raises(path: Path) -> InputError:
+    with pytest.raises(InputError) as info:
+        read_bid_workbook(path)
+    message = str(info.value)
+    assert str(path) in message
+    return info.value
+
+
+def test_text_file_renamed_xlsx_is_refused(tmp_path):
+    path = tmp_path / "bid.xlsx"
+    path.write_text("bidder,price\nAcme,100\n", encoding="utf-8")
+    err = _raises(path)
+    assert "is not an XLSX workbook" in str(err)
+
+
+def test_zip_that_is_not_a_workbook_is_refused(tmp_path):
+    path = tmp_path / "bid.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    err = _raises(path)
+    assert "is not an XLSX workbook" in str(err)
+
+
+def test_truncated_workbook_is_refused(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "bid.xlsx", copy.deepcopy(FULL_BID))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    _raises(path)
+
+
+def test_missing_file_and_folder_are_refused(tmp_path):
+    _raises(tmp_path / "absent.xlsx")
+    folder = tmp_path / "folder.xlsx"
+    folder.mkdir()
+    _raises(folder)
+
+
+def test_workbook_without_commitments_sheet_is_refused(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "bid.xlsx")
+    wb = openpyxl.load_workbook(path)
+    del wb["Commitments"]
+    wb.save(path)
+    err = _raises(path)
+    assert "sheet Commitments" in str(err) and "missing" in str(err)
+
+
+def test_sheet_names_differing_only_in_case_are_accepted(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "bid.xlsx", {"bidder": "Acme"})
+    wb = openpyxl.load_workbook(path)
+    wb["Commitments"].title = "commitments "
+    wb.save(path)
+    assert read_bid_workbook(path)["bidder"] == "Acme"
+
+
+def test_unknown_commitment_column_is_refused_with_a_suggestion(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "bid.xlsx", copy.deepcopy(FULL_BID))
+    wb = openpyxl.load_workbook(path)
+    wb["Commitments"]["E1"] = "quantitiy"
+    wb.save(path)
+    err = _raises(path)
+    assert err.where == "sheet Commitments, row 1, column E" and err.field == "quantitiy"
+    assert "unknown column" in str(err) and "did you mean 'quantity'" in str(err)
+
+
+def test_duplicate_commitment_column_is_refused(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "bid.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Commitments"].cell(row=1, column=len(COMMITMENT_FIELDS) + 1, value="measure")
+    wb.save(path)
+    err = _raises(path)
+    assert "duplicate column" in str(err) and err.field == "measure" and "row 1" in err.where
+
+
+def test_unknown_bid_field_is_refused(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "bid.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Bid"]["A3"] = "suplier_id"
+    wb["Bid"]["B3"] = "GB-COH-1"
+    wb.save(path)
+    err = _raises(path)
+    assert err.where == "sheet Bid, row 3, column A" and err.field == "suplier_id"
+    assert "did you mean 'supplier_id'" in str(err)
+
+
+def test_formula_cell_is_refused(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "bid.xlsx", copy.deepcopy(FULL_BID))
+    wb = openpyxl.load_workbook(path)
+    wb["Commitments"]["E2"] = "=20+4"  # openpyxl stores this as a real formula
+    wb.save(path)
+    assert openpyxl.load_workbook(path)["Commitments"]["E2"].data_type == "f"
+    err = _raises(path)
+    assert err.where == "sheet Commitments, row 2, column E" and err.field == "quantity"
+    assert err.value == "=20+4" and "formula" in str(err)
+
+
+def test_every_problem_is_reported_together(rubric, tmp_path):
+    path = write_template(rubric, tmp_path / "bid.xlsx", copy.deepcopy(FULL_BID))
+    wb = openpyxl.load_workbook(path)
+    wb["Bid"]["B6"] = "=4650000*1"
+    wb["Commitments"]["E1"] = "quantitiy"
+    wb.save(path)
+    with pytest.raises(EvaluatorError) as info:
+        read_bid_workbook(path)
+    lines = info.value.line().splitlines()
+    assert len(lines) == 2
+    assert any("sheet Bid, row 6, column B" in line for line in lines)
+    assert any("sheet Commitments, row 1, column E" in line for line in lines)
+
+
+def test_value_a_spreadsheet_cannot_hold_is_refused_when_writing(rubric, tmp_path):
+    bid = {"bidder": "Acme", "commitments": [{"id": "A1", "narrative": "bell\x07"}]}
+    with pytest.raises(InputError) as info:
+        write_template(rubric, tmp_path / "bid.xlsx", bid)
+    assert info.value.field == "narrative" and "commitments[0]" in info.value.where
+    with pytest.raises(InputError):
+        write_template(rubric, tmp_path / "bid.xlsx", {"bidder": "Acme", "price": float("nan")})
+    with pytest.raises(InputError) as info:
+        write_template(rubric, tmp_path / "bid.xlsx", {"bidder": "Acme", "prcie": 1})
+    assert "did you mean 'price'" in str(info.value)
