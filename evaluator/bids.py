@@ -259,10 +259,10 @@ class _Checker:
 
     @staticmethod
     def _present(s: pd.Series) -> np.ndarray:
-        present = s.notna().to_numpy()
+        """Given at all: not missing and, for text, not blank."""
+        present = np.array(s.notna().to_numpy(), dtype=bool)
         if s.dtype == object or pd.api.types.is_string_dtype(s):
-            present &= (s.astype("str").str.strip() != "").to_numpy() | ~present
-            present &= s.notna().to_numpy()
+            present &= np.array((s.astype("str").str.strip() != "").to_numpy(), dtype=bool)
         return present
 
     def number(self, name: str, *, required: bool = False, minimum: float | None = None,

@@ -63,16 +63,32 @@ def empty_flags() -> pd.DataFrame:
 def make_flags(code: str, bidder, message, fix, commitment=None, criterion=None) -> pd.DataFrame:
     """A block of flags of one code; every argument may be a scalar or a column of the same length."""
     name, severity = CODES[code]
-    frame = pd.DataFrame({"bidder": bidder, "commitment": commitment, "criterion": criterion,
-                          "message": message, "fix": fix})
+    columns = {"bidder": bidder, "commitment": commitment, "criterion": criterion, "message": message, "fix": fix}
+    length = max((len(v) for v in columns.values() if isinstance(v, (np.ndarray, pd.Series, list))), default=1)
+    frame = pd.DataFrame({k: pd.Series(v if isinstance(v, (np.ndarray, pd.Series, list)) else [v] * length,
+                                       dtype=object).to_numpy() for k, v in columns.items()})
     frame.insert(0, "severity", severity)
     frame.insert(0, "name", name)
     frame.insert(0, "code", code)
     return frame[FLAG_COLUMNS]
 
 
+def _per_unique(s: pd.Series, fn) -> pd.Series:
+    """Apply a Python formatter once per distinct value: columns repeat (units, cohorts, proxies), so a
+    million rows usually cost a few thousand calls."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    done = np.array([fn(u) for u in uniques] + [fn(None)], dtype=object)
+    return pd.Series(done[codes], index=s.index, dtype=object)
+
+
+def _fmt(spec: str, scale: float = 1.0):
+    def fmt(v):
+        return "?" if v is None or v != v else format(v * scale, spec)
+    return fmt
+
+
 def _num(s: pd.Series, decimals: int = 0) -> pd.Series:
-    return s.map(lambda v: "?" if v != v else f"{v:,.{decimals}f}")
+    return _per_unique(s, _fmt(f",.{decimals}f"))
 
 
 def _gbp(s: pd.Series) -> pd.Series:
@@ -80,21 +96,20 @@ def _gbp(s: pd.Series) -> pd.Series:
 
 
 def _pct(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: "?" if v != v else f"{v * 100:.0f}%")
+    return _per_unique(s, lambda v: "?" if v is None or v != v else f"{v * 100:.0f}%")
 
 
 def _q(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: "?" if v != v else f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}")
+    return _per_unique(s, lambda v: "?" if v is None or v != v else f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}")
 
 
 def _txt(s: pd.Series) -> pd.Series:
-    return s.astype(object).where(s.notna(), "").astype(str)
+    return s.astype(object).where(s.notna(), "")
 
 
 def _norm(s: pd.Series) -> pd.Series:
-    """Text compared the way a person would: case and spacing ignored."""
-    out = s.astype("str").str.lower().str.split().str.join(" ")
-    return out.where(s.notna())
+    """Text compared the way a person would: case and spacing ignored (NaN stays NaN)."""
+    return _per_unique(s, lambda v: None if v is None or v != v else " ".join(str(v).lower().split()))
 
 
 @dataclass(frozen=True)
@@ -183,8 +198,9 @@ def _sv108(c, r):
     exact = c[same].copy()
     exact["beneficiaries"] = cohort
     exact["description"] = _norm(c["description"])
-    repeat = exact.duplicated(keep="first").to_numpy()
-    original = c["id"].groupby([exact[k].astype("str") for k in same]).transform("first")
+    row_hash = pd.util.hash_pandas_object(exact, index=False)
+    repeat = row_hash.duplicated(keep="first").to_numpy()
+    original = c["id"].groupby(row_hash.to_numpy()).transform("first")
     c["_sv108_first"] = np.where(repeat, original, first_id)
     mask = repeat | cohort_dup
 
@@ -211,7 +227,7 @@ def _sv109(c, r):
         qd = d["quantity"]
         bad = ~(np.isfinite(qd.fillna(np.nan)) & (qd > 0))
         sp = (_norm(d["ref_unit"]) == "gbp") & (qd > d["price"])
-        a = "quantity " + _txt(qd).replace("nan", "missing") + " is not a positive, finite number"
+        a = "quantity " + _q(qd).replace("?", "missing") + " is not a positive, finite number"
         b = "spend " + _gbp(qd) + " is more than the whole bid price " + _gbp(d["price"])
         cfte = ("quantity " + _q(qd) + f" FTE-years is more than the buyer's whole workforce of "
                 f"{r.tender.workforce_fte or 0:g} FTE × {r.tender.duration_years} years = {cap:,.0f}")
@@ -281,7 +297,7 @@ def _sv114(c, r):
 
 
 def _sv115(c, r):
-    words = c["narrative"].astype("str").str.count(r"\S+").where(c["narrative"].notna(), 0).astype(float)
+    words = pd.to_numeric(_per_unique(c["narrative"], lambda v: 0 if v is None or v != v else len(str(v).split())))
     c["_words"] = words
     mask = (words < NARRATIVE_MIN_WORDS).to_numpy()
     return mask, lambda d: pd.Series(np.where(d["_words"] == 0, "no narrative: numbers without a story",

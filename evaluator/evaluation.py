@@ -159,22 +159,25 @@ def _int(v) -> Optional[int]:
     return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else int(v)
 
 
+FLAG_KEYS = ["code", "name", "severity", "commitment", "criterion", "message", "fix"]
+
+
 def _flag_records(flags: pd.DataFrame) -> list[dict]:
+    """Flags as JSON records, built column-wise (a bulk tender can carry a million flags)."""
     if flags is None or flags.empty:
         return []
-    f = flags.astype(object).where(flags.notna(), None)
-    return f[["code", "name", "severity", "commitment", "criterion", "message", "fix"]].to_dict("records")
+    columns = [flags[k].astype(object).where(flags[k].notna(), None).tolist() for k in FLAG_KEYS]
+    return [dict(zip(FLAG_KEYS, values)) for values in zip(*columns)]
 
 
 def _flags_by_bidder(flags: pd.DataFrame) -> dict[str, list[dict]]:
     if flags.empty:
         return {}
-    f = flags.astype(object).where(flags.notna(), None)
-    cols = ["code", "name", "severity", "commitment", "criterion", "message", "fix"]
-    out: dict[str, list[dict]] = {}
-    for bidder, group in f.groupby("bidder", sort=False):
-        out[bidder] = group[cols].to_dict("records")
-    return out
+    records = _flag_records(flags)
+    codes, uniques = pd.factorize(flags["bidder"], sort=False)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return {b: [records[i] for i in order[bounds[k]:bounds[k + 1]]] for k, b in enumerate(uniques)}
 
 
 def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = None) -> Evaluation:

@@ -1,0 +1,131 @@
+"""Benchmark: evaluate a bulk-form tender of 10,000 bids and 1,000,000 commitment rows, end to end.
+
+Generates the tender (bids.csv + commitments.csv) against the shipped home-care rubric, then times
+`python -m evaluator evaluate --json` in a fresh process and, in the same run, how long pyarrow takes
+just to read the same CSV files. Target (issue 2): evaluate within 5x the read time, peak memory < 3 GB.
+
+    python bench/bench_bulk.py [--bids 10000] [--rows 1000000] [--out bench/out]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+ROOT = Path(__file__).resolve().parents[1]
+RUBRIC = ROOT / "rubrics" / "home_care_north.yaml"
+
+MEASURES = [  # code, unit, outcome, typical quantity, central proxy
+    ("EMP-LOCAL-BARRIERS", "fte_year", "O1", 6, 23874),
+    ("WELLBY", "wellby", "O2", 8, 13000),
+    ("APPRENTICE", "apprentice_year", "O3", 3, 14763),
+    ("CARBON-TCO2E", "tco2e", "O4", 20, 245),
+    ("LOCAL-SPEND", "gbp", "", 50000, 1),
+    ("VOLUNTEER-HOUR", "hour", "", 400, 12.21),
+]
+NARRATIVE = ("We will recruit through the local jobcentre and our community partners, pair every new starter "
+             "with a mentor for their first six months, and report quarterly to the council with payroll "
+             "evidence so that progress can be checked against the target.")
+
+
+def generate(out: Path, n_bids: int, n_rows: int, seed: int = 7) -> None:
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    bidders = np.array([f"Bidder {i:05d} Ltd" for i in range(n_bids)], dtype=object)
+    prices = rng.normal(4_600_000, 250_000, n_bids).round(-3)
+    pacsv.write_csv(pa.table({
+        "bidder": bidders, "price": prices,
+        "supplier_id": np.array([f"GB-COH-{10000000 + i}" for i in range(n_bids)], dtype=object),
+        "contact_email": np.array([f"bids{i}@supplier.example" for i in range(n_bids)], dtype=object),
+        "contact_address": np.full(n_bids, "1 High Street, Northtown", dtype=object),
+    }), out / "bids.csv")
+
+    owner = np.sort(rng.integers(0, n_bids, n_rows))
+    ids = np.arange(n_rows) - np.searchsorted(owner, owner)  # 0.. within each bid
+    m = rng.integers(0, len(MEASURES), n_rows)
+    codes = np.array([x[0] for x in MEASURES], dtype=object)[m]
+    units = np.array([x[1] for x in MEASURES], dtype=object)[m]
+    outcomes = np.array([x[2] for x in MEASURES], dtype=object)[m]
+    typical = np.array([x[3] for x in MEASURES], dtype=float)[m]
+    proxy = np.array([x[4] for x in MEASURES], dtype=float)[m]
+    quantity = np.maximum(1, rng.gamma(2.0, typical / 2.0)).round(1)
+    claimed_proxy = np.where(rng.random(n_rows) < 0.3, proxy * rng.uniform(0.9, 1.6, n_rows), np.nan).round(2)
+    claimed_value = np.where(~np.isnan(claimed_proxy), quantity * claimed_proxy, np.nan).round(0)
+    grades = np.array(["E0", "E1", "E2", "E3", "E4"], dtype=object)[rng.choice(5, n_rows, p=[.1, .25, .4, .2, .05])]
+    dead = np.where(rng.random(n_rows) < 0.7, rng.uniform(0.05, 0.5, n_rows).round(2), np.nan)
+    attr = np.where(~np.isnan(dead), rng.uniform(0.0, 0.3, n_rows).round(2), np.nan)
+    end = np.where(rng.random(n_rows) < 0.05, 5, 4)
+    local = np.array(["Northtown", "Easton", "Millbrook", "Leeds"], dtype=object)[rng.choice(4, n_rows, p=[.4, .3, .25, .05])]
+    narrative = np.where(rng.random(n_rows) < 0.9, NARRATIVE, "Local jobs.").astype(object)
+    kpi = np.where(rng.random(n_rows) < 0.9, "Quarterly count with payroll evidence", None).astype(object)
+    pacsv.write_csv(pa.table({
+        "bidder": bidders[owner], "id": np.char.add("C", ids.astype(str)).astype(object),
+        "measure": codes, "outcome": outcomes, "description": np.full(n_rows, "Commitment", dtype=object),
+        "quantity": quantity, "unit": units, "claimed_proxy": claimed_proxy, "claimed_value": claimed_value,
+        "start_year": np.ones(n_rows, dtype=np.int64), "end_year": end.astype(np.int64),
+        "persistence_years": np.where(grades == "E3", 2, 0).astype(np.int64), "drop_off": np.full(n_rows, 0.2),
+        "location": local, "beneficiaries": np.char.add("cohort ", (ids % 7).astype(str)).astype(object),
+        "evidence_grade": grades, "evidence_description": np.full(n_rows, "Monitoring data 2024", dtype=object),
+        "deadweight": dead, "attribution": attr, "displacement": np.full(n_rows, np.nan),
+        "deflator_rationale": np.where(~np.isnan(dead), "ONS local labour market trend", None).astype(object),
+        "narrative": narrative, "kpi": kpi, "contract_specific": rng.random(n_rows) > 0.03,
+    }), out / "commitments.csv")
+
+
+def time_read(folder: Path, repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        pacsv.read_csv(folder / "bids.csv")
+        pacsv.read_csv(folder / "commitments.csv")
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def time_evaluate(folder: Path, repeats: int = 3) -> tuple[float, float, int]:
+    times, peak, size = [], 0.0, 0
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "evaluator", "evaluate", "--rubric", str(RUBRIC),
+                               "--bids", str(folder), "--json"], cwd=ROOT, capture_output=True)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            sys.exit(f"evaluate failed ({proc.returncode}): {proc.stderr.decode()[:2000]}")
+        size = len(proc.stdout)
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024)  # KiB -> GiB
+    return float(np.median(times)), peak, size
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bids", type=int, default=10_000)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "bulk")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    generate(args.out, args.bids, args.rows)
+    print(f"generated {args.bids:,} bids and {args.rows:,} commitments in {time.perf_counter() - t0:.1f} s "
+          f"({sum(f.stat().st_size for f in args.out.iterdir()) / 1e6:,.0f} MB of CSV) in {args.out}")
+    read = time_read(args.out, args.repeats)
+    evaluate, peak, size = time_evaluate(args.out, args.repeats)
+    result = {"bids": args.bids, "commitments": args.rows, "pyarrow_read_s": round(read, 3),
+              "evaluate_json_s_median": round(evaluate, 3), "ratio": round(evaluate / read, 2),
+              "peak_memory_gib": round(peak, 2), "json_mb": round(size / 1e6, 1), "cores": os.cpu_count(),
+              "target": "ratio <= 5, peak < 3 GiB"}
+    print(json.dumps(result, indent=2))
+    print(f"evaluate --json: {evaluate:.2f} s median of {args.repeats}; pyarrow read: {read:.2f} s (best of "
+          f"{args.repeats}); ratio {evaluate / read:.1f}x (target <= 5x); peak memory {peak:.2f} GiB (target < 3)")
+
+
+if __name__ == "__main__":
+    main()
