@@ -51,33 +51,37 @@ def generate(out: Path, n_bids: int, n_rows: int, seed: int = 7) -> None:
 
     owner = np.sort(rng.integers(0, n_bids, n_rows))
     ids = np.arange(n_rows) - np.searchsorted(owner, owner)  # 0.. within each bid
-    m = rng.integers(0, len(MEASURES), n_rows)
+    # A realistic mix for a framework's bulk return: most rows serve the buyer's outcomes and are
+    # reasonably complete, with the faults the checks exist for at rates seen in TOM-style returns.
+    m = rng.choice(len(MEASURES), n_rows, p=[.3, .15, .15, .25, .1, .05])
     codes = np.array([x[0] for x in MEASURES], dtype=object)[m]
     units = np.array([x[1] for x in MEASURES], dtype=object)[m]
     outcomes = np.array([x[2] for x in MEASURES], dtype=object)[m]
     typical = np.array([x[3] for x in MEASURES], dtype=float)[m]
     proxy = np.array([x[4] for x in MEASURES], dtype=float)[m]
     quantity = np.maximum(1, rng.gamma(2.0, typical / 2.0)).round(1)
-    claimed_proxy = np.where(rng.random(n_rows) < 0.3, proxy * rng.uniform(0.9, 1.6, n_rows), np.nan).round(2)
+    claimed_proxy = np.where(rng.random(n_rows) < 0.2, proxy * rng.uniform(0.95, 1.3, n_rows), np.nan).round(2)
     claimed_value = np.where(~np.isnan(claimed_proxy), quantity * claimed_proxy, np.nan).round(0)
-    grades = np.array(["E0", "E1", "E2", "E3", "E4"], dtype=object)[rng.choice(5, n_rows, p=[.1, .25, .4, .2, .05])]
-    dead = np.where(rng.random(n_rows) < 0.7, rng.uniform(0.05, 0.5, n_rows).round(2), np.nan)
-    attr = np.where(~np.isnan(dead), rng.uniform(0.0, 0.3, n_rows).round(2), np.nan)
-    end = np.where(rng.random(n_rows) < 0.05, 5, 4)
-    local = np.array(["Northtown", "Easton", "Millbrook", "Leeds"], dtype=object)[rng.choice(4, n_rows, p=[.4, .3, .25, .05])]
-    narrative = np.where(rng.random(n_rows) < 0.9, NARRATIVE, "Local jobs.").astype(object)
-    kpi = np.where(rng.random(n_rows) < 0.9, "Quarterly count with payroll evidence", None).astype(object)
+    grades = np.array(["E0", "E1", "E2", "E3", "E4"], dtype=object)[rng.choice(5, n_rows, p=[.03, .07, .6, .25, .05])]
+    dead = np.where(rng.random(n_rows) < 0.85, rng.uniform(0.05, 0.5, n_rows).round(2), np.nan)
+    attr = np.where(~np.isnan(dead), rng.uniform(0.05, 0.3, n_rows).round(2), np.nan)
+    end = np.where(rng.random(n_rows) < 0.03, 5, 4)
+    local = np.array(["Northtown", "Easton", "Millbrook", "Leeds"], dtype=object)[rng.choice(4, n_rows, p=[.4, .3, .28, .02])]
+    narrative = np.where(rng.random(n_rows) < 0.95, NARRATIVE, "Local jobs.").astype(object)
+    kpi = np.where(rng.random(n_rows) < 0.95, "Quarterly count with payroll evidence", None).astype(object)
+    cohort = np.char.add(np.char.add(owner.astype(str), "-"), ids.astype(str)).astype(object)
+    cohort = np.where(rng.random(n_rows) < 0.01, "long-term unemployed residents", cohort)
     pacsv.write_csv(pa.table({
         "bidder": bidders[owner], "id": np.char.add("C", ids.astype(str)).astype(object),
         "measure": codes, "outcome": outcomes, "description": np.full(n_rows, "Commitment", dtype=object),
         "quantity": quantity, "unit": units, "claimed_proxy": claimed_proxy, "claimed_value": claimed_value,
         "start_year": np.ones(n_rows, dtype=np.int64), "end_year": end.astype(np.int64),
         "persistence_years": np.where(grades == "E3", 2, 0).astype(np.int64), "drop_off": np.full(n_rows, 0.2),
-        "location": local, "beneficiaries": np.char.add("cohort ", (ids % 7).astype(str)).astype(object),
+        "location": local, "beneficiaries": cohort,
         "evidence_grade": grades, "evidence_description": np.full(n_rows, "Monitoring data 2024", dtype=object),
         "deadweight": dead, "attribution": attr, "displacement": np.full(n_rows, np.nan),
         "deflator_rationale": np.where(~np.isnan(dead), "ONS local labour market trend", None).astype(object),
-        "narrative": narrative, "kpi": kpi, "contract_specific": rng.random(n_rows) > 0.03,
+        "narrative": narrative, "kpi": kpi, "contract_specific": rng.random(n_rows) > 0.02,
     }), out / "commitments.csv")
 
 

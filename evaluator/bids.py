@@ -16,7 +16,7 @@ import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
-from .util import load_document, suggest
+from .util import clean_text, load_document, per_unique, suggest
 
 # The public field names (DESIGN.md 4.3). The XLSX template and the bulk CSV use the flattened
 # commitment fields, where `evidence: {grade, description}` becomes evidence_grade/evidence_description.
@@ -63,8 +63,10 @@ class BidSet:
         return self.bids["bidder"].tolist()
 
 
-def _empty_commitments() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in ["bidder"] + COMMITMENT_FIELDS})
+def _empty_commitments(duration: int) -> pd.DataFrame:
+    """No commitments at all, typed like real ones so every later step works unchanged."""
+    blank = pd.DataFrame({c: pd.Series(dtype=object) for c in ["bidder"] + COMMITMENT_FIELDS + ["_bid", "_file", "_loc"]})
+    return _clean_commitments(blank, duration)[0]
 
 
 def _scalar_problem(value: Any) -> str | None:
@@ -202,7 +204,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
             read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
-                                                 null_values=["", "NA", "N/A", "null", "NULL"]),
+                                                 null_values=["", "NA", "N/A", "null", "NULL"],
+                                                 auto_dict_encode=True, auto_dict_max_cardinality=1 << 20),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -210,9 +213,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
             read_text(path)  # a better message for empty or non-text files
             raise InputError("is empty: expected a header row", file=path) from None
         raise InputError(f"is not valid CSV: {first}", file=path) from None
-    frame = table.to_pandas(types_mapper=None)
+    frame = table.to_pandas()
     frame.columns = [str(c).strip() for c in frame.columns]
+    for col in frame.columns:  # text as plain object columns that share one string object per distinct value
+        s = frame[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            frame[col] = _decode(s)
+        elif pd.api.types.is_string_dtype(s) and s.dtype != object:
+            frame[col] = pd.Series(s.to_numpy(dtype=object, na_value=None), index=s.index, dtype=object)
     return frame
+
+
+def _decode(s: pd.Series) -> pd.Series:
+    """Categorical -> object without creating a Python string per row: each row points at its category."""
+    cats = np.asarray(s.cat.categories, dtype=object)
+    codes = s.cat.codes.to_numpy()
+    values = np.append(cats, None)[np.where(codes < 0, len(cats), codes)]
+    return pd.Series(values, index=s.index, dtype=object)
 
 
 class _Checker:
@@ -260,10 +277,9 @@ class _Checker:
     @staticmethod
     def _present(s: pd.Series) -> np.ndarray:
         """Given at all: not missing and, for text, not blank."""
-        present = np.array(s.notna().to_numpy(), dtype=bool)
         if s.dtype == object or pd.api.types.is_string_dtype(s):
-            present &= np.array((s.astype("str").str.strip() != "").to_numpy(), dtype=bool)
-        return present
+            return per_unique(s, _is_given).to_numpy(dtype=bool)
+        return np.array(s.notna().to_numpy(), dtype=bool)
 
     def number(self, name: str, *, required: bool = False, minimum: float | None = None,
                above: float | None = None, maximum: float | None = None, integer: bool = False,
@@ -279,15 +295,12 @@ class _Checker:
             num = s.astype(float)
         else:
             obj = s.astype(object)
-            is_bool = obj.map(lambda v: isinstance(v, bool)).to_numpy(dtype=bool) if len(obj) < 100_000 \
-                else np.zeros(len(obj), dtype=bool)
+            is_bool = per_unique(obj, lambda v: isinstance(v, bool)).to_numpy(dtype=bool)
             if is_bool.any():
                 self.flag(is_bool, name, "must be a number, not true/false")
                 obj = obj.where(~is_bool)
                 present &= ~is_bool
-            text = obj.map(lambda v: v.strip().replace(",", "") if isinstance(v, str) else v) \
-                if len(obj) < 100_000 else obj
-            num = pd.to_numeric(text, errors="coerce").astype(float)
+            num = pd.to_numeric(per_unique(obj, _as_number), errors="coerce").astype(float)
             self.flag(present & num.isna().to_numpy(), name,
                       "not a number (write digits only, e.g. 4650000, without £ or units)")
         num = num.where(present)
@@ -310,36 +323,36 @@ class _Checker:
         return num
 
     def text(self, name: str, *, required: bool = False) -> pd.Series:
-        s = self.column(name)
-        if s.dtype == object:
-            s = s.map(_text)
-        else:
-            s = s.astype("str").str.strip()
-            s = s.where(s != "")
-        s = s.astype(object).where(s.notna(), None)
+        s = clean_text(self.column(name))
         if required:
             self.flag(s.isna().to_numpy(), name, "required but missing")
         return s
 
     def grade(self, name: str) -> pd.Series:
-        s = self.text(name)
-        upper = s.map(lambda v: v.upper() if isinstance(v, str) else v) if len(s) < 100_000 \
-            else s.astype("str").str.upper().where(s.notna())
+        upper = per_unique(self.text(name), lambda v: v.upper() if isinstance(v, str) else None)
         self.flag((upper.notna() & ~upper.isin(GRADES)).to_numpy(), name,
                   "must be an evidence grade E0, E1, E2, E3 or E4")
-        return upper.where(upper.isin(GRADES)).astype(object)
+        return upper.where(upper.isin(GRADES), None)
 
     def boolean(self, name: str, default: bool) -> pd.Series:
         s = self.column(name)
         if pd.api.types.is_bool_dtype(s):
             return s.astype(bool)
-        words = s.astype(object).map(lambda v: v if isinstance(v, bool) else
-                                     (str(v).strip().lower() if v is not None and v == v else ""))
-        truth = {"true": True, "yes": True, "y": True, "1": True, "1.0": True, "false": False, "no": False,
-                 "n": False, "0": False, "0.0": False, "": default, True: True, False: False}
-        out = words.map(lambda w: truth.get(w))
+        truth = {"true": True, "yes": True, "y": True, "1": True, "1.0": True,
+                 "false": False, "no": False, "n": False, "0": False, "0.0": False, "": default}
+        out = per_unique(s, lambda v: v if isinstance(v, bool) else
+                         truth.get("" if v is None or v != v else str(v).strip().lower()))
         self.flag(out.isna().to_numpy(), name, "must be true or false")
-        return out.fillna(default).astype(bool)
+        return out.where(out.notna(), default).astype(bool)
+
+
+def _is_given(v: Any) -> bool:
+    return v is not None and v == v and not (isinstance(v, str) and not v.strip())
+
+
+def _as_number(v: Any) -> Any:
+    """'4,650,000' reads as a number; anything else that is not numeric stays for to_numeric to refuse."""
+    return v.strip().replace(",", "") if isinstance(v, str) else v
 
 
 def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame, np.ndarray, list]:
@@ -548,7 +561,7 @@ def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -
                bids.loc[bids["_bid"].isin(invalid), ["_file", "bidder"]].itertuples(index=False)]
     good = ~bids["_bid"].isin(invalid)
     bids = bids[good].reset_index(drop=True)
-    commitments = pd.concat(parts_com, ignore_index=True) if parts_com else _empty_commitments()
+    commitments = pd.concat(parts_com, ignore_index=True) if parts_com else _empty_commitments(rubric.tender.duration_years)
     if "_bid" in commitments:
         commitments = commitments[~commitments["_bid"].isin(invalid)].reset_index(drop=True)
     responses = pd.concat(parts_resp, ignore_index=True) if parts_resp else \

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import GRADES, Rubric
+from .util import normalise_text, per_unique as _per_unique
 
 FLAG_COLUMNS = ["code", "name", "severity", "bidder", "commitment", "criterion", "message", "fix"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -65,20 +66,12 @@ def make_flags(code: str, bidder, message, fix, commitment=None, criterion=None)
     name, severity = CODES[code]
     columns = {"bidder": bidder, "commitment": commitment, "criterion": criterion, "message": message, "fix": fix}
     length = max((len(v) for v in columns.values() if isinstance(v, (np.ndarray, pd.Series, list))), default=1)
-    frame = pd.DataFrame({k: pd.Series(v if isinstance(v, (np.ndarray, pd.Series, list)) else [v] * length,
-                                       dtype=object).to_numpy() for k, v in columns.items()})
-    frame.insert(0, "severity", severity)
-    frame.insert(0, "name", name)
-    frame.insert(0, "code", code)
+    frame = pd.DataFrame({k: np.asarray(v, dtype=object) if isinstance(v, (np.ndarray, pd.Series, list))
+                          else np.full(length, v, dtype=object) for k, v in columns.items()}, dtype=object)
+    frame.insert(0, "severity", np.full(length, severity, dtype=object))
+    frame.insert(0, "name", np.full(length, name, dtype=object))
+    frame.insert(0, "code", np.full(length, code, dtype=object))
     return frame[FLAG_COLUMNS]
-
-
-def _per_unique(s: pd.Series, fn) -> pd.Series:
-    """Apply a Python formatter once per distinct value: columns repeat (units, cohorts, proxies), so a
-    million rows usually cost a few thousand calls."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    done = np.array([fn(u) for u in uniques] + [fn(None)], dtype=object)
-    return pd.Series(done[codes], index=s.index, dtype=object)
 
 
 def _fmt(spec: str, scale: float = 1.0):
@@ -107,9 +100,7 @@ def _txt(s: pd.Series) -> pd.Series:
     return s.astype(object).where(s.notna(), "")
 
 
-def _norm(s: pd.Series) -> pd.Series:
-    """Text compared the way a person would: case and spacing ignored (NaN stays NaN)."""
-    return _per_unique(s, lambda v: None if v is None or v != v else " ".join(str(v).lower().split()))
+_norm = normalise_text
 
 
 @dataclass(frozen=True)
@@ -187,31 +178,36 @@ def _sv107(c, r):
 
 
 def _sv108(c, r):
-    cohort = _norm(c["beneficiaries"])
-    group = c["exclusive_group"]
-    key = pd.DataFrame({"b": c["_bid"], "g": group, "k": cohort})
-    has = (cohort.notna() & group.notna() & (group.astype("str") != "")).to_numpy()
-    first_measure = c["measure"].where(has).groupby([key["b"], key["g"], key["k"]], dropna=True).transform("first")
-    first_id = c["id"].where(has).groupby([key["b"], key["g"], key["k"]], dropna=True).transform("first")
-    cohort_dup = has & (first_measure.notna() & (c["measure"] != first_measure)).to_numpy()
+    # (a) one cohort under two measures of an exclusive group: only rows that name both can collide
+    group = c["exclusive_group"].to_numpy(dtype=object)
+    has = pd.notna(group) & c["beneficiaries"].notna().to_numpy()
+    first = np.full(len(c), None, dtype=object)
+    cohort_dup = np.zeros(len(c), dtype=bool)
+    if has.any():
+        sub = pd.DataFrame({"b": c["_bid"].to_numpy(dtype=object)[has], "g": group[has],
+                            "k": _norm(c["beneficiaries"][has]).to_numpy(dtype=object),
+                            "m": c["measure"].to_numpy(dtype=object)[has], "id": c["id"].to_numpy(dtype=object)[has]})
+        keys = sub.groupby(["b", "g", "k"], sort=False)
+        first_m = keys["m"].transform("first").to_numpy(dtype=object)
+        first[has] = keys["id"].transform("first").to_numpy(dtype=object)
+        cohort_dup[has] = sub["m"].to_numpy(dtype=object) != first_m
+    # (b) the same commitment twice under another id: same measure, quantity, years, cohort, place, words
     same = ["_bid", "measure", "quantity", "start_year", "end_year", "beneficiaries", "location", "description"]
-    exact = c[same].copy()
-    exact["beneficiaries"] = cohort
-    exact["description"] = _norm(c["description"])
-    row_hash = pd.util.hash_pandas_object(exact, index=False)
+    row_hash = pd.util.hash_pandas_object(c[same], index=False)
     repeat = row_hash.duplicated(keep="first").to_numpy()
-    original = c["id"].groupby(row_hash.to_numpy()).transform("first")
-    c["_sv108_first"] = np.where(repeat, original, first_id)
+    if repeat.any():
+        original = c["id"].groupby(row_hash.to_numpy()).transform("first").to_numpy(dtype=object)
+        first = np.where(repeat, original, first)
     mask = repeat | cohort_dup
 
     def message(d):
-        dup = d["_sv108_repeat"].to_numpy()
-        a = "repeats commitment " + _txt(d["_sv108_first"]) + " (same measure, quantity, years and beneficiaries)"
+        dup = d.pick(repeat)
+        earlier = pd.Series(d.pick(first), index=d.index, dtype=object)
+        a = "repeats commitment " + _txt(earlier) + " (same measure, quantity, years and beneficiaries)"
         b = ("counts the cohort '" + _txt(d["beneficiaries"]) + "' again under " + _txt(d["measure"])
-             + "; commitment " + _txt(d["_sv108_first"]) + " already counts it in exclusive group "
+             + "; commitment " + _txt(earlier) + " already counts it in exclusive group "
              + _txt(d["exclusive_group"]))
         return pd.Series(np.where(dup, a, b), index=d.index)
-    c["_sv108_repeat"] = repeat
     return mask, message
 
 
@@ -298,10 +294,10 @@ def _sv114(c, r):
 
 def _sv115(c, r):
     words = pd.to_numeric(_per_unique(c["narrative"], lambda v: 0 if v is None or v != v else len(str(v).split())))
-    c["_words"] = words
     mask = (words < NARRATIVE_MIN_WORDS).to_numpy()
-    return mask, lambda d: pd.Series(np.where(d["_words"] == 0, "no narrative: numbers without a story",
-                                              "narrative of " + _num(d["_words"]) + f" words (under "
+    return mask, lambda d: pd.Series(np.where(d.pick(words) == 0, "no narrative: numbers without a story",
+                                              "narrative of " + _num(pd.Series(d.pick(words), index=d.index))
+                                              + f" words (under "
                                               f"{NARRATIVE_MIN_WORDS}): numbers without a story"), index=d.index)
 
 
@@ -357,29 +353,56 @@ COMMITMENT_CHECKS = [
 ]
 
 
+class _Rows:
+    """The flagged rows of the commitments table, taken one column at a time as a message needs it:
+    a check that fires on 300,000 of a million rows copies the 3 columns its message uses, not all 60."""
+
+    def __init__(self, frame: pd.DataFrame, mask: np.ndarray):
+        self._frame, self._take = frame, np.flatnonzero(mask)
+        self._cache: dict[str, pd.Series] = {}
+        self.index = pd.RangeIndex(len(self._take))
+
+    def __getitem__(self, name: str) -> pd.Series:
+        if name not in self._cache:
+            col = self._frame[name]
+            self._cache[name] = pd.Series(col.to_numpy()[self._take], index=self.index, dtype=col.dtype)
+        return self._cache[name]
+
+    def __len__(self) -> int:
+        return len(self._take)
+
+    def pick(self, values) -> np.ndarray:
+        """The flagged rows of a full-length array a check computed alongside its mask."""
+        return np.asarray(values)[self._take]
+
+
 def check_commitments(commitments: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, pd.Series]:
     """All SV1xx flags for a prepared commitments table, and which commitments carry an error.
 
     Returns (flags, error_codes) where error_codes is, per commitment, the comma-joined error codes
     ('' for none): the design lens credits only rows with ''.
     """
-    c = commitments.copy()
+    c = commitments  # read only: checks keep their working in local arrays, never new columns
     blocks = []
-    errors = pd.Series("", index=c.index, dtype=object)
+    error_masks = []
     for check in COMMITMENT_CHECKS:
         mask, message = check.fires(c, rubric)
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             continue
-        d = c[mask]
+        d = _Rows(c, mask)
         fix = check.fix if isinstance(check.fix, str) else check.fix(d, rubric)
-        blocks.append(make_flags(check.code, d["bidder"].to_numpy(), np.asarray(message(d), dtype=object),
+        blocks.append(make_flags(check.code, d["bidder"].to_numpy(dtype=object),
+                                 np.asarray(message(d), dtype=object),
                                  np.asarray(fix, dtype=object) if not isinstance(fix, str) else fix,
-                                 commitment=d["id"].to_numpy()))
+                                 commitment=d["id"].to_numpy(dtype=object)))
         if CODES[check.code][1] == "error":
-            errors = errors.where(~mask, errors + np.where(errors == "", "", ",") + check.code)
+            error_masks.append((check.code, mask))
+    errors = np.full(len(c), "", dtype=object)
+    for code, mask in error_masks:
+        errors[mask] = np.where(errors[mask] == "", code, errors[mask] + "," + code)
     flags = pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
-    return flags, errors
+    return flags, pd.Series(errors, index=c.index, dtype=object)
 
 
 def check_rubric(rubric: Rubric) -> pd.DataFrame:

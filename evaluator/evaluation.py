@@ -166,17 +166,21 @@ def _flag_records(flags: pd.DataFrame) -> list[dict]:
     """Flags as JSON records, built column-wise (a bulk tender can carry a million flags)."""
     if flags is None or flags.empty:
         return []
-    columns = [flags[k].astype(object).where(flags[k].notna(), None).tolist() for k in FLAG_KEYS]
-    return [dict(zip(FLAG_KEYS, values)) for values in zip(*columns)]
+    cols = [flags[k].astype(object).where(flags[k].notna(), None).tolist() for k in FLAG_KEYS]
+    return [{"code": a, "name": b, "severity": c, "commitment": d, "criterion": e, "message": f, "fix": g}
+            for a, b, c, d, e, f, g in zip(*cols)]
 
 
 def _flags_by_bidder(flags: pd.DataFrame) -> dict[str, list[dict]]:
+    """Per bid, in the order `evaluate` sorted them (bids are contiguous there)."""
     if flags.empty:
         return {}
     records = _flag_records(flags)
     codes, uniques = pd.factorize(flags["bidder"], sort=False)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    if np.array_equal(order, np.arange(len(order))):
+        return {b: records[bounds[k]:bounds[k + 1]] for k, b in enumerate(uniques)}
     return {b: [records[i] for i in order[bounds[k]:bounds[k + 1]]] for k, b in enumerate(uniques)}
 
 
@@ -240,11 +244,11 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
                  scoring.claimed_share_flags(claimed, rubric)]
     flags = pd.concat([f for f in bid_flags if not f.empty], ignore_index=True) if any(
         not f.empty for f in bid_flags) else checks.empty_flags()
-    if not flags.empty:
-        order = {b: i for i, b in enumerate(bidders)}
-        flags["_b"] = flags["bidder"].map(order)
-        flags["_s"] = flags["severity"].map(checks.SEVERITY_ORDER)
-        flags = flags.sort_values(["_b", "_s", "code"], kind="stable").drop(columns=["_b", "_s"]).reset_index(drop=True)
+    if not flags.empty:  # by bid (in bid order), then severity, then code: as a lead reads them
+        bid_pos = pd.Index(bidders).get_indexer(flags["bidder"])
+        sev = pd.Index(list(checks.SEVERITY_ORDER)).get_indexer(flags["severity"])
+        code = pd.factorize(flags["code"], sort=True)[0]
+        flags = flags.take(np.lexsort((code, sev, bid_pos))).reset_index(drop=True)
     return Evaluation(rubric=rubric, bidset=bidset, scores=scores, commitments=valued, flags=flags,
                       rubric_flags=checks.check_rubric(rubric), price=price, scale=scale, attainment=att,
                       results=results, best_claimed=best)

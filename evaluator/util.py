@@ -5,7 +5,7 @@ import difflib
 import json
 import math
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 
@@ -92,6 +92,72 @@ def load_document(path: Path | str) -> Any:
     if suffix in (".yaml", ".yml"):
         return load_yaml(path)
     raise InputError("is not a YAML (.yaml, .yml) or JSON (.json) file", file=path)
+
+
+def per_unique(s: "pd.Series", fn: Callable[[Any], Any]) -> "pd.Series":
+    """Apply a Python function once per distinct value of a column (missing values get fn(None)).
+
+    Text columns repeat (measures, units, cohorts, places), so a million rows usually cost a few thousand
+    calls instead of a million: the way to keep per-value Python logic off the hot path.
+    """
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    done = np.empty(len(uniques) + 1, dtype=object)
+    done[:-1] = [fn(v) for v in uniques]
+    done[-1] = fn(None)
+    return pd.Series(done[codes], index=s.index, dtype=object)
+
+
+def _arrow_strings(uniques):
+    """The distinct values as an Arrow string array, or None when some are not text (YAML numbers...)."""
+    import pyarrow as pa
+    try:
+        return pa.array(uniques, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+
+
+def clean_text(s: "pd.Series") -> "pd.Series":
+    """Free text as the loaders keep it: trimmed, blank = missing (None), numbers and dates as their text.
+    Done per distinct value, in Arrow's C kernels when the values are all text."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    arr = _arrow_strings(np.asarray(uniques, dtype=object))
+    if arr is None:
+        return per_unique(s, _clean_one)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    trimmed = pc.if_else(pc.equal(trimmed, ""), None, trimmed)
+    done = np.append(trimmed.to_numpy(zero_copy_only=False).astype(object), None)
+    return pd.Series(done[codes], index=s.index, dtype=object)
+
+
+def normalise_text(s: "pd.Series") -> "pd.Series":
+    """Text compared as a person would: case and runs of spaces ignored (None stays None)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    arr = _arrow_strings(np.asarray(uniques, dtype=object))
+    if arr is None:
+        return per_unique(s, lambda v: None if v is None or v != v else " ".join(str(v).lower().split()))
+    norm = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(arr), r"\s+", " "))
+    done = np.append(norm.to_numpy(zero_copy_only=False).astype(object), None)
+    return pd.Series(done[codes], index=s.index, dtype=object)
+
+
+def _clean_one(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return str(value)
 
 
 def suggest(name: Any, options: Iterable[str]) -> str:

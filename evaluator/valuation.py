@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import Rubric
+from .util import per_unique
 
 # HM Treasury Green Book long-term discount schedule (STPR): after the first 30 years the rate declines.
 # (first year of band, rate); the rubric's `discount.rate` replaces the first band.
@@ -46,129 +47,154 @@ def discount_factors(years: int, rate: float = 0.035, first_year_discounted: boo
     return np.concatenate([[1.0], per_period[:-1]])
 
 
+def _attach(c: pd.DataFrame, new: dict) -> pd.DataFrame:
+    """Add many computed columns at once (one copy, not one per column), keeping text as object."""
+    cols = {k: pd.Series(v, index=c.index, dtype=object if np.asarray(v).dtype == object else None)
+            for k, v in new.items()}
+    return pd.concat([c.drop(columns=[k for k in new if k in c.columns]), pd.DataFrame(cols, index=c.index)],
+                     axis=1)
+
+
+def _lookup(table: pd.DataFrame, col: str, pos: np.ndarray, missing) -> np.ndarray:
+    values = table[col].to_numpy()
+    values = np.append(values.astype(object) if missing is None else values.astype(float), missing)
+    return values[np.where(pos < 0, len(values) - 1, pos)]
+
+
 def prepare(commitments: pd.DataFrame, bids: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     """Attach what the checks and both lenses need: the reference proxy row, the bid's price, and the
     design outcome each commitment serves (its named outcome, or the first whose measures include it)."""
-    c = commitments.copy()
+    c = commitments
     table = rubric.proxies
-    c["known_measure"] = c["measure"].isin(table.index).to_numpy()
-    ref = table.reindex(c["measure"].astype(object).where(c["known_measure"], None))
-    for col, name in (("value", "ref_value"), ("low", "ref_low"), ("high", "ref_high"), ("unit", "ref_unit"),
-                      ("kind", "ref_kind"), ("exclusive_group", "exclusive_group"),
-                      ("deadweight", "default_deadweight"), ("attribution", "default_attribution"),
+    pos = table.index.get_indexer(c["measure"].astype(object)) if len(table) else np.full(len(c), -1)
+    new: dict = {"known_measure": pos >= 0}
+    for col, name in (("value", "ref_value"), ("low", "ref_low"), ("high", "ref_high"),
+                      ("deadweight", "default_deadweight"), ("attribution", "default_attribution")):
+        new[name] = _lookup(table, col, pos, np.nan)
+    for col, name in (("unit", "ref_unit"), ("kind", "ref_kind"), ("exclusive_group", "exclusive_group"),
                       ("price_year", "price_year"), ("source", "proxy_source")):
-        c[name] = ref[col].to_numpy()
-    for name in ("ref_value", "ref_low", "ref_high", "default_deadweight", "default_attribution"):
-        c[name] = pd.to_numeric(c[name], errors="coerce").astype(float)
-    c["exclusive_group"] = c["exclusive_group"].astype(object).where(c["exclusive_group"].notna()
-                                                                    & (c["exclusive_group"].astype(str) != ""), None)
-    c["local_only"] = ref["local_only"].fillna(False).to_numpy(dtype=bool)
-    price = bids.set_index("bidder")["price"] if len(bids) else pd.Series(dtype=float)
-    c["price"] = c["bidder"].map(price).astype(float)
+        new[name] = _lookup(table, col, pos, None)
+    group = new["exclusive_group"]
+    new["exclusive_group"] = np.where(pd.isna(group) | (group == ""), None, group)
+    new["local_only"] = _lookup(table, "local_only", pos, None) == True  # noqa: E712 - object array
+    bid_pos = pd.Index(bids["bidder"].astype(object)).get_indexer(c["bidder"].astype(object)) if len(bids) else \
+        np.full(len(c), -1)
+    new["price"] = np.append(bids["price"].to_numpy(dtype=float), np.nan)[np.where(bid_pos < 0, len(bids), bid_pos)]
 
-    unit = c["unit"].where(c["unit"].notna(), c["ref_unit"]).astype("str").str.strip().str.lower()
-    served = pd.Series(None, index=c.index, dtype=object)
-    required = pd.Series(None, index=c.index, dtype=object)
+    unit = per_unique(c["unit"].where(c["unit"].notna(), pd.Series(new["ref_unit"], index=c.index, dtype=object)),
+                      lambda v: None if v is None or v != v else str(v).strip().lower())
+    served = np.full(len(c), None, dtype=object)
+    required = np.full(len(c), None, dtype=object)
     for o in rubric.spec.design.outcomes:
         if o.measures:
             fits = c["measure"].isin(o.measures) & (c["outcome"].isna() | (c["outcome"] == o.id))
         else:
             fits = (c["outcome"] == o.id) & (unit == (o.unit or "").strip().lower())
-        take = fits.fillna(False).to_numpy(dtype=bool) & served.isna().to_numpy()
+        take = fits.fillna(False).to_numpy(dtype=bool) & pd.isna(served)
         served[take] = o.id
         required[take] = o.evidence_required
-    c["served_outcome"] = served
-    c["required_grade"] = required
-    return c
+    new["served_outcome"] = served
+    new["required_grade"] = required
+    return _attach(c, new)
 
 
-def claimed_values(c: pd.DataFrame) -> pd.DataFrame:
-    """Figures lens (`figures_value`): claimed_value if given, else quantity × claimed proxy, else quantity × reference proxy."""
-    q = c["quantity"].where(np.isfinite(c["quantity"].fillna(np.nan)), np.nan)
-    by_proxy = q * c["claimed_proxy"]
-    by_ref = q * c["ref_value"]
-    claimed = c["claimed_value"].where(c["claimed_value"].notna(), by_proxy.where(c["claimed_proxy"].notna(), by_ref))
-    basis = np.where(c["claimed_value"].notna(), "claimed value",
-                     np.where(c["claimed_proxy"].notna(), "quantity × claimed proxy",
-                              np.where(c["known_measure"], "quantity × reference proxy", "nothing (unknown measure)")))
-    return pd.DataFrame({"figures_value": claimed.fillna(0.0), "claimed_basis": basis}, index=c.index)
+def _col(c: pd.DataFrame, name: str) -> np.ndarray:
+    return c[name].to_numpy(dtype=float, na_value=np.nan)
+
+
+def claimed_values(c: pd.DataFrame) -> dict:
+    """Figures lens (`figures_value`): claimed_value if given, else quantity × claimed proxy, else
+    quantity × reference proxy. No checks: that is the point of this lens."""
+    q = _col(c, "quantity")
+    q = np.where(np.isfinite(q), q, np.nan)
+    cv, cp, ref = _col(c, "claimed_value"), _col(c, "claimed_proxy"), _col(c, "ref_value")
+    has_cv, has_cp = ~np.isnan(cv), ~np.isnan(cp)
+    claimed = np.where(has_cv, cv, np.where(has_cp, q * cp, q * ref))
+    known = c["known_measure"].to_numpy(dtype=bool)
+    labels = np.array(["claimed value", "quantity × claimed proxy", "quantity × reference proxy",
+                       "nothing (unknown measure)"], dtype=object)
+    basis = labels[np.select([has_cv, has_cp, known], [0, 1, 2], default=3)]
+    return {"figures_value": np.nan_to_num(claimed, nan=0.0), "claimed_basis": basis}
 
 
 def value_commitments(c: pd.DataFrame, rubric: Rubric, error_codes: pd.Series) -> pd.DataFrame:
     """Both lenses for every commitment, with every intermediate kept (the explain table of 6.3 and 6.4)."""
     d = rubric.spec.design
     duration = rubric.tender.duration_years
-    out = c.copy()
-    out = out.join(claimed_values(c))
-    out["error_codes"] = error_codes.to_numpy()
-    out["credited"] = (out["error_codes"] == "").to_numpy() & out["served_outcome"].notna().to_numpy()
-    out["not_credited_reason"] = np.where(out["error_codes"] != "", "error flags: " + out["error_codes"].astype(str),
-                                          np.where(out["served_outcome"].isna(), "off-design (SV114)", ""))
+    new = claimed_values(c)
+    errors = error_codes.to_numpy(dtype=object)
+    has_error = errors != ""
+    served = c["served_outcome"].notna().to_numpy()
+    credited = ~has_error & served
+    new["error_codes"] = errors
+    new["credited"] = credited
+    reason = per_unique(error_codes, lambda v: f"error flags: {v}" if v else "").to_numpy(dtype=object).copy()
+    reason[~has_error & ~served] = "off-design (SV114)"
+    new["not_credited_reason"] = reason
 
-    q = out["quantity"].where(np.isfinite(out["quantity"].fillna(np.nan)) & (out["quantity"] > 0), 0.0).fillna(0.0)
-    start, end = out["start_year"].to_numpy(), out["end_year"].to_numpy()
-    years = end - start + 1
-    per_year = q.to_numpy() / years
+    q = _col(c, "quantity")
+    q = np.where(np.isfinite(q) & (q > 0), q, 0.0)
+    start, end = _col(c, "start_year"), _col(c, "end_year")
+    per_year = q / (end - start + 1)
     last = np.minimum(end, duration)
     in_term_years = np.clip(last - start + 1, 0, None)
-    out["per_year_quantity"] = per_year
-    out["years_in_term"] = in_term_years
-    out["quantity_in_term"] = per_year * in_term_years
+    new["per_year_quantity"] = per_year
+    new["years_in_term"] = in_term_years
+    new["quantity_in_term"] = per_year * in_term_years
 
-    out["deadweight_used"] = out["deadweight"].fillna(out["default_deadweight"]).fillna(0.0)
-    out["attribution_used"] = out["attribution"].fillna(out["default_attribution"]).fillna(0.0)
-    out["displacement_used"] = out["displacement"].fillna(0.0)
-    additionality = ((1 - out["deadweight_used"]) * (1 - out["attribution_used"]) * (1 - out["displacement_used"]))
-    out["additionality"] = additionality
-    factors = d.evidence_factors
-    out["evidence_factor"] = out["evidence_grade"].map(factors).astype(float).fillna(0.0)
-    credited = out["credited"].to_numpy()
-    out["net_quantity"] = np.where(credited, out["quantity_in_term"] * additionality * out["evidence_factor"], 0.0)
+    dw = np.where(np.isnan(_col(c, "deadweight")), _col(c, "default_deadweight"), _col(c, "deadweight"))
+    at = np.where(np.isnan(_col(c, "attribution")), _col(c, "default_attribution"), _col(c, "attribution"))
+    dp = _col(c, "displacement")
+    new["deadweight_used"] = dw = np.nan_to_num(dw, nan=0.0)
+    new["attribution_used"] = at = np.nan_to_num(at, nan=0.0)
+    new["displacement_used"] = dp = np.nan_to_num(dp, nan=0.0)
+    new["additionality"] = add = (1 - dw) * (1 - at) * (1 - dp)
+    grade = c["evidence_grade"]
+    ef = grade.map(d.evidence_factors).to_numpy(dtype=float, na_value=np.nan)
+    new["evidence_factor"] = ef = np.nan_to_num(ef, nan=0.0)
+    new["net_quantity"] = np.where(credited, per_year * in_term_years * add * ef, 0.0)
 
     # Validated £ (6.4), per year summed in closed form with cumulative discount factors.
-    strong = out["evidence_grade"].isin(["E3", "E4"]).to_numpy()
-    persist = np.where(strong & (in_term_years > 0), out["persistence_years"].to_numpy(), 0).astype(int)
-    out["persistence_credited_years"] = persist
-    horizon = int(max(duration, np.max(last, initial=0)) + (persist.max() if len(persist) else 0)) + 1
+    strong = grade.isin(["E3", "E4"]).to_numpy()
+    persist = np.where(strong & (in_term_years > 0), _col(c, "persistence_years"), 0).astype(int)
+    new["persistence_credited_years"] = persist
+    horizon = int(max(duration, np.max(last, initial=0)) + persist.max(initial=0)) + 1
     df = discount_factors(horizon, rubric.spec.discount.rate, rubric.spec.discount.first_year_discounted)
     cum = np.cumsum(df) - 1.0  # cum[y] = DF(1) + ... + DF(y)
-    s = np.clip(start, 1, horizon).astype(int) - 1
+    s0 = np.clip(start, 1, horizon).astype(int) - 1
     l_idx = np.clip(last, 0, horizon).astype(int)
-    df_in_term = np.where(in_term_years > 0, cum[l_idx] - cum[np.minimum(s, l_idx)], 0.0)
-    keep = 1.0 - out["drop_off"].to_numpy()
-    persist_units = np.zeros(len(out))
-    persist_df = np.zeros(len(out))
-    for k in range(1, int(persist.max(initial=0)) + 1):
-        on = persist >= k
-        w = np.where(on, keep ** k, 0.0)
+    df_in_term = np.where(in_term_years > 0, cum[l_idx] - cum[np.minimum(s0, l_idx)], 0.0)
+    keep = 1.0 - _col(c, "drop_off")
+    persist_units = np.zeros(len(c))
+    persist_df = np.zeros(len(c))
+    for k in range(1, int(persist.max(initial=0)) + 1):  # loops over years, not rows
+        w = np.where(persist >= k, keep ** k, 0.0)
         persist_units += w
         persist_df += w * df[np.clip(l_idx + k, 0, horizon)]
-    ref = out["ref_value"].fillna(0.0).to_numpy()
+    ref = np.nan_to_num(_col(c, "ref_value"), nan=0.0)
     unit_value = per_year * ref
-    ef = out["evidence_factor"].to_numpy()
-    add = additionality.to_numpy()
-    out["df_sum"] = df_in_term + persist_df
-    out["credited_value"] = np.where(credited, unit_value * add * ef * (df_in_term + persist_df), 0.0)
+    new["df_sum"] = df_in_term + persist_df
+    new["credited_value"] = credited_value = np.where(credited, unit_value * add * ef * (df_in_term + persist_df), 0.0)
 
     # The walk from claimed £ to credited £, one column per step (they sum to credited - claimed).
-    claimed = out["figures_value"].to_numpy()
-    after_checks = np.where(out["error_codes"] != "", 0.0, claimed)
+    claimed = new["figures_value"]
+    after_checks = np.where(has_error, 0.0, claimed)
     after_design = np.where(credited, after_checks, 0.0)
-    at_reference = np.where(credited, q.to_numpy() * ref, 0.0)
+    at_reference = np.where(credited, q * ref, 0.0)
     in_term = np.where(credited, unit_value * in_term_years, 0.0)
     with_persist = in_term + np.where(credited, unit_value * persist_units, 0.0)
     deflated = with_persist * add
     evidenced = deflated * ef
-    out["walk_claimed"] = claimed
-    out["walk_not_credited_errors"] = after_checks - claimed
-    out["walk_off_design"] = after_design - after_checks
-    out["walk_proxy_corrected"] = at_reference - after_design
-    out["walk_beyond_term"] = in_term - at_reference
-    out["walk_persistence"] = with_persist - in_term
-    out["walk_deflators"] = deflated - with_persist
-    out["walk_evidence"] = evidenced - deflated
-    out["walk_discounting"] = out["credited_value"].to_numpy() - evidenced
-    return out
+    new["walk_claimed"] = claimed
+    new["walk_not_credited_errors"] = after_checks - claimed
+    new["walk_off_design"] = after_design - after_checks
+    new["walk_proxy_corrected"] = at_reference - after_design
+    new["walk_beyond_term"] = in_term - at_reference
+    new["walk_persistence"] = with_persist - in_term
+    new["walk_deflators"] = deflated - with_persist
+    new["walk_evidence"] = evidenced - deflated
+    new["walk_discounting"] = credited_value - evidenced
+    return _attach(c, new)
 
 
 def attainment(valued: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> pd.DataFrame:

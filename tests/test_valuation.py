@@ -1,0 +1,105 @@
+"""The arithmetic of DESIGN.md 6.3-6.4, checked against published worked examples and by hand."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaluator import evaluate, load_bids, load_rubric, load_scores
+from evaluator.util import fte_years
+from evaluator.valuation import WALK_STEPS, credited_by_year, discount_factors
+
+from .conftest import TENDERS, tender_paths
+
+
+@pytest.mark.parametrize("year, factor", [(1, 0.9662), (5, 0.8420), (10, 0.7089), (30, 0.3563), (31, 0.3459)])
+def test_green_book_discount_factors(year, factor):
+    # HM Treasury Green Book: 3.5% for years 1-30, then 3.0% (cumulative)
+    assert discount_factors(40)[year] == pytest.approx(factor, abs=5e-5)
+
+
+def test_green_book_long_term_rates_decline_after_75_years():
+    df = discount_factors(130)
+    assert df[76] / df[75] == pytest.approx(1 / 1.025)
+    assert df[126] / df[125] == pytest.approx(1 / 1.020)
+
+
+def test_first_year_undiscounted_when_the_rubric_says_so():
+    df = discount_factors(5, first_year_discounted=False)
+    assert df[1] == 1.0 and df[2] == pytest.approx(1 / 1.035)
+
+
+def test_torbay_fte_rule_in_the_sample_units():
+    # 10 full-time and 5 half-time staff over 2 years = 25 FTE-years
+    assert fte_years([(10, 1.0), (5, 0.5)], years=2) == 25
+    rubric, bids, _ = tender_paths("home_care_north")
+    r = load_rubric(rubric)
+    c = load_bids(bids, r).commitments
+    torbay = c[(c["bidder"] == "Northtown Community Care CIC") & (c["id"] == "N1")]
+    assert torbay["unit"].iat[0] == "fte_year" and torbay["end_year"].iat[0] - torbay["start_year"].iat[0] == 1
+    assert len(torbay) == 1 and torbay["quantity"].iat[0] == fte_years([(10, 1.0), (5, 0.5)], years=2)
+
+
+@pytest.fixture(scope="module", params=TENDERS)
+def ev(request):
+    rubric, bids, scores = tender_paths(request.param)
+    r = load_rubric(rubric)
+    b = load_bids(bids, r).require_valid()
+    return evaluate(r, b, load_scores(scores, r, b.bidders))
+
+
+def test_walk_from_claimed_to_credited_adds_up_for_every_commitment(ev):
+    c = ev.commitments
+    steps = c[[f"walk_{k}" for k, _ in WALK_STEPS]].sum(axis=1)
+    assert np.allclose(steps, c["credited_value"], atol=1e-6)
+
+
+def test_year_by_year_table_agrees_with_the_closed_form(ev):
+    for bidder in ev.results["bidder"]:
+        c = ev.commitments[ev.commitments["bidder"] == bidder]
+        years = credited_by_year(c, ev.rubric)
+        assert years["credited_value"].sum() == pytest.approx(c["credited_value"].sum(), rel=1e-9, abs=1e-6)
+
+
+def test_errors_are_never_credited_but_the_figures_lens_counts_them(ev):
+    c = ev.commitments
+    err = c[c["error_codes"] != ""]
+    assert len(err) > 0
+    assert (err["credited_value"] == 0).all() and (err["net_quantity"] == 0).all()
+    assert (err["figures_value"] > 0).any()
+
+
+def test_credited_value_by_hand_for_one_commitment():
+    """Northtown's first commitment, worked by hand from the sample file and the proxy table."""
+    rubric, bids, _ = tender_paths("home_care_north")
+    r = load_rubric(rubric)
+    b = load_bids(bids, r)
+    ev = evaluate(r, b)
+    c = ev.commitments.set_index(["bidder", "id"]).loc[("Northtown Community Care CIC", "N1")]
+    proxy = r.proxies.loc[c["measure"], "value"]
+    per_year = c["quantity"] / (c["end_year"] - c["start_year"] + 1)
+    ef = r.spec.design.evidence_factors[c["evidence_grade"]]
+    add = (1 - c["deadweight"]) * (1 - c["attribution"]) * (1 - (0 if pd.isna(c["displacement"]) else c["displacement"]))
+    years = range(int(c["start_year"]), int(min(c["end_year"], 4)) + 1)
+    expected = sum(per_year * proxy * add * ef / 1.035 ** y for y in years)
+    assert c["credited_value"] == pytest.approx(expected, rel=1e-12)
+    assert c["net_quantity"] == pytest.approx(c["quantity"] * add * ef)
+
+
+def test_attainment_is_capped_at_the_target_and_weighted_by_priority(ev):
+    att = ev.attainment.dropna(subset=["attainment"])
+    assert (att["attainment"] <= ev.rubric.spec.design.attainment_cap + 1e-12).all()
+    for bidder, g in att.groupby("bidder"):
+        expected = (g["attainment"] * g["priority"]).sum() / g["priority"].sum()
+        got = ev.results.set_index("bidder").loc[bidder, "design_fraction"]
+        assert got == pytest.approx(expected)
+
+
+def test_persistence_is_credited_only_with_strong_evidence(tmp_path):
+    rubric, bids, _ = tender_paths("home_care_north")
+    r = load_rubric(rubric)
+    ev = evaluate(r, load_bids(bids, r))
+    c = ev.commitments
+    weak = c[(c["persistence_years"] > 0) & ~c["evidence_grade"].isin(["E3", "E4"])]
+    assert len(weak) and (weak["persistence_credited_years"] == 0).all()
+    assert (c.loc[weak.index, "walk_persistence"] == 0).all()
