@@ -214,7 +214,7 @@ def missing_responses(responses: pd.DataFrame, rubric: Rubric, bidders: list[str
 def price_flags(prices: pd.DataFrame) -> pd.DataFrame:
     """SV204: a price under 80% of the median of all bids' prices."""
     p = prices.dropna(subset=["price"])
-    if len(p) < 3:
+    if p.empty:
         return empty_flags()
     median = float(p["price"].median())
     low = p[p["price"] < LOW_PRICE_SHARE * median]
