@@ -198,38 +198,48 @@ def _read_csv(path: Path) -> pd.DataFrame:
         head = fh.read(4096)
     if b"\x00" in head:
         raise InputError("is not a CSV file (binary content)", file=path)
+    convert = pacsv.ConvertOptions(strings_can_be_null=True, null_values=["", "NA", "N/A", "null", "NULL"])
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
-                                                 null_values=["", "NA", "N/A", "null", "NULL"],
-                                                 auto_dict_encode=True, auto_dict_max_cardinality=1 << 20),
-        )
+        try:  # the fast, parallel parse; quoted line breaks inside a cell need the careful one
+            table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=False),
+                                   convert_options=convert)
+        except pa.ArrowInvalid:
+            table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                                   convert_options=convert)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "empty" in first.lower():
             read_text(path)  # a better message for empty or non-text files
             raise InputError("is empty: expected a header row", file=path) from None
         raise InputError(f"is not valid CSV: {first}", file=path) from None
-    frame = table.to_pandas()
-    frame.columns = [str(c).strip() for c in frame.columns]
-    for col in frame.columns:  # text as plain object columns that share one string object per distinct value
-        s = frame[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            frame[col] = _decode(s)
-        elif pd.api.types.is_string_dtype(s) and s.dtype != object:
-            frame[col] = pd.Series(s.to_numpy(dtype=object, na_value=None), index=s.index, dtype=object)
+    columns, clean = {}, []
+    for name, col in zip(table.column_names, table.columns):
+        name = str(name).strip()
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            columns[name] = _text_column(col)
+            clean.append(name)
+        elif pa.types.is_null(col.type):
+            columns[name] = np.full(len(col), None, dtype=object)
+            clean.append(name)
+        else:
+            columns[name] = col.to_numpy()
+    frame = pd.DataFrame({k: pd.Series(v, dtype=v.dtype) for k, v in columns.items()})
+    frame.attrs["clean_text"] = clean
+    frame.attrs["header"] = [str(n).strip() for n in table.column_names]
     return frame
 
 
-def _decode(s: pd.Series) -> pd.Series:
-    """Categorical -> object without creating a Python string per row: each row points at its category."""
-    cats = np.asarray(s.cat.categories, dtype=object)
-    codes = s.cat.codes.to_numpy()
-    values = np.append(cats, None)[np.where(codes < 0, len(cats), codes)]
-    return pd.Series(values, index=s.index, dtype=object)
+def _text_column(col) -> np.ndarray:
+    """An Arrow text column as the loaders keep text: trimmed, blank = None, one Python string per
+    distinct value (dictionary-encoded in C, trimmed per distinct value), so repeated text costs little."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
+    values = pc.utf8_trim_whitespace(encoded.dictionary).to_numpy(zero_copy_only=False).astype(object)
+    values[values == ""] = None
+    values = np.append(values, None)
+    return values[encoded.indices.fill_null(len(values) - 1).to_numpy()]
 
 
 class _Checker:
@@ -323,7 +333,9 @@ class _Checker:
         return num
 
     def text(self, name: str, *, required: bool = False) -> pd.Series:
-        s = clean_text(self.column(name))
+        s = self.column(name)
+        if name not in self.f.attrs.get("clean_text", ()):  # the bulk CSV reader has trimmed it already
+            s = clean_text(s)
         if required:
             self.flag(s.isna().to_numpy(), name, "required but missing")
         return s
@@ -380,7 +392,7 @@ def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame
     out["contract_specific"] = c.boolean("contract_specific", default=True)
     for meta in ("_file", "_loc", "_row", "_bid"):
         if meta in c.f:
-            out[meta] = c.f[meta].to_numpy()
+            out[meta] = pd.Series(c.f[meta].to_numpy(), index=out.index, dtype=c.f[meta].dtype)
     dup = out.duplicated(["_bid", "id"], keep="first").to_numpy() & out["id"].notna().to_numpy()
     c.flag(dup, "id", "duplicate commitment id in this bid: each commitment needs its own id")
     return out, c.bad, c.problems
@@ -397,7 +409,7 @@ def _clean_bids(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.n
         out[name] = c.text(name)
     for meta in ("_file", "_loc", "_row", "_bid"):
         if meta in c.f:
-            out[meta] = c.f[meta].to_numpy()
+            out[meta] = pd.Series(c.f[meta].to_numpy(), index=out.index, dtype=c.f[meta].dtype)
     return out, c.bad, c.problems
 
 
@@ -434,15 +446,15 @@ def _bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list
             if col not in frame.columns:
                 problems.append(InputError("required column missing", file=path, where="row 1", field=col))
                 bad_cols = True
-        if frame.columns.duplicated().any():
+        if len(set(frame.attrs.get("header", frame.columns))) != len(frame.attrs.get("header", frame.columns)):
             problems.append(InputError("a column appears twice in the header", file=path, where="row 1"))
             bad_cols = True
         if bad_cols:
             return None, None, None
-        frame["_file"] = str(path)
+        frame["_file"] = pd.Series(np.full(len(frame), str(path), dtype=object), index=frame.index, dtype=object)
         frame["_row"] = np.arange(2, len(frame) + 2)
-        bidder = frame["bidder"].astype("str").str.strip() if len(frame) else frame["bidder"]
-        frame["_bid"] = (str(bids_path) + "#") + bidder.fillna("")
+        key = per_unique(clean_text(frame["bidder"]), lambda v: f"{bids_path}#{v or ''}")
+        frame["_bid"] = pd.Series(key.to_numpy(dtype=object), index=frame.index, dtype=object)
         frames[label] = frame
     return frames.get("bids"), frames.get("commitments"), frames.get("responses")
 

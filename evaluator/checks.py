@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import GRADES, Rubric
-from .util import normalise_text, per_unique as _per_unique
+from .util import lookup, normalise_text, per_unique as _per_unique
 
 FLAG_COLUMNS = ["code", "name", "severity", "bidder", "commitment", "criterion", "message", "fix"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -66,12 +66,23 @@ def make_flags(code: str, bidder, message, fix, commitment=None, criterion=None)
     name, severity = CODES[code]
     columns = {"bidder": bidder, "commitment": commitment, "criterion": criterion, "message": message, "fix": fix}
     length = max((len(v) for v in columns.values() if isinstance(v, (np.ndarray, pd.Series, list))), default=1)
+    columns.update(code=code, name=name, severity=severity)
     frame = pd.DataFrame({k: np.asarray(v, dtype=object) if isinstance(v, (np.ndarray, pd.Series, list))
                           else np.full(length, v, dtype=object) for k, v in columns.items()}, dtype=object)
-    frame.insert(0, "severity", np.full(length, severity, dtype=object))
-    frame.insert(0, "name", np.full(length, name, dtype=object))
-    frame.insert(0, "code", np.full(length, code, dtype=object))
     return frame[FLAG_COLUMNS]
+
+
+def _choose(cond, a, b) -> np.ndarray:
+    """np.where for messages, kept as Python objects (no round trip through a string dtype)."""
+    cond = np.asarray(cond, dtype=bool)
+    a = np.asarray(a, dtype=object) if not isinstance(a, str) else a
+    b = np.asarray(b, dtype=object) if not isinstance(b, str) else b
+    out = np.where(cond, a, b)
+    return out.astype(object)
+
+
+def _same(d, text: str) -> np.ndarray:
+    return np.full(len(d), text, dtype=object)
 
 
 def _fmt(spec: str, scale: float = 1.0):
@@ -129,7 +140,7 @@ def _sv103(c, r):
     limit = c["ref_high"].where(c["ref_high"].notna(), c["ref_value"] * 1.1)
     mask = (c["claimed_proxy"].notna() & limit.notna() & (c["claimed_proxy"] > limit)).to_numpy()
     return mask, lambda d: ("claimed proxy " + _gbp(d["claimed_proxy"]) + " per " + _txt(d["ref_unit"])
-                            + " is above " + np.where(d["ref_high"].notna(),
+                            + " is above " + _choose(d["ref_high"].notna(),
                                                       "the table's high " + _gbp(d["ref_high"]),
                                                       "the table's value + 10% (" + _gbp(d["ref_value"] * 1.1) + ")")
                             + " for " + _txt(d["measure"]) + " (central " + _gbp(d["ref_value"]) + ")")
@@ -145,13 +156,13 @@ def _sv104(c, r):
 def _sv105(c, r):
     grade = c["evidence_grade"]
     mask = (grade.isna() | (grade == "E0")).to_numpy()
-    return mask, lambda d: pd.Series(np.where(d["evidence_grade"].isna(), "no evidence is given",
-                                              "the evidence is a bare assertion (E0)"), index=d.index)
+    return mask, lambda d: _choose(d["evidence_grade"].isna(), "no evidence is given",
+                                   "the evidence is a bare assertion (E0)")
 
 
 def _sv106(c, r):
-    have = c["evidence_grade"].map(GRADE_RANK)
-    need = c["required_grade"].map(GRADE_RANK)
+    have = lookup(c["evidence_grade"], GRADE_RANK)
+    need = lookup(c["required_grade"], GRADE_RANK)
     # E0 is already an error (SV105); this warning is for real evidence that falls short of the ask
     mask = (have.notna() & need.notna() & (have > 0) & (have < need)).to_numpy()
     return mask, lambda d: ("evidence " + _txt(d["evidence_grade"]) + " is below the "
@@ -173,31 +184,45 @@ def _sv107(c, r):
         b = ("claims " + _num(d["persistence_years"]) + " years of persistence with evidence "
              + _txt(d["evidence_grade"]).replace("", "none") + "; persistence needs E3 or better and is not credited")
         both = (late_d & (d["persistence_years"] > 0) & ~d["evidence_grade"].isin(["E3", "E4"]))
-        return pd.Series(np.where(both, a + "; it also " + b, np.where(late_d, a, b)), index=d.index)
+        return _choose(both, a + "; it also " + b, _choose(late_d, a, b))
     return mask, message
 
 
+def _group_codes(columns: list) -> np.ndarray:
+    """One exact group number per row for a combination of columns (missing values form their own group)."""
+    code = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for col in columns:
+        c, uniques = pd.factorize(pd.Series(col, dtype=object if np.asarray(col).dtype == object else None),
+                                  use_na_sentinel=False)
+        code = pd.factorize(code * (len(uniques) + 1) + c)[0]
+    return code
+
+
+def _first_in_group(codes: np.ndarray) -> np.ndarray:
+    """Row position of the first row of each row's group (factorize numbers groups by first appearance)."""
+    _, first = np.unique(codes, return_index=True)
+    return first[codes]
+
+
 def _sv108(c, r):
+    ids = c["id"].to_numpy(dtype=object)
+    measure = c["measure"].to_numpy(dtype=object)
     # (a) one cohort under two measures of an exclusive group: only rows that name both can collide
     group = c["exclusive_group"].to_numpy(dtype=object)
     has = pd.notna(group) & c["beneficiaries"].notna().to_numpy()
     first = np.full(len(c), None, dtype=object)
     cohort_dup = np.zeros(len(c), dtype=bool)
     if has.any():
-        sub = pd.DataFrame({"b": c["_bid"].to_numpy(dtype=object)[has], "g": group[has],
-                            "k": _norm(c["beneficiaries"][has]).to_numpy(dtype=object),
-                            "m": c["measure"].to_numpy(dtype=object)[has], "id": c["id"].to_numpy(dtype=object)[has]})
-        keys = sub.groupby(["b", "g", "k"], sort=False)
-        first_m = keys["m"].transform("first").to_numpy(dtype=object)
-        first[has] = keys["id"].transform("first").to_numpy(dtype=object)
-        cohort_dup[has] = sub["m"].to_numpy(dtype=object) != first_m
+        rows = np.flatnonzero(has)
+        head = rows[_first_in_group(_group_codes([c["_bid"].to_numpy(dtype=object)[rows], group[rows],
+                                                  _norm(c["beneficiaries"][has]).to_numpy(dtype=object)]))]
+        first[rows] = ids[head]
+        cohort_dup[rows] = measure[rows] != measure[head]
     # (b) the same commitment twice under another id: same measure, quantity, years, cohort, place, words
     same = ["_bid", "measure", "quantity", "start_year", "end_year", "beneficiaries", "location", "description"]
-    row_hash = pd.util.hash_pandas_object(c[same], index=False)
-    repeat = row_hash.duplicated(keep="first").to_numpy()
-    if repeat.any():
-        original = c["id"].groupby(row_hash.to_numpy()).transform("first").to_numpy(dtype=object)
-        first = np.where(repeat, original, first)
+    head = _first_in_group(_group_codes([c[k].to_numpy() for k in same]))
+    repeat = head != np.arange(len(c))
+    first = np.where(repeat, ids[head], first)
     mask = repeat | cohort_dup
 
     def message(d):
@@ -207,7 +232,7 @@ def _sv108(c, r):
         b = ("counts the cohort '" + _txt(d["beneficiaries"]) + "' again under " + _txt(d["measure"])
              + "; commitment " + _txt(earlier) + " already counts it in exclusive group "
              + _txt(d["exclusive_group"]))
-        return pd.Series(np.where(dup, a, b), index=d.index)
+        return _choose(dup, a, b)
     return mask, message
 
 
@@ -227,7 +252,7 @@ def _sv109(c, r):
         b = "spend " + _gbp(qd) + " is more than the whole bid price " + _gbp(d["price"])
         cfte = ("quantity " + _q(qd) + f" FTE-years is more than the buyer's whole workforce of "
                 f"{r.tender.workforce_fte or 0:g} FTE × {r.tender.duration_years} years = {cap:,.0f}")
-        return pd.Series(np.where(bad, a, np.where(sp, b, cfte)), index=d.index)
+        return _choose(bad, a, _choose(sp, b, cfte))
     return mask, message
 
 
@@ -255,11 +280,11 @@ def _sv112(c, r):
     mask = nominal & c["deflator_rationale"].isna().to_numpy()
 
     def message(d):
-        text = pd.Series("", index=d.index)
+        text = pd.Series(_same(d, ""), index=d.index, dtype=object)
         for name in ("deadweight", "attribution", "displacement"):
             v = d[name]
             hit = v.notna() & (v <= NOMINAL_DEFLATOR)
-            text = text + np.where(hit, name + " " + v.map(lambda x: f"{x * 100:g}%") + ", ", "")
+            text = text + _choose(hit, name + " " + _per_unique(v, lambda x: "" if x is None or x != x else f"{x * 100:g}%") + ", ", "")
         return (text.str.rstrip(", ") + " stated with no deflator_rationale: so little that would happen "
                 "anyway or is due to others needs explaining")
     return mask, message
@@ -271,7 +296,7 @@ def _sv113(c, r):
     mask = (c["local_only"] & (loc.isna() | ~loc.isin(area))).to_numpy()
     names = ", ".join(r.tender.local_area) or "none set"
     return mask, lambda d: (_txt(d["measure"]) + f" counts only in the local area ({names}) but the location is "
-                            + np.where(d["location"].isna(), "not given", "'" + _txt(d["location"]) + "'"))
+                            + _choose(d["location"].isna(), "not given", "'" + _txt(d["location"]) + "'"))
 
 
 def _sv114(c, r):
@@ -280,36 +305,35 @@ def _sv114(c, r):
 
     def message(d):
         if not ids:
-            return pd.Series("the rubric sets no design outcomes, so nothing is credited in the design lens",
-                             index=d.index)
+            return _same(d, "the rubric sets no design outcomes, so nothing is credited in the design lens")
         named = d["outcome"]
         unknown = named.notna() & ~named.isin(ids)
         a = "names outcome '" + _txt(named) + "', which is not in the buyer's design (" + ", ".join(ids) + ")"
         b = ("names outcome " + _txt(named) + " but measure " + _txt(d["measure"]) + " (unit "
              + _txt(d["unit"].fillna(d["ref_unit"])) + ") is not one that evidences it")
         cc = "measure " + _txt(d["measure"]) + " serves none of the buyer's outcomes (" + ", ".join(ids) + ")"
-        return pd.Series(np.where(unknown, a, np.where(named.notna(), b, cc)), index=d.index)
+        return _choose(unknown, a, _choose(named.notna(), b, cc))
     return mask, message
 
 
 def _sv115(c, r):
     words = pd.to_numeric(_per_unique(c["narrative"], lambda v: 0 if v is None or v != v else len(str(v).split())))
     mask = (words < NARRATIVE_MIN_WORDS).to_numpy()
-    return mask, lambda d: pd.Series(np.where(d.pick(words) == 0, "no narrative: numbers without a story",
+    return mask, lambda d: _choose(d.pick(words) == 0, "no narrative: numbers without a story",
                                               "narrative of " + _num(pd.Series(d.pick(words), index=d.index))
                                               + f" words (under "
-                                              f"{NARRATIVE_MIN_WORDS}): numbers without a story"), index=d.index)
+                                              f"{NARRATIVE_MIN_WORDS}): numbers without a story")
 
 
 def _sv116(c, r):
     mask = c["kpi"].isna().to_numpy()
-    return mask, lambda d: pd.Series("no KPI: nobody will know whether it was delivered", index=d.index)
+    return mask, lambda d: _same(d, "no KPI: nobody will know whether it was delivered")
 
 
 def _sv117(c, r):
     mask = ~c["contract_specific"].to_numpy(dtype=bool)
-    return mask, lambda d: pd.Series("marked contract_specific: false, corporate activity that would happen "
-                                     "anyway, not delivered because of this contract", index=d.index)
+    return mask, lambda d: _same(d, "marked contract_specific: false, corporate activity that would happen "
+                                    "anyway, not delivered because of this contract")
 
 
 def _outcome_list(r: Rubric) -> str:

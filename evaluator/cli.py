@@ -119,7 +119,9 @@ def _cmd_evaluate(args) -> int:
     rubric, bidset, ev = _load_tender(args)
     _report_skipped(bidset, args)
     if args.json:
-        _print_json(ev.to_json())
+        sys.stdout.flush()
+        sys.stdout.buffer.write(ev.json_bytes() + b"\n")
+        sys.stdout.buffer.flush()
         return EXIT_OK
     print(render_ranking(ev))
     return EXIT_OK

@@ -110,6 +110,17 @@ def per_unique(s: "pd.Series", fn: Callable[[Any], Any]) -> "pd.Series":
     return pd.Series(done[codes], index=s.index, dtype=object)
 
 
+def lookup(s: "pd.Series", mapping: dict, default: Any = float("nan")) -> "pd.Series":
+    """Series.map(dict) for text columns, once per distinct value (pandas' own map turns a million
+    strings into an index first)."""
+    import pandas as pd
+    out = per_unique(s, lambda v: mapping.get(v, default) if v is not None else default)
+    values = list(mapping.values())
+    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return pd.to_numeric(out).astype(float)
+    return out
+
+
 def _arrow_strings(uniques):
     """The distinct values as an Arrow string array, or None when some are not text (YAML numbers...)."""
     import pyarrow as pa

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import Rubric
-from .util import per_unique
+from .util import lookup, per_unique
 
 # HM Treasury Green Book long-term discount schedule (STPR): after the first 30 years the rate declines.
 # (first year of band, rate); the rubric's `discount.rate` replaces the first band.
@@ -150,7 +150,7 @@ def value_commitments(c: pd.DataFrame, rubric: Rubric, error_codes: pd.Series) -
     new["displacement_used"] = dp = np.nan_to_num(dp, nan=0.0)
     new["additionality"] = add = (1 - dw) * (1 - at) * (1 - dp)
     grade = c["evidence_grade"]
-    ef = grade.map(d.evidence_factors).to_numpy(dtype=float, na_value=np.nan)
+    ef = lookup(grade, d.evidence_factors).to_numpy(dtype=float, na_value=np.nan)
     new["evidence_factor"] = ef = np.nan_to_num(ef, nan=0.0)
     new["net_quantity"] = np.where(credited, per_year * in_term_years * add * ef, 0.0)
 

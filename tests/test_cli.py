@@ -124,3 +124,12 @@ def test_explain_shows_the_working_behind_every_number():
                          "--json").stdout)
     walk = doc["tables"]["walk"]
     assert walk[0]["step"].startswith("Claimed") and walk[-1]["step"].startswith("Credited")
+
+
+def test_fast_json_encoding_says_the_same_as_the_plain_document():
+    from evaluator import evaluate, load_bids, load_scores
+    rubric, bids, scores = tender_paths("home_care_north")
+    r = load_rubric(rubric)
+    b = load_bids(bids, r)
+    ev = evaluate(r, b, load_scores(scores, r, b.bidders))
+    assert json.loads(ev.json_bytes()) == json.loads(json.dumps(ev.to_json()))
