@@ -219,10 +219,17 @@ def _sv108(c, r):
         first[rows] = ids[head]
         cohort_dup[rows] = measure[rows] != measure[head]
     # (b) the same commitment twice under another id: same measure, quantity, years, cohort, place, words
-    same = ["_bid", "measure", "quantity", "start_year", "end_year", "beneficiaries", "location", "description"]
-    head = _first_in_group(_group_codes([c[k].to_numpy() for k in same]))
-    repeat = head != np.arange(len(c))
-    first = np.where(repeat, ids[head], first)
+    # rows alike on the cheap columns are the only candidates; the text columns are compared for those
+    cheap = ["_bid", "measure", "quantity", "start_year", "end_year"]
+    cheap_head = _first_in_group(_group_codes([c[k].to_numpy() for k in cheap]))
+    alike = np.bincount(cheap_head, minlength=len(c))[cheap_head] > 1
+    repeat = np.zeros(len(c), dtype=bool)
+    if alike.any():
+        rows = np.flatnonzero(alike)
+        same = cheap + ["beneficiaries", "location", "description"]
+        head = rows[_first_in_group(_group_codes([c[k].to_numpy()[rows] for k in same]))]
+        repeat[rows] = head != rows
+        first[rows] = np.where(repeat[rows], ids[head], first[rows])
     mask = repeat | cohort_dup
 
     def message(d):

@@ -133,3 +133,20 @@ def test_fast_json_encoding_says_the_same_as_the_plain_document():
     b = load_bids(bids, r)
     ev = evaluate(r, b, load_scores(scores, r, b.bidders))
     assert json.loads(ev.json_bytes()) == json.loads(json.dumps(ev.to_json()))
+
+
+def test_fast_json_escapes_awkward_supplier_text(tmp_path):
+    """Quotes, backslashes, control characters and Welsh letters in what suppliers type survive --json."""
+    rubric, _, _ = tender_paths("home_care_north")
+    r = load_rubric(rubric)
+    nasty = 'Ysgol "Bro Ŵyr" \\ back\\slash\ttab\x01ctl – £5 <b>&copy'
+    (tmp_path / "a.yaml").write_text(
+        "bidder: Cwmni Gofal Ŷ\nprice: 4500000\ncommitments:\n"
+        f"  - {{id: 'X1\"', measure: EMP-LOCAL, quantity: 2, location: {json.dumps(nasty)}}}\n"
+        f"  - {{id: X2, measure: {json.dumps(nasty)}, quantity: 3}}\n", encoding="utf-8")
+    from evaluator import evaluate, load_bids
+    ev = evaluate(r, load_bids(tmp_path, r))
+    fast = json.loads(ev.json_bytes())
+    assert fast == json.loads(json.dumps(ev.to_json()))
+    messages = " ".join(f["message"] for f in fast["bids"][0]["flags"])
+    assert nasty in messages
