@@ -16,7 +16,7 @@ import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
-from .util import clean_text, load_document, per_unique, suggest
+from .util import clean_text, load_document, per_unique, quiet_numpy, suggest
 
 # The public field names (DESIGN.md 4.3). The XLSX template and the bulk CSV use the flattened
 # commitment fields, where `evidence: {grade, description}` becomes evidence_grade/evidence_description.
@@ -75,6 +75,14 @@ def _scalar_problem(value: Any) -> str | None:
     return None
 
 
+def _explicit(value: Any) -> Any:
+    """A NaN typed into a document (.nan) is a value, not a gap: keep it as text so the checks refuse it
+    rather than treat it as 'not given' (and quietly apply a default)."""
+    if isinstance(value, float) and value != value:
+        return ".nan"
+    return value
+
+
 def _text(value: Any) -> Any:
     """Free text from a document: numbers and dates become their text, empty becomes missing."""
     if value is None:
@@ -109,7 +117,7 @@ def document_to_records(doc: Any, file: Path, rubric: Rubric) -> tuple[dict, lis
         if issue:
             bad(issue, where=f"key {name}", field=name, value=value)
             value = None
-        bid[name] = value if name == "price" else _text(value)
+        bid[name] = _explicit(value) if name == "price" else _text(value)
     bidder = bid.get("bidder")
 
     responses = []
@@ -174,7 +182,7 @@ def document_to_records(doc: Any, file: Path, rubric: Rubric) -> tuple[dict, lis
             if issue:
                 bad(issue, where=where, field=key, value=value)
                 continue
-            row[key] = value
+            row[key] = _explicit(value)
         commitments.append(row)
     return bid, responses, commitments, problems
 
@@ -189,6 +197,7 @@ def _read_document(path: Path) -> Any:
 def _read_csv(path: Path) -> pd.DataFrame:
     """A bulk CSV, read by pyarrow (fast, multi-threaded); any parse problem is a one-line error."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     from .util import read_text
@@ -212,10 +221,20 @@ def _read_csv(path: Path) -> pd.DataFrame:
         if "empty" in first.lower():
             read_text(path)  # a better message for empty or non-text files
             raise InputError("is empty: expected a header row", file=path) from None
-        raise InputError(f"is not valid CSV: {first}", file=path) from None
+        where, detail = _locate_csv_problem(path)
+        raise InputError(f"is not valid CSV: {detail or first}", file=path, where=where) from None
     columns, clean = {}, []
     for name, col in zip(table.column_names, table.columns):
         name = str(name).strip()
+        if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
+            raise InputError("is not UTF-8 text (in Excel, save it as 'CSV UTF-8')", file=path, where="column",
+                             field=name)
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_null(col.type)
+                or pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type)):
+            col = col.cast(pa.string())  # dates, times...: kept as the text typed, for the checks to refuse
+        if pa.types.is_floating(col.type) and len(col) and (pc.any(pc.is_nan(col)).as_py()
+                                                            or pc.any(pc.is_inf(col)).as_py()):
+            col = pc.utf8_trim_whitespace(col.cast(pa.string()))  # 'nan'/'inf' typed in: refused, not missing
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
             columns[name] = _text_column(col)
             clean.append(name)
@@ -228,6 +247,25 @@ def _read_csv(path: Path) -> pd.DataFrame:
     frame.attrs["clean_text"] = clean
     frame.attrs["header"] = [str(n).strip() for n in table.column_names]
     return frame
+
+
+def _locate_csv_problem(path: Path) -> tuple[str | None, str | None]:
+    """pyarrow says what is wrong but not where: find the first row a person would have to fix."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+            reader = csv.reader(fh, strict=True)
+            header = next(reader, None)
+            if header is None:
+                return None, None
+            for row in reader:
+                if row and len(row) != len(header):
+                    return f"row {reader.line_num}", (f"has {len(row)} cells but the header has {len(header)} "
+                                                     "(a comma inside a value needs quotes)")
+    except csv.Error as exc:
+        return f"row {reader.line_num}", f"{exc} (a quote that is opened must be closed)"
+    return None, None
 
 
 def _memory_pool():
@@ -316,13 +354,17 @@ class _Checker:
             num = s.astype(float)
         else:
             obj = s.astype(object)
-            is_bool = per_unique(obj, lambda v: isinstance(v, bool)).to_numpy(dtype=bool)
+            # by type, value by value: True == 1 to Python, so grouping equal values would mix them up
+            is_bool = np.fromiter((type(v) is bool for v in obj.to_numpy()), dtype=bool, count=len(obj))
             if is_bool.any():
                 self.flag(is_bool, name, "must be a number, not true/false")
                 obj = obj.where(~is_bool)
                 present &= ~is_bool
             num = pd.to_numeric(per_unique(obj, _as_number), errors="coerce").astype(float)
-            self.flag(present & num.isna().to_numpy(), name,
+            nan_text = per_unique(obj, lambda v: isinstance(v, str) and v.strip().lower() in ("nan", ".nan")
+                                  ).to_numpy(dtype=bool)
+            self.flag(present & nan_text, name, "must be a finite number, not NaN")
+            self.flag(present & ~nan_text & num.isna().to_numpy(), name,
                       "not a number (write digits only, e.g. 4650000, without £ or units)")
         num = num.where(present)
         values = num.to_numpy()
@@ -374,8 +416,13 @@ def _is_given(v: Any) -> bool:
 
 
 def _as_number(v: Any) -> Any:
-    """'4,650,000' reads as a number; anything else that is not numeric stays for to_numeric to refuse."""
-    return v.strip().replace(",", "") if isinstance(v, str) else v
+    """'4,650,000' reads as a number; an integer beyond any float is infinite (and refused as such);
+    anything else that is not numeric stays for to_numeric to refuse."""
+    if isinstance(v, str):
+        return v.strip().replace(",", "")
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 1e308:
+        return float("inf") if v > 0 else float("-inf")
+    return v
 
 
 def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame, np.ndarray, list]:
@@ -470,6 +517,7 @@ def _bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list
     return frames.get("bids"), frames.get("commitments"), frames.get("responses")
 
 
+@quiet_numpy
 def load_bids(folder: Path | str, rubric: Rubric) -> BidSet:
     """Load every bid in a folder (single files and/or the bulk CSV form) and check every value.
 
@@ -541,8 +589,10 @@ def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -
     if response_rows:
         parts_resp.append(pd.DataFrame(response_rows))
 
+    unreadable_bulk = False
     if bulk:
         b, cm, rs = _bulk_frames(folder, bulk, rubric, problems)
+        unreadable_bulk = b is None
         if b is not None:
             cleaned, bad, issues = _clean_bids(b, rubric)
             problems.extend(issues)
@@ -569,7 +619,9 @@ def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -
                 invalid.update(resp.loc[rc.bad, "_bid"])
                 parts_resp.append(resp[~rc.bad & resp["text"].notna().to_numpy()])
 
-    bids = pd.concat(parts_bids, ignore_index=True) if parts_bids else pd.DataFrame(columns=BID_FIELDS + ["_bid"])
+    bids = pd.concat(parts_bids, ignore_index=True) if parts_bids else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in BID_FIELDS + ["_bid", "_file", "_loc"]})
+    bids["price"] = pd.to_numeric(bids["price"], errors="coerce").astype(float) if "price" in bids else np.nan
     # A bidder may appear once in a tender: the first file keeps the name, later ones are in error.
     named = bids["bidder"].notna()
     dup = bids.duplicated("bidder", keep="first") & named
@@ -580,8 +632,10 @@ def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -
                                    value=bids["bidder"].iat[i]))
         invalid.add(bids["_bid"].iat[i])
 
-    skipped = [{"file": f, "bidder": b} for f, b in
+    skipped = [{"file": f, "bidder": None if pd.isna(b) else b} for f, b in
                bids.loc[bids["_bid"].isin(invalid), ["_file", "bidder"]].itertuples(index=False)]
+    if unreadable_bulk:  # every bid in the bulk files is set aside, though none can be named
+        skipped.append({"file": str(folder / BULK_BIDS), "bidder": None})
     good = ~bids["_bid"].isin(invalid)
     bids = bids[good].reset_index(drop=True)
     commitments = pd.concat(parts_com, ignore_index=True) if parts_com else _empty_commitments(rubric.tender.duration_years)
@@ -599,6 +653,7 @@ def _where_label(frame: pd.DataFrame, i: int) -> str:
     return loc if isinstance(loc, str) else f"row {int(frame['_row'].iat[i])}"
 
 
+@quiet_numpy
 def load_bid(path: Path | str, rubric: Rubric) -> BidSet:
     """A single draft bid (for a supplier's self-assessment): YAML, JSON or a filled XLSX template."""
     path = Path(path)

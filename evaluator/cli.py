@@ -96,12 +96,17 @@ def _load_tender(args, *, bids: bool = True):
     rubric = load_rubric(args.rubric, proxies_path=args.proxies)
     bidset = load_bids(args.bids, rubric)
     if bidset.problems and not args.skip_invalid:
-        raise InputErrors(bidset.problems + [EvaluatorError(
-            f"{len(bidset.skipped)} bid(s) have problems; fix them, or pass --skip-invalid to rank the rest",
-            file=args.bids)])
+        tail = (f"{len(bidset.skipped)} bid(s) have problems; fix them, or pass --skip-invalid to rank the rest"
+                if bidset.skipped else "the bids cannot be loaded until the problems above are fixed")
+        raise InputErrors(bidset.problems + [EvaluatorError(tail, file=args.bids)])
     if bidset.bids.empty:
         raise EvaluatorError("no usable bids: every bid has problems", file=args.bids)
-    scores = load_scores(args.scores, rubric, bidset.bidders) if args.scores else None
+    scores = None
+    if args.scores:
+        # a skipped bid's scores are still the panel's record: accepted, just not used in the ranking
+        skipped = [s["bidder"] for s in bidset.skipped if s["bidder"]]
+        scores = load_scores(args.scores, rubric, bidset.bidders + skipped)
+        scores = scores[scores["bidder"].isin(bidset.bidders)].reset_index(drop=True)
     return rubric, bidset, evaluate(rubric, bidset, scores)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from . import checks, scoring, valuation
 from .bids import BidSet
 from .rubric import Rubric
+from .util import quiet_numpy
 
 LENSES = ("figures", "design")
 
@@ -236,6 +237,7 @@ def _flags_json_by_bidder(flags: pd.DataFrame) -> dict:
     return {b: orjson.Fragment(("[" + s + "]").encode()) for b, s in zip(uniques, joined.to_pylist())}
 
 
+@quiet_numpy
 def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = None) -> Evaluation:
     """Score every usable bid under both lenses. `bidset` problems are the caller's to refuse or accept."""
     bids = bidset.bids.reset_index(drop=True)

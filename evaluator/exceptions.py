@@ -5,14 +5,29 @@ same lines as messages. Anything else escaping the engine is a bug in the tool, 
 """
 from __future__ import annotations
 
+import reprlib
 from typing import Any, Iterable
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxtuple, _REPR.maxset = 2, 4, 4, 4, 4
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = 200, 200, 40
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).replace("\r", " ").replace("\n", " ").split(" ")) if text else text
+
+
 def _show(value: Any, limit: int = 60) -> str:
-    """A value as a user typed it, short enough for a one-line message."""
-    text = repr(value) if isinstance(value, str) else str(value)
-    text = text.replace("\n", " ").replace("\r", " ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A value as a user typed it, on one line and short, keeping its start and its end (a long path
+    keeps the file name). Nested values are summarised, never expanded (YAML aliases can nest deeply)."""
+    text = repr(value) if isinstance(value, str) else (_REPR.repr(value) if not isinstance(value, (int, float))
+                                                       else str(value) if len(repr(value)) < 400 else "a huge number")
+    text = _one_line(text)
+    if len(text) <= limit:
+        return text
+    keep = limit - 1
+    return text[: keep // 2] + "…" + text[-(keep - keep // 2):]
 
 
 class EvaluatorError(Exception):
@@ -29,14 +44,15 @@ class EvaluatorError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
-        parts = [p for p in (self.file, self.where) if p]
+        parts = [_one_line(p) for p in (self.file, self.where) if p]
         if self.field:
-            parts.append(f"field '{self.field}'")
+            parts.append(f"field '{_one_line(_show(self.field, 80)).strip(chr(39))}'")
         if self.value is not ...:
             parts.append(f"value {_show(self.value)}")
         head = ", ".join(parts)
         code = f"{self.code} " if self.code else ""
-        return f"{head}: {code}{self.problem}" if head else f"{code}{self.problem}"
+        problem = _one_line(self.problem)
+        return f"{head}: {code}{problem}" if head else f"{code}{problem}"
 
     def as_dict(self) -> dict:
         return {"file": self.file, "where": self.where, "field": self.field,

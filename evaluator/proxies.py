@@ -44,6 +44,9 @@ def load_proxies(path: Path | str) -> pd.DataFrame:
         raise InputError("is empty: expected a header row " + ",".join(COLUMNS), file=path)
     header = [h.strip() for h in rows[0]]
     problems: list[EvaluatorError] = []
+    for name in sorted({h for h in header if header.count(h) > 1}):
+        problems.append(InputError("the header names this column more than once", file=path, where="row 1",
+                                   field=name))
     for name in header:
         if name not in COLUMNS:
             problems.append(InputError(f"unknown column{suggest(name, COLUMNS)}", file=path, where="row 1",

@@ -37,6 +37,9 @@ def load_scores(path: Path | str, rubric: Rubric, bidders: list[str] | None = No
         raise InputError("is empty: expected the header " + ",".join(SCORE_COLUMNS), file=path)
     header = [h.strip() for h in rows[0]]
     problems: list[EvaluatorError] = []
+    for name in sorted({h for h in header if header.count(h) > 1}):
+        problems.append(InputError("the header names this column more than once", file=path, where="row 1",
+                                   field=name))
     for h in header:
         if h not in SCORE_COLUMNS:
             problems.append(InputError(f"unknown column{suggest(h, SCORE_COLUMNS)}", file=path, where="row 1", field=h))

@@ -55,6 +55,24 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _construct_object(self, node, deep=False):
+    """Any value PyYAML cannot build (an impossible date, `!!int` on nothing, `!!bool maybe`) is a
+    problem in the document at that line, not a crash."""
+    try:
+        return yaml.SafeLoader.construct_object(self, node, deep=deep)
+    except yaml.YAMLError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        value = getattr(node, "value", "")
+        shown = value if isinstance(value, str) else ""
+        raise yaml.constructor.ConstructorError(
+            None, None, f"cannot read the value {shown!r} ({exc})" if shown else f"cannot read a value ({exc})",
+            node.start_mark) from None
+
+
+_StrictLoader.construct_object = _construct_object
+
+
 def load_yaml(path: Path | str) -> Any:
     text = read_text(path)
     try:
@@ -64,7 +82,7 @@ def load_yaml(path: Path | str) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"is not valid YAML: {problem}", file=path, where=where) from None
-    except (ValueError, OverflowError, RecursionError) as exc:
+    except (ValueError, OverflowError, RecursionError, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise InputError(f"is not valid YAML: {exc}", file=path) from None
 
 
@@ -92,6 +110,20 @@ def load_document(path: Path | str) -> Any:
     if suffix in (".yaml", ".yml"):
         return load_yaml(path)
     raise InputError("is not a YAML (.yaml, .yml) or JSON (.json) file", file=path)
+
+
+def quiet_numpy(fn: Callable) -> Callable:
+    """Arithmetic on what users type (1e308, inf) may overflow on the way to a flag; numpy must not print
+    warnings with lines of our source code beside the user's messages. The checks report such values."""
+    import functools
+
+    import numpy as np
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 def per_unique(s: "pd.Series", fn: Callable[[Any], Any]) -> "pd.Series":
