@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
-from .util import read_text, suggest
+from .util import read_small_csv
 
 REQUIRED = ["code", "name", "unit", "value"]
 OPTIONAL = ["low", "high", "price_year", "source", "licence", "kind", "local_only", "exclusive_group",
@@ -31,42 +31,10 @@ def empty_proxies() -> pd.DataFrame:
 
 def load_proxies(path: Path | str) -> pd.DataFrame:
     """Read and check a proxy table; one message per bad cell, all at once."""
-    import csv
-    import io
-
     path = Path(path)
-    text = read_text(path)
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise InputError(f"is not valid CSV: {exc}", file=path) from None
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise InputError("is empty: expected a header row " + ",".join(COLUMNS), file=path)
-    header = [h.strip() for h in rows[0]]
+    header, rows = read_small_csv(path, COLUMNS, REQUIRED)
     problems: list[EvaluatorError] = []
-    for name in sorted({h for h in header if header.count(h) > 1}):
-        problems.append(InputError("the header names this column more than once", file=path, where="row 1",
-                                   field=name))
-    for name in header:
-        if name not in COLUMNS:
-            problems.append(InputError(f"unknown column{suggest(name, COLUMNS)}", file=path, where="row 1",
-                                       field=name))
-    for name in REQUIRED:
-        if name not in header:
-            problems.append(InputError("required column missing", file=path, where="row 1", field=name))
-    if problems:
-        raise InputErrors(problems)
-    records = []
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problems.append(InputError(f"has {len(row)} cells but the header has {len(header)}", file=path,
-                                       where=f"row {n}"))
-            continue
-        rec = {h: cell.strip() for h, cell in zip(header, row)}
-        rec["_row"] = n
-        records.append(rec)
+    records = [{**rec, "_row": n} for n, rec in rows]
     frame = pd.DataFrame(records, columns=header + ["_row"]).reindex(columns=COLUMNS + ["_row"])
     frame = frame.astype(object).where(frame.notna(), "")
 

@@ -13,7 +13,7 @@ import pandas as pd
 from .checks import empty_flags, make_flags
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import Rubric
-from .util import suggest
+from .util import read_small_csv, suggest
 
 SCORE_COLUMNS = ["bidder", "criterion", "evaluator", "score", "rationale"]
 MODERATED = "MODERATED"
@@ -23,43 +23,14 @@ LOW_PRICE_SHARE = 0.8
 def load_scores(path: Path | str, rubric: Rubric, bidders: list[str] | None = None) -> pd.DataFrame:
     """Evaluator scores (DESIGN.md 4.4), every row checked: known bidder and scale criterion, a score on
     the scale, a rationale (reg 31 needs an explanation for every score), no row given twice."""
-    import csv
-    import io
-
-    from .util import read_text
     path = Path(path)
-    text = read_text(path)
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise InputError(f"is not valid CSV: {exc}", file=path) from None
-    if not rows or not any(c.strip() for c in rows[0]):
-        raise InputError("is empty: expected the header " + ",".join(SCORE_COLUMNS), file=path)
-    header = [h.strip() for h in rows[0]]
+    _, rows = read_small_csv(path, SCORE_COLUMNS, SCORE_COLUMNS)
     problems: list[EvaluatorError] = []
-    for name in sorted({h for h in header if header.count(h) > 1}):
-        problems.append(InputError("the header names this column more than once", file=path, where="row 1",
-                                   field=name))
-    for h in header:
-        if h not in SCORE_COLUMNS:
-            problems.append(InputError(f"unknown column{suggest(h, SCORE_COLUMNS)}", file=path, where="row 1", field=h))
-    for h in SCORE_COLUMNS:
-        if h not in header:
-            problems.append(InputError("required column missing", file=path, where="row 1", field=h))
-    if problems:
-        raise InputErrors(problems)
     scale = [float(s) for s in rubric.spec.scale]
     scale_ids = [c.id for c in rubric.scale_criteria]
     known = set(bidders) if bidders is not None else None
     records, seen = [], {}
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problems.append(InputError(f"has {len(row)} cells but the header has {len(header)}", file=path,
-                                       where=f"row {n}"))
-            continue
-        rec = {h: cell.strip() for h, cell in zip(header, row)}
+    for n, rec in rows:
 
         def bad(field: str, problem: str) -> None:
             problems.append(InputError(problem, file=path, where=f"row {n}", field=field, value=rec[field]))

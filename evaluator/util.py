@@ -203,6 +203,45 @@ def _clean_one(value: Any) -> Any:
     return str(value)
 
 
+def read_small_csv(path: Path | str, allowed: list[str], required: list[str]) -> tuple[list[str], list[tuple[int, dict]]]:
+    """A small CSV (proxy table, scores) as (header, [(spreadsheet row number, {column: text})]).
+
+    The header is checked first, all at once: unknown columns (with a suggestion), missing required
+    ones, a column named twice. Rows with the wrong number of cells are refused; blank rows skipped.
+    """
+    import csv
+    import io
+
+    from .exceptions import InputErrors
+    path = Path(path)
+    text = read_text(path)
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise InputError(f"is not valid CSV: {exc}", file=path) from None
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise InputError("is empty: expected the header " + ",".join(allowed), file=path)
+    header = [h.strip() for h in rows[0]]
+    problems = [InputError("the header names this column more than once", file=path, where="row 1", field=name)
+                for name in sorted({h for h in header if header.count(h) > 1})]
+    problems += [InputError(f"unknown column{suggest(name, allowed)}", file=path, where="row 1", field=name)
+                 for name in header if name not in allowed]
+    problems += [InputError("required column missing", file=path, where="row 1", field=name)
+                 for name in required if name not in header]
+    records = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(InputError(f"has {len(row)} cells but the header has {len(header)}", file=path,
+                                       where=f"row {n}"))
+            continue
+        records.append((n, {h: cell.strip() for h, cell in zip(header, row)}))
+    if problems:
+        raise InputErrors(problems)
+    return header, records
+
+
 def suggest(name: Any, options: Iterable[str]) -> str:
     """' (did you mean X?)' for a likely typo, else ''."""
     match = difflib.get_close_matches(str(name), list(options), n=1, cutoff=0.75)

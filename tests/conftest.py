@@ -9,6 +9,16 @@ SAMPLES = ROOT / "sample_bids"
 TENDERS = ["home_care_north", "schools_fm"]
 
 
+@pytest.fixture(scope="module", params=TENDERS)
+def ev(request):
+    """Each shipped tender, evaluated with its evaluators' scores."""
+    from evaluator import evaluate, load_bids, load_rubric, load_scores
+    rubric, bids, scores = tender_paths(request.param)
+    r = load_rubric(rubric)
+    b = load_bids(bids, r).require_valid()
+    return evaluate(r, b, load_scores(scores, r, b.bidders))
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

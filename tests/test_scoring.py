@@ -53,14 +53,6 @@ def test_ties_break_on_quality_then_price_else_shared():
     assert r.tolist() == [2, 1, pd.NA, 3] or (r["C"] is pd.NA and r.drop("C").tolist() == [2, 1, 3])
 
 
-@pytest.fixture(scope="module", params=TENDERS)
-def ev(request):
-    rubric, bids, scores = tender_paths(request.param)
-    r = load_rubric(rubric)
-    b = load_bids(bids, r).require_valid()
-    return evaluate(r, b, load_scores(scores, r, b.bidders))
-
-
 def test_totals_are_the_sum_of_their_parts(ev):
     r = ev.results
     assert np.allclose(r["total"], r["price_score"] + r["quality_score"] + r["social_value_score"])

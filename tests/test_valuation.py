@@ -40,14 +40,6 @@ def test_torbay_fte_rule_in_the_sample_units():
     assert len(torbay) == 1 and torbay["quantity"].iat[0] == fte_years([(10, 1.0), (5, 0.5)], years=2)
 
 
-@pytest.fixture(scope="module", params=TENDERS)
-def ev(request):
-    rubric, bids, scores = tender_paths(request.param)
-    r = load_rubric(rubric)
-    b = load_bids(bids, r).require_valid()
-    return evaluate(r, b, load_scores(scores, r, b.bidders))
-
-
 def test_walk_from_claimed_to_credited_adds_up_for_every_commitment(ev):
     c = ev.commitments
     steps = c[[f"walk_{k}" for k, _ in WALK_STEPS]].sum(axis=1)
