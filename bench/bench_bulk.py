@@ -37,12 +37,18 @@ NARRATIVE = ("We will recruit through the local jobcentre and our community part
              "evidence so that progress can be checked against the target.")
 
 
+def _table(columns: dict) -> pa.Table:
+    """NaN means 'not given': written as an empty cell (pyarrow would write the text 'nan', which the
+    evaluator rightly refuses as a number nobody can have meant)."""
+    return pa.table({k: pa.array(v, from_pandas=True) for k, v in columns.items()})
+
+
 def generate(out: Path, n_bids: int, n_rows: int, seed: int = 7) -> None:
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     bidders = np.array([f"Bidder {i:05d} Ltd" for i in range(n_bids)], dtype=object)
     prices = rng.normal(4_600_000, 250_000, n_bids).round(-3)
-    pacsv.write_csv(pa.table({
+    pacsv.write_csv(_table({
         "bidder": bidders, "price": prices,
         "supplier_id": np.array([f"GB-COH-{10000000 + i}" for i in range(n_bids)], dtype=object),
         "contact_email": np.array([f"bids{i}@supplier.example" for i in range(n_bids)], dtype=object),
@@ -71,7 +77,7 @@ def generate(out: Path, n_bids: int, n_rows: int, seed: int = 7) -> None:
     kpi = np.where(rng.random(n_rows) < 0.95, "Quarterly count with payroll evidence", None).astype(object)
     cohort = np.char.add(np.char.add(owner.astype(str), "-"), ids.astype(str)).astype(object)
     cohort = np.where(rng.random(n_rows) < 0.01, "long-term unemployed residents", cohort)
-    pacsv.write_csv(pa.table({
+    pacsv.write_csv(_table({
         "bidder": bidders[owner], "id": np.char.add("C", ids.astype(str)).astype(object),
         "measure": codes, "outcome": outcomes, "description": np.full(n_rows, "Commitment", dtype=object),
         "quantity": quantity, "unit": units, "claimed_proxy": claimed_proxy, "claimed_value": claimed_value,

@@ -243,9 +243,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
             clean.append(name)
         else:
             columns[name] = col.to_numpy()
+    header = [str(n).strip() for n in table.column_names]
+    del table
+    if pool is not None:
+        pool.release_unused()  # give the read buffers back before the evaluation needs the memory
     frame = pd.DataFrame({k: pd.Series(v, dtype=v.dtype) for k, v in columns.items()})
     frame.attrs["clean_text"] = clean
-    frame.attrs["header"] = [str(n).strip() for n in table.column_names]
+    frame.attrs["header"] = header
     return frame
 
 

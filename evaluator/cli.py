@@ -125,7 +125,8 @@ def _cmd_evaluate(args) -> int:
     _report_skipped(bidset, args)
     if args.json:
         sys.stdout.flush()
-        sys.stdout.buffer.write(ev.json_bytes() + b"\n")
+        sys.stdout.buffer.write(ev.json_bytes())  # no `+ b"\n"`: that would copy a bulk tender's 200+ MB
+        sys.stdout.buffer.write(b"\n")
         sys.stdout.buffer.flush()
         return EXIT_OK
     print(render_ranking(ev))

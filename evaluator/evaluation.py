@@ -232,9 +232,12 @@ def _flags_json_by_bidder(flags: pd.DataFrame) -> dict:
         parts += [f'"{k}":' if not parts else f',"{k}":',
                   _json_strings(flags[k].to_numpy(dtype=object)[order])]
     rows = pc.binary_join_element_wise("{", *parts, "}", "")
+    del parts  # a bulk tender's flags run to hundreds of MB: let each stage go as the next is built
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1)).astype(np.int32)
     joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(bounds), rows), ",")
-    return {b: orjson.Fragment(("[" + s + "]").encode()) for b, s in zip(uniques, joined.to_pylist())}
+    del rows
+    joined = pc.binary_join_element_wise("[", joined, "]", "").cast(pa.binary())
+    return {b: orjson.Fragment(s) for b, s in zip(uniques, joined.to_pylist())}
 
 
 @quiet_numpy

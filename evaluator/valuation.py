@@ -48,11 +48,13 @@ def discount_factors(years: int, rate: float = 0.035, first_year_discounted: boo
 
 
 def _attach(c: pd.DataFrame, new: dict) -> pd.DataFrame:
-    """Add many computed columns at once (one copy, not one per column), keeping text as object."""
-    cols = {k: pd.Series(v, index=c.index, dtype=object if np.asarray(v).dtype == object else None)
-            for k, v in new.items()}
-    return pd.concat([c.drop(columns=[k for k in new if k in c.columns]), pd.DataFrame(cols, index=c.index)],
-                     axis=1)
+    """Add computed columns without copying the table they join (a bulk tender's is a million rows
+    wide of text); text stays object, never inferred into another string type."""
+    out = c.copy(deep=False)
+    for k, v in new.items():
+        arr = np.asarray(v)
+        out[k] = pd.Series(arr, index=c.index, dtype=object if arr.dtype == object else arr.dtype, copy=False)
+    return out
 
 
 def _lookup(table: pd.DataFrame, col: str, pos: np.ndarray, missing) -> np.ndarray:
