@@ -38,7 +38,8 @@ BULK_BIDS = "bids.csv"
 BULK_COMMITMENTS = "commitments.csv"
 BULK_RESPONSES = "responses.csv"
 SINGLE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
-MAX_LISTED = 20  # rows listed per file, field and problem before "and N more"
+MAX_LISTED = 20
+MONEY_LIMIT = 1e12  # £1 trillion: any £ figure above it is a typing slip, and sums of it must stay finite  # rows listed per file, field and problem before "and N more"
 
 
 @dataclass
@@ -383,8 +384,9 @@ class _Checker:
         if above is not None:
             self.flag(ok & (values <= above), name, f"must be above {above:g}")
         if maximum is not None:
-            self.flag(ok & (values > maximum), name,
-                      f"must be between 0 and {maximum:g}" + (" (a share: 0.2 means 20%)" if maximum == 1 else ""))
+            limit = (f"must be between 0 and {maximum:g}" + (" (a share: 0.2 means 20%)" if maximum == 1 else "")
+                     if maximum < MONEY_LIMIT else "is more than £1 trillion: check the number")
+            self.flag(ok & (values > maximum), name, limit)
         if integer:
             self.flag(ok & (np.mod(values, 1) != 0), name, "must be a whole number of years")
         return num
@@ -440,7 +442,7 @@ def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame
     # quantity: any number; zero, negative or infinite quantities are SV109 flags, not load errors
     out["quantity"] = c.number("quantity", finite=False)
     for name in MONEY_FIELDS:
-        out[name] = c.number(name, minimum=0)
+        out[name] = c.number(name, minimum=0, maximum=MONEY_LIMIT)
     for name in SHARE_FIELDS:
         out[name] = c.number(name, minimum=0, maximum=1)
     out["start_year"] = c.number("start_year", minimum=1, integer=True).fillna(1.0)
@@ -465,7 +467,7 @@ def _clean_bids(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.n
     out = pd.DataFrame(index=c.f.index)
     out["bidder"] = c.text("bidder", required=True)
     needs_price = rubric.price_criterion is not None
-    out["price"] = c.number("price", required=needs_price, above=0,
+    out["price"] = c.number("price", required=needs_price, above=0, maximum=MONEY_LIMIT,
                             why=f" (the rubric scores price under {rubric.price_criterion.id})" if needs_price else "")
     for name in ("supplier_id", "contact_email", "contact_address"):
         out[name] = c.text(name)

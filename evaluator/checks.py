@@ -53,6 +53,7 @@ CODES: dict[str, tuple[str, str]] = {
 }
 ERROR_CODES_SV1 = [c for c, (_, sev) in CODES.items() if c.startswith("SV1") and sev == "error"]
 NARRATIVE_MIN_WORDS = 25
+QUANTITY_LIMIT = 1e12  # beyond any contract: a slip of the keyboard (and a product that could overflow)
 NOMINAL_DEFLATOR = 0.02
 GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
 
@@ -245,7 +246,7 @@ def _sv108(c, r):
 
 def _sv109(c, r):
     q = c["quantity"]
-    bad_q = ~(np.isfinite(q.fillna(np.nan)) & (q > 0))
+    bad_q = ~(np.isfinite(q.fillna(np.nan)) & (q > 0) & (q <= QUANTITY_LIMIT))
     spend = (_norm(c["ref_unit"]) == "gbp") & c["price"].notna() & (q > c["price"])
     cap = (r.tender.workforce_fte or np.inf) * r.tender.duration_years
     fte = (_norm(c["ref_unit"]) == "fte_year") & (q > cap)
@@ -253,9 +254,10 @@ def _sv109(c, r):
 
     def message(d):
         qd = d["quantity"]
-        bad = ~(np.isfinite(qd.fillna(np.nan)) & (qd > 0))
+        bad = ~(np.isfinite(qd.fillna(np.nan)) & (qd > 0) & (qd <= QUANTITY_LIMIT))
         sp = (_norm(d["ref_unit"]) == "gbp") & (qd > d["price"])
-        a = "quantity " + _q(qd).replace("?", "missing") + " is not a positive, finite number"
+        a = ("quantity " + _q(qd).replace("?", "missing") + " is not a positive, finite number"
+             + f" of at most {QUANTITY_LIMIT:,.0f}")
         b = "spend " + _gbp(qd) + " is more than the whole bid price " + _gbp(d["price"])
         cfte = ("quantity " + _q(qd) + f" FTE-years is more than the buyer's whole workforce of "
                 f"{r.tender.workforce_fte or 0:g} FTE × {r.tender.duration_years} years = {cap:,.0f}")

@@ -48,6 +48,7 @@ class Evaluation:
         return None if top.empty else str(top["bidder"].iat[0])
 
     # ---------------------------------------------------------------- machine output (DESIGN.md 7)
+    @quiet_numpy
     def to_json(self, *, fragments: bool = False) -> dict:
         """The DESIGN.md 7 document. With `fragments`, each bid's flags are pre-encoded orjson Fragments
         (for `json_bytes`); otherwise plain lists of dicts."""

@@ -226,6 +226,10 @@ def _put(ws, row: int, column: int, value: Any, problems: list, where: str, fiel
     if value is None:
         return
     if isinstance(value, bool) or isinstance(value, int):
+        if not isinstance(value, bool) and abs(value) > 10 ** 15:
+            problems.append(InputError("is too large for a spreadsheet cell (more than 15 digits)",
+                                       where=where, field=field, value=value))
+            return
         ws.cell(row=row, column=column, value=value)
         return
     if isinstance(value, float):

@@ -116,7 +116,10 @@ def claimed_values(c: pd.DataFrame) -> dict:
     labels = np.array(["claimed value", "quantity × claimed proxy", "quantity × reference proxy",
                        "nothing (unknown measure)"], dtype=object)
     basis = labels[np.select([has_cv, has_cp, known], [0, 1, 2], default=3)]
-    return {"figures_value": np.nan_to_num(claimed, nan=0.0), "claimed_basis": basis}
+    # a product too large to compute (an absurd quantity, flagged SV109) counts nothing rather than infinity
+    computable = np.isfinite(claimed) & (np.abs(np.nan_to_num(claimed)) <= 1e24)
+    basis = np.where(computable | np.isnan(claimed), basis, "nothing (too large to compute: see SV109)").astype(object)
+    return {"figures_value": np.where(computable, claimed, 0.0), "claimed_basis": basis}
 
 
 def value_commitments(c: pd.DataFrame, rubric: Rubric, error_codes: pd.Series) -> pd.DataFrame:
