@@ -65,10 +65,12 @@ class Evaluation:
         num = {k: _numbers(r[k]) for k in ("total", "price_score", "quality_score", "social_value_score",
                                            "claimed_value", "figures_score", "credited_value", "design_score")}
         rank = {k: _ranks(r[k]) for k in ("rank", "figures_rank", "design_rank")}
+        eligible = r["eligible"].astype(bool).tolist()
+        complete = r["complete"].astype(bool).tolist()
         out = [{
             "bidder": b,
-            "eligible": bool(r["eligible"].iat[i]),
-            "complete": bool(r["complete"].iat[i]),
+            "eligible": eligible[i],
+            "complete": complete[i],
             "total": num["total"][i],
             "rank": rank["rank"][i],
             "price_score": num["price_score"][i],
