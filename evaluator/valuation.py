@@ -223,14 +223,16 @@ def attainment(valued: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> pd.D
 
 
 def design_fraction(att: pd.DataFrame, bidders: list[str]) -> pd.Series:
-    """Priority-weighted mean attainment over the outcomes that have a target (others cannot be attained)."""
+    """Priority-weighted mean attainment over the outcomes that have a target (others cannot be attained),
+    at most 1: the social-value marks never exceed the criterion's weight."""
     if att.empty:
         return pd.Series(0.0, index=pd.Index(bidders, name="bidder"))
     usable = att[att["attainment"].notna()]
     weight = usable["priority"].astype(float)
     num = (usable["attainment"] * weight).groupby(usable["bidder"]).sum()
     den = weight.groupby(usable["bidder"]).sum()
-    frac = (num / den.where(den > 0)).reindex(bidders).fillna(0.0)
+    # a cap above 1 lets over-delivery on one outcome make up for another, but never more than full marks
+    frac = (num / den.where(den > 0)).reindex(bidders).fillna(0.0).clip(upper=1.0)
     frac.index.name = "bidder"
     return frac
 

@@ -95,3 +95,23 @@ def test_persistence_is_credited_only_with_strong_evidence(tmp_path):
     weak = c[(c["persistence_years"] > 0) & ~c["evidence_grade"].isin(["E3", "E4"])]
     assert len(weak) and (weak["persistence_credited_years"] == 0).all()
     assert (c.loc[weak.index, "walk_persistence"] == 0).all()
+
+
+def test_a_cap_above_one_never_gives_more_than_full_marks(tmp_path):
+    """Found by the property tests: with a cap above 1, over-delivery gave 105 marks out of 100."""
+    rubric, bids, _ = tender_paths("home_care_north")
+    text = rubric.read_text(encoding="utf-8").replace("attainment_cap: 1.0", "attainment_cap: 5.0")
+    assert "attainment_cap: 5.0" in text
+    (tmp_path / "proxies").mkdir()
+    (tmp_path / "proxies" / "public_2025.csv").write_bytes((rubric.parent / "proxies" / "public_2025.csv").read_bytes())
+    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "bids").mkdir()
+    big = ("bidder: Over Delivery Ltd\nprice: 4500000\ncommitments:\n"
+           "  - {id: X1, measure: EMP-LOCAL-BARRIERS, outcome: O1, quantity: 400, unit: fte_year, location: Northtown,"
+           " evidence: {grade: E4}, deadweight: 0, attribution: 0, deflator_rationale: test}\n")
+    (tmp_path / "bids" / "x.yaml").write_text(big, encoding="utf-8")
+    r = load_rubric(tmp_path / "r.yaml")
+    ev = evaluate(r, load_bids(tmp_path / "bids", r))
+    assert ev.attainment["attainment"].max() == 5.0  # 5 x O1's priority share 0.35 = 1.75, held to 1
+    assert ev.results["design_fraction"].iat[0] == 1.0
+    assert ev.results["design_score"].iat[0] == r.sv_criterion.weight
