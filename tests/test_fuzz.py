@@ -334,22 +334,7 @@ def test_random_text_as_a_proxy_table(text: str) -> None:
 @fuzz(60)
 @given(data=st.data(), raw=st.booleans())
 def test_mutated_proxy_table(data: st.DataObject, raw: bool) -> None:
-    rows = [list(r) for r in PROXY_ROWS]
-    for _ in range(data.draw(st.integers(1, 5))):
-        op = data.draw(st.sampled_from(["cell", "cell", "cell", "drop_row", "dup_row", "drop_col", "header"]))
-        i = data.draw(st.integers(1, len(rows) - 1)) if len(rows) > 1 else 0
-        if op == "cell" and rows[i]:
-            rows[i][data.draw(st.integers(0, len(rows[i]) - 1))] = data.draw(CELLS)
-        elif op == "drop_row" and len(rows) > 1:
-            del rows[i]
-        elif op == "dup_row":
-            rows.insert(i, list(rows[i]))
-        elif op == "drop_col":
-            j = data.draw(st.integers(0, len(rows[0]) - 1))
-            rows = [r[:j] + r[j + 1:] for r in rows]
-        elif op == "header":
-            rows[0][data.draw(st.integers(0, len(rows[0]) - 1))] = data.draw(
-                st.sampled_from(PROXY_COLUMNS) | TRICKY_TEXT)
+    rows = _mutate_grid(data, PROXY_ROWS, data.draw(st.integers(1, 5)), PROXY_COLUMNS)
     with tempfile.TemporaryDirectory() as d:
         path = write(Path(d), "p.csv", csv_text(rows, raw))
         table = only_evaluator_errors(lambda: load_proxies(path))
@@ -480,7 +465,9 @@ def _bulk_grids() -> tuple[list[list[Any]], list[list[Any]]]:
 BULK_BIDS, BULK_COMMITMENTS = _bulk_grids()
 
 
-def _mutate_grid(data: st.DataObject, rows: list[list[Any]], n: int) -> list[list[Any]]:
+def _mutate_grid(data: st.DataObject, rows: list[list[Any]], n: int,
+                 header_names: list[str] | None = None) -> list[list[Any]]:
+    """n random edits of a CSV grid: cells, rows, columns and header names."""
     rows = [list(r) for r in rows]
     for _ in range(n):
         op = data.draw(st.sampled_from(["cell"] * 12 + ["drop_row", "dup_row", "dup_row", "blank_row", "short_row",
@@ -503,7 +490,7 @@ def _mutate_grid(data: st.DataObject, rows: list[list[Any]], n: int) -> list[lis
             rows = [r[:j] + r[j + 1:] for r in rows]
         elif op == "header" and rows[0]:
             rows[0][data.draw(st.integers(0, len(rows[0]) - 1))] = data.draw(
-                st.sampled_from(BULK_COMMITMENT_COLUMNS) | TRICKY_TEXT)
+                st.sampled_from(header_names or BULK_COMMITMENT_COLUMNS) | TRICKY_TEXT)
     return rows
 
 
