@@ -181,10 +181,6 @@ def _ranks(s: pd.Series) -> list:
     return [None if x is pd.NA or x is None else int(x) for x in s.astype("Int64").tolist()]
 
 
-def _int(v) -> Optional[int]:
-    return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else int(v)
-
-
 FLAG_KEYS = ["code", "name", "severity", "commitment", "criterion", "message", "fix"]
 _NO_FLAGS: list = []
 
