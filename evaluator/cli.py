@@ -110,7 +110,7 @@ def _load_tender(args, *, bids: bool = True):
     return rubric, bidset, evaluate(rubric, bidset, scores)
 
 
-def _report_skipped(bidset, args) -> None:
+def _report_skipped(bidset) -> None:
     if not bidset.skipped:
         return
     for p in bidset.problems:
@@ -122,7 +122,7 @@ def _report_skipped(bidset, args) -> None:
 
 def _cmd_evaluate(args) -> int:
     rubric, bidset, ev = _load_tender(args)
-    _report_skipped(bidset, args)
+    _report_skipped(bidset)
     if args.json:
         sys.stdout.flush()
         sys.stdout.buffer.write(ev.json_bytes())  # no `+ b"\n"`: that would copy a bulk tender's 200+ MB
@@ -135,7 +135,7 @@ def _cmd_evaluate(args) -> int:
 
 def _cmd_explain(args) -> int:
     rubric, bidset, ev = _load_tender(args)
-    _report_skipped(bidset, args)
+    _report_skipped(bidset)
     tables = ev.explain(args.bidder)
     if args.json:
         _print_json({"tender": rubric.tender.id, "bidder": args.bidder,
