@@ -1,0 +1,595 @@
+"""What every page of the app shares: the loaded tender, the design and scores in use, the evaluation.
+
+Pages stay thin: they call these functions, hold edits in ``st.session_state`` (through these functions
+only) and draw. Parsing and evaluation are cached with ``st.cache_data`` keyed on content digests, and the
+current evaluation is also kept in the session, so moving between pages or changing one score never
+re-parses a file.
+
+Public API (stable names; other pages import them):
+
+- ``ROOT``, ``SAMPLES``: the repository folder and the shipped sample tenders
+  ``{name: (rubric path, bids folder, scores path)}``; ``DEFAULT_SAMPLE`` opens on first visit.
+- ``Tender``: a loaded tender (key, label, rubric as loaded, bidset, scores as loaded, load problems).
+- ``get_tender() -> Tender``: the tender in use (the default sample on first call).
+- ``set_tender(tender)``: make a tender current (its own design and scores become the ones in use).
+- ``get_rubric() -> Rubric``: the rubric in use: the loaded one, or the commissioner's last valid edit.
+- ``set_rubric(rubric)``: put an edited, valid rubric in use for the current tender (the Design page).
+- ``rubric_from_spec(spec, base) -> Rubric``: build a Rubric from a spec dict (the YAML structure);
+  raises the EvaluatorError family exactly as loading a file would.
+- ``get_scores() -> DataFrame`` / ``set_scores(df)``: evaluator scores in use for the current tender
+  (``bidder, criterion, evaluator, score, rationale``; evaluator ``MODERATED`` is the consensus). These two
+  are the only way pages read or write scores, so a workspace (e.g. SQLite) can back them later.
+- ``check_scores(df, rubric, bidders) -> (usable DataFrame, problem lines)``: the engine's own checks
+  (load_scores) on edited scores; rows with a problem are listed and left out, never silently fixed.
+- ``get_evaluation() -> Evaluation``: ``evaluate(get_rubric(), tender.bidset, usable scores)``, cached.
+- ``evaluation_key() -> str``: changes whenever the rubric, the bids or the scores change; use it as the
+  first argument of your own ``st.cache_data`` functions for tables derived from the evaluation.
+- ``show_error(exc)``, ``show_problems(lines)``, ``guard(what)``: messages in place, never a traceback.
+- ``load_uploads(rubric_file, proxies_file, bid_files, scores_file, progress)``: build a Tender from
+  uploaded files (Streamlit UploadedFile-like objects with ``.name`` and ``.getvalue()``).
+- ``load_draft_bid(file, rubric) -> BidSet``: one uploaded draft bid (Self-assessment).
+- ``text_table(df)``: a DataFrame safe to show with ``st.dataframe`` (object columns as plain text).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+import pandas as pd
+import streamlit as st
+import yaml
+
+from evaluator import (BidSet, Evaluation, EvaluatorError, InputError, InputErrors, Rubric, evaluate, load_bid,
+                       load_bids, load_rubric, load_scores)
+from evaluator.scoring import SCORE_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES: dict[str, tuple[Path, Path, Path]] = {
+    name: (ROOT / "rubrics" / f"{name}.yaml", ROOT / "sample_bids" / name, ROOT / "sample_bids" / name / "scores.csv")
+    for name in ("home_care_north", "schools_fm")
+}
+DEFAULT_SAMPLE = "home_care_north"
+BID_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
+BULK_NAMES = ("bids.csv", "commitments.csv", "responses.csv")
+
+_TENDER = "sv_tender"          # session keys, private to this module
+_RUBRICS = "sv_rubrics"        # {tender key: Rubric in use}
+_SCORES = "sv_scores"          # {tender key: scores DataFrame in use}
+_EVAL = "sv_evaluation"        # (evaluation key, Evaluation)
+
+
+@dataclass
+class Tender:
+    """A tender as loaded: rubric, usable bids and the scores file, plus every problem met on the way."""
+
+    key: str                            # content digest: same files, same key
+    label: str                          # what the user loaded, in words
+    rubric: Rubric
+    bidset: BidSet                      # usable bids only; problems are in `problems` as lines
+    scores: pd.DataFrame                # as loaded (may be empty)
+    problems: list[str] = field(default_factory=list)     # one line per problem, naming file/row/field
+    skipped: list[dict] = field(default_factory=list)     # bids set aside: {file, bidder}
+    files: list[str] = field(default_factory=list)        # file names loaded
+
+
+# ----------------------------------------------------------------------------------------------- messages
+
+def error_lines(exc: BaseException) -> list[str]:
+    """One line per problem for any EvaluatorError (InputErrors holds several)."""
+    if isinstance(exc, InputErrors):
+        return [e.line() for e in exc.errors] or [exc.line()]
+    if isinstance(exc, EvaluatorError):
+        return [exc.line()]
+    return [f"{type(exc).__name__}: {exc}"]
+
+
+def show_problems(lines: Iterable[str], *, kind: str = "error", limit: int = 50) -> None:
+    """Problems one per line, as plain text (file names and values come from users)."""
+    lines = list(lines)
+    if not lines:
+        return
+    box = {"error": st.error, "warning": st.warning, "info": st.info}[kind]
+    shown = lines[:limit]
+    more = f"\n... and {len(lines) - limit} more" if len(lines) > limit else ""
+    box(_escape("\n".join(shown) + more))
+
+
+def show_error(exc: BaseException) -> None:
+    """An EvaluatorError as its line(s); anything else as a plain sentence (a bug, not the user's fault)."""
+    if isinstance(exc, EvaluatorError):
+        show_problems(error_lines(exc))
+    else:
+        st.error("Something went wrong inside the tool while drawing this part of the page "
+                 f"({type(exc).__name__}). Nothing you loaded or entered has been changed.")
+
+
+@contextmanager
+def guard(what: str = "this page"):
+    """Run a page (or part of one) so no traceback ever reaches the page: user errors as their lines,
+    anything else as a plain message. Streamlit's own rerun/stop signals pass through untouched."""
+    try:
+        yield
+    except EvaluatorError as exc:
+        show_error(exc)
+    except Exception as exc:  # noqa: BLE001 - the page must never show a traceback
+        show_error(exc)
+
+
+def _escape(text: str) -> str:
+    """Text safe inside a markdown-rendered element (st.error & co.): no links, HTML or emphasis."""
+    out = []
+    for ch in str(text):
+        if ch in "\\`*_{}[]()<>#+-.!|~$:":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out).replace("\n", "  \n")
+
+
+def text_table(df: pd.DataFrame) -> pd.DataFrame:
+    """A table for st.dataframe: text columns as object strings (shown as text, never rendered)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- loading
+
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    for p in parts:
+        h.update(p if isinstance(p, bytes) else str(p).encode())
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    if path.is_dir():
+        return _digest(*[f"{p.name}:{_file_digest(p)}" for p in sorted(path.iterdir()) if p.is_file()])
+    return _digest(path.read_bytes()) if path.is_file() else "missing"
+
+
+def _relabel(lines: list[str], folder: Path, name: str = "uploaded bids") -> list[str]:
+    """Temporary paths out of messages: a user knows their file by its name."""
+    prefix = str(folder)
+    return [line.replace(prefix + "/", "").replace(prefix, name) for line in lines]
+
+
+def _usable_scores(scores_path: Path, rubric: Rubric, bidset: BidSet) -> pd.DataFrame:
+    """A scores file checked against the bids: a skipped bid's scores are accepted but not used."""
+    skipped = [s["bidder"] for s in bidset.skipped if s.get("bidder")]
+    scores = load_scores(scores_path, rubric, bidset.bidders + skipped)
+    return scores[scores["bidder"].isin(bidset.bidders)].reset_index(drop=True)
+
+
+def _clean_bidset(bidset: BidSet) -> BidSet:
+    """The usable part of a BidSet, without exception objects (cached values are pickled)."""
+    return BidSet(bids=bidset.bids, responses=bidset.responses, commitments=bidset.commitments,
+                  problems=[], skipped=list(bidset.skipped), ignored_files=list(bidset.ignored_files))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _load_sample(name: str, digest: str) -> Tender:
+    rubric_path, bids_path, scores_path = SAMPLES[name]
+    rubric = load_rubric(rubric_path)
+    bidset = load_bids(bids_path, rubric)
+    problems = [e.line() for e in bidset.problems]
+    scores = pd.DataFrame(columns=SCORE_COLUMNS)
+    if scores_path.is_file():
+        try:
+            scores = _usable_scores(scores_path, rubric, bidset)
+        except EvaluatorError as exc:
+            problems += error_lines(exc)
+    return Tender(key=f"sample:{name}:{digest}", label=f"shipped sample: {rubric.tender.id} {rubric.tender.title}",
+                  rubric=rubric, bidset=_clean_bidset(bidset), scores=scores, problems=problems,
+                  skipped=list(bidset.skipped),
+                  files=[rubric_path.name] + sorted(p.name for p in bids_path.iterdir() if p.is_file()))
+
+
+def sample_tender(name: str = DEFAULT_SAMPLE) -> Tender:
+    """A shipped sample, parsed once (the digest makes an edited sample file load afresh)."""
+    rubric_path, bids_path, _ = SAMPLES[name]
+    return _load_sample(name, _digest(_file_digest(rubric_path), _file_digest(bids_path),
+                                      _file_digest(rubric_path.parent / "proxies")))
+
+
+class Upload:
+    """An uploaded file reduced to what loading needs (name and bytes); hashable by content."""
+
+    def __init__(self, name: str, data: bytes):
+        self.name = Path(str(name).replace("\\", "/")).name or "unnamed"
+        self.data = data
+
+    @classmethod
+    def of(cls, f: Any) -> Optional["Upload"]:
+        if f is None:
+            return None
+        return cls(getattr(f, "name", "upload"), f.getvalue() if hasattr(f, "getvalue") else bytes(f))
+
+    @property
+    def digest(self) -> str:
+        return _digest(self.name, self.data)
+
+
+def _write(folder: Path, up: Upload) -> Path:
+    path = folder / up.name
+    path.write_bytes(up.data)
+    return path
+
+
+def _resolve_proxies(rubric_path: Path, proxies: Optional[Path]) -> Optional[Path]:
+    """An uploaded rubric names its proxy table relative to itself; if that table was not uploaded, the
+    shipped table of the same name is used (the user is told which table was used)."""
+    if proxies is not None:
+        return proxies
+    try:
+        data = yaml.safe_load(rubric_path.read_text(encoding="utf-8-sig"))
+    except Exception:  # noqa: BLE001 - load_rubric reports the real problem
+        return None
+    named = data.get("proxies") if isinstance(data, dict) else None
+    if not isinstance(named, str) or not named.strip():
+        return None
+    beside = rubric_path.parent / named
+    if beside.is_file():
+        return None
+    shipped = (ROOT / "rubrics" / named).resolve()
+    if shipped.is_file() and (ROOT / "rubrics") in shipped.parents:
+        return shipped
+    return None
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _parse_rubric_upload(digest: str, _rubric: Upload, _proxies: Optional[Upload]) -> tuple[Optional[Rubric], list[str], str]:
+    folder = Path(tempfile.mkdtemp(prefix="sv-rubric-"))
+    try:
+        path = _write(folder, _rubric)
+        proxies = _write(folder, _proxies) if _proxies is not None else None
+        chosen = _resolve_proxies(path, proxies)
+        try:
+            rubric = load_rubric(path, proxies_path=chosen)
+        except EvaluatorError as exc:
+            return None, _relabel(error_lines(exc), folder, _rubric.name), ""
+        note = ""
+        if chosen is not None and proxies is None:
+            note = f"proxy table: the shipped {chosen.relative_to(ROOT)} (upload a proxy CSV to use another)"
+        rubric.path = Path(_rubric.name)
+        return rubric, [], note
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _parse_bids_upload(digest: str, rubric_key: str, _files: tuple[Upload, ...], _rubric: Rubric) -> tuple[BidSet, list[str]]:
+    folder = Path(tempfile.mkdtemp(prefix="sv-bids-"))
+    try:
+        for up in _files:
+            _write(folder, up)
+        try:
+            bidset = load_bids(folder, _rubric)
+        except EvaluatorError as exc:
+            return None, _relabel(error_lines(exc), folder)
+        lines = _relabel([e.line() for e in bidset.problems], folder)
+        clean = _clean_bidset(bidset)
+        clean.skipped = [{"file": _relabel([s["file"]], folder)[0], "bidder": s["bidder"]} for s in bidset.skipped]
+        return clean, lines
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _parse_scores(up: Upload, rubric: Rubric, bidset: BidSet) -> tuple[Optional[pd.DataFrame], list[str]]:
+    folder = Path(tempfile.mkdtemp(prefix="sv-scores-"))
+    try:
+        path = _write(folder, up)
+        try:
+            return _usable_scores(path, rubric, bidset), []
+        except EvaluatorError as exc:
+            return None, _relabel(error_lines(exc), folder, up.name)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: Iterable[Any] = (),
+                 scores_file: Any = None, progress: Optional[Callable[[float, str], None]] = None
+                 ) -> tuple[Optional[Tender], list[str], list[str]]:
+    """Build a tender from uploads, against the current rubric when no rubric is uploaded.
+
+    Returns (tender or None, problems, notes). None means nothing usable was loaded and the caller must
+    keep what it has: a malformed upload changes nothing. Good bid files load even when others fail.
+    """
+    step = progress or (lambda fraction, text: None)
+    current = get_tender()
+    notes: list[str] = []
+    rubric_up = Upload.of(rubric_file)
+    proxies_up = Upload.of(proxies_file)
+    bids_up = tuple(u for u in (Upload.of(f) for f in bid_files or ()) if u is not None)
+    scores_up = Upload.of(scores_file)
+    if rubric_up is None and not bids_up and scores_up is None:
+        return None, ["nothing to load: choose a rubric, bids or a scores file first"], notes
+
+    step(0.05, "Reading the rubric")
+    if rubric_up is not None:
+        rubric, problems, note = _parse_rubric_upload(_digest(rubric_up.digest, proxies_up.digest if proxies_up else ""),
+                                                      rubric_up, proxies_up)
+        if rubric is None:
+            return None, problems, notes
+        notes += [note] if note else []
+        rubric_key = _digest(rubric_up.digest, proxies_up.digest if proxies_up else "")
+    else:
+        if proxies_up is not None:
+            return None, [f"{proxies_up.name}: a proxy table is read with its rubric: upload the rubric too"], notes
+        rubric, rubric_key = get_rubric(), rubric_digest(get_rubric())
+
+    names = [u.name for u in bids_up]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        return None, [f"{n}: two uploaded files have this name; rename one" for n in dupes], notes
+    unknown = [u.name for u in bids_up if not (u.name.lower().endswith(BID_SUFFIXES) or u.name.lower() in BULK_NAMES)]
+    problems = [f"{n}: not a bid file (expected .yaml, .yml, .json, .xlsx, or the bulk pair bids.csv + "
+                "commitments.csv): not loaded" for n in unknown]
+    bids_up = tuple(u for u in bids_up if u.name not in unknown)
+
+    step(0.2, f"Reading {len(bids_up)} bid file(s)" if bids_up else "Checking the bids against the rubric")
+    if bids_up:
+        bidset, bid_problems = _parse_bids_upload(_digest(rubric_key, *[u.digest for u in bids_up]), rubric_key,
+                                                  bids_up, rubric)
+        problems += bid_problems
+        if bidset is None or bidset.bids.empty:
+            problems.append("no usable bids in the upload: nothing was changed")
+            return None, problems, notes
+        label_bids = f"{len(bidset.bids)} uploaded bid(s)"
+        files = [u.name for u in bids_up]
+        scores = pd.DataFrame(columns=SCORE_COLUMNS)
+        bids_key = _digest(*[u.digest for u in bids_up])
+    elif rubric_up is not None:
+        # a new rubric with the bids already loaded: they are checked afresh against it
+        if current.files:
+            return None, ["a rubric alone cannot be scored: upload its bids with it (the bids loaded now were "
+                          "written for another rubric)"], notes
+        return None, ["upload the bids with the rubric"], notes
+    else:
+        bidset, scores, files = current.bidset, get_scores(), list(current.files)
+        label_bids = current.label
+        bids_key = current.key
+
+    step(0.7, "Reading the scores")
+    if scores_up is not None:
+        parsed, score_problems = _parse_scores(scores_up, rubric, bidset)
+        if parsed is None:
+            problems += score_problems + [f"{scores_up.name}: not loaded because of the problems above"]
+            if not bids_up:
+                return None, problems, notes
+        else:
+            scores = parsed
+            files = files + [scores_up.name]
+    step(1.0, "Loaded")
+    label = f"{rubric.tender.id} {rubric.tender.title}: " + (label_bids if bids_up else "loaded bids") + \
+        (f", scores from {scores_up.name}" if scores_up is not None and scores is not None else "")
+    tender = Tender(key=_digest("upload", rubric_key, bids_key, scores_up.digest if scores_up else ""),
+                    label=label, rubric=rubric, bidset=bidset, scores=scores, problems=problems,
+                    skipped=list(bidset.skipped), files=([rubric_up.name] if rubric_up else []) + files)
+    return tender, problems, notes
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _parse_draft(digest: str, rubric_key: str, _draft: Upload, _rubric: Rubric) -> tuple[Optional[BidSet], list[str]]:
+    folder = Path(tempfile.mkdtemp(prefix="sv-draft-"))
+    try:
+        path = _write(folder, _draft)
+        try:
+            bidset = load_bid(path, _rubric)
+        except EvaluatorError as exc:
+            return None, _relabel(error_lines(exc), folder, _draft.name)
+        if bidset.problems:
+            return None, _relabel([e.line() for e in bidset.problems], folder, _draft.name)
+        return _clean_bidset(bidset), []
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def load_draft_bid(file: Any, rubric: Rubric) -> tuple[Optional[BidSet], list[str]]:
+    """One uploaded draft bid against `rubric` (Self-assessment): (bidset, []) or (None, problem lines)."""
+    up = Upload.of(file)
+    if up is None:
+        return None, ["no file"]
+    if not up.name.lower().endswith(BID_SUFFIXES):
+        return None, [f"{up.name}: a draft bid must be a .yaml, .yml, .json or .xlsx file"]
+    key = rubric_digest(rubric)
+    return _parse_draft(_digest(up.digest, key), key, up, rubric)
+
+
+# ----------------------------------------------------------------------------------------------- state
+
+def get_tender() -> Tender:
+    """The tender in use; the shipped default sample on the first visit (no upload needed)."""
+    tender = st.session_state.get(_TENDER)
+    if tender is None:
+        tender = sample_tender(DEFAULT_SAMPLE)
+        st.session_state[_TENDER] = tender
+    return tender
+
+
+def set_tender(tender: Tender) -> None:
+    """Make `tender` current. Design edits and scores already made for a tender are kept by its key, so
+    going back to it finds them again."""
+    st.session_state[_TENDER] = tender
+    st.session_state.pop(_EVAL, None)
+
+
+def _per_tender(name: str) -> dict:
+    if name not in st.session_state:
+        st.session_state[name] = {}
+    return st.session_state[name]
+
+
+def get_rubric() -> Rubric:
+    """The rubric in use for the current tender: the commissioner's last valid edit, else as loaded."""
+    tender = get_tender()
+    return _per_tender(_RUBRICS).get(tender.key, tender.rubric)
+
+
+def set_rubric(rubric: Rubric) -> None:
+    """Put an edited rubric in use for the current tender (it must have loaded: SV301 already passed)."""
+    _per_tender(_RUBRICS)[get_tender().key] = rubric
+    st.session_state.pop(_EVAL, None)
+
+
+def rubric_spec(rubric: Rubric) -> dict:
+    """The rubric as the YAML structure a commissioner writes (DESIGN.md 4.1)."""
+    spec = rubric.spec.model_dump(mode="python", exclude_none=True)
+    spec["descriptors"] = {(int(k) if float(k).is_integer() else k): v for k, v in spec.get("descriptors", {}).items()}
+    spec["scale"] = [int(v) if float(v).is_integer() else v for v in spec.get("scale", [])]
+    return spec
+
+
+def rubric_yaml(rubric: Rubric) -> str:
+    return yaml.safe_dump(rubric_spec(rubric), sort_keys=False, allow_unicode=True, width=110)
+
+
+def rubric_digest(rubric: Rubric) -> str:
+    """A content key for a rubric (its YAML and proxy table), worked out once per Rubric object."""
+    held = getattr(rubric, "_sv_digest", None)
+    if held is None:
+        held = _digest(rubric_yaml(rubric), str(rubric.proxies_path or ""), _digest(rubric.proxies.to_csv()))
+        rubric._sv_digest = held
+    return held
+
+
+def rubric_from_spec(spec: dict, base: Rubric) -> Rubric:
+    """A Rubric from an edited spec, validated exactly as a file would be (SV301 refused, never
+    rescaled), using `base`'s proxy table. Raises the EvaluatorError family, naming 'the design'."""
+    folder = Path(tempfile.mkdtemp(prefix="sv-design-"))
+    try:
+        path = folder / (Path(str(base.path)).stem + ".yaml")
+        text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
+        path.write_text(text, encoding="utf-8")
+        proxies = base.proxies_path if base.proxies_path is not None and Path(base.proxies_path).is_file() else None
+        try:
+            if proxies is None:
+                spec = dict(spec)
+                spec.pop("proxies", None)
+                path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            rubric = load_rubric(path, proxies_path=proxies)
+        except InputErrors as exc:
+            raise InputErrors([EvaluatorError(line) for line in _relabel(error_lines(exc), folder, "the design")]) from None
+        except EvaluatorError as exc:
+            exc.file = "the design (edited)" if exc.file else exc.file
+            raise
+        if proxies is None:
+            rubric.proxies = base.proxies
+        rubric.path = base.path
+        return rubric
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def get_scores() -> pd.DataFrame:
+    """Evaluator scores in use for the current tender (all rows, as entered; see check_scores)."""
+    tender = get_tender()
+    store = _per_tender(_SCORES)
+    if tender.key not in store:
+        store[tender.key] = tender.scores[SCORE_COLUMNS].copy() if len(tender.scores) else \
+            pd.DataFrame(columns=SCORE_COLUMNS)
+    return store[tender.key]
+
+
+def set_scores(scores: pd.DataFrame) -> None:
+    """Replace the scores in use for the current tender (every page sees them on its next run)."""
+    missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
+    if missing:
+        raise InputError("the scores table lacks columns: " + ", ".join(missing), field=missing[0])
+    _per_tender(_SCORES)[get_tender().key] = scores[SCORE_COLUMNS].reset_index(drop=True).copy()
+    st.session_state.pop(_EVAL, None)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _checked_scores(digest: str, rubric_key: str, _scores: pd.DataFrame, _rubric: Rubric,
+                    bidders: tuple[str, ...]) -> tuple[pd.DataFrame, list[str]]:
+    """Scores through the engine's own checks (load_scores): each row with a problem is named and left
+    out, the rest are used."""
+    frame = _scores[SCORE_COLUMNS].copy()
+    frame["score"] = frame["score"].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else
+                                        (f"{v:g}" if isinstance(v, (int, float)) else str(v)))
+    for col in ("bidder", "criterion", "evaluator", "rationale"):
+        frame[col] = frame[col].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+    keep = frame[~(frame == "").all(axis=1)]
+    folder = Path(tempfile.mkdtemp(prefix="sv-scores-"))
+    try:
+        path = folder / "scores.csv"
+        problems: list[str] = []
+        bad_rows: set[int] = set()
+        for _ in range(3):
+            rows = keep[~keep.index.isin(bad_rows)]
+            buf = io.StringIO()
+            rows.to_csv(buf, index=False)
+            path.write_text(buf.getvalue(), encoding="utf-8")
+            try:
+                usable = load_scores(path, _rubric, list(bidders))
+                break
+            except EvaluatorError as exc:
+                errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+                for e in errors:
+                    where = e.where or ""
+                    if where.startswith("row ") and where[4:].isdigit() and int(where[4:]) >= 2:
+                        bad_rows.add(int(rows.index[int(where[4:]) - 2]))
+                        e.where = f"row {int(rows.index[int(where[4:]) - 2]) + 1}"
+                    e.file = "scores"
+                    problems.append(e.line() + ": not used")
+                if not bad_rows:
+                    return pd.DataFrame(columns=SCORE_COLUMNS + ["_row"]), problems
+        else:
+            usable = pd.DataFrame(columns=SCORE_COLUMNS + ["_row"])
+        return usable, problems
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _frame_digest(df: pd.DataFrame) -> str:
+    return _digest(df.to_csv(index=False))
+
+
+def check_scores(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """(usable scores, problem lines): rows the engine refuses are named by row (1 = first row of the
+    table) and left out; the user sees why."""
+    if scores is None or scores.empty:
+        return pd.DataFrame(columns=SCORE_COLUMNS + ["_row"]), []
+    return _checked_scores(_frame_digest(scores), rubric_digest(rubric), scores, rubric, tuple(bidders))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _evaluate(key: str, _rubric: Rubric, _bidset: BidSet, _scores: pd.DataFrame) -> Evaluation:
+    return evaluate(_rubric, _bidset, _scores)
+
+
+def evaluation_key() -> str:
+    """Changes whenever the rubric in use, the bids or the scores in use change."""
+    tender = get_tender()
+    return _digest(tender.key, rubric_digest(get_rubric()), _frame_digest(get_scores()))
+
+
+def get_evaluation() -> Evaluation:
+    """The evaluation of the current tender with the rubric and scores in use (scores with problems left
+    out: see check_scores). Kept in the session and cached by content, so a rerun costs nothing."""
+    key = evaluation_key()
+    held = st.session_state.get(_EVAL)
+    if held is not None and held[0] == key:
+        return held[1]
+    tender = get_tender()
+    rubric = get_rubric()
+    usable, _ = check_scores(get_scores(), rubric, tender.bidset.bidders)
+    ev = _evaluate(key, rubric, tender.bidset, usable)
+    st.session_state[_EVAL] = (key, ev)
+    return ev
+
+
+def score_problems() -> list[str]:
+    """Problems in the scores in use (rows left out of the evaluation), one line each."""
+    tender = get_tender()
+    return check_scores(get_scores(), get_rubric(), tender.bidset.bidders)[1]

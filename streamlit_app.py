@@ -1,0 +1,31 @@
+"""Social value, weighed two ways: the app. `streamlit run streamlit_app.py` opens on the shipped sample.
+
+Pages live in app_pages/ and are listed below, one per line, grouped by who uses them. To add a page,
+add one line `("<group>", st.Page("app_pages/<name>.py", title="...")),` where it belongs.
+Shared state (the loaded tender, the design and scores in use, the evaluation) is in app_pages/common.py.
+"""
+import streamlit as st
+
+st.set_page_config(page_title="Social value, weighed two ways", layout="wide")
+
+PAGES = [
+    ("Tender", st.Page("app_pages/tender.py", title="Tender", default=True)),
+    ("Commissioner", st.Page("app_pages/design.py", title="Design")),
+    ("Evaluator", st.Page("app_pages/score.py", title="Score")),
+    ("Procurement lead", st.Page("app_pages/results.py", title="Results")),
+    ("Procurement lead", st.Page("app_pages/figures.py", title="Figures vs design")),
+    ("Supplier", st.Page("app_pages/self_assessment.py", title="Self-assessment")),
+]
+
+groups: dict[str, list] = {}
+for group, page in PAGES:
+    groups.setdefault(group, []).append(page)
+page = st.navigation(groups)
+
+from app_pages.common import get_tender, guard  # noqa: E402 - after set_page_config
+
+with guard("the tender summary"):
+    _tender = get_tender()
+    st.sidebar.caption("Tender in use")
+    st.sidebar.text(_tender.label)
+page.run()
