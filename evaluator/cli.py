@@ -55,6 +55,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--bid", type=Path, help="the draft bid: YAML, JSON or a filled XLSX template")
     c.add_argument("--best-claimed", type=float,
                    help="the best claimed £ you expect in the field, for the figures lens (default: your own)")
+    c.add_argument("--pdf", type=Path, help="also write the self-assessment as a PDF report to this file")
+
+    rp = sub.add_parser("report", help="write the evaluation report (PDF), one assessment summary (PDF) per "
+                                       "bidder and the results workbook (XLSX) into a folder")
+    common(rp)
+    rp.add_argument("--bids", required=True, type=Path)
+    rp.add_argument("--scores", type=Path, help="evaluator scores CSV (bidder,criterion,evaluator,score,rationale)")
+    rp.add_argument("--out", required=True, type=Path, help="folder to write into (created if missing)")
+    rp.add_argument("--skip-invalid", action="store_true")
 
     t = sub.add_parser("template", help="write the supplier bid template (XLSX) for a rubric")
     common(t)
@@ -173,8 +182,15 @@ def _cmd_check(args) -> int:
         return EXIT_OK
     if args.best_claimed is not None and not (args.best_claimed >= 0 and args.best_claimed < float("inf")):
         raise EvaluatorError("must be a finite £ amount, 0 or more", field="--best-claimed", value=args.best_claimed)
+    if args.pdf is not None:
+        _check_pdf_path(args.pdf)
     bidset = load_bid(args.bid, rubric).require_valid()
     sa = self_assess(rubric, bidset, args.best_claimed)
+    if args.pdf is not None:
+        from .report import self_assessment_pdf, write_file
+        write_file(args.pdf, self_assessment_pdf(sa, rubric))
+        if not args.json:
+            print(f"Wrote the self-assessment report to {args.pdf}", file=sys.stderr)
     if args.json:
         _print_json(self_assessment_json(sa, rubric))
     else:
@@ -202,7 +218,36 @@ def _cmd_template(args) -> int:
     return EXIT_OK
 
 
-_VERBS = {"evaluate": _cmd_evaluate, "explain": _cmd_explain, "check": _cmd_check, "template": _cmd_template}
+def _check_pdf_path(path: Path) -> None:
+    if path.suffix.lower() != ".pdf":
+        raise EvaluatorError("the report is a PDF: give a file name ending .pdf", field="--pdf", value=str(path))
+    if not path.parent.exists() or not path.parent.is_dir():
+        raise EvaluatorError("the folder to write into does not exist", field="--pdf", value=str(path))
+    if path.is_dir():
+        raise EvaluatorError("is a folder: give a file name ending .pdf", field="--pdf", value=str(path))
+
+
+def _cmd_report(args) -> int:
+    from .report import Inputs, check_out_dir, write_report_set
+    check_out_dir(args.out)  # an unwritable folder is found before the tender is read
+    rubric, bidset, ev = _load_tender(args)
+    _report_skipped(bidset)
+    made = write_report_set(ev, args.out, Inputs(scores_path=args.scores,
+                                                 options={"skip_invalid": bool(args.skip_invalid)}))
+    files = [made.evaluation_report, *made.summaries.values(), made.workbook]
+    if args.json:
+        _print_json({"tender": rubric.tender.id, "evaluation_report": str(made.evaluation_report),
+                     "assessment_summaries": {b: str(p) for b, p in made.summaries.items()},
+                     "workbook": str(made.workbook)})
+    else:
+        print(f"Wrote {len(files)} files for {rubric.tender.id} ({rubric.tender.title}) to {args.out}:")
+        for f in files:
+            print(f"  {f.name}")
+    return EXIT_OK
+
+
+_VERBS = {"evaluate": _cmd_evaluate, "explain": _cmd_explain, "check": _cmd_check, "template": _cmd_template,
+          "report": _cmd_report}
 
 
 def _print_json(doc: dict) -> None:

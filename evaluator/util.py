@@ -276,3 +276,31 @@ def fte_years(staff: Iterable[tuple[float, float]], years: float) -> float:
     if not (is_finite_number(years) and years >= 0):
         raise InputError("years must be a number, 0 or more", field="years", value=years)
     return total * years
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(value: Any) -> bool:
+    """True for text a spreadsheet would take as a formula (see :func:`formula_safe`)."""
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def formula_safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula (it starts with =, +, -, @, tab or carriage return)
+    gets a leading single quote, so Excel, LibreOffice and Sheets show it as text. Numbers, including
+    negative ones, are returned unchanged: only text is neutralised. For CSV downloads; the XLSX workbook
+    keeps such text exact and marks the cell as text with Excel's quote prefix (workbook.text_cell)."""
+    if formula_like(value):
+        return "'" + value
+    return value
+
+
+def formula_safe_frame(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """A copy of a table with every text cell passed through :func:`formula_safe` (for CSV downloads)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
+            out[col] = out[col].astype(object).map(formula_safe, na_action="ignore")
+    out.columns = [formula_safe(c) for c in out.columns]
+    return out
