@@ -30,14 +30,15 @@ def _parser() -> argparse.ArgumentParser:
                             "credibly contribute to the outcomes the buyer designed.")
     sub = p.add_subparsers(dest="verb", required=True, parser_class=_Parser)
 
-    def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--rubric", required=True, type=Path, help="the tender's rubric (YAML)")
+    def common(sp: argparse.ArgumentParser, rubric_required: bool = True) -> None:
+        sp.add_argument("--rubric", required=rubric_required, type=Path, help="the tender's rubric (YAML)")
         sp.add_argument("--proxies", type=Path, help="a proxy table (CSV) to use instead of the rubric's own")
         sp.add_argument("--json", action="store_true", help="machine-readable output")
 
     e = sub.add_parser("evaluate", help="score and rank every bid under both lenses")
-    common(e)
-    e.add_argument("--bids", required=True, type=Path, help="folder of bids (one file per bid, or bulk CSVs)")
+    common(e, rubric_required=False)
+    e.add_argument("--bids", type=Path, help="folder of bids (one file per bid, or bulk CSVs)")
+    e.add_argument("--db", type=Path, help="a workspace (from `workspace init`): its files and scores are used")
     e.add_argument("--scores", type=Path, help="evaluator scores CSV (bidder,criterion,evaluator,score,rationale)")
     e.add_argument("--skip-invalid", action="store_true",
                    help="rank the good bids even if some bid files have problems (they are listed as skipped)")
@@ -68,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("template", help="write the supplier bid template (XLSX) for a rubric")
     common(t)
     t.add_argument("--out", required=True, type=Path, help="where to write the .xlsx")
+    _workspace_parsers(sub, common)
+    _review_parsers(sub, common)
     return p
 
 
@@ -102,6 +105,15 @@ def _load_tender(args, *, bids: bool = True):
     from .rubric import load_rubric
     from .scoring import load_scores
 
+    if getattr(args, "db", None):  # a workspace holds its own copies of the files and the scores
+        from .scoring import SCORE_COLUMNS
+        from .workspace import Workspace
+        ws = Workspace.open(args.db)
+        rubric, bidset = ws.load_tender()
+        return rubric, bidset, evaluate(rubric, bidset, ws.scores()[SCORE_COLUMNS + ["_row"]])
+    if args.rubric is None or args.bids is None:
+        raise EvaluatorError("give --rubric and --bids (and optionally --scores), or --db with a workspace",
+                             field="--rubric" if args.rubric is None else "--bids")
     rubric = load_rubric(args.rubric, proxies_path=args.proxies)
     bidset = load_bids(args.bids, rubric)
     if bidset.problems and not args.skip_invalid:
@@ -250,6 +262,163 @@ _VERBS = {"evaluate": _cmd_evaluate, "explain": _cmd_explain, "check": _cmd_chec
           "report": _cmd_report}
 
 
+# ------------------------------------------------------------------ workspace, audit, sensitivity (issue 5)
+EXIT_AUDIT_BROKEN, EXIT_RETRY = 1, 75  # 75: EX_TEMPFAIL, "busy: nothing saved, try again"
+
+
+def _workspace_parsers(sub, common) -> None:
+    w = sub.add_parser("workspace", help="an evaluation kept in one SQLite file: the tender's files, every score "
+                                         "and rationale, and a hash-chained audit log")
+    wsub = w.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    i = wsub.add_parser("init", help="make a workspace from a rubric and a bids folder")
+    i.add_argument("--db", required=True, type=Path, help="the workspace file to create (never overwritten)")
+    i.add_argument("--rubric", required=True, type=Path, help="the tender's rubric (YAML)")
+    i.add_argument("--bids", required=True, type=Path, help="folder of bids")
+    i.add_argument("--proxies", type=Path, help="a proxy table (CSV) to use instead of the rubric's own")
+    i.add_argument("--scores", type=Path, help="scores recorded so far (CSV); each goes into the audit log")
+    i.add_argument("--by", default="workspace init", help="who is setting it up (for the audit log)")
+    i.add_argument("--json", action="store_true", help="machine-readable output")
+    s = wsub.add_parser("score", help="save one evaluator's score with its rationale (evaluator MODERATED for "
+                                      "the panel's consensus)")
+    s.add_argument("--db", required=True, type=Path)
+    s.add_argument("--bidder", required=True)
+    s.add_argument("--criterion", required=True, help="a scale criterion id of the rubric")
+    s.add_argument("--evaluator", required=True, help="the evaluator's name, or MODERATED for the consensus")
+    s.add_argument("--score", required=True, help="a value on the rubric's scale")
+    s.add_argument("--rationale", required=True, help="why: reg 31 needs an explanation for every score")
+    s.add_argument("--by", help="who records it, if not the evaluator (e.g. the lead recording a consensus)")
+    s.add_argument("--json", action="store_true")
+    x = wsub.add_parser("export", help="write the tender files, scores.csv, the audit log (CSV) and a manifest "
+                                       "of SHA-256 fingerprints into a new folder")
+    x.add_argument("--db", required=True, type=Path)
+    x.add_argument("--out", required=True, type=Path, help="a folder that does not exist yet (or is empty)")
+    x.add_argument("--json", action="store_true")
+    m = wsub.add_parser("import", help="make a new workspace from an export folder (fingerprints and audit "
+                                       "chain verified)")
+    m.add_argument("--db", required=True, type=Path, help="the workspace file to create")
+    m.add_argument("--from", dest="source", required=True, type=Path, help="a folder made by `workspace export`")
+    m.add_argument("--json", action="store_true")
+
+    a = sub.add_parser("audit", help="verify a workspace's audit chain and tables: exit 0 intact, 1 broken "
+                                     "(the first broken entry is named)")
+    a.add_argument("--db", required=True, type=Path)
+    a.add_argument("--json", action="store_true")
+
+    v = sub.add_parser("sensitivity", help="how safe the winner is: win and rank probabilities over random "
+                                           "draws, and exact switching values for each weight")
+    common(v, rubric_required=False)
+    v.add_argument("--bids", type=Path)
+    v.add_argument("--scores", type=Path)
+    v.add_argument("--db", type=Path, help="a workspace: its rubric, bids and scores are used")
+    v.add_argument("--draws", type=int, default=10_000, help="number of draws (default 10000)")
+    v.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same numbers")
+    v.add_argument("--lens", choices=["design", "figures"], help="the lens that awards (default: the rubric's)")
+    v.add_argument("--concentration", type=float, default=100.0,
+                   help="Dirichlet concentration of the weights around the published ones (default 100; larger "
+                        "is closer)")
+    v.add_argument("--deflator-range", type=float, default=0.10,
+                   help="deadweight, attribution and displacement drawn within ± this (default 0.10)")
+    v.add_argument("--evidence-range", type=float, default=0.10,
+                   help="each evidence factor drawn within ± this (default 0.10)")
+    v.add_argument("--skip-invalid", action="store_true")
+
+
+def _cmd_workspace(args) -> int:
+    from .workspace import Workspace, WorkspaceBusy
+    try:
+        if args.action == "init":
+            ws = Workspace.create(args.db, args.rubric, args.bids, proxies_path=args.proxies,
+                                  scores_path=args.scores, actor=args.by)
+            n_scores, bidders = len(ws.scores()), ws.bidders()
+            if args.json:
+                _print_json({"db": str(ws.path), "tender": ws.tender_id, "bidders": bidders,
+                             "files": ws.files().to_dict(orient="records"), "scores": n_scores})
+            else:
+                print(f"Workspace {ws.path} for {ws.tender_id}: {len(bidders)} bids, {len(ws.files())} files "
+                      f"fingerprinted, {n_scores} scores recorded.")
+            return EXIT_OK
+        if args.action == "score":
+            ws = Workspace.open(args.db)
+            saved = ws.set_score(args.bidder, args.criterion, args.evaluator, args.score, args.rationale,
+                                 actor=args.by)
+            # reached only after COMMIT: the score is on disk before we say so
+            if args.json:
+                _print_json({"saved": True, **saved})
+            else:
+                what = "unchanged (already saved)" if not saved["changed"] else f"audit entry {saved['seq']}"
+                print(f"saved: {saved['bidder']} / {saved['criterion']} / {saved['evaluator']} = "
+                      f"{saved['score']:g} ({what})")
+            return EXIT_OK
+        if args.action == "export":
+            manifest = Workspace.open(args.db).export(args.out)
+            if args.json:
+                _print_json(manifest)
+            else:
+                log = manifest["audit_log"]
+                print(f"Exported {args.db} to {args.out}: {len(manifest['files'])} tender files, "
+                      f"{manifest['scores']['rows']} scores, {log['entries']} audit entries "
+                      f"(last hash {log['head_hash'][:16]}…); fingerprints in manifest.json.")
+                if not log["intact"]:
+                    print(f"warning: the audit log does not verify: {log['first_problem']}", file=sys.stderr)
+            return EXIT_OK
+        ws = Workspace.import_export(args.db, args.source)
+        report = ws.verify()
+        if args.json:
+            _print_json({"db": str(ws.path), "tender": ws.tender_id, "entries": report.entries,
+                         "intact": report.intact, "scores": len(ws.scores())})
+        else:
+            print(f"Imported {args.source} into {ws.path}: {len(ws.scores())} scores, {report.entries} audit "
+                  "entries, chain verified.")
+        return EXIT_OK
+    except WorkspaceBusy as exc:
+        print(f"busy: {exc.line()}", file=sys.stderr)
+        if args.json:
+            _print_json({"saved": False, "retry": True, "message": exc.line()})
+        return EXIT_RETRY
+
+
+def _cmd_audit(args) -> int:
+    from .workspace import Workspace
+    ws = Workspace.open(args.db)
+    report = ws.verify()
+    if args.json:
+        _print_json({"db": str(args.db), "intact": report.intact, "entries": report.entries,
+                     "head_hash": report.head_hash,
+                     "first_broken": None if report.intact else {"seq": report.first.seq, "message": report.first.line()},
+                     "problems": [p.line() for p in report.problems]})
+    elif report.intact:
+        print(f"intact: {report.entries} audit entries verified; every table matches the log "
+              f"(last hash {report.head_hash[:16]}…)")
+    else:
+        print(f"BROKEN: {report.first.line()}")
+        if len(report.problems) > 1:
+            print(f"({len(report.problems) - 1} more problem(s) after it)")
+    return EXIT_OK if report.intact else EXIT_AUDIT_BROKEN
+
+
+def _cmd_sensitivity(args) -> int:
+    from . import sensitivity
+    if args.db:
+        if args.rubric or args.bids or args.scores:
+            print("note: --db given: the workspace's rubric, bids and scores are used; --rubric, --bids and "
+                  "--scores are ignored", file=sys.stderr)
+    elif args.scores is None:
+        raise EvaluatorError("give --scores (the evaluators' scores CSV), or --db with a workspace", field="--scores")
+    rubric, bidset, ev = _load_tender(args)
+    _report_skipped(bidset)
+    result = sensitivity.analyse(ev, args.draws, args.seed, lens=args.lens, concentration=args.concentration,
+                                 deflator_range=args.deflator_range, evidence_range=args.evidence_range)
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        print(sensitivity.render(result))
+    return EXIT_OK
+
+
+_VERBS.update({"workspace": _cmd_workspace, "audit": _cmd_audit, "sensitivity": _cmd_sensitivity})
+
+
+
 def _print_json(doc: dict) -> None:
     """orjson: a bulk tender's JSON runs to hundreds of MB, and the standard library takes seconds."""
     import orjson
@@ -373,3 +542,71 @@ def render_rubric_check(rubric, flags) -> str:
     for f in flags.itertuples(index=False):
         out.append(f"  {f.code} {f.name} ({f.severity}): {f.message}\n      fix: {f.fix}")
     return "\n".join(out)
+
+
+# ------------------------------------------------------------------ review and track (issue 6)
+def _review_parsers(sub, common) -> None:
+    r = sub.add_parser("review", help="pilot review of commissioning practice across rubrics (YAML) and published "
+                                      "tenders (OCDS releases, packages, records, JSON Lines; gzipped; folders)")
+    r.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="rubric or OCDS files, or folders of them")
+    r.add_argument("--json", action="store_true", help="machine-readable output")
+    r.add_argument("--csv", type=Path, metavar="DIR",
+                   help="also write the portfolio as CSV into DIR (lots, buyers, summary, flags, problems)")
+    r.add_argument("--delivery", action="append", default=[], metavar="TENDER=CSV",
+                   help="delivery data that flows back for a tender (its rubric id or OCID), for the maturity "
+                        "reading; repeatable")
+    r.add_argument("--limit", type=int, default=40, help="tenders and buyers listed in the readable output")
+    k = sub.add_parser("track", help="promised against delivered at contract stage: delivery returns against the "
+                                     "winning bids' commitments, with Procurement Act performance ratings")
+    common(k)
+    k.add_argument("--bids", required=True, type=Path, help="folder of bids (the contract holders' bids among them)")
+    k.add_argument("--delivery", required=True, type=Path,
+                   help="delivery CSV (bidder,commitment,period,delivered_quantity,evidence_grade,"
+                        "evidence_description)")
+
+
+def _cmd_review(args) -> int:
+    from .delivery import DELIVERY_COLUMNS, DELIVERY_REQUIRED
+    from .review import render, review_paths, write_csv
+    from .util import read_small_csv
+
+    delivered = []
+    for spec in args.delivery:
+        tender, sep, path = spec.partition("=")
+        if not sep or not tender.strip() or not path.strip():
+            raise EvaluatorError("write TENDER=CSV: the tender's rubric id or OCID, then the delivery file",
+                                 field="--delivery", value=spec)
+        _, rows = read_small_csv(Path(path.strip()), DELIVERY_COLUMNS, DELIVERY_REQUIRED)
+        if rows:
+            delivered.append(tender.strip())
+    review = review_paths(args.paths, delivered)
+    if args.csv:
+        write_csv(review, args.csv)
+    if args.json:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(review.json_bytes(indent=False))
+        sys.stdout.buffer.write(b"\n")
+        sys.stdout.buffer.flush()
+    else:
+        print(render(review, limit=max(args.limit, 1)))
+        if args.csv:
+            print(f"\nWrote the portfolio as CSV into {args.csv}.")
+    return EXIT_OK
+
+
+def _cmd_track(args) -> int:
+    from .bids import load_bids
+    from .delivery import render as render_tracking, track
+    from .rubric import load_rubric
+
+    rubric = load_rubric(args.rubric, proxies_path=args.proxies)
+    bidset = load_bids(args.bids, rubric).require_valid()
+    tracking = track(rubric, bidset, args.delivery)
+    if args.json:
+        _print_json(tracking.to_json())
+    else:
+        print(render_tracking(tracking))
+    return EXIT_OK
+
+
+_VERBS.update({"review": _cmd_review, "track": _cmd_track})
