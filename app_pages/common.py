@@ -25,15 +25,19 @@ Public API (stable names; other pages import them):
 - ``evaluation_key() -> str``: changes whenever the rubric, the bids or the scores change; use it as the
   first argument of your own ``st.cache_data`` functions for tables derived from the evaluation.
 - ``show_error(exc)``, ``show_problems(lines)``, ``guard(what)``: messages in place, never a traceback.
-- ``load_uploads(rubric_file, proxies_file, bid_files, scores_file, progress)``: build a Tender from
-  uploaded files (Streamlit UploadedFile-like objects with ``.name`` and ``.getvalue()``).
+- ``load_uploads(rubric_file, proxies_file, bid_files, scores_file, progress) -> LoadResult`` and
+  ``apply_load(result)``: read uploaded files (objects with ``.name`` and ``.getvalue()``), then put the
+  result in use; a result with no tender changes nothing.
 - ``load_draft_bid(file, rubric) -> BidSet``: one uploaded draft bid (Self-assessment).
+- ``edit_table(key, owner, data, **kwargs)``: st.data_editor whose edits survive moving between pages.
+- ``escape_md(text)``: user text made safe inside any markdown-rendering element (no links or markup).
 - ``text_table(df)``: a DataFrame safe to show with ``st.dataframe`` (object columns as plain text).
 """
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -58,6 +62,7 @@ DEFAULT_SAMPLE = "home_care_north"
 BID_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 BULK_NAMES = ("bids.csv", "commitments.csv", "responses.csv")
 
+_LOG = logging.getLogger("social_value_app")
 _TENDER = "sv_tender"          # session keys, private to this module
 _RUBRICS = "sv_rubrics"        # {tender key: Rubric in use}
 _SCORES = "sv_scores"          # {tender key: scores DataFrame in use}
@@ -97,7 +102,7 @@ def show_problems(lines: Iterable[str], *, kind: str = "error", limit: int = 50)
     box = {"error": st.error, "warning": st.warning, "info": st.info}[kind]
     shown = lines[:limit]
     more = f"\n... and {len(lines) - limit} more" if len(lines) > limit else ""
-    box(_escape("\n".join(shown) + more))
+    box(escape_md("\n".join(shown) + more))
 
 
 def show_error(exc: BaseException) -> None:
@@ -118,10 +123,11 @@ def guard(what: str = "this page"):
     except EvaluatorError as exc:
         show_error(exc)
     except Exception as exc:  # noqa: BLE001 - the page must never show a traceback
+        _LOG.exception("unexpected error while drawing %s", what)  # for the developers, in the server log
         show_error(exc)
 
 
-def _escape(text: str) -> str:
+def escape_md(text: str) -> str:
     """Text safe inside a markdown-rendered element (st.error & co.): no links, HTML or emphasis."""
     out = []
     for ch in str(text):
@@ -210,8 +216,8 @@ class Upload:
 
     @classmethod
     def of(cls, f: Any) -> Optional["Upload"]:
-        if f is None:
-            return None
+        if f is None or isinstance(f, Upload):
+            return f
         return cls(getattr(f, "name", "upload"), f.getvalue() if hasattr(f, "getvalue") else bytes(f))
 
     @property
@@ -296,14 +302,22 @@ def _parse_scores(up: Upload, rubric: Rubric, bidset: BidSet) -> tuple[Optional[
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: Iterable[Any] = (),
-                 scores_file: Any = None, progress: Optional[Callable[[float, str], None]] = None
-                 ) -> tuple[Optional[Tender], list[str], list[str]]:
-    """Build a tender from uploads, against the current rubric when no rubric is uploaded.
+@dataclass
+class LoadResult:
+    """What an upload produced. `tender` None: nothing usable, keep what is loaded (a malformed upload
+    changes nothing). `scores` None: keep the scores in use."""
 
-    Returns (tender or None, problems, notes). None means nothing usable was loaded and the caller must
-    keep what it has: a malformed upload changes nothing. Good bid files load even when others fail.
-    """
+    tender: Optional[Tender]
+    scores: Optional[pd.DataFrame]
+    problems: list[str]
+    notes: list[str]
+
+
+def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: Iterable[Any] = (),
+                 scores_file: Any = None, progress: Optional[Callable[[float, str], None]] = None) -> LoadResult:
+    """Build a tender from uploads. Bids without a rubric are read against the rubric in use; a scores
+    file alone is checked against the tender in use. Good bid files load even when others fail; a
+    rubric or scores file with problems is refused whole, with every problem listed."""
     step = progress or (lambda fraction, text: None)
     current = get_tender()
     notes: list[str] = []
@@ -312,70 +326,78 @@ def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: I
     bids_up = tuple(u for u in (Upload.of(f) for f in bid_files or ()) if u is not None)
     scores_up = Upload.of(scores_file)
     if rubric_up is None and not bids_up and scores_up is None:
-        return None, ["nothing to load: choose a rubric, bids or a scores file first"], notes
+        return LoadResult(None, None, ["nothing to load: choose a rubric, bids or a scores file first"], notes)
+    if rubric_up is not None and not bids_up:
+        return LoadResult(None, None, [f"{rubric_up.name}: a rubric is loaded with its bids: upload the bids "
+                                       "with it (the bids loaded now were written for another rubric)"], notes)
+    if proxies_up is not None and rubric_up is None:
+        return LoadResult(None, None, [f"{proxies_up.name}: a proxy table is read with its rubric: upload the "
+                                       "rubric too"], notes)
 
     step(0.05, "Reading the rubric")
     if rubric_up is not None:
-        rubric, problems, note = _parse_rubric_upload(_digest(rubric_up.digest, proxies_up.digest if proxies_up else ""),
-                                                      rubric_up, proxies_up)
-        if rubric is None:
-            return None, problems, notes
-        notes += [note] if note else []
         rubric_key = _digest(rubric_up.digest, proxies_up.digest if proxies_up else "")
+        rubric, problems, note = _parse_rubric_upload(rubric_key, rubric_up, proxies_up)
+        if rubric is None:
+            return LoadResult(None, None, problems + ["the rubric was not loaded: nothing was changed"], notes)
+        notes += [note] if note else []
     else:
-        if proxies_up is not None:
-            return None, [f"{proxies_up.name}: a proxy table is read with its rubric: upload the rubric too"], notes
-        rubric, rubric_key = get_rubric(), rubric_digest(get_rubric())
+        rubric = get_rubric()
+        rubric_key = rubric_digest(rubric)
 
-    names = [u.name for u in bids_up]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        return None, [f"{n}: two uploaded files have this name; rename one" for n in dupes], notes
-    unknown = [u.name for u in bids_up if not (u.name.lower().endswith(BID_SUFFIXES) or u.name.lower() in BULK_NAMES)]
-    problems = [f"{n}: not a bid file (expected .yaml, .yml, .json, .xlsx, or the bulk pair bids.csv + "
-                "commitments.csv): not loaded" for n in unknown]
-    bids_up = tuple(u for u in bids_up if u.name not in unknown)
-
-    step(0.2, f"Reading {len(bids_up)} bid file(s)" if bids_up else "Checking the bids against the rubric")
+    problems: list[str] = []
     if bids_up:
-        bidset, bid_problems = _parse_bids_upload(_digest(rubric_key, *[u.digest for u in bids_up]), rubric_key,
-                                                  bids_up, rubric)
+        names = [u.name for u in bids_up]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            return LoadResult(None, None, [f"{n}: two uploaded files have this name; rename one" for n in dupes]
+                              + ["nothing was changed"], notes)
+        unknown = [u.name for u in bids_up
+                   if not (u.name.lower().endswith(BID_SUFFIXES) or u.name.lower() in BULK_NAMES)]
+        problems += [f"{n}: not a bid file (expected .yaml, .yml, .json, .xlsx, or the bulk pair bids.csv + "
+                     "commitments.csv): not loaded" for n in unknown]
+        bids_up = tuple(u for u in bids_up if u.name not in unknown)
+        step(0.2, f"Reading and checking {len(bids_up)} bid file(s)")
+        bidset, bid_problems = (_parse_bids_upload(_digest(rubric_key, *[u.digest for u in bids_up]), rubric_key,
+                                                   bids_up, rubric) if bids_up else (None, []))
         problems += bid_problems
         if bidset is None or bidset.bids.empty:
-            problems.append("no usable bids in the upload: nothing was changed")
-            return None, problems, notes
-        label_bids = f"{len(bidset.bids)} uploaded bid(s)"
-        files = [u.name for u in bids_up]
-        scores = pd.DataFrame(columns=SCORE_COLUMNS)
-        bids_key = _digest(*[u.digest for u in bids_up])
-    elif rubric_up is not None:
-        # a new rubric with the bids already loaded: they are checked afresh against it
-        if current.files:
-            return None, ["a rubric alone cannot be scored: upload its bids with it (the bids loaded now were "
-                          "written for another rubric)"], notes
-        return None, ["upload the bids with the rubric"], notes
+            return LoadResult(None, None, problems + ["no usable bids in the upload: nothing was changed"], notes)
+        tender = Tender(key=_digest("upload", rubric_key, *[u.digest for u in bids_up]),
+                        label=f"{rubric.tender.id} {rubric.tender.title}: {len(bidset.bids)} uploaded bid(s)",
+                        rubric=rubric, bidset=bidset, scores=pd.DataFrame(columns=SCORE_COLUMNS),
+                        problems=list(problems), skipped=list(bidset.skipped),
+                        files=([rubric_up.name] if rubric_up else []) + [u.name for u in bids_up])
     else:
-        bidset, scores, files = current.bidset, get_scores(), list(current.files)
-        label_bids = current.label
-        bids_key = current.key
+        tender = current
 
-    step(0.7, "Reading the scores")
+    scores = None
     if scores_up is not None:
-        parsed, score_problems = _parse_scores(scores_up, rubric, bidset)
+        step(0.7, "Reading the scores")
+        parsed, score_problems = _parse_scores(scores_up, tender.rubric if bids_up else rubric, tender.bidset)
         if parsed is None:
             problems += score_problems + [f"{scores_up.name}: not loaded because of the problems above"]
             if not bids_up:
-                return None, problems, notes
+                return LoadResult(None, None, problems + ["nothing was changed"], notes)
         else:
-            scores = parsed
-            files = files + [scores_up.name]
+            scores = parsed[SCORE_COLUMNS].copy()
+            if bids_up:
+                tender.scores = scores
+                tender.files.append(scores_up.name)
+            notes.append(f"{scores_up.name}: {len(scores)} score(s) from {scores['evaluator'].nunique()} "
+                         "evaluator(s) loaded")
     step(1.0, "Loaded")
-    label = f"{rubric.tender.id} {rubric.tender.title}: " + (label_bids if bids_up else "loaded bids") + \
-        (f", scores from {scores_up.name}" if scores_up is not None and scores is not None else "")
-    tender = Tender(key=_digest("upload", rubric_key, bids_key, scores_up.digest if scores_up else ""),
-                    label=label, rubric=rubric, bidset=bidset, scores=scores, problems=problems,
-                    skipped=list(bidset.skipped), files=([rubric_up.name] if rubric_up else []) + files)
-    return tender, problems, notes
+    return LoadResult(tender, scores, problems, notes)
+
+
+def apply_load(result: LoadResult) -> None:
+    """Put what an upload produced in use (nothing when it produced no tender)."""
+    if result.tender is None:
+        return
+    if result.tender is not get_tender():
+        set_tender(result.tender)
+    if result.scores is not None:
+        set_scores(result.scores)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -538,8 +560,10 @@ def _checked_scores(digest: str, rubric_key: str, _scores: pd.DataFrame, _rubric
                 for e in errors:
                     where = e.where or ""
                     if where.startswith("row ") and where[4:].isdigit() and int(where[4:]) >= 2:
-                        bad_rows.add(int(rows.index[int(where[4:]) - 2]))
-                        e.where = f"row {int(rows.index[int(where[4:]) - 2]) + 1}"
+                        at = int(rows.index[int(where[4:]) - 2])
+                        bad_rows.add(at)
+                        r = keep.loc[at]
+                        e.where = f"row {at + 1} ({r['bidder'] or '?'} / {r['criterion'] or '?'} / {r['evaluator'] or '?'})"
                     e.file = "scores"
                     problems.append(e.line() + ": not used")
                 if not bad_rows:
@@ -549,6 +573,18 @@ def _checked_scores(digest: str, rubric_key: str, _scores: pd.DataFrame, _rubric
         return usable, problems
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def edit_table(key: str, owner: str, data: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """st.data_editor whose edits survive leaving the page. While the widget lives it edits a fixed base
+    (so its own record of edits applies once); when the page is drawn afresh, or `owner` (what the table
+    belongs to: tender, evaluator...) changes, the base becomes `data`, which by then holds every edit
+    made before. Tests seed edits with at.session_state[key] = {"edited_rows": ..., ...}."""
+    bases = st.session_state.setdefault("sv_editor_bases", {})
+    if key not in st.session_state or key not in bases or bases[key][0] != owner:
+        st.session_state.pop(key, None)
+        bases[key] = (owner, data)
+    return st.data_editor(bases[key][1], key=key, **kwargs)
 
 
 def _frame_digest(df: pd.DataFrame) -> str:

@@ -1,8 +1,112 @@
-"""figures page (being built: issue 3)."""
+"""Figures vs design: the same bids under both lenses, where the answers differ, and why.
+
+Ranks side by side and how they move; claimed £ against credited £; for a chosen bid, the walk from
+claimed £ to credited £ step by step; attainment of each outcome against its target; and a plain-English
+reading generated from these numbers.
+"""
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-from app_pages.common import get_evaluation, guard, text_table
+from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table
+from evaluator import charts
+from evaluator.reading import figures_vs_design
 
-with guard():
+CHART_LIMIT = 25  # bids drawn in a chart; the tables list every bid
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def lens_tables(key: str, _ev) -> dict:
+    """The page's tables, worked out once per evaluation (a rerun only draws)."""
+    r = _ev.results
+    ranks = pd.DataFrame({
+        "bidder": r["bidder"].astype(object),
+        "figures rank": r["figures_rank"].astype("Int64"),
+        "design rank": r["design_rank"].astype("Int64"),
+        "places gained under design": (r["figures_rank"].astype("Float64") - r["design_rank"].astype("Float64")).astype("Int64"),
+        "claimed £": r["claimed_value"].astype(float),
+        "credited £": r["credited_value"].astype(float),
+        "credited share": (r["credited_value"] / r["claimed_value"].where(r["claimed_value"] > 0)).astype(float),
+        "figures marks": r["figures_score"].astype(float),
+        "design marks": r["design_score"].astype(float),
+        "eligible": r["eligible"].astype(bool),
+    })
+    official = f"{_ev.official_lens} rank"
+    order = ranks[official].astype("Float64").fillna(float("inf")).to_numpy(dtype=float).argsort(kind="stable")
+    ranks = ranks.iloc[order].reset_index(drop=True)
+    top = ranks["bidder"].head(CHART_LIMIT).tolist()
+    chart_results = r.set_index("bidder", drop=False).loc[top].reset_index(drop=True)
+    att = _ev.attainment
+    att_top = att[att["bidder"].isin(set(top))] if len(att) else att
+    pivot = (att.pivot_table(index="bidder", columns="outcome", values="attainment", sort=False)
+             .reindex(ranks["bidder"]) if len(att) else pd.DataFrame())
+    if len(pivot):
+        pivot.columns = [f"{o} attainment" for o in pivot.columns]
+        pivot = pivot.reset_index()
+    return {"ranks": ranks, "chart_results": chart_results, "attainment_top": att_top, "attainment": pivot,
+            "reading": figures_vs_design(_ev), "top": top}
+
+
+def main() -> None:
     ev = get_evaluation()
-    st.dataframe(text_table(ev.results), hide_index=True)
+    key = evaluation_key()
+    t = lens_tables(key, ev)
+    st.title("Figures vs design")
+    st.caption("Each bid scored twice: the figures lens takes the £ each supplier claims at face value; the design "
+               "lens credits only validated, net, evidenced contributions to the outcomes the buyer designed. "
+               f"Official lens for this award: {ev.official_lens}.")
+    st.subheader("What changes, and why")
+    st.markdown(escape_md(t["reading"]))
+
+    n = len(t["ranks"])
+    limit_note = f"Charts show the first {CHART_LIMIT} of {n:,} bids by official rank; the tables list every bid." \
+        if n > CHART_LIMIT else None
+
+    st.subheader("Rank under each lens")
+    left, right = st.columns([3, 2])
+    with left:
+        money = st.column_config.NumberColumn(format="£%,.0f")
+        st.dataframe(t["ranks"], hide_index=True, width="stretch", column_config={
+            "claimed £": money, "credited £": money,
+            "credited share": st.column_config.NumberColumn(format="percent"),
+            "figures marks": st.column_config.NumberColumn(format="%.2f"),
+            "design marks": st.column_config.NumberColumn(format="%.2f")})
+    with right:
+        st.altair_chart(charts.rank_moves(t["chart_results"], ev.official_lens), width="stretch")
+    if limit_note:
+        st.caption(limit_note)
+
+    st.subheader("Claimed £ against credited £")
+    st.altair_chart(charts.claimed_vs_credited(t["chart_results"]), width="stretch")
+
+    st.subheader("From claimed £ to credited £, step by step")
+    bidders = t["ranks"]["bidder"].tolist()
+    default = ev.winner(ev.other_lens) or (bidders[0] if bidders else None)
+    if "walk_bidder" not in st.session_state or st.session_state["walk_bidder"] not in bidders:
+        st.session_state["walk_bidder"] = default
+    chosen = st.selectbox("Bid", bidders, key="walk_bidder")
+    if chosen is not None:
+        walk = ev.explain(chosen)["walk"]
+        a, b = st.columns([3, 2])
+        a.altair_chart(charts.walk(walk), width="stretch")
+        b.dataframe(text_table(walk), hide_index=True, width="stretch", column_config={
+            "amount": st.column_config.NumberColumn("£ change", format="£%,.0f"),
+            "running_total": st.column_config.NumberColumn("running total", format="£%,.0f")})
+
+    st.subheader("Attainment of each outcome against its target")
+    if ev.attainment.empty:
+        st.info("The design sets no outcomes, so there is nothing to attain: only the figures lens can award "
+                "social-value marks (SV306).")
+    else:
+        st.altair_chart(charts.attainment(t["attainment_top"]), width="stretch")
+        targets = ev.rubric.outcomes[["id", "name", "unit", "baseline", "target", "priority", "evidence_required"]]
+        st.dataframe(text_table(targets), hide_index=True, width="stretch")
+        st.dataframe(text_table(t["attainment"]), hide_index=True, width="stretch", column_config={
+            c: st.column_config.NumberColumn(format="percent") for c in t["attainment"].columns if c != "bidder"})
+        if limit_note:
+            st.caption(limit_note)
+
+
+with guard("the Figures vs design page"):
+    main()

@@ -1,8 +1,112 @@
-"""self_assessment page (being built: issue 3)."""
+"""Self-assessment (supplier): a draft bid checked against the published rubric, before it is submitted.
+
+The same checks the buyer will run, each with what to fix; attainment of the buyer's outcomes; and the
+social-value marks under each lens. Only the supplier's own bid is read: no other bid is visible here.
+"""
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-from app_pages.common import get_evaluation, guard, text_table
+from app_pages.common import (SAMPLES, Upload, escape_md, get_rubric, get_tender, guard, load_draft_bid,
+                              rubric_digest, show_problems, text_table)
+from evaluator import charts, self_assess
+from evaluator.util import gbp
 
-with guard():
-    ev = get_evaluation()
-    st.dataframe(text_table(ev.results), hide_index=True)
+# The example draft offered on a shipped sample (one bid, so nothing of the others is shown)
+EXAMPLES = {"home_care_north": "apex_care_group.yaml", "schools_fm": "meridian_fm_solutions.json"}
+
+
+def _example() -> Upload | None:
+    tender = get_tender()
+    for name, file in EXAMPLES.items():
+        if tender.key.startswith(f"sample:{name}:"):
+            path = SAMPLES[name][1] / file
+            if path.is_file():
+                return Upload(path.name, path.read_bytes())
+    return None
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _assess(key: str, best: float | None, _rubric, _bidset) -> dict:
+    sa = self_assess(_rubric, _bidset, best)
+    ev = sa.pop("evaluation")
+    sa["rubric_flags"] = ev.rubric_flags
+    return sa
+
+
+def main() -> None:
+    rubric = get_rubric()
+    st.title("Self-assessment")
+    st.caption("For suppliers: check a draft bid against the buyer's published rubric before you submit it. "
+               "You see the checks the buyer will run, what to fix, how far your bid meets each outcome, and the "
+               "social-value marks you could expect under each lens. Nobody else's bid is shown.")
+    st.text(f"Rubric: {rubric.tender.id} {rubric.tender.title} (official lens: {rubric.official_lens})")
+    up = st.file_uploader("Your draft bid (YAML, JSON, or the XLSX template filled in)",
+                          type=["yaml", "yml", "json", "xlsx"], key="draft_bid")
+    draft = Upload.of(up)
+    if draft is None:
+        draft = _example()
+        if draft is None:
+            st.info("Upload a draft bid to assess it. The supplier template (XLSX) for this rubric can be "
+                    "downloaded on the Design page.")
+            return
+        st.caption(escape_md(f"Showing an example draft from the shipped sample ({draft.name}); upload yours "
+                             "to assess it instead."))
+    best = st.number_input("Best claim in the field, £ (the figures lens marks pro rata to it; you cannot see "
+                           "others' bids, so try a guess; 0 = your own claim is the best)", min_value=0.0,
+                           value=0.0, step=100000.0, key="best_claimed")
+    bidset, problems = load_draft_bid(draft, rubric)
+    if bidset is None:
+        st.error("The draft cannot be assessed until these problems are fixed (each names the file, row and "
+                 "field):")
+        show_problems(problems)
+        return
+    if bidset.bids.empty:
+        st.error("The file holds no bid.")
+        return
+    sa = _assess(f"{draft.digest}|{rubric_digest(rubric)}", best or None, rubric, bidset)
+
+    st.text(f"Bid: {sa['bidder']}")
+    c = st.columns(4)
+    official = rubric.official_lens
+    c[0].metric(f"Design lens marks{' (official)' if official == 'design' else ''}",
+                f"{sa['design_score']:.2f} / {sa['sv_weight']:g}")
+    c[1].metric(f"Figures lens marks{' (official)' if official == 'figures' else ''}",
+                f"{sa['figures_score']:.2f} / {sa['sv_weight']:g}")
+    c[2].metric("Claimed", gbp(sa["claimed_value"]))
+    c[3].metric("Credited (validated)", gbp(sa["credited_value"]))
+    st.caption(f"Design lens: priority-weighted attainment of the buyer's outcomes {sa['design_fraction']:.1%}. "
+               f"Figures lens: your claim against a best claim of {gbp(sa['best_claimed'])}. Scale questions are "
+               "marked by the panel and are not included.")
+
+    st.subheader("What to fix")
+    flags = sa["flags"]
+    if flags.empty:
+        st.success("No flags: the buyer's checks find nothing to question.")
+    else:
+        counts = flags["severity"].value_counts()
+        st.text("  ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in counts.items())
+                + "   (error: not credited in the design lens; warning: credited but questioned)")
+        st.dataframe(text_table(flags[["commitment", "criterion", "code", "name", "severity", "message", "fix"]]),
+                     hide_index=True, width="stretch")
+
+    st.subheader("Attainment of the buyer's outcomes")
+    att = sa["attainment"]
+    if att.empty:
+        st.info("The buyer's design sets no outcomes.")
+    else:
+        st.altair_chart(charts.attainment(att), width="stretch")
+        st.dataframe(text_table(att[["outcome", "name", "unit", "target", "net_quantity", "attainment"]]),
+                     hide_index=True, width="stretch",
+                     column_config={"attainment": st.column_config.NumberColumn(format="percent")})
+
+    st.subheader("From your claimed £ to the £ the buyer will credit")
+    st.altair_chart(charts.walk(sa["walk"]), width="stretch")
+    st.dataframe(text_table(sa["walk"]), hide_index=True, width="stretch", column_config={
+        "amount": st.column_config.NumberColumn("£ change", format="£%,.0f"),
+        "running_total": st.column_config.NumberColumn("running total", format="£%,.0f")})
+
+
+with guard("the Self-assessment page"):
+    main()

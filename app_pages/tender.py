@@ -1,10 +1,138 @@
-"""Tender page (being built: issue 3)."""
+"""Tender: open a shipped sample or upload a rubric, bids and scores; see what was loaded and every problem."""
+import pandas as pd
 import streamlit as st
 
-from app_pages.common import get_tender, guard, show_problems
+from app_pages.common import (SAMPLES, apply_load, escape_md, get_evaluation, get_rubric, get_scores, get_tender, guard,
+                              load_uploads, sample_tender, score_problems, set_tender, show_problems, text_table)
+from evaluator.util import gbp
 
-with guard():
-    t = get_tender()
+_LAST = "sv_last_load"  # the outcome of the last load, shown after the rerun it triggers
+
+SAMPLE_TITLES = {
+    "home_care_north": "Adult home care, North district (6 bids, an exemplary design)",
+    "schools_fm": "Schools and civic buildings maintenance (5 bids, a less careful design)",
+}
+
+
+def _load_sample() -> None:
+    name = st.session_state.get("sample_choice")
+    tender = sample_tender(name)
+    set_tender(tender)
+    st.session_state[_LAST] = {"ok": True, "problems": [], "notes": [f"Opened the shipped sample {tender.label}"]}
+
+
+def _load_uploads() -> None:
+    bar = st.progress(0.0, text="Loading")
+    result = load_uploads(st.session_state.get("up_rubric"), st.session_state.get("up_proxies"),
+                          st.session_state.get("up_bids") or [], st.session_state.get("up_scores"),
+                          progress=lambda f, text: bar.progress(min(1.0, f), text=text))
+    if result.tender is not None:
+        apply_load(result)
+        bar.progress(1.0, text="Evaluating")
+        get_evaluation()  # evaluate now, under the progress bar, not on the next page
+    bar.empty()
+    st.session_state[_LAST] = {"ok": result.tender is not None, "problems": result.problems, "notes": result.notes}
+
+
+def main() -> None:
     st.title("Tender")
-    st.text(t.label)
-    show_problems(t.problems, kind="warning")
+    st.caption("Open a shipped sample tender, or upload your own rubric, bids and evaluator scores. "
+               "Every page works from what is loaded here.")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Shipped samples")
+        names = list(SAMPLES)
+        current = get_tender()
+        index = next((i for i, n in enumerate(names) if current.key.startswith(f"sample:{n}:")), 0)
+        st.selectbox("Sample tender", names, index=index, key="sample_choice",
+                     format_func=lambda n: SAMPLE_TITLES.get(n, n))
+        st.button("Open this sample", on_click=_load_sample)
+    with right:
+        st.subheader("Upload")
+        with st.form("uploads", clear_on_submit=False, border=False):
+            st.file_uploader("Rubric (YAML)", type=["yaml", "yml"], key="up_rubric",
+                             help="Leave empty to read new bids against the rubric in use.")
+            st.file_uploader("Proxy table (CSV, optional)", type=["csv"], key="up_proxies",
+                             help="Only with a rubric. Without it, the shipped table the rubric names is used.")
+            st.file_uploader("Bids: YAML, JSON or XLSX files, or bids.csv + commitments.csv (+ responses.csv)",
+                             type=["yaml", "yml", "json", "xlsx", "csv"], accept_multiple_files=True,
+                             key="up_bids")
+            st.file_uploader("Evaluator scores (scores.csv)", type=["csv"], key="up_scores")
+            st.form_submit_button("Load the uploaded files", on_click=_load_uploads)
+
+    last = st.session_state.get(_LAST)
+    if last:
+        if last["ok"]:
+            for note in last["notes"]:
+                st.success(note)
+            if last["problems"]:
+                st.warning("Loaded, but some files or rows were not: see the load problems below, each naming "
+                           "the file, row and field.")
+                if not get_tender().problems:  # problems not kept with the tender (a scores file) shown here
+                    show_problems(last["problems"], kind="warning")
+        else:
+            st.error("Nothing was loaded and nothing already loaded has changed. The problems:")
+            show_problems(last["problems"])
+
+    tender = get_tender()
+    rubric = get_rubric()
+    ev = get_evaluation()
+    t = rubric.tender
+    st.divider()
+    st.subheader("What is loaded")
+    st.text(f"{t.id}  {t.title}" + (f"  ({t.buyer})" if t.buyer else ""))
+    cols = st.columns(5)
+    cols[0].metric("Contract value", gbp(t.contract_value))
+    cols[1].metric("Term", f"{t.duration_years} years")
+    cols[2].metric("Bids loaded", f"{len(tender.bidset.bids):,}")
+    cols[3].metric("Bids set aside", f"{len(tender.skipped):,}")
+    cols[4].metric("Social value weight", f"{rubric.social_value_weight:g}%")
+    st.text(f"Official lens: {rubric.official_lens}.  Source: {tender.label}")
+    if rubric is not tender.rubric:
+        st.info("The design has been edited on the Design page; the edited rubric is the one in use.")
+
+    scores = get_scores()
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("**Bids**")
+        bids = pd.DataFrame({
+            "bidder": tender.bidset.bids["bidder"].to_numpy(),
+            "price £": tender.bidset.bids["price"].to_numpy(),
+            "commitments": tender.bidset.commitments.groupby("bidder").size().reindex(
+                tender.bidset.bids["bidder"]).fillna(0).astype(int).to_numpy(),
+            "file": [str(f).rsplit("/", 1)[-1] for f in tender.bidset.bids["_file"]],
+        })
+        st.dataframe(text_table(bids), hide_index=True, width="stretch",
+                     column_config={"price £": st.column_config.NumberColumn(format="£%,.0f")})
+    with c2:
+        st.markdown("**Evaluator scores**")
+        if scores.empty:
+            st.info("No evaluator scores yet: enter them on the Score page or upload scores.csv.")
+        else:
+            per = scores.groupby("evaluator").size().rename("scores").reset_index()
+            st.dataframe(text_table(per), hide_index=True, width="stretch")
+        st.markdown("**Design checks**")
+        if ev.rubric_flags.empty:
+            st.success("The design passes every design check (SV302-SV308).")
+        else:
+            st.dataframe(text_table(ev.rubric_flags[["code", "name", "severity", "message"]]), hide_index=True,
+                         width="stretch")
+
+    if tender.skipped:
+        st.markdown("**Bids set aside** (not ranked because of the problems listed)")
+        st.dataframe(text_table(pd.DataFrame(tender.skipped)), hide_index=True, width="stretch")
+    if tender.problems:
+        st.markdown("**Load problems**, one per line (file, row or key, field, value)")
+        show_problems(tender.problems, kind="warning")
+    left_out = score_problems()
+    if left_out:
+        st.markdown("**Scores not used**")
+        show_problems(left_out, kind="warning")
+    if tender.files:
+        st.caption(escape_md("Files: " + ", ".join(tender.files[:30])
+                             + (f" and {len(tender.files) - 30} more" if len(tender.files) > 30 else "")))
+
+
+with guard("the Tender page"):
+    main()
