@@ -50,6 +50,17 @@ CODES: dict[str, tuple[str, str]] = {
     "SV305": ("outcome-no-evidence-requirement", "info"),
     "SV306": ("figures-only", "warning"),
     "SV308": ("no-remedy", "info"),
+    # practice reviews of published tenders (review.py)
+    "SV309": ("weight-unparsed", "warning"),
+    "SV310": ("mislabelled-criterion", "warning"),
+    "SV311": ("social-value-unweighted", "warning"),
+    "SV312": ("criteria-unpublished", "info"),
+    "SV313": ("duplicate-ocid", "warning"),
+    "SV314": ("unreadable-input", "error"),
+    # promised against delivered at contract stage (delivery.py)
+    "SV401": ("delivery-without-evidence", "warning"),
+    "SV402": ("delivery-not-credited", "warning"),
+    "SV403": ("no-delivery-reported", "warning"),
 }
 ERROR_CODES_SV1 = [c for c, (_, sev) in CODES.items() if c.startswith("SV1") and sev == "error"]
 NARRATIVE_MIN_WORDS = 25

@@ -107,6 +107,23 @@ class Benchmarks(_Model):
     max_claimed_share: float = Field(default=0.24, gt=0)
 
 
+class DeliveryRatings(_Model):
+    """Thresholds for the Procurement Act's contract performance categories, as % of the commitment due
+    to date that was delivered: at or above `good` is good, at or above `approaching_target` is approaching
+    target, at or above `requires_improvement` requires improvement, below it inadequate."""
+    good: float = Field(default=95.0, gt=0, le=100)
+    approaching_target: float = Field(default=80.0, gt=0, le=100)
+    requires_improvement: float = Field(default=50.0, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _descending(self) -> "DeliveryRatings":
+        if not self.good > self.approaching_target > self.requires_improvement:
+            raise ValueError(f"thresholds must fall from good to requires_improvement (got good {self.good:g}, "
+                             f"approaching_target {self.approaching_target:g}, requires_improvement "
+                             f"{self.requires_improvement:g})")
+        return self
+
+
 class RubricSpec(_Model):
     tender: Tender
     proxies: Optional[str] = None
@@ -117,6 +134,7 @@ class RubricSpec(_Model):
     design: Design = Field(default_factory=Design)
     discount: Discount = Field(default_factory=Discount)
     benchmarks: Benchmarks = Field(default_factory=Benchmarks)
+    delivery_ratings: DeliveryRatings = Field(default_factory=DeliveryRatings)
 
     @field_validator("scale")
     @classmethod
@@ -217,7 +235,8 @@ def _where_from_loc(loc: tuple, data: Any) -> tuple[str, str | None, Any]:
 def _pydantic_errors(exc: ValidationError, data: Any, path: Path) -> list[EvaluatorError]:
     known = {name: set(model.model_fields) for name, model in (
         ("", RubricSpec), ("tender", Tender), ("criteria", Criterion), ("design", Design),
-        ("outcomes", Outcome), ("discount", Discount), ("benchmarks", Benchmarks))}
+        ("outcomes", Outcome), ("discount", Discount), ("benchmarks", Benchmarks),
+        ("delivery_ratings", DeliveryRatings))}
     errors: list[EvaluatorError] = []
     for err in exc.errors():
         loc = tuple(err["loc"])

@@ -1,0 +1,304 @@
+"""Published tenders in the Open Contracting Data Standard, read one release at a time.
+
+Reviewers of commissioning practice download whatever a portal publishes: one release per file
+(Sell2Wales), release packages, record packages, JSON Lines dumps of hundreds of megabytes, often
+gzipped. `iter_releases` turns any of these, a file or a folder of them, into a stream of releases
+without ever holding a whole large file in memory:
+
+* JSON Lines (one release, package or record per line) is read line by line with orjson; a line over
+  `MAX_LINE_BYTES` is skipped as a problem rather than loaded.
+* A single JSON document small enough (`WHOLE_FILE_BYTES`) is parsed in one go; a larger one is streamed
+  with ijson, item by item under `releases` or `records`.
+* gzip is recognised by its magic bytes, whatever the file is called.
+
+Real data is messy, and one bad file or line must never stop a review of thousands: every problem
+(malformed JSON, a document that is not OCDS, a record with only linked releases) is yielded as a
+:class:`Problem` in the stream, in order, and the reader carries on with the next line or file.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Union
+
+import orjson
+
+WHOLE_FILE_BYTES = 32 * 1024 * 1024   # a single document above this is streamed, not loaded
+MAX_LINE_BYTES = 64 * 1024 * 1024      # a JSON Lines line above this is a problem, not a release
+OCDS_SUFFIXES = (".json", ".jsonl", ".ndjson", ".geojson")
+LINES_SUFFIXES = (".jsonl", ".ndjson")
+
+
+@dataclass(slots=True)
+class Release:
+    """One OCDS release as published, with where it came from (file, and line or position in it)."""
+    source: str
+    where: str
+    data: dict
+
+
+@dataclass(slots=True)
+class Problem:
+    """Something in the input that could not be read as a release: reported, then skipped."""
+    source: str
+    where: str | None
+    message: str
+    fix: str = "Check the file is OCDS JSON (a release, a release or record package, or JSON Lines)."
+
+
+Item = Union[Release, Problem]
+
+
+def is_ocds_path(path: Path) -> bool:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return name.endswith(OCDS_SUFFIXES)
+
+
+def expand(paths: Iterable[Path | str], wanted=is_ocds_path) -> Iterator[Path | Problem]:
+    """Files as given, and the files inside folders (recursively, sorted) that `wanted` accepts."""
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and wanted(f))
+            if not found:
+                yield Problem(str(p), None, "the folder holds no OCDS JSON or rubric files",
+                              "Point the review at a folder of .json/.jsonl(.gz) releases or .yaml rubrics.")
+            yield from found
+        elif p.is_file():
+            yield p
+        else:
+            yield Problem(str(p), None, "file or folder not found", "Check the path.")
+
+
+def _open(path: Path):
+    with open(path, "rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+    if gzipped:
+        return io.BufferedReader(gzip.open(path, "rb"), buffer_size=1 << 20)
+    return open(path, "rb", buffering=1 << 20)
+
+
+def iter_releases(path: Path | str) -> Iterator[Item]:
+    """Every release in one file (see the module docstring for the forms accepted), or problems."""
+    path = Path(path)
+    source = str(path)
+    try:
+        f = _open(path)
+    except OSError as exc:
+        yield Problem(source, None, f"cannot be read ({exc.strerror or exc})", "Check the file's permissions.")
+        return
+    try:
+        yield from _read(f, path, source)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        yield Problem(source, None, f"cannot be read to the end ({type(exc).__name__}: {exc}); "
+                      "releases before this point were reviewed", "Download the file again: it may be truncated.")
+    finally:
+        f.close()
+
+
+def _read(f, path: Path, source: str) -> Iterator[Item]:
+    first = f.readline(MAX_LINE_BYTES)
+    while first and not first.strip():
+        first = f.readline(MAX_LINE_BYTES)
+    if not first:
+        yield Problem(source, None, "is empty", "Remove the file or download it again.")
+        return
+    stripped = first.lstrip()
+    if stripped[:1] not in (b"{", b"["):
+        if stripped[:3] == b"\xef\xbb\xbf" and stripped[3:4] in (b"{", b"["):
+            first = stripped[3:]
+        else:
+            yield Problem(source, "line 1", "is not JSON (it does not start with { or [)")
+            return
+    name = path.name.lower().removesuffix(".gz")
+    whole_line = first.endswith(b"\n") or len(first) < MAX_LINE_BYTES
+    if whole_line and first.lstrip()[:1] == b"{":
+        try:
+            doc = orjson.loads(first)
+        except orjson.JSONDecodeError:
+            doc = None
+        if doc is not None or name.endswith(LINES_SUFFIXES):
+            yield from _lines(f, first, source)
+            return
+    yield from _document(f, first, path, source)
+
+
+def _looks_like_lines(data: bytes) -> bool:
+    lines = [x for x in data.split(b"\n", 3)[1:3] if x.strip()]
+    for line in lines:
+        try:
+            if isinstance(orjson.loads(line), dict):
+                return True
+        except orjson.JSONDecodeError:
+            pass
+    return False
+
+
+def _lines(f, first: bytes, source: str, skip_first: bool = False) -> Iterator[Item]:
+    """JSON Lines: each line a release, a package or a record; a bad line is a problem, the rest go on."""
+    if skip_first:
+        f.readline()
+    n, line = 1, first
+    while line:
+        if line.strip():
+            if len(line) >= MAX_LINE_BYTES and not line.endswith(b"\n"):
+                yield Problem(source, f"line {n}", f"is longer than {MAX_LINE_BYTES // 2**20} MB and was skipped",
+                              "Split the line's package into one release per line.")
+                while line and not line.endswith(b"\n"):
+                    line = f.readline(MAX_LINE_BYTES)
+            else:
+                try:
+                    doc = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    yield Problem(source, f"line {n}", f"is not valid JSON ({exc})")
+                else:
+                    yield from releases_in(doc, source, f"line {n}")
+        n += 1
+        line = f.readline(MAX_LINE_BYTES)
+
+
+def _document(f, first: bytes, path: Path, source: str) -> Iterator[Item]:
+    """One JSON document (a release, a package, or an array of them): whole if small, else streamed."""
+    size = _size(path)
+    if size is not None and size <= WHOLE_FILE_BYTES:
+        data = first + f.read()
+        try:
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            if _looks_like_lines(data):  # JSON Lines whose first line is the broken one
+                yield from _lines(io.BytesIO(data), io.BytesIO(data).readline(), source, skip_first=True)
+                return
+            yield Problem(source, None, f"is not valid JSON ({exc})")
+            return
+        if isinstance(doc, list):
+            for i, item in enumerate(doc):
+                yield from releases_in(item, source, f"item {i}")
+        else:
+            yield from releases_in(doc, source, None)
+        return
+    yield from _stream(path, source)
+
+
+def _size(path: Path) -> int | None:
+    """Bytes of JSON in the file: the file size, or gzip's recorded size (modulo 4 GiB), None if unknown."""
+    try:
+        with open(path, "rb") as raw:
+            if raw.read(2) != b"\x1f\x8b":
+                return path.stat().st_size
+            raw.seek(-4, 2)
+            recorded = int.from_bytes(raw.read(4), "little")
+            # the gzip trailer only holds the size modulo 4 GiB; trust it only if the ratio is plausible
+            compressed = path.stat().st_size
+            return recorded if compressed <= recorded <= 50 * compressed else None
+    except OSError:
+        return None
+
+
+def _stream(path: Path, source: str) -> Iterator[Item]:
+    import ijson
+
+    kind = None
+    try:
+        with _open(path) as f:
+            for prefix, event, value in ijson.parse(f, use_float=True):
+                if prefix == "" and event == "start_array":
+                    kind = "array"
+                    break
+                if prefix == "" and event == "map_key" and value in ("releases", "records"):
+                    kind = value
+                    break
+                if prefix == "" and event == "end_map":
+                    kind = "release"
+                    break
+    except ijson.JSONError as exc:
+        yield Problem(source, None, f"is not valid JSON ({exc})")
+        return
+    prefix = {"array": "item", "releases": "releases.item", "records": "records.item", "release": ""}.get(kind)
+    if prefix is None:
+        yield Problem(source, None, "is not an OCDS release, release package or record package")
+        return
+    n = 0
+    try:
+        with _open(path) as f:
+            for n, item in enumerate(ijson.items(f, prefix, use_float=True)):
+                where = None if kind == "release" else f"{'item' if kind == 'array' else kind} {n}"
+                if kind == "records":
+                    yield from _record(item, source, where)
+                elif kind == "release":
+                    yield from releases_in(item, source, where)
+                else:
+                    yield from releases_in(item, source, where) if kind == "array" else _one(item, source, where)
+    except ijson.JSONError as exc:
+        yield Problem(source, f"after item {n}", f"is not valid JSON from here on ({exc}); the releases before "
+                      "this point were reviewed")
+
+
+def _one(item, source: str, where: str | None) -> Iterator[Item]:
+    if isinstance(item, dict) and ("ocid" in item or "tender" in item):
+        yield Release(source, where, item)
+    elif isinstance(item, dict) and "url" in item and len(item) <= 3:
+        yield Problem(source, where, "is a linked release (a url only), not the release itself",
+                      "Download the full releases, or a record package with compiledRelease.")
+    else:
+        yield Problem(source, where, f"is not a release (a JSON {_kind(item)} without ocid or tender)")
+
+
+def _record(rec, source: str, where: str | None) -> Iterator[Item]:
+    """A record: its compiledRelease if published, else its latest embedded release by date."""
+    if not isinstance(rec, dict):
+        yield Problem(source, where, f"is not a record (a JSON {_kind(rec)})")
+        return
+    compiled = rec.get("compiledRelease")
+    if isinstance(compiled, dict):
+        if "ocid" not in compiled and rec.get("ocid"):
+            compiled = {**compiled, "ocid": rec["ocid"]}
+        yield Release(source, where, compiled)
+        return
+    releases = rec.get("releases")
+    full = [r for r in releases if isinstance(r, dict) and ("tender" in r or "ocid" in r) and "url" not in r] \
+        if isinstance(releases, list) else []
+    if full:
+        latest = max(full, key=lambda r: str(r.get("date") or ""))
+        yield Release(source, where, latest)
+    elif isinstance(releases, list) and releases:
+        yield Problem(source, where, f"record {rec.get('ocid') or '?'} has only linked releases and no "
+                      "compiledRelease, so there is nothing to review",
+                      "Download the record package with compiled releases, or the releases themselves.")
+    else:
+        yield Problem(source, where, f"record {rec.get('ocid') or '?'} has neither compiledRelease nor releases")
+
+
+def releases_in(doc, source: str, where: str | None) -> Iterator[Item]:
+    """The releases inside any OCDS document: a release, a release package, a record package, a record."""
+    if not isinstance(doc, dict):
+        yield Problem(source, where, f"is a JSON {_kind(doc)}, not an OCDS release or package")
+        return
+    if "releases" in doc and "ocid" not in doc:
+        rels = doc["releases"]
+        if not isinstance(rels, list):
+            yield Problem(source, where, f"'releases' is a JSON {_kind(rels)}, not a list")
+            return
+        for i, r in enumerate(rels):
+            yield from _one(r, source, f"{where + ', ' if where else ''}releases[{i}]")
+        return
+    if "records" in doc:
+        recs = doc["records"]
+        if not isinstance(recs, list):
+            yield Problem(source, where, f"'records' is a JSON {_kind(recs)}, not a list")
+            return
+        for i, r in enumerate(recs):
+            yield from _record(r, source, f"{where + ', ' if where else ''}records[{i}]")
+        return
+    if "compiledRelease" in doc or ("releases" in doc and "ocid" in doc):
+        yield from _record(doc, source, where)
+        return
+    yield from _one(doc, source, where)
+
+
+def _kind(value) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number")
