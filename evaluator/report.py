@@ -268,6 +268,7 @@ class _Kit:
             style.append(("FONT", (0, -1), (-1, -1), f"{FONT}-Bold", 7.5, 9.2))
             style.append(("BACKGROUND", (0, -1), (-1, -1), c.HexColor("#e3e8f0")))
         t.setStyle(TableStyle(style))
+        t.spaceAfter = 6
         return t
 
     def facts(self, pairs: list[tuple[str, Any]], key_width: float = 0.28):
@@ -531,7 +532,7 @@ def _chart_attainment(k: _Kit, ev, bidders: list[str]):
 def evaluation_report_pdf(ev, inputs: Optional[Inputs] = None, *, generated: Optional[str] = None) -> bytes:
     """The record of the award decision (Procurement Act 2023 s98): cover and method, ranking, figures
     against design with charts, one section per bid, appendix with checks, proxies and fingerprints."""
-    from reportlab.platypus import CondPageBreak, PageBreak, Spacer
+    from reportlab.platypus import CondPageBreak, PageBreak
     k = _Kit()
     r = ev.rubric
     t = r.tender
@@ -574,7 +575,8 @@ def evaluation_report_pdf(ev, inputs: Optional[Inputs] = None, *, generated: Opt
     rows = []
     for b in res.itertuples(index=False):
         cnt = counts.get(b.bidder, pd.Series(dtype=int))
-        flags = ", ".join(f"{int(cnt.get(s, 0))} {s}" for s in ("error", "warning", "info") if cnt.get(s, 0))
+        flags = ", ".join(f"{int(cnt.get(s, 0))} {s}{'s' if cnt.get(s, 0) != 1 and s != 'info' else ''}"
+                          for s in ("error", "warning", "info") if cnt.get(s, 0))
         rows.append([rank_text(b.rank) if b.eligible else "DQ", b.bidder, marks(b.total), marks(b.price_score),
                      marks(b.quality_score), marks(b.social_value_score), rank_text(getattr(b, f"{other}_rank")),
                      ("" if b.complete else "incomplete; ") + (flags or "none")])
@@ -650,8 +652,8 @@ def evaluation_report_pdf(ev, inputs: Optional[Inputs] = None, *, generated: Opt
                      "result.", k.small))
     fp = fingerprints(ev, inputs)
     story.append(k.table(["Role", "File", "Bytes", "SHA-256"],
-                         [[x.role, x.file, num(x.bytes), x.sha256] for x in fp.itertuples(index=False)],
-                         [20, 62, 14, 84], right={2}))
+                         [[x.role, x.file, num(x.bytes), k.p(esc(x.sha256), k.mono)] for x in fp.itertuples(index=False)],
+                         [18, 50, 12, 100], right={2}))
     sj = settings_json(ev, inputs)
     story.append(k.p(f"Settings (the rubric as read, with defaults, the proxy table and the run's options): "
                      f"SHA-256 <b>{hashlib.sha256(sj.encode('utf-8')).hexdigest()}</b> of the UTF-8 JSON text "
@@ -701,7 +703,7 @@ def _bid_sections(k: _Kit, ev, res: pd.DataFrame) -> list:
         mt = ev._marks_table(b, row)
         story.append(k.table(["Criterion", "Part", "Weight", "Working", "Marks"],
                              [[m.criterion, m.part, f"{m.weight:g}", m.working, marks(m.marks)]
-                              for m in mt.itertuples(index=False)], [16, 40, 12, 90, 16], right={2, 4}, bold_last=True))
+                              for m in mt.itertuples(index=False)], [16, 40, 14, 88, 16], right={2, 4}, bold_last=True))
         story.append(k.p("Evaluators' scores and rationales", k.h2))
         s = scores.get(b)
         srows = []
@@ -733,7 +735,7 @@ def _bid_sections(k: _Kit, ev, res: pd.DataFrame) -> list:
                   money(x.credited_value), codes_by_c.get(x.id, ""), x.not_credited_reason or ""]
                  for x in c.itertuples(index=False)]
         story.append(k.table(["Id", "Measure", "Outcome", "Quantity", "Evidence", "Claimed £", "Credited £", "Flags",
-                              "Not credited because"], crows, [10, 26, 13, 20, 12, 18, 18, 24, 39],
+                              "Not credited because"], crows, [10, 26, 16, 20, 16, 18, 18, 22, 34],
                              right={5, 6}))
         story.append(k.p("From claimed £ to credited £", k.h3))
         story.append(k.table(["Step", "Amount", "Running total"], _walk_rows(c), [120, 30, 30], right={1, 2},
@@ -880,6 +882,12 @@ def assessment_summary_pdf(ev, bidder: str, *, generated: Optional[str] = None,
     if bidder != winner or not row["eligible"]:
         story.append(k.p("Why the contract is not being awarded to you", k.h2))
         story += [k.p(esc(s)) for s in _why_not(ev, bidder, row, winner, win_row, compare, cache)]
+        if compare and row["eligible"]:
+            story.append(k.table(["Criterion", "Your marks", "Winning tender's marks", "Difference"],
+                                 [[t_, marks(m_), marks(w_), f"{m_ - w_:+.2f}"] for t_, m_, w_ in compare]
+                                 + [["Total", marks(row["total"]), marks(win_row["total"]),
+                                     f"{float(row['total']) - float(win_row['total']):+.2f}"]],
+                                 [80, 30, 40, 30], right={1, 2, 3}, zebra=False, bold_last=True))
 
     fl = cache["flags"].get(bidder)
     if fl is not None:
