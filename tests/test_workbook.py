@@ -1,0 +1,160 @@
+"""The results workbook (issue 4), opened with openpyxl as a commissioner's spreadsheet would open it:
+sheets, values matching the engine, frozen headers, £ and % formats, and no formula from supplier text."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from evaluator import evaluate, load_bids, load_rubric, load_scores
+from evaluator.util import formula_like, formula_safe, formula_safe_frame
+from evaluator.workbook import results_workbook
+
+from .conftest import ROOT
+
+FIX = ROOT / "tests" / "fixtures" / "report"
+SHEETS = ["Summary", "Scores", "Flags", "Commitments", "Rubric"]
+
+
+@pytest.fixture(scope="module")
+def fixture_ev():
+    r = load_rubric(FIX / "rubric.yaml")
+    b = load_bids(FIX / "bids", r).require_valid()
+    return evaluate(r, b, load_scores(FIX / "bids" / "scores.csv", r, b.bidders))
+
+
+@pytest.fixture(scope="module")
+def wb(fixture_ev):
+    return load_workbook(io.BytesIO(results_workbook(fixture_ev)))
+
+
+def _table(ws) -> pd.DataFrame:
+    rows = list(ws.iter_rows(values_only=True))
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def test_sheets_with_frozen_headers_and_widths(wb):
+    assert wb.sheetnames == SHEETS
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.column_dimensions["B"].width and ws.column_dimensions["B"].width > 5
+        assert ws["A1"].font.b
+
+
+def test_summary_values_match_the_engine(wb, fixture_ev):
+    s = _table(wb["Summary"]).set_index("Bidder")
+    r = fixture_ev.results.set_index("bidder")
+    assert set(s.index) == set(r.index)
+    for b in r.index:
+        assert s.loc[b, "Total (of 100)"] == pytest.approx(r.loc[b, "total"])
+        assert s.loc[b, "Claimed £ (figures lens)"] == pytest.approx(r.loc[b, "claimed_value"])
+        assert s.loc[b, "Credited £ (design lens)"] == pytest.approx(r.loc[b, "credited_value"])
+    assert s.loc["Riverside Care Co-operative € Ltd", "Status"] == "disqualified"
+    assert s.loc["Northtown Community Care CIC", "Rank"] == 1
+    assert pd.isna(s.loc['=HYPERLINK("http://evil.example","Budget") Home Support', "Contact email"])
+
+
+def test_number_formats_for_money_percent_and_marks(wb):
+    ws = wb["Summary"]
+    head = [c.value for c in ws[1]]
+    row = ws[2]
+    assert "£" in row[head.index("Price £")].number_format
+    assert "£" in row[head.index("Credited £ (design lens)")].number_format
+    assert row[head.index("Credited share of claim")].number_format.endswith("%")
+    assert row[head.index("Total (of 100)")].number_format == "0.00"
+    c = wb["Commitments"]
+    chead = [x.value for x in c[1]]
+    assert "£" in c[2][chead.index("Credited £ (design lens)")].number_format
+    assert c[2][chead.index("Deadweight")].number_format.endswith("%")
+
+
+def test_scores_carry_every_rationale_and_the_marks_used(wb, fixture_ev):
+    s = _table(wb["Scores"])
+    assert len(s[s["Evaluator"] != "(median of evaluators)"]) == len(fixture_ev.scores)
+    short = {r for r in fixture_ev.scores["rationale"] if len(r) <= 32767}
+    assert short <= set(s["Rationale"])
+    long = [r for r in fixture_ev.scores["rationale"] if len(r) > 32767]     # the fixture's 57,000-character one
+    assert long and any(x.startswith(long[0][:1000]) and x.endswith("characters in full)") for x in s["Rationale"])
+    used = s[s["Used for marks"] == "yes"]
+    scale = fixture_ev.scale[fixture_ev.scale["scored"]]
+    assert len(used) == len(scale)
+    assert used["Marks"].sum() == pytest.approx(scale["marks"].sum())
+    assert "(median of evaluators)" in set(s["Evaluator"])          # Easton SVQ has no MODERATED row (SV206)
+
+
+def test_flags_and_commitments_are_all_there(wb, fixture_ev):
+    f = _table(wb["Flags"])
+    assert len(f) == len(fixture_ev.flags) + len(fixture_ev.rubric_flags)
+    c = _table(wb["Commitments"])
+    assert len(c) == len(fixture_ev.commitments)
+    assert c["Credited £ (design lens)"].sum() == pytest.approx(fixture_ev.commitments["credited_value"].sum())
+    assert c["Claimed £ (figures lens)"].sum() == pytest.approx(fixture_ev.commitments["figures_value"].sum())
+    assert "<b>Unclosed bold & <img src='file:///etc/passwd'> &copy 2026 – local jobs" in set(c["Description"])
+
+
+def test_rubric_sheet_holds_criteria_and_outcomes(wb, fixture_ev):
+    r = _table(wb["Rubric"])
+    crit = r[r["Item"] == "Criterion"].set_index("Id")
+    for c in fixture_ev.rubric.spec.criteria:
+        assert crit.loc[c.id, "Weight / target"] == c.weight
+    assert set(r[r["Item"] == "Outcome"]["Id"]) == {"O1", "O2", "O3", "O4"}
+
+
+def test_formula_like_text_is_stored_as_text_exactly(wb):
+    found = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and formula_like(cell.value):
+                    assert cell.data_type == "s", (ws.title, cell.coordinate, cell.value)
+                    assert cell.quotePrefix, (ws.title, cell.coordinate)
+                    found += 1
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    assert found >= 5
+    summary = _table(wb["Summary"])
+    assert '=HYPERLINK("http://evil.example","Budget") Home Support' in set(summary["Bidder"])
+    rationales = set(_table(wb["Scores"])["Rationale"])
+    assert any(r.startswith("+cmd|' /C calc'!A0") for r in rationales)
+    assert any(r.startswith("-2 steps below; costs in € and £") for r in rationales)
+    commitments = _table(wb["Commitments"])
+    assert "=1+2 local jobs" in set(commitments["Description"])
+
+
+def test_negative_numbers_stay_numbers(wb):
+    ws = wb["Commitments"]
+    head = [c.value for c in ws[1]]
+    col = head.index("Walk: deflators £")
+    values = [r[col] for r in ws.iter_rows(min_row=2)]
+    negative = [c for c in values if isinstance(c.value, (int, float)) and c.value < 0]
+    assert negative and all(c.data_type == "n" and not c.quotePrefix for c in negative)
+
+
+def test_the_workbook_survives_control_characters_and_huge_text(fixture_ev):
+    ev = fixture_ev
+    scores = ev.scores.copy()
+    scores.loc[0, "rationale"] = "bell\x07 and nul\x00 " + "x" * 40000
+    ev2 = type(ev)(**{**ev.__dict__, "scores": scores})
+    book = load_workbook(io.BytesIO(results_workbook(ev2)))
+    text = _table(book["Scores"])["Rationale"]
+    bell = [t for t in text if t.startswith("bell")]
+    assert len(bell) == 1 and bell[0].startswith("bell and nul xxx") and len(bell[0]) <= 32767
+    assert "cut at Excel's cell limit; 40,013 characters in full" in bell[0]
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("plain", "plain"), ("a=b", "a=b"), (-5, -5), (-2.5, -2.5), (None, None), ("", ""),
+])
+def test_formula_safe(value, expected):
+    assert formula_safe(value) == expected
+
+
+def test_formula_safe_frame_for_csv_downloads():
+    df = pd.DataFrame({"bidder": ["=cmd", "Acme", None], "total": [-1.5, 2.0, 3.0], "=h": ["@a", "b", "c"]})
+    out = formula_safe_frame(df)
+    assert out["bidder"].tolist()[:2] == ["'=cmd", "Acme"] and pd.isna(out["bidder"].iloc[2])
+    assert out["total"].tolist() == [-1.5, 2.0, 3.0]
+    assert list(out.columns) == ["bidder", "total", "'=h"] and out["'=h"].iloc[0] == "'@a"
+    assert df["bidder"].iloc[0] == "=cmd"     # the original is not changed
