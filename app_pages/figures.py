@@ -64,16 +64,13 @@ def main() -> None:
         if n > CHART_LIMIT else None
 
     st.subheader("Rank under each lens")
-    left, right = st.columns([3, 2])
-    with left:
-        money = st.column_config.NumberColumn(format="£%,.0f")
-        st.dataframe(t["ranks"], hide_index=True, width="stretch", column_config={
-            "claimed £": money, "credited £": money,
-            "credited share": st.column_config.NumberColumn(format="percent"),
-            "figures marks": st.column_config.NumberColumn(format="%.2f"),
-            "design marks": st.column_config.NumberColumn(format="%.2f")})
-    with right:
-        st.altair_chart(charts.rank_moves(t["chart_results"], ev.official_lens), width="stretch")
+    money = st.column_config.NumberColumn(format="£%,.0f")
+    st.dataframe(t["ranks"], hide_index=True, width="stretch", column_config={
+        "claimed £": money, "credited £": money,
+        "credited share": st.column_config.NumberColumn(format="percent"),
+        "figures marks": st.column_config.NumberColumn(format="%.2f"),
+        "design marks": st.column_config.NumberColumn(format="%.2f")})
+    st.altair_chart(charts.rank_moves(t["chart_results"], ev.official_lens), width="content")
     if limit_note:
         st.caption(limit_note)
 
@@ -88,9 +85,8 @@ def main() -> None:
     chosen = st.selectbox("Bid", bidders, key="walk_bidder")
     if chosen is not None:
         walk = ev.explain(chosen)["walk"]
-        a, b = st.columns([3, 2])
-        a.altair_chart(charts.walk(walk), width="stretch")
-        b.dataframe(text_table(walk), hide_index=True, width="stretch", column_config={
+        st.altair_chart(charts.walk(walk), width="stretch")
+        st.dataframe(text_table(walk), hide_index=True, width="stretch", column_config={
             "amount": st.column_config.NumberColumn("£ change", format="£%,.0f"),
             "running_total": st.column_config.NumberColumn("running total", format="£%,.0f")})
 

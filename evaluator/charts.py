@@ -1,5 +1,8 @@
 """Charts for the app and reports: pure functions, a table in, an altair chart out (no Streamlit here).
 
+Charts with a row per bid size their rows by step (alt.Step), not by a fixed height, so they grow with
+the number of bids and a host (Streamlit's theme) cannot squash the rows together.
+
 Every chart reads long tables with fixed column names and names its fields explicitly (never altair's
 "field:type" shorthand), so a bidder or outcome called `Smith & Sons: "Care" Ltd.` is only ever a value,
 never parsed as a field name, a type or a nested path. Tooltips carry the exact numbers.
@@ -12,7 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-LENS_TITLES = {"figures": "Figures lens (as claimed)", "design": "Design lens (commissioner-led)"}
+LENS_TITLES = {"figures": "Figures lens", "design": "Design lens"}
 PART_COLOURS = {"Price": "#4c78a8", "Quality": "#72b7b2", "Social value": "#54a24b"}
 VALUE_COLOURS = {"Claimed £": "#e45756", "Credited £": "#54a24b"}
 
@@ -66,7 +69,7 @@ def rank_moves(results: pd.DataFrame, official_lens: str = "design") -> alt.Char
     y = alt.Y(**_q("rank", "Rank (1 = best)"), scale=alt.Scale(reverse=True, zero=False, nice=False,
                                                               domain=[0.5, float(long["rank"].max()) + 0.5]),
               axis=alt.Axis(tickMinStep=1, format="d"))
-    colour = alt.Color(**_n("bidder", "Bid"), legend=None if len(need) > 20 else alt.Legend(orient="right"))
+    colour = alt.Color(**_n("bidder", "Bid"), legend=None)  # each line is labelled at its end instead
     tooltip = [alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_n("lens", "Lens")),
                alt.Tooltip(**_q("rank", "Rank"), format="d"),
                alt.Tooltip(**_q("move", "Places gained under the design lens"), format="+d")]
@@ -75,7 +78,7 @@ def rank_moves(results: pd.DataFrame, official_lens: str = "design") -> alt.Char
                                               tooltip=tooltip)
     labels = base.transform_filter(alt.datum.order == 1).mark_text(align="left", dx=8).encode(
         x=x, y=y, text=alt.Text(**_n("bidder")), color=colour)
-    return (lines + labels).properties(height=max(160, 28 * len(need)), title="Rank under each lens")
+    return (lines + labels).properties(height=max(200, 40 * len(need)), width=420, title="Rank under each lens")
 
 
 def claimed_vs_credited(results: pd.DataFrame) -> alt.Chart:
@@ -91,7 +94,7 @@ def claimed_vs_credited(results: pd.DataFrame) -> alt.Chart:
     long = _plain(long)
     order = results["bidder"].astype(str).tolist()
     return alt.Chart(long).mark_bar().encode(
-        y=alt.Y(**_n("bidder", ""), sort=order),
+        y=alt.Y(**_n("bidder", ""), sort=order, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset(**_n("value"), sort=list(VALUE_COLOURS)),
         x=alt.X(**_q("amount", "£"), axis=alt.Axis(format="~s")),
         color=alt.Color(**_n("value", ""), sort=list(VALUE_COLOURS),
@@ -99,7 +102,7 @@ def claimed_vs_credited(results: pd.DataFrame) -> alt.Chart:
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_n("value", "")),
                  alt.Tooltip(**_q("amount", "£"), format=",.0f")],
-    ).properties(height=max(120, 36 * len(results)), title="Claimed £ against credited £")
+    ).properties(height=alt.Step(12), title="Claimed £ against credited £")
 
 
 def walk(walk_table: pd.DataFrame) -> alt.Chart:
@@ -130,7 +133,7 @@ def walk(walk_table: pd.DataFrame) -> alt.Chart:
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip(**_n("step", "Step")), alt.Tooltip(**_q("change", "£"), format=",.0f"),
                  alt.Tooltip(**_q("end", "Running total £"), format=",.0f")],
-    ).properties(height=max(160, 30 * len(data)), title="From claimed £ to credited £")
+    ).properties(height=alt.Step(26), title="From claimed £ to credited £")
 
 
 def attainment(att: pd.DataFrame) -> alt.Chart:
@@ -146,10 +149,9 @@ def attainment(att: pd.DataFrame) -> alt.Chart:
     data["label"] = data["percent"].map(lambda v: "no target" if v != v else f"{v:.0%}")
     data = _plain(data)
     bidders = list(dict.fromkeys(data["bidder"].tolist()))
-    outcomes = list(dict.fromkeys(data["outcome_label"].tolist()))
     base = alt.Chart(data).encode(
-        x=alt.X(**_n("outcome_label", "Outcome"), sort=outcomes, axis=alt.Axis(labelAngle=0, labelLimit=160,
-                                                                             orient="top")),
+        x=alt.X(**_n("outcome", "Outcome"), sort=list(dict.fromkeys(data["outcome"].tolist())),
+                axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y(**_n("bidder", ""), sort=bidders, axis=alt.Axis(labelLimit=260)))
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color(**_q("percent", "Attainment of target"),
@@ -162,7 +164,7 @@ def attainment(att: pd.DataFrame) -> alt.Chart:
     text = base.mark_text().encode(text=alt.Text(**_n("label")),
                                    color=alt.condition(alt.datum.percent > 0.6, alt.value("white"),
                                                        alt.value("black")))
-    return (cells + text).properties(height=max(120, 32 * len(bidders)), title="Attainment of each outcome")
+    return (cells + text).properties(height=alt.Step(28), title="Attainment of each outcome")
 
 
 def marks(results: pd.DataFrame) -> alt.Chart:
@@ -186,4 +188,4 @@ def marks(results: pd.DataFrame) -> alt.Chart:
         order=alt.Order(field="order", type="quantitative"),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_n("part", "")),
                  alt.Tooltip(**_q("marks", "Marks"), format=".2f")],
-    ).properties(height=max(120, 28 * len(results)), title="Marks under the official lens")
+    ).properties(height=alt.Step(22), title="Marks under the official lens")
