@@ -83,13 +83,20 @@ def test_delivery_against_commitments_never_credited(tr):
         assert row(tr, "Apex Care Group Ltd", c)["credited_delivered_value"] == 0
 
 
+def test_apex_sent_no_apprenticeship_return(tr):
+    flags = tr.flags[tr.flags["code"] == "SV403"]
+    assert flags["commitment"].tolist() == ["A2"]  # 3 a year from year 1: 4.5 apprentice_year due by Y2-Q2
+    assert row(tr, "Apex Care Group Ltd", "A2")["rating"] == "inadequate"
+
+
 def test_no_delivery_reported_for_a_due_commitment(tender, tmp_path):
     text = "".join(line for line in DELIVERY.read_text().splitlines(keepends=True) if ",N4," not in line)
     path = tmp_path / "delivery.csv"
     path.write_text(text)
     t = track(*tender, path)
     flags = t.flags[t.flags["code"] == "SV403"]
-    assert flags["commitment"].tolist() == ["N4"] and "4.5 apprentice_year was due" in flags["message"].iat[0]
+    assert sorted(flags["commitment"]) == ["A2", "N4"]
+    assert "N4: 4.5 apprentice_year was due" in " ".join(flags["message"])
 
 
 def test_outcome_attainment_from_delivered_quantities(tr):
@@ -164,7 +171,7 @@ def test_cli_track_json_and_text():
     assert north["bidder"] == "Northtown Community Care CIC" and north["rating"] == "approaching target"
     n2 = next(c for c in north["commitments"] if c["commitment"] == "N2")
     assert n2["rating"] is None and n2["share_to_date"] is None
-    assert {f["code"] for c in doc["contracts"] for f in c["flags"]} == {"SV401", "SV402"}
+    assert {f["code"] for c in doc["contracts"] for f in c["flags"]} == {"SV401", "SV402", "SV403"}
     assert doc["by_period"] and doc["thresholds"]["good"] == 95
     text = run("track", "--rubric", HC, "--bids", BIDS, "--delivery", DELIVERY)
     assert text.returncode == 0 and "approaching target" in text.stdout and "SV402" in text.stdout

@@ -6,7 +6,7 @@ import pytest
 from evaluator import RubricRefused, evaluate, load_bids, load_rubric, load_scores
 from evaluator.checks import CODES, check_rubric
 
-from .conftest import RUBRICS, TENDERS, tender_paths
+from .conftest import ROOT, RUBRICS, SAMPLES, TENDERS, tender_paths
 
 
 def test_every_flag_code_fires_somewhere_in_the_samples():
@@ -23,6 +23,14 @@ def test_every_flag_code_fires_somewhere_in_the_samples():
             seen |= set(check_rubric(load_rubric(draft))["code"])
         except RubricRefused as exc:
             seen.add(exc.code)
+    # practice reviews (SV309-SV314) fire on the OCDS fixtures, contract-stage checks (SV4xx) on the sample returns
+    from evaluator.delivery import track
+    from evaluator.review import review_paths, tender_codes
+    review = review_paths([ROOT / "tests" / "fixtures" / "ocds"])
+    seen |= {c for t in review.tenders for c in tender_codes(t)} | {p["code"] for p in review.problems}
+    hc = load_rubric(RUBRICS / "home_care_north.yaml")
+    seen |= set(track(hc, load_bids(SAMPLES / "home_care_north", hc).require_valid(),
+                      SAMPLES / "home_care_north" / "delivery.csv").flags["code"])
     assert seen == set(CODES), f"never fired: {sorted(set(CODES) - seen)}"
 
 
