@@ -428,7 +428,13 @@ def switching_values(m: Model) -> pd.DataFrame:
         if best is not None:
             row.update(switch_at=float(min(100.0, max(0.0, best[1]))), new_winner=m.bidders[best[2]], direction=best[3])
         rows.append(row)
-    return pd.DataFrame(rows, columns=["criterion", "weight", "switch_at", "new_winner", "direction"])
+    out = pd.DataFrame({"criterion": pd.Series([r["criterion"] for r in rows], dtype=object),
+                        "weight": [r["weight"] for r in rows],
+                        "switch_at": np.array([np.nan if r["switch_at"] is None else r["switch_at"] for r in rows], dtype=float),
+                        # object columns: "no new winner" stays None, never NaN
+                        "new_winner": pd.Series([r["new_winner"] for r in rows], dtype=object),
+                        "direction": pd.Series([r["direction"] for r in rows], dtype=object)})
+    return out
 
 
 def analyse(ev, draws: int = 10_000, seed: int = 0, *, lens: Optional[str] = None,
