@@ -500,10 +500,11 @@ def rubric_from_spec(spec: dict, base: Rubric) -> Rubric:
                 path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
             rubric = load_rubric(path, proxies_path=proxies)
         except InputErrors as exc:
-            raise InputErrors([EvaluatorError(line) for line in _relabel(error_lines(exc), folder, "the design")]) from None
+            lines = [line.replace(str(path), "the design (edited)") for line in error_lines(exc)]
+            raise InputErrors([EvaluatorError(line) for line in _relabel(lines, folder, "the design")]) from None
         except EvaluatorError as exc:
             exc.file = "the design (edited)" if exc.file else exc.file
-            raise
+            raise exc from None
         if proxies is None:
             rubric.proxies = base.proxies
         rubric.path = base.path

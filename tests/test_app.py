@@ -1,0 +1,500 @@
+"""The app, driven by Streamlit's AppTest: every page on the shipped sample, the numbers it shows against the
+engine's, uploads (good, partly bad, malformed), score and design edits, and state kept across pages."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evaluator import evaluate, load_bids, load_rubric, load_scores, self_assess
+from evaluator.reading import figures_vs_design
+from tests.conftest import ROOT, tender_paths
+
+AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+
+APP = str(ROOT / "streamlit_app.py")
+PAGES = ["tender", "design", "score", "results", "figures", "self_assessment"]
+GENERIC = "Something went wrong inside the tool"
+
+
+def unescape(text: str) -> str:
+    """Messages in st.error & co. are markdown-escaped (user text must not become markup)."""
+    return re.sub(r"\\(.)", r"\1", text).replace("  \n", "\n")
+
+
+def messages(at, kind: str = "error") -> list[str]:
+    return [unescape(e.value) for e in getattr(at, kind)]
+
+
+def engine(name: str = "home_care_north"):
+    rubric, bids, scores = tender_paths(name)
+    r = load_rubric(rubric)
+    b = load_bids(bids, r).require_valid()
+    return evaluate(r, b, load_scores(scores, r, b.bidders))
+
+
+def start(page: str | None = None):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    return at
+
+
+def ok(at) -> None:
+    """No exception element, no unexpected-error message."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any(GENERIC in m for m in messages(at)), messages(at)
+
+
+def table(at, columns: set[str]) -> pd.DataFrame:
+    """The first dataframe on the page with these columns."""
+    for df in at.dataframe:
+        value = df.value
+        if columns <= set(value.columns):
+            return value
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def click(at, label_start: str):
+    for b in at.button:
+        if b.label.startswith(label_start):
+            return b.click()
+    raise AssertionError(f"no button {label_start!r}: {[b.label for b in at.button]}")
+
+
+def upload(at, key: str, path_or_files):
+    files = path_or_files if isinstance(path_or_files, list) else [path_or_files]
+    tuples = [(p.name, p.read_bytes(), "application/octet-stream") if isinstance(p, Path) else p for p in files]
+    widget = at.file_uploader(key=key)
+    widget.set_value(tuples if widget.accept_multiple_files else tuples[0])
+    return widget
+
+
+@pytest.fixture(scope="module")
+def home_ev():
+    return engine("home_care_north")
+
+
+# ------------------------------------------------------------------------------------------ every page
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_default_sample(page):
+    at = start(page)
+    ok(at)
+    assert len(at.dataframe) + len(at.metric) > 0  # populated, no upload needed
+
+
+def test_opens_on_the_sample_tender_with_its_numbers(home_ev):
+    at = start()
+    ok(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Bids loaded"] == str(len(home_ev.results))
+    assert metrics["Contract value"] == "£4,800,000"
+    assert metrics["Social value weight"] == "30%"
+    assert any("HC-2026-014" in t.value for t in at.text)
+
+
+def test_results_page_shows_the_engine_numbers(home_ev):
+    at = start("results")
+    ok(at)
+    shown = table(at, {"rank", "bidder", "total", "price", "quality", "social value"}).set_index("bidder")
+    r = home_ev.results.set_index("bidder")
+    assert set(shown.index) == set(r.index)
+    for bidder, row in r.iterrows():
+        assert shown.loc[bidder, "total"] == pytest.approx(row["total"])
+        assert shown.loc[bidder, "price"] == pytest.approx(row["price_score"])
+        assert shown.loc[bidder, "social value"] == pytest.approx(row["social_value_score"])
+        assert shown.loc[bidder, "claimed £"] == pytest.approx(row["claimed_value"])
+        assert shown.loc[bidder, "credited £"] == pytest.approx(row["credited_value"])
+        assert (pd.isna(shown.loc[bidder, "rank"]) and pd.isna(row["rank"])) or shown.loc[bidder, "rank"] == row["rank"]
+    # the disqualified bid, with the engine's reason
+    dq = table(at, {"bidder", "criterion", "reason"})
+    assert dq["bidder"].tolist() == ["Riverside Care Co-operative"]
+    assert "below the minimum of 40" in dq["reason"].iat[0]
+    # the flags table lists every flag the engine raised
+    flags = table(at, {"bidder", "commitment", "code", "severity", "message", "fix"})
+    assert len(flags) == len(home_ev.flags)
+    assert any(f"First under the official design lens: {home_ev.winner()}" == t.value for t in at.text)
+
+
+def test_results_flag_filters_and_explain_tables(home_ev):
+    at = start("results")
+    at.multiselect(key="flag_severity").set_value(["error"]).run()
+    at.selectbox(key="flag_bidder").set_value("Apex Care Group Ltd").run()
+    ok(at)
+    flags = table(at, {"bidder", "commitment", "code", "severity", "message", "fix"})
+    expected = home_ev.flags[(home_ev.flags["severity"] == "error") & (home_ev.flags["bidder"] == "Apex Care Group Ltd")]
+    assert sorted(flags["code"]) == sorted(expected["code"]) and len(flags) == 2
+    at.selectbox(key="explain_bidder").set_value("Apex Care Group Ltd").run()
+    ok(at)
+    walk = table(at, {"step", "amount", "running_total"})
+    assert walk["running_total"].iat[-1] == pytest.approx(home_ev.explain("Apex Care Group Ltd")["walk"]["running_total"].iat[-1])
+    marks = table(at, {"criterion", "part", "weight", "working", "marks"})
+    assert marks["marks"].iat[-1] == pytest.approx(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
+
+
+def test_figures_page_ranks_walk_attainment_and_reading(home_ev):
+    at = start("figures")
+    ok(at)
+    ranks = table(at, {"bidder", "figures rank", "design rank", "claimed £", "credited £"}).set_index("bidder")
+    r = home_ev.results.set_index("bidder")
+    for bidder, row in r.iterrows():
+        for lens in ("figures", "design"):
+            got, want = ranks.loc[bidder, f"{lens} rank"], row[f"{lens}_rank"]
+            assert (pd.isna(got) and pd.isna(want)) or got == want
+        assert ranks.loc[bidder, "credited £"] == pytest.approx(row["credited_value"])
+    # default walk: the bid the other lens would pick, ending at its credited £
+    assert at.selectbox(key="walk_bidder").value == home_ev.winner("figures") == "Apex Care Group Ltd"
+    walk = table(at, {"step", "amount", "running_total"})
+    assert walk["step"].iat[0] == "Claimed by the supplier"
+    assert walk["running_total"].iat[0] == pytest.approx(r.loc["Apex Care Group Ltd", "claimed_value"])
+    assert walk["running_total"].iat[-1] == pytest.approx(r.loc["Apex Care Group Ltd", "credited_value"])
+    at.selectbox(key="walk_bidder").set_value("Northtown Community Care CIC").run()
+    walk = table(at, {"step", "amount", "running_total"})
+    assert walk["running_total"].iat[-1] == pytest.approx(r.loc["Northtown Community Care CIC", "credited_value"])
+    att = table(at, {"bidder", "O1 attainment", "O4 attainment"}).set_index("bidder")
+    a = home_ev.attainment.set_index(["bidder", "outcome"])["attainment"]
+    assert att.loc["Apex Care Group Ltd", "O1 attainment"] == pytest.approx(a.loc[("Apex Care Group Ltd", "O1")])
+    paragraph = [unescape(m.value) for m in at.markdown if "Under the official design lens" in unescape(m.value)]
+    assert paragraph == [figures_vs_design(home_ev)]
+    assert "Apex Care Group Ltd instead" in paragraph[0]
+    assert len(at.get("vega_lite_chart")) == 4  # ranks, £, walk, attainment
+
+
+# ------------------------------------------------------------------------------------------ uploads
+
+def test_upload_another_tender_with_a_broken_file_loads_the_good_ones():
+    rubric, bids, scores = tender_paths("schools_fm")
+    at = start()
+    upload(at, "up_rubric", rubric)
+    files = [p for p in sorted(bids.iterdir()) if p.suffix in (".yaml", ".json")]
+    upload(at, "up_bids", files + [("broken.yaml", b"bidder: [unclosed\nprice: 1\n", "text/yaml")])
+    upload(at, "up_scores", scores)
+    click(at, "Load the uploaded").run()
+    ok(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Bids loaded"] == str(len(files))
+    assert metrics["Contract value"] == "£12,500,000"
+    warnings = "\n".join(messages(at, "warning"))
+    assert re.search(r"^broken\.yaml, line \d+, column \d+: is not valid YAML", warnings, re.M), warnings
+    assert "/tmp" not in warnings  # the user's file name, not a temporary path
+    at.switch_page("app_pages/results.py").run()
+    ok(at)
+    ev = engine("schools_fm")
+    shown = table(at, {"bidder", "total"}).set_index("bidder")
+    for bidder, total in ev.results.set_index("bidder")["total"].items():
+        assert shown.loc[bidder, "total"] == pytest.approx(total)
+
+
+def test_malformed_rubric_upload_changes_nothing(home_ev):
+    at = start()
+    before = {m.label: m.value for m in at.metric}
+    upload(at, "up_rubric", ("bad.yaml", b"tender: {id: X}\ncriteria: []\nweights: 3\n", "text/yaml"))
+    upload(at, "up_bids", [tender_paths("schools_fm")[1] / "westvale_building_services.yaml"])
+    click(at, "Load the uploaded").run()
+    ok(at)
+    errors = messages(at)
+    assert any(e.startswith("Nothing was loaded") for e in errors)
+    assert any(re.search(r"^bad\.yaml, key weights.*unknown key", e, re.M) for e in errors), errors
+    assert {m.label: m.value for m in at.metric} == before
+    at.switch_page("app_pages/results.py").run()
+    shown = table(at, {"bidder", "total"}).set_index("bidder")
+    assert shown.loc["Northtown Community Care CIC", "total"] == pytest.approx(
+        home_ev.results.set_index("bidder").loc["Northtown Community Care CIC", "total"])
+
+
+def test_bids_that_are_all_broken_change_nothing():
+    at = start()
+    before = {m.label: m.value for m in at.metric}
+    upload(at, "up_bids", [("a.json", b"{not json", "application/json"), ("b.yaml", b"- just\n- a list\n", "text/yaml")])
+    click(at, "Load the uploaded").run()
+    ok(at)
+    errors = "\n".join(messages(at))
+    assert "a.json, line 1, column 2: is not valid JSON" in errors
+    assert "b.yaml: must be a mapping" in errors
+    assert "nothing was changed" in errors
+    assert {m.label: m.value for m in at.metric} == before
+
+
+def test_bulk_csv_pair_and_xlsx_bid_upload(tmp_path):
+    from bench.bench_bulk import generate
+    from evaluator.template import write_template
+    import yaml
+
+    generate(tmp_path, n_bids=12, n_rows=150, seed=3)
+    rubric_path = tender_paths("home_care_north")[0]
+    at = start()
+    upload(at, "up_bids", [tmp_path / "bids.csv", tmp_path / "commitments.csv"])
+    click(at, "Load the uploaded").run()
+    ok(at)
+    assert {m.label: m.value for m in at.metric}["Bids loaded"] == "12"
+    r = load_rubric(rubric_path)
+    expected = evaluate(r, load_bids(tmp_path, r).require_valid())
+    at.switch_page("app_pages/results.py").run()
+    shown = table(at, {"bidder", "total"}).set_index("bidder")
+    for bidder, total in expected.results.set_index("bidder")["total"].items():
+        assert shown.loc[bidder, "total"] == pytest.approx(total)
+
+    bid = yaml.safe_load((tender_paths("home_care_north")[1] / "northtown_community_care.yaml").read_text())
+    xlsx = write_template(r, tmp_path / "northtown.xlsx", bid=bid)
+    at.switch_page("app_pages/tender.py").run()
+    upload(at, "up_bids", [xlsx])
+    click(at, "Load the uploaded").run()
+    ok(at)
+    bids = table(at, {"bidder", "price £", "commitments", "file"})
+    assert bids["bidder"].tolist() == ["Northtown Community Care CIC"] and bids["file"].tolist() == ["northtown.xlsx"]
+
+
+def test_scores_upload_alone_good_and_bad(home_ev):
+    _, _, scores = tender_paths("home_care_north")
+    text = scores.read_text()
+    at = start()
+    # a bad file (a score off the scale, a missing rationale) changes nothing and says which rows
+    bad = text.replace(",80,", ",85,", 1)
+    lines = bad.splitlines()
+    cells = lines[2].split(",")
+    lines[2] = ",".join(cells[:4] + [""])
+    upload(at, "up_scores", ("scores.csv", ("\n".join(lines) + "\n").encode(), "text/csv"))
+    click(at, "Load the uploaded").run()
+    ok(at)
+    errors = "\n".join(messages(at))
+    assert re.search(r"scores\.csv, row 2, field 'score', value '85'", errors), errors
+    assert re.search(r"scores\.csv, row 3, field 'rationale'", errors), errors
+    at.switch_page("app_pages/results.py").run()
+    shown = table(at, {"bidder", "total"}).set_index("bidder")
+    assert shown.loc["Apex Care Group Ltd", "total"] == pytest.approx(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
+    # a good file with only panel scores (no MODERATED) is used at once: medians, SV206 info flags
+    panel_only = "\n".join(l for l in text.splitlines() if ",MODERATED," not in l) + "\n"
+    at.switch_page("app_pages/tender.py").run()
+    upload(at, "up_scores", ("scores.csv", panel_only.encode(), "text/csv"))
+    click(at, "Load the uploaded").run()
+    ok(at)
+    at.switch_page("app_pages/score.py").run()
+    flags = table(at, {"bidder", "criterion", "code", "message"})
+    assert "SV206" in set(flags["code"])
+
+
+# ------------------------------------------------------------------------------------------ scores
+
+def _seed_scores(at, edits: dict) -> None:
+    at.session_state["score_editor"] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+
+
+def test_score_edits_are_used_everywhere_and_survive_moving_pages(home_ev):
+    from app_pages.score import score_label
+    at = start("score")
+    at.selectbox(key="scoring_as").set_value("MODERATED").run()
+    grid = at.data_editor[0].value
+    row = grid.index[(grid["bidder"] == "Apex Care Group Ltd") & (grid["criterion"] == "Q1")][0]
+    r = home_ev.rubric
+    _seed_scores(at, {int(row): {"score": score_label(20.0, r), "rationale": "Re-moderated: continuity plan missing"}})
+    at.run()
+    ok(at)
+    # the engine, fed the same change, is the reference
+    scores = home_ev.scores.copy()
+    hit = (scores["bidder"] == "Apex Care Group Ltd") & (scores["criterion"] == "Q1") & (scores["evaluator"] == "MODERATED")
+    scores.loc[hit, ["score", "rationale"]] = [20.0, "Re-moderated: continuity plan missing"]
+    expected = evaluate(home_ev.rubric, home_ev.bidset, scores).results.set_index("bidder")
+    panel = table(at, {"bid", "criterion", "moderated", "score used"})
+    cell = panel[(panel["bid"] == "Apex Care Group Ltd") & (panel["criterion"] == "Q1")]
+    assert cell["moderated"].iat[0] == 20 and cell["score used"].iat[0] == 20
+    for page in ("results", "figures", "tender", "results"):
+        at.switch_page(f"app_pages/{page}.py").run()
+        ok(at)
+    shown = table(at, {"bidder", "total", "quality"}).set_index("bidder")
+    assert shown.loc["Apex Care Group Ltd", "quality"] == pytest.approx(expected.loc["Apex Care Group Ltd", "quality_score"])
+    assert shown.loc["Apex Care Group Ltd", "total"] == pytest.approx(expected.loc["Apex Care Group Ltd", "total"])
+    # back on the Score page, the edit is still there and downloadable
+    at.switch_page("app_pages/score.py").run()
+    assert at.selectbox(key="scoring_as").value == "MODERATED"
+    assert at.data_editor[0].value.loc[row, "score"] == score_label(20.0, r)
+
+
+def test_new_evaluator_score_without_rationale_is_named_and_not_used(home_ev):
+    from app_pages.score import score_label
+    at = start("score")
+    at.text_input(key="new_evaluator").set_value("Sam O'Neill")
+    click(at, "Add").run()
+    assert at.selectbox(key="scoring_as").value == "Sam O'Neill"
+    _seed_scores(at, {0: {"score": score_label(100.0, home_ev.rubric)},
+                      1: {"score": score_label(60.0, home_ev.rubric), "rationale": "Clear outcomes plan"}})
+    at.run()
+    ok(at)
+    warnings = "\n".join(messages(at, "warning"))
+    assert re.search(r"scores, row \d+ \(Apex Care Group Ltd / Q1 / Sam O'Neill\), field 'rationale'.*not used", warnings), warnings
+    panel = table(at, {"bid", "criterion", "evaluators", "highest"})
+    svq = panel[(panel["bid"] == "Apex Care Group Ltd") & (panel["criterion"] == "SVQ")]
+    q1 = panel[(panel["bid"] == "Apex Care Group Ltd") & (panel["criterion"] == "Q1")]
+    assert svq["evaluators"].iat[0] == 4  # the complete row is used
+    assert q1["evaluators"].iat[0] == 3 and q1["highest"].iat[0] == 80  # the 100 without rationale is not
+    download = [d for d in at.get("download_button")]
+    assert download, "scores.csv download offered"
+
+
+# ------------------------------------------------------------------------------------------ design
+
+def _seed_design(at, table_name: str, edits: dict, added: list | None = None) -> None:
+    at.session_state[f"design_{table_name}"] = {"edited_rows": edits, "added_rows": added or [], "deleted_rows": []}
+
+
+def test_design_weights_not_100_are_refused_never_rescaled(home_ev):
+    at = start("design")
+    ok(at)
+    _seed_design(at, "criteria", {0: {"weight": 35}})  # PRICE 40 -> 35: sum 95
+    at.run()
+    ok(at)
+    errors = "\n".join(messages(at))
+    assert "SV301 weights-sum: the criteria weights add up to 95, not 100" in errors
+    assert {m.label: m.value for m in at.metric}["Weights add up to"] == "95"
+    at.switch_page("app_pages/results.py").run()
+    shown = table(at, {"bidder", "price"}).set_index("bidder")
+    r = home_ev.results.set_index("bidder")
+    assert shown.loc["Budget Home Support Ltd", "price"] == pytest.approx(r.loc["Budget Home Support Ltd", "price_score"]) == 40
+    # the draft survives the trip, still refused
+    at.switch_page("app_pages/design.py").run()
+    assert at.data_editor(key="design_criteria").value["weight"].tolist()[0] == 35
+    assert any("SV301" in e for e in messages(at))
+
+
+def test_valid_design_edit_is_used_everywhere_and_checked_live(home_ev):
+    import yaml
+    at = start("design")
+    # price 40 -> 45 and the social-value criterion 20 -> 5: sums to 100, social value now 15%... then 5%
+    _seed_design(at, "criteria", {0: {"weight": 55}, 2: {"weight": 0}, 3: {"weight": 15}})
+    at.run()
+    ok(at)
+    assert any("valid and in use" in s.value for s in at.success)
+    # social value now 15%: above the PPN 002 minimum, no SV302
+    codes = set().union(*[set(df.value["code"]) for df in at.dataframe if "code" in df.value.columns])
+    assert "SV302" not in codes
+    _seed_design(at, "criteria", {0: {"weight": 65}, 2: {"weight": 0}, 3: {"weight": 5}})
+    at.run()
+    flags = table(at, {"code", "name", "severity", "message", "fix"})
+    assert "SV302" in set(flags["code"])
+    # the engine with the same weights is the reference
+    spec = yaml.safe_load(tender_paths("home_care_north")[0].read_text())
+    for c, w in zip(spec["criteria"], (65, 30, 0, 5)):
+        c["weight"] = w
+    edited = tmp_rubric = None
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        tmp_rubric = Path(d) / "r.yaml"
+        tmp_rubric.write_text(yaml.safe_dump(spec))
+        edited = load_rubric(tmp_rubric, proxies_path=ROOT / "rubrics" / "proxies" / "public_2025.csv")
+    expected = evaluate(edited, home_ev.bidset, home_ev.scores).results.set_index("bidder")
+    at.switch_page("app_pages/results.py").run()
+    ok(at)
+    shown = table(at, {"bidder", "total", "price"}).set_index("bidder")
+    for bidder, row in expected.iterrows():
+        assert shown.loc[bidder, "total"] == pytest.approx(row["total"])
+    at.switch_page("app_pages/tender.py").run()
+    assert {m.label: m.value for m in at.metric}["Social value weight"] == "5%"
+    # discard: back to the rubric as loaded
+    at.switch_page("app_pages/design.py").run()
+    click(at, "Discard edits").run()
+    ok(at)
+    assert at.data_editor(key="design_criteria").value["weight"].tolist() == [40, 30, 10, 20]
+    at.switch_page("app_pages/results.py").run()
+    shown = table(at, {"bidder", "total"}).set_index("bidder")
+    assert shown.loc["Apex Care Group Ltd", "total"] == pytest.approx(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
+
+
+def test_design_outcome_edit_and_downloads(home_ev):
+    at = start("design")
+    _seed_design(at, "outcomes", {0: {"target": 15}})  # halve O1's target: attainment doubles (capped at 1)
+    at.run()
+    ok(at)
+    downloads = at.get("download_button")
+    assert len(downloads) == 2
+    at.switch_page("app_pages/figures.py").run()
+    att = table(at, {"bidder", "O1 attainment"}).set_index("bidder")
+    before = home_ev.attainment.set_index(["bidder", "outcome"])["attainment"]
+    assert att.loc["Apex Care Group Ltd", "O1 attainment"] == pytest.approx(min(1.0, 2 * before.loc[("Apex Care Group Ltd", "O1")]))
+    # a bad outcome (target 0) is named, and the last valid design stays in use
+    at.switch_page("app_pages/design.py").run()
+    _seed_design(at, "outcomes", {0: {"target": 0}})
+    at.run()
+    errors = "\n".join(messages(at))
+    assert "the design" in errors and "target" in errors and "greater than 0" in errors
+    at.switch_page("app_pages/figures.py").run()
+    att = table(at, {"bidder", "O1 attainment"}).set_index("bidder")
+    assert att.loc["Apex Care Group Ltd", "O1 attainment"] == pytest.approx(min(1.0, 2 * before.loc[("Apex Care Group Ltd", "O1")]))
+
+
+# ------------------------------------------------------------------------------------------ supplier
+
+def test_self_assessment_example_matches_the_engine_and_shows_no_other_bid(home_ev):
+    at = start("self_assessment")
+    ok(at)
+    rubric, bids, _ = tender_paths("home_care_north")
+    r = load_rubric(rubric)
+    from evaluator import load_bid
+    sa = self_assess(r, load_bid(bids / "apex_care_group.yaml", r).require_valid())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Design lens marks (official)"] == f"{sa['design_score']:.2f} / 20"
+    assert metrics["Figures lens marks"] == f"{sa['figures_score']:.2f} / 20"
+    flags = table(at, {"commitment", "code", "severity", "message", "fix"})
+    assert sorted(flags["code"]) == sorted(sa["flags"]["code"])
+    others = set(home_ev.results["bidder"]) - {"Apex Care Group Ltd"}
+    page_text = " ".join([t.value for t in at.text] + [m.value for m in at.markdown] + [c.value for c in at.caption]
+                         + [" ".join(map(str, df.value.astype(str).to_numpy().ravel())) for df in at.dataframe])
+    assert not any(o in page_text for o in others)
+
+
+def test_self_assessment_upload_and_bad_draft(tmp_path):
+    at = start("self_assessment")
+    upload(at, "draft_bid", tender_paths("home_care_north")[1] / "northtown_community_care.yaml")
+    at.run()
+    ok(at)
+    assert any(t.value == "Bid: Northtown Community Care CIC" for t in at.text)
+    at.number_input(key="best_claimed").set_value(3_000_000).run()
+    r = load_rubric(tender_paths("home_care_north")[0])
+    from evaluator import load_bid
+    sa = self_assess(r, load_bid(tender_paths("home_care_north")[1] / "northtown_community_care.yaml", r), 3_000_000)
+    assert {m.label: m.value for m in at.metric}["Figures lens marks"] == f"{sa['figures_score']:.2f} / 20"
+    upload(at, "draft_bid", ("draft.yaml", b"bidder: X\nprice: -5\ncommitments: 7\n", "text/yaml"))
+    at.run()
+    ok(at)
+    errors = "\n".join(messages(at))
+    assert "draft.yaml" in errors and "commitments" in errors and "/tmp" not in errors
+
+
+# ------------------------------------------------------------------------------------------ safety
+
+HOSTILE = '[Click me](http://evil.example) <b>bold</b> **Care**: "Quotes" Ltd.'
+
+
+def test_supplier_text_is_never_rendered_as_markup(tmp_path):
+    src = (tender_paths("home_care_north")[1] / "budget_home_support.yaml").read_text()
+    hostile = src.replace("bidder: Budget Home Support Ltd", "bidder: '" + HOSTILE.replace("'", "''") + "'")
+    assert hostile != src
+    at = start()
+    upload(at, "up_bids", [("hostile.yaml", hostile.encode(), "text/yaml"),
+                           tender_paths("home_care_north")[1] / "apex_care_group.yaml"])
+    click(at, "Load the uploaded").run()
+    ok(at)
+    for page in PAGES:
+        at.switch_page(f"app_pages/{page}.py").run()
+        ok(at)
+        for el in list(at.markdown) + list(at.caption) + list(at.error) + list(at.warning) + list(at.info) + list(at.success):
+            assert "](http" not in el.value and "<b>" not in el.value, (page, el.value)
+    # the name itself is shown intact, as text, where it belongs
+    at.switch_page("app_pages/results.py").run()
+    assert HOSTILE in set(table(at, {"bidder", "total"})["bidder"])
+    at.switch_page("app_pages/figures.py").run()
+    reading = [m.value for m in at.markdown if "Under the official" in unescape(m.value)][0]
+    assert "\\[Click me\\]\\(http" in reading
+
+
+def test_an_unexpected_error_is_a_plain_message_not_a_traceback(tmp_path):
+    script = tmp_path / "boom.py"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom app_pages.common import guard\n"
+                      "with guard('a test'):\n    raise KeyError('internal detail')\n")
+    at = AppTest.from_file(str(script), default_timeout=30).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Something went wrong inside the tool while drawing this part of the page (KeyError). Nothing you loaded "
+        "or entered has been changed."]
