@@ -232,12 +232,17 @@ class _Kit:
         from reportlab.platypus import Paragraph
         return Paragraph(markup, style or self.body)
 
-    def cell(self, value: Any, right: bool = False):
-        """A table cell: free text wraps (escaped); short numbers stay plain strings (cheaper to draw)."""
+    def cell(self, value: Any, right: bool = False, width: float = 0.0):
+        """A table cell. Text that fits its column on one line stays a plain string, drawn as it is and
+        never parsed (and much cheaper than a Paragraph); longer text wraps in an escaped Paragraph."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
         from reportlab.platypus import Paragraph
-        if isinstance(value, str) and (len(value) > 14 or not right):
-            return Paragraph(esc(value), self.small_right if right else self.small)
-        return value
+        if not isinstance(value, str):
+            return value
+        text = _CONTROL.sub("", value)
+        if "\n" not in text and len(text) < 80 and stringWidth(text, FONT, 7.5) <= width - 7:
+            return text
+        return Paragraph(esc(text), self.small_right if right else self.small)
 
     def table(self, header: list[str], rows: list[list[Any]], widths: list[float], right: Iterable[int] = (),
               zebra: bool = True, bold_last: bool = False):
@@ -247,7 +252,7 @@ class _Kit:
         total = sum(widths)
         widths = [w * self.width / total for w in widths]
         data = [[Paragraph(esc(h), self.head) for h in header]]
-        data += [[self.cell(v, i in right) for i, v in enumerate(r)] for r in rows]
+        data += [[self.cell(v, i in right, widths[i]) for i, v in enumerate(r)] for r in rows]
         if not rows:
             data.append([Paragraph("<i>none</i>", self.small)] + [""] * (len(header) - 1))
         t = LongTable(data, colWidths=widths, repeatRows=1, splitByRow=1, splitInRow=24, hAlign="LEFT")
@@ -305,6 +310,18 @@ class _Kit:
 
 
 # ------------------------------------------------------------------------------------------ shared pieces
+_COMMITMENT_COLS = ["bidder", "id", "measure", "served_outcome", "quantity", "unit", "evidence_grade", "figures_value",
+                    "credited", "credited_value", "not_credited_reason"]
+
+
+def _commitments(ev) -> pd.DataFrame:
+    """Only the commitment columns the reports show (the engine's table is ~70 columns wide, and
+    iterating wide rows is what costs time with hundreds of bids)."""
+    from .valuation import WALK_STEPS
+    c = ev.commitments
+    return c[_COMMITMENT_COLS + [f"walk_{k}" for k, _ in WALK_STEPS if f"walk_{k}" in c.columns]]
+
+
 def _by_bidder(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """One pass over a long table instead of one filter per bid (a tender can have hundreds of bids)."""
     if frame is None or frame.empty or "bidder" not in frame.columns:
@@ -457,34 +474,35 @@ def _chart_claimed_credited(k: _Kit, r: pd.DataFrame):
 
 
 def _chart_ranks(k: _Kit, r: pd.DataFrame):
-    """A slope chart: each ranked bid's rank under the figures lens (left) and the design lens (right)."""
+    """A slope chart: the bids shown (the first by official rank) placed in the order of their rank under
+    the figures lens (left) and the design lens (right), each labelled with its true rank."""
     from reportlab.graphics.shapes import Circle, Drawing, Line, String
     from reportlab.lib import colors
-    ranked = r[r["figures_rank"].notna() | r["design_rank"].notna()]
-    n = int(max(ranked["figures_rank"].max(skipna=True) if len(ranked) else 1,
-                ranked["design_rank"].max(skipna=True) if len(ranked) else 1, 1))
+    ranked = r[r["figures_rank"].notna() & r["design_rank"].notna()]
+    n = max(len(ranked), 1)
     step = 16
     h = 36 + n * step
     d = Drawing(k.width, h)
     xl, xr = 190, k.width - 190
     d.add(String(xl, h - 12, "Figures lens rank", fontName=f"{FONT}-Bold", fontSize=8, textAnchor="middle"))
     d.add(String(xr, h - 12, "Design lens rank", fontName=f"{FONT}-Bold", fontSize=8, textAnchor="middle"))
+    left = {b: i for i, b in enumerate(ranked.sort_values("figures_rank", kind="stable")["bidder"])}
+    right = {b: i for i, b in enumerate(ranked.sort_values("design_rank", kind="stable")["bidder"])}
 
-    def y(rank):
-        return h - 28 - (rank - 1) * step
+    def y(pos):
+        return h - 28 - pos * step
 
     for b in ranked.itertuples(index=False):
-        fr, dr = b.figures_rank, b.design_rank
-        if not (_isnum(fr) and _isnum(dr)):
-            continue
-        moved = int(fr) != int(dr)
+        fr, dr = int(b.figures_rank), int(b.design_rank)
+        yl, yr = y(left[b.bidder]), y(right[b.bidder])
+        moved = fr != dr
         col = colors.HexColor("#e76f51") if moved else colors.HexColor("#8a94a6")
-        d.add(Line(xl, y(fr), xr, y(dr), strokeColor=col, strokeWidth=1.4 if moved else 0.8))
-        d.add(Circle(xl, y(fr), 2.2, fillColor=col, strokeColor=col))
-        d.add(Circle(xr, y(dr), 2.2, fillColor=col, strokeColor=col))
+        d.add(Line(xl, yl, xr, yr, strokeColor=col, strokeWidth=1.4 if moved else 0.8))
+        d.add(Circle(xl, yl, 2.2, fillColor=col, strokeColor=col))
+        d.add(Circle(xr, yr, 2.2, fillColor=col, strokeColor=col))
         name = plain(b.bidder, 30)
-        d.add(String(xl - 6, y(fr) - 2.5, f"{name}  {int(fr)}", fontName=FONT, fontSize=6.5, textAnchor="end"))
-        d.add(String(xr + 6, y(dr) - 2.5, f"{int(dr)}  {name}", fontName=FONT, fontSize=6.5, textAnchor="start"))
+        d.add(String(xl - 6, yl - 2.5, f"{name}  {fr}", fontName=FONT, fontSize=6.5, textAnchor="end"))
+        d.add(String(xr + 6, yr - 2.5, f"{dr}  {name}", fontName=FONT, fontSize=6.5, textAnchor="start"))
     return d
 
 
@@ -681,7 +699,7 @@ def _bid_sections(k: _Kit, ev, res: pd.DataFrame) -> list:
     scores = _by_bidder(ev.scores)
     scale = _by_bidder(ev.scale)
     flags = _by_bidder(ev.flags)
-    comm = _by_bidder(ev.commitments)
+    comm = _by_bidder(_commitments(ev))
     bids = ev.bidset.bids.set_index("bidder", drop=False)
     crit_names = {c.id: _criterion_title(c) for c in ev.rubric.spec.criteria}
     rindex = res.set_index("bidder", drop=False)
@@ -725,7 +743,7 @@ def _bid_sections(k: _Kit, ev, res: pd.DataFrame) -> list:
                               marks(x.score) if x.scored else "-", basis, dis.get(x.criterion, "within two scale steps")])
             story.append(k.table(["Criterion", "Evaluators", "Range", "Score used", "Basis", "Disagreement"], mrows,
                                  [16, 16, 16, 16, 46, 70], right={1, 3}))
-        c = comm.get(b, ev.commitments.iloc[0:0])
+        c = comm.get(b, _commitments(ev).iloc[0:0])
         story.append(k.p("Commitments: claimed and credited", k.h2))
         fl = flags.get(b)
         codes_by_c = {} if fl is None else fl[fl["commitment"].notna()].groupby("commitment")["code"].apply(
@@ -963,7 +981,7 @@ def _summary_cache(ev) -> dict:
         "scale": _by_bidder(ev.scale),
         "price": _by_bidder(ev.price),
         "flags": _by_bidder(ev.flags),
-        "comm": _by_bidder(ev.commitments),
+        "comm": _by_bidder(_commitments(ev)),
         "attainment": _by_bidder(ev.attainment),
         "criteria_rows": crit_rows,
     }
