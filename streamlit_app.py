@@ -12,9 +12,12 @@ PAGES = [
     ("Tender", st.Page("app_pages/tender.py", title="Tender", default=True)),
     ("Commissioner", st.Page("app_pages/design.py", title="Design")),
     ("Evaluator", st.Page("app_pages/score.py", title="Score")),
+    ("Evaluator", st.Page("app_pages/moderation.py", title="Moderation")),
     ("Procurement lead", st.Page("app_pages/results.py", title="Results")),
     ("Procurement lead", st.Page("app_pages/figures.py", title="Figures vs design")),
+    ("Procurement lead", st.Page("app_pages/sensitivity.py", title="Sensitivity")),
     ("Supplier", st.Page("app_pages/self_assessment.py", title="Self-assessment")),
+    ("Reviewer", st.Page("app_pages/review.py", title="Review")),
 ]
 
 groups: dict[str, list] = {}

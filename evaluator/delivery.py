@@ -439,3 +439,26 @@ def render(tr: Tracking) -> str:
         for x in f.itertuples(index=False):
             out.append(f"  {x.code} {x.name} ({x.severity}) [{x.commitment}]: {x.message}")
     return "\n".join(out)
+
+
+def delivery_chart(by_period: pd.DataFrame, bidder: str):
+    """Promised against delivered per outcome over time for one contract holder: an Altair chart (pure:
+    the table in, the chart out), cumulative quantity in each outcome's own unit."""
+    import altair as alt
+
+    d = by_period[by_period["bidder"] == bidder]
+    long = pd.concat([
+        d.assign(series="promised", quantity=d["promised_quantity"]),
+        d.assign(series="delivered", quantity=d["delivered_quantity"]),
+    ], ignore_index=True)
+    long["outcome"] = (long["outcome"].astype(str) + " " + long["name"].astype(str) + " ("
+                       + long["unit"].fillna("").astype(str) + ")")
+    long = long[["outcome", "period", "period_end", "series", "quantity"]]
+    order = list(dict.fromkeys(d.sort_values("period_end")["period"]))
+    return alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("period:N", sort=order, title="Contract period (cumulative to its end)"),
+        y=alt.Y("quantity:Q", title="Cumulative quantity"),
+        color=alt.Color("series:N", scale=alt.Scale(domain=["promised", "delivered"], range=["#7570b3", "#1b9e77"])),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=["promised", "delivered"], range=[[5, 3], [1, 0]])),
+        tooltip=["outcome", "period", "series", alt.Tooltip("quantity:Q", format=",.2f")],
+    ).properties(width=260, height=180).facet(facet=alt.Facet("outcome:N", title=None), columns=2).resolve_scale(y="independent")
