@@ -433,6 +433,9 @@ def review_rubric(path: Path | str) -> dict:
         if not isinstance(data, dict):
             raise EvaluatorError(f"must be a mapping of keys (tender, criteria, ...), not {type(data).__name__}",
                                  file=path)
+        if "tender" not in data and "criteria" not in data:
+            raise EvaluatorError("is not a rubric (it has neither 'tender' nor 'criteria'), so it was skipped",
+                                 file=path)
         try:
             spec = RubricSpec.model_validate(data)
         except ValidationError as exc:
@@ -532,6 +535,12 @@ def review_paths(paths: Iterable[Path | str], delivered: Iterable[str] = ()) -> 
         for it in iter_releases(item):
             if isinstance(it, Problem):
                 problems.append(_problem(it))
+            elif it.where in (None, "line 1") and "ocid" not in it.data and isinstance(it.data.get("criteria"), list):
+                rec = review_rubric(item)  # a rubric written as JSON
+                if "_problem" in rec:
+                    problems.extend(_problem(p) for p in rec["_problem"])
+                else:
+                    _add(rec, tenders, by_ocid, seen)
             else:
                 try:
                     rec = review_release(it.data, it.source, it.where)

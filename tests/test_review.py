@@ -275,3 +275,14 @@ def test_cli_review_bad_arguments_exit_2(tmp_path):
     assert proc.returncode == 2 and "when" in proc.stderr and "Traceback" not in proc.stderr
     proc = run("review", tmp_path / "missing")
     assert proc.returncode == 0 and "not found" in proc.stdout  # a missing path is a listed problem
+
+
+def test_a_rubric_written_as_json_and_a_bid_that_is_not_a_rubric(tmp_path):
+    import yaml
+    spec = yaml.safe_load((RUBRICS / "home_care_north.yaml").read_text())
+    spec["proxies"] = None
+    (tmp_path / "hc.json").write_text(json.dumps(spec, indent=1))
+    (tmp_path / "bid.yaml").write_text((SAMPLES / "home_care_north" / "northtown_community_care.yaml").read_text())
+    r = review_paths([tmp_path])
+    assert [(t["kind"], t["ocid"], t["design_status"]) for t in r.tenders] == [("rubric", "HC-2026-014", "designed")]
+    assert len(r.problems) == 1 and "is not a rubric" in r.problems[0]["message"]
