@@ -16,6 +16,7 @@ PAGES = [
     ("Procurement lead", st.Page("app_pages/results.py", title="Results")),
     ("Procurement lead", st.Page("app_pages/figures.py", title="Figures vs design")),
     ("Procurement lead", st.Page("app_pages/sensitivity.py", title="Sensitivity")),
+    ("Procurement lead", st.Page("app_pages/reports.py", title="Reports")),
     ("Supplier", st.Page("app_pages/self_assessment.py", title="Self-assessment")),
     ("Reviewer", st.Page("app_pages/review.py", title="Review")),
 ]

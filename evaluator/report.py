@@ -774,13 +774,13 @@ def _given(info: Any, key: str, missing: str = "not given in the bid") -> str:
 
 # ------------------------------------------------------------------------------------------ reg 31 summary
 def assessment_summary_pdf(ev, bidder: str, *, generated: Optional[str] = None,
-                           _cache: Optional[dict] = None) -> bytes:
+                           context: Optional[dict] = None) -> bytes:
     """What regulation 31 of the Procurement Regulations 2024 asks the buyer to tell each supplier: who
     they are, each criterion (title, weight, how assessed, scores available), their score with the
     explanation by reference to their tender, sub-totals and total, and why the contract is not
     being awarded to them when it is not."""
     k = _Kit()
-    cache = _cache if _cache is not None else _summary_cache(ev)
+    cache = context if context is not None else summary_context(ev)
     r = ev.rubric
     t = r.tender
     res = cache["res"]
@@ -968,7 +968,7 @@ def _why_not(ev, bidder, row, winner, win_row, compare, cache) -> list[str]:
     return out
 
 
-def _summary_cache(ev) -> dict:
+def summary_context(ev) -> dict:
     """Per-bid slices computed once for all the summaries of a tender."""
     r = ev.rubric
     res = ev.results.set_index("bidder", drop=False)
@@ -1087,8 +1087,8 @@ def write_report_set(ev, out: Path, inputs: Optional[Inputs] = None) -> ReportSe
     from .workbook import results_workbook
     out = check_out_dir(out)
     report = write_file(out / "evaluation_report.pdf", evaluation_report_pdf(ev, inputs))
-    cache = _summary_cache(ev)
+    cache = summary_context(ev)
     names = summary_file_names(ev.results["bidder"].tolist())
-    summaries = {b: write_file(out / name, assessment_summary_pdf(ev, b, _cache=cache)) for b, name in names.items()}
+    summaries = {b: write_file(out / name, assessment_summary_pdf(ev, b, context=cache)) for b, name in names.items()}
     book = write_file(out / "results.xlsx", results_workbook(ev))
     return ReportSet(evaluation_report=report, summaries=summaries, workbook=book)

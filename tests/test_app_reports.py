@@ -1,0 +1,70 @@
+"""The Reports page, driven by Streamlit's AppTest on the shipped default sample: it runs without an
+exception and offers the evaluation report, every assessment summary, the workbook and the ZIP."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ROOT
+
+AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+
+APP = str(ROOT / "streamlit_app.py")
+
+
+@pytest.fixture(scope="module")
+def page():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    at.switch_page("app_pages/reports.py").run()
+    return at
+
+
+def _labels(at) -> list[str]:
+    return [b.proto.label for b in at.get("download_button")]
+
+
+def test_page_runs_without_exception(page):
+    assert not page.exception, [e.value for e in page.exception]
+    assert not [e.value for e in page.error]
+    assert page.title[0].value == "Reports"
+
+
+def test_download_buttons_for_report_workbook_zip_and_each_summary(page):
+    from evaluator import evaluate, load_bids, load_rubric, load_scores
+    from tests.conftest import tender_paths
+    labels = _labels(page)
+    for expected in ("Evaluation report (PDF)", "Results workbook (XLSX)", "Everything (ZIP)", "Scores in use (CSV)"):
+        assert expected in labels
+    rubric, bids, scores = tender_paths("home_care_north")
+    r = load_rubric(rubric)
+    b = load_bids(bids, r).require_valid()
+    ev = evaluate(r, b, load_scores(scores, r, b.bidders))
+    summaries = [lab for lab in labels if lab not in ("Evaluation report (PDF)", "Results workbook (XLSX)",
+                                                      "Everything (ZIP)", "Scores in use (CSV)")]
+    assert len(summaries) == len(ev.results)
+    plain = [s.replace("\\", "") for s in summaries]
+    for bidder in ev.results["bidder"]:
+        assert any(p.startswith(bidder) for p in plain), bidder
+    assert any("(intended award)" in p and p.startswith(ev.winner()) for p in plain)
+
+
+def test_the_report_set_behind_the_buttons_is_real():
+    """The page's own builder, outside Streamlit's runner: the PDFs and workbook open and hold the tender."""
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from app_pages.reports import _report_set
+    from evaluator import evaluate, load_bids, load_rubric, load_scores
+    from tests.conftest import tender_paths
+    rubric, bids, scores = tender_paths("schools_fm")
+    r = load_rubric(rubric)
+    b = load_bids(bids, r).require_valid()
+    ev = evaluate(r, b, load_scores(scores, r, b.bidders))
+    made = _report_set.__wrapped__("k", ev) if hasattr(_report_set, "__wrapped__") else _report_set("k", ev)
+    assert r.tender.id in PdfReader(io.BytesIO(made["report"])).pages[0].extract_text()
+    assert load_workbook(io.BytesIO(made["workbook"])).sheetnames[0] == "Summary"
+    names = zipfile.ZipFile(io.BytesIO(made["zip"])).namelist()
+    assert "evaluation_report.pdf" in names and "results.xlsx" in names and len(names) == len(ev.results) + 3
