@@ -498,3 +498,32 @@ def test_an_unexpected_error_is_a_plain_message_not_a_traceback(tmp_path):
     assert [e.value for e in at.error] == [
         "Something went wrong inside the tool while drawing this part of the page (KeyError). Nothing you loaded "
         "or entered has been changed."]
+
+
+def test_the_other_sample_opens_on_every_page():
+    ev = engine("schools_fm")
+    at = start()
+    at.selectbox(key="sample_choice").set_value("schools_fm")
+    click(at, "Open this sample").run()
+    ok(at)
+    assert {m.label: m.value for m in at.metric}["Bids loaded"] == str(len(ev.results))
+    for page in PAGES[1:]:
+        at.switch_page(f"app_pages/{page}.py").run()
+        ok(at)
+    at.switch_page("app_pages/design.py").run()
+    flags = table(at, {"code", "name", "severity", "message", "fix"})
+    assert set(flags["code"]) == set(ev.rubric_flags["code"]) and "SV303" in set(flags["code"])
+    at.switch_page("app_pages/results.py").run()
+    shown = table(at, {"bidder", "total"}).set_index("bidder")
+    for bidder, total in ev.results.set_index("bidder")["total"].items():
+        assert shown.loc[bidder, "total"] == pytest.approx(total)
+
+
+def test_a_rubric_without_its_bids_is_refused_and_changes_nothing():
+    at = start()
+    before = {m.label: m.value for m in at.metric}
+    upload(at, "up_rubric", tender_paths("schools_fm")[0])
+    click(at, "Load the uploaded").run()
+    ok(at)
+    assert any("schools_fm.yaml: a rubric is loaded with its bids" in e for e in messages(at))
+    assert {m.label: m.value for m in at.metric} == before
