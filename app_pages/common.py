@@ -514,8 +514,14 @@ def rubric_from_spec(spec: dict, base: Rubric) -> Rubric:
 
 
 def get_scores() -> pd.DataFrame:
-    """Evaluator scores in use for the current tender (all rows, as entered; see check_scores)."""
+    """Evaluator scores in use for the current tender (all rows, as entered; see check_scores). A shipped
+    sample's scores live in its default workspace (app_pages/workspace_state.py): a refresh or a server
+    restart finds them, and another evaluator's saves appear on the next run."""
     tender = get_tender()
+    from app_pages import workspace_state
+    saved = workspace_state.read(tender)
+    if saved is not None:
+        return saved
     store = _per_tender(_SCORES)
     if tender.key not in store:
         store[tender.key] = tender.scores[SCORE_COLUMNS].copy() if len(tender.scores) else \
@@ -528,7 +534,10 @@ def set_scores(scores: pd.DataFrame) -> None:
     missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
     if missing:
         raise InputError("the scores table lacks columns: " + ", ".join(missing), field=missing[0])
-    _per_tender(_SCORES)[get_tender().key] = scores[SCORE_COLUMNS].reset_index(drop=True).copy()
+    frame = scores[SCORE_COLUMNS].reset_index(drop=True).copy()
+    from app_pages import workspace_state
+    if not workspace_state.write(get_tender(), frame):  # committed to the workspace before this returns
+        _per_tender(_SCORES)[get_tender().key] = frame
     st.session_state.pop(_EVAL, None)
 
 

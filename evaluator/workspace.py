@@ -21,6 +21,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -266,7 +267,7 @@ class Workspace:
                 files.append((f"bids/{p.name}", "bid", p))
         bid_files = bidset.bids["_file"].tolist() if "_file" in bidset.bids else [None] * len(bidset.bids)
         meta = cls._meta_rows(rubric, files[0][0], files[1][0] if len(files) > 1 and files[1][1] == "proxies" else None)
-        tmp = path.with_name(path.name + ".creating")
+        tmp = _private_name(path, "creating")
         for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
             leftover.unlink(missing_ok=True)
         ws = cls(tmp)
@@ -299,7 +300,7 @@ class Workspace:
                 con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 con.close()
-            os.replace(tmp, path)
+            _publish(tmp, path)
         finally:
             for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
                 leftover.unlink(missing_ok=True)
@@ -580,7 +581,7 @@ class Workspace:
             meta["head_seq"], meta["head_hash"] = str(log[-1][0]), log[-1][9]
         state = _replay(log)
 
-        tmp_db = path.with_name(path.name + ".importing")
+        tmp_db = _private_name(path, "importing")
         for leftover in (tmp_db, Path(str(tmp_db) + "-wal"), Path(str(tmp_db) + "-shm")):
             leftover.unlink(missing_ok=True)
         ws = cls(tmp_db)
@@ -618,7 +619,7 @@ class Workspace:
                 con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 con.close()
-            os.replace(tmp_db, path)
+            _publish(tmp_db, path)
         finally:
             for leftover in (tmp_db, Path(str(tmp_db) + "-wal"), Path(str(tmp_db) + "-shm")):
                 leftover.unlink(missing_ok=True)
@@ -773,6 +774,24 @@ def _read_audit_csv(data: bytes, where: Path) -> list:
 def _read_scores_csv(data: bytes) -> dict:
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     return {(r["bidder"], r["criterion"], r["evaluator"]): (float(r["score"]), r["rationale"]) for r in rows}
+
+
+def _private_name(path: Path, what: str) -> Path:
+    """A file name no other process is using, beside the final one (same folder, so the rename is atomic)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.{what}")
+
+
+def _publish(tmp: Path, path: Path) -> None:
+    """Give the finished file its real name, never replacing a workspace someone else made meanwhile."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise InputError("already exists (made by another process just now): a workspace is never overwritten",
+                         file=path) from None
+    except OSError:  # a file system without hard links: a checked rename
+        if path.exists():
+            raise InputError("already exists: a workspace is never overwritten", file=path) from None
+        os.replace(tmp, path)
 
 
 def default_workspace_path(tender_id: str) -> Path:

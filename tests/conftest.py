@@ -26,3 +26,10 @@ def root() -> Path:
 
 def tender_paths(name: str) -> tuple[Path, Path, Path]:
     return RUBRICS / f"{name}.yaml", SAMPLES / name, SAMPLES / name / "scores.csv"
+
+
+@pytest.fixture(autouse=True)
+def _workspace_home(tmp_path_factory, monkeypatch):
+    """The app keeps scores in a workspace under $SOCIAL_VALUE_HOME: each test gets its own, so no test
+    sees another's saved scores and nothing is written to the real home folder."""
+    monkeypatch.setenv("SOCIAL_VALUE_HOME", str(tmp_path_factory.mktemp("social_value_home")))

@@ -1,0 +1,161 @@
+"""Moderation (evaluators and the lead): independent scoring first, then the panel's scores side by side,
+SV205 where they are far apart, a consensus with its rationale beside the originals, and Kendall's W per
+question so a lead sees which questions the panel read differently.
+
+An evaluator sees only their own scores until they mark their scoring complete. Scores are saved in the
+tender's workspace (committed before the page says so), so a refresh or a restart loses nothing.
+"""
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_pages import workspace_state
+from app_pages.common import escape_md, get_rubric, get_scores, get_tender, guard, show_error, text_table
+from evaluator import moderation
+from evaluator.exceptions import EvaluatorError
+from evaluator.scoring import MODERATED
+
+
+def _criteria(rubric) -> list[dict]:
+    return [{"id": c.id, "name": c.name or c.id} for c in rubric.scale_criteria]
+
+
+def _label(score: float, rubric) -> str:
+    d = rubric.descriptor(score)
+    return f"{score:g} - {d}" if d else f"{score:g}"
+
+
+def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
+    """Kendall's W per question, 0 (no agreement) to 1 (the panel ranked the bids identically)."""
+    data = agree[["criterion", "name", "W", "reading"]].copy()
+    data["W"] = pd.to_numeric(data["W"], errors="coerce").astype(float)
+    data = data.dropna(subset=["W"])
+    data["criterion"] = data["criterion"].astype(object).map(str)
+    data["reading"] = data["reading"].astype(object).map(str)
+    data["name"] = data["name"].astype(object).map(str)
+    return (alt.Chart(data).mark_bar()
+            .encode(y=alt.Y(field="criterion", type="nominal", title="question", sort=None),
+                    x=alt.X(field="W", type="quantitative", title="Kendall's W (agreement)",
+                            scale=alt.Scale(domain=[0, 1])),
+                    color=alt.Color(field="reading", type="nominal", title="reading"),
+                    tooltip=[alt.Tooltip(field="criterion", type="nominal"), alt.Tooltip(field="name", type="nominal"),
+                             alt.Tooltip(field="W", type="quantitative", format=".3f"),
+                             alt.Tooltip(field="reading", type="nominal")])
+            .properties(height=alt.Step(28)))
+
+
+def own_scores(scores: pd.DataFrame, evaluator: str, rubric, bidders: list[str]) -> pd.DataFrame:
+    grid = pd.DataFrame([(b, c.id, c.name or c.id) for b in bidders for c in rubric.scale_criteria],
+                        columns=["bid", "criterion", "question"])
+    mine = scores[scores["evaluator"] == evaluator].rename(columns={"bidder": "bid"})
+    grid = grid.merge(mine[["bid", "criterion", "score", "rationale"]], on=["bid", "criterion"], how="left")
+    return grid
+
+
+def main() -> None:
+    tender = get_tender()
+    rubric = get_rubric()
+    st.title("Moderation")
+    st.caption("Each evaluator scores alone and sees only their own scores until they mark their scoring "
+               "complete. Then the panel's scores appear side by side; where they are more than two scale steps "
+               "apart the cell is flagged SV205, and the panel records a consensus (MODERATED) score with its "
+               "rationale. The original scores are kept beside it.")
+    ws = workspace_state.workspace_for(tender)
+    if ws is not None:
+        st.caption(escape_md(f"Saved in the workspace {ws.path} (every change is in its audit log)."))
+    else:
+        st.info("Scores for an uploaded tender are kept for this browser session only.")
+    if not rubric.scale_criteria:
+        st.info("This rubric has no scale (quality) criteria, so there is nothing to moderate.")
+        return
+
+    scores = get_scores()
+    status = workspace_state.evaluator_status(tender)
+    panel = status["evaluator"].tolist()
+    if not panel:
+        st.info("No evaluator has scored yet. Scores are entered on the Score page.")
+        return
+    evaluator = st.selectbox("I am", panel, key="mod_evaluator")
+    done = bool(status.set_index("evaluator")["complete"].get(evaluator, False))
+    bidders = tender.bidset.bidders
+
+    if not done:
+        mine = own_scores(scores, evaluator, rubric, bidders)
+        missing = int(mine["score"].isna().sum())
+        st.subheader(f"Your scores ({len(mine) - missing} of {len(mine)} cells scored)")
+        st.dataframe(text_table(mine), hide_index=True, width="stretch")
+        st.caption("Other evaluators' scores stay hidden until you mark your scoring complete, so each score is "
+                   "your own reading of the bid.")
+        if missing:
+            st.warning(f"{missing} cell(s) are not scored yet; score them on the Score page first, or mark complete "
+                       "if you are not scoring them.")
+        if st.button("Mark my scoring complete", key="mod_complete", type="primary"):
+            workspace_state.set_complete(tender, evaluator, True)
+            st.rerun()
+        return
+
+    st.success(f"{evaluator}: scoring complete. The panel's scores are shown below.")
+    if st.button("Reopen my scoring", key="mod_reopen"):
+        workspace_state.set_complete(tender, evaluator, False)
+        st.rerun()
+    still = status[~status["complete"]]["evaluator"].tolist()
+    if still:
+        st.warning(escape_md("Still scoring (their scores may change): " + ", ".join(still)))
+
+    visible = moderation.visible_scores(scores, evaluator, status)
+    table = moderation.side_by_side(visible, rubric.spec.scale, bidders, _criteria(rubric))
+    flagged = int(table["SV205"].sum())
+    st.subheader("Scores side by side")
+    only = st.toggle("Only cells still needing a consensus", key="mod_only_open")
+    shown = table[table["status"] != "consensus recorded"] if only else table
+    st.dataframe(text_table(shown), hide_index=True, width="stretch")
+    st.caption(f"SV205 (evaluators more than two scale steps apart): {flagged} cell(s). "
+               f"Consensus recorded: {int((table['status'] == 'consensus recorded').sum())} of {len(table)}.")
+
+    st.subheader("Record a consensus")
+    cells = list(zip(table["bidder"], table["criterion"]))
+    order = np.argsort((table["status"] == "consensus recorded").to_numpy(), kind="stable")
+    options = [cells[i] for i in order]
+    cell = st.selectbox("Bid and question", options, key="mod_cell",
+                        format_func=lambda c: f"{c[0]} / {c[1]}")
+    bidder, criterion = cell
+    st.dataframe(text_table(moderation.rationales(visible, bidder, criterion)), hide_index=True, width="stretch")
+    labels = [_label(float(s), rubric) for s in rubric.spec.scale]
+    row = table[(table["bidder"] == bidder) & (table["criterion"] == criterion)].iloc[0]
+    current = row["moderated"]
+    default = labels.index(_label(float(current), rubric)) if current == current else None
+    with st.form("mod_form", clear_on_submit=False):
+        chosen = st.selectbox("Consensus score", labels, index=default, key="mod_score")
+        rationale = st.text_area("Rationale (required: why the panel agreed this score)", key="mod_rationale",
+                                 value=row["moderated_rationale"] if isinstance(row["moderated_rationale"], str) else "")
+        submitted = st.form_submit_button("Record consensus")
+    if submitted:
+        if chosen is None:
+            st.error("Choose a consensus score from the scale.")
+        else:
+            try:
+                saved = workspace_state.save_score(tender, bidder, criterion, MODERATED,
+                                                   float(chosen.split(" - ", 1)[0]), rationale, actor=evaluator)
+            except EvaluatorError as exc:
+                show_error(exc)
+            else:
+                where = f" (audit entry {saved['seq']})" if saved.get("seq") else ""
+                st.success(escape_md(f"Saved: {bidder} / {criterion} consensus {saved['score']:g}{where}. "
+                                     "The original scores are kept beside it."))
+
+    st.subheader("Agreement per question (Kendall's W)")
+    agree = moderation.agreement(visible, _criteria(rubric), bidders)
+    st.dataframe(text_table(agree), hide_index=True, width="stretch")
+    if agree["W"].notna().any():
+        st.altair_chart(agreement_chart(agree), width="stretch")
+    st.caption("W is 1 when every evaluator ranked the bids the same way and near 0 when their rankings are "
+               "unrelated; ties are corrected for. A low W says the panel read the question differently: worth "
+               "discussing before moderating. The bands (0.7 strong, 0.5 moderate, 0.3 weak) are a rule of "
+               "thumb, not a test.")
+
+
+with guard("the Moderation page"):
+    main()

@@ -1,0 +1,114 @@
+"""Sensitivity (procurement lead): how safe is the winner? Win and rank probabilities over random draws
+of the weights, deflators, evidence factors and disputed scores (and proxies, in the figures lens), and
+the exact weight at which each criterion would change the winner.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table
+from evaluator import sensitivity
+
+
+@st.cache_data(show_spinner="Running the draws…", max_entries=16)
+def _analyse(key: str, draws: int, seed: int, lens: str, concentration: float, deflator_range: float,
+             evidence_range: float, _ev) -> sensitivity.Sensitivity:
+    return sensitivity.analyse(_ev, draws, seed, lens=lens, concentration=concentration,
+                               deflator_range=deflator_range, evidence_range=evidence_range)
+
+
+def win_chart(table: pd.DataFrame) -> alt.Chart:
+    data = pd.DataFrame({"bidder": table["bidder"].astype(object).map(str),
+                         "win_probability": table["win_probability"].astype(float)})
+    return (alt.Chart(data).mark_bar()
+            .encode(y=alt.Y(field="bidder", type="nominal", title=None, sort="-x"),
+                    x=alt.X(field="win_probability", type="quantitative", title="share of draws won",
+                            scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+                    tooltip=[alt.Tooltip(field="bidder", type="nominal"),
+                             alt.Tooltip(field="win_probability", type="quantitative", format=".1%")])
+            .properties(height=alt.Step(28)))
+
+
+def rank_chart(s: sensitivity.Sensitivity) -> alt.Chart:
+    rows = []
+    for i, bidder in enumerate(s.bidders):
+        for r in range(len(s.bidders)):
+            rows.append({"bidder": str(bidder), "rank": f"{r + 1}", "order": r + 1,
+                         "probability": float(s.rank_probabilities[i, r])})
+        rows.append({"bidder": str(bidder), "rank": "disqualified", "order": len(s.bidders) + 1,
+                     "probability": float(s.disqualified[i])})
+    data = pd.DataFrame(rows)
+    order = [str(b) for b in s.table().sort_values(["win_probability", "published_total"], ascending=False)["bidder"]]
+    return (alt.Chart(data).mark_bar()
+            .encode(y=alt.Y(field="bidder", type="nominal", title=None, sort=order),
+                    x=alt.X(field="probability", type="quantitative", title="share of draws", stack="zero",
+                            axis=alt.Axis(format="%")),
+                    color=alt.Color(field="rank", type="ordinal", title="rank",
+                                    sort=[str(r + 1) for r in range(len(s.bidders))] + ["disqualified"]),
+                    order=alt.Order(field="order", type="quantitative"),
+                    tooltip=[alt.Tooltip(field="bidder", type="nominal"), alt.Tooltip(field="rank", type="nominal"),
+                             alt.Tooltip(field="probability", type="quantitative", format=".1%")])
+            .properties(height=alt.Step(28)))
+
+
+def switching_table(s: sensitivity.Sensitivity) -> pd.DataFrame:
+    rows = []
+    for r in s.switching.itertuples(index=False):
+        if r.switch_at is None or r.switch_at != r.switch_at:
+            reading = "the winner holds for any weight from 0 to 100"
+        else:
+            reading = (f"if it {'rises' if r.direction == 'up' else 'falls'} to {r.switch_at:.2f}, "
+                       f"{r.new_winner} wins")
+        rows.append({"criterion": r.criterion, "published weight": r.weight,
+                     "switch at": None if r.switch_at != r.switch_at else round(float(r.switch_at), 2),
+                     "new winner": r.new_winner, "reading": reading})
+    return pd.DataFrame(rows, columns=["criterion", "published weight", "switch at", "new winner", "reading"])
+
+
+def main() -> None:
+    ev = get_evaluation()
+    st.title("Sensitivity of the winner")
+    st.caption("Each draw moves, together: the weights (Dirichlet around the published weights), every credited "
+               "commitment's deadweight, attribution and displacement, the evidence factors, and each score the "
+               "panel disagreed on (one scale step either way); in the figures lens, each measure's £ per unit "
+               "between its low and high. Switching values are exact, not sampled: the weight at which another "
+               "bid overtakes the winner, with the other weights rescaled in proportion.")
+    if ev.results.empty:
+        st.info("No bids to analyse.")
+        return
+    c1, c2, c3 = st.columns(3)
+    draws = int(c1.number_input("Draws", min_value=100, max_value=200_000, value=10_000, step=1000, key="sens_draws"))
+    seed = int(c2.number_input("Seed (same seed, same numbers)", min_value=0, max_value=2**31 - 1, value=0,
+                               step=1, key="sens_seed"))
+    lenses = ["design", "figures"]
+    lens = c3.selectbox("Lens that awards", lenses, index=lenses.index(ev.official_lens), key="sens_lens",
+                        format_func=lambda x: f"{x} (official)" if x == ev.official_lens else x)
+    with st.expander("Ranges"):
+        concentration = float(st.number_input("Weight concentration (larger keeps weights closer to the published "
+                                              "ones)", min_value=1.0, max_value=100_000.0, value=100.0,
+                                              key="sens_conc"))
+        deflator_range = float(st.slider("Deflators ± (share)", 0.0, 0.5, 0.10, 0.01, key="sens_deflators"))
+        evidence_range = float(st.slider("Evidence factors ± (share)", 0.0, 0.5, 0.10, 0.01, key="sens_evidence"))
+    s = _analyse(evaluation_key(), draws, seed, lens, concentration, deflator_range, evidence_range, ev)
+    table = s.table()
+    if s.published_winner is None:
+        st.warning("No eligible bid: there is no winner to test.")
+    else:
+        p = float(table.set_index("bidder")["win_probability"][s.published_winner])
+        st.metric(f"{s.published_winner} (the published winner) wins", f"{p:.1%} of draws")
+    st.subheader("Win probability")
+    st.altair_chart(win_chart(table), width="stretch")
+    st.subheader("Rank probabilities")
+    st.altair_chart(rank_chart(s), width="stretch")
+    shown = table.copy()
+    st.dataframe(text_table(shown.round(4)), hide_index=True, width="stretch")
+    st.subheader("Switching values")
+    st.dataframe(text_table(switching_table(s)), hide_index=True, width="stretch")
+    st.caption(escape_md(f"{s.draws:,} draws, seed {s.seed}, {s.lens} lens. The same figures come from "
+                         f"`python -m evaluator sensitivity ... --draws {s.draws} --seed {s.seed}`."))
+
+
+with guard("the Sensitivity page"):
+    main()

@@ -1,0 +1,99 @@
+"""The Sensitivity page, driven by AppTest: the numbers it shows are the engine's (`sensitivity.analyse`
+with the same seed), the charts are drawn, settings change the result, and bad settings cannot crash it."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from evaluator import evaluate, load_bids, load_rubric, load_scores
+from evaluator import sensitivity
+from tests.conftest import ROOT, tender_paths
+
+AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+
+APP = str(ROOT / "streamlit_app.py")
+PAGE = str(ROOT / "app_pages" / "sensitivity.py")
+GENERIC = "Something went wrong inside the tool"
+
+
+def ok(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any(GENERIC in e.value for e in at.error)
+
+
+@pytest.fixture(scope="module")
+def home_ev():
+    rubric, bids, scores = tender_paths("home_care_north")
+    r = load_rubric(rubric)
+    b = load_bids(bids, r).require_valid()
+    return evaluate(r, b, load_scores(scores, r, b.bidders))
+
+
+def _page(draws: int = 2000, seed: int = 3):
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["sens_draws"] = draws
+    at.session_state["sens_seed"] = seed
+    at.run()
+    ok(at)
+    return at
+
+
+def _probabilities(at):
+    for df in at.dataframe:
+        if {"bidder", "win_probability", "rank_1"} <= set(df.value.columns):
+            return df.value.set_index("bidder")
+    raise AssertionError("no probability table")
+
+
+def test_page_shows_the_engines_probabilities_and_switching_values(home_ev):
+    at = _page(2000, 3)
+    shown = _probabilities(at)
+    ref = sensitivity.analyse(home_ev, 2000, 3).table().set_index("bidder")
+    np.testing.assert_allclose(shown.loc[ref.index, "win_probability"], ref["win_probability"].round(4), atol=1e-9)
+    np.testing.assert_allclose(shown.loc[ref.index, "rank_2"], ref["rank_2"].round(4), atol=1e-9)
+    assert len(at.get("vega_lite_chart")) == 2  # win probabilities and rank probabilities
+    switching = next(df.value for df in at.dataframe if "switch at" in df.value.columns)
+    ref_sw = sensitivity.switching_values(sensitivity.build_model(home_ev)).set_index("criterion")
+    price = switching.set_index("criterion").loc["PRICE"]
+    assert price["switch at"] == pytest.approx(round(ref_sw.loc["PRICE", "switch_at"], 2))
+    assert price["new winner"] == ref_sw.loc["PRICE", "new_winner"]
+    metric = at.metric[0]
+    assert home_ev.winner() in metric.label
+    win = ref.loc[home_ev.winner(), "win_probability"]
+    assert metric.value == f"{win:.1%} of draws"
+
+
+def test_same_seed_same_numbers_and_the_seed_matters():
+    a = _probabilities(_page(1000, 5))
+    b = _probabilities(_page(1000, 5))
+    c = _probabilities(_page(1000, 6))
+    assert a.equals(b)
+    assert not a["win_probability"].equals(c["win_probability"])
+
+
+def test_lens_and_ranges_change_the_draws(home_ev):
+    at = _page(1000, 1)
+    before = _probabilities(at)["win_probability"]
+    at.selectbox(key="sens_lens").set_value("figures").run()
+    ok(at)
+    figures = _probabilities(at)
+    ref = sensitivity.analyse(home_ev, 1000, 1, lens="figures").table().set_index("bidder")
+    np.testing.assert_allclose(figures.loc[ref.index, "win_probability"], ref["win_probability"].round(4), atol=1e-9)
+    assert not figures["win_probability"].equals(before)
+    at.selectbox(key="sens_lens").set_value("design").run()
+    at.number_input(key="sens_conc").set_value(100000.0).run()
+    at.slider(key="sens_deflators").set_value(0.0).run()
+    at.slider(key="sens_evidence").set_value(0.0).run()
+    ok(at)
+    assert _probabilities(at)["win_probability"].round(4).to_dict() != before.round(4).to_dict()
+
+
+def test_the_page_is_in_the_app_navigation():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    ok(at)
+    at.session_state["sens_draws"] = 500
+    at.switch_page("app_pages/sensitivity.py").run()
+    ok(at)
+    assert any(re.search("Sensitivity", t.value) for t in at.title)
