@@ -263,15 +263,16 @@ def weight_checks(criteria: list[dict], lot: Any) -> tuple[Optional[float], Opti
         lo = sum(c["weight_min"] if c["weight_min"] is not None else 0.0 for c in weighted)
         hi = sum(c["weight_max"] if c["weight_max"] is not None else 100.0 for c in weighted)
         exact = all(c["weight_min"] is not None and c["weight_min"] == c["weight_max"] for c in weighted)
-        parts = " + ".join(f"{c['name'] or c['type'] or '?'} {_w(c)}" for c in weighted)
+        def parts() -> str:
+            return " + ".join(f"{c['name'] or c['type'] or '?'} {_w(c)}" for c in weighted)
         if exact and abs(lo - 100.0) > SUM_TOLERANCE:
             gap = ("the notice leaves out criteria worth " + f"{100 - lo:g} points, or the weights are wrong"
                    if lo < 100 else "the weights are over 100" + (" (points out of 1,000?)" if abs(lo - 1000) < 0.01
                                                                   else ""))
-            flags.append(flag("SV301", f"the published weights add up to {lo:g}, not 100 ({parts}): {gap}",
+            flags.append(flag("SV301", f"the published weights add up to {lo:g}, not 100 ({parts()}): {gap}",
                               "Publish every criterion with its weight, as percentages summing to 100.", lot))
         elif not exact and not (lo - SUM_TOLERANCE <= 100.0 <= hi + SUM_TOLERANCE):
-            flags.append(flag("SV301", f"the weight ranges add up to {lo:g}-{hi:g}, which cannot make 100 ({parts})",
+            flags.append(flag("SV301", f"the weight ranges add up to {lo:g}-{hi:g}, which cannot make 100 ({parts()})",
                               "Publish ranges whose sums include 100, or exact weights.", lot))
     if sv_weight is not None and sv_weight < SV_MINIMUM:
         flags.append(flag("SV302", f"social value carries {sv_weight:g}% of the marks, under the 10% minimum "
@@ -312,9 +313,11 @@ def _goals(obj: dict) -> list[tuple[str, list]]:
 def _mentions_social_value(*texts: Any) -> bool:
     for t in texts:
         if isinstance(t, str) and t:
-            if SOCIAL_VALUE_MENTION.search(t):
-                cleaned = SOCIAL_VALUE_NEGATED.sub(" ", t)
-                if SOCIAL_VALUE_MENTION.search(cleaned):
+            low = t.lower()  # a plain substring test first: regular expressions over pages of text are slow
+            if "social" not in low and "community" not in low:
+                continue
+            if SOCIAL_VALUE_MENTION.search(low):
+                if not SOCIAL_VALUE_NEGATED.search(low) or SOCIAL_VALUE_MENTION.search(SOCIAL_VALUE_NEGATED.sub(" ", low)):
                     return True
     return False
 
@@ -356,7 +359,9 @@ def review_release(rel: dict, source: str, where: Optional[str] = None) -> dict:
     lots = tender.get("lots")
     if not isinstance(lots, list) or not lots:
         lots = [{"id": None, "_pseudo": True}]
-    notice_text = (tender.get("title"), tender.get("description"), core_details, rel.get("description"))
+    # the notice's own text is read once per release, not once per lot (descriptions run to pages)
+    notice_mentions = _mentions_social_value(tender.get("title"), tender.get("description"), core_details,
+                                             rel.get("description"))
     for raw in lots:
         if not isinstance(raw, dict):
             rec["flags"].append(flag("SV314", f"a lot is a JSON {type(raw).__name__}, not an object; it was skipped",
@@ -364,7 +369,7 @@ def review_release(rel: dict, source: str, where: Optional[str] = None) -> dict:
             continue
         lot_id = raw.get("id")
         lot_id = None if lot_id is None else str(lot_id)
-        rec["lots"].append(_review_lot(raw, lot_id, core, tender_goals, notice_text))
+        rec["lots"].append(_review_lot(raw, lot_id, core, tender_goals, notice_mentions))
     weighted = [lot for lot in rec["lots"] if lot["social_value_weight"]]
     if weighted:
         rec["design_status"] = "design_not_published"
@@ -373,7 +378,7 @@ def review_release(rel: dict, source: str, where: Optional[str] = None) -> dict:
     return rec
 
 
-def _review_lot(raw: dict, lot_id: Optional[str], core: Any, tender_goals: list, notice_text: tuple) -> dict:
+def _review_lot(raw: dict, lot_id: Optional[str], core: Any, tender_goals: list, notice_mentions: bool) -> dict:
     ac = raw.get("awardCriteria")
     flags: list[dict] = []
     criteria: list[dict] = []
@@ -405,7 +410,7 @@ def _review_lot(raw: dict, lot_id: Optional[str], core: Any, tender_goals: list,
             flags.append(flag("SV311", "the notice codes sustainability goal(s) " + ", ".join(award_goals)
                               + " for the award, but no award criterion for social value carries a weight",
                               "Add a weighted social-value criterion (at least 10%) for those goals.", lot_id))
-        elif _mentions_social_value(*notice_text, raw.get("title"), raw.get("description")):
+        elif notice_mentions or _mentions_social_value(raw.get("title"), raw.get("description")):
             flags.append(flag("SV311", "social value or community benefits are asked for in the notice's text, "
                               "but no award criterion for them carries a weight",
                               "Weight social value as an award criterion (at least 10%), with outcomes and "
