@@ -52,6 +52,11 @@ def evaluator_rows(scores: pd.DataFrame, evaluator: str, rubric, bidders: list[s
     return grid
 
 
+def _height(rows: int) -> int:
+    """Room for every row of a small tender's table; a bulk tender's scrolls."""
+    return min(35 * (rows + 1) + 3, 740)
+
+
 def _fmt(v) -> str:
     try:
         return f"{float(v):g}"
@@ -133,13 +138,14 @@ def main() -> None:
         "bidder": st.column_config.TextColumn("bid", disabled=True),
         "criterion": st.column_config.TextColumn("criterion", disabled=True),
         "question": st.column_config.TextColumn("question", disabled=True),
-        "score": st.column_config.SelectboxColumn("score", options=labels, help="The scale, with its descriptors"),
+        "score": st.column_config.SelectboxColumn("score", options=labels, width="medium",
+                                                  help="The scale, with its descriptors"),
         "rationale": st.column_config.TextColumn("rationale (required)", width="large"),
     }
     if "panel scores" in grid.columns:
         config["panel scores"] = st.column_config.TextColumn("panel scores", disabled=True)
     edited = edit_table(EDITOR, f"{tender.key}|{evaluator}", grid, hide_index=True, width="stretch",
-                        num_rows="fixed", column_config=config)
+                        num_rows="fixed", column_config=config, height=_height(len(grid)))
     merged = merge_rows(scores, evaluator, edited)
     if not _same(merged, scores):
         set_scores(merged)
@@ -160,7 +166,7 @@ def main() -> None:
         "lowest": s["lowest_score"], "highest": s["highest_score"], "median": s["evaluator_median"],
         "moderated": s["moderated"], "score used": s["score"], "basis": s["basis"], "marks": s["marks"].round(2),
     })
-    st.dataframe(text_table(panel), hide_index=True, width="stretch")
+    st.dataframe(text_table(panel), hide_index=True, width="stretch", height=_height(len(panel)))
     flags = ev.flags[ev.flags["code"].isin(PANEL_CODES)]
     st.subheader("Scoring flags")
     if flags.empty:
