@@ -671,7 +671,7 @@ def evaluation_report_pdf(ev, inputs: Optional[Inputs] = None, *, generated: Opt
     fp = fingerprints(ev, inputs)
     story.append(k.table(["Role", "File", "Bytes", "SHA-256"],
                          [[x.role, x.file, num(x.bytes), k.p(esc(x.sha256), k.mono)] for x in fp.itertuples(index=False)],
-                         [18, 50, 12, 100], right={2}))
+                         [18, 47, 15, 100], right={2}))
     sj = settings_json(ev, inputs)
     story.append(k.p(f"Settings (the rubric as read, with defaults, the proxy table and the run's options): "
                      f"SHA-256 <b>{hashlib.sha256(sj.encode('utf-8')).hexdigest()}</b> of the UTF-8 JSON text "
@@ -818,8 +818,9 @@ def assessment_summary_pdf(ev, bidder: str, *, generated: Optional[str] = None,
                          f"to you, subject to the standstill period."))
     else:
         story.append(k.p(f"Your tender scored <b>{marks(row['total'])}</b> of 100 marks and ranked "
-                         f"{rank_text(row['rank'])} of {n_ranked}. The buyer intends to award the contract to "
-                         f"{esc(winner) if winner else 'no supplier'}."))
+                         f"{rank_text(row['rank'])} of {n_ranked}. " + (
+                             f"The buyer intends to award the contract to {esc(winner)}." if winner else
+                             "No tender is eligible for the award on this evaluation.")))
     if t.criteria_url:
         story.append(k.p(f"The full award criteria are published at {esc(t.criteria_url)}.", k.small))
 
@@ -841,8 +842,11 @@ def assessment_summary_pdf(ev, bidder: str, *, generated: Optional[str] = None,
         if c.kind == "price":
             m = float(price["marks"].iat[0]) if price is not None and len(price) else 0.0
             score = money(row["price"])
-            why = (f"Your price {money(row['price'])}; the lowest eligible price was "
-                   f"{money(price['lowest'].iat[0]) if price is not None and len(price) else '-'}.")
+            lowest = float(price["lowest"].iat[0]) if price is not None and len(price) else float("nan")
+            if _isnum(lowest) and _isnum(row["price"]) and abs(float(row["price"]) - lowest) < 0.005:
+                why = f"Your price {money(row['price'])} was the lowest eligible price, so it gets all the price marks."
+            else:
+                why = f"Your price {money(row['price'])}; the lowest eligible price was {money(lowest)}."
             wm = float(cache["price"][winner]["marks"].iat[0]) if win_row is not None and winner in cache["price"] else None
         elif c.kind == "scale":
             s = scale.loc[c.id] if c.id in scale.index else None

@@ -334,3 +334,42 @@ def test_check_pdf_bad_path_is_bad_input(tmp_path, capsys, name):
                       "--pdf", str(tmp_path / name)], capsys)
     assert code == 2 and len(err) == 1 and "--pdf" in err[0]
     assert not (tmp_path / name).exists()
+
+
+# ------------------------------------------------------------------------------------------ other shapes of tender
+def test_report_json_lists_the_files(tmp_path, capsys):
+    import json
+    code = main(["report", "--rubric", str(RUBRIC), "--bids", str(BIDS), "--out", str(tmp_path / "o"), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["tender"] == "HC-2026-014"
+    assert Path(doc["evaluation_report"]).is_file() and Path(doc["workbook"]).is_file()
+    assert set(doc["assessment_summaries"]) == set(HOSTILE) | {"Northtown Community Care CIC"}
+    assert all(Path(p).is_file() for p in doc["assessment_summaries"].values())
+
+
+def test_without_scores_the_summaries_say_the_criteria_were_not_scored(tmp_path):
+    assert main(["report", "--rubric", str(RUBRIC), "--bids", str(BIDS), "--out", str(tmp_path)]) == 0
+    text = pdf_text(tmp_path / summary_file_names(["Northtown Community Care CIC"])["Northtown Community Care CIC"])
+    assert "This criterion was not scored (0 marks)." in text
+    report = pdf_text(tmp_path / "evaluation_report.pdf")
+    assert "evaluator scores" not in report.split("C. Fingerprints")[1].split("Settings")[0]
+
+
+def test_figures_lens_official_explains_marks_by_claimed_value(tmp_path):
+    rubric = tmp_path / "figures.yaml"
+    rubric.write_text(RUBRIC.read_text(encoding="utf-8").replace("lens: design", "lens: figures"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["report", "--rubric", str(rubric), "--proxies", str(FIX / "proxies" / "public_2025.csv"),
+                 "--bids", str(BIDS), "--scores", str(SCORES), "--out", str(out)]) == 0
+    r = load_rubric(rubric, proxies_path=FIX / "proxies" / "public_2025.csv")
+    b = load_bids(BIDS, r).require_valid()
+    ev = evaluate(r, b, load_scores(SCORES, r, b.bidders))
+    assert ev.official_lens == "figures"
+    names = summary_file_names(ev.results["bidder"].tolist())
+    for row in ev.results.itertuples(index=False):
+        text = pdf_text(out / names[row.bidder])
+        assert f"Total (out of 100) {row.total:.2f}" in text
+        assert "against the highest eligible claim" in text
+    report = pdf_text(out / "evaluation_report.pdf")
+    assert "Ranking under the official (figures) lens" in report
+    assert "Official lens for the award figures" in report
