@@ -852,7 +852,8 @@ def assessment_summary_pdf(ev, bidder: str, *, generated: Optional[str] = None,
             s = scale.loc[c.id] if c.id in scale.index else None
             m = float(s["marks"]) if s is not None else 0.0
             if s is not None and s["scored"]:
-                score = f"{s['score']:g} ({plain(r.descriptor(s['score'])).split(':')[0]})"
+                label = plain(r.descriptor(s["score"])).split(":")[0]
+                score = f"{s['score']:g}" + (f" ({label})" if label else "")
                 if s["basis"] == "moderated" and isinstance(s["moderated_rationale"], str):
                     why = s["moderated_rationale"]
                 else:
