@@ -21,7 +21,7 @@ Public API (stable names; other pages import them):
   are the only way pages read or write scores, so a workspace (e.g. SQLite) can back them later.
 - ``check_scores(df, rubric, bidders) -> (usable DataFrame, problem lines)``: the engine's own checks
   (load_scores) on edited scores; rows with a problem are listed and left out, never silently fixed.
-- ``get_evaluation() -> Evaluation``: ``evaluate(get_rubric(), tender.bidset, usable scores)``, cached.
+- ``get_evaluation(key=None) -> Evaluation``: ``evaluate(get_rubric(), tender.bidset, usable scores)``, cached.
 - ``evaluation_key() -> str``: changes whenever the rubric, the bids or the scores change; use it as the
   first argument of your own ``st.cache_data`` functions for tables derived from the evaluation.
 - ``show_error(exc)``, ``show_problems(lines)``, ``guard(what)``: messages in place, never a traceback.
@@ -620,10 +620,11 @@ def evaluation_key() -> str:
     return _digest(tender.key, rubric_digest(get_rubric()), _frame_digest(get_scores()))
 
 
-def get_evaluation() -> Evaluation:
+def get_evaluation(key: Optional[str] = None) -> Evaluation:
     """The evaluation of the current tender with the rubric and scores in use (scores with problems left
-    out: see check_scores). Kept in the session and cached by content, so a rerun costs nothing."""
-    key = evaluation_key()
+    out: see check_scores). Kept in the session and cached by content, so a rerun costs nothing. A page
+    that has just asked for evaluation_key() may pass it, to save working it out twice."""
+    key = key or evaluation_key()
     held = st.session_state.get(_EVAL)
     if held is not None and held[0] == key:
         return held[1]

@@ -44,13 +44,23 @@ def lens_tables(key: str, _ev) -> dict:
     if len(pivot):
         pivot.columns = [f"{o} attainment" for o in pivot.columns]
         pivot = pivot.reset_index()
-    return {"ranks": ranks, "chart_results": chart_results, "attainment_top": att_top, "attainment": pivot,
-            "reading": figures_vs_design(_ev), "top": top}
+    # charts built once per evaluation and kept as Vega-Lite specs: a rerun only draws them
+    specs = {"ranks": charts.rank_moves(chart_results, _ev.official_lens).to_dict(),
+             "money": charts.claimed_vs_credited(chart_results).to_dict(),
+             "attainment": charts.attainment(att_top).to_dict() if len(att) else None}
+    return {"ranks": ranks, "attainment": pivot, "reading": figures_vs_design(_ev), "top": top, "specs": specs}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def walk_of(key: str, bidder: str, _ev) -> tuple[pd.DataFrame, dict]:
+    """One bid's walk from claimed £ to credited £: the table and its chart's spec."""
+    walk = _ev.explain(bidder)["walk"]
+    return walk, charts.walk(walk).to_dict()
 
 
 def main() -> None:
-    ev = get_evaluation()
     key = evaluation_key()
+    ev = get_evaluation(key)
     t = lens_tables(key, ev)
     st.title("Figures vs design")
     st.caption("Each bid scored twice: the figures lens takes the £ each supplier claims at face value; the design "
@@ -70,12 +80,12 @@ def main() -> None:
         "credited share": st.column_config.NumberColumn(format="percent"),
         "figures marks": st.column_config.NumberColumn(format="%.2f"),
         "design marks": st.column_config.NumberColumn(format="%.2f")})
-    st.altair_chart(charts.rank_moves(t["chart_results"], ev.official_lens), width="content")
+    st.vega_lite_chart(spec=t["specs"]["ranks"], width="content")
     if limit_note:
         st.caption(limit_note)
 
     st.subheader("Claimed £ against credited £")
-    st.altair_chart(charts.claimed_vs_credited(t["chart_results"]), width="stretch")
+    st.vega_lite_chart(spec=t["specs"]["money"], width="stretch")
 
     st.subheader("From claimed £ to credited £, step by step")
     bidders = t["ranks"]["bidder"].tolist()
@@ -84,8 +94,8 @@ def main() -> None:
         st.session_state["walk_bidder"] = default
     chosen = st.selectbox("Bid", bidders, key="walk_bidder")
     if chosen is not None:
-        walk = ev.explain(chosen)["walk"]
-        st.altair_chart(charts.walk(walk), width="stretch")
+        walk, spec = walk_of(key, chosen, ev)
+        st.vega_lite_chart(spec=spec, width="stretch")
         st.dataframe(text_table(walk), hide_index=True, width="stretch", column_config={
             "amount": st.column_config.NumberColumn("£ change", format="£%,.0f"),
             "running_total": st.column_config.NumberColumn("running total", format="£%,.0f")})
@@ -95,7 +105,7 @@ def main() -> None:
         st.info("The design sets no outcomes, so there is nothing to attain: only the figures lens can award "
                 "social-value marks (SV306).")
     else:
-        st.altair_chart(charts.attainment(t["attainment_top"]), width="stretch")
+        st.vega_lite_chart(spec=t["specs"]["attainment"], width="stretch")
         targets = ev.rubric.outcomes[["id", "name", "unit", "baseline", "target", "priority", "evidence_required"]]
         st.dataframe(text_table(targets), hide_index=True, width="stretch")
         st.dataframe(text_table(t["attainment"]), hide_index=True, width="stretch", column_config={

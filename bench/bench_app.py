@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
 import statistics
 import sys
 import time
@@ -97,6 +99,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = ap.parse_args()
     logging.getLogger("streamlit").setLevel(logging.ERROR)
+    # the app keeps a sample's scores in a workspace under $SOCIAL_VALUE_HOME: a fresh one for each run
+    home = args.out / "app_home"
+    shutil.rmtree(home, ignore_errors=True)
+    os.environ["SOCIAL_VALUE_HOME"] = str(home)
 
     s = bench_sample(args.repeats)
     med = statistics.median(s["reruns"])

@@ -34,7 +34,9 @@ def _free_port() -> int:
 def app_url(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    # the app keeps a sample's scores in a workspace under $SOCIAL_VALUE_HOME: a fresh one, never the real home
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+           "SOCIAL_VALUE_HOME": str(tmp_path_factory.mktemp("social_value_home"))}
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
                                  "--server.port", str(port), "--server.address", "127.0.0.1"],
