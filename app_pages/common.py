@@ -631,7 +631,8 @@ def get_evaluation(key: Optional[str] = None) -> Evaluation:
     tender = get_tender()
     rubric = get_rubric()
     usable, _ = check_scores(get_scores(), rubric, tender.bidset.bidders)
-    ev = _evaluate(key, rubric, tender.bidset, usable)
+    with st.spinner(f"Evaluating {len(tender.bidset.bids):,} bids under both lenses..."):
+        ev = _evaluate(key, rubric, tender.bidset, usable)
     st.session_state[_EVAL] = (key, ev)
     return ev
 
