@@ -527,3 +527,13 @@ def test_a_rubric_without_its_bids_is_refused_and_changes_nothing():
     ok(at)
     assert any("schools_fm.yaml: a rubric is loaded with its bids" in e for e in messages(at))
     assert {m.label: m.value for m in at.metric} == before
+
+
+def test_upload_names_cannot_leave_the_upload_folder_and_markup_is_escaped():
+    from app_pages.common import Upload, escape_md
+    assert Upload("../../etc/evil.yaml", b"x").name == "evil.yaml"
+    assert Upload("C:\\\\Users\\\\me\\\\bid.json", b"x").name == "bid.json"
+    assert Upload("", b"x").name == "unnamed"
+    assert Upload("a.yaml", b"1").digest != Upload("a.yaml", b"2").digest
+    text = escape_md('[x](http://e) <b> *a* _b_ `c` $d$ :red[e] # h')
+    assert not re.search(r"(?<!\\)[\[\]()<>*_`$:#]", text)
