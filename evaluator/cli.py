@@ -298,6 +298,16 @@ def _workspace_parsers(sub, common) -> None:
     m.add_argument("--db", required=True, type=Path, help="the workspace file to create")
     m.add_argument("--from", dest="source", required=True, type=Path, help="a folder made by `workspace export`")
     m.add_argument("--json", action="store_true")
+    c = wsub.add_parser("complete", help="an evaluator marks their scoring complete (or --reopen): until then "
+                                         "the app shows them only their own scores")
+    c.add_argument("--db", required=True, type=Path)
+    c.add_argument("--evaluator", required=True)
+    c.add_argument("--reopen", action="store_true", help="take the mark back to change scores")
+    c.add_argument("--json", action="store_true")
+    st_ = wsub.add_parser("status", help="moderation at a glance: who has finished, scores side by side with "
+                                         "SV205, cells still needing a consensus, Kendall's W per question")
+    st_.add_argument("--db", required=True, type=Path)
+    st_.add_argument("--json", action="store_true")
 
     a = sub.add_parser("audit", help="verify a workspace's audit chain and tables: exit 0 intact, 1 broken "
                                      "(the first broken entry is named)")
@@ -361,6 +371,8 @@ def _cmd_workspace(args) -> int:
                 if not log["intact"]:
                     print(f"warning: the audit log does not verify: {log['first_problem']}", file=sys.stderr)
             return EXIT_OK
+        if args.action in ("complete", "status"):
+            return _workspace_moderation(Workspace.open(args.db), args)
         ws = Workspace.import_export(args.db, args.source)
         report = ws.verify()
         if args.json:
@@ -375,6 +387,43 @@ def _cmd_workspace(args) -> int:
         if args.json:
             _print_json({"saved": False, "retry": True, "message": exc.line()})
         return EXIT_RETRY
+
+
+def _workspace_moderation(ws, args) -> int:
+    from . import moderation
+    if args.action == "complete":
+        ws.set_complete(args.evaluator, not args.reopen)
+        state = "reopened" if args.reopen else "complete"
+        if args.json:
+            _print_json({"evaluator": args.evaluator, "complete": not args.reopen})
+        else:
+            print(f"{args.evaluator}: scoring {state} (recorded in the audit log)")
+        return EXIT_OK
+    scores = ws.scores()
+    table = moderation.side_by_side(scores, ws.scale, ws.bidders(), ws.criteria)
+    agree = moderation.agreement(scores, ws.criteria, ws.bidders())
+    people = ws.evaluators()
+    if args.json:
+        def records(df):
+            return json.loads(df.to_json(orient="records"))
+        _print_json({"tender": ws.tender_id, "evaluators": records(people[["evaluator", "complete"]]),
+                     "cells": records(table), "agreement": records(agree)})
+        return EXIT_OK
+    print(f"{ws.tender_id}: {len(people)} evaluators; scoring complete: "
+          + (", ".join(people[people["complete"]]["evaluator"]) or "nobody yet"))
+    rows = []
+    for r in table.to_dict("records"):  # evaluator names are columns: not identifiers
+        marks = ", ".join(f"{e} {r[e]:g}" for e in people["evaluator"] if e in r and r[e] == r[e])
+        rows.append([r["bidder"], r["criterion"], marks or "-",
+                     "-" if r["moderated"] != r["moderated"] else f"{r['moderated']:g}",
+                     "SV205" if r["SV205"] else "", r["status"]])
+    print(_table(rows, ["Bid", "Question", "Scores", "Consensus", "Flag", "Status"], right=set()))
+    print("\nAgreement per question (Kendall's W, corrected for ties):")
+    for a in agree.itertuples(index=False):
+        w = "-" if a.W != a.W else f"{a.W:.3f}"
+        print(f"  {a.criterion}: W {w} over {a.bids} bids and {a.evaluators} evaluators: {a.reading}"
+              + (f" ({a.note})" if a.note else ""))
+    return EXIT_OK
 
 
 def _cmd_audit(args) -> int:

@@ -124,3 +124,31 @@ def test_each_evaluator_sees_only_their_own_scores_until_complete(tmp_path):
     seen = moderation.visible_scores(ws.scores(), "Helen Marsh", ws.evaluators())
     assert {"David Okafor", "Priya Raman", "MODERATED"} <= set(seen["evaluator"])
     assert set(moderation.visible_scores(ws.scores(), "David Okafor", ws.evaluators())["evaluator"]) == {"David Okafor"}
+
+
+def test_cli_complete_and_status(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from .conftest import ROOT
+    rubric_path, bids_path, scores_path = tender_paths("home_care_north")
+    ws = Workspace.create(tmp_path / "w.sqlite", rubric_path, bids_path, scores_path=scores_path)
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "evaluator", *map(str, args)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+    r = cli("workspace", "complete", "--db", ws.path, "--evaluator", "Helen Marsh")
+    assert r.returncode == 0 and "complete" in r.stdout
+    assert ws.evaluators().set_index("evaluator")["complete"]["Helen Marsh"]
+    assert ws.audit_log().iloc[-1]["action"] == "complete"
+    r = cli("workspace", "status", "--db", ws.path)
+    assert r.returncode == 0
+    assert "scoring complete: Helen Marsh" in r.stdout
+    carewell = next(line for line in r.stdout.splitlines() if line.startswith("Carewell Services Ltd") and " Q1 " in line)
+    assert "SV205" in carewell and "David Okafor 20" in carewell
+    doc = json.loads(cli("workspace", "status", "--db", ws.path, "--json").stdout)
+    assert {a["criterion"] for a in doc["agreement"]} == {"Q1", "SVQ"}
+    assert sum(c["SV205"] for c in doc["cells"]) == 1
+    assert cli("workspace", "complete", "--db", ws.path, "--evaluator", "MODERATED").returncode == 2
+    r = cli("workspace", "complete", "--db", ws.path, "--evaluator", "Helen Marsh", "--reopen")
+    assert r.returncode == 0 and not ws.evaluators().set_index("evaluator")["complete"]["Helen Marsh"]
