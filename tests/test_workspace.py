@@ -372,3 +372,25 @@ def test_cli_init_score_export_import_audit_evaluate(tmp_path):
     assert cli("workspace", "init", "--db", db, "--rubric", RUBRIC, "--bids", BIDS).returncode == 2
     assert cli("audit", "--db", tmp_path / "missing.sqlite").returncode == 2
     assert cli("evaluate").returncode == 2
+
+
+def test_a_writer_kept_waiting_is_told_to_retry_and_nothing_is_half_saved(ws, monkeypatch, capsys):
+    import evaluator.workspace as wmod
+    from evaluator.cli import main
+    from evaluator.workspace import WorkspaceBusy
+    monkeypatch.setattr(wmod, "BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(ws.path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another evaluator's save, still in progress
+        n = len(pd.read_sql("SELECT seq FROM audit", holder))
+        with pytest.raises(WorkspaceBusy, match="try again"):
+            ws.set_score(APEX, "Q1", "Helen Marsh", 60, "waiting")
+        code = main(["workspace", "score", "--db", str(ws.path), "--bidder", APEX, "--criterion", "Q1",
+                     "--evaluator", "Helen Marsh", "--score", "60", "--rationale", "waiting"])
+        assert code == 75 and "busy" in capsys.readouterr().err
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert len(ws.audit_log()) == n
+    assert ws.set_score(APEX, "Q1", "Helen Marsh", 60, "after the other save")["changed"]  # then it goes through
+    assert ws.verify().intact
