@@ -465,10 +465,18 @@ def set_rubric(rubric: Rubric) -> None:
 
 def rubric_spec(rubric: Rubric) -> dict:
     """The rubric as the YAML structure a commissioner writes (DESIGN.md 4.1)."""
-    spec = rubric.spec.model_dump(mode="python", exclude_none=True)
-    spec["descriptors"] = {(int(k) if float(k).is_integer() else k): v for k, v in spec.get("descriptors", {}).items()}
-    spec["scale"] = [int(v) if float(v).is_integer() else v for v in spec.get("scale", [])]
-    return spec
+    return _whole(rubric.spec.model_dump(mode="python", exclude_none=True))
+
+
+def _whole(value: Any) -> Any:
+    """Whole-number floats as integers (weight: 40, not 40.0), keys included, as a person writes them."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, dict):
+        return {_whole(k): _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
 
 
 def rubric_yaml(rubric: Rubric) -> str:

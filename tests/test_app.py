@@ -537,3 +537,24 @@ def test_upload_names_cannot_leave_the_upload_folder_and_markup_is_escaped():
     assert Upload("a.yaml", b"1").digest != Upload("a.yaml", b"2").digest
     text = escape_md('[x](http://e) <b> *a* _b_ `c` $d$ :red[e] # h')
     assert not re.search(r"(?<!\\)[\[\]()<>*_`$:#]", text)
+
+
+def test_rubric_download_round_trips_and_template_opens(tmp_path):
+    import io
+    import openpyxl
+    from app_pages.common import rubric_from_spec, rubric_spec, rubric_yaml
+    from app_pages.design import _template_bytes
+    for name in ("home_care_north", "schools_fm"):
+        path = tender_paths(name)[0]
+        r = load_rubric(path)
+        text = rubric_yaml(r)
+        assert "weight: 40.0" not in text
+        copy = tmp_path / f"{name}.yaml"  # with the proxy table it names, where it names it
+        (tmp_path / "proxies").mkdir(exist_ok=True)
+        (tmp_path / "proxies" / "public_2025.csv").write_bytes((path.parent / "proxies" / "public_2025.csv").read_bytes())
+        copy.write_text(text)
+        again = load_rubric(copy)
+        assert again.spec == r.spec
+        assert rubric_from_spec(rubric_spec(r), r).spec == r.spec
+        wb = openpyxl.load_workbook(io.BytesIO(_template_bytes(name, r)))
+        assert {"Bid", "Responses", "Commitments"} <= set(wb.sheetnames)
