@@ -558,3 +558,14 @@ def test_rubric_download_round_trips_and_template_opens(tmp_path):
         assert rubric_from_spec(rubric_spec(r), r).spec == r.spec
         wb = openpyxl.load_workbook(io.BytesIO(_template_bytes(name, r)))
         assert {"Bid", "Responses", "Commitments"} <= set(wb.sheetnames)
+
+
+@pytest.mark.parametrize("name", ["home_care_north", "schools_fm"])
+def test_visiting_the_design_page_edits_nothing(name):
+    at = start()
+    at.selectbox(key="sample_choice").set_value(name)
+    click(at, "Open this sample").run()
+    at.switch_page("app_pages/design.py").run()
+    ok(at)
+    at.switch_page("app_pages/tender.py").run()
+    assert not any("has been edited" in i.value for i in at.info)
