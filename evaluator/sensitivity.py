@@ -172,6 +172,20 @@ def build_model(ev, lens: Optional[str] = None) -> Model:
 
 
 # ------------------------------------------------------------------------------------------ one batch
+def _group_sum(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
+    """Per draw, the sum of each group's columns ((d, c) -> (d, size)): columns sorted by group once, then
+    one np.add.reduceat, O(d x c) (a one-hot matrix product would be O(d x c x size))."""
+    d = values.shape[0]
+    out = np.zeros((d, size))
+    if values.shape[1] == 0:
+        return out
+    order = np.argsort(groups, kind="stable")
+    g = groups[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    out[:, g[starts]] = np.add.reduceat(values[:, order], starts, axis=1)
+    return out
+
+
 def _fractions(m: Model, scores: np.ndarray, dw, at, dp, ef, proxy_mult) -> tuple:
     """Per draw: (fractions (d, n, k), eligible (d, n), quality fractions weighted later). Arrays with a
     leading draw axis; `None` perturbation inputs mean 'as published'."""
@@ -206,11 +220,7 @@ def _fractions(m: Model, scores: np.ndarray, dw, at, dp, ef, proxy_mult) -> tupl
             if o and len(m.c_qin):
                 add = (1 - dw) * (1 - at) * (1 - dp)
                 net = m.c_qin[None, :] * add * ef  # (d, c)
-                sums = np.zeros((d, n * o))
-                onehot = np.zeros((len(m.c_qin), n * o))
-                onehot[np.arange(len(m.c_qin)), m.c_bid_outcome] = 1.0
-                sums = net @ onehot
-                sums = sums.reshape(d, n, o)
+                sums = _group_sum(net, m.c_bid_outcome, n * o).reshape(d, n, o)
             else:
                 sums = np.zeros((d, n, o))
             has_target = np.isfinite(m.targets)
@@ -226,11 +236,7 @@ def _fractions(m: Model, scores: np.ndarray, dw, at, dp, ef, proxy_mult) -> tupl
             if proxy_mult is not None and len(m.f_value):
                 mult = np.where(m.f_measure >= 0, proxy_mult[:, np.clip(m.f_measure, 0, None)], 1.0)
                 values = values * mult
-            claimed = np.zeros((d, n))
-            if len(m.f_value):
-                onehot = np.zeros((len(m.f_value), n))
-                onehot[np.arange(len(m.f_value)), m.f_bid] = 1.0
-                claimed = values @ onehot
+            claimed = _group_sum(values, m.f_bid, n)
             best = np.where(eligible, claimed, -np.inf).max(axis=1, initial=-np.inf)[:, None]
             with np.errstate(divide="ignore", invalid="ignore"):
                 f = np.where(best > 0, np.minimum(np.clip(claimed, 0, None) / best, 1.0), 0.0)
@@ -239,18 +245,36 @@ def _fractions(m: Model, scores: np.ndarray, dw, at, dp, ef, proxy_mult) -> tupl
 
 
 def _ranks(totals: np.ndarray, quality: np.ndarray, price: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """6.5 per draw: 1 + the number of eligible bids strictly ahead (higher total, then higher quality
-    marks, then lower price); equal keys share a rank. 0 = not ranked (disqualified in that draw)."""
+    """6.5 per draw: eligible bids sorted by higher total, then higher quality marks, then lower price;
+    equal keys share the rank of the first of them (so a rank is 1 + the number of bids strictly ahead).
+    0 = not ranked (disqualified in that draw). A sort per draw, O(n log n), not a bid-by-bid comparison."""
+    d, n = totals.shape
+    if n == 0:
+        return np.zeros((d, 0), dtype=np.int64)
     t = np.round(totals, 9)
     q = np.round(quality, 9)
-    p = np.where(np.isnan(price), np.inf, price)[None, :]
-    p = np.broadcast_to(p, t.shape)
+    p = np.broadcast_to(np.where(np.isnan(price), np.inf, price)[None, :], t.shape)
+    order = np.lexsort((p, -q, -t, ~eligible), axis=1)  # last key first: ineligible bids sort last
+    ts, qs, ps = (np.take_along_axis(a, order, axis=1) for a in (t, q, p))
+    same = np.zeros((d, n), dtype=bool)
+    same[:, 1:] = (ts[:, 1:] == ts[:, :-1]) & (qs[:, 1:] == qs[:, :-1]) & (ps[:, 1:] == ps[:, :-1])
+    position = np.broadcast_to(np.arange(1, n + 1), (d, n))
+    first = np.maximum.accumulate(np.where(same, 0, position), axis=1)
+    ranks = np.empty((d, n), dtype=np.int64)
+    np.put_along_axis(ranks, order, first, axis=1)
+    return np.where(eligible, ranks, 0)
+
+
+def _ranks_by_counting(totals, quality, price, eligible) -> np.ndarray:
+    """The same ranks by brute force (1 + bids strictly ahead): the reference the sort is tested against."""
+    t = np.round(totals, 9)
+    q = np.round(quality, 9)
+    p = np.broadcast_to(np.where(np.isnan(price), np.inf, price)[None, :], t.shape)
     ahead = ((t[:, None, :] > t[:, :, None])
              | ((t[:, None, :] == t[:, :, None]) & (q[:, None, :] > q[:, :, None]))
              | ((t[:, None, :] == t[:, :, None]) & (q[:, None, :] == q[:, :, None]) & (p[:, None, :] < p[:, :, None])))
     ahead &= eligible[:, None, :]
-    rank = 1 + ahead.sum(axis=2)
-    return np.where(eligible, rank, 0)
+    return np.where(eligible, 1 + ahead.sum(axis=2), 0)
 
 
 def totals_for(m: Model, weights: np.ndarray, scores: np.ndarray, dw=None, at=None, dp=None, ef=None,
@@ -342,7 +366,7 @@ def simulate(m: Model, draws: int = 10_000, seed: int = 0, *, concentration: Opt
             raise EvaluatorError("must be between 0 and 1 (a share, e.g. 0.1 for ±10 points)", field=name, value=v)
     rng = np.random.default_rng(seed)
     n, c = m.n, len(m.c_qin)
-    chunk = int(max(1, min(draws, CHUNK_CELLS // max(c, n * n, 1))))
+    chunk = int(max(1, min(draws, CHUNK_CELLS // max(c, n * max(len(m.criteria), 1), 1))))
     totals = np.empty((draws, n))
     ranks = np.empty((draws, n), dtype=np.int32)
     positive = m.weights > 0

@@ -220,3 +220,14 @@ def test_cli_with_a_workspace(tmp_path):
     from_files = cli("sensitivity", "--rubric", rubric, "--bids", bids, "--scores", scores, "--draws", "500",
                      "--seed", "2", "--json")
     assert from_db.returncode == 0 and from_db.stdout == from_files.stdout
+
+
+def test_ranks_by_sorting_equal_ranks_by_counting_with_ties_and_disqualified_bids():
+    rng = np.random.default_rng(0)
+    d, n = 400, 9
+    totals = rng.integers(50, 56, (d, n)).astype(float)  # many ties on total
+    quality = rng.integers(10, 12, (d, n)).astype(float)   # and on quality
+    price = np.array([100, 100, 120, np.nan, 90, 100, 130, 90, 100], dtype=float)  # and on price
+    eligible = rng.random((d, n)) > 0.2
+    np.testing.assert_array_equal(S._ranks(totals, quality, price, eligible),
+                                  S._ranks_by_counting(totals, quality, price, eligible))
