@@ -66,8 +66,13 @@ def rank_moves(results: pd.DataFrame, official_lens: str = "design") -> alt.Char
     long = _plain(long)
     lens_order = [LENS_TITLES["figures"], LENS_TITLES["design"]]
     x = alt.X(**_n("lens", ""), sort=lens_order, axis=alt.Axis(labelAngle=0, orient="top"))
-    y = alt.Y(**_q("rank", "Rank (1 = best)"), scale=alt.Scale(reverse=True, zero=False, nice=False,
-                                                              domain=[0.5, float(long["rank"].max()) + 0.5]),
+    top = float(long["rank"].max())
+    # a few bids drawn from a large field can sit at ranks 1-25 on one lens and 1-400 on the other: a log
+    # scale keeps the top of the table, where the award is decided, readable
+    spread = top > 40
+    scale = (alt.Scale(type="log", reverse=True, domain=[0.9, top * 1.05], nice=False) if spread else
+             alt.Scale(reverse=True, zero=False, nice=False, domain=[0.5, top + 0.5]))
+    y = alt.Y(**_q("rank", "Rank (1 = best)" + (", log scale" if spread else "")), scale=scale,
               axis=alt.Axis(tickMinStep=1, format="d"))
     colour = alt.Color(**_n("bidder", "Bid"), legend=None)  # each line is labelled at its end instead
     tooltip = [alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_n("lens", "Lens")),

@@ -130,3 +130,15 @@ def test_charts_module_has_no_streamlit():
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
                 for a in (n.names if isinstance(n, ast.Import) else [ast.alias(n.module or "")])}
     assert "streamlit" not in imported
+
+
+def test_rank_moves_uses_a_log_scale_only_for_a_spread_field(ev):
+    r = ev.results
+    assert _scale_type(charts.rank_moves(r)) is None
+    wide = r.assign(figures_rank=r["figures_rank"] * 100)
+    assert _scale_type(charts.rank_moves(wide)) == "log"
+
+
+def _scale_type(chart) -> str | None:
+    spec = chart.to_dict()
+    return spec["layer"][0]["encoding"]["y"]["scale"].get("type")
