@@ -28,6 +28,7 @@ Public API (stable names; other pages import them):
 - ``load_uploads(rubric_file, proxies_file, bid_files, scores_file, progress) -> LoadResult`` and
   ``apply_load(result)``: read uploaded files (objects with ``.name`` and ``.getvalue()``), then put the
   result in use; a result with no tender changes nothing.
+- ``load_rubric_upload(file, proxies_file=None) -> (Rubric or None, problems, note)``: a rubric on its own.
 - ``load_draft_bid(file, rubric) -> BidSet``: one uploaded draft bid (Self-assessment).
 - ``edit_table(key, owner, data, **kwargs)``: st.data_editor whose edits survive moving between pages.
 - ``escape_md(text)``: user text made safe inside any markdown-rendering element (no links or markup).
@@ -270,6 +271,14 @@ def _parse_rubric_upload(digest: str, _rubric: Upload, _proxies: Optional[Upload
         return rubric, [], note
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def load_rubric_upload(file: Any, proxies_file: Any = None) -> tuple[Optional[Rubric], list[str], str]:
+    """An uploaded rubric (and optional proxy table) on its own: (rubric or None, problems, note)."""
+    up, proxies = Upload.of(file), Upload.of(proxies_file)
+    if up is None:
+        return None, ["no rubric file"], ""
+    return _parse_rubric_upload(_digest(up.digest, proxies.digest if proxies else ""), up, proxies)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

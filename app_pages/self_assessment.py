@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import (SAMPLES, Upload, escape_md, get_rubric, get_tender, guard, load_draft_bid,
-                              rubric_digest, show_problems, text_table)
+                              load_rubric_upload, rubric_digest, show_problems, text_table)
 from evaluator import charts, self_assess
 from evaluator.util import gbp
 
@@ -36,17 +36,28 @@ def _assess(key: str, best: float | None, _rubric, _bidset) -> dict:
 
 
 def main() -> None:
-    rubric = get_rubric()
     st.title("Self-assessment")
     st.caption("For suppliers: check a draft bid against the buyer's published rubric before you submit it. "
                "You see the checks the buyer will run, what to fix, how far your bid meets each outcome, and the "
                "social-value marks you could expect under each lens. Nobody else's bid is shown.")
+    rubric = get_rubric()
+    own = st.file_uploader("The buyer's published rubric (YAML; leave empty to use the rubric loaded in the app)",
+                           type=["yaml", "yml"], key="draft_rubric")
+    if own is not None:
+        uploaded, problems, note = load_rubric_upload(own)
+        if uploaded is None:
+            st.error("This rubric cannot be used (each problem names the file, key and field):")
+            show_problems(problems)
+            return
+        rubric = uploaded
+        if note:
+            st.caption(escape_md(note))
     st.text(f"Rubric: {rubric.tender.id} {rubric.tender.title} (official lens: {rubric.official_lens})")
     up = st.file_uploader("Your draft bid (YAML, JSON, or the XLSX template filled in)",
                           type=["yaml", "yml", "json", "xlsx"], key="draft_bid")
     draft = Upload.of(up)
     if draft is None:
-        draft = _example()
+        draft = _example() if own is None else None
         if draft is None:
             st.info("Upload a draft bid to assess it. The supplier template (XLSX) for this rubric can be "
                     "downloaded on the Design page.")

@@ -569,3 +569,27 @@ def test_visiting_the_design_page_edits_nothing(name):
     ok(at)
     at.switch_page("app_pages/tender.py").run()
     assert not any("has been edited" in i.value for i in at.info)
+
+
+def test_self_assessment_against_an_uploaded_rubric_alone():
+    rubric, bids, _ = tender_paths("schools_fm")
+    at = start("self_assessment")
+    upload(at, "draft_rubric", rubric)
+    at.run()
+    ok(at)
+    assert [t.value for t in at.text if t.value.startswith("Rubric:")] == [
+        "Rubric: FM-2026-031 Planned and reactive maintenance of schools and civic buildings (official lens: design)"]
+    assert not at.metric  # no example draft against another buyer's rubric: the supplier uploads theirs
+    upload(at, "draft_bid", bids / "westvale_building_services.yaml")
+    at.run()
+    ok(at)
+    r = load_rubric(rubric)
+    from evaluator import load_bid
+    sa = self_assess(r, load_bid(bids / "westvale_building_services.yaml", r))
+    weight = f"{r.sv_criterion.weight:g}"
+    assert {m.label: m.value for m in at.metric}["Design lens marks (official)"] == f"{sa['design_score']:.2f} / {weight}"
+    upload(at, "draft_rubric", ("r.yaml", b"tender: {id: X, title: T, contract_value: 1, duration_years: 1}\ncriteria:\n"
+                                          b"  - {id: P, kind: price, weight: 90}\n", "text/yaml"))
+    at.run()
+    ok(at)
+    assert any("SV301" in e for e in messages(at))
