@@ -5,7 +5,6 @@ social-value marks under each lens. Only the supplier's own bid is read: no othe
 """
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app_pages.common import (SAMPLES, Upload, escape_md, get_rubric, get_tender, guard, load_draft_bid,

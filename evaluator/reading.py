@@ -2,8 +2,6 @@
 paragraph built only from the evaluation's own numbers (so it can never say what the tables do not)."""
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 
 from .util import gbp
 from .valuation import WALK_STEPS
