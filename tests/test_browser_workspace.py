@@ -97,7 +97,7 @@ def test_scoring_complete_survives_a_server_restart(tmp_path):
                 _settled(page)
                 page.get_by_role("heading", name="Moderation").first.wait_for(timeout=60_000)
                 page.get_by_text("scoring complete. The panel's scores are shown below").first.wait_for(timeout=60_000)
-                assert page.get_by_role("button", name="Reopen my scoring").is_visible()
+                page.get_by_role("button", name="Reopen my scoring").first.wait_for(timeout=60_000)
 
                 page.goto(f"{server.url}/sensitivity", wait_until="domcontentloaded")
                 _settled(page)
