@@ -66,6 +66,10 @@ def main() -> None:
     ws = workspace_state.workspace_for(tender)
     if ws is not None:
         st.caption(escape_md(f"Saved in the workspace {ws.path} (every change is in its audit log)."))
+    elif workspace_state.workspace_problem(tender):
+        st.warning(escape_md("Scores are kept for this browser session only: the workspace could not be opened ("
+                             + workspace_state.workspace_problem(tender) + "). Set SOCIAL_VALUE_HOME to a folder "
+                             "the app can write to."))
     else:
         st.info("Scores for an uploaded tender are kept for this browser session only.")
     if not rubric.scale_criteria:

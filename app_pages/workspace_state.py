@@ -14,6 +14,7 @@ complete; it is not written to the workspace, and it is shown as not yet saved.
 """
 from __future__ import annotations
 
+import logging
 from typing import Optional
 
 import pandas as pd
@@ -27,7 +28,9 @@ _WS = "sv_workspaces"        # {tender key: Workspace or None}
 _BASE = "sv_ws_base"         # {tender key: scores as this session last read or wrote them}
 _PENDING = "sv_ws_pending"   # {tender key: {(bidder, criterion, evaluator): row dict}} not yet valid
 _COMPLETE = "sv_ws_complete"  # {tender key: {evaluator: bool}} when there is no workspace
+_PROBLEM = "sv_ws_problem"   # {tender key: why there is no workspace}
 _KEY = ["bidder", "criterion", "evaluator"]
+_LOG = logging.getLogger("social_value_app")
 
 
 def _store(name: str) -> dict:
@@ -48,18 +51,30 @@ def workspace_for(tender) -> Optional[Workspace]:
         name = tender.key.split(":")[1]
         rubric_path, bids_path, scores_path = SAMPLES[name]
         path = default_workspace_path(tender.rubric.tender.id)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                Workspace.create(path, rubric_path, bids_path,
-                                 scores_path=scores_path if scores_path.is_file() else None,
-                                 actor="app (default workspace for the shipped sample)")
-            except InputError:
-                if not path.exists():  # anything but "another session made it first" is a real problem
-                    raise
-        ws = Workspace.open(path)
+        try:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    Workspace.create(path, rubric_path, bids_path,
+                                     scores_path=scores_path if scores_path.is_file() else None,
+                                     actor="app (default workspace for the shipped sample)")
+                except InputError:
+                    if not path.exists():  # anything but "another session made it first" is a real problem
+                        raise
+            ws = Workspace.open(path)
+        except (OSError, EvaluatorError) as exc:
+            # the app still works, with scores in this session only; the pages say so and why
+            problem = exc.line() if isinstance(exc, EvaluatorError) else f"{path}: {exc.strerror or exc}"
+            _store(_PROBLEM)[tender.key] = problem
+            _LOG.warning("no workspace for %s: %s", tender.key, problem)
+            ws = None
     held[tender.key] = ws
     return ws
+
+
+def workspace_problem(tender) -> Optional[str]:
+    """Why a shipped sample has no workspace (its folder cannot be written, the file is not a workspace)."""
+    return _store(_PROBLEM).get(tender.key)
 
 
 def _key(row) -> tuple:

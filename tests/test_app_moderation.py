@@ -204,3 +204,18 @@ def test_the_page_is_in_the_app_navigation():
     at.switch_page("app_pages/moderation.py").run()
     ok(at)
     assert any(t.value == "Moderation" for t in at.title)
+
+
+def test_an_unwritable_workspace_home_leaves_the_app_working_and_says_why(tmp_path, monkeypatch):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the workspace folder should be")
+    monkeypatch.setenv("SOCIAL_VALUE_HOME", str(blocker))
+    at = fresh()
+    assert any("browser session only" in unescape(w.value) for w in at.warning)
+    at.selectbox(key="mod_evaluator").set_value("Helen Marsh").run()
+    at.button(key="mod_complete").click().run()
+    ok(at)
+    assert any("scoring complete" in unescape(s.value) for s in at.success)
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    app.switch_page("app_pages/results.py").run()
+    ok(app)
