@@ -82,7 +82,11 @@ def main() -> None:
     if not panel:
         st.info("No evaluator has scored yet. Scores are entered on the Score page.")
         return
+    chosen = st.session_state.setdefault("sv_scoring_as", {})  # who this browser scores as (the Score page too)
+    if st.session_state.get("mod_evaluator") not in panel and chosen.get(tender.key) in panel:
+        st.session_state["mod_evaluator"] = chosen[tender.key]
     evaluator = st.selectbox("I am", panel, key="mod_evaluator")
+    chosen[tender.key] = evaluator
     done = bool(status.set_index("evaluator")["complete"].get(evaluator, False))
     bidders = tender.bidset.bidders
 

@@ -1,21 +1,28 @@
 """Score (evaluator): one row per bid and scale criterion, a score from the scale and a mandatory rationale.
 
-Each evaluator scores on their own; the panel then records a MODERATED (consensus) score per cell. Scores
-are used everywhere as soon as they are entered; a row the engine refuses (no rationale, a score off the
-scale) is named and left out until it is fixed, never silently corrected.
+Each evaluator scores alone: they pick who they are, see and edit only their own scores, and see the other
+evaluators' scores, the spread (SV205) and the consensus only once they have marked their scoring complete
+(the same mark the Moderation page and `workspace complete` use). The lead records the MODERATED consensus
+on the Moderation page. Scores are saved (in the tender's workspace) and used everywhere as soon as they are
+entered; a row the engine refuses (no rationale, a score off the scale) is named and left out until it is
+fixed, never silently corrected.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import (edit_table, escape_md, get_evaluation, get_rubric, get_scores, get_tender, guard,
-                              score_problems, set_scores, show_problems, text_table)
-from evaluator.scoring import MODERATED, SCORE_COLUMNS
+from app_pages import workspace_state
+from app_pages.common import (check_scores, edit_table, escape_md, get_evaluation, get_rubric, get_scores, get_tender,
+                              guard, set_scores, show_problems, text_table)
+from evaluator import moderation
+from evaluator.scoring import MODERATED, SCORE_COLUMNS, scale_marks
 
 _EVALUATORS = "sv_evaluators"   # {tender key: [evaluator names added on this page]}
 EDITOR = "score_editor"
 PANEL_CODES = ("SV205", "SV206", "SV207", "SV203")
+OWN_CODES = ("SV203", "SV206", "SV207")  # what the evaluator's own scores alone can raise
+CHOSEN = "sv_scoring_as"  # {tender key: who is scoring}; the Moderation page reads it too
 
 
 def score_label(score: float, rubric) -> str:
@@ -98,7 +105,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 def _add_evaluator(tender_key: str) -> None:
     name = str(st.session_state.get("new_evaluator", "")).strip()
-    if name:
+    if name and name != MODERATED:
         added = st.session_state.setdefault(_EVALUATORS, {}).setdefault(tender_key, [])
         if name not in added:
             added.append(name)
@@ -106,32 +113,41 @@ def _add_evaluator(tender_key: str) -> None:
     st.session_state["new_evaluator"] = ""
 
 
-def main() -> None:
-    tender = get_tender()
-    rubric = get_rubric()
-    scores = get_scores()
-    bidders = tender.bidset.bidders
-    st.title("Score")
-    st.caption("Each evaluator scores every bid on each quality question with a score from the scale and a "
-               "rationale (every score needs one: regulation 31 asks for an explanation). The panel then records "
-               "a MODERATED consensus score per cell. Scores are used on every page as soon as they are entered.")
-    if not rubric.scale_criteria:
-        st.info("This rubric has no scale (quality) criteria, so there is nothing to score.")
-        return
+def own_flags(own_usable: pd.DataFrame, rubric, bidders: list[str]) -> pd.DataFrame:
+    """SV203/SV206/SV207 worked out by the engine (scale_marks) from this evaluator's own scores alone, so
+    nothing about the other evaluators' scores shows before the evaluator has finished."""
+    _, flags = scale_marks(own_usable[SCORE_COLUMNS], rubric, bidders)
+    return flags[flags["code"].isin(OWN_CODES)].reset_index(drop=True)
 
-    known = [e for e in dict.fromkeys(scores["evaluator"].astype(str).tolist()) if e != MODERATED]
+
+def _who(tender, status: pd.DataFrame, scores: pd.DataFrame) -> tuple[str | None, list[str]]:
+    """The evaluator this browser scores as (chosen once, kept across pages and shared with Moderation)."""
+    known = list(dict.fromkeys(status["evaluator"].astype(str).tolist()
+                               + [e for e in scores["evaluator"].astype(str) if e != MODERATED]))
     added = st.session_state.get(_EVALUATORS, {}).get(tender.key, [])
-    options = known + [e for e in added if e not in known] + [MODERATED]
-    chosen = st.session_state.setdefault("sv_scoring_as", {})  # survives leaving the page (widget state does not)
+    options = known + [e for e in added if e not in known]
+    chosen = st.session_state.setdefault(CHOSEN, {})  # survives leaving the page (widget state does not)
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    c2.text_input("Add your name", key="new_evaluator", placeholder="name")
+    c3.button("Add", on_click=_add_evaluator, args=(tender.key,))
+    if not options:
+        c1.info("Add your name to start scoring.")
+        return None, options
     if st.session_state.get("scoring_as") not in options:
         st.session_state["scoring_as"] = chosen.get(tender.key) if chosen.get(tender.key) in options else options[0]
-    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-    evaluator = c1.selectbox("Scoring as", options, key="scoring_as",
-                             format_func=lambda e: "MODERATED (the panel's consensus)" if e == MODERATED else e)
+    evaluator = c1.selectbox("I am", options, key="scoring_as")
     chosen[tender.key] = evaluator
-    c2.text_input("Add an evaluator", key="new_evaluator", placeholder="name")
-    c3.button("Add", on_click=_add_evaluator, args=(tender.key,))
+    return evaluator, options
 
+
+def _download(scores: pd.DataFrame, label: str) -> None:
+    st.download_button(label, data=scores[SCORE_COLUMNS].to_csv(index=False).encode("utf-8"),
+                       file_name="scores.csv", mime="text/csv")
+
+
+def _scoring(tender, rubric, scores: pd.DataFrame, evaluator: str) -> None:
+    """Before completion: the evaluator's own grid, their own flags, and the completion mark."""
+    bidders = tender.bidset.bidders
     labels = [score_label(float(s), rubric) for s in rubric.spec.scale]
     grid = evaluator_rows(scores, evaluator, rubric, bidders)
     config = {
@@ -142,31 +158,76 @@ def main() -> None:
                                                   help="The scale, with its descriptors"),
         "rationale": st.column_config.TextColumn("rationale (required)", width="large"),
     }
-    if "panel scores" in grid.columns:
-        config["panel scores"] = st.column_config.TextColumn("panel scores", disabled=True)
+    st.subheader("Your scores")
     edited = edit_table(EDITOR, f"{tender.key}|{evaluator}", grid, hide_index=True, width="stretch",
                         num_rows="fixed", column_config=config, height=_height(len(grid)))
     merged = merge_rows(scores, evaluator, edited)
     if not _same(merged, scores):
         set_scores(merged)
         scores = merged
-
-    problems = score_problems()
+    mine = scores[scores["evaluator"] == evaluator].reset_index(drop=True)
+    usable, problems = check_scores(mine, rubric, bidders)
     if problems:
-        st.warning("These scores are not used until they are complete:")
+        st.warning("These scores are not saved or used until they are complete:")
         show_problems(problems, kind="warning")
-    st.download_button("Download scores.csv", data=scores[SCORE_COLUMNS].to_csv(index=False).encode("utf-8"),
-                       file_name="scores.csv", mime="text/csv")
+    with st.expander("The scale and its descriptors"):
+        st.dataframe(text_table(pd.DataFrame({"score": [f"{float(s):g}" for s in rubric.spec.scale],
+                                              "descriptor": [rubric.descriptor(s) or "" for s in rubric.spec.scale]})),
+                     hide_index=True)
+    flags = own_flags(usable, rubric, bidders)
+    st.subheader("Flags on your scores")
+    if flags.empty:
+        st.success("Every cell has your score and none is below a minimum score (SV203, SV207).")
+    else:
+        st.dataframe(text_table(flags[["bidder", "criterion", "code", "name", "severity", "message", "fix"]]),
+                     hide_index=True, width="stretch")
+        st.caption(escape_md(", ".join(f"{c}: {n}" for c, n in flags["code"].value_counts().items())))
+    _download(mine, "Download my scores (scores.csv)")
+    st.divider()
+    unscored = int(grid_missing(mine, rubric, bidders))
+    st.caption("The other evaluators' scores, how far apart the panel is (SV205) and the consensus stay hidden "
+               "until you mark your scoring complete, so each score is your own reading of the bid.")
+    if unscored:
+        st.warning(f"{unscored} cell(s) have no score from you yet.")
+    if st.button("Mark my scoring complete", key="score_complete", type="primary"):
+        workspace_state.set_complete(tender, evaluator, True)
+        st.rerun()
 
-    ev = get_evaluation()
+
+def grid_missing(mine: pd.DataFrame, rubric, bidders: list[str]) -> int:
+    """Cells (bid x question) this evaluator has not scored."""
+    have = set(zip(mine["bidder"].astype(str), mine["criterion"].astype(str)))
+    return sum((b, c.id) not in have for b in bidders for c in rubric.scale_criteria)
+
+
+def _complete(tender, rubric, scores: pd.DataFrame, evaluator: str, status: pd.DataFrame) -> None:
+    """After completion: own scores (read only), then the panel side by side, SV205 and the consensus."""
+    bidders = tender.bidset.bidders
+    st.success(f"{evaluator}: scoring complete. The panel's scores are shown below; reopen to change yours.")
+    if st.button("Reopen my scoring", key="score_reopen"):
+        workspace_state.set_complete(tender, evaluator, False)
+        st.rerun()
+    mine = evaluator_rows(scores, evaluator, rubric, bidders)
+    st.subheader("Your scores")
+    st.dataframe(text_table(mine), hide_index=True, width="stretch", height=_height(len(mine)))
+    usable, problems = check_scores(scores, rubric, bidders)  # rows not yet valid are not the panel's scores
+    if problems:
+        show_problems([p for p in problems if f" / {evaluator})" in p], kind="warning")
+    visible = moderation.visible_scores(usable[SCORE_COLUMNS], evaluator, status)
+    still = status[~status["complete"].astype(bool)]["evaluator"].tolist()
+    if still:
+        st.warning(escape_md("Still scoring (their scores may change): " + ", ".join(still)))
     st.subheader("The panel's scores per cell")
-    s = ev.scale
-    panel = pd.DataFrame({
-        "bid": s["bidder"], "criterion": s["criterion"], "evaluators": s["n_evaluators"],
-        "lowest": s["lowest_score"], "highest": s["highest_score"], "median": s["evaluator_median"],
-        "moderated": s["moderated"], "score used": s["score"], "basis": s["basis"], "marks": s["marks"].round(2),
-    })
-    st.dataframe(text_table(panel), hide_index=True, width="stretch", height=_height(len(panel)))
+    criteria = [{"id": c.id, "name": c.name or c.id} for c in rubric.scale_criteria]
+    table = moderation.side_by_side(visible, rubric.spec.scale, bidders, criteria)
+    ev = get_evaluation()
+    used = ev.scale[["bidder", "criterion", "score", "basis", "marks"]].rename(columns={"score": "score used"})
+    table = table.merge(used, on=["bidder", "criterion"], how="left")
+    table["marks"] = table["marks"].round(2)
+    st.dataframe(text_table(table.rename(columns={"bidder": "bid"})), hide_index=True, width="stretch",
+                 height=_height(len(table)))
+    st.caption("A consensus (MODERATED) score with its rationale is recorded on the Moderation page.")
+    _download(visible, "Download scores.csv")
     flags = ev.flags[ev.flags["code"].isin(PANEL_CODES)]
     st.subheader("Scoring flags")
     if flags.empty:
@@ -174,8 +235,36 @@ def main() -> None:
     else:
         st.dataframe(text_table(flags[["bidder", "criterion", "code", "name", "severity", "message", "fix"]]),
                      hide_index=True, width="stretch")
-        counts = flags["code"].value_counts()
-        st.caption(escape_md(", ".join(f"{c}: {n}" for c, n in counts.items())))
+        st.caption(escape_md(", ".join(f"{c}: {n}" for c, n in flags["code"].value_counts().items())))
+
+
+def main() -> None:
+    tender = get_tender()
+    rubric = get_rubric()
+    scores = get_scores()
+    st.title("Score")
+    st.caption("Each evaluator scores every bid on each quality question alone, with a score from the scale and a "
+               "rationale (every score needs one: regulation 31 asks for an explanation). You see only your own "
+               "scores until you mark your scoring complete; then the panel's scores appear and the lead records "
+               "the consensus on the Moderation page. Scores are used on every page as soon as they are entered.")
+    ws = workspace_state.workspace_for(tender)
+    if ws is not None:
+        st.caption(escape_md(f"Saved in the workspace {ws.path} as you enter them."))
+    else:
+        why = workspace_state.workspace_problem(tender)
+        st.warning(escape_md("Scores are kept for this browser session only" + (f" ({why})." if why else ".")))
+    if not rubric.scale_criteria:
+        st.info("This rubric has no scale (quality) criteria, so there is nothing to score.")
+        return
+    status = workspace_state.evaluator_status(tender)
+    evaluator, _ = _who(tender, status, scores)
+    if evaluator is None:
+        return
+    done = bool(status.set_index("evaluator")["complete"].get(evaluator, False)) if len(status) else False
+    if done:
+        _complete(tender, rubric, scores, evaluator, status)
+    else:
+        _scoring(tender, rubric, scores, evaluator)
 
 
 with guard("the Score page"):

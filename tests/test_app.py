@@ -272,7 +272,7 @@ def test_scores_upload_alone_good_and_bad(home_ev):
     upload(at, "up_scores", ("scores.csv", panel_only.encode(), "text/csv"))
     click(at, "Load the uploaded").run()
     ok(at)
-    at.switch_page("app_pages/score.py").run()
+    at.switch_page("app_pages/results.py").run()
     flags = table(at, {"bidder", "criterion", "code", "message"})
     assert "SV206" in set(flags["code"])
 
@@ -284,33 +284,34 @@ def _seed_scores(at, edits: dict) -> None:
 
 
 def test_score_edits_are_used_everywhere_and_survive_moving_pages(home_ev):
+    """An evaluator's own score, entered on the Score page, is used by every page at once (here on a cell
+    with no consensus yet, where the panel's median is the score used)."""
     from app_pages.score import score_label
     at = start("score")
-    at.selectbox(key="scoring_as").set_value("MODERATED").run()
+    at.selectbox(key="scoring_as").set_value("Helen Marsh").run()
     grid = at.data_editor[0].value
-    row = grid.index[(grid["bidder"] == "Apex Care Group Ltd") & (grid["criterion"] == "Q1")][0]
+    cell = ("Easton Homecare Partnership", "SVQ")  # the one cell with no consensus in the sample
+    row = grid.index[(grid["bidder"] == cell[0]) & (grid["criterion"] == cell[1])][0]
     r = home_ev.rubric
-    _seed_scores(at, {int(row): {"score": score_label(20.0, r), "rationale": "Re-moderated: continuity plan missing"}})
+    _seed_scores(at, {int(row): {"score": score_label(100.0, r), "rationale": "Re-read: every outcome evidenced"}})
     at.run()
     ok(at)
     # the engine, fed the same change, is the reference
     scores = home_ev.scores.copy()
-    hit = (scores["bidder"] == "Apex Care Group Ltd") & (scores["criterion"] == "Q1") & (scores["evaluator"] == "MODERATED")
-    scores.loc[hit, ["score", "rationale"]] = [20.0, "Re-moderated: continuity plan missing"]
+    hit = (scores["bidder"] == cell[0]) & (scores["criterion"] == cell[1]) & (scores["evaluator"] == "Helen Marsh")
+    assert hit.sum() == 1
+    scores.loc[hit, ["score", "rationale"]] = [100.0, "Re-read: every outcome evidenced"]
     expected = evaluate(home_ev.rubric, home_ev.bidset, scores).results.set_index("bidder")
-    panel = table(at, {"bid", "criterion", "moderated", "score used"})
-    cell = panel[(panel["bid"] == "Apex Care Group Ltd") & (panel["criterion"] == "Q1")]
-    assert cell["moderated"].iat[0] == 20 and cell["score used"].iat[0] == 20
     for page in ("results", "figures", "tender", "results"):
         at.switch_page(f"app_pages/{page}.py").run()
         ok(at)
     shown = table(at, {"bidder", "total", "quality"}).set_index("bidder")
-    assert shown.loc["Apex Care Group Ltd", "quality"] == pytest.approx(expected.loc["Apex Care Group Ltd", "quality_score"])
-    assert shown.loc["Apex Care Group Ltd", "total"] == pytest.approx(expected.loc["Apex Care Group Ltd", "total"])
-    # back on the Score page, the edit is still there and downloadable
+    assert shown.loc[cell[0], "quality"] == pytest.approx(expected.loc[cell[0], "quality_score"])
+    assert shown.loc[cell[0], "total"] == pytest.approx(expected.loc[cell[0], "total"])
+    # back on the Score page, the edit is still there, for the same evaluator
     at.switch_page("app_pages/score.py").run()
-    assert at.selectbox(key="scoring_as").value == "MODERATED"
-    assert at.data_editor[0].value.loc[row, "score"] == score_label(20.0, r)
+    assert at.selectbox(key="scoring_as").value == "Helen Marsh"
+    assert at.data_editor[0].value.loc[row, "score"] == score_label(100.0, r)
 
 
 def test_new_evaluator_score_without_rationale_is_named_and_not_used(home_ev):
@@ -324,14 +325,16 @@ def test_new_evaluator_score_without_rationale_is_named_and_not_used(home_ev):
     at.run()
     ok(at)
     warnings = "\n".join(messages(at, "warning"))
-    assert re.search(r"scores, row \d+ \(Apex Care Group Ltd / Q1 / Sam O'Neill\), field 'rationale'.*not used", warnings), warnings
-    panel = table(at, {"bid", "criterion", "evaluators", "highest"})
+    assert re.search(r"scores, row \d+ \(Apex Care Group Ltd / Q1 / Sam O'Neill\), field 'rationale'.*not", warnings), warnings
+    assert [d.proto.label for d in at.get("download_button")] == ["Download my scores (scores.csv)"]
+    click(at, "Mark my scoring complete").run()  # the panel appears once Sam has finished
+    ok(at)
+    panel = table(at, {"bid", "criterion", "n_evaluators", "highest"})
     svq = panel[(panel["bid"] == "Apex Care Group Ltd") & (panel["criterion"] == "SVQ")]
     q1 = panel[(panel["bid"] == "Apex Care Group Ltd") & (panel["criterion"] == "Q1")]
-    assert svq["evaluators"].iat[0] == 4  # the complete row is used
-    assert q1["evaluators"].iat[0] == 3 and q1["highest"].iat[0] == 80  # the 100 without rationale is not
-    download = [d for d in at.get("download_button")]
-    assert download, "scores.csv download offered"
+    assert svq["n_evaluators"].iat[0] == 4  # the complete row is used
+    assert q1["n_evaluators"].iat[0] == 3 and q1["highest"].iat[0] == 80  # the 100 without rationale is not
+    assert [d.proto.label for d in at.get("download_button")] == ["Download scores.csv"]
 
 
 # ------------------------------------------------------------------------------------------ design
