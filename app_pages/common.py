@@ -10,7 +10,9 @@ Public API (stable names; other pages import them):
 - ``ROOT``, ``SAMPLES``: the repository folder and the shipped sample tenders
   ``{name: (rubric path, bids folder, scores path)}``; ``DEFAULT_SAMPLE`` opens on first visit.
 - ``Tender``: a loaded tender (key, label, rubric as loaded, bidset, scores as loaded, load problems).
-- ``get_tender() -> Tender``: the tender in use (the default sample on first call).
+- ``get_tender() -> Tender``: the tender in use (on a session's first call, the last tender opened, as noted
+  in $SOCIAL_VALUE_HOME, else the default sample).
+- ``workspace_tender(path) -> Tender``: a tender read from a workspace file's own copies of its files.
 - ``set_tender(tender)``: make a tender current (its own design and scores become the ones in use).
 - ``get_rubric() -> Rubric``: the rubric in use: the loaded one, or the commissioner's last valid edit.
 - ``set_rubric(rubric)``: put an edited, valid rubric in use for the current tender (the Design page).
@@ -82,6 +84,7 @@ class Tender:
     problems: list[str] = field(default_factory=list)     # one line per problem, naming file/row/field
     skipped: list[dict] = field(default_factory=list)     # bids set aside: {file, bidder}
     files: list[str] = field(default_factory=list)        # file names loaded
+    workspace: Optional[str] = None     # the workspace file its scores are saved in (uploads, opened files)
 
 
 # ----------------------------------------------------------------------------------------------- messages
@@ -206,6 +209,29 @@ def sample_tender(name: str = DEFAULT_SAMPLE) -> Tender:
     rubric_path, bids_path, _ = SAMPLES[name]
     return _load_sample(name, _digest(_file_digest(rubric_path), _file_digest(bids_path),
                                       _file_digest(rubric_path.parent / "proxies")))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _load_workspace(path: str, files_key: str) -> Tender:
+    from evaluator.workspace import Workspace
+    ws = Workspace.open(path)
+    rubric, bidset = ws.load_tender()
+    rubric.path = Path(Path(ws.meta["rubric_file"]).name)
+    files = ws.files()
+    return Tender(key=f"workspace:{files_key}:{path}",
+                  label=f"workspace {Path(path).name}: {rubric.tender.id} {rubric.tender.title}",
+                  rubric=rubric, bidset=_clean_bidset(bidset), scores=ws.scores()[SCORE_COLUMNS],
+                  files=[str(f).rsplit("/", 1)[-1] for f in files["path"]], workspace=path)
+
+
+def workspace_tender(path: Path | str) -> Tender:
+    """A tender read from a workspace file's own copies of its files (not from any folder on disk), its
+    scores saved there. Check the file first (workspace_state.open_problem): this raises the
+    EvaluatorError family when the files do not load."""
+    from evaluator.workspace import Workspace
+    path = str(Path(path).resolve())
+    files = Workspace.open(path).files()
+    return _load_workspace(path, _digest(*(f"{r.path}:{r.sha256}" for r in files.itertuples())))
 
 
 class Upload:
@@ -395,18 +421,67 @@ def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: I
                 tender.files.append(scores_up.name)
             notes.append(f"{scores_up.name}: {len(scores)} score(s) from {scores['evaluator'].nunique()} "
                          "evaluator(s) loaded")
+    if bids_up:
+        step(0.85, "Saving the tender in its workspace")
+        notes.append(_save_upload(tender, current, rubric, rubric_up, proxies_up, bids_up))
     step(1.0, "Loaded")
     return LoadResult(tender, scores, problems, notes)
 
 
+def _save_upload(tender: Tender, current: Tender, rubric: Rubric, rubric_up: Optional[Upload],
+                 proxies_up: Optional[Upload], bids_up: tuple[Upload, ...]) -> str:
+    """Give an uploaded tender its own workspace (workspace_state.save_upload) holding the files that
+    loaded: the rubric as uploaded (or the one in use), its proxy table, and every bid file whose bids
+    are usable. Returns the sentence for the user (where it was saved, or why it is session-only)."""
+    from app_pages import workspace_state
+    proxies = (proxies_up.name, proxies_up.data) if proxies_up is not None else None
+    if rubric_up is not None:
+        source = (rubric_up.name, rubric_up.data)
+        if proxies is None:
+            folder = Path(tempfile.mkdtemp(prefix="sv-rubric-"))
+            try:
+                shipped = _resolve_proxies(_write(folder, rubric_up), None)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            proxies = (shipped.name, shipped.read_bytes()) if shipped is not None else None
+    else:
+        held = workspace_state.tender_files(current)
+        if held is not None:
+            source, proxies = held["rubric"], held["proxies"]
+        else:
+            source = (Path(str(rubric.path)).stem + ".yaml", b"")
+            if rubric.proxies_path is not None and Path(rubric.proxies_path).is_file():
+                proxies = (Path(rubric.proxies_path).name, Path(rubric.proxies_path).read_bytes())
+        if rubric is not current.rubric or not source[1]:  # the edited design is the rubric in use
+            source = (source[0], rubric_yaml(rubric).encode("utf-8"))
+    used = {str(f).replace("\\", "/").rsplit("/", 1)[-1] for f in tender.bidset.bids["_file"]}
+    if "bids.csv" in used:
+        used |= {"commitments.csv", "responses.csv"}
+    bids = [(u.name, u.data) for u in bids_up if u.name in used]
+    _, note = workspace_state.save_upload(tender, source, proxies, bids, tender.scores)
+    return note
+
+
 def apply_load(result: LoadResult) -> None:
-    """Put what an upload produced in use (nothing when it produced no tender)."""
+    """Put what an upload produced in use (nothing when it produced no tender). Scores uploaded with new
+    bids only fill cells the tender's workspace does not hold yet (the same files uploaded again reopen
+    their evaluation, whose saved scores are newer than any file); a scores file on its own replaces the
+    scores in use."""
     if result.tender is None:
         return
-    if result.tender is not get_tender():
+    new = result.tender is not get_tender()
+    if new:
         set_tender(result.tender)
     if result.scores is not None:
-        set_scores(result.scores)
+        scores = result.scores
+        if new:
+            held = get_scores()
+            if len(held):
+                key = ["bidder", "criterion", "evaluator"]
+                saved = pd.MultiIndex.from_frame(held[key].astype(str))
+                extra = scores[~pd.MultiIndex.from_frame(scores[key].astype(str)).isin(saved)]
+                scores = pd.concat([held[SCORE_COLUMNS], extra[SCORE_COLUMNS]], ignore_index=True)
+        set_scores(scores)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -442,9 +517,31 @@ def get_tender() -> Tender:
     """The tender in use; the shipped default sample on the first visit (no upload needed)."""
     tender = st.session_state.get(_TENDER)
     if tender is None:
-        tender = sample_tender(DEFAULT_SAMPLE)
+        tender = _reopen_last() or sample_tender(DEFAULT_SAMPLE)
         st.session_state[_TENDER] = tender
     return tender
+
+
+def _reopen_last() -> Optional[Tender]:
+    """What was open when the app was last used (a server restart reopens it), if it still opens and
+    verifies; otherwise None (the default sample), with the reason kept for the Tender page."""
+    from app_pages import workspace_state
+    last = workspace_state.last_opened()
+    if last.get("sample") in SAMPLES:
+        return sample_tender(last["sample"])
+    if not last.get("workspace"):
+        return None
+    path, problem = workspace_state.open_problem(last["workspace"])
+    if path is not None:
+        try:
+            return workspace_tender(path)
+        except EvaluatorError as exc:
+            problem = error_lines(exc)[0]
+    st.session_state[REOPEN_PROBLEM] = f"The last workspace could not be reopened ({problem}): the shipped sample is open"
+    return None
+
+
+REOPEN_PROBLEM = "sv_reopen_problem"
 
 
 def set_tender(tender: Tender) -> None:
@@ -452,6 +549,8 @@ def set_tender(tender: Tender) -> None:
     going back to it finds them again."""
     st.session_state[_TENDER] = tender
     st.session_state.pop(_EVAL, None)
+    from app_pages import workspace_state
+    workspace_state.remember(tender)
 
 
 def _per_tender(name: str) -> dict:

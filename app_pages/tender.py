@@ -2,11 +2,15 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import (SAMPLES, apply_load, escape_md, get_evaluation, get_rubric, get_scores, get_tender, guard,
-                              load_uploads, sample_tender, score_problems, set_tender, show_problems, text_table)
+from app_pages import workspace_state
+from app_pages.common import (REOPEN_PROBLEM, SAMPLES, apply_load, error_lines, escape_md, get_evaluation, get_rubric,
+                              get_scores, get_tender, guard, load_uploads, sample_tender, score_problems, set_tender,
+                              show_problems, text_table, workspace_tender)
+from evaluator.exceptions import EvaluatorError
 from evaluator.util import gbp
 
 _LAST = "sv_last_load"  # the outcome of the last load, shown after the rerun it triggers
+_WS_PROBLEM = "sv_ws_open_problem"  # why the workspace asked for was not opened (one line)
 
 SAMPLE_TITLES = {
     "home_care_north": "Adult home care, North district (6 bids, an exemplary design)",
@@ -19,6 +23,32 @@ def _load_sample() -> None:
     tender = sample_tender(name)
     set_tender(tender)
     st.session_state[_LAST] = {"ok": True, "problems": [], "notes": [f"Opened the shipped sample {tender.label}"]}
+
+
+def _open_workspace(path_text: str) -> None:
+    """Open a workspace file (checked and verified first; a bad one changes nothing already loaded)."""
+    path, problem = workspace_state.open_problem(path_text)
+    tender = None
+    if problem is None:
+        try:
+            tender = workspace_tender(path)
+        except EvaluatorError as exc:
+            problem = error_lines(exc)[0]
+    if problem is not None:
+        st.session_state[_WS_PROBLEM] = problem
+        return
+    st.session_state.pop(_WS_PROBLEM, None)
+    set_tender(tender)
+    st.session_state[_LAST] = {"ok": True, "problems": [],
+                               "notes": [f"Opened the {tender.label}, with every score saved in it"]}
+
+
+def _open_by_path() -> None:
+    _open_workspace(st.session_state.get("ws_path", ""))
+
+
+def _open_saved() -> None:
+    _open_workspace(st.session_state.get("ws_saved") or "")
 
 
 def _load_uploads() -> None:
@@ -61,6 +91,31 @@ def main() -> None:
             st.file_uploader("Evaluator scores (scores.csv)", type=["csv"], key="up_scores")
             st.form_submit_button("Load the uploaded files", on_click=_load_uploads)
 
+    st.subheader("Saved evaluations")
+    st.caption(escape_md(f"Every uploaded tender is saved in its own workspace file in {workspace_state.home()} "
+                         "(set SOCIAL_VALUE_HOME to choose the folder). Reopen one, or open a workspace file by "
+                         "its path (one made with `python -m evaluator workspace init`, say)."))
+    saved = workspace_state.saved_workspaces()
+    w1, w2 = st.columns(2)
+    with w1:
+        usable = saved[saved["problem"] == ""]
+        if saved.empty:
+            st.info("No saved workspaces yet.")
+        else:
+            st.dataframe(text_table(saved.drop(columns=["problem"] if not (saved["problem"] != "").any() else [])),
+                         hide_index=True, width="stretch")
+        if len(usable):
+            labels = {r.file: f"{r.tender} {r.title} ({r.file.rsplit('/', 1)[-1]})" for r in usable.itertuples()}
+            st.selectbox("Saved workspace", list(labels), key="ws_saved", format_func=lambda f: labels.get(f, f))
+            st.button("Reopen this workspace", on_click=_open_saved)
+    with w2:
+        st.text_input("Workspace file (path)", key="ws_path", placeholder="/path/to/evaluation.sqlite")
+        st.button("Open the workspace file", on_click=_open_by_path)
+    if st.session_state.get(_WS_PROBLEM):
+        st.error(escape_md(st.session_state[_WS_PROBLEM] + ": nothing was changed"))
+    if st.session_state.get(REOPEN_PROBLEM):
+        st.warning(escape_md(st.session_state.pop(REOPEN_PROBLEM)))
+
     last = st.session_state.get(_LAST)
     if last:
         if last["ok"]:
@@ -89,6 +144,14 @@ def main() -> None:
     cols[3].metric("Bids set aside", f"{len(tender.skipped):,}")
     cols[4].metric("Social value weight", f"{rubric.social_value_weight:g}%")
     st.text(f"Official lens: {rubric.official_lens}.  Source: {tender.label}")
+    ws = workspace_state.workspace_for(tender)
+    if ws is not None:
+        st.caption(escape_md(f"Scores are saved in the workspace {ws.path}: a refresh or a server restart reopens "
+                             "this evaluation with every score in place."))
+    else:
+        why = workspace_state.workspace_problem(tender)
+        st.warning(escape_md("Scores for this tender are kept for this browser session only"
+                             + (f" ({why})." if why else ".")))
     if rubric is not tender.rubric:
         st.info("The design has been edited on the Design page; the edited rubric is the one in use.")
 

@@ -3,7 +3,10 @@ server restart reopens the evaluation with every score in place.
 
 The shipped samples each get a default workspace with no set-up: ``$SOCIAL_VALUE_HOME/<tender id>.sqlite``
 (``~/.social_value`` when the variable is not set; never inside the repository), made on first use from
-the sample's files and its scores.csv. ``common.get_scores``/``common.set_scores`` call :func:`read` and
+the sample's files and its scores.csv. An uploaded tender gets its own workspace,
+``$SOCIAL_VALUE_HOME/<tender id>-<fingerprint>.sqlite`` (:func:`save_upload`); any workspace file can be
+opened by path once it verifies (:func:`open_problem`); :func:`saved_workspaces` lists those in the folder;
+and :func:`remember` notes what is open so a server restart reopens it. ``common.get_scores``/``common.set_scores`` call :func:`read` and
 :func:`write` here; pages that need more (scoring complete, a consensus with its author) call the
 functions below.
 
@@ -14,7 +17,12 @@ complete; it is not written to the workspace, and it is shown as not yet saved.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import tempfile
+from pathlib import Path
 from typing import Optional
 
 import pandas as pd
@@ -30,6 +38,7 @@ _PENDING = "sv_ws_pending"   # {tender key: {(bidder, criterion, evaluator): row
 _COMPLETE = "sv_ws_complete"  # {tender key: {evaluator: bool}} when there is no workspace
 _PROBLEM = "sv_ws_problem"   # {tender key: why there is no workspace}
 _KEY = ["bidder", "criterion", "evaluator"]
+LAST_OPENED = "last_opened.json"  # in $SOCIAL_VALUE_HOME: what a new session (after a restart) opens
 _LOG = logging.getLogger("social_value_app")
 
 
@@ -40,13 +49,20 @@ def _store(name: str) -> dict:
 
 
 def workspace_for(tender) -> Optional[Workspace]:
-    """The workspace behind a tender: the default one for a shipped sample (made on first use); None for
-    an uploaded tender (its scores live in the session only)."""
+    """The workspace behind a tender: the default one for a shipped sample (made on first use), the one
+    an uploaded tender was saved in, or the file a workspace tender was opened from; None when there is
+    none (the scores then live in the session only, and the pages say why)."""
     held = _store(_WS)
     if tender.key in held:
         return held[tender.key]
     ws = None
-    if tender.key.startswith("sample:"):
+    if getattr(tender, "workspace", None):
+        try:
+            ws = Workspace.open(tender.workspace)
+        except EvaluatorError as exc:
+            _store(_PROBLEM)[tender.key] = exc.line()
+            ws = None
+    elif tender.key.startswith("sample:"):
         from app_pages.common import SAMPLES
         name = tender.key.split(":")[1]
         rubric_path, bids_path, scores_path = SAMPLES[name]
@@ -194,3 +210,185 @@ def set_complete(tender, evaluator: str, complete: bool = True) -> None:
         ws.set_complete(evaluator, complete)
     else:
         _store(_COMPLETE).setdefault(tender.key, {})[evaluator] = bool(complete)
+
+
+# ------------------------------------------------------------------------- workspaces for uploaded tenders
+
+def home() -> Path:
+    """The folder the app keeps workspaces in: $SOCIAL_VALUE_HOME, else ~/.social_value."""
+    return default_workspace_path("x").parent
+
+
+def fingerprint(files: list[tuple[str, str]]) -> str:
+    """A short fingerprint of a tender's files, from (path in the workspace, SHA-256) pairs: the same
+    files give the same workspace name, so uploading a tender again reopens its evaluation."""
+    h = hashlib.sha256()
+    for rel, digest in sorted(files):
+        h.update(f"{rel}\x00{digest}\n".encode())
+    return h.hexdigest()[:12]
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def upload_workspace_path(tender_id: str, files: list[tuple[str, str]]) -> Path:
+    """$SOCIAL_VALUE_HOME/<tender id>-<fingerprint>.sqlite."""
+    base = default_workspace_path(tender_id)
+    return base.with_name(f"{base.stem}-{fingerprint(files)}.sqlite")
+
+
+def tender_files(tender) -> Optional[dict]:
+    """The rubric and proxy table (name, bytes) held in a tender's workspace, for bids uploaded later
+    against the same rubric. None when the tender has no workspace."""
+    ws = workspace_for(tender)
+    if ws is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="sv-ws-files-") as tmp:
+        rubric_path, proxies_path, _ = ws.materialise(tmp)
+        return {"rubric": (rubric_path.name, rubric_path.read_bytes()),
+                "proxies": (proxies_path.name, proxies_path.read_bytes()) if proxies_path else None}
+
+
+def save_upload(tender, rubric: tuple[str, bytes], proxies: Optional[tuple[str, bytes]],
+                bids: list[tuple[str, bytes]], scores: Optional[pd.DataFrame]) -> tuple[Optional[Path], str]:
+    """Keep an uploaded tender in its own workspace under $SOCIAL_VALUE_HOME, named by tender id and a
+    fingerprint of its files, made with `Workspace.create` (files and their SHA-256 stored, the scores
+    loaded so far saved, every step in the audit log). The same files uploaded again reopen the same
+    workspace (its scores kept). Returns (path or None, a sentence for the user)."""
+    files = [(f"rubric/{rubric[0]}", _sha(rubric[1]))]
+    if proxies is not None:
+        files.append((f"proxies/{proxies[0]}", _sha(proxies[1])))
+    files += [(f"bids/{name}", _sha(data)) for name, data in bids]
+    path = upload_workspace_path(tender.rubric.tender.id, files)
+    path_or_none, note = _save_upload(tender, path, files, rubric, proxies, bids, scores)
+    if path_or_none is None:
+        _store(_PROBLEM)[tender.key] = note
+    return path_or_none, note
+
+
+def _save_upload(tender, path, files, rubric, proxies, bids, scores) -> tuple[Optional[Path], str]:
+    session_only = "its scores are kept for this browser session only"
+    try:
+        if path.exists():
+            ws = Workspace.open(path)
+            held = [(r.path, r.sha256) for r in ws.files().itertuples()]
+            if fingerprint(held) != fingerprint(files):
+                return None, f"{path}: holds other files than this upload: {session_only}"
+            report = ws.verify()
+            if not report.intact:
+                return None, f"{path}: its audit log does not verify ({report.first.line()}): {session_only}"
+            tender.workspace = str(path)
+            _store(_WS).pop(tender.key, None)
+            return path, (f"Reopened the saved workspace {path}: its {len(ws.scores())} saved score(s) are kept "
+                          "(an uploaded scores file only adds cells it does not hold; upload scores.csv on its own "
+                          "to replace them)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="sv-upload-ws-") as tmp:
+            folder = Path(tmp)
+            (folder / "rubric").mkdir()
+            (folder / "bids").mkdir()
+            rubric_path = folder / "rubric" / rubric[0]
+            rubric_path.write_bytes(rubric[1])
+            proxies_path = None
+            if proxies is not None:
+                (folder / "proxies").mkdir()
+                proxies_path = folder / "proxies" / proxies[0]
+                proxies_path.write_bytes(proxies[1])
+            for name, data in bids:
+                (folder / "bids" / name).write_bytes(data)
+            scores_path = None
+            if scores is not None and len(scores):
+                scores_path = folder / "scores.csv"
+                scores[SCORE_COLUMNS].to_csv(scores_path, index=False)
+            Workspace.create(path, rubric_path, folder / "bids", proxies_path=proxies_path, scores_path=scores_path,
+                             actor="app (upload)")
+    except EvaluatorError as exc:
+        lines = [e.line() for e in getattr(exc, "errors", [])] or [exc.line()]
+        return None, f"Not saved in a workspace ({lines[-1]}): {session_only}"
+    except OSError as exc:
+        return None, f"Not saved in a workspace ({path}: {exc.strerror or exc}): {session_only}"
+    tender.workspace = str(path)
+    _store(_WS).pop(tender.key, None)
+    return path, f"Saved in the workspace {path}: a refresh or a server restart reopens it with every score"
+
+
+def open_problem(path_text: str) -> tuple[Optional[Path], Optional[str]]:
+    """Check a workspace file before anything loaded is changed: (path, None) when it opens and its audit
+    log verifies, else (None, one line saying why)."""
+    text = str(path_text or "").strip()
+    if not text:
+        return None, "type the path of a workspace file (.sqlite) first"
+    path = Path(text).expanduser()
+    try:
+        ws = Workspace.open(path)
+        report = ws.verify()
+    except EvaluatorError as exc:
+        return None, exc.line()
+    except OSError as exc:
+        return None, f"{path}: {exc.strerror or exc}"
+    if not report.intact:
+        return None, f"{path}: the audit log does not verify, so the workspace was not opened: {report.first.line()}"
+    return path.resolve(), None
+
+
+def remember(tender) -> None:
+    """Note what is open, so a new session (after a server restart) opens it again."""
+    if getattr(tender, "workspace", None):
+        what = {"workspace": str(Path(tender.workspace).resolve())}
+    elif tender.key.startswith("sample:"):
+        what = {"sample": tender.key.split(":")[1]}
+    else:
+        return
+    target = home() / LAST_OPENED
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{LAST_OPENED}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(what), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:  # an unwritable home: the app works, it just starts on the sample next time
+        _LOG.warning("could not note the last opened tender in %s: %s", target, exc)
+
+
+def last_opened() -> dict:
+    """What was open last ({"workspace": path} or {"sample": name}); {} when nothing was noted."""
+    try:
+        data = json.loads((home() / LAST_OPENED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _summary(path: str, stamp: tuple) -> dict:
+    try:
+        ws = Workspace.open(path)
+        log = ws.audit_log()
+        return {"tender": ws.tender_id, "title": ws.meta["tender_title"], "bids": len(ws.bidders()),
+                "scores": len(ws.scores()), "last change": str(log["at"].iloc[-1]) if len(log) else "",
+                "file": path, "problem": ""}
+    except EvaluatorError as exc:
+        return {"tender": "", "title": "", "bids": None, "scores": None, "last change": "", "file": path,
+                "problem": exc.line()}
+
+
+def saved_workspaces() -> pd.DataFrame:
+    """Every workspace file in $SOCIAL_VALUE_HOME, newest change first: tender id, title, bids, scores,
+    last change (the audit log's last entry), file, and why one cannot be read."""
+    columns = ["tender", "title", "bids", "scores", "last change", "file", "problem"]
+    try:
+        paths = sorted(p for p in home().glob("*.sqlite") if p.is_file() and not p.name.startswith("."))
+    except OSError:
+        paths = []
+    rows = []
+    for p in paths:
+        stamps = []
+        for q in (p, Path(str(p) + "-wal")):
+            try:
+                st_ = q.stat()
+                stamps.append((st_.st_mtime_ns, st_.st_size))
+            except OSError:
+                stamps.append(None)
+        rows.append(_summary(str(p), tuple(stamps)))
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values("last change", ascending=False, kind="stable").reset_index(drop=True)
