@@ -423,16 +423,17 @@ def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: I
                          "evaluator(s) loaded")
     if bids_up:
         step(0.85, "Saving the tender in its workspace")
-        notes.append(_save_upload(tender, current, rubric, rubric_up, proxies_up, bids_up))
+        saved, note = _save_upload(tender, current, rubric, rubric_up, proxies_up, bids_up)
+        (notes if saved else problems).append(note)
     step(1.0, "Loaded")
     return LoadResult(tender, scores, problems, notes)
 
 
 def _save_upload(tender: Tender, current: Tender, rubric: Rubric, rubric_up: Optional[Upload],
-                 proxies_up: Optional[Upload], bids_up: tuple[Upload, ...]) -> str:
+                 proxies_up: Optional[Upload], bids_up: tuple[Upload, ...]) -> tuple[bool, str]:
     """Give an uploaded tender its own workspace (workspace_state.save_upload) holding the files that
     loaded: the rubric as uploaded (or the one in use), its proxy table, and every bid file whose bids
-    are usable. Returns the sentence for the user (where it was saved, or why it is session-only)."""
+    are usable. Returns (saved, the sentence for the user: where it was saved, or why it is session-only)."""
     from app_pages import workspace_state
     proxies = (proxies_up.name, proxies_up.data) if proxies_up is not None else None
     if rubric_up is not None:
@@ -458,8 +459,8 @@ def _save_upload(tender: Tender, current: Tender, rubric: Rubric, rubric_up: Opt
     if "bids.csv" in used:
         used |= {"commitments.csv", "responses.csv"}
     bids = [(u.name, u.data) for u in bids_up if u.name in used]
-    _, note = workspace_state.save_upload(tender, source, proxies, bids, tender.scores)
-    return note
+    path, note = workspace_state.save_upload(tender, source, proxies, bids, tender.scores)
+    return path is not None, note
 
 
 def apply_load(result: LoadResult) -> None:

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Optional
@@ -28,7 +29,7 @@ from typing import Optional
 import pandas as pd
 import streamlit as st
 
-from evaluator.exceptions import EvaluatorError, InputError
+from evaluator.exceptions import EvaluatorError, InputError, InputErrors
 from evaluator.scoring import SCORE_COLUMNS
 from evaluator.workspace import Workspace, default_workspace_path
 
@@ -264,20 +265,20 @@ def save_upload(tender, rubric: tuple[str, bytes], proxies: Optional[tuple[str, 
     path_or_none, note = _save_upload(tender, path, files, rubric, proxies, bids, scores)
     if path_or_none is None:
         _store(_PROBLEM)[tender.key] = note
+        note = f"Not saved in a workspace ({note}): its scores are kept for this browser session only"
     return path_or_none, note
 
 
 def _save_upload(tender, path, files, rubric, proxies, bids, scores) -> tuple[Optional[Path], str]:
-    session_only = "its scores are kept for this browser session only"
     try:
         if path.exists():
             ws = Workspace.open(path)
             held = [(r.path, r.sha256) for r in ws.files().itertuples()]
             if fingerprint(held) != fingerprint(files):
-                return None, f"{path}: holds other files than this upload: {session_only}"
+                return None, f"{path} holds other files than this upload"
             report = ws.verify()
             if not report.intact:
-                return None, f"{path}: its audit log does not verify ({report.first.line()}): {session_only}"
+                return None, f"{path}: its audit log does not verify: {report.first.line()}"
             tender.workspace = str(path)
             _store(_WS).pop(tender.key, None)
             return path, (f"Reopened the saved workspace {path}: its {len(ws.scores())} saved score(s) are kept "
@@ -304,10 +305,11 @@ def _save_upload(tender, path, files, rubric, proxies, bids, scores) -> tuple[Op
             Workspace.create(path, rubric_path, folder / "bids", proxies_path=proxies_path, scores_path=scores_path,
                              actor="app (upload)")
     except EvaluatorError as exc:
-        lines = [e.line() for e in getattr(exc, "errors", [])] or [exc.line()]
-        return None, f"Not saved in a workspace ({lines[-1]}): {session_only}"
+        if isinstance(exc, InputErrors):
+            return None, "a workspace holds a tender only when all of its bids load; see the load problems"
+        return None, re.sub(r"\S*sv-upload-ws-[^/\s]*/", "", exc.line())
     except OSError as exc:
-        return None, f"Not saved in a workspace ({path}: {exc.strerror or exc}): {session_only}"
+        return None, f"{path}: {exc.strerror or exc}"
     tender.workspace = str(path)
     _store(_WS).pop(tender.key, None)
     return path, f"Saved in the workspace {path}: a refresh or a server restart reopens it with every score"

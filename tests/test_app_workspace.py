@@ -235,6 +235,28 @@ def test_an_uploaded_tender_and_its_scores_come_back_after_a_restart():
         "rationale"].iat[0] == "Re-read after the site visit"
 
 
+def test_an_upload_whose_bids_do_not_all_load_is_used_but_not_saved_and_the_page_says_why(tmp_path):
+    from bench.bench_bulk import generate
+    generate(tmp_path, n_bids=5, n_rows=40, seed=2)
+    lines = (tmp_path / "commitments.csv").read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[5] = '"lots"'  # a quantity that is not a number: that bid is set aside, the others load
+    lines[1] = ",".join(cells)
+    (tmp_path / "commitments.csv").write_text("\n".join(lines) + "\n")
+    at = fresh()
+    upload(at, "up_bids", [tmp_path / "bids.csv", tmp_path / "commitments.csv"])
+    click(at, "Load the uploaded").run()
+    ok(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Bids loaded"], metrics["Bids set aside"]) == ("4", "1")  # the good bids are used
+    warnings = [unescape(w.value) for w in at.warning]
+    assert any("field 'quantity', value 'lots'" in w for w in warnings), warnings
+    assert any("kept for this browser session only (a workspace holds a tender only when all of its bids load"
+               in w for w in warnings), warnings
+    assert not any("sv-upload-ws" in w for w in warnings)  # no temporary path in a message
+    assert not list(Path(os.environ["SOCIAL_VALUE_HOME"]).glob(f"{HOME_ID}-*.sqlite"))
+
+
 def test_saved_workspaces_are_listed_and_reopen():
     at = fresh()
     _upload_schools(at, with_broken=False)
