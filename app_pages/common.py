@@ -423,14 +423,15 @@ def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: I
                          "evaluator(s) loaded")
     if bids_up:
         step(0.85, "Saving the tender in its workspace")
-        saved, note = _save_upload(tender, current, rubric, rubric_up, proxies_up, bids_up)
+        saved, note = _save_upload(tender, current, rubric, rubric_up, proxies_up, bids_up, bool(bid_problems))
         (notes if saved else problems).append(note)
     step(1.0, "Loaded")
     return LoadResult(tender, scores, problems, notes)
 
 
 def _save_upload(tender: Tender, current: Tender, rubric: Rubric, rubric_up: Optional[Upload],
-                 proxies_up: Optional[Upload], bids_up: tuple[Upload, ...]) -> tuple[bool, str]:
+                 proxies_up: Optional[Upload], bids_up: tuple[Upload, ...], bid_problems: bool = False
+                 ) -> tuple[bool, str]:
     """Give an uploaded tender its own workspace (workspace_state.save_upload) holding the files that
     loaded: the rubric as uploaded (or the one in use), its proxy table, and every bid file whose bids
     are usable. Returns (saved, the sentence for the user: where it was saved, or why it is session-only)."""
@@ -459,6 +460,8 @@ def _save_upload(tender: Tender, current: Tender, rubric: Rubric, rubric_up: Opt
     if "bids.csv" in used:
         used |= {"commitments.csv", "responses.csv"}
     bids = [(u.name, u.data) for u in bids_up if u.name in used]
+    if "bids.csv" in used and bid_problems:  # the bulk pair holds every bid: it cannot be stored without its faults
+        return False, workspace_state.not_saved(tender, workspace_state.BIDS_DID_NOT_LOAD)
     path, note = workspace_state.save_upload(tender, source, proxies, bids, tender.scores)
     return path is not None, note
 

@@ -264,9 +264,17 @@ def save_upload(tender, rubric: tuple[str, bytes], proxies: Optional[tuple[str, 
     path = upload_workspace_path(tender.rubric.tender.id, files)
     path_or_none, note = _save_upload(tender, path, files, rubric, proxies, bids, scores)
     if path_or_none is None:
-        _store(_PROBLEM)[tender.key] = note
-        note = f"Not saved in a workspace ({note}): its scores are kept for this browser session only"
+        note = not_saved(tender, note)
     return path_or_none, note
+
+
+BIDS_DID_NOT_LOAD = "a workspace holds a tender only when all of its bids load; see the load problems"
+
+
+def not_saved(tender, reason: str) -> str:
+    """Record why an uploaded tender has no workspace (the pages say so) and word it for the load notes."""
+    _store(_PROBLEM)[tender.key] = reason
+    return f"Not saved in a workspace ({reason}): its scores are kept for this browser session only"
 
 
 def _save_upload(tender, path, files, rubric, proxies, bids, scores) -> tuple[Optional[Path], str]:
@@ -306,7 +314,7 @@ def _save_upload(tender, path, files, rubric, proxies, bids, scores) -> tuple[Op
                              actor="app (upload)")
     except EvaluatorError as exc:
         if isinstance(exc, InputErrors):
-            return None, "a workspace holds a tender only when all of its bids load; see the load problems"
+            return None, BIDS_DID_NOT_LOAD
         return None, re.sub(r"\S*sv-upload-ws-[^/\s]*/", "", exc.line())
     except OSError as exc:
         return None, f"{path}: {exc.strerror or exc}"
