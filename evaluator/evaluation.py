@@ -203,40 +203,94 @@ def _flags_by_bidder(flags: pd.DataFrame) -> dict[str, list[dict]]:
     return out
 
 
+_JSON_ESCAPED = r'["\\\x00-\x1f]'  # the only characters orjson writes other than as themselves
+
+
 def _json_strings(values: np.ndarray):
-    """A column of text (or None) as an Arrow array of JSON values: each distinct value encoded once by
-    orjson (flags repeat their code, name, fix...), then spread to the rows by Arrow's take."""
+    """A column of text (or None) as an Arrow array of JSON values, built in Arrow's kernels: text is
+    quoted as it stands, and only the rare value with a quote, backslash or control character is
+    encoded by orjson, so every value is byte for byte what orjson would write. A column holding
+    something other than text (a YAML number...) is encoded by orjson once per distinct value."""
+    import orjson
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return _json_pieces([values], ["", ""])
+    quoted = pc.binary_join_element_wise('"', arr, '"', "")
+    special = pc.match_substring_regex(arr, _JSON_ESCAPED).fill_null(False)
+    if pc.any(special).as_py():
+        fixed = [orjson.dumps(v).decode() for v in arr.filter(special).to_pylist()]
+        quoted = pc.replace_with_mask(quoted, special, pa.array(fixed, type=pa.string()))
+    return quoted.fill_null("null")
+
+
+def _json_pieces(columns: list, template: list[str]):
+    """Columns with few distinct values (code, name, severity, fix...) written together as one piece of
+    JSON per distinct combination, e.g. ',"fix":"..."}': orjson runs once per combination and Arrow
+    spreads the pieces to the rows. `template` has one more part than there are columns."""
     import orjson
     import pyarrow as pa
 
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    encoded = [orjson.dumps(v).decode() for v in uniques.tolist()] + ["null"]
-    codes = np.where(codes < 0, len(encoded) - 1, codes)
-    return pa.array(encoded, type=pa.string()).take(pa.array(codes))
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    uniques = []
+    for col in columns:
+        codes, values = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
+        values = list(values) + [None]
+        key = key * len(values) + np.where(codes < 0, len(values) - 1, codes)
+        uniques.append(values)
+    key, combos = pd.factorize(key)
+    pieces = []
+    for combo in combos.tolist():
+        digits = []
+        for values in reversed(uniques):
+            combo, i = divmod(combo, len(values))
+            digits.append(values[i])
+        text = template[0]
+        for value, after in zip(reversed(digits), template[1:]):
+            text += orjson.dumps(value).decode() + after
+        pieces.append(text)
+    return pa.array(pieces, type=pa.string()).take(pa.array(key))
 
 
 def _flags_json_by_bidder(flags: pd.DataFrame) -> dict:
     """Each bid's flags as ready-made JSON (orjson Fragments), assembled column-wise in Arrow: a bulk
-    tender can carry a million flags, and a dict per flag for the encoder costs seconds."""
+    tender can carry a million flags, and a dict per flag for the encoder costs seconds. Every row is
+    written once, with its bid's '[' before the first flag and ',' or ']' after each, into one buffer
+    that each bid's fragment is a slice of."""
     import orjson
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if flags.empty:
         return {}
-    codes, uniques = pd.factorize(flags["bidder"], sort=False)
-    order = np.argsort(codes, kind="stable")
-    parts = []
-    for k in FLAG_KEYS:
-        parts += [f'"{k}":' if not parts else f',"{k}":',
-                  _json_strings(flags[k].to_numpy(dtype=object)[order])]
-    rows = pc.binary_join_element_wise("{", *parts, "}", "")
+    codes, uniques = pd.factorize(flags["bidder"].to_numpy(dtype=object), sort=False)
+    order = np.argsort(codes, kind="stable") if (np.diff(codes) < 0).any() else None  # evaluate() sorts by bid
+    if order is not None:
+        codes = codes[order]
+    keep = int(np.searchsorted(codes, 0))  # flags without a bidder (code -1) belong to no bid
+    col = {k: flags[k].to_numpy(dtype=object) for k in FLAG_KEYS}
+    col = {k: (v if order is None else v[order])[keep:] for k, v in col.items()}
+    codes = codes[keep:]
+    first = np.r_[True, codes[1:] != codes[:-1]]
+    last = np.r_[codes[1:] != codes[:-1], True]
+    parts = [pa.array(["", "["], type=pa.string()).take(pa.array(first.astype(np.int8))),
+             _json_pieces([col["code"], col["name"], col["severity"]],
+                          ['{"code":', ',"name":', ',"severity":', ',"commitment":']),
+             _json_strings(col["commitment"]),
+             _json_pieces([col["criterion"]], [',"criterion":', ',"message":']),
+             _json_strings(col["message"]),
+             _json_pieces([col["fix"]], [',"fix":', '}']),
+             pa.array([",", "]"], type=pa.string()).take(pa.array(last.astype(np.int8)))]
+    rows = pc.binary_join_element_wise(*parts, "")
     del parts  # a bulk tender's flags run to hundreds of MB: let each stage go as the next is built
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1)).astype(np.int32)
-    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(bounds), rows), ",")
-    del rows
-    joined = pc.binary_join_element_wise("[", joined, "]", "").cast(pa.binary())
-    return {b: orjson.Fragment(s) for b, s in zip(uniques, joined.to_pylist())}
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=len(rows) + 1, offset=rows.offset * 4)
+    data = memoryview(rows.buffers()[2])
+    starts = offsets[np.flatnonzero(first)].tolist()
+    ends = offsets[np.flatnonzero(last) + 1].tolist()
+    return {b: orjson.Fragment(bytes(data[s:e])) for b, s, e in zip(uniques, starts, ends)}
 
 
 @quiet_numpy
