@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evaluator import evaluate, load_bids, load_rubric, load_scores
+from evaluator import evaluate, load_bids, load_rubric
 from evaluator.workspace import Workspace, default_workspace_path
 from tests.conftest import ROOT, tender_paths
 
