@@ -208,7 +208,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
         head = fh.read(4096)
     if b"\x00" in head:
         raise InputError("is not a CSV file (binary content)", file=path)
-    convert = pacsv.ConvertOptions(strings_can_be_null=True, null_values=["", "NA", "N/A", "null", "NULL"])
+    # text arrives dictionary-encoded from the parse itself (in parallel, chunk by chunk): a column of
+    # a million cells that repeat a few hundred values is read as codes plus the distinct values
+    convert = pacsv.ConvertOptions(strings_can_be_null=True, null_values=["", "NA", "N/A", "null", "NULL"],
+                                   auto_dict_encode=True, auto_dict_max_cardinality=2**31 - 1)
     pool = _memory_pool()
     try:
         try:  # the fast, parallel parse; quoted line breaks inside a cell need the careful one
@@ -227,16 +230,18 @@ def _read_csv(path: Path) -> pd.DataFrame:
     columns, clean = {}, []
     for name, col in zip(table.column_names, table.columns):
         name = str(name).strip()
-        if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
+        value_type = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+        if pa.types.is_binary(value_type) or pa.types.is_large_binary(value_type):
             raise InputError("is not UTF-8 text (in Excel, save it as 'CSV UTF-8')", file=path, where="column",
                              field=name)
-        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_null(col.type)
+        if not (pa.types.is_dictionary(col.type) or pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
+                or pa.types.is_null(col.type)
                 or pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type)):
             col = col.cast(pa.string())  # dates, times...: kept as the text typed, for the checks to refuse
         if pa.types.is_floating(col.type) and len(col) and (pc.any(pc.is_nan(col)).as_py()
                                                             or pc.any(pc.is_inf(col)).as_py()):
             col = pc.utf8_trim_whitespace(col.cast(pa.string()))  # 'nan'/'inf' typed in: refused, not missing
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        if pa.types.is_dictionary(col.type) or pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
             columns[name] = _text_column(col)
             clean.append(name)
         elif pa.types.is_null(col.type):
@@ -289,7 +294,9 @@ def _text_column(col) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()  # dictionary chunks are unified into one dictionary here
+    encoded = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
     values = pc.utf8_trim_whitespace(encoded.dictionary).to_numpy(zero_copy_only=False).astype(object)
     values[values == ""] = None
     values = np.append(values, None)
