@@ -146,7 +146,7 @@ def _cmd_evaluate(args) -> int:
     _report_skipped(bidset)
     if args.json:
         sys.stdout.flush()
-        sys.stdout.buffer.write(ev.json_bytes())  # no `+ b"\n"`: that would copy a bulk tender's 200+ MB
+        ev.write_json(sys.stdout.buffer)  # streamed: a bulk tender's 200+ MB is never held whole
         sys.stdout.buffer.write(b"\n")
         sys.stdout.buffer.flush()
         return EXIT_OK

@@ -49,11 +49,16 @@ class Evaluation:
 
     # ---------------------------------------------------------------- machine output (DESIGN.md 7)
     @quiet_numpy
-    def to_json(self, *, fragments: bool = False) -> dict:
+    def to_json(self, *, fragments: bool = False, flags: Optional[dict] = None) -> dict:
         """The DESIGN.md 7 document. With `fragments`, each bid's flags are pre-encoded orjson Fragments
-        (for `json_bytes`); otherwise plain lists of dicts."""
+        (for `json_bytes`); otherwise plain lists of dicts. `flags` (bidder -> value) replaces both."""
         r = self.results
-        flags_by_bid = _flags_json_by_bidder(self.flags) if fragments else _flags_by_bidder(self.flags)
+        if flags is not None:
+            flags_by_bid = flags
+        elif fragments:
+            flags_by_bid = _flags_json_by_bidder(self.flags, list(dict.fromkeys(self.results["bidder"].tolist())))
+        else:
+            flags_by_bid = _flags_by_bidder(self.flags)
         att = self.attainment
         outcomes = self.rubric.outcomes["id"].tolist()
         if len(att) and outcomes:  # the long table is bidder-major with outcomes in rubric order
@@ -98,6 +103,29 @@ class Evaluation:
         import orjson
         option = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
         return orjson.dumps(self.to_json(fragments=True), option=option)
+
+    def write_json(self, stream, indent: bool = True) -> None:
+        """`json_bytes`, written to a binary stream as it is made: the document is encoded with a marker
+        where each bid's flags go (a NUL byte, which orjson never writes: it escapes control characters),
+        and the flags are written in between, batch by batch. A bulk tender's 200+ MB of JSON never has
+        to be held, or copied, whole."""
+        import orjson
+        bidders = self.results["bidder"].tolist()
+        if len(set(bidders)) != len(bidders):  # not one evaluate() makes; the simple way is right for it
+            stream.write(self.json_bytes(indent))
+            return
+        option = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
+        pos = pd.Index(bidders, dtype=object).get_indexer(self.flags["bidder"].to_numpy(dtype=object))
+        marker = orjson.Fragment(b"\x00")
+        with_flags = {bidders[p]: marker for p in np.unique(pos[pos >= 0]).tolist()}
+        pieces = orjson.dumps(self.to_json(flags=with_flags), option=option).split(b"\x00")
+        stream.write(pieces[0])
+        written = 0
+        for written, (_, view) in enumerate(_flag_json_batches(self.flags, bidders), start=1):
+            stream.write(view)
+            stream.write(pieces[written])
+        if written != len(pieces) - 1:
+            raise RuntimeError(f"flags of {written} bids written for {len(pieces) - 1} places")  # a bug, not input
 
     # ---------------------------------------------------------------- the working behind each number
     def explain(self, bidder: str) -> dict[str, pd.DataFrame]:
@@ -218,7 +246,8 @@ def _json_strings(values: np.ndarray):
     try:
         arr = pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        return _json_pieces([values], ["", ""])
+        pieces, key = _json_pieces([values], ["", ""])
+        return pieces.take(key)
     quoted = pc.binary_join_element_wise('"', arr, '"', "")
     special = pc.match_substring_regex(arr, _JSON_ESCAPED).fill_null(False)
     if pc.any(special).as_py():
@@ -229,8 +258,9 @@ def _json_strings(values: np.ndarray):
 
 def _json_pieces(columns: list, template: list[str]):
     """Columns with few distinct values (code, name, severity, fix...) written together as one piece of
-    JSON per distinct combination, e.g. ',"fix":"..."}': orjson runs once per combination and Arrow
-    spreads the pieces to the rows. `template` has one more part than there are columns."""
+    JSON per distinct combination, e.g. ',"fix":"..."}': orjson runs once per combination. Returns the
+    pieces (an Arrow array) and each row's piece number, for Arrow's take to spread them to the rows.
+    `template` has one more part than there are columns."""
     import orjson
     import pyarrow as pa
 
@@ -252,45 +282,60 @@ def _json_pieces(columns: list, template: list[str]):
         for value, after in zip(reversed(digits), template[1:]):
             text += orjson.dumps(value).decode() + after
         pieces.append(text)
-    return pa.array(pieces, type=pa.string()).take(pa.array(key))
+    return pa.array(pieces, type=pa.string()), pa.array(key)
 
 
-def _flags_json_by_bidder(flags: pd.DataFrame) -> dict:
-    """Each bid's flags as ready-made JSON (orjson Fragments), assembled column-wise in Arrow: a bulk
-    tender can carry a million flags, and a dict per flag for the encoder costs seconds. Every row is
-    written once, with its bid's '[' before the first flag and ',' or ']' after each, into one buffer
-    that each bid's fragment is a slice of."""
-    import orjson
+FLAG_BATCH = 65536  # flags written per Arrow pass: the JSON of a million flags never exists all at once
+
+
+def _flag_json_batches(flags: pd.DataFrame, bidders: list):
+    """Each bid's flags as JSON (a memoryview of an Arrow buffer, valid until the next item), bid by bid
+    in the order of `bidders` (unique names); bids without flags are not visited, nor are flags of no
+    listed bid. Built column-wise in Arrow, a batch of rows at a time: every row is written once, with
+    '[' before its bid's first flag and ',' or ']' after it, and each bid's list is a slice of that."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if flags.empty:
-        return {}
-    codes, uniques = pd.factorize(flags["bidder"].to_numpy(dtype=object), sort=False)
-    order = np.argsort(codes, kind="stable") if (np.diff(codes) < 0).any() else None  # evaluate() sorts by bid
+        return
+    pos = pd.Index(bidders, dtype=object).get_indexer(flags["bidder"].to_numpy(dtype=object))
+    order = np.argsort(pos, kind="stable") if (np.diff(pos) < 0).any() else None  # evaluate() sorts by bid
     if order is not None:
-        codes = codes[order]
-    keep = int(np.searchsorted(codes, 0))  # flags without a bidder (code -1) belong to no bid
+        pos = pos[order]
+    keep = int(np.searchsorted(pos, 0))  # flags of no listed bid (-1) sort first and are left out
     col = {k: flags[k].to_numpy(dtype=object) for k in FLAG_KEYS}
     col = {k: (v if order is None else v[order])[keep:] for k, v in col.items()}
-    codes = codes[keep:]
-    first = np.r_[True, codes[1:] != codes[:-1]]
-    last = np.r_[codes[1:] != codes[:-1], True]
-    parts = [pa.array(["", "["], type=pa.string()).take(pa.array(first.astype(np.int8))),
-             _json_pieces([col["code"], col["name"], col["severity"]],
-                          ['{"code":', ',"name":', ',"severity":', ',"commitment":']),
-             _json_strings(col["commitment"]),
-             _json_pieces([col["criterion"]], [',"criterion":', ',"message":']),
-             _json_strings(col["message"]),
-             _json_pieces([col["fix"]], [',"fix":', '}']),
-             pa.array([",", "]"], type=pa.string()).take(pa.array(last.astype(np.int8)))]
-    rows = pc.binary_join_element_wise(*parts, "")
-    del parts  # a bulk tender's flags run to hundreds of MB: let each stage go as the next is built
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=len(rows) + 1, offset=rows.offset * 4)
-    data = memoryview(rows.buffers()[2])
-    starts = offsets[np.flatnonzero(first)].tolist()
-    ends = offsets[np.flatnonzero(last) + 1].tolist()
-    return {b: orjson.Fragment(bytes(data[s:e])) for b, s, e in zip(uniques, starts, ends)}
+    pos = pos[keep:]
+    if not len(pos):
+        return
+    first = np.r_[True, pos[1:] != pos[:-1]]
+    last = np.r_[pos[1:] != pos[:-1], True]
+    opener, closer = pa.array(["", "["], type=pa.string()), pa.array([",", "]"], type=pa.string())
+    head = _json_pieces([col["code"], col["name"], col["severity"]],
+                        ['{"code":', ',"name":', ',"severity":', ',"commitment":'])
+    middle = _json_pieces([col["criterion"]], [',"criterion":', ',"message":'])
+    tail = _json_pieces([col["fix"]], [',"fix":', '}'])
+    starts = np.flatnonzero(first)
+    cuts = np.unique(starts[np.searchsorted(starts, np.arange(0, len(pos), FLAG_BATCH), side="right") - 1])
+    for a, b in zip(cuts.tolist(), cuts[1:].tolist() + [len(pos)]):
+        rows = pc.binary_join_element_wise(
+            opener.take(first[a:b].astype(np.int8)), head[0].take(head[1][a:b]),
+            _json_strings(col["commitment"][a:b]), middle[0].take(middle[1][a:b]),
+            _json_strings(col["message"][a:b]), tail[0].take(tail[1][a:b]),
+            closer.take(last[a:b].astype(np.int8)), "")
+        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=len(rows) + 1, offset=rows.offset * 4)
+        data = memoryview(rows.buffers()[2])
+        group = np.flatnonzero(first[a:b])
+        ends = np.r_[group[1:], b - a]
+        for p, s, e in zip(pos[a:b][group].tolist(), offsets[group].tolist(), offsets[ends].tolist()):
+            yield p, data[s:e]
+
+
+def _flags_json_by_bidder(flags: pd.DataFrame, bidders: list) -> dict:
+    """Each bid's flags as ready-made JSON (orjson Fragments): a dict per flag for the encoder would
+    cost seconds on a bulk tender's million flags."""
+    import orjson
+    return {bidders[p]: orjson.Fragment(bytes(view)) for p, view in _flag_json_batches(flags, bidders)}
 
 
 @quiet_numpy

@@ -38,3 +38,21 @@ def test_fast_json_groups_unsorted_flags_and_awkward_text_by_bid():
     doc = orjson.loads(ev.json_bytes())
     assert sum(len(b["flags"]) for b in doc["bids"]) == len(flags) - 1
     assert 'said "no" \\ then\n\x01 – £5 Ŵ' in [f["message"] for b in doc["bids"] for f in b["flags"]]
+
+
+def test_streamed_json_is_json_bytes(monkeypatch):
+    """`write_json` (what --json uses) writes exactly `json_bytes`, also when the flags are written in
+    many small batches and are in no particular order."""
+    import io
+
+    from evaluator import evaluation
+    rubric, bids, scores = tender_paths("schools_fm")
+    r = load_rubric(rubric)
+    ev = evaluate(r, load_bids(bids, r))
+    monkeypatch.setattr(evaluation, "FLAG_BATCH", 3)
+    ev.flags = ev.flags.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    for indent in (True, False):
+        out = io.BytesIO()
+        ev.write_json(out, indent=indent)
+        assert out.getvalue() == ev.json_bytes(indent=indent)
+    assert ev.json_bytes(indent=False) == _plain(ev)
