@@ -14,6 +14,7 @@ process killed at any moment loses nothing it reported and leaves a file that op
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -267,16 +268,7 @@ class Workspace:
                 files.append((f"bids/{p.name}", "bid", p))
         bid_files = bidset.bids["_file"].tolist() if "_file" in bidset.bids else [None] * len(bidset.bids)
         meta = cls._meta_rows(rubric, files[0][0], files[1][0] if len(files) > 1 and files[1][1] == "proxies" else None)
-        tmp = _private_name(path, "creating")
-        for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
-            leftover.unlink(missing_ok=True)
-        ws = cls(tmp)
-        try:
-            con = ws._connect()
-            try:
-                con.executescript(_SCHEMA)
-            finally:
-                con.close()
+        with _building(cls, path, "creating") as ws:
             with ws._write() as t:
                 t.con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
                 t.append(actor, "init", "tender", [rubric.tender.id], None,
@@ -294,16 +286,6 @@ class Workspace:
                     for r in scores.itertuples(index=False):
                         t.put_score(r.bidder, r.criterion, r.evaluator, float(r.score), r.rationale,
                                     actor=f"{actor} (from {Path(scores_path).name})")
-            # the WAL is folded into the file before it takes its real name, so the file stands alone
-            con = ws._connect()
-            try:
-                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                con.close()
-            _publish(tmp, path)
-        finally:
-            for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
-                leftover.unlink(missing_ok=True)
         return cls.open(path)
 
     @staticmethod
@@ -581,16 +563,7 @@ class Workspace:
             meta["head_seq"], meta["head_hash"] = str(log[-1][0]), log[-1][9]
         state = _replay(log)
 
-        tmp_db = _private_name(path, "importing")
-        for leftover in (tmp_db, Path(str(tmp_db) + "-wal"), Path(str(tmp_db) + "-shm")):
-            leftover.unlink(missing_ok=True)
-        ws = cls(tmp_db)
-        try:
-            con = ws._connect()
-            try:
-                con.executescript(_SCHEMA)
-            finally:
-                con.close()
+        with _building(cls, path, "importing") as ws:
             with ws._write() as t:
                 t.con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
                 t.con.executemany(f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) VALUES ({', '.join('?' * 10)})", log)
@@ -614,15 +587,6 @@ class Workspace:
                 diff = sorted(set(got.items()) ^ set(exported_scores.items()))[:1]
                 raise InputError("scores.csv does not match the scores the audit log records"
                                  + (f" (first difference: {diff[0][0]})" if diff else ""), file=folder / parts[0][0])
-            con = ws._connect()
-            try:
-                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                con.close()
-            _publish(tmp_db, path)
-        finally:
-            for leftover in (tmp_db, Path(str(tmp_db) + "-wal"), Path(str(tmp_db) + "-shm")):
-                leftover.unlink(missing_ok=True)
         return cls.open(path)
 
 
@@ -775,6 +739,34 @@ def _read_scores_csv(data: bytes) -> dict:
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     return {(r["bidder"], r["criterion"], r["evaluator"]): (float(r["score"]), r["rationale"]) for r in rows}
 
+
+
+@contextlib.contextmanager
+def _building(cls, path: Path, what: str):
+    """A new, empty workspace under a private name beside `path`; only when the block finishes without error
+    is the WAL folded into the file (so it stands alone) and the file given its real name. On any error
+    nothing is left behind, so a half-made workspace can never be opened."""
+    tmp = _private_name(path, what)
+    leftovers = (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    ws = cls(tmp)
+    try:
+        con = ws._connect()
+        try:
+            con.executescript(_SCHEMA)
+        finally:
+            con.close()
+        yield ws
+        con = ws._connect()
+        try:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            con.close()
+        _publish(tmp, path)
+    finally:
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
 
 def _private_name(path: Path, what: str) -> Path:
     """A file name no other process is using, beside the final one (same folder, so the rename is atomic)."""
