@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import GRADES, Rubric
-from .util import lookup, normalise_text, per_unique as _per_unique
+from .util import normalise_text, per_unique as _per_unique
 
 FLAG_COLUMNS = ["code", "name", "severity", "bidder", "commitment", "criterion", "message", "fix"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -125,6 +125,62 @@ def _txt(s: pd.Series) -> pd.Series:
 
 _norm = normalise_text
 
+# Each column of the commitments table factorized once per check run (codes, distinct values), and shared
+# by every check that compares, looks up or groups it: a million-row column costs one hash pass, not ten.
+# Keyed by the table's id and holding the table itself, so an entry is only ever used for its own table.
+_FACTORIZED: dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
+
+
+def _codes(c: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column, as pd.factorize gives them (-1 = missing)."""
+    hit = _FACTORIZED.get((id(c), name))
+    if hit is None or hit[0] is not c:
+        codes, uniques = pd.factorize(c[name], use_na_sentinel=True)
+        hit = (c, codes, np.asarray(uniques, dtype=object))
+        if isinstance(c, pd.DataFrame):
+            _FACTORIZED[(id(c), name)] = hit
+    return hit[1], hit[2]
+
+
+def _forget(c: pd.DataFrame) -> None:
+    for key in [k for k in list(_FACTORIZED) if k[0] == id(c)]:
+        _FACTORIZED.pop(key, None)
+
+
+def _spread(c: pd.DataFrame, name: str, per_value: list, missing) -> np.ndarray:
+    """Values computed once per distinct value of a column, spread back to its rows."""
+    codes, _ = _codes(c, name)
+    done = np.empty(len(per_value) + 1, dtype=object)
+    done[:-1] = per_value
+    done[-1] = missing
+    return done[codes]
+
+
+def _by_value(c: pd.DataFrame, name: str, fn) -> pd.Series:
+    """util.per_unique for a column of the table being checked."""
+    _, uniques = _codes(c, name)
+    return pd.Series(_spread(c, name, [fn(v) for v in uniques], fn(None)), index=c.index, dtype=object)
+
+
+def _norm_col(c: pd.DataFrame, name: str) -> pd.Series:
+    """util.normalise_text for a column of the table being checked."""
+    _, uniques = _codes(c, name)
+    norm = normalise_text(pd.Series(uniques, dtype=object)).to_numpy(dtype=object) if len(uniques) else []
+    return pd.Series(_spread(c, name, list(norm), None), index=c.index, dtype=object)
+
+
+def _lookup_col(c: pd.DataFrame, name: str, mapping: dict) -> pd.Series:
+    """util.lookup (numeric mapping) for a column of the table being checked."""
+    default = float("nan")
+    out = _by_value(c, name, lambda v: mapping.get(v, default) if v is not None else default)
+    return pd.to_numeric(out).astype(float)
+
+
+def _isin_col(c: pd.DataFrame, name: str, values: list) -> pd.Series:
+    _, uniques = _codes(c, name)
+    hit = pd.Series(uniques, dtype=object).isin(values).to_numpy(dtype=bool)
+    return pd.Series(np.append(hit, False)[_codes(c, name)[0]], index=c.index)
+
 
 @dataclass(frozen=True)
 class CommitmentCheck:
@@ -159,8 +215,8 @@ def _sv103(c, r):
 
 
 def _sv104(c, r):
-    unit = _norm(c["unit"])
-    mask = (c["known_measure"] & c["unit"].notna() & (unit != _norm(c["ref_unit"]))).to_numpy()
+    unit = _norm_col(c, "unit")
+    mask = (c["known_measure"] & c["unit"].notna() & (unit != _norm_col(c, "ref_unit"))).to_numpy()
     return mask, lambda d: ("unit '" + _txt(d["unit"]) + "' differs from the unit of " + _txt(d["measure"])
                             + " ('" + _txt(d["ref_unit"]) + "')")
 
@@ -173,8 +229,8 @@ def _sv105(c, r):
 
 
 def _sv106(c, r):
-    have = lookup(c["evidence_grade"], GRADE_RANK)
-    need = lookup(c["required_grade"], GRADE_RANK)
+    have = _lookup_col(c, "evidence_grade", GRADE_RANK)
+    need = _lookup_col(c, "required_grade", GRADE_RANK)
     # E0 is already an error (SV105); this warning is for real evidence that falls short of the ask
     mask = (have.notna() & need.notna() & (have > 0) & (have < need)).to_numpy()
     return mask, lambda d: ("evidence " + _txt(d["evidence_grade"]) + " is below the "
@@ -185,7 +241,7 @@ def _sv106(c, r):
 def _sv107(c, r):
     duration = r.tender.duration_years
     late = c["end_year"] > duration
-    unproven = (c["persistence_years"] > 0) & ~c["evidence_grade"].isin(["E3", "E4"])
+    unproven = (c["persistence_years"] > 0) & ~_isin_col(c, "evidence_grade", ["E3", "E4"])
     mask = (late | unproven).to_numpy()
 
     def message(d):
@@ -200,20 +256,42 @@ def _sv107(c, r):
     return mask, message
 
 
-def _group_codes(columns: list) -> np.ndarray:
-    """One exact group number per row for a combination of columns (missing values form their own group)."""
-    code = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
-    for col in columns:
-        c, uniques = pd.factorize(pd.Series(col, dtype=object if np.asarray(col).dtype == object else None),
-                                  use_na_sentinel=False)
-        code = pd.factorize(code * (len(uniques) + 1) + c)[0]
-    return code
+def _combine(parts: list) -> np.ndarray:
+    """One group number per row for a combination of columns given as codes (-1 = missing, its own group)."""
+    key = np.zeros(len(parts[0]) if parts else 0, dtype=np.int64)
+    top = 1
+    for part in parts:
+        part = np.asarray(part, dtype=np.int64) + 1
+        size = int(part.max(initial=0)) + 1
+        if top * size >= 2**62:  # keep the mixed-radix key inside int64: renumber what we have so far
+            key = pd.factorize(key)[0].astype(np.int64)
+            top = int(key.max(initial=0)) + 1
+        key = key * size + part
+        top *= size
+    return pd.factorize(key)[0]
 
 
 def _first_in_group(codes: np.ndarray) -> np.ndarray:
-    """Row position of the first row of each row's group (factorize numbers groups by first appearance)."""
-    _, first = np.unique(codes, return_index=True)
-    return first[codes]
+    """Row position of the first row of each row's group. Groups are numbered by first appearance (as
+    pd.factorize numbers them), so a row opens a group exactly when its number exceeds all before it."""
+    codes = np.asarray(codes)
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    opens = np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]]
+    return np.flatnonzero(opens)[codes]
+
+
+def _cohort_codes(values: np.ndarray) -> np.ndarray:
+    """Group numbers of cohort descriptions compared as a person would (case and spacing ignored), done
+    in Arrow's kernels on the distinct descriptions."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # not all text: the general way
+        return pd.factorize(_norm(pd.Series(values, dtype=object)), use_na_sentinel=True)[0]
+    norm = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(arr), r"\s+", " "))
+    return pc.dictionary_encode(norm).indices.fill_null(-1).to_numpy().astype(np.int64)
 
 
 def _sv108(c, r):
@@ -226,20 +304,24 @@ def _sv108(c, r):
     cohort_dup = np.zeros(len(c), dtype=bool)
     if has.any():
         rows = np.flatnonzero(has)
-        head = rows[_first_in_group(_group_codes([c["_bid"].to_numpy(dtype=object)[rows], group[rows],
-                                                  _norm(c["beneficiaries"][has]).to_numpy(dtype=object)]))]
+        codes, uniques = _codes(c, "beneficiaries")
+        needed = np.flatnonzero(np.bincount(codes[rows], minlength=len(uniques)))  # these rows' cohorts only
+        cohort = np.full(len(uniques) + 1, -1, dtype=np.int64)
+        cohort[needed] = _cohort_codes(uniques[needed])
+        head = rows[_first_in_group(_combine([_codes(c, "_bid")[0][rows], _codes(c, "exclusive_group")[0][rows],
+                                              cohort[codes[rows]]]))]
         first[rows] = ids[head]
         cohort_dup[rows] = measure[rows] != measure[head]
     # (b) the same commitment twice under another id: same measure, quantity, years, cohort, place, words
     # rows alike on the cheap columns are the only candidates; the text columns are compared for those
     cheap = ["_bid", "measure", "quantity", "start_year", "end_year"]
-    cheap_head = _first_in_group(_group_codes([c[k].to_numpy() for k in cheap]))
+    cheap_head = _first_in_group(_combine([_codes(c, k)[0] for k in cheap]))
     alike = np.bincount(cheap_head, minlength=len(c))[cheap_head] > 1
     repeat = np.zeros(len(c), dtype=bool)
     if alike.any():
         rows = np.flatnonzero(alike)
         same = cheap + ["beneficiaries", "location", "description"]
-        head = rows[_first_in_group(_group_codes([c[k].to_numpy()[rows] for k in same]))]
+        head = rows[_first_in_group(_combine([_codes(c, k)[0][rows] for k in same]))]
         repeat[rows] = head != rows
         first[rows] = np.where(repeat[rows], ids[head], first[rows])
     mask = repeat | cohort_dup
@@ -258,9 +340,10 @@ def _sv108(c, r):
 def _sv109(c, r):
     q = c["quantity"]
     bad_q = ~(np.isfinite(q.fillna(np.nan)) & (q > 0) & (q <= QUANTITY_LIMIT))
-    spend = (_norm(c["ref_unit"]) == "gbp") & c["price"].notna() & (q > c["price"])
+    ref_unit = _norm_col(c, "ref_unit")
+    spend = (ref_unit == "gbp") & c["price"].notna() & (q > c["price"])
     cap = (r.tender.workforce_fte or np.inf) * r.tender.duration_years
-    fte = (_norm(c["ref_unit"]) == "fte_year") & (q > cap)
+    fte = (ref_unit == "fte_year") & (q > cap)
     mask = (bad_q | spend | fte).to_numpy()
 
     def message(d):
@@ -312,7 +395,7 @@ def _sv112(c, r):
 
 def _sv113(c, r):
     area = {a.strip().lower() for a in r.tender.local_area}
-    loc = _norm(c["location"])
+    loc = _norm_col(c, "location")
     mask = (c["local_only"] & (loc.isna() | ~loc.isin(area))).to_numpy()
     names = ", ".join(r.tender.local_area) or "none set"
     return mask, lambda d: (_txt(d["measure"]) + f" counts only in the local area ({names}) but the location is "
@@ -337,7 +420,7 @@ def _sv114(c, r):
 
 
 def _sv115(c, r):
-    words = pd.to_numeric(_per_unique(c["narrative"], lambda v: 0 if v is None or v != v else len(str(v).split())))
+    words = pd.to_numeric(_by_value(c, "narrative", lambda v: 0 if v is None or v != v else len(str(v).split())))
     mask = (words < NARRATIVE_MIN_WORDS).to_numpy()
     return mask, lambda d: _choose(d.pick(words) == 0, "no narrative: numbers without a story",
                                               "narrative of " + _num(pd.Series(d.pick(words), index=d.index))
@@ -427,6 +510,13 @@ def check_commitments(commitments: pd.DataFrame, rubric: Rubric) -> tuple[pd.Dat
     ('' for none): the design lens credits only rows with ''.
     """
     c = commitments  # read only: checks keep their working in local arrays, never new columns
+    try:
+        return _check_commitments(c, rubric)
+    finally:
+        _forget(c)
+
+
+def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, pd.Series]:
     blocks = []
     error_masks = []
     for check in COMMITMENT_CHECKS:
