@@ -135,11 +135,28 @@ def _codes(c: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct values) of a column, as pd.factorize gives them (-1 = missing)."""
     hit = _FACTORIZED.get((id(c), name))
     if hit is None or hit[0] is not c:
-        codes, uniques = pd.factorize(c[name], use_na_sentinel=True)
+        col = c[name]
+        if col.dtype == object and _long_text(col.to_numpy()):
+            # a narrative repeated down a million rows is one Python object per distinct text: grouping
+            # the objects first hashes a pointer per row instead of hundreds of characters
+            values = col.to_numpy()
+            by_object, objects = pd.factorize(np.fromiter(map(id, values), dtype=np.int64, count=len(values)))
+            first = np.flatnonzero(np.r_[True, by_object[1:] > np.maximum.accumulate(by_object)[:-1]])
+            codes, uniques = pd.factorize(pd.Series(values[first], dtype=object), use_na_sentinel=True)
+            codes = codes[by_object]
+        else:
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
         hit = (c, codes, np.asarray(uniques, dtype=object))
         if isinstance(c, pd.DataFrame):
             _FACTORIZED[(id(c), name)] = hit
     return hit[1], hit[2]
+
+
+def _long_text(values: np.ndarray) -> bool:
+    """Whether a text column holds long text (judged on a sample of rows)."""
+    sample = values[:: max(1, len(values) // 64)][:64]
+    lengths = [len(v) for v in sample if isinstance(v, str)]
+    return bool(lengths) and sum(lengths) / len(lengths) > 48
 
 
 def _forget(c: pd.DataFrame) -> None:
