@@ -253,7 +253,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
     del table
     if pool is not None:
         pool.release_unused()  # give the read buffers back before the evaluation needs the memory
-    frame = pd.DataFrame({k: pd.Series(v, dtype=v.dtype) for k, v in columns.items()})
+    # column by column, each array kept as it is: the dict constructor would copy every column twice
+    # (once into a Series, once into a 2-D block), a second half-gigabyte for a bulk file
+    frame = pd.DataFrame(index=pd.RangeIndex(len(next(iter(columns.values()))) if columns else 0))
+    for k, v in columns.items():
+        frame[k] = pd.Series(v, index=frame.index, dtype=v.dtype, copy=False)
     frame.attrs["clean_text"] = clean
     frame.attrs["header"] = header
     return frame
@@ -522,10 +526,11 @@ def _bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list
             bad_cols = True
         if bad_cols:
             return None, None, None
-        frame["_file"] = pd.Series(np.full(len(frame), str(path), dtype=object), index=frame.index, dtype=object)
+        frame["_file"] = pd.Series(np.full(len(frame), str(path), dtype=object), index=frame.index, dtype=object,
+                                   copy=False)
         frame["_row"] = np.arange(2, len(frame) + 2)
         key = per_unique(clean_text(frame["bidder"]), lambda v: f"{bids_path}#{v or ''}")
-        frame["_bid"] = pd.Series(key.to_numpy(dtype=object), index=frame.index, dtype=object)
+        frame["_bid"] = pd.Series(key.to_numpy(dtype=object), index=frame.index, dtype=object, copy=False)
         frames[label] = frame
     return frames.get("bids"), frames.get("commitments"), frames.get("responses")
 

@@ -176,14 +176,14 @@ def _spread(c: pd.DataFrame, name: str, per_value: list, missing) -> np.ndarray:
 def _by_value(c: pd.DataFrame, name: str, fn) -> pd.Series:
     """util.per_unique for a column of the table being checked."""
     _, uniques = _codes(c, name)
-    return pd.Series(_spread(c, name, [fn(v) for v in uniques], fn(None)), index=c.index, dtype=object)
+    return pd.Series(_spread(c, name, [fn(v) for v in uniques], fn(None)), index=c.index, dtype=object, copy=False)
 
 
 def _norm_col(c: pd.DataFrame, name: str) -> pd.Series:
     """util.normalise_text for a column of the table being checked."""
     _, uniques = _codes(c, name)
     norm = normalise_text(pd.Series(uniques, dtype=object)).to_numpy(dtype=object) if len(uniques) else []
-    return pd.Series(_spread(c, name, list(norm), None), index=c.index, dtype=object)
+    return pd.Series(_spread(c, name, list(norm), None), index=c.index, dtype=object, copy=False)
 
 
 def _lookup_col(c: pd.DataFrame, name: str, mapping: dict) -> pd.Series:
@@ -196,7 +196,7 @@ def _lookup_col(c: pd.DataFrame, name: str, mapping: dict) -> pd.Series:
 def _isin_col(c: pd.DataFrame, name: str, values: list) -> pd.Series:
     _, uniques = _codes(c, name)
     hit = pd.Series(uniques, dtype=object).isin(values).to_numpy(dtype=bool)
-    return pd.Series(np.append(hit, False)[_codes(c, name)[0]], index=c.index)
+    return pd.Series(np.append(hit, False)[_codes(c, name)[0]], index=c.index, copy=False)
 
 
 @dataclass(frozen=True)
@@ -509,7 +509,7 @@ class _Rows:
     def __getitem__(self, name: str) -> pd.Series:
         if name not in self._cache:
             col = self._frame[name]
-            self._cache[name] = pd.Series(col.to_numpy()[self._take], index=self.index, dtype=col.dtype)
+            self._cache[name] = pd.Series(col.to_numpy()[self._take], index=self.index, dtype=col.dtype, copy=False)
         return self._cache[name]
 
     def __len__(self) -> int:
@@ -553,7 +553,7 @@ def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, p
     for code, mask in error_masks:
         errors[mask] = np.where(errors[mask] == "", code, errors[mask] + "," + code)
     flags = pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
-    return flags, pd.Series(errors, index=c.index, dtype=object)
+    return flags, pd.Series(errors, index=c.index, dtype=object, copy=False)
 
 
 def check_rubric(rubric: Rubric) -> pd.DataFrame:

@@ -154,7 +154,7 @@ def per_unique(s: "pd.Series", fn: Callable[[Any], Any]) -> "pd.Series":
     done = np.empty(len(uniques) + 1, dtype=object)
     done[:-1] = [fn(v) for v in uniques]
     done[-1] = fn(None)
-    return pd.Series(done[codes], index=s.index, dtype=object)
+    return pd.Series(done[codes], index=s.index, dtype=object, copy=False)  # a fresh array: no copy
 
 
 def lookup(s: "pd.Series", mapping: dict, default: Any = float("nan")) -> "pd.Series":
@@ -191,7 +191,7 @@ def clean_text(s: "pd.Series") -> "pd.Series":
     trimmed = pc.utf8_trim_whitespace(arr)
     trimmed = pc.if_else(pc.equal(trimmed, ""), None, trimmed)
     done = np.append(trimmed.to_numpy(zero_copy_only=False).astype(object), None)
-    return pd.Series(done[codes], index=s.index, dtype=object)
+    return pd.Series(done[codes], index=s.index, dtype=object, copy=False)  # a fresh array: no copy
 
 
 def normalise_text(s: "pd.Series") -> "pd.Series":
@@ -206,7 +206,7 @@ def normalise_text(s: "pd.Series") -> "pd.Series":
         return per_unique(s, lambda v: None if v is None or v != v else " ".join(str(v).lower().split()))
     norm = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(arr), r"\s+", " "))
     done = np.append(norm.to_numpy(zero_copy_only=False).astype(object), None)
-    return pd.Series(done[codes], index=s.index, dtype=object)
+    return pd.Series(done[codes], index=s.index, dtype=object, copy=False)  # a fresh array: no copy
 
 
 def _clean_one(value: Any) -> Any:
