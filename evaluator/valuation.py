@@ -83,16 +83,25 @@ def prepare(commitments: pd.DataFrame, bids: pd.DataFrame, rubric: Rubric) -> pd
         np.full(len(c), -1)
     new["price"] = np.append(bids["price"].to_numpy(dtype=float), np.nan)[np.where(bid_pos < 0, len(bids), bid_pos)]
 
-    unit = per_unique(c["unit"].where(c["unit"].notna(), pd.Series(new["ref_unit"], index=c.index, dtype=object)),
-                      lambda v: None if v is None or v != v else str(v).strip().lower())
+    unit = None
     served = np.full(len(c), None, dtype=object)
     required = np.full(len(c), None, dtype=object)
+    # measure and outcome compared once per distinct value (a bulk tender repeats a handful of each)
+    m_codes, m_values = pd.factorize(c["measure"], use_na_sentinel=True)
+    o_codes, o_values = pd.factorize(c["outcome"], use_na_sentinel=True)
+    o_values = np.asarray(o_values, dtype=object)
     for o in rubric.spec.design.outcomes:
+        named = np.append(o_values == o.id, False)[o_codes]
         if o.measures:
-            fits = c["measure"].isin(o.measures) & (c["outcome"].isna() | (c["outcome"] == o.id))
+            in_measures = np.append(pd.Index(m_values, dtype=object).isin(o.measures), False)[m_codes]
+            fits = in_measures & ((o_codes < 0) | named)
         else:
-            fits = (c["outcome"] == o.id) & (unit == (o.unit or "").strip().lower())
-        take = fits.fillna(False).to_numpy(dtype=bool) & pd.isna(served)
+            if unit is None:
+                unit = per_unique(c["unit"].where(c["unit"].notna(),
+                                                  pd.Series(new["ref_unit"], index=c.index, dtype=object)),
+                                  lambda v: None if v is None or v != v else str(v).strip().lower())
+            fits = named & (unit == (o.unit or "").strip().lower()).to_numpy(dtype=bool)
+        take = np.asarray(fits, dtype=bool) & pd.isna(served)
         served[take] = o.id
         required[take] = o.evidence_required
     new["served_outcome"] = served
