@@ -368,6 +368,8 @@ class _Checker:
             return num
         if pd.api.types.is_numeric_dtype(s):
             num = s.astype(float)
+        elif not present.any():  # a column left blank throughout (displacement, often): nothing to read
+            num = pd.Series(np.nan, index=s.index, dtype=float)
         else:
             obj = s.astype(object)
             # by type, value by value: True == 1 to Python, so grouping equal values would mix them up
