@@ -4,7 +4,9 @@ Generates the tender (bids.csv + commitments.csv) against the shipped home-care 
 `python -m evaluator evaluate --json` in a fresh process and, in the same run, how long pyarrow takes
 just to read the same CSV files. Target (issue 2): evaluate within 5x the read time, peak memory < 3 GB.
 
-    python bench/bench_bulk.py [--bids 10000] [--rows 1000000] [--out bench/out]
+    python bench/bench_bulk.py [--bids 10000] [--rows 1000000] [--out bench/out/bulk] [--reuse]
+
+With --reuse, a tender already generated in --out (bids.csv + commitments.csv) is timed as it is.
 """
 from __future__ import annotations
 
@@ -135,11 +137,21 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "bulk")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--reuse", action="store_true",
+                    help="time the tender already in --out instead of generating it again")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    generate(args.out, args.bids, args.rows)
-    print(f"generated {args.bids:,} bids and {args.rows:,} commitments in {time.perf_counter() - t0:.1f} s "
-          f"({sum(f.stat().st_size for f in args.out.iterdir()) / 1e6:,.0f} MB of CSV) in {args.out}")
+    if args.reuse and (args.out / "bids.csv").is_file() and (args.out / "commitments.csv").is_file():
+        bids = pacsv.read_csv(args.out / "bids.csv").num_rows
+        rows = pacsv.read_csv(args.out / "commitments.csv",
+                              convert_options=pacsv.ConvertOptions(include_columns=["id"])).num_rows
+        args.bids, args.rows = bids, rows
+        print(f"reusing {args.bids:,} bids and {args.rows:,} commitments "
+              f"({sum(f.stat().st_size for f in args.out.iterdir()) / 1e6:,.0f} MB of CSV) in {args.out}")
+    else:
+        generate(args.out, args.bids, args.rows)
+        print(f"generated {args.bids:,} bids and {args.rows:,} commitments in {time.perf_counter() - t0:.1f} s "
+              f"({sum(f.stat().st_size for f in args.out.iterdir()) / 1e6:,.0f} MB of CSV) in {args.out}")
     read = time_read(args.out, args.repeats)
     fresh = time_read_fresh(args.out, args.repeats)
     evaluate, peak, size = time_evaluate(args.out, args.repeats)
