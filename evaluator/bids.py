@@ -626,7 +626,7 @@ def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -
             orphan.flag(~known & cleaned["bidder"].notna().to_numpy(), "bidder",
                         f"this bidder has no row in {BULK_BIDS}")
             problems.extend(orphan.problems)
-            parts_com.append(cleaned[known])
+            parts_com.append(cleaned if known.all() else cleaned[known])  # a million rows: copy only to drop
             if rs is not None:
                 rc = _Checker(rs)
                 resp = pd.DataFrame({"bidder": rc.text("bidder", required=True),
@@ -658,9 +658,15 @@ def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -
         skipped.append({"file": str(folder / BULK_BIDS), "bidder": None})
     good = ~bids["_bid"].isin(invalid)
     bids = bids[good].reset_index(drop=True)
-    commitments = pd.concat(parts_com, ignore_index=True) if parts_com else _empty_commitments(rubric.tender.duration_years)
-    if "_bid" in commitments:
-        commitments = commitments[~commitments["_bid"].isin(invalid)].reset_index(drop=True)
+    if len(parts_com) == 1:
+        commitments = parts_com[0].reset_index(drop=True)
+    else:
+        commitments = pd.concat(parts_com, ignore_index=True) if parts_com else \
+            _empty_commitments(rubric.tender.duration_years)
+    if "_bid" in commitments and invalid:
+        drop = commitments["_bid"].isin(invalid).to_numpy()
+        if drop.any():
+            commitments = commitments[~drop].reset_index(drop=True)
     responses = pd.concat(parts_resp, ignore_index=True) if parts_resp else \
         pd.DataFrame(columns=["bidder", "criterion", "text", "_bid"])
     responses = responses[~responses["_bid"].isin(invalid)].reset_index(drop=True)
