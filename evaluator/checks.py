@@ -79,9 +79,12 @@ def make_flags(code: str, bidder, message, fix, commitment=None, criterion=None)
     columns = {"bidder": bidder, "commitment": commitment, "criterion": criterion, "message": message, "fix": fix}
     length = max((len(v) for v in columns.values() if isinstance(v, (np.ndarray, pd.Series, list))), default=1)
     columns.update(code=code, name=name, severity=severity)
-    frame = pd.DataFrame({k: np.asarray(v, dtype=object) if isinstance(v, (np.ndarray, pd.Series, list))
-                          else np.full(length, v, dtype=object) for k, v in columns.items()}, dtype=object)
-    return frame[FLAG_COLUMNS]
+    frame = pd.DataFrame(index=pd.RangeIndex(length))
+    for k in FLAG_COLUMNS:  # one fresh array per column, taken as it is (no second copy into a 2-D block)
+        v = columns[k]
+        v = np.array(v, dtype=object) if isinstance(v, (np.ndarray, pd.Series, list)) else np.full(length, v, dtype=object)
+        frame[k] = pd.Series(v, index=frame.index, dtype=object, copy=False)
+    return frame
 
 
 def _choose(cond, a, b) -> np.ndarray:

@@ -356,8 +356,8 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
         pd.Series(True, index=bidders)
     price = scoring.price_marks(bids, rubric, eligible)
 
-    claimed = valued.groupby("bidder")["figures_value"].sum().reindex(bidders).fillna(0.0)
-    credited = valued.groupby("bidder")["credited_value"].sum().reindex(bidders).fillna(0.0)
+    sums = valued.groupby("bidder")[["figures_value", "credited_value"]].sum().reindex(bidders).fillna(0.0)
+    claimed, credited = sums["figures_value"], sums["credited_value"]
     att = valuation.attainment(valued, rubric, bidders)
     fraction = valuation.design_fraction(att, bidders)
 
