@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import GRADES, Rubric
-from .util import normalise_text, per_unique as _per_unique
+from .util import factorize_objects, normalise_text, per_unique as _per_unique
 
 FLAG_COLUMNS = ["code", "name", "severity", "bidder", "commitment", "criterion", "message", "fix"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -142,11 +142,7 @@ def _codes(c: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
         if col.dtype == object and _long_text(col.to_numpy()):
             # a narrative repeated down a million rows is one Python object per distinct text: grouping
             # the objects first hashes a pointer per row instead of hundreds of characters
-            values = col.to_numpy()
-            by_object, objects = pd.factorize(np.fromiter(map(id, values), dtype=np.int64, count=len(values)))
-            first = np.flatnonzero(np.r_[True, by_object[1:] > np.maximum.accumulate(by_object)[:-1]])
-            codes, uniques = pd.factorize(pd.Series(values[first], dtype=object), use_na_sentinel=True)
-            codes = codes[by_object]
+            codes, uniques = factorize_objects(col.to_numpy())
         else:
             codes, uniques = pd.factorize(col, use_na_sentinel=True)
         hit = (c, codes, np.asarray(uniques, dtype=object))

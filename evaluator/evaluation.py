@@ -119,11 +119,15 @@ class Evaluation:
         marker = orjson.Fragment(b"\x00")
         with_flags = {bidders[p]: marker for p in np.unique(pos[pos >= 0]).tolist()}
         pieces = orjson.dumps(self.to_json(flags=with_flags), option=option).split(b"\x00")
-        stream.write(pieces[0])
+        out = bytearray(pieces[0])  # gathered to a few MB per write: one system call, not two per bid
         written = 0
         for written, (_, view) in enumerate(_flag_json_batches(self.flags, bidders), start=1):
-            stream.write(view)
-            stream.write(pieces[written])
+            out += view
+            out += pieces[written]
+            if len(out) >= WRITE_CHUNK:
+                stream.write(out)
+                out.clear()
+        stream.write(out)
         if written != len(pieces) - 1:
             raise RuntimeError(f"flags of {written} bids written for {len(pieces) - 1} places")  # a bug, not input
 
@@ -285,6 +289,7 @@ def _json_pieces(columns: list, template: list[str]):
     return pa.array(pieces, type=pa.string()), pa.array(key)
 
 
+WRITE_CHUNK = 1 << 22
 FLAG_BATCH = 65536  # flags written per Arrow pass: the JSON of a million flags never exists all at once
 
 
