@@ -187,9 +187,9 @@ def _norm_col(c: pd.DataFrame, name: str) -> pd.Series:
 
 def _lookup_col(c: pd.DataFrame, name: str, mapping: dict) -> pd.Series:
     """util.lookup (numeric mapping) for a column of the table being checked."""
-    default = float("nan")
-    out = _by_value(c, name, lambda v: mapping.get(v, default) if v is not None else default)
-    return pd.to_numeric(out).astype(float)
+    codes, uniques = _codes(c, name)
+    done = np.array([mapping.get(v, np.nan) for v in uniques] + [np.nan], dtype=float)
+    return pd.Series(done[codes], index=c.index, copy=False)
 
 
 def _isin_col(c: pd.DataFrame, name: str, values: list) -> pd.Series:

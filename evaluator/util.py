@@ -178,12 +178,14 @@ def factorize_objects(values) -> tuple:
 def lookup(s: "pd.Series", mapping: dict, default: Any = float("nan")) -> "pd.Series":
     """Series.map(dict) for text columns, once per distinct value (pandas' own map turns a million
     strings into an index first)."""
+    import numpy as np
     import pandas as pd
-    out = per_unique(s, lambda v: mapping.get(v, default) if v is not None else default)
     values = list(mapping.values())
     if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        return pd.to_numeric(out).astype(float)
-    return out
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)  # numbers straight into a float array
+        done = np.array([mapping.get(v, default) for v in uniques] + [default], dtype=float)
+        return pd.Series(done[codes], index=s.index, copy=False)
+    return per_unique(s, lambda v: mapping.get(v, default) if v is not None else default)
 
 
 def _arrow_strings(uniques):
