@@ -16,7 +16,7 @@ import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
-from .util import clean_text, load_document, per_unique, quiet_numpy, suggest
+from .util import clean_text, factorize_objects, load_document, per_unique, quiet_numpy, suggest
 
 # The public field names (DESIGN.md 4.3). The XLSX template and the bulk CSV use the flattened
 # commitment fields, where `evidence: {grade, description}` becomes evidence_grade/evidence_description.
@@ -470,7 +470,11 @@ def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame
     for meta in ("_file", "_loc", "_row", "_bid"):
         if meta in c.f:
             out[meta] = pd.Series(c.f[meta].to_numpy(), index=out.index, dtype=c.f[meta].dtype)
-    dup = out.duplicated(["_bid", "id"], keep="first").to_numpy() & out["id"].notna().to_numpy()
+    # the same id twice in one bid: grouped by codes (the bid key is long text repeated down the rows)
+    bid_codes = factorize_objects(out["_bid"].to_numpy(dtype=object))[0] if "_bid" in out else np.zeros(len(out), int)
+    id_codes = factorize_objects(out["id"].to_numpy(dtype=object))[0]
+    key = bid_codes.astype(np.int64) * (int(id_codes.max(initial=0)) + 2) + id_codes + 1
+    dup = pd.Series(key, copy=False).duplicated(keep="first").to_numpy() & out["id"].notna().to_numpy()
     c.flag(dup, "id", "duplicate commitment id in this bid: each commitment needs its own id")
     return out, c.bad, c.problems
 
