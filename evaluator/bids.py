@@ -16,7 +16,7 @@ import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
-from .util import clean_text, factorize_objects, load_document, per_unique, quiet_numpy, suggest
+from .util import clean_text, factorize_text, load_document, per_unique, quiet_numpy, repeated, suggest
 
 # The public field names (DESIGN.md 4.3). The XLSX template and the bulk CSV use the flattened
 # commitment fields, where `evidence: {grade, description}` becomes evidence_grade/evidence_description.
@@ -471,8 +471,8 @@ def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame
         if meta in c.f:
             out[meta] = pd.Series(c.f[meta].to_numpy(), index=out.index, dtype=c.f[meta].dtype)
     # the same id twice in one bid: grouped by codes (the bid key is long text repeated down the rows)
-    bid_codes = factorize_objects(out["_bid"].to_numpy(dtype=object))[0] if "_bid" in out else np.zeros(len(out), int)
-    id_codes = factorize_objects(out["id"].to_numpy(dtype=object))[0]
+    bid_codes = factorize_text(out["_bid"].to_numpy(dtype=object))[0] if "_bid" in out else np.zeros(len(out), int)
+    id_codes = factorize_text(out["id"].to_numpy(dtype=object))[0]
     key = bid_codes.astype(np.int64) * (int(id_codes.max(initial=0)) + 2) + id_codes + 1
     dup = pd.Series(key, copy=False).duplicated(keep="first").to_numpy() & out["id"].notna().to_numpy()
     c.flag(dup, "id", "duplicate commitment id in this bid: each commitment needs its own id")
@@ -532,8 +532,7 @@ def _bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list
             bad_cols = True
         if bad_cols:
             return None, None, None
-        frame["_file"] = pd.Series(np.full(len(frame), str(path), dtype=object), index=frame.index, dtype=object,
-                                   copy=False)
+        frame["_file"] = pd.Series(repeated(len(frame), str(path)), index=frame.index, dtype=object, copy=False)
         frame["_row"] = np.arange(2, len(frame) + 2)
         key = per_unique(clean_text(frame["bidder"]), lambda v: f"{bids_path}#{v or ''}")
         frame["_bid"] = pd.Series(key.to_numpy(dtype=object), index=frame.index, dtype=object, copy=False)

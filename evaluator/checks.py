@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import GRADES, Rubric
-from .util import factorize_objects, normalise_text, per_unique as _per_unique
+from .util import factorize_text, normalise_text, per_unique as _per_unique, repeated
 
 FLAG_COLUMNS = ["code", "name", "severity", "bidder", "commitment", "criterion", "message", "fix"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -82,7 +82,7 @@ def make_flags(code: str, bidder, message, fix, commitment=None, criterion=None)
     frame = pd.DataFrame(index=pd.RangeIndex(length))
     for k in FLAG_COLUMNS:  # one fresh array per column, taken as it is (no second copy into a 2-D block)
         v = columns[k]
-        v = np.array(v, dtype=object) if isinstance(v, (np.ndarray, pd.Series, list)) else np.full(length, v, dtype=object)
+        v = np.array(v, dtype=object) if isinstance(v, (np.ndarray, pd.Series, list)) else repeated(length, v)
         frame[k] = pd.Series(v, index=frame.index, dtype=object, copy=False)
     return frame
 
@@ -97,7 +97,7 @@ def _choose(cond, a, b) -> np.ndarray:
 
 
 def _same(d, text: str) -> np.ndarray:
-    return np.full(len(d), text, dtype=object)
+    return repeated(len(d), text)
 
 
 def _fmt(spec: str, scale: float = 1.0):
@@ -139,23 +139,14 @@ def _codes(c: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     hit = _FACTORIZED.get((id(c), name))
     if hit is None or hit[0] is not c:
         col = c[name]
-        if col.dtype == object and _long_text(col.to_numpy()):
-            # a narrative repeated down a million rows is one Python object per distinct text: grouping
-            # the objects first hashes a pointer per row instead of hundreds of characters
-            codes, uniques = factorize_objects(col.to_numpy())
+        if col.dtype == object:  # a narrative repeated down a million rows is hashed once, not per row
+            codes, uniques = factorize_text(col.to_numpy())
         else:
             codes, uniques = pd.factorize(col, use_na_sentinel=True)
         hit = (c, codes, np.asarray(uniques, dtype=object))
         if isinstance(c, pd.DataFrame):
             _FACTORIZED[(id(c), name)] = hit
     return hit[1], hit[2]
-
-
-def _long_text(values: np.ndarray) -> bool:
-    """Whether a text column holds long text (judged on a sample of rows)."""
-    sample = values[:: max(1, len(values) // 64)][:64]
-    lengths = [len(v) for v in sample if isinstance(v, str)]
-    return bool(lengths) and sum(lengths) / len(lengths) > 24  # measured: beyond ~20 characters, objects win
 
 
 def _forget(c: pd.DataFrame) -> None:
@@ -548,7 +539,7 @@ def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, p
                                  commitment=d["id"].to_numpy(dtype=object)))
         if CODES[check.code][1] == "error":
             error_masks.append((check.code, mask))
-    errors = np.full(len(c), "", dtype=object)
+    errors = repeated(len(c), "")
     for code, mask in error_masks:
         errors[mask] = np.where(errors[mask] == "", code, errors[mask] + "," + code)
     flags = pd.concat(blocks, ignore_index=True) if blocks else empty_flags()

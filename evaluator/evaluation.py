@@ -268,10 +268,12 @@ def _json_pieces(columns: list, template: list[str]):
     import orjson
     import pyarrow as pa
 
+    from .util import factorize_text
+
     key = np.zeros(len(columns[0]), dtype=np.int64)
     uniques = []
     for col in columns:
-        codes, values = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
+        codes, values = factorize_text(col)
         values = list(values) + [None]
         key = key * len(values) + np.where(codes < 0, len(values) - 1, codes)
         uniques.append(values)
