@@ -90,8 +90,8 @@ def make_flags(code: str, bidder, message, fix, commitment=None, criterion=None)
 def _choose(cond, a, b) -> np.ndarray:
     """np.where for messages, kept as Python objects (no round trip through a string dtype)."""
     cond = np.asarray(cond, dtype=bool)
-    a = np.asarray(a, dtype=object) if not isinstance(a, str) else a
-    b = np.asarray(b, dtype=object) if not isinstance(b, str) else b
+    a = np.asarray(a, dtype=object) if not isinstance(a, str) else repeated(len(cond), a)  # one shared str
+    b = np.asarray(b, dtype=object) if not isinstance(b, str) else repeated(len(cond), b)
     out = np.where(cond, a, b)
     return out.astype(object)
 
@@ -289,8 +289,8 @@ def _first_in_group(codes: np.ndarray) -> np.ndarray:
 
 
 def _cohort_codes(values: np.ndarray) -> np.ndarray:
-    """Group numbers of cohort descriptions compared as a person would (case and spacing ignored), done
-    in Arrow's kernels on the distinct descriptions."""
+    """Group numbers of distinct cohort descriptions compared as a person would (case and spacing
+    ignored), done in Arrow's kernels."""
     import pyarrow as pa
     import pyarrow.compute as pc
     try:
@@ -298,6 +298,8 @@ def _cohort_codes(values: np.ndarray) -> np.ndarray:
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # not all text: the general way
         return pd.factorize(_norm(pd.Series(values, dtype=object)), use_na_sentinel=True)[0]
     norm = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(arr), r"\s+", " "))
+    if pc.all(pc.equal(norm, arr).fill_null(True)).as_py() and arr.null_count == 0:
+        return np.arange(len(values), dtype=np.int64)  # already as a person would write them: all distinct
     return pc.dictionary_encode(norm).indices.fill_null(-1).to_numpy().astype(np.int64)
 
 
