@@ -534,8 +534,10 @@ def _bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list
             return None, None, None
         frame["_file"] = pd.Series(repeated(len(frame), str(path)), index=frame.index, dtype=object, copy=False)
         frame["_row"] = np.arange(2, len(frame) + 2)
-        key = per_unique(clean_text(frame["bidder"]), lambda v: f"{bids_path}#{v or ''}")
-        frame["_bid"] = pd.Series(key.to_numpy(dtype=object), index=frame.index, dtype=object, copy=False)
+        # one key per distinct bidder name as typed (cleaned the way the loaders keep text), spread to rows
+        codes, names = factorize_text(frame["bidder"].to_numpy(dtype=object))
+        keys = [f"{bids_path}#{v or ''}" for v in clean_text(pd.Series(list(names) + [None], dtype=object))]
+        frame["_bid"] = pd.Series(np.array(keys, dtype=object)[codes], index=frame.index, dtype=object, copy=False)
         frames[label] = frame
     return frames.get("bids"), frames.get("commitments"), frames.get("responses")
 
