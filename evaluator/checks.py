@@ -183,6 +183,32 @@ def _lookup_col(c: pd.DataFrame, name: str, mapping: dict) -> pd.Series:
     return pd.Series(done[codes], index=c.index, copy=False)
 
 
+def _missing_col(c: pd.DataFrame, name: str) -> np.ndarray:
+    """isna() of a column of the table being checked, from its codes."""
+    return _codes(c, name)[0] < 0
+
+
+def _norm_is(c: pd.DataFrame, name: str, value: str) -> np.ndarray:
+    """normalise_text(column) == value, decided once per distinct value."""
+    _, uniques = _codes(c, name)
+    norm = normalise_text(pd.Series(uniques, dtype=object)).to_numpy(dtype=object) if len(uniques) else []
+    return np.append(np.array([v == value for v in norm], dtype=bool), False)[_codes(c, name)[0]]
+
+
+def _norm_differ(c: pd.DataFrame, a: str, b: str) -> np.ndarray:
+    """normalise_text(a) != normalise_text(b) as pandas compares them (a missing side differs), decided
+    once per distinct pair of values."""
+    (ca, ua), (cb, ub) = _codes(c, a), _codes(c, b)
+    pair, pairs = pd.factorize(ca.astype(np.int64) * (len(ub) + 1) + cb)
+    na = normalise_text(pd.Series(list(ua) + [None], dtype=object)).to_numpy(dtype=object)
+    nb = normalise_text(pd.Series(list(ub) + [None], dtype=object)).to_numpy(dtype=object)
+    differ = []
+    for p in pairs.tolist():
+        x, y = na[p // (len(ub) + 1)], nb[p % (len(ub) + 1)]
+        differ.append(x is None or y is None or x != y)
+    return np.array(differ, dtype=bool)[pair] if len(pair) else np.zeros(0, dtype=bool)
+
+
 def _isin_col(c: pd.DataFrame, name: str, values: list) -> pd.Series:
     _, uniques = _codes(c, name)
     hit = pd.Series(uniques, dtype=object).isin(values).to_numpy(dtype=bool)
@@ -222,15 +248,13 @@ def _sv103(c, r):
 
 
 def _sv104(c, r):
-    unit = _norm_col(c, "unit")
-    mask = (c["known_measure"] & c["unit"].notna() & (unit != _norm_col(c, "ref_unit"))).to_numpy()
+    mask = c["known_measure"].to_numpy(dtype=bool) & ~_missing_col(c, "unit") & _norm_differ(c, "unit", "ref_unit")
     return mask, lambda d: ("unit '" + _txt(d["unit"]) + "' differs from the unit of " + _txt(d["measure"])
                             + " ('" + _txt(d["ref_unit"]) + "')")
 
 
 def _sv105(c, r):
-    grade = c["evidence_grade"]
-    mask = (grade.isna() | (grade == "E0")).to_numpy()
+    mask = _missing_col(c, "evidence_grade") | _isin_col(c, "evidence_grade", ["E0"]).to_numpy()
     return mask, lambda d: _choose(d["evidence_grade"].isna(), "no evidence is given",
                                    "the evidence is a bare assertion (E0)")
 
@@ -349,10 +373,9 @@ def _sv108(c, r):
 def _sv109(c, r):
     q = c["quantity"]
     bad_q = ~(np.isfinite(q.fillna(np.nan)) & (q > 0) & (q <= QUANTITY_LIMIT))
-    ref_unit = _norm_col(c, "ref_unit")
-    spend = (ref_unit == "gbp") & c["price"].notna() & (q > c["price"])
+    spend = _norm_is(c, "ref_unit", "gbp") & c["price"].notna() & (q > c["price"])
     cap = (r.tender.workforce_fte or np.inf) * r.tender.duration_years
-    fte = (ref_unit == "fte_year") & (q > cap)
+    fte = _norm_is(c, "ref_unit", "fte_year") & (q > cap)
     mask = (bad_q | spend | fte).to_numpy()
 
     def message(d):
@@ -369,7 +392,7 @@ def _sv109(c, r):
 
 
 def _sv110(c, r):
-    mask = ((c["ref_kind"] == "output") & (c["claimed_proxy"].notna() | c["claimed_value"].notna())).to_numpy()
+    mask = (_isin_col(c, "ref_kind", ["output"]) & (c["claimed_proxy"].notna() | c["claimed_value"].notna())).to_numpy()
     return mask, lambda d: (_txt(d["measure"]) + " counts an activity (" + _txt(d["ref_unit"])
                             + "), not a change in someone's life, yet carries a £ value of "
                             + _gbp(d["claimed_value"].fillna(d["quantity"] * d["claimed_proxy"]))
