@@ -199,7 +199,9 @@ def _norm_differ(c: pd.DataFrame, a: str, b: str) -> np.ndarray:
     """normalise_text(a) != normalise_text(b) as pandas compares them (a missing side differs), decided
     once per distinct pair of values."""
     (ca, ua), (cb, ub) = _codes(c, a), _codes(c, b)
-    pair, pairs = pd.factorize(ca.astype(np.int64) * (len(ub) + 1) + cb)
+    ca = np.where(ca < 0, len(ua), ca).astype(np.int64)  # missing: the None appended after the values
+    cb = np.where(cb < 0, len(ub), cb).astype(np.int64)
+    pair, pairs = pd.factorize(ca * (len(ub) + 1) + cb)
     na = normalise_text(pd.Series(list(ua) + [None], dtype=object)).to_numpy(dtype=object)
     nb = normalise_text(pd.Series(list(ub) + [None], dtype=object)).to_numpy(dtype=object)
     differ = []

@@ -587,3 +587,16 @@ def test_every_flag_has_a_known_code_severity_message_and_fix(tmp_path):
         flags_of(ev.flags, code)  # severity, message and fix checked for every row
     assert ev.flags["bidder"].notna().all()
     assert math.isclose(row(ev, "A1")["credited_value"], 0)
+
+
+def test_sv104_in_a_bid_mixing_missing_units_and_unknown_measures(tmp_path):
+    """Unit checks are decided per distinct (unit, reference unit) pair: rows with no unit, or with an
+    unknown measure (no reference unit), sit beside the ones that differ without confusing them."""
+    ev = run(tmp_path, bid(commitments=[
+        commitment("U1", unit="hour"),                                       # differs: flagged
+        commitment("U2", unit=DROP),                                         # no unit: not a mismatch
+        commitment("U3", measure="NO-SUCH-MEASURE", unit=DROP),              # unknown measure, no unit
+        commitment("U4", measure="NO-SUCH-MEASURE", unit="hour"),            # unknown measure: SV101 only
+        commitment("U5", unit="  FTE_Year ")]))                              # same unit written differently
+    assert flags_of(ev.flags, "SV104")["commitment"].tolist() == ["U1"]
+    assert set(flags_of(ev.flags, "SV101")["commitment"]) == {"U3", "U4"}
