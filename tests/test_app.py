@@ -10,22 +10,12 @@ import pytest
 
 from evaluator import evaluate, load_bids, load_rubric, load_scores, self_assess
 from evaluator.reading import figures_vs_design
+from tests.apptest import APP, click, messages, ok, table, unescape, upload
 from tests.conftest import ROOT, tender_paths
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
-APP = str(ROOT / "streamlit_app.py")
 PAGES = ["tender", "design", "score", "results", "figures", "self_assessment"]
-GENERIC = "Something went wrong inside the tool"
-
-
-def unescape(text: str) -> str:
-    """Messages in st.error & co. are markdown-escaped (user text must not become markup)."""
-    return re.sub(r"\\(.)", r"\1", text).replace("  \n", "\n")
-
-
-def messages(at, kind: str = "error") -> list[str]:
-    return [unescape(e.value) for e in getattr(at, kind)]
 
 
 def engine(name: str = "home_care_north"):
@@ -41,36 +31,6 @@ def start(page: str | None = None):
     if page:
         at.switch_page(f"app_pages/{page}.py").run()
     return at
-
-
-def ok(at) -> None:
-    """No exception element, no unexpected-error message."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not any(GENERIC in m for m in messages(at)), messages(at)
-
-
-def table(at, columns: set[str]) -> pd.DataFrame:
-    """The first dataframe on the page with these columns."""
-    for df in at.dataframe:
-        value = df.value
-        if columns <= set(value.columns):
-            return value
-    raise AssertionError(f"no table with columns {columns}")
-
-
-def click(at, label_start: str):
-    for b in at.button:
-        if b.label.startswith(label_start):
-            return b.click()
-    raise AssertionError(f"no button {label_start!r}: {[b.label for b in at.button]}")
-
-
-def upload(at, key: str, path_or_files):
-    files = path_or_files if isinstance(path_or_files, list) else [path_or_files]
-    tuples = [(p.name, p.read_bytes(), "application/octet-stream") if isinstance(p, Path) else p for p in files]
-    widget = at.file_uploader(key=key)
-    widget.set_value(tuples if widget.accept_multiple_files else tuples[0])
-    return widget
 
 
 @pytest.fixture(scope="module")

@@ -4,31 +4,20 @@ fresh run of the app (a browser refresh or a server restart) because it lives in
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from evaluator.workspace import Workspace, default_workspace_path
+from tests.apptest import APP, ok, table, unescape
 from tests.conftest import ROOT
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
-APP = str(ROOT / "streamlit_app.py")
 PAGE = str(ROOT / "app_pages" / "moderation.py")
 SCORE_PAGE = str(ROOT / "app_pages" / "score.py")
-GENERIC = "Something went wrong inside the tool"
 TENDER_ID = "HC-2026-014"
-
-
-def unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text).replace("  \n", "\n")
-
-
-def ok(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not any(GENERIC in unescape(m.value) for m in at.error)
 
 
 def fresh(path: str = PAGE):
@@ -36,13 +25,6 @@ def fresh(path: str = PAGE):
     at = AppTest.from_file(path, default_timeout=60).run()
     ok(at)
     return at
-
-
-def frame_with(at, columns: set[str]) -> pd.DataFrame:
-    for df in at.dataframe:
-        if columns <= set(df.value.columns):
-            return df.value
-    raise AssertionError(f"no table with columns {columns}")
 
 
 def test_the_default_workspace_is_made_outside_the_repository_with_no_set_up():
@@ -58,18 +40,18 @@ def test_an_evaluator_sees_only_their_own_scores_until_complete():
     at = fresh()
     at.selectbox(key="mod_evaluator").set_value("Helen Marsh").run()
     ok(at)
-    mine = frame_with(at, {"bid", "criterion", "score", "rationale"})
+    mine = table(at, {"bid", "criterion", "score", "rationale"})
     assert len(mine) == 12
     page_text = " ".join(str(df.value.to_csv()) for df in at.dataframe)
     assert "David Okafor" not in page_text and "Priya Raman" not in page_text
     assert "MODERATED" not in page_text
     at.button(key="mod_complete").click().run()
     ok(at)
-    table = frame_with(at, {"bidder", "criterion", "SV205", "status"})
-    assert {"David Okafor", "Helen Marsh", "Priya Raman"} <= set(table.columns)
-    flagged = table[table["SV205"]]
+    panel = table(at, {"bidder", "criterion", "SV205", "status"})
+    assert {"David Okafor", "Helen Marsh", "Priya Raman"} <= set(panel.columns)
+    flagged = panel[panel["SV205"]]
     assert list(zip(flagged["bidder"], flagged["criterion"])) == [("Carewell Services Ltd", "Q1")]
-    agree = frame_with(at, {"criterion", "W", "reading"})
+    agree = table(at, {"criterion", "W", "reading"})
     assert set(agree["criterion"]) == {"Q1", "SVQ"} and agree["W"].between(0, 1).all()
     # another evaluator who has not finished still sees only their own
     at.selectbox(key="mod_evaluator").set_value("David Okafor").run()
@@ -109,8 +91,8 @@ def test_consensus_needs_a_rationale_then_is_saved_beside_the_originals_and_surv
     assert len(ws.scores().query("bidder == @cell[0] and criterion == 'SVQ'")) == 4  # three originals kept
 
     restarted = _complete_and_open(fresh())  # a new session: nothing in memory
-    table = frame_with(restarted, {"bidder", "criterion", "moderated", "status"})
-    row = table[(table["bidder"] == cell[0]) & (table["criterion"] == "SVQ")].iloc[0]
+    panel = table(restarted, {"bidder", "criterion", "moderated", "status"})
+    row = panel[(panel["bidder"] == cell[0]) & (panel["criterion"] == "SVQ")].iloc[0]
     assert row["moderated"] == 60 and row["status"] == "consensus recorded"
     assert ws.verify().intact
 

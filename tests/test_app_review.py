@@ -7,14 +7,13 @@ import pytest
 from evaluator import load_bids, load_rubric
 from evaluator.delivery import track
 from evaluator.review import review_paths
+from tests.apptest import APP, ok, table
 from tests.conftest import ROOT, RUBRICS, SAMPLES
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
-APP = str(ROOT / "streamlit_app.py")
 WALES = ROOT.parent / "shared" / "data" / "ocds_wales"
 FIX = ROOT / "tests" / "fixtures" / "ocds"
-GENERIC = "Something went wrong inside the tool"
 
 
 def start():
@@ -24,20 +23,8 @@ def start():
     return at
 
 
-def ok(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not any(GENERIC in e.value for e in at.error), [e.value for e in at.error]
-
-
 def metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
-
-
-def table(at, columns: set):
-    for df in at.dataframe:
-        if columns <= set(df.value.columns):
-            return df.value
-    raise AssertionError(f"no table with {columns}")
 
 
 def test_portfolio_figures_are_the_engines():

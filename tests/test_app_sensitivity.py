@@ -9,18 +9,12 @@ import pytest
 
 from evaluator import evaluate, load_bids, load_rubric, load_scores
 from evaluator import sensitivity
+from tests.apptest import APP, ok
 from tests.conftest import ROOT, tender_paths
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
-APP = str(ROOT / "streamlit_app.py")
 PAGE = str(ROOT / "app_pages" / "sensitivity.py")
-GENERIC = "Something went wrong inside the tool"
-
-
-def ok(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not any(GENERIC in e.value for e in at.error)
 
 
 @pytest.fixture(scope="module")

@@ -17,26 +17,16 @@ import pytest
 
 from evaluator import evaluate, load_bids, load_rubric
 from evaluator.workspace import Workspace, default_workspace_path
+from tests.apptest import APP, click, ok, table, unescape, upload
 from tests.conftest import ROOT, tender_paths
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
-APP = str(ROOT / "streamlit_app.py")
 SCORE_PAGE = str(ROOT / "app_pages" / "score.py")
-GENERIC = "Something went wrong inside the tool"
 HOME_ID = "HC-2026-014"
 SCHOOLS_ID = "FM-2026-031"
 # a rationale only David Okafor wrote (Northtown, Q1): Helen must not see it before she has finished
 DAVIDS_WORDS = "Strong local model with walking rounds"
-
-
-def unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text).replace("  \n", "\n")
-
-
-def ok(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not any(GENERIC in unescape(m.value) for m in at.error)
 
 
 def fresh(path: str = APP, page: str | None = None):
@@ -56,27 +46,6 @@ def everything_shown(at) -> str:
     for kind in ("markdown", "caption", "text", "warning", "success", "info", "error", "metric"):
         parts += [unescape(str(getattr(e, "value", ""))) for e in getattr(at, kind)]
     return "\n".join(parts)
-
-
-def frame_with(at, columns: set[str]) -> pd.DataFrame:
-    for df in at.dataframe:
-        if columns <= set(df.value.columns):
-            return df.value
-    raise AssertionError(f"no table with columns {columns}")
-
-
-def click(at, label_start: str):
-    for b in at.button:
-        if b.label.startswith(label_start):
-            return b.click()
-    raise AssertionError(f"no button {label_start!r}: {[b.label for b in at.button]}")
-
-
-def upload(at, key: str, files):
-    files = files if isinstance(files, list) else [files]
-    tuples = [(p.name, p.read_bytes(), "application/octet-stream") if isinstance(p, Path) else p for p in files]
-    widget = at.file_uploader(key=key)
-    widget.set_value(tuples if widget.accept_multiple_files else tuples[0])
 
 
 def tender_text(at) -> str:
@@ -123,7 +92,7 @@ def test_evaluator_sees_only_their_own_scores_until_they_mark_complete():
 
     click(at, "Mark my scoring complete").run()
     ok(at)
-    panel = frame_with(at, {"bid", "criterion", "SV205", "moderated"})
+    panel = table(at, {"bid", "criterion", "SV205", "moderated"})
     assert {"David Okafor", "Helen Marsh", "Priya Raman"} <= set(panel.columns)
     flagged = panel[panel["SV205"]]
     assert list(zip(flagged["bid"], flagged["criterion"])) == [("Carewell Services Ltd", "Q1")]
@@ -141,7 +110,7 @@ def test_evaluator_sees_only_their_own_scores_until_they_mark_complete():
     assert cli("workspace", "complete", "--db", str(ws.path), "--evaluator", "David Okafor").returncode == 0
     other.run()
     ok(other)
-    assert "Helen Marsh" in frame_with(other, {"bid", "SV205"}).columns
+    assert "Helen Marsh" in table(other, {"bid", "SV205"}).columns
 
 
 def test_a_new_evaluator_scores_alone_and_sees_their_own_flags():
@@ -158,7 +127,7 @@ def test_a_new_evaluator_scores_alone_and_sees_their_own_flags():
     ok(at)
     warnings = "\n".join(unescape(w.value) for w in at.warning)
     assert re.search(r"Apex Care Group Ltd / Q1 / Sam O'Neill\), field 'rationale'", warnings), warnings
-    flags = frame_with(at, {"bidder", "criterion", "code"})
+    flags = table(at, {"bidder", "criterion", "code"})
     assert set(flags["code"]) <= {"SV203", "SV206", "SV207"} and "SV207" in set(flags["code"])
     assert "scale steps apart" not in everything_shown(at) and DAVIDS_WORDS not in everything_shown(at)
     ws = Workspace.open(default_workspace_path(HOME_ID))
@@ -223,7 +192,7 @@ def test_an_uploaded_tender_and_its_scores_come_back_after_a_restart():
     r = load_rubric(tender_paths("schools_fm")[0])
     b = load_bids(tender_paths("schools_fm")[1], r).require_valid()
     expected = evaluate(r, b, ws.scores()).results.set_index("bidder")["total"]
-    shown = frame_with(restarted, {"bidder", "total"}).set_index("bidder")["total"]
+    shown = table(restarted, {"bidder", "total"}).set_index("bidder")["total"]
     for name, total in expected.items():
         assert shown.loc[name] == pytest.approx(total)
 
@@ -263,7 +232,7 @@ def test_saved_workspaces_are_listed_and_reopen():
     at.selectbox(key="sample_choice").set_value("home_care_north")
     click(at, "Open this sample").run()
     assert HOME_ID in tender_text(at)
-    listed = frame_with(at, {"tender", "title", "bids", "scores", "last change"})
+    listed = table(at, {"tender", "title", "bids", "scores", "last change"})
     row = listed[listed["tender"] == SCHOOLS_ID].iloc[0]
     assert row["bids"] == 5 and row["scores"] == len(pd.read_csv(tender_paths("schools_fm")[2]))
     choice = at.selectbox(key="ws_saved")
@@ -292,7 +261,7 @@ def test_a_workspace_made_by_the_cli_opens_by_path_with_its_scores(tmp_path):
     expected = ws.evaluate().results.set_index("bidder")["total"]
     at.switch_page("app_pages/results.py").run()
     ok(at)
-    shown = frame_with(at, {"bidder", "total"}).set_index("bidder")["total"]
+    shown = table(at, {"bidder", "total"}).set_index("bidder")["total"]
     for name, total in expected.items():
         assert shown.loc[name] == pytest.approx(total)
     # the files come from the workspace, not from any folder: the CLI's source files are not needed
