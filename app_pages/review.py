@@ -8,7 +8,6 @@ the bid that won.
 """
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from app_pages.common import ROOT, escape_md, get_rubric, get_tender, guard, sho
 from evaluator.delivery import delivery_chart, track
 from evaluator.exceptions import EvaluatorError
 from evaluator.review import flag_rows, lot_rows, portfolio_charts, review_paths
+from evaluator.util import formula_safe_frame
 
 WALES = ROOT.parent / "shared" / "data" / "ocds_wales"
 SHIPPED_RUBRICS = [ROOT / "rubrics" / "home_care_north.yaml", ROOT / "rubrics" / "schools_fm.yaml"]
@@ -129,8 +129,8 @@ def portfolio_section() -> None:
     st.dataframe(text_table(got["flags"]), hide_index=True, width="stretch")
     c1, c2, c3 = st.columns(3)
     c1.download_button("Review (JSON)", _json(got["doc"]), "review.json", "application/json")
-    c2.download_button("Tenders and lots (CSV)", lots.to_csv(index=False), "lots.csv", "text/csv")
-    c3.download_button("Buyers (CSV)", buyers.to_csv(index=False), "buyers.csv", "text/csv")
+    c2.download_button("Tenders and lots (CSV)", formula_safe_frame(lots).to_csv(index=False), "lots.csv", "text/csv")
+    c3.download_button("Buyers (CSV)", formula_safe_frame(buyers).to_csv(index=False), "buyers.csv", "text/csv")
 
 
 def _json(doc: dict) -> bytes:

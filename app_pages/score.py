@@ -17,6 +17,7 @@ from app_pages.common import (check_scores, edit_table, escape_md, get_evaluatio
                               guard, set_scores, show_problems, text_table)
 from evaluator import moderation
 from evaluator.scoring import MODERATED, SCORE_COLUMNS, scale_marks
+from evaluator.util import formula_safe_frame
 
 _EVALUATORS = "sv_evaluators"   # {tender key: [evaluator names added on this page]}
 EDITOR = "score_editor"
@@ -141,7 +142,8 @@ def _who(tender, status: pd.DataFrame, scores: pd.DataFrame) -> tuple[str | None
 
 
 def _download(scores: pd.DataFrame, label: str) -> None:
-    st.download_button(label, data=scores[SCORE_COLUMNS].to_csv(index=False).encode("utf-8"),
+    # formula-like rationales are quoted so no spreadsheet runs them; load_scores reads them back exact
+    st.download_button(label, data=formula_safe_frame(scores[SCORE_COLUMNS]).to_csv(index=False).encode("utf-8"),
                        file_name="scores.csv", mime="text/csv")
 
 

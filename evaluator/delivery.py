@@ -42,7 +42,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .checks import FLAG_COLUMNS, empty_flags, make_flags
+from .checks import empty_flags, make_flags
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
 from .util import read_small_csv, suggest

@@ -701,7 +701,6 @@ def _bid_sections(k: _Kit, ev, res: pd.DataFrame) -> list:
     flags = _by_bidder(ev.flags)
     comm = _by_bidder(_commitments(ev))
     bids = ev.bidset.bids.set_index("bidder", drop=False)
-    crit_names = {c.id: _criterion_title(c) for c in ev.rubric.spec.criteria}
     rindex = res.set_index("bidder", drop=False)
     for n, b in enumerate(res["bidder"].tolist(), start=1):
         row = rindex.loc[b]

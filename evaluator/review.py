@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from .checks import CODES
-from .ocds import Problem, Release, expand, is_ocds_path, iter_releases
+from .ocds import Problem, expand, is_ocds_path, iter_releases
 
 RUBRIC_SUFFIXES = (".yaml", ".yml")
 SV_MINIMUM = 10.0  # PPN 002: at least 10% of the total score for social value
@@ -739,6 +739,8 @@ def write_csv(review: Review, folder: Path | str) -> list[Path]:
     flags.csv and problems.csv into `folder`."""
     import csv
 
+    from .util import formula_safe
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     s = review.summary
@@ -768,7 +770,8 @@ def write_csv(review: Review, folder: Path | str) -> list[Path]:
         with open(path, "w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")
             w.writeheader()
-            w.writerows(rows)
+            # buyer names, titles and messages come from published notices: never let a spreadsheet run them
+            w.writerows({k: formula_safe(v) for k, v in row.items()} for row in rows)
         written.append(path)
     return written
 
@@ -834,7 +837,7 @@ def render(review: Review, limit: int = 40) -> str:
         if not codes:
             continue
         if shown >= limit:
-            out.append(f"  ... more tenders with flags (--json or --csv for all)")
+            out.append("  ... more tenders with flags (--json or --csv for all)")
             break
         shown += 1
         sw = tender_sv_weight(t)

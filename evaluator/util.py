@@ -265,6 +265,7 @@ def _clean_one(value: Any) -> Any:
 
 def read_small_csv(path: Path | str, allowed: list[str], required: list[str]) -> tuple[list[str], list[tuple[int, dict]]]:
     """A small CSV (proxy table, scores) as (header, [(spreadsheet row number, {column: text})]).
+    Text this tool quoted against formulas on the way out (formula_safe) is unquoted on the way in.
 
     The header is checked first, all at once: unknown columns (with a suggestion), missing required
     ones, a column named twice. Rows with the wrong number of cells are refused; blank rows skipped.
@@ -296,7 +297,8 @@ def read_small_csv(path: Path | str, allowed: list[str], required: list[str]) ->
             problems.append(InputError(f"has {len(row)} cells but the header has {len(header)}", file=path,
                                        where=f"row {n}"))
             continue
-        records.append((n, {h: cell.strip() for h, cell in zip(header, row)}))
+        # a CSV downloaded from this tool marks formula-like text with a quote (formula_safe): read it back exact
+        records.append((n, {h: formula_unquoted(cell.strip()) for h, cell in zip(header, row)}))
     if problems:
         raise InputErrors(problems)
     return header, records
@@ -353,6 +355,14 @@ def formula_safe(value: Any) -> Any:
     keeps such text exact and marks the cell as text with Excel's quote prefix (workbook.text_cell)."""
     if formula_like(value):
         return "'" + value
+    return value
+
+
+def formula_unquoted(value: Any) -> Any:
+    """The inverse of :func:`formula_safe`, for CSVs this tool wrote and a user loads back (a scores.csv
+    downloaded from the app): a leading single quote before formula-like text is taken off again."""
+    if isinstance(value, str) and value.startswith("'") and formula_like(value[1:]):
+        return value[1:]
     return value
 
 

@@ -266,6 +266,23 @@ def test_cli_review_json_text_and_csv(tmp_path):
     assert text.returncode == 0 and "Tenders with flags:" in text.stdout and "Input problems" in text.stdout
 
 
+def test_review_csv_never_hands_a_spreadsheet_a_formula(tmp_path):
+    """Buyer names and titles come from published notices: a title that starts with '=' is written as text."""
+    release = {"ocid": "ocds-test-formula", "date": "2026-01-01T00:00:00Z",
+               "buyer": {"name": "=HYPERLINK(\"http://evil\",\"Council\")"},
+               "tender": {"id": "T1", "title": "@SUM(1+1) Grounds maintenance",
+                          "awardCriteria": "priceOnly"}}
+    src = tmp_path / "formula.json"
+    src.write_text(json.dumps(release), encoding="utf-8")
+    proc = run("review", src, "--csv", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("lots.csv", "buyers.csv"):
+        with open(tmp_path / "out" / name, newline="", encoding="utf-8") as fh:
+            cells = [c for row in csv.reader(fh) for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], name
+        assert any(c.startswith("'=HYPERLINK") or c.startswith("'@SUM") for c in cells), name
+
+
 def test_cli_review_bad_arguments_exit_2(tmp_path):
     proc = run("review", FIX, "--delivery", "no-equals-sign")
     assert proc.returncode == 2 and "TENDER=CSV" in proc.stderr and "Traceback" not in proc.stderr

@@ -158,3 +158,23 @@ def test_formula_safe_frame_for_csv_downloads():
     assert out["total"].tolist() == [-1.5, 2.0, 3.0]
     assert list(out.columns) == ["bidder", "total", "'=h"] and out["'=h"].iloc[0] == "'@a"
     assert df["bidder"].iloc[0] == "=cmd"     # the original is not changed
+
+
+def test_a_downloaded_scores_csv_reads_back_exactly(tmp_path):
+    """The app's scores.csv download quotes formula-like rationales; loading it back gives the words as
+    the evaluator wrote them, so a download-and-upload round trip changes no score and no rationale."""
+    from evaluator import load_bids, load_rubric, load_scores
+    from tests.conftest import tender_paths
+    rubric_path, bids_path, scores_path = tender_paths("home_care_north")
+    rubric = load_rubric(rubric_path)
+    bidders = load_bids(bids_path, rubric).bidders
+    scores = load_scores(scores_path, rubric, bidders).drop(columns="_row")
+    scores.loc[0, "rationale"] = "=HYPERLINK(\"http://x\",\"click\")"
+    scores.loc[1, "rationale"] = "- weak on continuity; + strong on rounds"
+    scores.loc[2, "rationale"] = "'already quoted by hand"
+    out = tmp_path / "scores.csv"
+    formula_safe_frame(scores).to_csv(out, index=False)
+    raw = out.read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in raw and "'- weak" in raw  # what a spreadsheet sees is text
+    back = load_scores(out, rubric, bidders).drop(columns="_row")
+    pd.testing.assert_frame_equal(back.reset_index(drop=True), scores.reset_index(drop=True), check_dtype=False)
