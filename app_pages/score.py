@@ -176,14 +176,8 @@ def _scoring(tender, rubric, scores: pd.DataFrame, evaluator: str) -> None:
         st.dataframe(text_table(pd.DataFrame({"score": [f"{float(s):g}" for s in rubric.spec.scale],
                                               "descriptor": [rubric.descriptor(s) or "" for s in rubric.spec.scale]})),
                      hide_index=True)
-    flags = own_flags(usable, rubric, bidders)
-    st.subheader("Flags on your scores")
-    if flags.empty:
-        st.success("Every cell has your score and none is below a minimum score (SV203, SV207).")
-    else:
-        st.dataframe(text_table(flags[["bidder", "criterion", "code", "name", "severity", "message", "fix"]]),
-                     hide_index=True, width="stretch")
-        st.caption(escape_md(", ".join(f"{c}: {n}" for c, n in flags["code"].value_counts().items())))
+    _flag_table(own_flags(usable, rubric, bidders), "Flags on your scores",
+                "Every cell has your score and none is below a minimum score (SV203, SV207).")
     _download(mine, "Download my scores (scores.csv)")
     st.divider()
     unscored = int(grid_missing(mine, rubric, bidders))
@@ -230,14 +224,19 @@ def _complete(tender, rubric, scores: pd.DataFrame, evaluator: str, status: pd.D
                  height=_height(len(table)))
     st.caption("A consensus (MODERATED) score with its rationale is recorded on the Moderation page.")
     _download(visible, "Download scores.csv")
-    flags = ev.flags[ev.flags["code"].isin(PANEL_CODES)]
-    st.subheader("Scoring flags")
+    _flag_table(ev.flags[ev.flags["code"].isin(PANEL_CODES)], "Scoring flags",
+                "No disagreement, missing consensus or unscored criteria (SV205, SV206, SV207).")
+
+
+def _flag_table(flags: pd.DataFrame, heading: str, none_message: str) -> None:
+    """Flags on scores with their fixes, or a line saying there are none, and a count per code."""
+    st.subheader(heading)
     if flags.empty:
-        st.success("No disagreement, missing consensus or unscored criteria (SV205, SV206, SV207).")
-    else:
-        st.dataframe(text_table(flags[["bidder", "criterion", "code", "name", "severity", "message", "fix"]]),
-                     hide_index=True, width="stretch")
-        st.caption(escape_md(", ".join(f"{c}: {n}" for c, n in flags["code"].value_counts().items())))
+        st.success(none_message)
+        return
+    st.dataframe(text_table(flags[["bidder", "criterion", "code", "name", "severity", "message", "fix"]]),
+                 hide_index=True, width="stretch")
+    st.caption(escape_md(", ".join(f"{c}: {n}" for c, n in flags["code"].value_counts().items())))
 
 
 def main() -> None:
