@@ -299,6 +299,13 @@ def _text_column(col) -> np.ndarray:
     import pyarrow.compute as pc
 
     if isinstance(col, pa.ChunkedArray):
+        if (pa.types.is_dictionary(col.type) and len(col)
+                and sum(len(chunk.dictionary) for chunk in col.chunks) * 2 > len(col)):
+            # mostly distinct text (a cohort described row by row): unifying the chunks' dictionaries
+            # would hash every value for nothing; decoded and trimmed in Arrow instead, blank = None
+            text = pc.utf8_trim_whitespace(col.cast(pa.string()))
+            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+            return text.to_numpy(zero_copy_only=False)
         col = col.combine_chunks()  # dictionary chunks are unified into one dictionary here
     encoded = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
     values = pc.utf8_trim_whitespace(encoded.dictionary).to_numpy(zero_copy_only=False).astype(object)
