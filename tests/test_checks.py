@@ -600,3 +600,31 @@ def test_sv104_in_a_bid_mixing_missing_units_and_unknown_measures(tmp_path):
         commitment("U5", unit="  FTE_Year ")]))                              # same unit written differently
     assert flags_of(ev.flags, "SV104")["commitment"].tolist() == ["U1"]
     assert set(flags_of(ev.flags, "SV101")["commitment"]) == {"U3", "U4"}
+
+
+def test_messages_written_once_per_combination_match_row_by_row():
+    """SV111/SV114 messages are written once per distinct combination of the values they print and spread
+    back: the result must be what writing each row's message gives, including values that are equal to
+    Python but print differently (-0.0 and 0.0; 1 and '1') and missing text of either kind."""
+    import numpy as np
+    import pandas as pd
+
+    from evaluator import checks
+
+    frame = pd.DataFrame({
+        "a": np.array([0.2, -0.0, 0.0, np.nan, 0.2, 0.0, -0.0, 0.0], dtype=float),
+        "t": np.array(["x", "y", None, "x", "x", "y", "y", float("nan")], dtype=object),
+        "mixed": np.array(["1", 1, 1.0, True, "1", 1, 1.0, True], dtype=object),
+    })
+
+    def message(d):
+        return ("share " + checks._pct(d["a"]) + ", text '" + checks._txt(d["t"]) + "'").to_numpy(dtype=object)
+
+    def mixed(d):
+        return np.array([repr(v) for v in d["mixed"]], dtype=object)
+
+    rows = checks._Rows(frame, np.ones(len(frame), dtype=bool))
+    assert checks._per_combination(["a", "t"], message)(rows).tolist() == message(rows).tolist()
+    assert "share -0%, text 'y'" in message(rows).tolist()
+    rows = checks._Rows(frame, np.ones(len(frame), dtype=bool))
+    assert checks._per_combination(["mixed"], mixed)(rows).tolist() == ["'1'", "1", "1.0", "True"] * 2
