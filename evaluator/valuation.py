@@ -68,17 +68,24 @@ def prepare(commitments: pd.DataFrame, bids: pd.DataFrame, rubric: Rubric) -> pd
     design outcome each commitment serves (its named outcome, or the first whose measures include it)."""
     c = commitments
     table = rubric.proxies
-    pos = table.index.get_indexer(c["measure"].astype(object)) if len(table) else np.full(len(c), -1)
+    # measure and outcome compared once per distinct value (a bulk tender repeats a handful of each)
+    m_codes, m_values = pd.factorize(c["measure"], use_na_sentinel=True)
+    pos = (np.append(table.index.get_indexer(pd.Index(m_values, dtype=object)), -1)[m_codes] if len(table)
+           else np.full(len(c), -1))
     new: dict = {"known_measure": pos >= 0}
     for col, name in (("value", "ref_value"), ("low", "ref_low"), ("high", "ref_high"),
                       ("deadweight", "default_deadweight"), ("attribution", "default_attribution")):
         new[name] = _lookup(table, col, pos, np.nan)
-    for col, name in (("unit", "ref_unit"), ("kind", "ref_kind"), ("exclusive_group", "exclusive_group"),
-                      ("price_year", "price_year"), ("source", "proxy_source")):
+    for col, name in (("unit", "ref_unit"), ("kind", "ref_kind"), ("price_year", "price_year"),
+                      ("source", "proxy_source")):
         new[name] = _lookup(table, col, pos, None)
-    group = new["exclusive_group"]
-    new["exclusive_group"] = np.where(pd.isna(group) | (group == ""), None, group)
-    new["local_only"] = _lookup(table, "local_only", pos, None) == True  # noqa: E712 - object array
+    # blank groups and the local-only test decided on the proxy table's rows, then looked up
+    group = table["exclusive_group"].to_numpy(dtype=object)
+    local = table["local_only"].to_numpy(dtype=object) == True  # noqa: E712 - object array
+    per_proxy = pd.DataFrame({"exclusive_group": np.where(pd.isna(group) | (group == ""), None, group).astype(object),
+                              "local_only": np.asarray(local, dtype=bool)})
+    new["exclusive_group"] = _lookup(per_proxy, "exclusive_group", pos, None)
+    new["local_only"] = np.append(per_proxy["local_only"].to_numpy(), False)[np.where(pos < 0, len(per_proxy), pos)]
     bid_pos = pd.Index(bids["bidder"].astype(object)).get_indexer(c["bidder"].astype(object)) if len(bids) else \
         np.full(len(c), -1)
     new["price"] = np.append(bids["price"].to_numpy(dtype=float), np.nan)[np.where(bid_pos < 0, len(bids), bid_pos)]
@@ -86,8 +93,6 @@ def prepare(commitments: pd.DataFrame, bids: pd.DataFrame, rubric: Rubric) -> pd
     unit = None
     served = np.full(len(c), None, dtype=object)
     required = np.full(len(c), None, dtype=object)
-    # measure and outcome compared once per distinct value (a bulk tender repeats a handful of each)
-    m_codes, m_values = pd.factorize(c["measure"], use_na_sentinel=True)
     o_codes, o_values = pd.factorize(c["outcome"], use_na_sentinel=True)
     o_values = np.asarray(o_values, dtype=object)
     for o in rubric.spec.design.outcomes:
