@@ -420,10 +420,17 @@ class _Checker:
         return s
 
     def grade(self, name: str) -> pd.Series:
-        upper = per_unique(self.text(name), lambda v: v.upper() if isinstance(v, str) else None)
-        self.flag((upper.notna() & ~upper.isin(GRADES)).to_numpy(), name,
-                  "must be an evidence grade E0, E1, E2, E3 or E4")
-        return upper.where(upper.isin(GRADES), None)
+        # decided once per distinct value as typed: a million rows cost one hash pass
+        s = self.text(name)
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        upper = [v.upper() if isinstance(v, str) else None for v in uniques]
+        known = np.array([v in GRADES for v in upper] + [False], dtype=bool)
+        unknown = np.array([v is not None for v in upper] + [False], dtype=bool) & ~known
+        self.flag(unknown[codes], name, "must be an evidence grade E0, E1, E2, E3 or E4")
+        done = np.empty(len(upper) + 1, dtype=object)
+        done[:-1] = [v if ok else None for v, ok in zip(upper, known)]
+        done[-1] = None
+        return pd.Series(done[codes], index=s.index, dtype=object, copy=False)
 
     def boolean(self, name: str, default: bool) -> pd.Series:
         s = self.column(name)
