@@ -333,8 +333,7 @@ def _sv108(c, r):
     ids = c["id"].to_numpy(dtype=object)
     measure = c["measure"].to_numpy(dtype=object)
     # (a) one cohort under two measures of an exclusive group: only rows that name both can collide
-    group = c["exclusive_group"].to_numpy(dtype=object)
-    has = pd.notna(group) & c["beneficiaries"].notna().to_numpy()
+    has = ~_missing_col(c, "exclusive_group") & ~_missing_col(c, "beneficiaries")  # from the shared codes
     first = np.full(len(c), None, dtype=object)
     cohort_dup = np.zeros(len(c), dtype=bool)
     if has.any():
