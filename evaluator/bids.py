@@ -16,7 +16,8 @@ import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
-from .util import clean_text, factorize_text, load_document, per_unique, quiet_numpy, repeated, suggest
+from .util import (clean_text, factorize, factorize_text, load_document, missing, per_unique, quiet_numpy,
+                   remember_codes, repeated, spread, suggest)
 
 # The public field names (DESIGN.md 4.3). The XLSX template and the bulk CSV use the flattened
 # commitment fields, where `evidence: {grade, description}` becomes evidence_grade/evidence_description.
@@ -294,7 +295,9 @@ def _memory_pool():
 
 def _text_column(col) -> np.ndarray:
     """An Arrow text column as the loaders keep text: trimmed, blank = None, one Python string per
-    distinct value (dictionary-encoded in C, trimmed per distinct value), so repeated text costs little."""
+    distinct value (dictionary-encoded in C, trimmed per distinct value), so repeated text costs little.
+    Its codes come with it (util.remember_codes): the checks group and compare by them, not by hashing
+    a million strings again."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -310,8 +313,13 @@ def _text_column(col) -> np.ndarray:
     encoded = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
     values = pc.utf8_trim_whitespace(encoded.dictionary).to_numpy(zero_copy_only=False).astype(object)
     values[values == ""] = None
-    values = np.append(values, None)
-    return values[encoded.indices.fill_null(len(values) - 1).to_numpy()]
+    # the dictionary lists values in order of first appearance; trimming may make two entries one
+    canon, uniques = pd.factorize(values, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    codes = np.append(canon, -1)[encoded.indices.fill_null(len(values)).to_numpy()]
+    out = np.append(uniques, None)[codes]
+    remember_codes(out, codes, uniques)
+    return out
 
 
 class _Checker:
@@ -416,21 +424,19 @@ class _Checker:
         if name not in self.f.attrs.get("clean_text", ()):  # the bulk CSV reader has trimmed it already
             s = clean_text(s)
         if required:
-            self.flag(s.isna().to_numpy(), name, "required but missing")
+            self.flag(missing(s), name, "required but missing")
         return s
 
     def grade(self, name: str) -> pd.Series:
         # decided once per distinct value as typed: a million rows cost one hash pass
         s = self.text(name)
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        codes, uniques = factorize(s)
         upper = [v.upper() if isinstance(v, str) else None for v in uniques]
         known = np.array([v in GRADES for v in upper] + [False], dtype=bool)
         unknown = np.array([v is not None for v in upper] + [False], dtype=bool) & ~known
         self.flag(unknown[codes], name, "must be an evidence grade E0, E1, E2, E3 or E4")
-        done = np.empty(len(upper) + 1, dtype=object)
-        done[:-1] = [v if ok else None for v, ok in zip(upper, known)]
-        done[-1] = None
-        return pd.Series(done[codes], index=s.index, dtype=object, copy=False)
+        done = spread([v if ok else None for v, ok in zip(upper, known)], codes)
+        return pd.Series(done, index=s.index, dtype=object, copy=False)
 
     def boolean(self, name: str, default: bool) -> pd.Series:
         s = self.column(name)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import GRADES, Rubric
-from .util import factorize_text, normalise_text, per_unique as _per_unique, repeated
+from .util import factorize_text, normalise_text, per_unique as _per_unique, repeated, spread
 
 FLAG_COLUMNS = ["code", "name", "severity", "bidder", "commitment", "criterion", "message", "fix"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -156,11 +156,7 @@ def _forget(c: pd.DataFrame) -> None:
 
 def _spread(c: pd.DataFrame, name: str, per_value: list, missing) -> np.ndarray:
     """Values computed once per distinct value of a column, spread back to its rows."""
-    codes, _ = _codes(c, name)
-    done = np.empty(len(per_value) + 1, dtype=object)
-    done[:-1] = per_value
-    done[-1] = missing
-    return done[codes]
+    return spread(per_value, _codes(c, name)[0], missing)
 
 
 def _by_value(c: pd.DataFrame, name: str, fn) -> pd.Series:
@@ -438,7 +434,7 @@ def _sv112(c, r):
         v = c[name]
         parts.append((v.notna() & (v >= 0) & (v <= NOMINAL_DEFLATOR)).to_numpy())
     nominal = np.logical_or.reduce(parts)
-    mask = nominal & c["deflator_rationale"].isna().to_numpy()
+    mask = nominal & _missing_col(c, "deflator_rationale")
 
     def message(d):
         text = pd.Series(_same(d, ""), index=d.index, dtype=object)
@@ -453,8 +449,10 @@ def _sv112(c, r):
 
 def _sv113(c, r):
     area = {a.strip().lower() for a in r.tender.local_area}
-    loc = _norm_col(c, "location")
-    mask = (c["local_only"] & (loc.isna() | ~loc.isin(area))).to_numpy()
+    codes, uniques = _codes(c, "location")  # decided once per place named
+    norm = normalise_text(pd.Series(uniques, dtype=object)).tolist() if len(uniques) else []
+    inside = np.append(np.array([v in area for v in norm], dtype=bool), False)[codes]
+    mask = c["local_only"].to_numpy(dtype=bool) & ~inside
     names = ", ".join(r.tender.local_area) or "none set"
     return mask, lambda d: (_txt(d["measure"]) + f" counts only in the local area ({names}) but the location is "
                             + _choose(d["location"].isna(), "not given", "'" + _txt(d["location"]) + "'"))
@@ -487,7 +485,7 @@ def _sv115(c, r):
 
 
 def _sv116(c, r):
-    mask = c["kpi"].isna().to_numpy()
+    mask = _missing_col(c, "kpi")
     return mask, lambda d: _same(d, "no KPI: nobody will know whether it was delivered")
 
 

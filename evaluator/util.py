@@ -150,11 +150,9 @@ def per_unique(s: "pd.Series", fn: Callable[[Any], Any]) -> "pd.Series":
     import numpy as np
     import pandas as pd
 
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    done = np.empty(len(uniques) + 1, dtype=object)
-    done[:-1] = [fn(v) for v in uniques]
-    done[-1] = fn(None)
-    return pd.Series(done[codes], index=s.index, dtype=object, copy=False)  # a fresh array: no copy
+    codes, uniques = factorize(s)
+    done = spread([fn(v) for v in uniques], codes, fn(None))
+    return pd.Series(done, index=s.index, dtype=object, copy=False)  # a fresh array: no copy
 
 
 def repeated(n: int, value: Any):
@@ -184,20 +182,144 @@ def factorize_objects(values) -> tuple:
     return codes[by_object], np.asarray(uniques, dtype=object)
 
 
+# Codes already known for an object array (the loaders get them free from the CSV parse, where text
+# arrives dictionary-encoded): id(array) -> (weak reference, codes, distinct values). An entry is used
+# only for the array it was made for, and only after checking that every row still holds the very
+# object its code names (see known_codes), so a table changed in place is simply factorized again.
+_KNOWN_CODES: dict = {}
+
+
+def _pointers(values):
+    """The object pointers of a contiguous 1-D object array, as integers (read, never written)."""
+    import ctypes
+
+    import numpy as np
+    n = len(values)
+    if not n:
+        return np.zeros(0, dtype=np.uintp)
+    return np.ctypeslib.as_array((ctypes.c_size_t * n).from_address(values.ctypes.data))
+
+
+def _plain(values) -> bool:
+    import numpy as np
+    return isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1 and \
+        values.flags.c_contiguous
+
+
+def remember_codes(values, codes, uniques) -> None:
+    """Record that `values` is `uniques[codes]` (code -1 = None), element for element, with `uniques`
+    distinct and in order of first appearance: exactly what pd.factorize would return for it."""
+    import weakref
+
+    import numpy as np
+    if not _plain(values) or len(codes) != len(values):
+        return
+    owner = values.base if isinstance(values.base, np.ndarray) else None  # a whole view: its owner
+    if owner is not None and _plain(owner) and owner.shape == values.shape and \
+            owner.ctypes.data == values.ctypes.data:
+        values = owner
+    key = id(values)
+
+    def forget(ref, key=key):
+        entry = _KNOWN_CODES.get(key)
+        if entry is not None and entry[0] is ref:
+            del _KNOWN_CODES[key]
+    _KNOWN_CODES[key] = (weakref.ref(values, forget), np.asarray(codes), np.asarray(uniques, dtype=object))
+
+
+def known_codes(values) -> tuple | None:
+    """(codes, distinct values) recorded for this array (or an array it views whole), if every row
+    still holds the object its code names; None otherwise."""
+    import numpy as np
+    if not _plain(values) or not _KNOWN_CODES:
+        return None
+    owner = values
+    entry = _KNOWN_CODES.get(id(owner))
+    if entry is None or entry[0]() is not owner:
+        owner = values.base
+        entry = _KNOWN_CODES.get(id(owner)) if isinstance(owner, np.ndarray) else None
+        if entry is None or entry[0]() is not owner:
+            return None
+        if owner.shape != values.shape or owner.ctypes.data != values.ctypes.data or not _plain(owner):
+            return None
+    codes, uniques = entry[1], entry[2]
+    expected = np.append(_pointers(uniques), np.uintp(id(None)))
+    if not np.array_equal(_pointers(values), expected[codes]):
+        _KNOWN_CODES.pop(id(owner), None)  # changed since (or equal text in other objects): not again
+        return None
+    return codes, uniques
+
+
 def factorize_text(values) -> tuple:
     """pd.factorize for an object column: (codes, -1 for missing; distinct values in order of first
     appearance), by object first (:func:`factorize_objects`) when the text is long. Measured on a
-    million rows: hashing characters costs more than hashing pointers beyond about 20 characters."""
+    million rows: hashing characters costs more than hashing pointers beyond about 20 characters.
+    Codes already known for the array (:func:`remember_codes`) are used instead, once checked."""
     import numpy as np
     import pandas as pd
 
     values = np.asarray(values, dtype=object)
+    hit = known_codes(values)
+    if hit is not None:
+        return hit
     sample = values[:: max(1, len(values) // 64)][:64]
     lengths = [len(v) for v in sample if isinstance(v, str)]
     if lengths and sum(lengths) / len(lengths) > 24:
-        return factorize_objects(values)
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object, copy=False), use_na_sentinel=True)
+        codes, uniques = factorize_objects(values)
+    else:
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object, copy=False), use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)
+    remember_codes(values, codes, uniques)  # the next check of the same column costs a comparison
+    return codes, uniques
+
+
+def spread(per_value, codes, missing: Any = None, *, ordered: bool = True):
+    """Values worked out once per distinct value (`per_value[i]` for code i, `missing` for -1), spread
+    back to the rows. When they are text, the result's own codes are recorded with it, so grouping or
+    comparing it later costs no hashing. `ordered`: the codes are pd.factorize's for these very rows
+    (every code used, numbered by first appearance); otherwise they are numbered again here."""
+    import numpy as np
+    import pandas as pd
+
+    codes = np.asarray(codes)
+    done = np.empty(len(per_value) + 1, dtype=object)
+    done[:-1] = per_value
+    done[-1] = missing
+    if missing is not None or not all(v is None or type(v) is str for v in done[:-1]):
+        return done[codes]
+    groups, uniques = pd.factorize(done[:-1], use_na_sentinel=True)  # equal text from two values is one
+    row = np.append(groups, -1)[codes]
+    uniques = np.asarray(uniques, dtype=object)
+    if not ordered:  # number the groups by first appearance down the rows, as pd.factorize would
+        seen, order = pd.factorize(row)
+        kept = order >= 0
+        renumber = np.where(kept, np.cumsum(kept) - 1, -1)
+        row, uniques = renumber[seen], uniques[order[kept]]
+    out = np.append(uniques, None)[row]
+    remember_codes(out, row, uniques)
+    return out
+
+
+def factorize(s) -> tuple:
+    """pd.factorize (codes, -1 for missing; distinct values as an array), by :func:`factorize_text` for
+    a column of Python objects so that codes already known are used."""
+    import numpy as np
+    import pandas as pd
+    values = s.to_numpy() if isinstance(s, pd.Series) else s
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return factorize_text(values)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
+
+
+def missing(s) -> "np.ndarray":
+    """isna() as a bool array, from the codes when they are known (a million strings need not be
+    looked at again)."""
+    import numpy as np
+    import pandas as pd
+    values = s.to_numpy() if isinstance(s, pd.Series) else np.asarray(s)
+    hit = known_codes(values) if values.dtype == object else None
+    return hit[0] < 0 if hit is not None else np.asarray(pd.isna(values), dtype=bool)
 
 
 def lookup(s: "pd.Series", mapping: dict, default: Any = float("nan")) -> "pd.Series":
@@ -207,7 +329,7 @@ def lookup(s: "pd.Series", mapping: dict, default: Any = float("nan")) -> "pd.Se
     import pandas as pd
     values = list(mapping.values())
     if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)  # numbers straight into a float array
+        codes, uniques = factorize(s)  # numbers straight into a float array
         done = np.array([mapping.get(v, default) for v in uniques] + [default], dtype=float)
         return pd.Series(done[codes], index=s.index, copy=False)
     return per_unique(s, lambda v: mapping.get(v, default) if v is not None else default)
@@ -229,14 +351,14 @@ def clean_text(s: "pd.Series") -> "pd.Series":
     import pandas as pd
     import pyarrow.compute as pc
 
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes, uniques = factorize(s)
     arr = _arrow_strings(np.asarray(uniques, dtype=object))
     if arr is None:
         return per_unique(s, _clean_one)
     trimmed = pc.utf8_trim_whitespace(arr)
     trimmed = pc.if_else(pc.equal(trimmed, ""), None, trimmed)
-    done = np.append(trimmed.to_numpy(zero_copy_only=False).astype(object), None)
-    return pd.Series(done[codes], index=s.index, dtype=object, copy=False)  # a fresh array: no copy
+    done = spread(trimmed.to_numpy(zero_copy_only=False).astype(object), codes)
+    return pd.Series(done, index=s.index, dtype=object, copy=False)  # a fresh array: no copy
 
 
 def normalise_text(s: "pd.Series") -> "pd.Series":
@@ -245,13 +367,13 @@ def normalise_text(s: "pd.Series") -> "pd.Series":
     import pandas as pd
     import pyarrow.compute as pc
 
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes, uniques = factorize(s)
     arr = _arrow_strings(np.asarray(uniques, dtype=object))
     if arr is None:
         return per_unique(s, lambda v: None if v is None or v != v else " ".join(str(v).lower().split()))
     norm = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(arr), r"\s+", " "))
-    done = np.append(norm.to_numpy(zero_copy_only=False).astype(object), None)
-    return pd.Series(done[codes], index=s.index, dtype=object, copy=False)  # a fresh array: no copy
+    done = spread(norm.to_numpy(zero_copy_only=False).astype(object), codes)
+    return pd.Series(done, index=s.index, dtype=object, copy=False)  # a fresh array: no copy
 
 
 def _clean_one(value: Any) -> Any:

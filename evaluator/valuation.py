@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import Rubric
-from .util import lookup, per_unique
+from .util import factorize, lookup, per_unique, spread
 
 # HM Treasury Green Book long-term discount schedule (STPR): after the first 30 years the rate declines.
 # (first year of band, rate); the rubric's `discount.rate` replaces the first band.
@@ -69,46 +69,56 @@ def prepare(commitments: pd.DataFrame, bids: pd.DataFrame, rubric: Rubric) -> pd
     c = commitments
     table = rubric.proxies
     # measure and outcome compared once per distinct value (a bulk tender repeats a handful of each)
-    m_codes, m_values = pd.factorize(c["measure"], use_na_sentinel=True)
-    pos = (np.append(table.index.get_indexer(pd.Index(m_values, dtype=object)), -1)[m_codes] if len(table)
-           else np.full(len(c), -1))
+    m_codes, m_values = factorize(c["measure"])
+    m_pos = table.index.get_indexer(pd.Index(m_values, dtype=object)) if len(table) else \
+        np.full(len(m_values), -1)  # the proxy row of each distinct measure
+    pos = np.append(m_pos, -1)[m_codes]
     new: dict = {"known_measure": pos >= 0}
     for col, name in (("value", "ref_value"), ("low", "ref_low"), ("high", "ref_high"),
                       ("deadweight", "default_deadweight"), ("attribution", "default_attribution")):
         new[name] = _lookup(table, col, pos, np.nan)
     for col, name in (("unit", "ref_unit"), ("kind", "ref_kind"), ("price_year", "price_year"),
                       ("source", "proxy_source")):
-        new[name] = _lookup(table, col, pos, None)
+        new[name] = spread(_lookup(table, col, m_pos, None), m_codes)  # text: spread with its codes
     # blank groups and the local-only test decided on the proxy table's rows, then looked up
     group = table["exclusive_group"].to_numpy(dtype=object)
     local = table["local_only"].to_numpy(dtype=object) == True  # noqa: E712 - object array
-    per_proxy = pd.DataFrame({"exclusive_group": np.where(pd.isna(group) | (group == ""), None, group).astype(object),
-                              "local_only": np.asarray(local, dtype=bool)})
-    new["exclusive_group"] = _lookup(per_proxy, "exclusive_group", pos, None)
-    new["local_only"] = np.append(per_proxy["local_only"].to_numpy(), False)[np.where(pos < 0, len(per_proxy), pos)]
-    bid_pos = pd.Index(bids["bidder"].astype(object)).get_indexer(c["bidder"].astype(object)) if len(bids) else \
-        np.full(len(c), -1)
-    new["price"] = np.append(bids["price"].to_numpy(dtype=float), np.nan)[np.where(bid_pos < 0, len(bids), bid_pos)]
+    group = np.append(np.where(pd.isna(group) | (group == ""), None, group).astype(object), None)
+    new["exclusive_group"] = spread(group[m_pos], m_codes)  # m_pos -1 (unknown measure): no group
+    new["local_only"] = np.append(np.asarray(local, dtype=bool), False)[pos]
+    b_codes, b_values = factorize(c["bidder"])  # each distinct bidder looked up once
+    b_pos = pd.Index(bids["bidder"].astype(object)).get_indexer(pd.Index(b_values, dtype=object)) if len(bids) \
+        else np.full(len(b_values), -1)
+    new["price"] = np.append(bids["price"].to_numpy(dtype=float), np.nan)[
+        np.append(np.where(b_pos < 0, len(bids), b_pos), len(bids))[b_codes]]
 
-    unit = None
-    served = np.full(len(c), None, dtype=object)
-    required = np.full(len(c), None, dtype=object)
-    o_codes, o_values = pd.factorize(c["outcome"], use_na_sentinel=True)
-    o_values = np.asarray(o_values, dtype=object)
+    # the outcome served depends only on the measure, the outcome named and the unit: decided once per
+    # combination of the three that occurs, then spread to the rows
+    o_codes, o_values = factorize(c["outcome"])
+    u_codes, u_values = factorize(c["unit"])
+    key = ((m_codes.astype(np.int64) + 1) * (len(o_values) + 1) + o_codes + 1) * (len(u_values) + 1) + u_codes + 1
+    combo, combos = pd.factorize(key)
+    first = np.flatnonzero(np.r_[True, combo[1:] > np.maximum.accumulate(combo)[:-1]]) if len(combo) else combo
+    m_first, o_first, u_first = m_codes[first], o_codes[first], u_codes[first]
+    ref_unit = np.append(table["unit"].to_numpy().astype(object), None)[np.append(m_pos, -1)[m_first]] if len(table) \
+        else np.full(len(first), None, dtype=object)
+    given_unit = np.append(u_values, None)[u_first]
+    unit = np.array([None if v is None or v != v else str(v).strip().lower()
+                     for v in np.where(pd.isna(given_unit), ref_unit, given_unit)], dtype=object)
+    served = np.full(len(first), None, dtype=object)
+    required = np.full(len(first), None, dtype=object)
     for o in rubric.spec.design.outcomes:
-        named = np.append(o_values == o.id, False)[o_codes]
+        named = np.append(o_values == o.id, False)[o_first]
         if o.measures:
-            in_measures = np.append(pd.Index(m_values, dtype=object).isin(o.measures), False)[m_codes]
-            fits = in_measures & ((o_codes < 0) | named)
+            in_measures = np.append(pd.Index(m_values, dtype=object).isin(o.measures), False)[m_first]
+            fits = in_measures & ((o_first < 0) | named)
         else:
-            if unit is None:
-                unit = per_unique(c["unit"].where(c["unit"].notna(),
-                                                  pd.Series(new["ref_unit"], index=c.index, dtype=object)),
-                                  lambda v: None if v is None or v != v else str(v).strip().lower())
-            fits = named & (unit == (o.unit or "").strip().lower()).to_numpy(dtype=bool)
+            fits = named & (unit == (o.unit or "").strip().lower())
         take = np.asarray(fits, dtype=bool) & pd.isna(served)
         served[take] = o.id
         required[take] = o.evidence_required
+    served = spread(served, combo) if len(combo) else np.full(0, None, dtype=object)
+    required = spread(required, combo) if len(combo) else np.full(0, None, dtype=object)
     new["served_outcome"] = served
     new["required_grade"] = required
     return _attach(c, new)
