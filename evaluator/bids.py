@@ -494,7 +494,7 @@ def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame
     bid_codes = factorize_text(out["_bid"].to_numpy(dtype=object))[0] if "_bid" in out else np.zeros(len(out), int)
     id_codes = factorize_text(out["id"].to_numpy(dtype=object))[0]
     key = bid_codes.astype(np.int64) * (int(id_codes.max(initial=0)) + 2) + id_codes + 1
-    dup = pd.Series(key, copy=False).duplicated(keep="first").to_numpy() & out["id"].notna().to_numpy()
+    dup = pd.Series(key, copy=False).duplicated(keep="first").to_numpy() & ~missing(out["id"])
     c.flag(dup, "id", "duplicate commitment id in this bid: each commitment needs its own id")
     return out, c.bad, c.problems
 
@@ -648,7 +648,7 @@ def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -
             invalid.update(cleaned.loc[bad, "_bid"].unique())
             known = cleaned["_bid"].isin(set(parts_bids[-1]["_bid"])).to_numpy()
             orphan = _Checker(cm)
-            orphan.flag(~known & cleaned["bidder"].notna().to_numpy(), "bidder",
+            orphan.flag(~known & ~missing(cleaned["bidder"]), "bidder",
                         f"this bidder has no row in {BULK_BIDS}")
             problems.extend(orphan.problems)
             parts_com.append(cleaned if known.all() else cleaned[known])  # a million rows: copy only to drop

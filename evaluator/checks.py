@@ -459,7 +459,7 @@ def _sv113(c, r):
 
 
 def _sv114(c, r):
-    mask = c["served_outcome"].isna().to_numpy()
+    mask = _missing_col(c, "served_outcome")
     ids = r.outcomes["id"].tolist()
 
     def message(d):

@@ -372,7 +372,8 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
         pd.Series(True, index=bidders)
     price = scoring.price_marks(bids, rubric, eligible)
 
-    sums = valued.groupby("bidder")[["figures_value", "credited_value"]].sum().reindex(bidders).fillna(0.0)
+    sums = valued[["figures_value", "credited_value"]].groupby(valuation.bid_positions(valued["bidder"], bidders)).sum()
+    sums = sums.reindex(range(len(bidders))).fillna(0.0).set_axis(bidders)
     claimed, credited = sums["figures_value"], sums["credited_value"]
     att = valuation.attainment(valued, rubric, bidders)
     fraction = valuation.design_fraction(att, bidders)

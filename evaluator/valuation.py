@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import Rubric
-from .util import factorize, lookup, per_unique, spread
+from .util import factorize, lookup, missing, per_unique, spread
 
 # HM Treasury Green Book long-term discount schedule (STPR): after the first 30 years the rate declines.
 # (first year of band, rate); the rubric's `discount.rate` replaces the first band.
@@ -153,7 +153,7 @@ def value_commitments(c: pd.DataFrame, rubric: Rubric, error_codes: pd.Series) -
     new = claimed_values(c)
     errors = error_codes.to_numpy(dtype=object)
     has_error = errors != ""
-    served = c["served_outcome"].notna().to_numpy()
+    served = ~missing(c["served_outcome"])
     credited = ~has_error & served
     new["error_codes"] = errors
     new["credited"] = credited
@@ -226,16 +226,33 @@ def value_commitments(c: pd.DataFrame, rubric: Rubric, error_codes: pd.Series) -
     return _attach(c, new)
 
 
+def bid_positions(names: pd.Series, bidders: list[str]) -> np.ndarray:
+    """Each row's bid as its position in `bidders` (-1 for a name not among them), looked up once per
+    distinct name."""
+    codes, values = factorize(names)
+    pos = pd.Index(bidders, dtype=object).get_indexer(pd.Index(values, dtype=object)) if len(values) else \
+        np.zeros(0, dtype=np.intp)
+    return np.append(pos, -1)[codes]
+
+
 def attainment(valued: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> pd.DataFrame:
     """Net quantity and attainment of each design outcome by each bid (6.3), long form."""
     outcomes = rubric.outcomes
     if outcomes.empty or not bidders:
         return pd.DataFrame(columns=["bidder", "outcome", "name", "unit", "target", "priority", "net_quantity",
                                      "attainment"])
-    net = valued.groupby(["bidder", "served_outcome"], observed=True)["net_quantity"].sum()
+    # summed by (bid, outcome) as numbers: the names' codes, not a million names hashed again
+    o_codes, o_values = factorize(valued["served_outcome"])
+    o_pos = pd.Index(o_values, dtype=object).get_indexer(pd.Index(outcomes["id"].tolist(), dtype=object))
+    width = len(o_values) + 1
+    key = bid_positions(valued["bidder"], bidders).astype(np.int64) * width + o_codes + 1
+    net = valued["net_quantity"].groupby(key).sum()
+    grid_key = (np.arange(len(bidders), dtype=np.int64)[:, None] * width + o_pos[None, :] + 1).ravel()
+    # an outcome no commitment serves gets a key no row has (rows of no listed bid have negative keys)
+    grid_key = np.where(np.tile(o_pos >= 0, len(bidders)), grid_key, len(bidders) * width)
     grid = pd.MultiIndex.from_product([bidders, outcomes["id"].tolist()], names=["bidder", "outcome"])
     table = pd.DataFrame(index=grid).reset_index()
-    table["net_quantity"] = net.reindex(grid).fillna(0.0).to_numpy()
+    table["net_quantity"] = net.reindex(grid_key).fillna(0.0).to_numpy()
     meta = outcomes.set_index("id")
     for col in ("name", "unit", "target", "priority", "baseline"):
         table[col] = table["outcome"].map(meta[col]).to_numpy()
