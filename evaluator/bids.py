@@ -285,8 +285,11 @@ def _locate_csv_problem(path: Path) -> tuple[str | None, str | None]:
 
 def _memory_pool():
     """jemalloc where the pyarrow build has it: a fresh process reading a 400 MB CSV with the default
-    allocator spends seconds in first-touch page faults (measured: 3.5 s against 1.2 s)."""
+    allocator spends seconds in first-touch page faults (measured: 3.5 s against 1.2 s). The command
+    line puts the whole process on glibc's allocator instead (util.keep_freed_memory): the parse too."""
     import pyarrow as pa
+    if pa.default_memory_pool().backend_name == "system":
+        return pa.default_memory_pool()
     try:
         return pa.jemalloc_memory_pool()
     except (NotImplementedError, AttributeError, pa.ArrowNotImplementedError):
