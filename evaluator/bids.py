@@ -200,27 +200,22 @@ def _read_csv(path: Path) -> pd.DataFrame:
     """A bulk CSV, read by pyarrow (fast, multi-threaded); any parse problem is a one-line error."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
 
-    from .util import read_text
+    from .util import arrow_memory_pool, parse_csv, read_ahead_result, read_text
     if not path.is_file():
         raise InputError("file not found", file=path)
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if b"\x00" in head:
         raise InputError("is not a CSV file (binary content)", file=path)
-    # text arrives dictionary-encoded from the parse itself (in parallel, chunk by chunk): a column of
-    # a million cells that repeat a few hundred values is read as codes plus the distinct values
-    convert = pacsv.ConvertOptions(strings_can_be_null=True, null_values=["", "NA", "N/A", "null", "NULL"],
-                                   auto_dict_encode=True, auto_dict_max_cardinality=2**31 - 1)
-    pool = _memory_pool()
+    pool = arrow_memory_pool()
     try:
-        try:  # the fast, parallel parse; quoted line breaks inside a cell need the careful one
-            table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=False),
-                                   convert_options=convert, memory_pool=pool)
-        except pa.ArrowInvalid:
-            table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                                   convert_options=convert, memory_pool=pool)
+        table = read_ahead_result(path)  # parsed while the tool was loading (python -m evaluator)
+        if table is None:
+            try:  # the fast, parallel parse; quoted line breaks inside a cell need the careful one
+                table = parse_csv(path)
+            except pa.ArrowInvalid:
+                table = parse_csv(path, newlines_in_values=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "empty" in first.lower():
@@ -281,19 +276,6 @@ def _locate_csv_problem(path: Path) -> tuple[str | None, str | None]:
     except csv.Error as exc:
         return f"row {reader.line_num}", f"{exc} (a quote that is opened must be closed)"
     return None, None
-
-
-def _memory_pool():
-    """jemalloc where the pyarrow build has it: a fresh process reading a 400 MB CSV with the default
-    allocator spends seconds in first-touch page faults (measured: 3.5 s against 1.2 s). The command
-    line puts the whole process on glibc's allocator instead (util.keep_freed_memory): the parse too."""
-    import pyarrow as pa
-    if pa.default_memory_pool().backend_name == "system":
-        return pa.default_memory_pool()
-    try:
-        return pa.jemalloc_memory_pool()
-    except (NotImplementedError, AttributeError, pa.ArrowNotImplementedError):
-        return None
 
 
 def _text_column(col) -> np.ndarray:

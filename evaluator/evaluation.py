@@ -14,7 +14,7 @@ import pandas as pd
 from . import checks, scoring, valuation
 from .bids import BidSet
 from .rubric import Rubric
-from .util import quiet_numpy
+from .util import factorize_objects, quiet_numpy
 
 LENSES = ("figures", "design")
 
@@ -115,13 +115,13 @@ class Evaluation:
             stream.write(self.json_bytes(indent))
             return
         option = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
-        pos = _bid_positions(bidders, self.flags["bidder"].to_numpy(dtype=object))
+        pos = _positions(bidders, self.flags["bidder"].to_numpy(dtype=object))
         marker = orjson.Fragment(b"\x00")
         with_flags = {bidders[p]: marker for p in np.unique(pos[pos >= 0]).tolist()}
         pieces = orjson.dumps(self.to_json(flags=with_flags), option=option).split(b"\x00")
         out = bytearray(pieces[0])  # gathered to a few MB per write: one system call, not two per bid
         written = 0
-        for written, (_, view) in enumerate(_flag_json_batches(self.flags, bidders), start=1):
+        for written, (_, view) in enumerate(_flag_json_batches(self.flags, bidders, pos), start=1):
             out += view
             out += pieces[written]
             if len(out) >= WRITE_CHUNK:
@@ -217,12 +217,11 @@ FLAG_KEYS = ["code", "name", "severity", "commitment", "criterion", "message", "
 _NO_FLAGS: list = []
 
 
-def _bid_positions(bidders: list, values: np.ndarray) -> np.ndarray:
-    """pd.Index(bidders, dtype=object).get_indexer(values), looked up once per distinct name: a flag's
+def _positions(names: list, values: np.ndarray) -> np.ndarray:
+    """pd.Index(names, dtype=object).get_indexer(values), looked up once per distinct value: a flag's
     bidder is the bid's own name object, so 650,000 flags hash 10,000 names, not 650,000 strings."""
-    from .util import factorize_objects
     codes, uniques = factorize_objects(values)
-    found = pd.Index(bidders, dtype=object).get_indexer(pd.Index(uniques, dtype=object))
+    found = pd.Index(names, dtype=object).get_indexer(pd.Index(uniques, dtype=object))
     return np.append(found, -1).astype(np.intp)[codes]
 
 
@@ -304,17 +303,19 @@ WRITE_CHUNK = 1 << 22
 FLAG_BATCH = 65536  # flags written per Arrow pass: the JSON of a million flags never exists all at once
 
 
-def _flag_json_batches(flags: pd.DataFrame, bidders: list):
+def _flag_json_batches(flags: pd.DataFrame, bidders: list, pos: Optional[np.ndarray] = None):
     """Each bid's flags as JSON (a memoryview of an Arrow buffer, valid until the next item), bid by bid
     in the order of `bidders` (unique names); bids without flags are not visited, nor are flags of no
     listed bid. Built column-wise in Arrow, a batch of rows at a time: every row is written once, with
-    '[' before its bid's first flag and ',' or ']' after it, and each bid's list is a slice of that."""
+    '[' before its bid's first flag and ',' or ']' after it, and each bid's list is a slice of that.
+    `pos`: each flag's bid as a position in `bidders`, if the caller has it already."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if flags.empty:
         return
-    pos = _bid_positions(bidders, flags["bidder"].to_numpy(dtype=object))
+    if pos is None:
+        pos = _positions(bidders, flags["bidder"].to_numpy(dtype=object))
     order = np.argsort(pos, kind="stable") if (np.diff(pos) < 0).any() else None  # evaluate() sorts by bid
     if order is not None:
         pos = pos[order]
@@ -417,9 +418,10 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
     flags = pd.concat([f for f in bid_flags if not f.empty], ignore_index=True) if any(
         not f.empty for f in bid_flags) else checks.empty_flags()
     if not flags.empty:  # by bid (in bid order), then severity, then code: as a lead reads them
-        bid_pos = pd.Index(bidders).get_indexer(flags["bidder"])
-        sev = pd.Index(list(checks.SEVERITY_ORDER)).get_indexer(flags["severity"])
-        code = pd.factorize(flags["code"], sort=True)[0]
+        bid_pos = _positions(bidders, flags["bidder"].to_numpy(dtype=object))
+        sev = _positions(list(checks.SEVERITY_ORDER), flags["severity"].to_numpy(dtype=object))
+        codes, names = factorize_objects(flags["code"].to_numpy(dtype=object))  # ranked in code order
+        code = np.append(np.argsort(np.argsort(names.astype(str), kind="stable")), -1)[codes]
         flags = flags.take(np.lexsort((code, sev, bid_pos))).reset_index(drop=True)
     return Evaluation(rubric=rubric, bidset=bidset, scores=scores, commitments=valued, flags=flags,
                       rubric_flags=checks.check_rubric(rubric), price=price, scale=scale, attainment=att,

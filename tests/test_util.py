@@ -1,0 +1,115 @@
+"""The shortcuts a bulk tender relies on must give exactly the answers of the long way.
+
+Text codes from the CSV parse stand in for pandas' own grouping in every check, so they are tested
+against pd.factorize column by column on a real tender in the bulk form; a table changed in place must
+be grouped again, not by stale codes; and the read-ahead of `python -m evaluator` must never hand the
+loader a file that changed after it started.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaluator import util
+from evaluator.bids import load_bids
+from evaluator.rubric import load_rubric
+
+from .test_bad_input import ROOT, copy_tender
+
+TEXT_COLUMNS = ["bidder", "id", "measure", "outcome", "description", "unit", "location", "beneficiaries",
+                "evidence_grade", "evidence_description", "deflator_rationale", "narrative", "kpi", "_bid"]
+
+
+@pytest.fixture
+def bulk(tmp_path: Path):
+    tender = copy_tender(tmp_path / "tender")
+    tender.to_bulk()
+    return tender
+
+
+def test_codes_from_the_parse_are_pandas_codes(bulk):
+    """Every text column of the sample tender, read in the bulk form, groups exactly as pd.factorize."""
+    bidset = load_bids(bulk.bids, load_rubric(bulk.rubric))
+    c = bidset.commitments
+    assert len(c) > 20
+    known = 0
+    for name in TEXT_COLUMNS:
+        values = c[name].to_numpy()
+        codes, uniques = util.factorize_text(values)
+        want_codes, want_uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        assert np.array_equal(codes, want_codes), name
+        assert list(uniques) == list(want_uniques), name
+        known += util.known_codes(values) is not None
+    assert known >= 10  # most columns came with their codes from the parse (none had to be hashed again)
+
+
+def test_a_column_changed_in_place_is_grouped_again(bulk):
+    bidset = load_bids(bulk.bids, load_rubric(bulk.rubric))
+    values = bidset.commitments["measure"].to_numpy()
+    assert util.known_codes(values) is not None
+    owner = values.base if values.base is not None else values
+    changed = owner.copy()
+    util.remember_codes(changed, *util.known_codes(values))
+    changed[3] = "A-MEASURE-NOBODY-ELSE-USES"  # an edit after the codes were recorded
+    assert util.known_codes(changed) is None
+    codes, uniques = util.factorize_text(changed)
+    want_codes, want_uniques = pd.factorize(pd.Series(changed, dtype=object), use_na_sentinel=True)
+    assert np.array_equal(codes, want_codes) and list(uniques) == list(want_uniques)
+    assert "A-MEASURE-NOBODY-ELSE-USES" in list(uniques)
+
+
+def test_spread_groups_equal_text_as_pandas_does():
+    # two spellings that normalise to the same text, and a value that normalises to nothing
+    codes, _ = pd.factorize(pd.Series(["Leeds ", "leeds", None, "York", "Leeds ", "york"], dtype=object))
+    out = util.spread(["leeds", "leeds", "york", "york"], codes)
+    assert list(out) == ["leeds", "leeds", None, "york", "leeds", "york"]
+    got = util.known_codes(out)
+    assert got is not None
+    want_codes, want_uniques = pd.factorize(pd.Series(out, dtype=object), use_na_sentinel=True)
+    assert np.array_equal(got[0], want_codes) and list(got[1]) == list(want_uniques)
+
+
+def test_spread_of_numbers_or_a_filled_gap_records_nothing():
+    codes = np.array([0, 1, -1, 0])
+    assert list(util.spread([1.5, 2.5], codes, 0.0)) == [1.5, 2.5, 0.0, 1.5]
+    filled = util.spread(["a", "b"], codes, "none given")
+    assert list(filled) == ["a", "b", "none given", "a"] and util.known_codes(filled) is None
+
+
+def test_read_ahead_is_used_only_for_the_file_it_read(bulk):
+    path = bulk.bids / "commitments.csv"
+    util.read_ahead(["evaluate", "--rubric", str(bulk.rubric), "--bids", str(bulk.bids)])
+    table = util.read_ahead_result(path)
+    assert table is not None and table.num_rows == len(path.read_text().splitlines()) - 1
+    assert util.read_ahead_result(path) is None  # used once
+
+    util.read_ahead(["evaluate", f"--bids={bulk.bids}"])
+    with path.open("a") as fh:  # the file changes after the read-ahead started
+        fh.write(path.read_text().splitlines()[1] + "\n")
+    assert util.read_ahead_result(path) is None
+
+    util.read_ahead(["evaluate", "--bids", str(bulk.bids / "no-such-folder")])  # nothing to read: no error
+    util.read_ahead(["template", "--rubric", str(bulk.rubric)])
+    assert util.read_ahead_result(path) is None
+
+
+def test_command_line_on_the_bulk_form_matches_the_single_files(bulk, tmp_path):
+    """The command line (which reads ahead) ranks the bulk form exactly as the bid files it came from."""
+    def run(bids: Path) -> dict:
+        out = subprocess.run([sys.executable, "-m", "evaluator", "evaluate", "--rubric", str(bulk.rubric),
+                              "--bids", str(bids), "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    single = copy_tender(tmp_path / "single")
+    got, want = run(bulk.bids), run(single.bids)
+    strip = lambda doc: [{k: v for k, v in b.items() if k != "flags"} for b in doc["bids"]]  # noqa: E731
+    assert strip(got) == strip(want)
+    assert [sorted(f["code"] for f in b["flags"]) for b in got["bids"]] == \
+        [sorted(f["code"] for f in b["flags"]) for b in want["bids"]]
