@@ -131,9 +131,8 @@ def keep_freed_memory() -> None:
     allocation instead of handing it back to the kernel at once. A bulk tender allocates and frees
     hundreds of 8 MB columns; every page handed back is faulted in again, zeroed, by the next one
     (on the 1M-row bench: 170k fewer page faults, about a second). No effect where glibc is absent.
-    Arrow allocates from glibc too: its own allocators purge freed pages in background threads and
-    fault them in again (bench, six runs each in turn: median 3.40 s, 3.32-3.62, against 3.56 s,
-    3.19-4.11, with the kernel's time a third lower)."""
+    Arrow keeps its own allocators: moving it onto glibc's too was measured, and was slower (Arrow's
+    kernels grow buffers by copying there; bench medians 3.24 s against 3.13 s, six runs each)."""
     import ctypes
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the running process's own C library
@@ -142,17 +141,12 @@ def keep_freed_memory() -> None:
     m_trim_threshold, m_mmap_threshold = -1, -3
     mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # glibc's largest: bigger blocks are still mapped apart
     mallopt(m_trim_threshold, 2**31 - 1)
-    import pyarrow as pa
-    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def arrow_memory_pool():
     """jemalloc where the pyarrow build has it: a fresh process reading a 400 MB CSV with the default
-    allocator spends seconds in first-touch page faults (measured: 3.5 s against 1.2 s). The command
-    line puts the whole process on glibc's allocator instead (keep_freed_memory): the parse too."""
+    allocator spends seconds in first-touch page faults (measured: 3.5 s against 1.2 s)."""
     import pyarrow as pa
-    if pa.default_memory_pool().backend_name == "system":
-        return pa.default_memory_pool()
     try:
         return pa.jemalloc_memory_pool()
     except (NotImplementedError, AttributeError, pa.ArrowNotImplementedError):
