@@ -310,6 +310,31 @@ def _first_in_group(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(opens)[codes]
 
 
+def _row_hashes(c: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """One 64-bit hash per row of the values in `names` (text by its codes, numbers by their bits, with
+    one NaN and one zero): rows equal on those columns hash alike, so rows with a hash of their own
+    need no further look. Unequal rows may collide; the exact comparison that follows sorts them out."""
+    h = np.full(len(c), 0xCBF29CE484222325, dtype=np.uint64)
+    for name in names:
+        col = c[name]
+        if col.dtype == object:
+            part = _codes(c, name)[0].astype(np.int64).view(np.uint64)
+        else:
+            v = col.to_numpy(dtype=float, na_value=np.nan)
+            part = np.where(np.isnan(v), np.nan, v + 0.0).view(np.uint64)
+        h ^= part
+        h *= np.uint64(0x100000001B3)  # FNV-1a's prime: wraps, as intended
+    return h
+
+
+def _subset_codes(c: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray:
+    """Group numbers of a column's values on some rows only (numbers factorized for those rows alone)."""
+    col = c[name]
+    if col.dtype == object:
+        return _codes(c, name)[0][rows]
+    return pd.factorize(col.to_numpy()[rows], use_na_sentinel=True)[0]
+
+
 def _cohort_codes(values: np.ndarray) -> np.ndarray:
     """Group numbers of distinct cohort descriptions compared as a person would (case and spacing
     ignored), done in Arrow's kernels."""
@@ -345,13 +370,12 @@ def _sv108(c, r):
     # (b) the same commitment twice under another id: same measure, quantity, years, cohort, place, words
     # rows alike on the cheap columns are the only candidates; the text columns are compared for those
     cheap = ["_bid", "measure", "quantity", "start_year", "end_year"]
-    cheap_head = _first_in_group(_combine([_codes(c, k)[0] for k in cheap]))
-    alike = np.bincount(cheap_head, minlength=len(c))[cheap_head] > 1
+    alike = pd.Series(_row_hashes(c, cheap), copy=False).duplicated(keep=False).to_numpy()
     repeat = np.zeros(len(c), dtype=bool)
     if alike.any():
         rows = np.flatnonzero(alike)
         same = cheap + ["beneficiaries", "location", "description"]
-        head = rows[_first_in_group(_combine([_codes(c, k)[0][rows] for k in same]))]
+        head = rows[_first_in_group(_combine([_subset_codes(c, k, rows) for k in same]))]
         repeat[rows] = head != rows
         first[rows] = np.where(repeat[rows], ids[head], first[rows])
     mask = repeat | cohort_dup
