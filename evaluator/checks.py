@@ -317,7 +317,7 @@ def _row_hashes(c: pd.DataFrame, names: list[str]) -> np.ndarray:
     h = np.full(len(c), 0xCBF29CE484222325, dtype=np.uint64)
     for name in names:
         col = c[name]
-        if col.dtype == object:
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
             part = _codes(c, name)[0].astype(np.int64).view(np.uint64)
         else:
             v = col.to_numpy(dtype=float, na_value=np.nan)
@@ -330,7 +330,7 @@ def _row_hashes(c: pd.DataFrame, names: list[str]) -> np.ndarray:
 def _subset_codes(c: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray:
     """Group numbers of a column's values on some rows only (numbers factorized for those rows alone)."""
     col = c[name]
-    if col.dtype == object:
+    if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
         return _codes(c, name)[0][rows]
     return pd.factorize(col.to_numpy()[rows], use_na_sentinel=True)[0]
 
