@@ -243,29 +243,32 @@ def _flags_by_bidder(flags: pd.DataFrame) -> dict[str, list[dict]]:
     return out
 
 
-_JSON_ESCAPED = r'["\\\x00-\x1f]'  # the only characters orjson writes other than as themselves
-
-
 def _json_strings(values: np.ndarray):
-    """A column of text (or None) as an Arrow array of JSON values, built in Arrow's kernels: text is
-    quoted as it stands, and only the rare value with a quote, backslash or control character is
-    encoded by orjson, so every value is byte for byte what orjson would write. A column holding
-    something other than text (a YAML number...) is encoded by orjson once per distinct value."""
+    """A column of text (or None) as an Arrow array of JSON values, each followed by a comma, byte for
+    byte what orjson writes for it. orjson encodes the whole column as one list (the fastest way to
+    turn Python strings into UTF-8 and JSON), and the list's own bytes become the Arrow array: when no
+    value needed escaping, every quote in them opens or closes a value, so the values' offsets are
+    read straight off the quotes. Anything else (escapes, numbers from YAML) takes the careful way."""
     import orjson
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    values = np.asarray(values, dtype=object)
+    n = len(values)
+    blank = np.asarray(pd.isna(values), dtype=bool)  # JSON null; "" stands in while the text is read
     try:
-        arr = pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        pieces, key = _json_pieces([values], ["", ""])
-        return pieces.take(key)
-    quoted = pc.binary_join_element_wise('"', arr, '"', "")
-    special = pc.match_substring_regex(arr, _JSON_ESCAPED).fill_null(False)
-    if pc.any(special).as_py():
-        fixed = [orjson.dumps(v).decode() for v in arr.filter(special).to_pylist()]
-        quoted = pc.replace_with_mask(quoted, special, pa.array(fixed, type=pa.string()))
-    return quoted.fill_null("null")
+        data = orjson.dumps(np.where(blank, "", values).tolist() + [""])
+    except TypeError:
+        data = None
+    if data is not None:
+        raw = np.frombuffer(data, dtype=np.uint8)
+        quotes = np.flatnonzero(raw == ord('"'))
+        if len(quotes) == 2 * (n + 1) and not (raw == ord("\\")).any():
+            # '["a","b",""]': value i runs from its opening quote to the next value's, comma included
+            text = pa.StringArray.from_buffers(n, pa.py_buffer(quotes[0::2].astype(np.int32)), pa.py_buffer(data))
+            return pc.if_else(pa.array(blank), "null,", text) if blank.any() else text
+    pieces, key = _json_pieces([values], ["", ","])
+    return pieces.take(key)
 
 
 def _json_pieces(columns: list, template: list[str]):
@@ -330,8 +333,8 @@ def _flag_json_batches(flags: pd.DataFrame, bidders: list, pos: Optional[np.ndar
     opener, closer = pa.array(["", "["], type=pa.string()), pa.array([",", "]"], type=pa.string())
     head = _json_pieces([col["code"], col["name"], col["severity"]],
                         ['{"code":', ',"name":', ',"severity":', ',"commitment":'])
-    middle = _json_pieces([col["criterion"]], [',"criterion":', ',"message":'])
-    tail = _json_pieces([col["fix"]], [',"fix":', '}'])
+    middle = _json_pieces([col["criterion"]], ['"criterion":', ',"message":'])  # after the commitment's comma
+    tail = _json_pieces([col["fix"]], ['"fix":', '}'])  # after the message's comma
     starts = np.flatnonzero(first)
     cuts = np.unique(starts[np.searchsorted(starts, np.arange(0, len(pos), FLAG_BATCH), side="right") - 1])
     for a, b in zip(cuts.tolist(), cuts[1:].tolist() + [len(pos)]):

@@ -33,6 +33,8 @@ def test_fast_json_groups_unsorted_flags_and_awkward_text_by_bid():
     flags.loc[0, "message"] = 'said "no" \\ then\n\x01 – £5 Ŵ'
     flags.loc[1, "commitment"] = None
     flags.loc[2, "bidder"] = None
+    flags.loc[3, "commitment"] = 7  # an id YAML read as a number
+    flags.loc[4, "message"] = "beyond the basic plane 😀, and no escapes"
     ev.flags = flags
     assert ev.json_bytes(indent=False) == _plain(ev)
     doc = orjson.loads(ev.json_bytes())
