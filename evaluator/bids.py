@@ -301,7 +301,7 @@ def _text_column(col) -> np.ndarray:
     # the dictionary lists values in order of first appearance; trimming may make two entries one
     canon, uniques = pd.factorize(values, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
-    codes = np.append(canon, -1)[encoded.indices.fill_null(len(values)).to_numpy()]
+    codes = np.append(canon, -1).astype(np.int32)[encoded.indices.fill_null(len(values)).to_numpy()]
     out = np.append(uniques, None)[codes]
     remember_codes(out, codes, uniques)
     return out

@@ -311,7 +311,10 @@ def remember_codes(values, codes, uniques) -> None:
         entry = _KNOWN_CODES.get(key)
         if entry is not None and entry[0] is ref:
             del _KNOWN_CODES[key]
-    _KNOWN_CODES[key] = (weakref.ref(values, forget), np.asarray(codes), np.asarray(uniques, dtype=object))
+    codes = np.asarray(codes)
+    if len(uniques) < 2**31 - 1:  # half the memory of pandas' own: a million-row table has a dozen of these
+        codes = codes.astype(np.int32, copy=False)
+    _KNOWN_CODES[key] = (weakref.ref(values, forget), codes, np.asarray(uniques, dtype=object))
 
 
 def known_codes(values) -> tuple | None:
