@@ -171,6 +171,8 @@ def parse_csv(path: Path | str, newlines_in_values: bool = False):
                           convert_options=convert, memory_pool=arrow_memory_pool())
 
 
+# the commands that load a whole tender from --bids (the others copy or ignore the files)
+READ_AHEAD_VERBS = ("evaluate", "explain", "report", "sensitivity", "track")
 # commitments.csv parsed in the background while the command line imports pandas and the rest:
 # resolved path -> (size and modification time when started, thread, [table or None])
 _READ_AHEAD: dict = {}
@@ -187,6 +189,8 @@ def read_ahead(argv: list[str]) -> None:
     second the tool takes to load. Only a hint: the loader uses the result if the file is unchanged,
     and reads the file itself (with its own error messages) in every other case."""
     import threading
+    if not argv or argv[0] not in READ_AHEAD_VERBS:
+        return
     folder = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--bids"), None)
     folder = folder or next((a.split("=", 1)[1] for a in argv if a.startswith("--bids=")), None)
     if not folder:

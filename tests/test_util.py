@@ -96,6 +96,7 @@ def test_read_ahead_is_used_only_for_the_file_it_read(bulk):
 
     util.read_ahead(["evaluate", "--bids", str(bulk.bids / "no-such-folder")])  # nothing to read: no error
     util.read_ahead(["template", "--rubric", str(bulk.rubric)])
+    util.read_ahead(["workspace", "init", "--rubric", str(bulk.rubric), "--bids", str(bulk.bids)])  # copies only
     assert util.read_ahead_result(path) is None
 
 
