@@ -127,7 +127,8 @@ def _run_measured(cmd: list[str], **kwargs) -> tuple[float, int, bytes, int, flo
 
 def time_read_fresh(folder: Path, repeats: int = 3) -> tuple[float, float]:
     """The same read in a fresh process, as `evaluate` starts: interpreter, import and first-touch memory
-    included, with the allocator the evaluator uses (jemalloc). Returns (best seconds, peak GiB)."""
+    included, with the allocator the evaluator's parse uses (jemalloc, pyarrow's fastest for this read
+    here). Returns (best seconds, peak GiB)."""
     code = ("import pyarrow as pa, pyarrow.csv as c, sys; p = pa.jemalloc_memory_pool(); "
             "[c.read_csv(f, memory_pool=p) for f in sys.argv[1:]]")
     best, peak = float("inf"), 0.0

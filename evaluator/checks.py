@@ -619,9 +619,13 @@ def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, p
                                  commitment=d["id"].to_numpy(dtype=object)))
         if CODES[check.code][1] == "error":
             error_masks.append((check.code, mask))
-    errors = repeated(len(c), "")
-    for code, mask in error_masks:
-        errors[mask] = np.where(errors[mask] == "", code, errors[mask] + "," + code)
+    # each row's error codes joined in check order, written once per combination that occurs
+    fired = np.zeros(len(c), dtype=np.int64)
+    for i, (_, mask) in enumerate(error_masks):
+        fired |= mask.astype(np.int64) << i
+    combo, combos = pd.factorize(fired)
+    errors = spread([",".join(code for i, (code, _) in enumerate(error_masks) if (int(bits) >> i) & 1)
+                     for bits in combos], combo)
     flags = pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
     return flags, pd.Series(errors, index=c.index, dtype=object, copy=False)
 

@@ -358,7 +358,11 @@ def factorize_text(values) -> tuple:
         return hit
     sample = values[:: max(1, len(values) // 64)][:64]
     lengths = [len(v) for v in sample if isinstance(v, str)]
-    if lengths and sum(lengths) / len(lengths) > 24:
+    try:  # text repeated as one shared object per value (flags' codes and names): group by object
+        shared = len({id(v) for v in sample}) == len(set(sample)) < len(sample) // 2
+    except TypeError:  # unhashable values: pandas says what to do with them
+        shared = False
+    if lengths and (shared or sum(lengths) / len(lengths) > 24):
         codes, uniques = factorize_objects(values)
     else:
         codes, uniques = pd.factorize(pd.Series(values, dtype=object, copy=False), use_na_sentinel=True)
