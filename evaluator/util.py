@@ -318,7 +318,8 @@ def remember_codes(values, codes, uniques) -> None:
     codes = np.asarray(codes)
     if len(uniques) < 2**31 - 1:  # half the memory of pandas' own: a million-row table has a dozen of these
         codes = codes.astype(np.int32, copy=False)
-    _KNOWN_CODES[key] = (weakref.ref(values, forget), codes, np.asarray(uniques, dtype=object))
+    uniques = np.ascontiguousarray(uniques, dtype=object)  # its pointers are read in one piece
+    _KNOWN_CODES[key] = (weakref.ref(values, forget), codes, uniques)
 
 
 def known_codes(values) -> tuple | None:

@@ -114,3 +114,12 @@ def test_command_line_on_the_bulk_form_matches_the_single_files(bulk, tmp_path):
     assert strip(got) == strip(want)
     assert [sorted(f["code"] for f in b["flags"]) for b in got["bids"]] == \
         [sorted(f["code"] for f in b["flags"]) for b in want["bids"]]
+
+
+def test_codes_recorded_from_a_view_are_read_safely():
+    """Distinct values handed over as a reversed view are copied before their pointers are read."""
+    values = np.array(["north", "south", "north", None], dtype=object)
+    uniques = np.array(["east", "south", "north"], dtype=object)[::-1]  # a view running backwards
+    util.remember_codes(values, np.array([0, 1, 0, -1]), uniques)
+    codes, got = util.known_codes(values)
+    assert list(codes) == [0, 1, 0, -1] and list(got) == ["north", "south", "east"]
