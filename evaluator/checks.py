@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import GRADES, Rubric
-from .util import factorize_text, normalise_text, per_unique as _per_unique, repeated, spread
+from .util import factorize_text, group_starts, normalise_text, per_unique as _per_unique, repeated, spread
 
 FLAG_COLUMNS = ["code", "name", "severity", "bidder", "commitment", "criterion", "message", "fix"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -304,10 +304,11 @@ def _first_in_group(codes: np.ndarray) -> np.ndarray:
     """Row position of the first row of each row's group. Groups are numbered by first appearance (as
     pd.factorize numbers them), so a row opens a group exactly when its number exceeds all before it."""
     codes = np.asarray(codes)
-    if not len(codes):
-        return np.zeros(0, dtype=np.int64)
-    opens = np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]]
-    return np.flatnonzero(opens)[codes]
+    return group_starts(codes)[codes]
+
+
+def _is_number(col: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
 
 
 def _row_hashes(c: pd.DataFrame, names: list[str]) -> np.ndarray:
@@ -317,7 +318,7 @@ def _row_hashes(c: pd.DataFrame, names: list[str]) -> np.ndarray:
     h = np.full(len(c), 0xCBF29CE484222325, dtype=np.uint64)
     for name in names:
         col = c[name]
-        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+        if not _is_number(col):
             part = _codes(c, name)[0].astype(np.int64).view(np.uint64)
         else:
             v = col.to_numpy(dtype=float, na_value=np.nan)
@@ -330,7 +331,7 @@ def _row_hashes(c: pd.DataFrame, names: list[str]) -> np.ndarray:
 def _subset_codes(c: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray:
     """Group numbers of a column's values on some rows only (numbers factorized for those rows alone)."""
     col = c[name]
-    if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+    if not _is_number(col):
         return _codes(c, name)[0][rows]
     return pd.factorize(col.to_numpy()[rows], use_na_sentinel=True)[0]
 
@@ -440,7 +441,7 @@ def _per_combination(columns: list, message):
                 return message(d)  # 1, 1.0 and True are equal to Python but print differently
             parts.append(codes)
         group = _combine(parts)
-        first = np.flatnonzero(np.r_[True, group[1:] > np.maximum.accumulate(group)[:-1]])
+        first = group_starts(group)
         return np.asarray(message(d.subset(first)), dtype=object)[group]
     return by_combination
 

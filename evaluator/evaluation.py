@@ -14,7 +14,7 @@ import pandas as pd
 from . import checks, scoring, valuation
 from .bids import BidSet
 from .rubric import Rubric
-from .util import factorize_objects, quiet_numpy
+from .util import factorize_objects, positions, quiet_numpy
 
 LENSES = ("figures", "design")
 
@@ -115,7 +115,7 @@ class Evaluation:
             stream.write(self.json_bytes(indent))
             return
         option = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
-        pos = _positions(bidders, self.flags["bidder"].to_numpy(dtype=object))
+        pos = positions(bidders, self.flags["bidder"].to_numpy(dtype=object))
         marker = orjson.Fragment(b"\x00")
         with_flags = {bidders[p]: marker for p in np.unique(pos[pos >= 0]).tolist()}
         pieces = orjson.dumps(self.to_json(flags=with_flags), option=option).split(b"\x00")
@@ -217,14 +217,6 @@ FLAG_KEYS = ["code", "name", "severity", "commitment", "criterion", "message", "
 _NO_FLAGS: list = []
 
 
-def _positions(names: list, values: np.ndarray) -> np.ndarray:
-    """pd.Index(names, dtype=object).get_indexer(values), looked up once per distinct value: a flag's
-    bidder is the bid's own name object, so 650,000 flags hash 10,000 names, not 650,000 strings."""
-    codes, uniques = factorize_objects(values)
-    found = pd.Index(names, dtype=object).get_indexer(pd.Index(uniques, dtype=object))
-    return np.append(found, -1).astype(np.intp)[codes]
-
-
 def _flag_records(flags: pd.DataFrame) -> list[dict]:
     """Flags as JSON records, built column-wise (a bulk tender can carry a million flags)."""
     if flags is None or flags.empty:
@@ -318,7 +310,7 @@ def _flag_json_batches(flags: pd.DataFrame, bidders: list, pos: Optional[np.ndar
     if flags.empty:
         return
     if pos is None:
-        pos = _positions(bidders, flags["bidder"].to_numpy(dtype=object))
+        pos = positions(bidders, flags["bidder"].to_numpy(dtype=object))
     order = np.argsort(pos, kind="stable") if (np.diff(pos) < 0).any() else None  # evaluate() sorts by bid
     if order is not None:
         pos = pos[order]
@@ -376,7 +368,7 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
         pd.Series(True, index=bidders)
     price = scoring.price_marks(bids, rubric, eligible)
 
-    sums = valued[["figures_value", "credited_value"]].groupby(valuation.bid_positions(valued["bidder"], bidders)).sum()
+    sums = valued[["figures_value", "credited_value"]].groupby(positions(bidders, valued["bidder"])).sum()
     sums = sums.reindex(range(len(bidders))).fillna(0.0).set_axis(bidders)
     claimed, credited = sums["figures_value"], sums["credited_value"]
     att = valuation.attainment(valued, rubric, bidders)
@@ -421,8 +413,8 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
     flags = pd.concat([f for f in bid_flags if not f.empty], ignore_index=True) if any(
         not f.empty for f in bid_flags) else checks.empty_flags()
     if not flags.empty:  # by bid (in bid order), then severity, then code: as a lead reads them
-        bid_pos = _positions(bidders, flags["bidder"].to_numpy(dtype=object))
-        sev = _positions(list(checks.SEVERITY_ORDER), flags["severity"].to_numpy(dtype=object))
+        bid_pos = positions(bidders, flags["bidder"].to_numpy(dtype=object))
+        sev = positions(list(checks.SEVERITY_ORDER), flags["severity"].to_numpy(dtype=object))
         codes, names = factorize_objects(flags["code"].to_numpy(dtype=object))  # ranked in code order
         code = np.append(np.argsort(np.argsort(names.astype(str), kind="stable")), -1)[codes]
         flags = flags.take(np.lexsort((code, sev, bid_pos))).reset_index(drop=True)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import Rubric
-from .util import factorize, lookup, missing, per_unique, spread
+from .util import factorize, group_starts, lookup, missing, per_unique, positions, spread
 
 # HM Treasury Green Book long-term discount schedule (STPR): after the first 30 years the rate declines.
 # (first year of band, rate); the rubric's `discount.rate` replaces the first band.
@@ -86,11 +86,8 @@ def prepare(commitments: pd.DataFrame, bids: pd.DataFrame, rubric: Rubric) -> pd
     group = np.append(np.where(pd.isna(group) | (group == ""), None, group).astype(object), None)
     new["exclusive_group"] = spread(group[m_pos], m_codes)  # m_pos -1 (unknown measure): no group
     new["local_only"] = np.append(np.asarray(local, dtype=bool), False)[pos]
-    b_codes, b_values = factorize(c["bidder"])  # each distinct bidder looked up once
-    b_pos = pd.Index(bids["bidder"].astype(object)).get_indexer(pd.Index(b_values, dtype=object)) if len(bids) \
-        else np.full(len(b_values), -1)
-    new["price"] = np.append(bids["price"].to_numpy(dtype=float), np.nan)[
-        np.append(np.where(b_pos < 0, len(bids), b_pos), len(bids))[b_codes]]
+    bid_pos = positions(bids["bidder"].tolist(), c["bidder"])  # each distinct bidder looked up once
+    new["price"] = np.append(bids["price"].to_numpy(dtype=float), np.nan)[bid_pos]  # -1: no price
 
     # the outcome served depends only on the measure, the outcome named and the unit: decided once per
     # combination of the three that occurs, then spread to the rows
@@ -98,10 +95,9 @@ def prepare(commitments: pd.DataFrame, bids: pd.DataFrame, rubric: Rubric) -> pd
     u_codes, u_values = factorize(c["unit"])
     key = ((m_codes.astype(np.int64) + 1) * (len(o_values) + 1) + o_codes + 1) * (len(u_values) + 1) + u_codes + 1
     combo, combos = pd.factorize(key)
-    first = np.flatnonzero(np.r_[True, combo[1:] > np.maximum.accumulate(combo)[:-1]]) if len(combo) else combo
+    first = group_starts(combo)
     m_first, o_first, u_first = m_codes[first], o_codes[first], u_codes[first]
-    ref_unit = np.append(table["unit"].to_numpy().astype(object), None)[np.append(m_pos, -1)[m_first]] if len(table) \
-        else np.full(len(first), None, dtype=object)
+    ref_unit = new["ref_unit"][first]
     given_unit = np.append(u_values, None)[u_first]
     unit = np.array([None if v is None or v != v else str(v).strip().lower()
                      for v in np.where(pd.isna(given_unit), ref_unit, given_unit)], dtype=object)
@@ -226,15 +222,6 @@ def value_commitments(c: pd.DataFrame, rubric: Rubric, error_codes: pd.Series) -
     return _attach(c, new)
 
 
-def bid_positions(names: pd.Series, bidders: list[str]) -> np.ndarray:
-    """Each row's bid as its position in `bidders` (-1 for a name not among them), looked up once per
-    distinct name."""
-    codes, values = factorize(names)
-    pos = pd.Index(bidders, dtype=object).get_indexer(pd.Index(values, dtype=object)) if len(values) else \
-        np.zeros(0, dtype=np.intp)
-    return np.append(pos, -1)[codes]
-
-
 def attainment(valued: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> pd.DataFrame:
     """Net quantity and attainment of each design outcome by each bid (6.3), long form."""
     outcomes = rubric.outcomes
@@ -245,7 +232,7 @@ def attainment(valued: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> pd.D
     o_codes, o_values = factorize(valued["served_outcome"])
     o_pos = pd.Index(o_values, dtype=object).get_indexer(pd.Index(outcomes["id"].tolist(), dtype=object))
     width = len(o_values) + 1
-    key = bid_positions(valued["bidder"], bidders).astype(np.int64) * width + o_codes + 1
+    key = positions(bidders, valued["bidder"]).astype(np.int64) * width + o_codes + 1
     net = valued["net_quantity"].groupby(key).sum()
     grid_key = (np.arange(len(bidders), dtype=np.int64)[:, None] * width + o_pos[None, :] + 1).ravel()
     # an outcome no commitment serves gets a key no row has (rows of no listed bid have negative keys)

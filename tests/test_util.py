@@ -123,3 +123,14 @@ def test_codes_recorded_from_a_view_are_read_safely():
     util.remember_codes(values, np.array([0, 1, 0, -1]), uniques)
     codes, got = util.known_codes(values)
     assert list(codes) == [0, 1, 0, -1] and list(got) == ["north", "south", "east"]
+
+
+def test_positions_are_pandas_positions(bulk):
+    """Each commitment's bid found once per distinct name gives exactly pandas' row-by-row look-up,
+    including names that are not among the bids."""
+    bidset = load_bids(bulk.bids, load_rubric(bulk.rubric))
+    names = bidset.bids["bidder"].tolist()
+    rows = bidset.commitments["bidder"].to_numpy()
+    some = names[::2]  # half the bids: the other half's rows must come back as -1
+    assert np.array_equal(util.positions(some, rows), pd.Index(some, dtype=object).get_indexer(rows))
+    assert (util.positions(some, rows) == -1).any() and (util.positions(names, rows) >= 0).all()
