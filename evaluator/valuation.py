@@ -144,45 +144,43 @@ def claimed_values(c: pd.DataFrame) -> dict:
 
 def value_commitments(c: pd.DataFrame, rubric: Rubric, error_codes: pd.Series) -> pd.DataFrame:
     """Both lenses for every commitment, with every intermediate kept (the explain table of 6.3 and 6.4)."""
+    return credit(c, lens_working(c, rubric), error_codes)
+
+
+def lens_working(c: pd.DataFrame, rubric: Rubric) -> dict:
+    """Step one of the valuation: everything the checks' verdicts do not change (the claim, the quantity
+    in the term, the deflators, the evidence factor, the discounting), as arrays by name. Kept apart from
+    `credit` so it can be worked out while the checks run: it is arithmetic on whole columns."""
     d = rubric.spec.design
     duration = rubric.tender.duration_years
-    new = claimed_values(c)
-    errors = error_codes.to_numpy(dtype=object)
-    has_error = errors != ""
-    served = ~missing(c["served_outcome"])
-    credited = ~has_error & served
-    new["error_codes"] = errors
-    new["credited"] = credited
-    reason = per_unique(error_codes, lambda v: f"error flags: {v}" if v else "").to_numpy(dtype=object).copy()
-    reason[~has_error & ~served] = "off-design (SV114)"
-    new["not_credited_reason"] = reason
+    w = claimed_values(c)
+    w["_served"] = ~missing(c["served_outcome"])
 
     q = _col(c, "quantity")
-    q = np.where(np.isfinite(q) & (q > 0), q, 0.0)
+    w["_q"] = q = np.where(np.isfinite(q) & (q > 0), q, 0.0)
     start, end = _col(c, "start_year"), _col(c, "end_year")
     per_year = q / (end - start + 1)
     last = np.minimum(end, duration)
     in_term_years = np.clip(last - start + 1, 0, None)
-    new["per_year_quantity"] = per_year
-    new["years_in_term"] = in_term_years
-    new["quantity_in_term"] = per_year * in_term_years
+    w["per_year_quantity"] = per_year
+    w["years_in_term"] = in_term_years
+    w["quantity_in_term"] = per_year * in_term_years
 
     dw = np.where(np.isnan(_col(c, "deadweight")), _col(c, "default_deadweight"), _col(c, "deadweight"))
     at = np.where(np.isnan(_col(c, "attribution")), _col(c, "default_attribution"), _col(c, "attribution"))
     dp = _col(c, "displacement")
-    new["deadweight_used"] = dw = np.nan_to_num(dw, nan=0.0)
-    new["attribution_used"] = at = np.nan_to_num(at, nan=0.0)
-    new["displacement_used"] = dp = np.nan_to_num(dp, nan=0.0)
-    new["additionality"] = add = (1 - dw) * (1 - at) * (1 - dp)
+    w["deadweight_used"] = dw = np.nan_to_num(dw, nan=0.0)
+    w["attribution_used"] = at = np.nan_to_num(at, nan=0.0)
+    w["displacement_used"] = dp = np.nan_to_num(dp, nan=0.0)
+    w["additionality"] = (1 - dw) * (1 - at) * (1 - dp)
     grade = c["evidence_grade"]
     ef = lookup(grade, d.evidence_factors).to_numpy(dtype=float, na_value=np.nan)
-    new["evidence_factor"] = ef = np.nan_to_num(ef, nan=0.0)
-    new["net_quantity"] = np.where(credited, per_year * in_term_years * add * ef, 0.0)
+    w["evidence_factor"] = np.nan_to_num(ef, nan=0.0)
 
     # Validated £ (6.4), per year summed in closed form with cumulative discount factors.
     strong = grade.isin(["E3", "E4"]).to_numpy()
     persist = np.where(strong & (in_term_years > 0), _col(c, "persistence_years"), 0).astype(int)
-    new["persistence_credited_years"] = persist
+    w["persistence_credited_years"] = persist
     horizon = int(max(duration, np.max(last, initial=0)) + persist.max(initial=0)) + 1
     df = discount_factors(horizon, rubric.spec.discount.rate, rubric.spec.discount.first_year_discounted)
     cum = np.cumsum(df) - 1.0  # cum[y] = DF(1) + ... + DF(y)
@@ -193,21 +191,43 @@ def value_commitments(c: pd.DataFrame, rubric: Rubric, error_codes: pd.Series) -
     persist_units = np.zeros(len(c))
     persist_df = np.zeros(len(c))
     for k in range(1, int(persist.max(initial=0)) + 1):  # loops over years, not rows
-        w = np.where(persist >= k, keep ** k, 0.0)
-        persist_units += w
-        persist_df += w * df[np.clip(l_idx + k, 0, horizon)]
-    ref = np.nan_to_num(_col(c, "ref_value"), nan=0.0)
-    unit_value = per_year * ref
-    new["df_sum"] = df_in_term + persist_df
-    new["credited_value"] = credited_value = np.where(credited, unit_value * add * ef * (df_in_term + persist_df), 0.0)
+        w_k = np.where(persist >= k, keep ** k, 0.0)
+        persist_units += w_k
+        persist_df += w_k * df[np.clip(l_idx + k, 0, horizon)]
+    w["_ref"] = np.nan_to_num(_col(c, "ref_value"), nan=0.0)
+    w["_persist_units"] = persist_units
+    w["df_sum"] = df_in_term + persist_df
+    return w
 
-    # The walk from claimed £ to credited £, one column per step (they sum to credited - claimed).
-    claimed = new["figures_value"]
+
+def credit(c: pd.DataFrame, w: dict, error_codes: pd.Series) -> pd.DataFrame:
+    """Step two: the checks' verdicts applied to `lens_working`. The design lens credits no commitment
+    with an error flag and none that serves no outcome; the walk from claimed £ to credited £ is one
+    column per step (they sum to credited - claimed)."""
+    errors = error_codes.to_numpy(dtype=object)
+    has_error = errors != ""
+    credited = ~has_error & w["_served"]
+    reason = per_unique(error_codes, lambda v: f"error flags: {v}" if v else "").to_numpy(dtype=object).copy()
+    reason[~has_error & ~w["_served"]] = "off-design (SV114)"
+    per_year, in_term_years = w["per_year_quantity"], w["years_in_term"]
+    add, ef = w["additionality"], w["evidence_factor"]
+    unit_value = per_year * w["_ref"]
+    credited_value = np.where(credited, unit_value * add * ef * w["df_sum"], 0.0)
+    new = {k: w[k] for k in ("figures_value", "claimed_basis")}
+    new.update(error_codes=errors, credited=credited, not_credited_reason=reason)
+    new.update({k: w[k] for k in ("per_year_quantity", "years_in_term", "quantity_in_term", "deadweight_used",
+                                  "attribution_used", "displacement_used", "additionality", "evidence_factor")})
+    new["net_quantity"] = np.where(credited, per_year * in_term_years * add * ef, 0.0)
+    new["persistence_credited_years"] = w["persistence_credited_years"]
+    new["df_sum"] = w["df_sum"]
+    new["credited_value"] = credited_value
+
+    claimed = w["figures_value"]
     after_checks = np.where(has_error, 0.0, claimed)
     after_design = np.where(credited, after_checks, 0.0)
-    at_reference = np.where(credited, q * ref, 0.0)
+    at_reference = np.where(credited, w["_q"] * w["_ref"], 0.0)
     in_term = np.where(credited, unit_value * in_term_years, 0.0)
-    with_persist = in_term + np.where(credited, unit_value * persist_units, 0.0)
+    with_persist = in_term + np.where(credited, unit_value * w["_persist_units"], 0.0)
     deflated = with_persist * add
     evidenced = deflated * ef
     new["walk_claimed"] = claimed
