@@ -14,7 +14,7 @@ import pandas as pd
 from . import checks, scoring, valuation
 from .bids import BidSet
 from .rubric import Rubric
-from .util import factorize_objects, positions, quiet_numpy
+from .util import beside, factorize_objects, positions, quiet_numpy
 
 LENSES = ("figures", "design")
 
@@ -358,8 +358,9 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
     scores = scores if scores is not None else scoring.empty_scores()
 
     prepared = valuation.prepare(bidset.commitments, bids, rubric)
-    c_flags, error_codes = checks.check_commitments(prepared, rubric)
-    valued = valuation.value_commitments(prepared, rubric, error_codes)
+    working = beside(valuation.lens_working, prepared, rubric)  # arithmetic, on the other core while the
+    c_flags, error_codes = checks.check_commitments(prepared, rubric)  # checks write their messages
+    valued = valuation.credit(prepared, working(), error_codes)
 
     scale, scale_flags = scoring.scale_marks(scores, rubric, bidders)
     disqualified = scale.groupby("bidder")["below_threshold"].any().reindex(bidders).fillna(False)

@@ -231,6 +231,34 @@ def read_ahead_result(path: Path):
         return None
 
 
+def beside(fn: Callable, *args) -> Callable[[], Any]:
+    """Start fn(*args) on a second thread; returns a function that waits for its result (raising what it
+    raised). For arithmetic on whole columns, which numpy does without holding the interpreter: on two
+    cores it then runs while the main thread works in Python (writing the checks' messages, say). The
+    thread runs in the caller's context, so numpy's errstate (quiet_numpy) holds there too."""
+    import contextvars
+    import threading
+
+    box: dict = {}
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            box["value"] = context.run(fn, *args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name=f"beside-{getattr(fn, '__name__', 'work')}", daemon=True)
+    thread.start()
+
+    def result() -> Any:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+    return result
+
+
 def per_unique(s: "pd.Series", fn: Callable[[Any], Any]) -> "pd.Series":
     """Apply a Python function once per distinct value of a column (missing values get fn(None)).
 

@@ -134,3 +134,19 @@ def test_positions_are_pandas_positions(bulk):
     some = names[::2]  # half the bids: the other half's rows must come back as -1
     assert np.array_equal(util.positions(some, rows), pd.Index(some, dtype=object).get_indexer(rows))
     assert (util.positions(some, rows) == -1).any() and (util.positions(names, rows) >= 0).all()
+
+
+def test_work_beside_the_main_thread_keeps_its_callers_numpy_settings_and_errors():
+    """The valuation's arithmetic runs on a second thread while the checks run: it must be exactly as
+    quiet (or as strict) about overflow as its caller, and a failure there must reach the caller."""
+    big = np.array([1e308])
+    with np.errstate(all="raise"):
+        with pytest.raises(FloatingPointError):
+            util.beside(np.multiply, big, 10.0)()
+    with np.errstate(all="ignore"):
+        assert np.isinf(util.beside(np.multiply, big, 10.0)()[0])
+
+    def fails():
+        raise ValueError("from the other thread")
+    with pytest.raises(ValueError, match="from the other thread"):
+        util.beside(fails)()
