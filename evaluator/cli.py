@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 import pandas as pd
 
-from .exceptions import EvaluatorError, InputErrors
+from .exceptions import EvaluatorError, InputErrors, Tampered
 from .util import gbp
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
@@ -60,8 +60,9 @@ def _parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("report", help="write the evaluation report (PDF), one assessment summary (PDF) per "
                                        "bidder and the results workbook (XLSX) into a folder")
-    common(rp)
-    rp.add_argument("--bids", required=True, type=Path)
+    common(rp, rubric_required=False)
+    rp.add_argument("--bids", type=Path)
+    rp.add_argument("--db", type=Path, help="a workspace: its files and scores are used, and its head is printed")
     rp.add_argument("--scores", type=Path, help="evaluator scores CSV (bidder,criterion,evaluator,score,rationale)")
     rp.add_argument("--out", required=True, type=Path, help="folder to write into (created if missing)")
     rp.add_argument("--skip-invalid", action="store_true")
@@ -92,11 +93,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _fail(exc: EvaluatorError, args) -> int:
     errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+    tampered = isinstance(exc, Tampered)  # a workspace changed behind the tool's back: named, exit 1 as `audit`
     for e in errors:
-        print(f"error: {e.line()}", file=sys.stderr)
+        print(f"{'tampered' if tampered else 'error'}: {e.line()}", file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps({"errors": [e.as_dict() for e in errors]}, indent=2, ensure_ascii=False))
-    return EXIT_BAD_INPUT
+    return EXIT_AUDIT_BROKEN if tampered else EXIT_BAD_INPUT
 
 
 def _load_tender(args, *, bids: bool = True):
@@ -109,6 +111,10 @@ def _load_tender(args, *, bids: bool = True):
         from .scoring import SCORE_COLUMNS
         from .workspace import Workspace
         ws = Workspace.open(args.db)
+        args.workspace_head = head = ws.check()  # a tampered workspace is named (exit 1), never evaluated
+        if head.unchecked:
+            print(f"note: {args.db}: {head.unchecked}; its contents were checked, its chain's hashes were not",
+                  file=sys.stderr)
         rubric, bidset = ws.load_tender()
         return rubric, bidset, evaluate(rubric, bidset, ws.scores()[SCORE_COLUMNS + ["_row"]])
     if args.rubric is None or args.bids is None:
@@ -245,8 +251,13 @@ def _cmd_report(args) -> int:
     check_out_dir(args.out)  # an unwritable folder is found before the tender is read
     rubric, bidset, ev = _load_tender(args)
     _report_skipped(bidset)
+    head = getattr(args, "workspace_head", None)
     made = write_report_set(ev, args.out, Inputs(scores_path=args.scores,
-                                                 options={"skip_invalid": bool(args.skip_invalid)}))
+                                                 options={"skip_invalid": bool(args.skip_invalid)},
+                                                 workspace=None if head is None else {
+                                                     "file": str(args.db), "entries": head.entries,
+                                                     "head_hash": head.head_hash, "head": head.head,
+                                                     "chain": head.chain}))
     files = [made.evaluation_report, *made.summaries.values(), made.workbook]
     if args.json:
         _print_json({"tender": rubric.tender.id, "evaluation_report": str(made.evaluation_report),
@@ -310,9 +321,16 @@ def _workspace_parsers(sub, common) -> None:
     st_.add_argument("--db", required=True, type=Path)
     st_.add_argument("--json", action="store_true")
 
-    a = sub.add_parser("audit", help="verify a workspace's audit chain and tables: exit 0 intact, 1 broken "
-                                     "(the first broken entry is named)")
+    k = wsub.add_parser("rekey", help="key a workspace made before keyed chains (its chain checked unkeyed "
+                                      "first); the next save does the same")
+    k.add_argument("--db", required=True, type=Path)
+    k.add_argument("--json", action="store_true")
+
+    a = sub.add_parser("audit", help="verify a workspace's keyed audit chain, tables and settings, and its head "
+                                     "against this machine's record: exit 0 intact, 1 tampered (the first broken "
+                                     "thing is named)")
     a.add_argument("--db", required=True, type=Path)
+    a.add_argument("--manifest", type=Path, help="an export's manifest.json: the file must not be behind its head")
     a.add_argument("--json", action="store_true")
 
     v = sub.add_parser("sensitivity", help="how safe the winner is: win and rank probabilities over random "
@@ -374,6 +392,16 @@ def _cmd_workspace(args) -> int:
             return EXIT_OK
         if args.action in ("complete", "status"):
             return _workspace_moderation(Workspace.open(args.db), args)
+        if args.action == "rekey":
+            ws = Workspace.open(args.db)
+            done = ws.rekey()
+            report = ws.verify()
+            if args.json:
+                _print_json({"db": str(ws.path), "rekeyed": done, "chain": report.chain, "head": report.head})
+            else:
+                print(f"{ws.path}: " + ("keyed from now on" if done else "already keyed") + f" (chain {report.chain}; "
+                      f"head {report.head})")
+            return EXIT_OK
         ws = Workspace.import_export(args.db, args.source)
         report = ws.verify()
         if args.json:
@@ -428,19 +456,41 @@ def _workspace_moderation(ws, args) -> int:
 
 
 def _cmd_audit(args) -> int:
+    from .util import load_json
     from .workspace import Workspace
-    ws = Workspace.open(args.db)
-    report = ws.verify()
+    manifest = None
+    if args.manifest is not None:
+        manifest = load_json(args.manifest)
+        if not isinstance(manifest, dict):
+            raise EvaluatorError("is not a workspace export's manifest", file=args.manifest, field="--manifest")
+    try:
+        report = Workspace.open(args.db).verify(manifest)
+    except Tampered as exc:  # so broken it cannot even be read as a workspace: the first broken thing, named
+        if args.json:
+            _print_json({"db": str(args.db), "intact": False, "entries": None, "head_hash": None,
+                         "first_broken": {"seq": None, "message": exc.line()}, "problems": [exc.line()]})
+        else:
+            print(f"tampered: {exc.line()}")
+        return EXIT_AUDIT_BROKEN
+    if report.unchecked and report.intact:
+        raise EvaluatorError(f"{report.unchecked} (its contents, names, settings and fingerprints were checked and "
+                             "are consistent)", file=args.db)
+    compared = ("; head compared with " + " and ".join(report.compared)) if report.compared else ""
+    chain = {"keyed": "keyed chain",
+             "unkeyed": "made before keyed chains: chain checked unkeyed (anyone with the file could recompute it); "
+                        "the next save, or `workspace rekey`, keys it"}.get(
+        report.chain, f"{report.chain} (made before keyed chains: entries before it checked unkeyed)")
     if args.json:
         _print_json({"db": str(args.db), "intact": report.intact, "entries": report.entries,
-                     "head_hash": report.head_hash,
+                     "head_hash": report.head_hash, "head": report.head, "chain": report.chain,
+                     "workspace_id": report.workspace_id, "compared_with": report.compared,
                      "first_broken": None if report.intact else {"seq": report.first.seq, "message": report.first.line()},
                      "problems": [p.line() for p in report.problems]})
     elif report.intact:
-        print(f"intact: {report.entries} audit entries verified; every table matches the log "
-              f"(last hash {report.head_hash[:16]}…)")
+        print(f"intact: {report.entries} audit entries verified ({chain}); every table matches the log "
+              f"(head {report.head}; last hash {report.head_hash[:16]}…){compared}")
     else:
-        print(f"BROKEN: {report.first.line()}")
+        print(f"tampered: {report.first.line()}")
         if len(report.problems) > 1:
             print(f"({len(report.problems) - 1} more problem(s) after it)")
     return EXIT_OK if report.intact else EXIT_AUDIT_BROKEN

@@ -85,3 +85,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return value if value == value and abs(value) != float("inf") else str(value)
     return str(value)
+
+
+class Tampered(EvaluatorError):
+    """A workspace changed behind the tool's back (or handed over altered): the CLI says `tampered: <the first
+    broken thing>` and exits 1, as `audit` does for a broken chain; the app shows the line in place."""

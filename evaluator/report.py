@@ -114,6 +114,7 @@ class Inputs:
 
     scores_path: Optional[Path] = None
     options: dict = field(default_factory=dict)   # the run's options (e.g. skip_invalid), part of the settings
+    workspace: Optional[dict] = None   # a workspace's head (file, entries, head_hash, head, chain), when read from one
 
 
 def input_files(ev, inputs: Optional[Inputs] = None) -> list[tuple[str, Path]]:
@@ -672,6 +673,13 @@ def evaluation_report_pdf(ev, inputs: Optional[Inputs] = None, *, generated: Opt
     story.append(k.table(["Role", "File", "Bytes", "SHA-256"],
                          [[x.role, x.file, num(x.bytes), k.p(esc(x.sha256), k.mono)] for x in fp.itertuples(index=False)],
                          [18, 47, 15, 100], right={2}))
+    ws_head = (inputs.workspace if inputs is not None else None) or None
+    if ws_head:
+        story.append(k.p(f"Evaluation record: workspace {esc(Path(ws_head['file']).name)}, audit log head "
+                         f"<b>{esc(ws_head['head'])}</b> ({esc(ws_head['chain'])} chain; full hash "
+                         f"<font face='DejaVuSans-Bold'>{esc(ws_head['head_hash'])}</font>). Check it with "
+                         f"<font face='DejaVuSans-Bold'>python -m evaluator audit --db FILE</font>: a file behind this "
+                         "head is an earlier copy.", k.small))
     sj = settings_json(ev, inputs)
     story.append(k.p(f"Settings (the rubric as read, with defaults, the proxy table and the run's options): "
                      f"SHA-256 <b>{hashlib.sha256(sj.encode('utf-8')).hexdigest()}</b> of the UTF-8 JSON text "
@@ -1094,5 +1102,5 @@ def write_report_set(ev, out: Path, inputs: Optional[Inputs] = None) -> ReportSe
     cache = summary_context(ev)
     names = summary_file_names(ev.results["bidder"].tolist())
     summaries = {b: write_file(out / name, assessment_summary_pdf(ev, b, context=cache)) for b, name in names.items()}
-    book = write_file(out / "results.xlsx", results_workbook(ev))
+    book = write_file(out / "results.xlsx", results_workbook(ev, workspace=(inputs.workspace if inputs else None)))
     return ReportSet(evaluation_report=report, summaries=summaries, workbook=book)

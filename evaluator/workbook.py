@@ -93,7 +93,7 @@ class _Sheet:
             self.row(list(values))
 
 
-def results_workbook(ev) -> bytes:
+def results_workbook(ev, workspace: Optional[dict] = None) -> bytes:
     from openpyxl import Workbook
     wb = Workbook(write_only=True)
     _summary(wb, ev)
@@ -101,9 +101,21 @@ def results_workbook(ev) -> bytes:
     _flags(wb, ev)
     _commitments(wb, ev)
     _rubric(wb, ev)
+    if workspace:
+        _record(wb, workspace)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _record(wb, workspace: dict) -> None:
+    """The evaluation record the results came from: the workspace and its audit log's head."""
+    s = _Sheet(wb, "Record", [("Item", 26, None), ("Value", 80, None)])
+    s.row(["Workspace file", str(workspace["file"])])
+    s.row(["Audit log head", str(workspace["head"])])
+    s.row(["Head hash (full)", str(workspace["head_hash"])])
+    s.row(["Chain", str(workspace["chain"])])
+    s.row(["Check", "python -m evaluator audit --db FILE (a file behind this head is an earlier copy)"])
 
 
 def _summary(wb, ev) -> None:

@@ -7,6 +7,15 @@ Each audit entry carries the hash of the one before, so an edit or a deletion ma
 back (with the sqlite3 shell, say) breaks the chain or leaves a table that the log does not explain,
 and `verify` names the first entry where that happens.
 
+The chain is keyed: each entry's hash is an HMAC-SHA256 under a key kept outside the workspace file
+($SOCIAL_VALUE_HOME/secret.key, made 0600 on first use), so whoever holds the file cannot recompute it.
+Every save also records the new head (entry number and hash) under $SOCIAL_VALUE_HOME/heads/, so a file
+put back to an earlier copy is caught, as it is against an export's manifest. Nothing outside the chain is
+trusted: the settings in `meta` are re-derived from the fingerprinted rubric, stored file names must be
+plain names under rubric/, proxies/ or bids/, and schema objects the tool did not make (triggers, views)
+are refused. Workspaces made before keyed chains (format 1) are checked unkeyed and say so; the next save
+(or `workspace rekey`) appends a keyed `rekey` entry, after which the chain is keyed.
+
 Durability: WAL journal, `synchronous=FULL` (a commit is on disk before it returns), a busy timeout so
 two evaluators saving at once wait for each other, and every change written in one `BEGIN IMMEDIATE`
 transaction together with its audit entry. A score is reported saved only after that commit, so a
@@ -16,10 +25,15 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import hashlib
+import hmac
 import io
 import json
+import math
 import os
+import re
+import secrets
 import sqlite3
 import tempfile
 import uuid
@@ -31,11 +45,16 @@ from typing import Iterator, Optional
 
 import pandas as pd
 
-from .exceptions import EvaluatorError, InputError, InputErrors
+from .exceptions import EvaluatorError, InputError, InputErrors, Tampered, _show
 from .scoring import MODERATED, SCORE_COLUMNS
-from .util import suggest
+from .util import formula_like, suggest
 
-FORMAT = "1"
+FORMAT = "2"          # keyed chain; format "1" (unkeyed, made before keyed chains) is still read
+FORMATS = ("1", "2")
+KEYED = "hmac-sha256"
+KEY_FILE = "secret.key"
+HEADS = "heads"
+ROLE_DIRS = {"rubric": "rubric", "proxies": "proxies", "bid": "bids"}
 GENESIS = "0" * 64
 BUSY_TIMEOUT_MS = 10_000
 AUDIT_COLUMNS = ["seq", "at", "actor", "action", "entity", "key", "old", "new", "prev_hash", "hash"]
@@ -64,6 +83,170 @@ class WorkspaceBusy(EvaluatorError):
     """Another process held the workspace for longer than the busy timeout: nothing was saved; try again."""
 
 
+class WorkspaceTampered(Tampered):
+    """The workspace holds something the tool did not write: named, never worked around."""
+
+
+# ------------------------------------------------------------------------------ the key and the head record
+def home() -> Path:
+    """$SOCIAL_VALUE_HOME (or ~/.social_value): where the server keeps its key, head records and workspaces."""
+    return Path(os.environ.get("SOCIAL_VALUE_HOME") or Path.home() / ".social_value")
+
+
+def server_key(create: bool = False) -> Optional[bytes]:
+    """This machine's chain key ($SOCIAL_VALUE_HOME/secret.key, 64 hex digits, mode 0600), made on first use
+    when `create`; None when there is none and none is to be made."""
+    path = home() / KEY_FILE
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        if not create:
+            return None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as fh:
+                    fh.write(secrets.token_hex(32) + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                try:
+                    os.link(tmp, path)  # never replaces a key another process made meanwhile
+                except FileExistsError:
+                    pass
+            finally:
+                tmp.unlink(missing_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot make the workspace key here ({exc.strerror or exc}); set SOCIAL_VALUE_HOME to "
+                             "a folder this user can write", file=path) from None
+        return server_key(create=False)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the workspace key ({getattr(exc, 'strerror', None) or exc})", file=path) from None
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise InputError("is not a workspace key (64 hex digits): restore it from the server's backup", file=path)
+    return key
+
+
+def key_id(key: Optional[bytes]) -> Optional[str]:
+    """A short public name for a key (not the key): which machine's key a chain was made with."""
+    return None if key is None else hmac.new(key, b"social-value workspace key id", hashlib.sha256).hexdigest()[:16]
+
+
+_WORKSPACE_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def head_record(workspace_id: Optional[str]) -> Optional[dict]:
+    """What this machine recorded as a workspace's last saved entry ($SOCIAL_VALUE_HOME/heads/<id>.json)."""
+    if not workspace_id or not _WORKSPACE_ID.match(str(workspace_id)):
+        return None
+    path = home() / HEADS / f"{workspace_id}.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return {"entry": int(doc["entry"]), "hash": str(doc["hash"]), "at": str(doc.get("at", "")),
+                "file": str(doc.get("file", "")), "where": str(path)}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"is not a head record this tool wrote ({exc})", file=path) from None
+
+
+def _record_head(workspace_id: Optional[str], entry: int, digest: str, path: Path) -> None:
+    """Move this machine's record of a workspace's head forward (never back: two writers may finish in either
+    order). Best effort after a committed save: the save stands even if the record cannot be written."""
+    if not workspace_id or not _WORKSPACE_ID.match(str(workspace_id)):
+        return
+    folder = home() / HEADS
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"{workspace_id}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                current = head_record(workspace_id)
+            except InputError:
+                current = None
+            if current and current["entry"] >= entry:
+                return
+            target = folder / f"{workspace_id}.json"
+            tmp = folder / f".{workspace_id}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps({"workspace_id": workspace_id, "entry": int(entry), "hash": digest, "at": _now(),
+                                       "file": str(Path(path).resolve())}, indent=1) + "\n", encoding="utf-8")
+            os.replace(tmp, target)
+    except OSError:
+        return
+
+
+def head_text(entries: int, digest: str) -> str:
+    """The head as printed in reports, workbooks and manifests: entry number and a short hash."""
+    return f"entry {entries}, {digest[:12]}"
+
+
+# ------------------------------------------------------------------------------ stored names and schema
+def _plain(name: str) -> bool:
+    return (name not in ("", ".", "..") and not any(ch in name for ch in "/\\:\x00")
+            and all(ord(ch) >= 32 and ord(ch) != 127 for ch in name) and len(name.encode("utf-8", "replace")) <= 255)
+
+
+def stored_name_problem(rel, role: Optional[str] = None) -> Optional[str]:
+    """Why a stored file name is not one the tool writes (rubric/NAME, proxies/NAME or bids/NAME, NAME a
+    plain file name), or None."""
+    shown = _show(rel)
+    if not isinstance(rel, str):
+        return f"stored file name {shown} is not a plain name (not text): refused as tampered"
+    parts = rel.split("/")
+    if len(parts) != 2 or parts[0] not in ROLE_DIRS.values() or not _plain(parts[1]):
+        return (f"stored file name {shown} is not a plain name under rubric/, proxies/ or bids/: it could write "
+                "outside the tool's folder; refused as tampered")
+    if role is not None and ROLE_DIRS.get(role) != parts[0]:
+        return f"stored file {shown} has the role {_show(role)}, which is not kept under {parts[0]}/: refused as tampered"
+    return None
+
+
+_EXPECTED_SCHEMA: Optional[dict] = None
+
+
+def _expected_schema() -> dict:
+    global _EXPECTED_SCHEMA
+    if _EXPECTED_SCHEMA is None:
+        con = sqlite3.connect(":memory:")
+        try:
+            con.executescript(_SCHEMA)
+            _EXPECTED_SCHEMA = {(t, n): sql for t, n, sql in con.execute("SELECT type, name, sql FROM sqlite_master")}
+        finally:
+            con.close()
+    return _EXPECTED_SCHEMA
+
+
+def _schema_problems(con: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """(objects the tool did not make or that were changed, objects of the tool's that were removed)."""
+    have = {(t, n): sql for t, n, sql in con.execute("SELECT type, name, sql FROM sqlite_master")}
+    want = _expected_schema()
+    foreign, removed = [], []
+    for (kind, name), sql in have.items():
+        if (kind, name) in want:
+            if " ".join(str(sql).split()) != " ".join(str(want[(kind, name)]).split()):
+                foreign.append(f"the {kind} {_show(name)} is not the one the tool made (now: {_show(sql, 120)}): "
+                               "refused as tampered")
+        elif name.startswith(("sqlite_autoindex_", "sqlite_stat")) and kind in ("index", "table"):
+            continue
+        else:
+            foreign.append(f"the {kind} {_show(name)} was not made by the tool ({_show(sql, 120)}): a {kind} can "
+                           "change what is saved or read; refused as tampered")
+    for (kind, name) in want:
+        if (kind, name) not in have and not name.startswith("sqlite_autoindex_"):
+            removed.append(f"the {kind} {_show(name)} the tool made was removed")
+    return foreign, removed
+
+
+def _readonly_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
@@ -74,12 +257,15 @@ def _canon(obj) -> Optional[str]:
 
 
 def entry_hash(seq: int, at: str, actor: str, action: str, entity: str, key: str, old: Optional[str],
-               new: Optional[str], prev_hash: str) -> str:
-    """SHA-256 over an entry's stored text and the previous entry's hash: change any of them and this
-    hash (and every later `prev_hash`) no longer matches."""
+               new: Optional[str], prev_hash: str, hkey: Optional[bytes] = None) -> str:
+    """HMAC-SHA256 under the chain key (plain SHA-256 when `hkey` is None: workspaces made before keyed chains)
+    over an entry's stored text and the previous entry's hash: change any of them and this hash (and every
+    later `prev_hash`) no longer matches, and without the key nobody can make a new one that does."""
     payload = json.dumps([int(seq), at, actor, action, entity, key, old, new, prev_hash], ensure_ascii=False,
-                         separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+                         separators=(",", ":")).encode("utf-8", "surrogatepass")
+    if hkey is None:
+        return hashlib.sha256(payload).hexdigest()
+    return hmac.new(hkey, payload, hashlib.sha256).hexdigest()
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -106,6 +292,14 @@ class AuditReport:
     entries: int
     head_hash: str
     problems: list[AuditProblem] = field(default_factory=list)
+    chain: str = "keyed"                 # "keyed", "unkeyed", "keyed from entry N", "not checked"
+    unchecked: Optional[str] = None      # why the chain's hashes could not be checked here (another machine's key)
+    workspace_id: Optional[str] = None
+    compared: list[str] = field(default_factory=list)   # the head records it was compared with
+
+    @property
+    def head(self) -> str:
+        return head_text(self.entries, self.head_hash)
 
     @property
     def intact(self) -> bool:
@@ -128,19 +322,57 @@ class Workspace:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._meta: Optional[dict] = None
+        self._derived: Optional[dict] = None
+        self._building = False
+        self.read_only = False
 
     # ------------------------------------------------------------------------------ connections
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA synchronous=FULL")
-        con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            con.execute("PRAGMA trusted_schema=OFF")
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=FULL")
+            con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except BaseException:
+            con.close()
+            raise
         return con
+
+    def _connect_read(self) -> sqlite3.Connection:
+        """A connection for reading; on read-only storage (an archived record) the file is opened read-only
+        (SQLite `mode=ro`, or `immutable=1` when not even the shared-memory file can be made)."""
+        if not self.read_only:
+            try:
+                return self._connect()
+            except sqlite3.OperationalError as exc:
+                if not _readonly_error(exc):
+                    raise
+        uri = self.path.resolve().as_uri()
+        for query in ("?mode=ro", "?immutable=1"):
+            if query == "?immutable=1":
+                wal = Path(str(self.path) + "-wal")
+                if wal.exists() and wal.stat().st_size > 0:
+                    raise InputError("is on read-only storage with changes still in its journal (the -wal file "
+                                     "beside it): copy both to a folder you can write and open the copy", file=self.path)
+            try:
+                con = sqlite3.connect(uri + query, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            except sqlite3.OperationalError:
+                continue
+            try:
+                con.execute("PRAGMA trusted_schema=OFF")
+                con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                con.close()
+                continue
+            self.read_only = True
+            return con
+        return self._connect()  # neither worked: the original error, reported by the caller
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         try:
-            con = self._connect()
+            con = self._connect_read()
         except sqlite3.DatabaseError as exc:
             raise self._db_error(exc) from None
         try:
@@ -154,10 +386,12 @@ class Workspace:
     def _write(self) -> Iterator["_Txn"]:
         """One transaction: BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout
         for another writer), the change and its audit entries go in, then COMMIT; nothing is half-saved."""
+        hkey = server_key(create=True)
         try:
             con = self._connect()
         except sqlite3.DatabaseError as exc:
-            raise self._db_error(exc) from None
+            raise self._db_error(exc, writing=True) from None
+        txn = None
         try:
             try:
                 con.execute("BEGIN IMMEDIATE")
@@ -167,22 +401,30 @@ class Workspace:
                                         f"{BUSY_TIMEOUT_MS // 1000} s; nothing was saved: try again",
                                         file=self.path) from None
                 raise
-            txn = _Txn(con)
             try:
+                foreign, removed = _schema_problems(con)
+                if foreign or (removed and not self._building):
+                    raise WorkspaceTampered((foreign + removed)[0] + "; nothing was saved", file=self.path)
+                txn = _Txn(con, hkey, self)
                 yield txn
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
         except sqlite3.DatabaseError as exc:
-            raise self._db_error(exc) from None
+            raise self._db_error(exc, writing=True) from None
         finally:
             con.close()
+        if txn is not None and txn.appended and not self._building:
+            _record_head(txn.workspace_id, txn.seq, txn.prev, self.path)
 
-    def _db_error(self, exc: sqlite3.DatabaseError) -> EvaluatorError:
+    def _db_error(self, exc: sqlite3.DatabaseError, writing: bool = False) -> EvaluatorError:
         if "locked" in str(exc) or "busy" in str(exc):
             return WorkspaceBusy("the workspace is busy (another evaluator is saving); nothing was saved: try "
                                  "again", file=self.path)
+        if writing and _readonly_error(exc):
+            return InputError("is read-only (an archived record, or a folder this user cannot write): it can be "
+                              "audited, evaluated and reported, not changed; nothing was saved", file=self.path)
         return InputError(f"is not a usable workspace database ({exc})", file=self.path)
 
     # ------------------------------------------------------------------------------ opening
@@ -195,39 +437,97 @@ class Workspace:
         if path.is_dir():
             raise InputError("is a folder, not a workspace file", file=path)
         ws = cls(path)
-        ws.meta  # refuses anything that is not a workspace
+        ws.meta  # refuses anything that is not a workspace, and a schema the tool did not make
         return ws
 
     @property
     def meta(self) -> dict:
+        """The workspace's settings as stored (read defensively: a broken one is named, never a crash). What
+        decides a result (scale, criteria) is taken from the fingerprinted rubric, not from here."""
         if self._meta is None:
             try:
                 with self._read() as con:
-                    rows = dict(con.execute("SELECT key, value FROM meta").fetchall())
-            except InputError:
+                    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                    if "meta" not in tables:
+                        raise InputError("no meta table", file=self.path)
+                    rows = con.execute("SELECT key, value FROM meta").fetchall()
+                    foreign, _ = _schema_problems(con)
+            except InputError as exc:
+                if "read-only" in exc.problem or "journal" in exc.problem:
+                    raise
                 raise InputError("is not a workspace (not an SQLite database made by `workspace init`)",
                                  file=self.path) from None
-            if rows.get("format") != FORMAT:
-                raise InputError(f"is not a workspace this version can read (format {rows.get('format')!r})",
+            rows = {k: v for k, v in rows if isinstance(k, str)}
+            if rows.get("format") not in FORMATS:
+                if "format" not in rows and {"tender_id", "scale", "head_hash"} & set(rows):
+                    raise WorkspaceTampered("workspace setting 'format' is missing: deleted behind the tool's back",
+                                            file=self.path)
+                raise InputError(f"is not a workspace this version can read (format {_show(rows.get('format'))})",
                                  file=self.path)
+            if foreign:
+                raise WorkspaceTampered(foreign[0], file=self.path)
+            meta = {}
+            for name in ("tender_id", "tender_title", "rubric_file", "proxies_file", "scale", "criteria", "created_at",
+                         "head_seq", "head_hash"):
+                if name not in rows:
+                    raise WorkspaceTampered(f"workspace setting {_show(name)} is missing: deleted behind the tool's "
+                                            "back", file=self.path)
+                if not isinstance(rows[name], str):
+                    raise WorkspaceTampered(f"workspace setting {_show(name)} holds {_show(rows[name])}, not text: "
+                                            "changed behind the tool's back", file=self.path)
+            for name in ("scale", "criteria"):
+                try:
+                    meta[name] = json.loads(rows[name])
+                except ValueError:
+                    raise WorkspaceTampered(f"workspace setting {_show(name)} holds {_show(rows[name])}, which is not "
+                                            "JSON: changed behind the tool's back", file=self.path) from None
             self._meta = {"tender_id": rows["tender_id"], "tender_title": rows["tender_title"],
                           "rubric_file": rows["rubric_file"], "proxies_file": rows.get("proxies_file") or None,
-                          "scale": json.loads(rows["scale"]), "criteria": json.loads(rows["criteria"]),
-                          "created_at": rows["created_at"]}
+                          "scale": meta["scale"], "criteria": meta["criteria"], "created_at": rows["created_at"],
+                          "format": rows["format"], "workspace_id": rows.get("workspace_id")}
         return self._meta
 
     @property
     def tender_id(self) -> str:
         return self.meta["tender_id"]
 
+    def derived(self) -> dict:
+        """What the fingerprinted rubric says (tender id and title, scale, scale criteria, file names), read from
+        the workspace's own copy; the settings in `meta` are only a copy of this and are checked against it."""
+        if self._derived is None:
+            from .rubric import load_rubric
+            files = self.files()
+            for rel, role in zip(files["path"], files["role"]):
+                problem = stored_name_problem(rel, role if role in ROLE_DIRS else None)
+                if problem:
+                    raise WorkspaceTampered(problem, file=self.path)
+            rubric_rel = files.loc[files["role"] == "rubric", "path"].tolist()
+            proxies_rel = files.loc[files["role"] == "proxies", "path"].tolist()
+            if len(rubric_rel) != 1 or len(proxies_rel) > 1:
+                raise WorkspaceTampered(f"the workspace holds {len(rubric_rel)} rubric and {len(proxies_rel)} proxy "
+                                        "files (the tool keeps one rubric and at most one proxy table)", file=self.path)
+            with tempfile.TemporaryDirectory(prefix="sv_workspace_") as tmp:
+                self._write_files(Path(tmp), [rubric_rel[0], *proxies_rel])
+                try:
+                    rubric = load_rubric(_inside(Path(tmp), rubric_rel[0], self.path),
+                                         proxies_path=_inside(Path(tmp), proxies_rel[0], self.path) if proxies_rel else None)
+                except EvaluatorError as exc:
+                    raise WorkspaceTampered(f"the stored rubric does not load ({exc.line()})", file=self.path) from None
+            row = self._meta_rows(rubric, rubric_rel[0], proxies_rel[0] if proxies_rel else None)
+            self._derived = {"tender_id": row["tender_id"], "tender_title": row["tender_title"],
+                             "rubric_file": row["rubric_file"], "proxies_file": row["proxies_file"] or None,
+                             "scale": json.loads(row["scale"]), "criteria": json.loads(row["criteria"])}
+        return self._derived
+
     @property
     def scale(self) -> list[float]:
-        return [float(s) for s in self.meta["scale"]]
+        """The rubric's scale (from the fingerprinted rubric, never from the editable settings)."""
+        return [float(s) for s in self.derived()["scale"]]
 
     @property
     def criteria(self) -> list[dict]:
         """The rubric's scale criteria (the ones evaluators score): id, name, weight, threshold, social_value."""
-        return self.meta["criteria"]
+        return self.derived()["criteria"]
 
     def bidders(self) -> list[str]:
         with self._read() as con:
@@ -266,13 +566,20 @@ class Workspace:
         for p in sorted(bids_dir.iterdir()):
             if p.is_file() and p.name not in bidset.ignored_files and not p.name.startswith((".", "~$")):
                 files.append((f"bids/{p.name}", "bid", p))
+        for rel, role, src in files:
+            if stored_name_problem(rel, role):
+                raise InputError("this file name cannot be kept in a workspace (it must be a plain name: no "
+                                 "slashes, backslashes, colons or control characters)", file=src)
         bid_files = bidset.bids["_file"].tolist() if "_file" in bidset.bids else [None] * len(bidset.bids)
         meta = cls._meta_rows(rubric, files[0][0], files[1][0] if len(files) > 1 and files[1][1] == "proxies" else None)
+        hkey = server_key(create=True)
         with _building(cls, path, "creating") as ws:
             with ws._write() as t:
                 t.con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+                t.workspace_id = meta["workspace_id"]
                 t.append(actor, "init", "tender", [rubric.tender.id], None,
-                         {"tender": rubric.tender.id, "title": rubric.tender.title, "format": FORMAT})
+                         {"tender": rubric.tender.id, "title": rubric.tender.title, "format": FORMAT,
+                          "chain": KEYED, "key_id": key_id(hkey), "workspace_id": meta["workspace_id"]})
                 for rel, role, src in files:
                     data = src.read_bytes()
                     digest = sha256_bytes(data)
@@ -286,6 +593,8 @@ class Workspace:
                     for r in scores.itertuples(index=False):
                         t.put_score(r.bidder, r.criterion, r.evaluator, float(r.score), r.rationale,
                                     actor=f"{actor} (from {Path(scores_path).name})")
+            head = (t.seq, t.prev)
+        _record_head(meta["workspace_id"], head[0], head[1], path)
         return cls.open(path)
 
     @staticmethod
@@ -295,7 +604,7 @@ class Workspace:
         return {"format": FORMAT, "tender_id": rubric.tender.id, "tender_title": rubric.tender.title,
                 "rubric_file": rubric_file, "proxies_file": proxies_file or "",
                 "scale": json.dumps([float(s) for s in rubric.spec.scale]), "criteria": json.dumps(criteria),
-                "created_at": _now(), "head_seq": "0", "head_hash": GENESIS}
+                "created_at": _now(), "head_seq": "0", "head_hash": GENESIS, "workspace_id": uuid.uuid4().hex}
 
     # ------------------------------------------------------------------------------ scores
     def check_score(self, bidder: str, criterion: str, evaluator: str, score, rationale: str) -> float:
@@ -363,6 +672,12 @@ class Workspace:
             args = (evaluator,)
         with self._read() as con:
             rows = con.execute(sql + " ORDER BY seq", args).fetchall()
+        for r in rows:
+            if (not isinstance(r[3], (int, float)) or not isinstance(r[6], int)
+                    or not all(isinstance(x, str) for x in (r[0], r[1], r[2], r[4]))):
+                bad = ("score", r[3]) if not isinstance(r[3], (int, float)) else ("seq", r[6])
+                raise WorkspaceTampered(f"scores row {' / '.join(map(str, r[:3]))} holds {bad[0]} {_show(bad[1])}, "
+                                        "which the tool never writes: changed behind the tool's back", file=self.path)
         df = pd.DataFrame(rows, columns=SCORE_COLUMNS + ["updated_at", "seq"], dtype=object)
         df["score"] = df["score"].astype(float)
         df["seq"] = df["seq"].astype(int)
@@ -409,16 +724,31 @@ class Workspace:
     def materialise(self, folder: Path | str) -> tuple[Path, Optional[Path], Path]:
         """Write the tender's files out (rubric/, proxies/, bids/) and return (rubric, proxies, bids folder)."""
         folder = Path(folder)
+        d = self.derived()
+        self._write_files(folder, None)
+        (folder / "bids").mkdir(parents=True, exist_ok=True)
+        return (_inside(folder, d["rubric_file"], self.path),
+                _inside(folder, d["proxies_file"], self.path) if d["proxies_file"] else None, folder / "bids")
+
+    def _write_files(self, folder: Path, only: Optional[list]) -> None:
+        """Write stored files into `folder`, each name checked first (plain, under rubric/, proxies/ or bids/)
+        and the target checked to be inside `folder`: a tampered name is refused before anything is written."""
         with self._read() as con:
-            rows = con.execute("SELECT path, content FROM files").fetchall()
-        for rel, content in rows:
-            target = folder / rel
+            rows = con.execute("SELECT path, role, content FROM files").fetchall()
+        targets = []
+        for rel, role, content in rows:
+            if only is not None and rel not in only:
+                continue
+            problem = stored_name_problem(rel, role if role in ROLE_DIRS else None)
+            if problem:
+                raise WorkspaceTampered(problem, file=self.path)
+            if not isinstance(content, bytes):
+                raise WorkspaceTampered(f"stored file {_show(rel)} holds {type(content).__name__}, not bytes: changed "
+                                        "behind the tool's back", file=self.path)
+            targets.append((_inside(folder, rel, self.path), content))
+        for target, content in targets:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        (folder / "bids").mkdir(parents=True, exist_ok=True)
-        m = self.meta
-        return (folder / m["rubric_file"], folder / m["proxies_file"] if m["proxies_file"] else None,
-                folder / "bids")
 
     def load_tender(self):
         """(rubric, bidset) read from the workspace's own copies of the files."""
@@ -445,49 +775,99 @@ class Workspace:
         df["seq"] = df["seq"].astype(int)
         return df
 
-    def verify(self) -> AuditReport:
-        """Check the chain entry by entry, then that the tables hold exactly what the log says they should
-        (an edit to a score row behind the tool's back leaves the log intact but the table unexplained)."""
+    def verify(self, manifest: Optional[dict] = None) -> AuditReport:
+        """Check the chain entry by entry (keyed with this machine's key), then that the tables hold exactly what
+        the log says they should, that the settings are what the fingerprinted rubric says, that every stored
+        name is plain and every score is on the rubric's scale, that the schema is the tool's own, and that the
+        file's head is not behind the one this machine recorded (or the one in an export's `manifest`)."""
+        hkey = server_key(create=False)
         with self._read() as con:
+            foreign, removed = _schema_problems(con)
             log = con.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit ORDER BY seq").fetchall()
-            head = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('head_seq', 'head_hash')").fetchall())
-            tables = {
-                "score": {(r[0], r[1], r[2]): ({"score": float(r[3]), "rationale": r[4]}, r[5]) for r in con.execute(
-                    "SELECT bidder, criterion, evaluator, score, rationale, seq FROM scores")},
-                "evaluator": {(r[0],): ({"complete": bool(r[1])}, r[2]) for r in con.execute(
-                    "SELECT evaluator, complete, seq FROM evaluators")},
-                "bidder": {(r[0],): ({"file": r[1]}, None) for r in con.execute("SELECT bidder, file FROM bidders")},
-                "file": {(r[0],): ({"role": r[1], "sha256": r[2], "size": int(r[3])}, None) for r in con.execute(
-                    "SELECT path, role, sha256, size FROM files")},
+            meta = {k: v for k, v in con.execute("SELECT key, value FROM meta").fetchall()}
+            raw = {
+                "score": con.execute("SELECT bidder, criterion, evaluator, score, rationale, updated_at, seq "
+                                     "FROM scores").fetchall(),
+                "evaluator": con.execute("SELECT evaluator, complete, updated_at, seq FROM evaluators").fetchall(),
+                "bidder": con.execute("SELECT bidder, file FROM bidders").fetchall(),
+                "file": con.execute("SELECT path, role, sha256, size, content FROM files").fetchall(),
             }
-            content_ok = {r[0]: sha256_bytes(r[1]) == r[2] and len(r[1]) == r[3] for r in con.execute(
-                "SELECT path, content, sha256, size FROM files")}
-        return _verify(log, head, tables, content_ok)
+        self._derived = None
+        derived, derived_problem = None, None
+        try:
+            derived = self.derived()
+        except WorkspaceTampered as exc:
+            derived_problem = exc.problem
+        report = _verify(log, meta, raw, hkey, foreign, removed, derived, derived_problem)
+        if report.problems or report.unchecked:
+            return report
+        record = head_record(report.workspace_id)
+        if record is not None:
+            report.compared.append(f"this machine's record ({record['where']})")
+            p = _compare_head("this machine's head record", record["entry"], record["hash"], log,
+                              f" (saved {record['at']})" if record["at"] else "")
+            if p:
+                report.problems.append(p)
+        if manifest is not None:
+            try:
+                m_id = manifest.get("workspace_id")
+                m_entry, m_hash = int(manifest["audit_log"]["entries"]), str(manifest["audit_log"]["head_hash"])
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise InputError(f"is not a workspace export's manifest ({exc})", field="--manifest") from None
+            if m_id and report.workspace_id and m_id != report.workspace_id:
+                raise InputError(f"is the manifest of another workspace ({m_id[:12]}…; this file is "
+                                 f"{report.workspace_id[:12]}…)", field="--manifest")
+            report.compared.append("the export's manifest")
+            p = _compare_head("the export's manifest", m_entry, m_hash, log,
+                              f" (exported {manifest.get('exported_at')})" if manifest.get("exported_at") else "")
+            if p:
+                report.problems.append(p)
+        return report
+
+    def check(self) -> AuditReport:
+        """verify(), raising WorkspaceTampered naming the first broken thing: what `evaluate --db` and
+        `report --db` run before they use a workspace."""
+        report = self.verify()
+        if report.problems:
+            raise WorkspaceTampered(report.first.line(), file=self.path)
+        return report
+
+    def rekey(self) -> bool:
+        """Key a workspace made before keyed chains (appends a keyed `rekey` entry); False if it already is."""
+        with self._write() as t:
+            return t.upgraded
 
     # ------------------------------------------------------------------------------ export / import
     def export(self, out: Path | str) -> dict:
         """The tender files, scores.csv (DESIGN.md 4.4), the audit log as CSV and a manifest of SHA-256
-        fingerprints, in a folder that `import_export` turns back into the same workspace."""
+        fingerprints and the head (entry number and hash), in a folder that `import_export` turns back into
+        the same evaluation. Text a spreadsheet would run as a formula is quoted (see `csv_safe`)."""
         out = Path(out)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise InputError("already exists and is not an empty folder: an export never overwrites files",
                              file=out, field="--out")
         report = self.verify()
+        with self._read() as con:
+            stored = con.execute("SELECT path, role, sha256, size, content FROM files ORDER BY rowid").fetchall()
+        targets = []
+        for rel, role, digest, size, content in stored:
+            problem = stored_name_problem(rel, role if role in ROLE_DIRS else None)
+            if problem:
+                raise WorkspaceTampered(problem, file=self.path)
+            targets.append((rel, role, _inside(out / "files", rel, self.path), bytes(content)))
+        scores = self.scores().sort_values(["bidder", "criterion", "evaluator"], kind="stable")
         out.mkdir(parents=True, exist_ok=True)
         files = []
-        with self._read() as con:
-            for rel, role, digest, size, content in con.execute(
-                    "SELECT path, role, sha256, size, content FROM files ORDER BY rowid"):
-                target = out / "files" / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
-                files.append({"path": f"files/{rel}", "role": role, "sha256": sha256_bytes(content), "size": len(content)})
-        scores = self.scores().sort_values(["bidder", "criterion", "evaluator"], kind="stable")
+        for rel, role, target, content in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+            files.append({"path": f"files/{rel}", "role": role, "sha256": sha256_bytes(content), "size": len(content)})
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(SCORE_COLUMNS)
         for r in scores.itertuples(index=False):
-            w.writerow([r.bidder, r.criterion, r.evaluator, f"{r.score:g}", r.rationale])
+            w.writerow([csv_safe(r.bidder), csv_safe(r.criterion), csv_safe(r.evaluator), f"{r.score:g}",
+                        csv_safe(r.rationale)])
         scores_bytes = buf.getvalue().encode("utf-8")
         (out / "scores.csv").write_bytes(scores_bytes)
         log = self.audit_log()
@@ -495,9 +875,10 @@ class Workspace:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(AUDIT_COLUMNS)
         for row in log.itertuples(index=False):
-            w.writerow(["" if v is None else v for v in row])
+            w.writerow(["" if v is None else csv_safe(v) for v in row])
         log_bytes = buf.getvalue().encode("utf-8")
         (out / "audit_log.csv").write_bytes(log_bytes)
+        keyed = report.chain.startswith("keyed")
         manifest = {
             "workspace_format": FORMAT, "tender": self.tender_id, "title": self.meta["tender_title"],
             "exported_at": _now(), "files": files,
@@ -506,14 +887,20 @@ class Workspace:
                           "head_hash": report.head_hash, "intact": report.intact,
                           "first_problem": report.first.line() if report.first else None},
             "evaluators": self.evaluators()[["evaluator", "complete"]].to_dict(orient="records"),
+            "workspace_id": report.workspace_id,
+            "head": {"entry": report.entries, "hash": report.head_hash, "short": report.head},
+            "chain": {"kind": report.chain, "key_id": key_id(server_key()) if keyed else None},
         }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return manifest
 
     @classmethod
     def import_export(cls, path: Path | str, folder: Path | str) -> "Workspace":
-        """A new workspace from an export folder: every fingerprint checked against the manifest, the audit
-        log taken verbatim and verified, the tables rebuilt from it and compared with scores.csv."""
+        """A new workspace from an export folder: every name checked to be plain, every fingerprint checked
+        against the manifest, the audit log's chain checked (every hash where this machine can: an export made
+        here or before keyed chains; otherwise its links and the manifest's head), then re-keyed with this
+        machine's key, an `import` entry appended naming the export's head, the tables rebuilt from the log and
+        compared with scores.csv."""
         from .rubric import load_rubric
 
         path, folder = Path(path), Path(folder)
@@ -528,8 +915,19 @@ class Workspace:
             listed = [(f["path"], f["role"], f["sha256"]) for f in manifest["files"]]
             parts = [(manifest["scores"]["path"], manifest["scores"]["sha256"]),
                      (manifest["audit_log"]["path"], manifest["audit_log"]["sha256"])]
-        except (ValueError, KeyError, TypeError) as exc:
+            m_entries, m_head = int(manifest["audit_log"]["entries"]), str(manifest["audit_log"]["head_hash"])
+            m_chain = manifest.get("chain") or {}
+            exporter_key = m_chain.get("key_id") if isinstance(m_chain, dict) else None
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"is not a workspace manifest ({exc})", file=manifest_path) from None
+        for rel, role, _ in listed:
+            problem = (stored_name_problem(rel[len("files/"):], role) if isinstance(rel, str) and rel.startswith("files/")
+                       else f"file name {_show(rel)} is not a plain name under files/rubric/, files/proxies/ or files/bids/")
+            if problem:
+                raise InputError(problem.replace("; refused as tampered", ""), file=manifest_path)
+        for rel, _ in parts:
+            if not isinstance(rel, str) or not _plain(rel):
+                raise InputError(f"file name {_show(rel)} is not a plain name in the export folder", file=manifest_path)
         problems = []
         blobs = {}
         for rel, digest in [(p, d) for p, _, d in listed] + parts:
@@ -541,11 +939,34 @@ class Workspace:
             blobs[rel] = data
             if sha256_bytes(data) != digest:
                 problems.append(InputError(f"SHA-256 {sha256_bytes(data)[:16]}… does not match the manifest's "
-                                           f"{digest[:16]}…: the file changed after export", file=f))
+                                           f"{str(digest)[:16]}…: the file changed after export", file=f))
         if problems:
             raise InputErrors(problems)
-        log = _read_audit_csv(blobs[parts[1][0]], folder / parts[1][0])
-        exported_scores = _read_scores_csv(blobs[parts[0][0]])
+        log_where = folder / parts[1][0]
+        log = _read_audit_csv(blobs[parts[1][0]], log_where)
+        exported_scores = _read_scores_csv(blobs[parts[0][0]], folder / parts[0][0])
+
+        # the exported chain: its links and its head always; every hash where this machine can check it
+        hkey = server_key(create=True)
+        ours = key_id(hkey)
+        prev = GENESIS
+        for n, row in enumerate(log, start=1):
+            if row[0] != n or row[8] != prev:
+                raise InputError(f"the exported audit log does not verify: entry {row[0]} does not follow entry {n - 1}",
+                                 file=log_where)
+            if entry_hash(*row[:9]) != row[9] and entry_hash(*row[:9], hkey=hkey) != row[9] and exporter_key in (None, ours):
+                raise InputError(f"the exported audit log does not verify: entry {n}: its contents do not match its "
+                                 "hash (edited after it was written)", file=log_where)
+            prev = row[9]
+        if len(log) != m_entries or prev != m_head or not log:
+            raise InputError(f"the exported audit log ends at entry {len(log)} ({prev[:12]}…) but the manifest records "
+                             f"entry {m_entries} ({m_head[:12]}…) as its head", file=log_where)
+        checked = "every hash" if exporter_key in (None, ours) else "its links, its head and every fingerprint"
+        rekeyed, prev = [], GENESIS
+        for row in log:
+            h = entry_hash(*row[:8], prev, hkey=hkey)
+            rekeyed.append((*row[:8], prev, h))
+            prev = h
 
         with tempfile.TemporaryDirectory(prefix="sv_import_") as tmp:
             rubric_rel = next((p for p, role, _ in listed if role == "rubric"), None)
@@ -559,14 +980,14 @@ class Workspace:
                                  proxies_path=(Path(tmp) / Path(proxies_rel).name) if proxies_rel else None)
         strip = lambda rel: rel[len("files/"):] if rel.startswith("files/") else rel  # noqa: E731
         meta = cls._meta_rows(rubric, strip(rubric_rel), strip(proxies_rel) if proxies_rel else None)
-        if log:
-            meta["head_seq"], meta["head_hash"] = str(log[-1][0]), log[-1][9]
-        state = _replay(log)
+        state = _replay(rekeyed)
 
         with _building(cls, path, "importing") as ws:
             with ws._write() as t:
                 t.con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-                t.con.executemany(f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) VALUES ({', '.join('?' * 10)})", log)
+                t.con.executemany(f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) VALUES ({', '.join('?' * 10)})",
+                                  rekeyed)
+                t.seq, t.prev, t.workspace_id = len(rekeyed), prev, meta["workspace_id"]
                 for rel, role, digest in listed:
                     data = blobs[rel]
                     t.con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?)", (strip(rel), role, digest, len(data), data))
@@ -577,35 +998,82 @@ class Workspace:
                                   (*key, float(val["score"]), val["rationale"], at, seq))
                 for key, (val, seq, at) in state.get("evaluator", {}).items():
                     t.con.execute("INSERT INTO evaluators VALUES (?, ?, ?, ?)", (key[0], int(bool(val["complete"])), at, seq))
+                t.append("workspace import", "import", "workspace", ["import"], None,
+                         {"chain": KEYED, "key_id": ours, "workspace_id": meta["workspace_id"],
+                          "from": {"workspace_id": manifest.get("workspace_id"), "entry": m_entries, "hash": m_head,
+                                   "key_id": exporter_key, "exported_at": manifest.get("exported_at"),
+                                   "checked": checked}})
+            head = (t.seq, t.prev)
             report = ws.verify()
             if not report.intact:
-                raise InputError(f"the exported audit log does not verify: {report.first.line()}",
-                                 file=folder / parts[1][0])
+                raise InputError(f"the exported audit log does not verify: {report.first.line()}", file=log_where)
             got = {(r.bidder, r.criterion, r.evaluator): (float(r.score), r.rationale)
                    for r in ws.scores().itertuples(index=False)}
             if got != exported_scores:
                 diff = sorted(set(got.items()) ^ set(exported_scores.items()))[:1]
                 raise InputError("scores.csv does not match the scores the audit log records"
                                  + (f" (first difference: {diff[0][0]})" if diff else ""), file=folder / parts[0][0])
+        _record_head(meta["workspace_id"], head[0], head[1], path)
         return cls.open(path)
 
 
-class _Txn:
-    """Inside one write transaction: table changes plus their chained audit entries."""
+def csv_safe(value):
+    """`util.formula_safe` made exactly reversible for CSVs the tool reads back: text that a spreadsheet would
+    run as a formula, after any leading quotes, gets one more leading quote (`=x` -> `'=x`, `'=x` -> `''=x`)."""
+    if isinstance(value, str) and formula_like(value.lstrip("'")):
+        return "'" + value
+    return value
 
-    def __init__(self, con: sqlite3.Connection):
-        self.con = con
-        head = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('head_seq', 'head_hash')").fetchall())
-        last = con.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        # the log's own last entry is the truth for chaining; meta only records it for truncation checks
-        self.seq, self.prev = (int(last[0]), last[1]) if last else (int(head.get("head_seq", 0)), head.get("head_hash", GENESIS))
+
+def csv_unquote(value):
+    """The exact inverse of :func:`csv_safe`."""
+    if isinstance(value, str) and value.startswith("'") and formula_like(value.lstrip("'")):
+        return value[1:]
+    return value
+
+
+class _Txn:
+    """Inside one write transaction: table changes plus their chained (keyed) audit entries."""
+
+    def __init__(self, con: sqlite3.Connection, hkey: bytes, ws: "Workspace"):
+        self.con, self.hkey, self.ws = con, hkey, ws
+        self.appended = self.upgraded = False
         self.last_at = _now()
+        wid = con.execute("SELECT value FROM meta WHERE key = 'workspace_id'").fetchone()
+        self.workspace_id = wid[0] if wid else None
+        last = con.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        if last is None:
+            if not ws._building:
+                raise WorkspaceTampered("the audit log is empty (a workspace always starts with its init entry): "
+                                        "emptied behind the tool's back; nothing was saved", file=ws.path)
+            self.seq, self.prev = 0, GENESIS
+            return
+        self.seq, self.prev = int(last[0]), last[9]
+        if entry_hash(*last[:9], hkey=hkey) == last[9] or ws._building:
+            return
+        if entry_hash(*last[:9]) != last[9]:
+            raise InputError(f"its audit chain's last entry ({last[0]}) does not match this machine's key: the "
+                             "workspace was keyed on another machine, or the entry was changed; nothing was saved "
+                             "(`audit` says which; to carry a workspace to this machine, `workspace export` it "
+                             "there and `workspace import` the export here)", file=ws.path)
+        # made before keyed chains: check it unkeyed, then key it from here on
+        report = ws.verify()
+        if report.problems:
+            raise WorkspaceTampered(report.first.line() + "; nothing was saved", file=ws.path)
+        self.workspace_id = uuid.uuid4().hex
+        self.append("the tool (first save since keyed chains)", "rekey", "workspace", ["chain"], {"chain": "sha256"},
+                    {"chain": KEYED, "key_id": key_id(hkey), "workspace_id": self.workspace_id,
+                     "from": {"entry": self.seq, "hash": self.prev}})
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('workspace_id', ?)", (self.workspace_id,))
+        con.execute("UPDATE meta SET value = ? WHERE key = 'format'", (FORMAT,))
+        self.upgraded = True
 
     def append(self, actor: str, action: str, entity: str, key: list, old, new) -> int:
         self.seq += 1
         self.last_at = at = _now()
         key_s, old_s, new_s = _canon(key), _canon(old), _canon(new)
-        h = entry_hash(self.seq, at, actor, action, entity, key_s, old_s, new_s, self.prev)
+        h = entry_hash(self.seq, at, actor, action, entity, key_s, old_s, new_s, self.prev, hkey=self.hkey)
+        self.appended = True
         self.con.execute(f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          (self.seq, at, actor, action, entity, key_s, old_s, new_s, self.prev, h))
         self.con.execute("UPDATE meta SET value=? WHERE key='head_seq'", (str(self.seq),))
@@ -636,9 +1104,12 @@ def _replay(log: list) -> dict:
     for seq, at, actor, action, entity, key, old, new, prev, h in log:
         try:
             k = tuple(json.loads(key))
+            hash(k)
             v = None if new is None else json.loads(new)
         except (TypeError, ValueError):
             continue  # a malformed entry fails its hash check; verify reports it there
+        if not isinstance(entity, str):
+            continue
         bucket = state.setdefault(entity, {})
         if v is None:
             bucket.pop(k, None)
@@ -647,39 +1118,116 @@ def _replay(log: list) -> dict:
     return state
 
 
-def _verify(log: list, head: dict, tables: dict, content_ok: dict) -> AuditReport:
-    problems: list[AuditProblem] = []
+def _inside(folder: Path, rel, where) -> Path:
+    """`folder / rel` for a stored name, only once the name is plain and the result is inside `folder`."""
+    problem = stored_name_problem(rel)
+    if problem:
+        raise WorkspaceTampered(problem, file=where)
+    target = folder / rel
+    if not target.resolve().is_relative_to(folder.resolve()):
+        raise WorkspaceTampered(f"stored file name {_show(rel)} is not a plain name: it leads outside the tool's "
+                                "folder; refused as tampered", file=where)
+    return target
+
+
+def _json_obj(text) -> dict:
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _compare_head(label: str, entry: int, digest: str, log: list, when: str) -> Optional[AuditProblem]:
+    """A rollback (the file ends before the recorded head) or a rewrite (the recorded entry is not the file's)."""
+    last = log[-1][0] if log else 0
+    if entry > last:
+        return AuditProblem(entry, f"rolled back: {label} has entry {entry} (hash {digest[:12]}…){when} as saved, but "
+                                   f"the file ends at entry {last}: it is an earlier copy, or later entries were "
+                                   "removed")
+    if entry >= 1:
+        row = log[entry - 1]
+        if row[9] != digest:
+            return AuditProblem(entry, f"{label} has entry {entry} with hash {digest[:12]}…{when}, but the file's "
+                                       f"entry {entry} hashes to {str(row[9])[:12]}…: the log was rewritten (or this is "
+                                       "a copy that went its own way)")
+    return None
+
+
+def _verify(log: list, meta: dict, raw: dict, hkey: Optional[bytes], foreign: list, removed: list,
+            derived: Optional[dict], derived_problem: Optional[str]) -> AuditReport:
+    problems: list[AuditProblem] = [AuditProblem(None, f) for f in foreign]
     prev, expected_seq = GENESIS, 1
+    mode, keyed_from, unchecked, wid = None, None, None, None
+    kid = key_id(hkey)
+    if not log:
+        problems.append(AuditProblem(None, "the audit log is empty: every workspace starts with its init entry, so the "
+                                           "log (and what it explains) was emptied behind the tool's back"))
+        return AuditReport(0, GENESIS, problems, chain="none")
     for row in log:
         seq, at, actor, action, entity, key, old, new, prev_hash, h = row
-        try:
-            subject = _subject(entity, json.loads(key))
-        except (TypeError, ValueError):
-            subject = f"{entity} {key}"
-        info = dict(at=at, actor=actor, action=action, subject=subject)
+        info = dict(at=str(at), actor=str(actor), action=str(action), subject=_subject_text(entity, key))
         if seq != expected_seq:
             problems.append(AuditProblem(seq, f"entries {expected_seq}-{seq - 1} are missing: deleted from the log"
                                          if seq > expected_seq else f"entry number out of order (expected {expected_seq})",
                                          **info))
+            break
+        if seq == 1 and action != "init":
+            problems.append(AuditProblem(seq, "the log does not start with the workspace's init entry: entries were "
+                                              "removed or replaced", **info))
             break
         if prev_hash != prev:
             problems.append(AuditProblem(seq, "does not chain to the entry before it (its previous-hash is "
                                          f"{str(prev_hash)[:12]}…, the entry before hashes to {prev[:12]}…): an entry "
                                          "was removed or replaced", **info))
             break
-        if entry_hash(seq, at, actor, action, entity, key, old, new, prev_hash) != h:
-            problems.append(AuditProblem(seq, "its contents do not match its hash: the entry was edited after it "
-                                         "was written", **info))
+        declared = _json_obj(new) if action in ("init", "rekey", "import") else {}
+        plain_ok = entry_hash(*row[:9]) == h
+        keyed_ok = hkey is not None and entry_hash(*row[:9], hkey=hkey) == h
+        foreign_key = declared.get("chain") == KEYED and declared.get("key_id") != kid and not plain_ok
+        broken = None
+        if mode is None:
+            if keyed_ok:
+                mode, keyed_from = "keyed", 1
+            elif plain_ok and declared.get("chain") != KEYED:
+                mode = "unkeyed"
+            elif foreign_key:
+                mode = "foreign"
+            elif plain_ok:
+                broken = ("declares a keyed chain but is hashed without the key: the chain was recomputed by "
+                          "someone without the key")
+            else:
+                broken = "its contents do not match its hash: the entry was edited after it was written"
+        elif mode == "keyed":
+            if not keyed_ok:
+                broken = ("its contents do not match its keyed hash: the entry was edited after it was written "
+                          "(or the chain recomputed without the key)")
+        elif mode == "unkeyed":
+            if action == "rekey" and keyed_ok:
+                mode, keyed_from = "keyed", seq
+            elif action == "rekey" and foreign_key:
+                mode = "foreign"
+            elif not plain_ok or action == "rekey":
+                broken = "its contents do not match its hash: the entry was edited after it was written"
+        if broken:
+            problems.append(AuditProblem(seq, broken, **info))
             break
+        if mode == "foreign" and unchecked is None:
+            unchecked = (f"its audit chain is keyed (from entry {seq}) with key {_show(declared.get('key_id'))}, which "
+                         f"this machine does not hold (this machine's key is {kid or 'not made yet'}): check it where "
+                         "it was made, or `workspace export` it there and `workspace import` the export here")
+        if isinstance(declared.get("workspace_id"), str):
+            wid = declared["workspace_id"]
         prev, expected_seq = h, expected_seq + 1
-    if problems:
-        return AuditReport(len(log), prev, problems)
-    last_seq = log[-1][0] if log else 0
-    if str(last_seq) != str(head.get("head_seq")) or prev != head.get("head_hash"):
-        problems.append(AuditProblem(last_seq + 1 if log else None,
-                                     f"the log ends at entry {last_seq} but the workspace recorded entry "
-                                     f"{head.get('head_seq')} as the last: later entries were deleted"))
-        return AuditReport(len(log), prev, problems)
+    chain = {"keyed": "keyed" if keyed_from == 1 else f"keyed from entry {keyed_from}", "unkeyed": "unkeyed",
+             "foreign": "not checked"}.get(mode or "", "broken")
+    if problems and (len(problems) > len(foreign) or not log):
+        return AuditReport(len(log), prev, problems, chain=chain, unchecked=unchecked, workspace_id=wid)
+    last_seq = log[-1][0]
+    if str(last_seq) != str(meta.get("head_seq")) or prev != meta.get("head_hash"):
+        problems.append(AuditProblem(last_seq + 1, f"the log ends at entry {last_seq} but the workspace recorded entry "
+                                                   f"{_show(meta.get('head_seq'))} as the last: later entries were deleted"))
+        return AuditReport(len(log), prev, problems, chain=chain, unchecked=unchecked, workspace_id=wid)
 
     state = _replay(log)
     found: list[AuditProblem] = []
@@ -689,38 +1237,117 @@ def _verify(log: list, head: dict, tables: dict, content_ok: dict) -> AuditRepor
         row = by_seq.get(seq)
         if not row:
             return {}
-        return dict(at=row[1], actor=row[2], action=row[3], subject=_subject(row[4], json.loads(row[5])))
+        return dict(at=str(row[1]), actor=str(row[2]), action=str(row[3]), subject=_subject_text(row[4], row[5]))
 
+    def num(v):
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+    tables = {
+        "score": {(r[0], r[1], r[2]): ({"score": num(r[3]), "rationale": r[4]}, (r[6], r[5])) for r in raw["score"]},
+        "evaluator": {(r[0],): ({"complete": bool(r[1]) if r[1] in (0, 1) else r[1]}, (r[3], r[2]))
+                      for r in raw["evaluator"]},
+        "bidder": {(r[0],): ({"file": r[1]}, None) for r in raw["bidder"]},
+        "file": {(r[0],): ({"role": r[1], "sha256": r[2], "size": r[3]}, None) for r in raw["file"]},
+    }
     names = {"score": "scores", "evaluator": "evaluators", "bidder": "bidders", "file": "files"}
     for entity, rows in tables.items():
         expected = state.get(entity, {})
-        for key, (value, _row_seq) in rows.items():
+        for key, (value, stamp) in rows.items():
             want = expected.get(key)
             label = f"{names[entity]} row {' / '.join(map(str, key))}"
             if want is None:
                 found.append(AuditProblem(None, f"{label} is not in the audit log: added behind the tool's back",
-                                          subject=_subject(entity, list(key))))
+                                          subject=_subject_text(entity, list(key))))
             elif want[0] != value:
-                found.append(AuditProblem(want[1], f"{label} holds {_canon(value)} but this entry (the last change "
-                                          f"the log records for it) says {_canon(want[0])}: the table was edited "
-                                          "behind the tool's back", **entry_info(want[1])))
+                found.append(AuditProblem(want[1], f"{label} holds {_show(_canon(value), 120)} but this entry (the last "
+                                          f"change the log records for it) says {_show(_canon(want[0]), 120)}: the "
+                                          "table was edited behind the tool's back", **entry_info(want[1])))
+            elif stamp is not None and stamp != (want[1], want[2]):
+                found.append(AuditProblem(want[1], f"{label} says it was saved by entry {_show(stamp[0])} at "
+                                          f"{_show(stamp[1])}, but this entry saved it at {want[2]}: the table was "
+                                          "edited behind the tool's back", **entry_info(want[1])))
         for key, (value, seq, at) in expected.items():
             if key not in rows:
                 found.append(AuditProblem(seq, f"{names[entity]} row {' / '.join(map(str, key))} recorded by this "
                                           "entry is missing from the table: deleted behind the tool's back",
                                           **entry_info(seq)))
-    for rel, ok in content_ok.items():
-        if not ok:
-            seq = state.get("file", {}).get((rel,), (None, None))[1]
+    bid_files = set()
+    bad_names: list[AuditProblem] = []  # first: a name that could write outside the tool's folder
+    for rel, role, digest, size, content in raw["file"]:
+        seq = state.get("file", {}).get((rel,), (None, None))[1]
+        problem = stored_name_problem(rel, role if role in ROLE_DIRS else None)
+        if problem:
+            bad_names.append(AuditProblem(None, problem))
+        elif not isinstance(content, bytes) or sha256_bytes(content) != digest or len(content) != size:
             found.append(AuditProblem(seq, f"the stored file {rel} no longer matches its SHA-256 fingerprint: "
                                       "its content was changed", **entry_info(seq)))
+        if role == "bid":
+            bid_files.add(rel)
+    for bidder, f in raw["bidder"]:
+        if f is not None and f not in bid_files:
+            problem = stored_name_problem(f, "bid")
+            (bad_names if problem else found).append(AuditProblem(None, f"bidders row {_show(bidder)}: " + (
+                problem or f"names the bid file {_show(f)}, which the workspace does not hold")))
     found.sort(key=lambda p: (p.seq is None, p.seq or 0))
-    return AuditReport(len(log), prev, found)
+
+    # the settings and every score against the fingerprinted rubric (what decides a result is never taken on trust)
+    settings: list[AuditProblem] = []
+    if meta.get("format") not in FORMATS:
+        settings.append(AuditProblem(None, f"workspace setting 'format' holds {_show(meta.get('format'))}"))
+    if wid is not None and meta.get("workspace_id") != wid:
+        settings.append(AuditProblem(None, f"workspace setting 'workspace_id' holds {_show(meta.get('workspace_id'))} "
+                                           f"but the audit log names {wid}: changed behind the tool's back"))
+    if derived_problem:
+        settings.append(AuditProblem(None, derived_problem))
+    elif derived is not None:
+        for name in ("tender_id", "tender_title", "rubric_file", "proxies_file", "scale", "criteria"):
+            have = meta.get(name)
+            if name in ("scale", "criteria"):
+                try:
+                    have = json.loads(have) if isinstance(have, str) else have
+                except ValueError:
+                    pass
+            if name == "proxies_file":
+                have = have or None
+            if have != derived[name]:
+                settings.append(AuditProblem(None, f"workspace setting {_show(name)} holds {_show(_canon(have), 90)} "
+                                                   f"but the stored rubric says {_show(_canon(derived[name]), 90)}: "
+                                                   "the setting was edited behind the tool's back"))
+        scale = [float(x) for x in derived["scale"]]
+        ids = {c["id"] for c in derived["criteria"]}
+        bidders = {r[0] for r in raw["bidder"]}
+        for b, c, e, score, *_ in raw["score"]:
+            label = f"scores row {b} / {c} / {e}"
+            if not isinstance(score, (int, float)) or isinstance(score, bool) or not math.isfinite(score):
+                settings.append(AuditProblem(None, f"{label} holds {_show(score)}, not a number on the scale",
+                                             subject=_subject_text("score", [b, c, e])))
+            elif float(score) not in scale:
+                settings.append(AuditProblem(None, f"{label} holds {float(score):g}, which is not on the rubric's scale "
+                                                   f"({', '.join(f'{x:g}' for x in scale)})",
+                                             subject=_subject_text("score", [b, c, e])))
+            elif c not in ids or b not in bidders:
+                settings.append(AuditProblem(None, f"{label} names a {'criterion' if c not in ids else 'bidder'} the "
+                                                   "rubric and bids do not have", subject=_subject_text("score", [b, c, e])))
+    guards = [AuditProblem(None, r + " (the log's append-only guard): changed behind the tool's back") for r in removed]
+    problems += bad_names + found + settings + guards
+    return AuditReport(len(log), prev, problems, chain=chain, unchecked=unchecked, workspace_id=wid)
+
+
+def _subject_text(entity, key) -> str:
+    try:
+        k = json.loads(key) if isinstance(key, str) else key
+    except ValueError:
+        k = key
+    if isinstance(k, (list, tuple)):
+        return f"{entity} " + " / ".join(str(x) for x in k)
+    return f"{entity} {k}"
 
 
 def _read_audit_csv(data: bytes, where: Path) -> list:
-    text = data.decode("utf-8")
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"is not an audit log export ({exc})", file=where) from None
     if not rows or rows[0] != AUDIT_COLUMNS:
         raise InputError("is not an audit log export (header " + ",".join(AUDIT_COLUMNS) + ")", file=where)
     out = []
@@ -731,13 +1358,18 @@ def _read_audit_csv(data: bytes, where: Path) -> list:
             seq = int(r[0])
         except ValueError:
             raise InputError("not an entry number", file=where, where=f"row {n}", field="seq", value=r[0]) from None
+        r = [csv_unquote(x) for x in r]
         out.append((seq, r[1], r[2], r[3], r[4], r[5], r[6] or None, r[7] or None, r[8], r[9]))
     return out
 
 
-def _read_scores_csv(data: bytes) -> dict:
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
-    return {(r["bidder"], r["criterion"], r["evaluator"]): (float(r["score"]), r["rationale"]) for r in rows}
+def _read_scores_csv(data: bytes, where: Path) -> dict:
+    try:
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+        return {(csv_unquote(r["bidder"]), csv_unquote(r["criterion"]), csv_unquote(r["evaluator"])):
+                (float(r["score"]), csv_unquote(r["rationale"])) for r in rows}
+    except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"is not a scores.csv made by `workspace export` ({exc})", file=where) from None
 
 
 
@@ -751,6 +1383,7 @@ def _building(cls, path: Path, what: str):
     for leftover in leftovers:
         leftover.unlink(missing_ok=True)
     ws = cls(tmp)
+    ws._building = True
     try:
         con = ws._connect()
         try:

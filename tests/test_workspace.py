@@ -300,14 +300,25 @@ def test_export_then_import_round_trip_is_equal(ws, tmp_path):
     assert copy.verify().intact
     second = tmp_path / "export2"
     manifest2 = copy.export(second)
-    for name in ("scores.csv", "audit_log.csv"):
-        assert (first / name).read_bytes() == (second / name).read_bytes()
+    assert (first / "scores.csv").read_bytes() == (second / "scores.csv").read_bytes()
+    # the log comes back entry for entry (re-keyed with this machine's key: the same hashes here), then one
+    # `import` entry naming the export's head; the copy is a new workspace with its own id
+    log1 = (first / "audit_log.csv").read_bytes()
+    log2 = (second / "audit_log.csv").read_bytes()
+    assert log2.startswith(log1) and log2[len(log1):].count(b"\n") == 1
+    imported = copy.audit_log().iloc[-1]
+    assert imported["action"] == "import"
+    assert json.loads(imported["new"])["from"]["hash"] == manifest["head"]["hash"]
     for a, b in zip(sorted((first / "files").rglob("*")), sorted((second / "files").rglob("*"))):
         assert a.relative_to(first) == b.relative_to(second)
         assert a.is_dir() or a.read_bytes() == b.read_bytes()
-    manifest.pop("exported_at"), manifest2.pop("exported_at")
+    assert manifest2["head"]["entry"] == manifest["head"]["entry"] + 1
+    assert manifest2["workspace_id"] != manifest["workspace_id"]
+    for m in (manifest, manifest2):
+        for k in ("exported_at", "audit_log", "head", "workspace_id"):
+            m.pop(k)
     assert manifest == manifest2
-    pd.testing.assert_frame_equal(ws.audit_log(), copy.audit_log())
+    pd.testing.assert_frame_equal(ws.audit_log(), copy.audit_log().iloc[:-1])
     assert copy.evaluators().set_index("evaluator")["complete"]["Helen Marsh"]
     # the exported scores.csv is an ordinary scores file the engine reads
     r = load_rubric(first / "files" / "rubric" / RUBRIC.name, proxies_path=first / "files" / "proxies" / "public_2025.csv")

@@ -408,7 +408,7 @@ def template_ws(tmp_path_factory):
     return path, home
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(names=st.lists(_NAMES, min_size=1, max_size=3), setting=st.one_of(st.none(), st.tuples(_SETTINGS, _VALUES)),
        score=st.one_of(st.none(), st.sampled_from(["abc", "1000", "-5", "NaN", "", "1e308"])),
        bidder_file=st.one_of(st.none(), _NAMES))
