@@ -468,3 +468,29 @@ def test_any_stored_names_and_settings_write_nowhere_and_end_in_a_named_outcome(
         assert all(p.name.startswith("w.sqlite") or str(p).startswith(str(box / "tmp" / "a" / "b" / "sv_"))
                    for p in new), new
         assert not [p for p in new if not str(p).startswith(str(box / "tmp" / "a" / "b"))], new
+
+
+# ------------------------------------------------------------------------------ the app: named, not a traceback
+@pytest.mark.parametrize("statement, named", [
+    ("UPDATE meta SET value = 'not json [' WHERE key = 'scale'", "scale"),
+    ("DELETE FROM meta WHERE key = 'tender_id'", "tender_id"),
+    ("UPDATE scores SET score = 'abc' WHERE rowid = 1", "abc"),
+    ("UPDATE files SET path = '../../escaped.yaml' WHERE path LIKE 'bids/%' AND rowid = 3", "not a plain name"),
+])
+def test_the_tender_page_names_a_tampered_workspace_in_one_line(statement, named):
+    pytest.importorskip("streamlit.testing.v1")
+    from tests.apptest import click, ok, unescape
+    from tests.test_app_workspace import fresh, tender_text
+    home = Path(os.environ["SOCIAL_VALUE_HOME"])
+    db = home / "tampered.sqlite"  # listed among the saved workspaces too
+    Workspace.create(db, RUBRIC, BIDS, scores_path=SCORES)
+    _sql(db, statement)
+    at = fresh()
+    before = tender_text(at)
+    at.text_input(key="ws_path").set_value(str(db))
+    click(at, "Open the workspace file").run()
+    ok(at)
+    errors = [unescape(e.value) for e in at.error]
+    assert len(errors) == 1 and "\n" not in errors[0] and named in errors[0], errors
+    assert errors[0].endswith("nothing was changed") and tender_text(at) == before
+    assert not (home.parent / "escaped.yaml").exists()
