@@ -339,6 +339,8 @@ def open_problem(path_text: str) -> tuple[Optional[Path], Optional[str]]:
         return None, f"{path}: {exc.strerror or exc}"
     if not report.intact:
         return None, f"{path}: the audit log does not verify, so the workspace was not opened: {report.first.line()}"
+    if report.unchecked:  # keyed on another machine: its chain cannot be checked (nor extended) here
+        return None, f"{path}: {report.unchecked}"
     return path.resolve(), None
 
 

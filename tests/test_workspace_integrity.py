@@ -494,3 +494,34 @@ def test_the_tender_page_names_a_tampered_workspace_in_one_line(statement, named
     assert len(errors) == 1 and "\n" not in errors[0] and named in errors[0], errors
     assert errors[0].endswith("nothing was changed") and tender_text(at) == before
     assert not (home.parent / "escaped.yaml").exists()
+
+
+def test_an_export_imports_on_another_machine_and_is_re_keyed_there(tmp_path, ws, monkeypatch):
+    ws.set_score(APEX, "Q1", "Helen Marsh", 60, "=HYPERLINK(\"x\") after the site visit")
+    manifest = ws.export(tmp_path / "export")
+    other = tmp_path / "other_machine"
+    other.mkdir()
+    monkeypatch.setenv("SOCIAL_VALUE_HOME", str(other))
+    # the file itself, copied over, cannot be checked here: said in one line, never "intact"
+    out = cli("audit", "--db", ws.path, env={"SOCIAL_VALUE_HOME": str(other)})
+    assert out.returncode == 2 and "does not hold" in out.stderr, _say(out)
+    copy = Workspace.import_export(tmp_path / "copy.sqlite", tmp_path / "export")
+    assert (other / "secret.key").is_file()
+    report = copy.verify()
+    assert report.intact and report.chain == "keyed" and report.entries == manifest["head"]["entry"] + 1
+    last = json.loads(copy.audit_log().iloc[-1]["new"])
+    assert last["from"]["hash"] == manifest["head"]["hash"] and last["from"]["key_id"] != last["key_id"]
+    assert "links" in last["from"]["checked"]
+    assert cli("audit", "--db", copy.path, env={"SOCIAL_VALUE_HOME": str(other)}).returncode == 0
+    assert copy.set_score(APEX, "Q1", "Helen Marsh", 80, "back to Good")["changed"]
+    assert copy.verify().intact
+    # an export whose log was edited (and its fingerprint brought into line) is refused even here
+    text = (tmp_path / "export" / "audit_log.csv").read_text(encoding="utf-8").replace("after the site visit",
+                                                                                       "after the visit")
+    (tmp_path / "export" / "audit_log.csv").write_text(text, encoding="utf-8")
+    m = json.loads((tmp_path / "export" / "manifest.json").read_text())
+    m["audit_log"]["sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    (tmp_path / "export" / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(EvaluatorError):
+        Workspace.import_export(tmp_path / "copy2.sqlite", tmp_path / "export")
+    assert not (tmp_path / "copy2.sqlite").exists()
