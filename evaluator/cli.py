@@ -386,7 +386,8 @@ def _cmd_workspace(args) -> int:
                 log = manifest["audit_log"]
                 print(f"Exported {args.db} to {args.out}: {len(manifest['files'])} tender files, "
                       f"{manifest['scores']['rows']} scores, {log['entries']} audit entries "
-                      f"(last hash {log['head_hash'][:16]}…); fingerprints in manifest.json.")
+                      f"(head {manifest['head']['short']}; last hash {log['head_hash'][:16]}…); fingerprints and "
+                      "head in manifest.json.")
                 if not log["intact"]:
                     print(f"warning: the audit log does not verify: {log['first_problem']}", file=sys.stderr)
             return EXIT_OK
