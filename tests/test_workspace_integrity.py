@@ -254,7 +254,8 @@ def test_the_chain_is_keyed_by_a_key_outside_the_workspace_file(ws):
     assert out.returncode == 2 and "key" in out.stderr and "intact" not in out.stdout, _say(out)
 
 
-def test_a_workspace_made_before_keyed_chains_audits_unkeyed_and_the_next_save_upgrades_it(ws):
+@pytest.mark.parametrize("how", ["next save", "rekey"])
+def test_a_workspace_made_before_keyed_chains_audits_unkeyed_and_the_next_save_upgrades_it(ws, tmp_path, how):
     # make the old format: every entry hashed without a key, as the tool did before
     con = sqlite3.connect(ws.path)
     con.execute("DROP TRIGGER audit_append_only_update")
@@ -278,12 +279,35 @@ def test_a_workspace_made_before_keyed_chains_audits_unkeyed_and_the_next_save_u
     con.close()
     out = cli("audit", "--db", ws.path)
     assert out.returncode == 0 and "made before keyed chains" in out.stdout, _say(out)
-    ws = Workspace.open(ws.path)
-    seq = ws.set_score(APEX, "SVQ", "Helen Marsh", 40, "Mostly corporate activity")["seq"]
-    log = ws.audit_log()
-    assert log.iloc[-2]["action"] == "rekey" and log.iloc[-1]["seq"] == seq
+    # its export (no key id in the manifest) imports with every hash checked, and is keyed here
+    ws.export(tmp_path / "legacy_export")
+    copy = Workspace.import_export(tmp_path / "copy.sqlite", tmp_path / "legacy_export")
+    assert copy.verify().chain == "keyed"
+    assert json.loads(copy.audit_log().iloc[-1]["new"])["from"]["checked"] == "every hash"
+    n = len(Workspace.open(ws.path).audit_log())
+    if how == "rekey":
+        out = cli("workspace", "rekey", "--db", ws.path)
+        assert out.returncode == 0 and "keyed from now on" in out.stdout, _say(out)
+        assert "already keyed" in cli("workspace", "rekey", "--db", ws.path).stdout
+        log = Workspace.open(ws.path).audit_log()
+        assert len(log) == n + 1 and log.iloc[-1]["action"] == "rekey"
+    else:
+        ws = Workspace.open(ws.path)
+        seq = ws.set_score(APEX, "SVQ", "Helen Marsh", 40, "Mostly corporate activity")["seq"]
+        log = ws.audit_log()
+        assert log.iloc[-2]["action"] == "rekey" and log.iloc[-1]["seq"] == seq == n + 2
     out = cli("audit", "--db", ws.path)
-    assert out.returncode == 0 and "keyed from entry" in out.stdout, _say(out)
+    assert out.returncode == 0 and f"keyed from entry {n + 1}" in out.stdout, _say(out)
+    # a rewrite of an entry before the rekey, recomputed unkeyed, still breaks the keyed entry after it
+    con = sqlite3.connect(ws.path)
+    con.execute("DROP TRIGGER audit_append_only_update")
+    r = list(con.execute("SELECT seq, at, actor, action, entity, key, old, new, prev_hash FROM audit WHERE seq = ?",
+                         (n,)).fetchone())
+    con.execute("UPDATE audit SET actor = 'someone else', hash = ? WHERE seq = ?",
+                (_plain_hash([*r[:2], "someone else", *r[3:]]), n))
+    con.commit()
+    con.close()
+    _is_tamper_report(cli("audit", "--db", ws.path), f"entry {n + 1}")
 
 
 # ------------------------------------------------------------------------------ hole 4: named, not crashed
