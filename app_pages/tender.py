@@ -145,7 +145,10 @@ def main() -> None:
     cols[4].metric("Social value weight", f"{rubric.social_value_weight:g}%")
     st.text(f"Official lens: {rubric.official_lens}.  Source: {tender.label}")
     ws = workspace_state.workspace_for(tender)
-    if ws is not None:
+    if ws is not None and getattr(ws, "read_only", False):
+        st.warning(escape_md(f"The workspace {ws.path} is on read-only storage (an archived record): it opened "
+                             "read-only for reading, results and reports; scores cannot be saved to it."))
+    elif ws is not None:
         st.caption(escape_md(f"Scores are saved in the workspace {ws.path}: a refresh or a server restart reopens "
                              "this evaluation with every score in place."))
     else:

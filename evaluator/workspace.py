@@ -310,10 +310,6 @@ class AuditReport:
         return self.problems[0] if self.problems else None
 
 
-def _subject(entity: str, key: list) -> str:
-    return f"{entity} " + " / ".join(str(k) for k in key)
-
-
 class Workspace:
     """An evaluation held in one SQLite file. Open with :meth:`open`, make one with :meth:`create` or
     :meth:`import_export`. Every method opens its own short connection, so one object can serve many

@@ -549,3 +549,29 @@ def test_an_export_imports_on_another_machine_and_is_re_keyed_there(tmp_path, ws
     with pytest.raises(EvaluatorError):
         Workspace.import_export(tmp_path / "copy2.sqlite", tmp_path / "export")
     assert not (tmp_path / "copy2.sqlite").exists()
+
+
+def test_the_app_opens_a_read_only_workspace_read_only_and_says_so(tmp_path, monkeypatch):
+    """The read-only storage is simulated where SQLite reports it (tests run as root, whom chmod does not stop)."""
+    pytest.importorskip("streamlit.testing.v1")
+    import evaluator.workspace as wmod
+    from tests.apptest import click, ok, unescape
+    from tests.test_app_workspace import fresh, tender_text
+    db = tmp_path / "archive.sqlite"
+    Workspace.create(db, RUBRIC, BIDS, scores_path=SCORES)
+    real = wmod.Workspace._connect
+
+    def connect(self):
+        if Path(self.path).name == db.name:
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return real(self)
+    monkeypatch.setattr(wmod.Workspace, "_connect", connect)
+    at = fresh()
+    at.text_input(key="ws_path").set_value(str(db))
+    click(at, "Open the workspace file").run()
+    ok(at)
+    assert not at.error, [e.value for e in at.error]
+    assert "HC-2026-014" in tender_text(at)
+    assert any("read-only" in unescape(w.value) for w in at.warning), [w.value for w in at.warning]
+    with pytest.raises(EvaluatorError, match="read-only"):
+        Workspace.open(db).set_score(APEX, "Q1", "Helen Marsh", 40, "archived")
