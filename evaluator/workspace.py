@@ -859,19 +859,18 @@ class Workspace:
             target.write_bytes(content)
             files.append({"path": f"files/{rel}", "role": role, "sha256": sha256_bytes(content), "size": len(content)})
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(SCORE_COLUMNS)
+        w = _csv_writer(buf)
+        w(SCORE_COLUMNS)
         for r in scores.itertuples(index=False):
-            w.writerow([csv_safe(r.bidder), csv_safe(r.criterion), csv_safe(r.evaluator), f"{r.score:g}",
-                        csv_safe(r.rationale)])
+            w([csv_safe(r.bidder), csv_safe(r.criterion), csv_safe(r.evaluator), f"{r.score:g}", csv_safe(r.rationale)])
         scores_bytes = buf.getvalue().encode("utf-8")
         (out / "scores.csv").write_bytes(scores_bytes)
         log = self.audit_log()
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(AUDIT_COLUMNS)
+        w = _csv_writer(buf)
+        w(AUDIT_COLUMNS)
         for row in log.itertuples(index=False):
-            w.writerow(["" if v is None else csv_safe(v) for v in row])
+            w(["" if v is None else csv_safe(v) for v in row])
         log_bytes = buf.getvalue().encode("utf-8")
         (out / "audit_log.csv").write_bytes(log_bytes)
         keyed = report.chain.startswith("keyed")
@@ -1011,6 +1010,17 @@ class Workspace:
                                  + (f" (first difference: {diff[0][0]})" if diff else ""), file=folder / parts[0][0])
         _record_head(meta["workspace_id"], head[0], head[1], path)
         return cls.open(path)
+
+
+def _csv_writer(buf):
+    """Rows as CSV with '\\n' line ends; a row holding a carriage return is written with every field quoted, so
+    no spreadsheet can take the text after it for a new row (a lone CR is not quoted by the minimal writer)."""
+    minimal = csv.writer(buf, lineterminator="\n")
+    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def write(row):
+        (quoted if any(isinstance(v, str) and "\r" in v for v in row) else minimal).writerow(row)
+    return write
 
 
 def csv_safe(value):

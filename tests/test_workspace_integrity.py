@@ -389,17 +389,24 @@ def test_exported_csvs_hold_no_live_formulas_and_import_undoes_the_quoting(tmp_p
     ws = Workspace.create(tmp_path / "w.sqlite", RUBRIC, bids, actor="=HYPERLINK(\"http://x\",\"y\")")
     ws.set_score(evil, "Q1", "@Helen", 60, '=HYPERLINK("http://evil","click")')
     ws.set_score(evil, "SVQ", "-Dave", 40, "'=already quoted")
+    ws.set_score(evil, "Q1", "Helen Marsh", 60, "fine\r=1+1 after a carriage return")
     out = tmp_path / "export"
     ws.export(out)
     for name in ("scores.csv", "audit_log.csv"):
-        for row in csv.reader(io.StringIO((out / name).read_text(encoding="utf-8"))):
+        raw = (out / name).read_bytes().decode("utf-8")
+        for row in csv.reader(io.StringIO(raw, newline="")):
             for cell in row:
                 assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
+        # a carriage return is only ever inside a quoted field: no reader can start a row after it
+        for at in [i for i, ch in enumerate(raw) if ch == "\r"]:
+            assert raw[:at].count('"') % 2 == 1, (name, raw[max(0, at - 40):at + 20])
+    assert "\r=1+1" in (out / "scores.csv").read_bytes().decode("utf-8")
     copy = Workspace.import_export(tmp_path / "copy.sqlite", out)
     assert copy.verify().intact
     got = {(r.bidder, r.evaluator): r.rationale for r in copy.scores().itertuples()}
     assert got[(evil, "@Helen")] == '=HYPERLINK("http://evil","click")'
     assert got[(evil, "-Dave")] == "'=already quoted"
+    assert got[(evil, "Helen Marsh")] == "fine\r=1+1 after a carriage return"
     assert copy.audit_log().iloc[0]["actor"] == "=HYPERLINK(\"http://x\",\"y\")"
 
 
