@@ -83,6 +83,15 @@ def test_cli_refuses_a_proxy_table_outside_the_rubrics_folder(tmp_path, named, v
     assert len(lines) == 1 and "proxies" in lines[0] and "the rubric's folder" in lines[0], lines
 
 
+def test_a_link_in_the_rubrics_folder_leading_out_is_refused_too(tmp_path):
+    folder = tmp_path / "tender"
+    folder.mkdir()
+    (folder / "table.csv").symlink_to(a_secret_file(tmp_path))
+    with pytest.raises(InputError) as caught:
+        load_rubric(rubric_naming(folder, "table.csv"))
+    assert "root:" not in caught.value.line() and "the rubric's folder" in caught.value.line()
+
+
 def test_proxy_tables_inside_the_rubrics_folder_or_shipped_still_load(tmp_path):
     (tmp_path / "tables").mkdir()
     shutil.copy(PROXIES, tmp_path / "tables" / "mine.csv")
