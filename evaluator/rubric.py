@@ -42,13 +42,13 @@ def _is_number_type(t: Any) -> bool:
                                  and any(a in (float, int) for a in typing.get_args(t)))
 
 
-def _one_number(v: Any, typed: Any) -> Any:
+def _one_number(v: Any, typed: Any, inside: bool = False) -> Any:
     if not isinstance(v, str) or not _is_number_type(typed):
         return v
     try:
         return read_number(v)
-    except AmbiguousNumber as exc:
-        raise ValueError(f"{v.strip()!r} {exc}") from None
+    except AmbiguousNumber as exc:  # in a list or mapping the message names the item, not only the field
+        raise ValueError(f"{v.strip()!r} {exc}" if inside else str(exc)) from None
     except NotANumber:
         return v
 
@@ -60,9 +60,9 @@ def _read_numbers(v: Any, typed: Any) -> Any:
     if origin is typing.Union and len(args) == 1:
         typed, args, origin = args[0], list(typing.get_args(args[0])), typing.get_origin(args[0])
     if origin is list and isinstance(v, list) and args:
-        return [_one_number(x, args[0]) for x in v]
+        return [_one_number(x, args[0], True) for x in v]
     if origin is dict and isinstance(v, dict) and len(args) == 2:
-        return {_one_number(k, args[0]): _one_number(x, args[1]) for k, x in v.items()}
+        return {_one_number(k, args[0], True): _one_number(x, args[1], True) for k, x in v.items()}
     return _one_number(v, typed)
 
 
