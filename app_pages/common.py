@@ -54,7 +54,9 @@ import yaml
 
 from evaluator import (BidSet, Evaluation, EvaluatorError, InputError, InputErrors, Rubric, evaluate, load_bid,
                        load_bids, load_rubric, load_scores)
+from evaluator.rubric import shipped_proxies, upload_proxies_refused
 from evaluator.scoring import SCORE_COLUMNS
+from evaluator.util import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES: dict[str, tuple[Path, Path, Path]] = {
@@ -258,25 +260,24 @@ def _write(folder: Path, up: Upload) -> Path:
     return path
 
 
-def _resolve_proxies(rubric_path: Path, proxies: Optional[Path]) -> Optional[Path]:
-    """An uploaded rubric names its proxy table relative to itself; if that table was not uploaded, the
-    shipped table of the same name is used (the user is told which table was used)."""
+def _resolve_proxies(rubric_path: Path, proxies: Optional[Path], name: Optional[str] = None) -> Optional[Path]:
+    """The proxy table for an uploaded rubric: the table uploaded with it, else the shipped table its
+    `proxies:` names (proxies/public_2025.csv; the user is told which table was used), else none when it
+    names none. Anything else it names (a server path, ../.., another uploaded file) is refused with an
+    InputError before any file is opened: an upload may only use an uploaded table or a shipped one."""
     if proxies is not None:
         return proxies
     try:
-        data = yaml.safe_load(rubric_path.read_text(encoding="utf-8-sig"))
-    except Exception:  # noqa: BLE001 - load_rubric reports the real problem
+        data = load_yaml(rubric_path)
+    except EvaluatorError:  # load_rubric reports the real problem (and names no table)
         return None
     named = data.get("proxies") if isinstance(data, dict) else None
-    if not isinstance(named, str) or not named.strip():
+    if named is None or (isinstance(named, str) and not named.strip()):
         return None
-    beside = rubric_path.parent / named
-    if beside.is_file():
-        return None
-    shipped = (ROOT / "rubrics" / named).resolve()
-    if shipped.is_file() and (ROOT / "rubrics") in shipped.parents:
-        return shipped
-    return None
+    shipped = shipped_proxies(named)
+    if shipped is None:
+        raise upload_proxies_refused(name or rubric_path.name, named)
+    return shipped
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -285,8 +286,8 @@ def _parse_rubric_upload(digest: str, _rubric: Upload, _proxies: Optional[Upload
     try:
         path = _write(folder, _rubric)
         proxies = _write(folder, _proxies) if _proxies is not None else None
-        chosen = _resolve_proxies(path, proxies)
         try:
+            chosen = _resolve_proxies(path, proxies, _rubric.name)
             rubric = load_rubric(path, proxies_path=chosen)
         except EvaluatorError as exc:
             return None, _relabel(error_lines(exc), folder, _rubric.name), ""
@@ -442,7 +443,9 @@ def _save_upload(tender: Tender, current: Tender, rubric: Rubric, rubric_up: Opt
         if proxies is None:
             folder = Path(tempfile.mkdtemp(prefix="sv-rubric-"))
             try:
-                shipped = _resolve_proxies(_write(folder, rubric_up), None)
+                shipped = _resolve_proxies(_write(folder, rubric_up), None, rubric_up.name)
+            except EvaluatorError:  # refused when it was read: nothing to store
+                shipped = None
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
             proxies = (shipped.name, shipped.read_bytes()) if shipped is not None else None

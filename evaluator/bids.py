@@ -7,6 +7,7 @@ A problem in one bid never hides the others: every problem is collected, and the
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
+from .numbers import AmbiguousNumber, NotANumber, read_number
 from .rubric import GRADES, Rubric
 from .util import (clean_text, factorize, factorize_text, load_document, missing, per_unique, quiet_numpy,
                    remember_codes, repeated, spread, suggest)
@@ -53,6 +55,7 @@ class BidSet:
     problems: list[EvaluatorError] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)     # {file, bidder, problems}
     ignored_files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)         # how a file was read, when a user should know
 
     def require_valid(self) -> "BidSet":
         """Refuse the whole set when anything was wrong (the default: nothing is ranked on bad data)."""
@@ -209,20 +212,30 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if b"\x00" in head:
         raise InputError("is not a CSV file (binary content)", file=path)
     pool = arrow_memory_pool()
-    try:
-        table = read_ahead_result(path)  # parsed while the tool was loading (python -m evaluator)
-        if table is None:
-            try:  # the fast, parallel parse; quoted line breaks inside a cell need the careful one
-                table = parse_csv(path)
-            except pa.ArrowInvalid:
-                table = parse_csv(path, newlines_in_values=True)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if "empty" in first.lower():
-            read_text(path)  # a better message for empty or non-text files
-            raise InputError("is empty: expected a header row", file=path) from None
-        where, detail = _locate_csv_problem(path)
-        raise InputError(f"is not valid CSV: {detail or first}", file=path, where=where) from None
+
+    def parse(source) -> "pa.Table":
+        try:
+            table = read_ahead_result(path) if source is path else None  # parsed while the tool was loading
+            if table is None:
+                try:  # the fast, parallel parse; quoted line breaks inside a cell need the careful one
+                    table = parse_csv(source)
+                except pa.ArrowInvalid:
+                    if not isinstance(source, Path):
+                        source.seek(0)
+                    table = parse_csv(source, newlines_in_values=True)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if "empty" in first.lower():
+                read_text(path)  # a better message for empty or non-text files
+                raise InputError("is empty: expected a header row", file=path) from None
+            where, detail = _locate_csv_problem(path)
+            raise InputError(f"is not valid CSV: {detail or first}", file=path, where=where) from None
+        return table
+
+    table, note = parse(path), None
+    if not _utf8_table(table):  # Excel's 'CSV (Comma delimited)' is Windows-1252: read it as such, and say so
+        text, note = _windows_1252(path)
+        table = parse(io.BytesIO(text.encode("utf-8")))
     columns, clean = {}, []
     for name, col in zip(table.column_names, table.columns):
         name = str(name).strip()
@@ -256,7 +269,40 @@ def _read_csv(path: Path) -> pd.DataFrame:
         frame[k] = pd.Series(v, index=frame.index, dtype=v.dtype, copy=False)
     frame.attrs["clean_text"] = clean
     frame.attrs["header"] = header
+    frame.attrs["note"] = note
     return frame
+
+
+def _utf8_table(table) -> bool:
+    """pyarrow keeps a column that is not valid UTF-8 as bytes, and fails on a header that is not."""
+    import pyarrow as pa
+    try:
+        table.column_names
+    except UnicodeDecodeError:
+        return False
+    for col in table.columns:
+        value_type = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+        if pa.types.is_binary(value_type) or pa.types.is_large_binary(value_type):
+            return False
+    return True
+
+
+def _windows_1252(path: Path) -> tuple[str, str]:
+    """A CSV that is not UTF-8, read as Windows-1252 (what Excel writes for 'CSV (Comma delimited)' on a UK
+    machine): (its text, the note that says so). Bytes Windows-1252 does not define are refused, by offset."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        raise InputError("is not UTF-8 text (in Excel, save it as 'CSV UTF-8')", file=path)
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is neither UTF-8 nor Windows-1252 text (byte {exc.start} is 0x{data[exc.start]:02X}); "
+                         "in Excel, save it as 'CSV UTF-8'", file=path) from None
+    return text, (f"{path}: not UTF-8 (byte {first} is 0x{data[first]:02X}), so read as Windows-1252, the "
+                  "encoding Excel uses for 'CSV (Comma delimited)'; save it as 'CSV UTF-8' to be sure")
 
 
 def _locate_csv_problem(path: Path) -> tuple[str | None, str | None]:
@@ -378,12 +424,15 @@ class _Checker:
                 self.flag(is_bool, name, "must be a number, not true/false")
                 obj = obj.where(~is_bool)
                 present &= ~is_bool
-            num = pd.to_numeric(per_unique(obj, _as_number), errors="coerce").astype(float)
+            # read once per distinct value: (number, None) or (NaN, why it is refused; "" = not a number)
+            num = per_unique(obj, lambda v: _as_number(v)[0]).astype(float)
+            why = per_unique(obj, lambda v: _as_number(v)[1])
             nan_text = per_unique(obj, lambda v: isinstance(v, str) and v.strip().lower() in ("nan", ".nan")
                                   ).to_numpy(dtype=bool)
             self.flag(present & nan_text, name, "must be a finite number, not NaN")
-            self.flag(present & ~nan_text & num.isna().to_numpy(), name,
-                      "not a number (write digits only, e.g. 4650000, without £ or units)")
+            for reason in dict.fromkeys(r for r in why[present].to_numpy() if r is not None):
+                self.flag(present & (why == reason).to_numpy(), name,
+                          reason or "not a number (write digits only, e.g. 4650000, without £ or units)")
         num = num.where(present)
         values = num.to_numpy()
         given = present & ~np.isnan(values)
@@ -439,14 +488,20 @@ def _is_given(v: Any) -> bool:
     return v is not None and v == v and not (isinstance(v, str) and not v.strip())
 
 
-def _as_number(v: Any) -> Any:
-    """'4,650,000' reads as a number; an integer beyond any float is infinite (and refused as such);
-    anything else that is not numeric stays for to_numeric to refuse."""
-    if isinstance(v, str):
-        return v.strip().replace(",", "")
-    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 1e308:
-        return float("inf") if v > 0 else float("-inf")
-    return v
+def _as_number(v: Any) -> tuple[float, str | None]:
+    """(number, None), or (NaN, why not): '4,650,000' reads as a number, '1,5', '0x10' and '1:30' are refused
+    with the reason (numbers.py: a number means what it looks like), other text is not a number (''). An
+    integer beyond any float is infinite (and refused as such); missing is (NaN, None)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return np.nan, None
+    try:
+        return read_number(v), None
+    except AmbiguousNumber as exc:
+        return np.nan, str(exc)
+    except NotANumber:
+        if isinstance(v, str) and v.strip().lower() in ("nan", ".nan", ""):
+            return np.nan, None
+        return np.nan, ""
 
 
 def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame, np.ndarray, list]:
@@ -499,7 +554,7 @@ def _clean_bids(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.n
     return out, c.bad, c.problems
 
 
-def _bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list) -> tuple:
+def _bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list, notes: list | None = None) -> tuple:
     """bids.csv, commitments.csv and responses.csv of the bulk form, with where-labels and bid keys."""
     names = {p.name.lower(): p for p in files}
     bids_path = names.get(BULK_BIDS)
@@ -522,6 +577,8 @@ def _bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list
         except EvaluatorError as exc:
             problems.append(exc)
             return None, None, None
+        if frame.attrs.get("note") and notes is not None:
+            notes.append(frame.attrs["note"])
         bad_cols = False
         for col in frame.columns:
             if col not in allowed:
@@ -573,6 +630,7 @@ def load_bids(folder: Path | str, rubric: Rubric) -> BidSet:
 
 def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -> BidSet:
     problems: list[EvaluatorError] = []
+    notes: list[str] = []
     invalid: set[str] = set()
     bid_rows, response_rows, commitment_rows = [], [], []
     for path in singles:
@@ -621,7 +679,7 @@ def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -
 
     unreadable_bulk = False
     if bulk:
-        b, cm, rs = _bulk_frames(folder, bulk, rubric, problems)
+        b, cm, rs = _bulk_frames(folder, bulk, rubric, problems, notes)
         unreadable_bulk = b is None
         if b is not None:
             cleaned, bad, issues = _clean_bids(b, rubric)
@@ -681,7 +739,7 @@ def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -
         pd.DataFrame(columns=["bidder", "criterion", "text", "_bid"])
     responses = responses[~responses["_bid"].isin(invalid)].reset_index(drop=True)
     return BidSet(bids=bids, responses=responses, commitments=commitments, problems=problems,
-                  skipped=skipped)
+                  skipped=skipped, notes=notes)
 
 
 def _where_label(frame: pd.DataFrame, i: int) -> str:

@@ -138,6 +138,8 @@ def _load_tender(args, *, bids: bool = True):
 
 
 def _report_skipped(bidset) -> None:
+    for note in getattr(bidset, "notes", ()):  # how a file was read (a CSV saved from Excel as Windows-1252)
+        print(f"note: {note}", file=sys.stderr)
     if not bidset.skipped:
         return
     for p in bidset.problems:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
+from .numbers import AmbiguousNumber, NotANumber, read_number
 from .util import read_small_csv
 
 REQUIRED = ["code", "name", "unit", "value"]
@@ -55,8 +56,12 @@ def load_proxies(path: Path | str) -> pd.DataFrame:
                     bad(n, name, raw, "required but empty")
                 continue
             try:
-                num = float(raw)
-            except ValueError:
+                num = read_number(raw)
+            except AmbiguousNumber as exc:
+                bad(n, name, raw, str(exc))
+                rec[name] = np.nan
+                continue
+            except NotANumber:
                 bad(n, name, raw, "not a number")
                 rec[name] = np.nan
                 continue

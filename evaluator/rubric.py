@@ -7,15 +7,18 @@ mistyped optional key (``threshhold``) would otherwise be dropped without a word
 from __future__ import annotations
 
 import math
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Optional
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from .exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
+from .numbers import AmbiguousNumber, NotANumber, read_number
 from .util import load_document, suggest
 
 GRADES = ("E0", "E1", "E2", "E3", "E4")
@@ -25,6 +28,42 @@ DEFAULT_SCALE = [0, 20, 40, 60, 80, 100]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_as_written(cls, v: Any, info: ValidationInfo) -> Any:
+        """Text in a number field is read as a person reads it (numbers.py): '4,800,000' is a number,
+        '0x10', '1:30' and '1,5' are refused with the reason; other text is left for pydantic to refuse."""
+        return _read_numbers(v, cls.model_fields[info.field_name].annotation)
+
+
+def _is_number_type(t: Any) -> bool:
+    return t in (float, int) or (typing.get_origin(t) is typing.Union
+                                 and any(a in (float, int) for a in typing.get_args(t)))
+
+
+def _one_number(v: Any, typed: Any, inside: bool = False) -> Any:
+    if not isinstance(v, str) or not _is_number_type(typed):
+        return v
+    try:
+        return read_number(v)
+    except AmbiguousNumber as exc:  # in a list or mapping the message names the item, not only the field
+        raise ValueError(f"{v.strip()!r} {exc}" if inside else str(exc)) from None
+    except NotANumber:
+        return v
+
+
+def _read_numbers(v: Any, typed: Any) -> Any:
+    """Numbers typed as text, in a field (or a list or mapping of them) whose type is a number."""
+    args = [a for a in typing.get_args(typed) if a is not type(None)]
+    origin = typing.get_origin(typed)
+    if origin is typing.Union and len(args) == 1:
+        typed, args, origin = args[0], list(typing.get_args(args[0])), typing.get_origin(args[0])
+    if origin is list and isinstance(v, list) and args:
+        return [_one_number(x, args[0], True) for x in v]
+    if origin is dict and isinstance(v, dict) and len(args) == 2:
+        return {_one_number(k, args[0], True): _one_number(x, args[1], True) for k, x in v.items()}
+    return _one_number(v, typed)
 
 
 class Tender(_Model):
@@ -311,7 +350,7 @@ def load_rubric(path: Path | str, *, proxies_path: Path | str | None = None) -> 
     if proxies_path is not None:
         table_path: Optional[Path] = Path(proxies_path)
     elif spec.proxies:
-        table_path = (path.parent / spec.proxies)
+        table_path = contained_proxies(path, spec.proxies)
     else:
         table_path = None
     if table_path is not None and proxies_path is None and not table_path.is_file():
@@ -319,6 +358,54 @@ def load_rubric(path: Path | str, *, proxies_path: Path | str | None = None) -> 
                          file=path, where="key proxies", field="proxies", value=spec.proxies)
     proxies = load_proxies(table_path) if table_path is not None else empty_proxies()
     return Rubric(spec=spec, path=path, proxies=proxies, proxies_path=table_path)
+
+
+SHIPPED_PROXIES = Path(__file__).resolve().parents[1] / "rubrics" / "proxies"
+
+
+def _shipped_names() -> str:
+    names = sorted(p.name for p in SHIPPED_PROXIES.glob("*.csv")) if SHIPPED_PROXIES.is_dir() else []
+    return ", ".join(f"proxies/{n}" for n in names) or "none"
+
+
+def contained_proxies(rubric_path: Path, named: str) -> Path:
+    """The proxy table a rubric names, relative to the rubric: it must lie inside the rubric's own folder
+    (or a folder inside it) or among the shipped tables in rubrics/proxies/. Anything else (/etc/passwd,
+    ../../secret.csv, a link leading out) is refused before it is opened, so no message can show a line
+    of a file the user did not give."""
+    base = rubric_path.parent.resolve()
+    target = (rubric_path.parent / named).resolve()
+    shipped = SHIPPED_PROXIES.resolve()
+    if target.is_relative_to(base) or target.is_relative_to(shipped):
+        return rubric_path.parent / named
+    raise InputError(
+        "the proxy table must be in the rubric's folder (or a folder inside it) or be a shipped table in "
+        f"rubrics/proxies/ ({_shipped_names()}); this path leads outside them, so it is not opened",
+        file=rubric_path, where="key proxies", field="proxies", value=named)
+
+
+def shipped_proxies(named: Any) -> Optional[Path]:
+    """A shipped table named the way rubrics name it (proxies/public_2025.csv, ../proxies/public_2025.csv or
+    public_2025.csv), or None. Only a plain file name in rubrics/proxies/ can match: nothing else is opened."""
+    if not isinstance(named, str) or not named.strip():
+        return None
+    parts = [p for p in named.strip().replace("\\", "/").split("/") if p not in ("", ".")]
+    while parts and parts[0] == "..":
+        parts.pop(0)
+    if len(parts) == 2 and parts[0] == "proxies":
+        parts.pop(0)
+    if len(parts) != 1 or parts[0] == "..":
+        return None
+    candidate = SHIPPED_PROXIES / parts[0]
+    return candidate if candidate.is_file() and candidate.resolve().parent == SHIPPED_PROXIES.resolve() else None
+
+
+def upload_proxies_refused(rubric_name: str, named: Any) -> InputError:
+    """The refusal for an uploaded rubric whose `proxies:` names neither an uploaded table nor a shipped one."""
+    return InputError(
+        "an uploaded rubric's proxy table must be uploaded with it, or be a shipped table named like "
+        f"proxies/public_2025.csv (shipped: {_shipped_names()}); this one is neither, so it is not opened",
+        file=rubric_name, where="key proxies", field="proxies", value=named)
 
 
 def _unique(items: list, key: str, path: Path, problems: list) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 from .checks import empty_flags, make_flags
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import Rubric
+from .numbers import AmbiguousNumber, NotANumber, read_number
 from .util import read_small_csv, suggest
 
 SCORE_COLUMNS = ["bidder", "criterion", "evaluator", "score", "rationale"]
@@ -46,8 +47,10 @@ def load_scores(path: Path | str, rubric: Rubric, bidders: list[str] | None = No
         if not rec["evaluator"]:
             bad("evaluator", "required but empty"); ok = False
         try:
-            score = float(rec["score"])
-        except ValueError:
+            score = read_number(rec["score"])
+        except AmbiguousNumber as exc:
+            bad("score", str(exc)); ok = False
+        except NotANumber:
             bad("score", "not a number"); ok = False
         else:
             if score not in scale:

@@ -10,6 +10,8 @@ from typing import Any, Callable, Iterable
 import yaml
 
 from .exceptions import InputError
+from .numbers import (SURROGATE_ESCAPE, DuplicateKey, find_surrogate, no_duplicate_keys, printable,
+                      strict_number_resolvers)
 
 
 def read_text(path: Path | str) -> str:
@@ -71,12 +73,27 @@ def _construct_object(self, node, deep=False):
 
 
 _StrictLoader.construct_object = _construct_object
+strict_number_resolvers(_StrictLoader)  # 010, 0x10, 1:30 load as the text typed, never as 8, 16, 90
+
+
+def _refuse_surrogates(doc: Any, text: str, path: Path | str) -> Any:
+    """A lone surrogate (an escape such as \\ud800 that is not a character) cannot be written out again:
+    refused here, naming the key, rather than failing later in whatever prints it."""
+    if SURROGATE_ESCAPE.search(text):
+        found = find_surrogate(doc)
+        if found is not None:
+            where, value = found
+            raise InputError("holds a lone surrogate escape (\\ud800-\\udfff), which is not a character: "
+                             "remove it or write the character itself", file=path,
+                             where=f"key {where}" if where else None, field=where.rsplit(".", 1)[-1] or None,
+                             value=printable(value))
+    return doc
 
 
 def load_yaml(path: Path | str) -> Any:
     text = read_text(path)
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+        return _refuse_surrogates(yaml.load(text, Loader=_StrictLoader), text, path)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -93,7 +110,12 @@ def _refuse_constant(name: str) -> Any:
 def load_json(path: Path | str) -> Any:
     text = read_text(path)
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return _refuse_surrogates(json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=no_duplicate_keys),
+                                  text, path)
+    except DuplicateKey as exc:
+        raise InputError(f"is not valid JSON: the key {printable(exc.key)!r} appears twice in one object; give each "
+                         "key once (a reader would silently keep only the last)", file=path, field=printable(exc.key)
+                         ) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"is not valid JSON: {exc.msg}", file=path,
                          where=f"line {exc.lineno}, column {exc.colno}") from None

@@ -387,7 +387,7 @@ CASES: list[Case] = [
     Case("bulk-empty-commitments-csv", _bulk_then(lambda t: (t.bids / "commitments.csv").write_text("")),
          lambda t: ["commitments.csv", "empty"], fixed=BULK_BUG),
     Case("bulk-csv-not-utf8", _bulk_then(lambda t: (t.bids / "bids.csv").write_bytes(
-        (t.bids / "bids.csv").read_bytes() + "Caf\xe9 Care Ltd,4500000,,,\n".encode("cp1252"))),
+        (t.bids / "bids.csv").read_bytes() + b"Caf\x81 Care Ltd,4500000,,,\n")),  # 0x81: not Windows-1252 either
          lambda t: ["bids.csv", "UTF-8"],
          fixed="a bulk CSV saved as Windows-1252 (Excel's plain 'CSV') raises UnicodeDecodeError out of load_bids "
              "(pandas converts pyarrow's strings after _read_csv's guard); the CLI exits 1"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import math
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -471,7 +472,8 @@ def test_sv207_unscored(tmp_path, scores, unscored):
 def variant(tmp_path, edit):
     """The base rubric with one change, written to tmp_path (its proxy table still the fixture's)."""
     data = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))
-    data["proxies"] = str(FIXTURES / "proxies.csv")
+    data["proxies"] = "proxies.csv"  # a table must be in the rubric's folder (or shipped): a copy beside it
+    shutil.copy(FIXTURES / "proxies.csv", tmp_path / "proxies.csv")
     edit(data)
     path = tmp_path / "rubric.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
