@@ -97,3 +97,98 @@ def test_ordinary_text_is_unchanged():
         assert shown(text) == text and shown_lines(text) == text
     assert shown_lines("a\n\tb") == "a\n\tb"
     assert shown("a\n\tb\x1b\x9b\u202e\x7f") == "a\\n\\tb\\x1b\\x9b\\u202e\\x7f"
+
+
+# ------------------------------------------------------------------------------------------ the app
+MARKUP_NAME = "Apex &copy; [x](http://evil.example/a) http://evil.example www.evil.example **bold** <b>B</b> Ltd"
+HOSTILE_MARKDOWN = [MARKUP_NAME, "bob@evil.example", "https://evil.example/?q=1&copy=2", "Ashby & District",
+                    "mailto:bob@evil.example", "WWW.EVIL.EXAMPLE", "Ltd\n# heading", ":red[x] $x$ ~~s~~"]
+
+
+def _live_markup(body: str) -> list[str]:
+    """What in a markdown body a renderer would still act on: an entity, a literal URL or e-mail for
+    GitHub-flavoured autolinking, or unescaped markdown/HTML punctuation."""
+    found = re.findall(r"(?<!\\)&[#A-Za-z0-9]+;", body)
+    found += re.findall(r"(?i)(?:https?|mailto|xmpp)\\?:|www\\?\.|[\w.+-]@[\w-]", body)
+    found += re.findall(r"(?<!\\)[\[\]<>*_`$]", body)
+    return found
+
+
+def test_escaped_markdown_leaves_nothing_for_a_renderer_to_act_on():
+    from app_pages.common import escape_md
+    for text in HOSTILE_MARKDOWN:
+        assert _live_markup(escape_md(text)) == [], (text, escape_md(text))
+    assert escape_md("Apex Care Group Ltd") == "Apex Care Group Ltd"
+
+
+def test_figures_vs_design_shows_a_bidder_name_as_text(tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest import APP, click, ok, table, upload
+
+    bids, _ = _hostile_bids(tmp_path, name=MARKUP_NAME, description="Local jobs")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    upload(at, "up_rubric", RUBRIC)
+    upload(at, "up_bids", sorted(p for p in bids.iterdir() if p.suffix in (".yaml", ".json")))
+    click(at, "Load the uploaded").run()
+    ok(at)
+    at.switch_page("app_pages/figures.py").run()
+    ok(at)
+    assert MARKUP_NAME in set(table(at, {"bidder", "figures rank"})["bidder"])  # the table: text as typed
+    bodies = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success")
+              for e in getattr(at, kind) if "Apex" in e.value]
+    assert bodies, "the page names the bid in its reading"
+    for body in bodies:  # every markdown element that names it leaves nothing live
+        assert _live_markup(body) == [], body
+        assert "\\&copy;" in body
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None and not __import__("pathlib").Path("/usr/bin/chromium").exists(),
+                    reason="chromium is not installed (CI installs it)")
+def test_escaped_markdown_renders_as_the_text_itself_in_a_browser(tmp_path):
+    """Streamlit's own renderer (react-markdown with GitHub autolinks) in chromium: no links, no
+    entities, no markup; the words on screen are the words the supplier typed."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.browser import ARGS, CHROMIUM, _free_port
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "import streamlit as st\n"
+        "from app_pages.common import escape_md\n"
+        f"for i, text in enumerate({HOSTILE_MARKDOWN!r}):\n"
+        "    st.markdown(f'ROW{i}: ' + escape_md(text))\n"
+        "st.error(escape_md('ERR: ' + " f"{MARKUP_NAME!r}))\n")
+    port = _free_port()
+    env = {**__import__("os").environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+                               "--server.port", str(port), "--server.address", "127.0.0.1"],
+                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = browser.new_page()
+                for _ in range(100):
+                    try:
+                        page.goto(f"http://127.0.0.1:{port}", wait_until="domcontentloaded")
+                        break
+                    except Exception:  # noqa: BLE001 - the server is still starting
+                        page.wait_for_timeout(300)
+                page.get_by_text("ERR:").first.wait_for(timeout=60_000)
+                page.wait_for_timeout(500)
+                boxes = page.locator('[data-testid="stMarkdownContainer"]')
+                shown = {}
+                for i in range(boxes.count()):
+                    box = boxes.nth(i)
+                    assert box.locator("a, b, strong, em, h1, del, code").count() == 0, box.inner_html()
+                    text = box.inner_text().replace("\u2060", "")
+                    shown[text.split(":", 1)[0]] = text.split(": ", 1)[1] if ": " in text else text
+                for i, text in enumerate(HOSTILE_MARKDOWN):
+                    assert shown[f"ROW{i}"] == text.replace("\n", "\n") or shown[f"ROW{i}"].split() == text.split()
+                assert shown["ERR"] == MARKUP_NAME
+            finally:
+                browser.close()
+    finally:
+        server.terminate()
+        server.wait(15)
