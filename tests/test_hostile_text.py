@@ -2,7 +2,7 @@
 bidder name or a commitment never act on the terminal or forge a row; markdown and HTML in them never
 render in the app; formula-like text never runs in a spreadsheet opened from a CSV the tool wrote."""
 import csv
-import io
+import json
 import re
 import shutil
 import subprocess
@@ -192,3 +192,87 @@ def test_escaped_markdown_renders_as_the_text_itself_in_a_browser(tmp_path):
     finally:
         server.terminate()
         server.wait(15)
+
+
+# ------------------------------------------------------------------------------------------ CSV and XLSX
+FORMULAS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1)",
+            "\t=1+1", "\r=1+1", "Grounds\r=2+2", "Grounds\r\n-3+3"]
+
+
+def _cells(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [c for row in csv.reader(fh) for c in row]
+
+
+def _assert_quoted(cells, where):
+    live = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert not live, (where, live)
+
+
+def test_review_csv_quotes_every_formula_trigger(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i, text in enumerate(FORMULAS):
+        release = {"ocid": f"ocds-f-{i}", "date": "2026-01-01T00:00:00Z", "buyer": {"name": text},
+                   "tender": {"id": "T", "title": text, "lots": [{"id": text, "awardCriteria": {"criteria": [
+                       {"type": "quality", "name": text, "description": text},
+                       {"type": "price", "name": "Price", "description": "70%"}]}}]}}
+        (src / f"r{i}.json").write_text(json.dumps(release), encoding="utf-8")
+    (src / "zz_broken.json").write_text(FORMULAS[0], encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "evaluator", "review", str(src), "--csv", str(tmp_path / "out")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("lots.csv", "buyers.csv", "summary.csv", "flags.csv", "problems.csv"):
+        cells = _cells(tmp_path / "out" / name)
+        _assert_quoted(cells, name)
+    lots = _cells(tmp_path / "out" / "lots.csv")
+    for text in FORMULAS[:7]:
+        assert "'" + text.strip() in lots  # kept, quoted: the title as published (trimmed)
+    assert any(c.startswith("'=HYPERLINK") for c in _cells(tmp_path / "out" / "buyers.csv"))
+
+
+def test_app_csv_downloads_quote_every_formula_trigger(tmp_path):
+    from app_pages.reports import scores_csv
+    from evaluator import evaluate, load_bids, load_rubric, load_scores
+    from evaluator.util import formula_safe_frame
+    import pandas as pd
+
+    bids, _ = _hostile_bids(tmp_path, name=FORMULAS[1], description="Local jobs")
+    rubric = load_rubric(RUBRIC)
+    bidset = load_bids(bids, rubric).require_valid()
+    rows = [{"bidder": FORMULAS[1], "criterion": "Q1", "evaluator": f"{text}{i}", "score": 60, "rationale": text}
+            for i, text in enumerate(FORMULAS)]
+    path = tmp_path / "scores.csv"
+    pd.DataFrame(rows).to_csv(path, index=False, quoting=csv.QUOTE_ALL)
+    ev = evaluate(rubric, bidset, load_scores(path, rubric, bidset.bidders))
+    cells = _cells(_write(tmp_path / "a.csv", scores_csv(ev)))
+    _assert_quoted(cells, "scores_in_use.csv")
+    assert "'" + FORMULAS[0] in cells
+    frame = pd.DataFrame({"text": FORMULAS, "n": range(len(FORMULAS))})  # lots.csv, buyers.csv, scores.csv
+    cells = _cells(_write(tmp_path / "b.csv", formula_safe_frame(frame).to_csv(index=False).encode()))
+    _assert_quoted(cells, "download")
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+def test_results_workbook_keeps_supplier_formulas_as_text(tmp_path):
+    import openpyxl
+    from evaluator import evaluate, load_bids, load_rubric
+    from evaluator.workbook import results_workbook
+
+    bids, _ = _hostile_bids(tmp_path, name=FORMULAS[0], description=FORMULAS[1])
+    rubric = load_rubric(RUBRIC)
+    ev = evaluate(rubric, load_bids(bids, rubric).require_valid(), None)
+    path = _write(tmp_path / "results.xlsx", results_workbook(ev))
+    wb = openpyxl.load_workbook(path)
+    seen = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value[:1] in ("=", "+", "-", "@"):
+                    assert c.data_type == "s" and c.quotePrefix, (ws.title, c.coordinate, c.value)
+                    seen += c.value in FORMULAS[:2]
+    assert seen >= 2
