@@ -855,4 +855,7 @@ def render(review: Review, limit: int = 40) -> str:
             out.append(f"  {p['source']}" + (f" {p['where']}" if p["where"] else "") + f": {p['message']}")
         if len(review.problems) > limit:
             out.append(f"  ... and {len(review.problems) - limit} more")
-    return "\n".join(out)
+    # each entry is one line: a title, buyer or name holding a newline or an escape sequence is shown
+    # escaped (terminal.shown), never as a forged line or a command to the terminal
+    from .terminal import shown
+    return "\n".join(shown(line) for line in out)

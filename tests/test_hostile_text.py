@@ -276,3 +276,31 @@ def test_results_workbook_keeps_supplier_formulas_as_text(tmp_path):
                     assert c.data_type == "s" and c.quotePrefix, (ws.title, c.coordinate, c.value)
                     seen += c.value in FORMULAS[:2]
     assert seen >= 2
+
+
+def test_review_and_track_text_show_escapes(tmp_path):
+    release = {"ocid": "ocds-esc-1", "date": "2026-01-01T00:00:00Z",
+               "buyer": {"name": "Council\x1b]0;pwned\x07"},
+               "tender": {"title": "Grounds\x1b[2J\nForged tender  [Forged Council]", "awardCriteria": "ratedCriteria"}}
+    src = tmp_path / "esc.json"
+    src.write_text(json.dumps(release), encoding="utf-8")
+    proc = run("review", src)
+    _no_raw_controls(proc.stdout + proc.stderr)
+    assert "Grounds\\x1b[2J\\nForged tender" in proc.stdout
+    assert not any(line.lstrip().startswith("Forged") for line in proc.stdout.splitlines())
+
+    bids, _ = _hostile_bids(tmp_path)
+    with open(SAMPLES / "home_care_north" / "delivery.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        if r["bidder"] == "Apex Care Group Ltd":
+            r["bidder"] = ESC_NAME
+            r["commitment"] = "A1\x1b[8m" if r["commitment"] == "A1" else r["commitment"]
+    with open(tmp_path / "delivery.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), quoting=csv.QUOTE_ALL)
+        w.writeheader()
+        w.writerows(rows)
+    proc = run("track", "--rubric", RUBRIC, "--bids", bids, "--delivery", tmp_path / "delivery.csv")
+    _no_raw_controls(proc.stdout + proc.stderr)
+    assert "Apex\\x1b]0;pwned\\x07\\x1b[2J\\x1b[31m Care\\n1  Forged Ltd" in proc.stdout
+    assert not any(line.lstrip().startswith("1  Forged") for line in proc.stdout.splitlines())
