@@ -11,7 +11,9 @@ without ever holding a whole large file in memory:
 * A single JSON document is parsed in one go if it turns out, by reading it, to be no more than
   `WHOLE_FILE_BYTES`; a larger one is streamed with ijson, item by item under `releases` or `records`.
   What a file says about itself (gzip's trailer records a size, and anyone can write it) decides nothing:
-  memory is bounded by what is actually read.
+  memory is bounded by what is actually read. A streamed release or record is given `MAX_ITEM_BYTES`
+  of reading; past that (one enormous item, or megabytes of padding) the file is a problem and the
+  releases before that point are kept.
 * gzip is recognised by its magic bytes, whatever the file is called.
 * A folder's entries that cannot be read (a dangling symlink, a symlink loop, a named pipe, a file or
   folder the user may not open) are problems naming them, never a stop.
@@ -37,6 +39,7 @@ import orjson
 
 WHOLE_FILE_BYTES = 32 * 1024 * 1024   # a single document above this is streamed, not loaded
 MAX_LINE_BYTES = 64 * 1024 * 1024      # a JSON Lines line above this is a problem, not a release
+MAX_ITEM_BYTES = 16 * 1024 * 1024      # bytes read for one streamed release or record before giving up
 OCDS_SUFFIXES = (".json", ".jsonl", ".ndjson", ".geojson")
 LINES_SUFFIXES = (".jsonl", ".ndjson")
 BLANK = re.compile(rb"[ \t\r\n\x0b\x0c]*")  # what bytes.strip() takes off: a line of only these is blank
@@ -270,13 +273,38 @@ def _document(f, first: bytes, path: Path, source: str, start: int = 1) -> Itera
     yield from _stream(path, source)
 
 
+class _TooLarge(Exception):
+    pass
+
+
+class _Budget:
+    """A file read for ijson that stops once `MAX_ITEM_BYTES` have been read since the last item was
+    completed (`spent()`): one release, or the text before the first, cannot hold the review's memory."""
+
+    def __init__(self, f):
+        self.f, self.used = f, 0
+
+    def read(self, n: int = -1) -> bytes:
+        if n == 0:  # ijson asks for nothing first, to see whether the file gives bytes or text
+            return self.f.read(0)
+        data = self.f.read(n if n is not None and n > 0 else 1 << 16)
+        self.used += len(data)
+        if self.used > MAX_ITEM_BYTES:
+            raise _TooLarge()
+        return data
+
+    def spent(self) -> None:
+        self.used = 0
+
+
 def _stream(path: Path, source: str) -> Iterator[Item]:
     import ijson
 
     kind = None
+    limit = f"{MAX_ITEM_BYTES // 2**20} MB"
     try:
         with _open(path) as f:
-            for prefix, event, value in ijson.parse(f, use_float=True):
+            for prefix, event, value in ijson.parse(_Budget(f), use_float=True):
                 if prefix == "" and event == "start_array":
                     kind = "array"
                     break
@@ -289,6 +317,11 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
     except ijson.JSONError as exc:
         yield Problem(source, None, f"is not valid JSON ({exc})")
         return
+    except _TooLarge:
+        yield Problem(source, None, f"was not reviewed: more than {limit} were read without finding its releases "
+                      "or records", "Publish the releases as a package with 'releases' near the start, or as JSON "
+                      "Lines.")
+        return
     prefix = {"array": "item", "releases": "releases.item", "records": "records.item", "release": ""}.get(kind)
     if prefix is None:
         yield Problem(source, None, "is not an OCDS release, release package or record package")
@@ -296,7 +329,9 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
     n = 0
     try:
         with _open(path) as f:
-            for n, item in enumerate(ijson.items(f, prefix, use_float=True)):
+            budget = _Budget(f)
+            for n, item in enumerate(ijson.items(budget, prefix, use_float=True)):
+                budget.spent()
                 where = None if kind == "release" else f"{'item' if kind == 'array' else kind} {n}"
                 if kind == "records":
                     yield from _record(item, source, where)
@@ -307,6 +342,11 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
     except ijson.JSONError as exc:
         yield Problem(source, f"after item {n}", f"is not valid JSON from here on ({exc}); the releases before "
                       "this point were reviewed")
+    except _TooLarge:
+        yield Problem(source, f"after item {n}", f"reading stopped: more than {limit} were read without completing "
+                      "the next release or record (one item that large, or padding), so the rest of the file was not "
+                      "reviewed; the releases before this point were", "Split the file into smaller packages, or "
+                      "publish JSON Lines (one release per line).")
 
 
 def _one(item, source: str, where: str | None) -> Iterator[Item]:

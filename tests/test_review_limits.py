@@ -117,7 +117,24 @@ def test_a_forged_gzip_trailer_does_not_decide_what_is_held_in_memory(tmp_path):
     # the release inside is reviewed; the trailer's lie is reported against the file
     assert any(Path(t["source"].split(" (")[0]).name == "b_forged.json.gz" for t in doc["tenders"])
     problems = _problems_for(doc, "b_forged.json.gz")
-    assert len(problems) == 1 and "cannot be read to the end" in problems[0]["message"]
+    assert len(problems) == 1 and "reading stopped" in problems[0]["message"], problems
+
+
+def test_one_enormous_release_does_not_hold_the_review_in_memory(tmp_path):
+    """Not a lie this time: the file really holds a 300 MB release (one string). Reading stops at
+    MAX_ITEM_BYTES; the release before it is reviewed, the file is one problem line."""
+    folder = _folder(tmp_path)
+    release = json.loads(GOOD.read_text())
+    release = release["releases"][0] if "releases" in release else release
+    head = b'{"uri": "big", "releases": [' + json.dumps({**release, "ocid": "ocds-before"}).encode() + \
+        b', {"ocid": "ocds-big", "description": "'
+    chunk = b"a" * (1 << 20)  # one object written 300 times: the test itself holds 1 MB
+    write_gzip_stream(folder / "b_big.json.gz", [head, *(chunk for _ in range(300)), b'"}]}'])
+    doc, peak_mb, _ = run_review(folder)
+    assert peak_mb < 400, f"peak memory {peak_mb:.0f} MB"
+    assert "ocds-before" in {t["ocid"] for t in doc["tenders"]} and "ocds-big" not in {t["ocid"] for t in doc["tenders"]}
+    problems = _problems_for(doc, "b_big.json.gz")
+    assert len(problems) == 1 and "more than 16 MB" in problems[0]["message"], problems
 
 
 def test_a_gzip_of_blank_lines_is_skipped_cheaply(tmp_path):
