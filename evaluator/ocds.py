@@ -243,8 +243,11 @@ def _lines(f, first: bytes, source: str, start: int = 1) -> Iterator[Item]:
                     yield Problem(source, f"line {n}", f"is not valid JSON ({exc})")
                 else:
                     yield from releases_in(doc, source, f"line {n}")
-        n += 1 + _skip_blank(f)  # a run of blank lines in one step
+        n += 1
         line = f.readline(MAX_LINE_BYTES)
+        if line[:1].isspace() and line.endswith(b"\n") and not line.strip():  # a blank line: the run in one step
+            n += 1 + _skip_blank(f)
+            line = f.readline(MAX_LINE_BYTES)
 
 
 def _document(f, first: bytes, path: Path, source: str, start: int = 1) -> Iterator[Item]:
