@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -133,11 +134,22 @@ def guard(what: str = "this page"):
         show_error(exc)
 
 
+_WORD_JOINER = "\u2060"
+# what GitHub-flavoured markdown turns into a link on sight, even with its punctuation escaped (Streamlit's
+# renderer finds them in the text after escapes are resolved): http(s)://, mailto:, xmpp:, www., a@b
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|mailto|xmpp)(?=:)|\bwww(?=\.)|[\w.+-](?=@[\w-])")
+
+
 def escape_md(text: str) -> str:
-    """Text safe inside a markdown-rendered element (st.error & co.): no links, HTML or emphasis."""
+    """Text safe inside a markdown-rendered element (st.error & co.): no links, HTML, entities or emphasis.
+
+    Markdown punctuation and & are backslash-escaped (so "&copy;" shows as typed, not as ©); a URL or
+    e-mail address gets an invisible word joiner (U+2060) after its scheme, its "www" or before its "@",
+    the one way to stop the renderer's autolinking without changing what the reader sees."""
+    text = _AUTOLINK.sub(lambda m: m.group() + _WORD_JOINER, str(text))
     out = []
-    for ch in str(text):
-        if ch in "\\`*_{}[]()<>#+-.!|~$:":
+    for ch in text:
+        if ch in "\\`*_{}[]()<>#+-.!|~$:&":
             out.append("\\" + ch)
         else:
             out.append(ch)

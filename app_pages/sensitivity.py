@@ -97,7 +97,7 @@ def main() -> None:
         st.warning("No eligible bid: there is no winner to test.")
     else:
         p = float(table.set_index("bidder")["win_probability"][s.published_winner])
-        st.metric(f"{s.published_winner} (the published winner) wins", f"{p:.1%} of draws")
+        st.metric(escape_md(f"{s.published_winner} (the published winner) wins"), f"{p:.1%} of draws")
     st.subheader("Win probability")
     st.altair_chart(win_chart(table), width="stretch")
     st.subheader("Rank probabilities")

@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 import pandas as pd
 
 from .exceptions import EvaluatorError, InputErrors, Tampered
+from .terminal import UNSAFE, SafeStream, shown
 from .util import gbp
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
@@ -76,7 +77,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = _parser().parse_args(argv)
+    # supplier text (names, descriptions, file names) is printed as text: control characters escaped
+    # (terminal.py); each renderer escapes the fields it prints, and this is the last line of defence
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
+    try:
+        return _main(_parser().parse_args(argv))
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(args) -> int:
     try:
         return _VERBS[args.verb](args)
     except EvaluatorError as exc:
@@ -86,7 +97,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the user sees a sentence, not a traceback
-        print(f"error: unexpected problem inside the tool ({type(exc).__name__}: {exc}); please report it "
+        print(f"error: unexpected problem inside the tool ({type(exc).__name__}: {shown(exc)}); please report it "
               "with the files you used", file=sys.stderr)
         return EXIT_BUG
 
@@ -95,7 +106,7 @@ def _fail(exc: EvaluatorError, args) -> int:
     errors = exc.errors if isinstance(exc, InputErrors) else [exc]
     tampered = isinstance(exc, Tampered)  # a workspace changed behind the tool's back: named, exit 1 as `audit`
     for e in errors:
-        print(f"{'tampered' if tampered else 'error'}: {e.line()}", file=sys.stderr)
+        print(f"{'tampered' if tampered else 'error'}: {shown(e.line())}", file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps({"errors": [e.as_dict() for e in errors]}, indent=2, ensure_ascii=False))
     return EXIT_AUDIT_BROKEN if tampered else EXIT_BAD_INPUT
@@ -143,9 +154,10 @@ def _report_skipped(bidset) -> None:
     if not bidset.skipped:
         return
     for p in bidset.problems:
-        print(f"warning: {p.line()}", file=sys.stderr)
+        print(f"warning: {shown(p.line())}", file=sys.stderr)
     for s in bidset.skipped:
-        print(f"skipped: {s['file']} ({s['bidder'] or 'no bidder name'}): not ranked because of the problems above",
+        print(f"skipped: {shown(s['file'])} ({shown(s['bidder'] or 'no bidder name')}): not ranked because of the "
+              "problems above",
               file=sys.stderr)
 
 
@@ -182,7 +194,7 @@ def _cmd_explain(args) -> int:
                            "display.max_rows", 500):
         for key, table in tables.items():
             print(f"\n== {titles.get(key, key)} ==")
-            print("(none)" if table.empty else table.to_string(index=False))
+            print("(none)" if table.empty else _shown_frame(table).to_string(index=False))
     return EXIT_OK
 
 
@@ -549,7 +561,20 @@ def _print_json(doc: dict) -> None:
 
 
 # ------------------------------------------------------------------------------------------- text output
+def _shown_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """A table to print: every text cell and column name with its control characters escaped."""
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
+            bad = out[col].map(lambda v: isinstance(v, str) and UNSAFE.search(v) is not None).astype(bool)
+            if bad.any():  # only those cells change: the rest print exactly as before
+                out[col] = out[col].where(~bad, out[col][bad].map(shown))
+    out.columns = [shown(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
 def _table(rows: list[list[str]], headers: list[str], right: set[int]) -> str:
+    rows = [[shown(c) for c in r] for r in rows]  # one line per row, whatever a name holds
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)] if rows else [len(h) for h in headers]
     def line(cells):
         return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
@@ -570,7 +595,7 @@ def render_ranking(ev) -> str:
     r["_order"] = r["rank"].astype("Float64").fillna(10**9)
     r = r.sort_values(["_order", "total"], ascending=[True, False])
     t = ev.rubric.tender
-    head = [f"{t.id}  {t.title}" + (f"  ({t.buyer})" if t.buyer else ""),
+    head = [shown(f"{t.id}  {t.title}" + (f"  ({t.buyer})" if t.buyer else "")),
             f"Official lens: {official}; the {other} lens is shown beside it for comparison. "
             f"{len(r)} bids ranked out of 100 marks."]
     rows = []
@@ -586,23 +611,24 @@ def render_ranking(ev) -> str:
     out = head + ["", table, ""]
     w_off, w_oth = ev.winner(official), ev.winner(other)
     if w_off and w_oth and w_off != w_oth:
-        out.append(f"The winner changes with the lens: {w_off} under the {official} lens, {w_oth} under the {other} lens.")
+        out.append(f"The winner changes with the lens: {shown(w_off)} under the {official} lens, {shown(w_oth)} under "
+                   f"the {other} lens.")
     elif w_off:
-        out.append(f"{w_off} wins under both lenses.")
+        out.append(f"{shown(w_off)} wins under both lenses.")
     dq = r[~r["eligible"]]
     for b in dq.itertuples(index=False):
         reasons = ev.flags[(ev.flags["bidder"] == b.bidder) & (ev.flags["code"] == "SV203")]["message"]
-        out.append(f"Disqualified: {b.bidder}: " + "; ".join(reasons))
+        out.append(f"Disqualified: {shown(b.bidder)}: " + "; ".join(shown(x) for x in reasons))
     if ev.bidset.skipped:
-        out.append("Skipped (problems in the files): " + ", ".join(f"{s['bidder'] or '?'} ({Path(s['file']).name})"
-                                                                 for s in ev.bidset.skipped))
+        out.append("Skipped (problems in the files): " + ", ".join(
+            shown(f"{s['bidder'] or '?'} ({Path(s['file']).name})") for s in ev.bidset.skipped))
     if not ev.rubric_flags.empty:
         out += ["", "Design checks on the rubric:"]
-        out += [f"  {f.code} {f.name} ({f.severity}): {f.message}" for f in ev.rubric_flags.itertuples(index=False)]
+        out += [f"  {f.code} {f.name} ({f.severity}): {shown(f.message)}" for f in ev.rubric_flags.itertuples(index=False)]
     out += ["", "Flags by bid (error: not credited in the design lens; warning: credited but questioned; info):"]
     for b in r.itertuples(index=False):
         f = ev.flags[ev.flags["bidder"] == b.bidder]
-        out.append(f"\n{b.bidder}" + ("" if len(f) else ": no flags"))
+        out.append(f"\n{shown(b.bidder)}" + ("" if len(f) else ": no flags"))
         for sev in ("error", "warning", "info"):
             g = f[f["severity"] == sev]
             if g.empty:
@@ -610,17 +636,17 @@ def render_ranking(ev) -> str:
             out.append(f"  {sev}s ({len(g)})" if len(g) != 1 else f"  {sev} (1)")
             for x in g.itertuples(index=False):
                 where = x.commitment if isinstance(x.commitment, str) else (x.criterion if isinstance(x.criterion, str) else "bid")
-                out.append(f"    {x.code} {x.name} [{where}]: {x.message}")
+                out.append(f"    {x.code} {x.name} [{shown(where)}]: {shown(x.message)}")
     return "\n".join(out)
 
 
 def render_self_assessment(sa: dict, rubric) -> str:
     t = rubric.tender
     sv = rubric.sv_criterion
-    out = [f"Self-assessment of {sa['bidder']} against {t.id} {t.title}",
+    out = [f"Self-assessment of {shown(sa['bidder'])} against {shown(t.id)} {shown(t.title)}",
            f"Official lens: {rubric.official_lens}. The buyer runs these same checks on every bid.", ""]
     if sv is not None:
-        out.append(f"Social-value marks you could expect for {sv.id} ({sv.name or sv.id}, {sv.weight:g} marks):")
+        out.append(f"Social-value marks you could expect for {shown(sv.id)} ({shown(sv.name or sv.id)}, {sv.weight:g} marks):")
         out.append(f"  design lens:  {sa['design_score']:.2f}  (priority-weighted attainment of the buyer's outcomes "
                    f"{sa['design_fraction']:.1%})" + ("  <- official" if rubric.official_lens == "design" else ""))
         out.append(f"  figures lens: {sa['figures_score']:.2f}  (your claimed {gbp(sa['claimed_value'])} against a best "
@@ -628,39 +654,39 @@ def render_self_assessment(sa: dict, rubric) -> str:
                    + ("  <- official" if rubric.official_lens == "figures" else ""))
     sv_scale = [c for c in rubric.scale_criteria if c.social_value]
     if sv_scale:
-        out.append("  plus the panel's score for " + ", ".join(f"{c.id} ({c.weight:g} marks)" for c in sv_scale))
+        out.append("  plus the panel's score for " + ", ".join(f"{shown(c.id)} ({c.weight:g} marks)" for c in sv_scale))
     out += ["", f"Claimed {gbp(sa['claimed_value'])}; the design lens credits {gbp(sa['credited_value'])} "
                 "(validated, net, evidenced, discounted)."]
     walk = sa["walk"]
     for step in walk.itertuples(index=False):
         if step.amount == step.amount and abs(step.amount) >= 0.5:
-            out.append(f"  {step.step}: {gbp(step.amount)}")
+            out.append(f"  {shown(step.step)}: {gbp(step.amount)}")
     att = sa["attainment"]
     if len(att):
         out += ["", "Attainment of the buyer's outcomes:"]
         for a in att.itertuples(index=False):
             target = "no target" if a.target != a.target else f"target {a.target:g} {a.unit or ''}".rstrip()
             share = "-" if a.attainment != a.attainment else f"{a.attainment:.0%}"
-            out.append(f"  {a.outcome} {a.name}: net {a.net_quantity:,.2f} of {target} = {share}")
+            out.append(shown(f"  {a.outcome} {a.name}: net {a.net_quantity:,.2f} of {target} = {share}"))
     flags = sa["flags"]
     out += ["", f"Flags ({len(flags)}), with what to fix:" if len(flags) else "No flags: nothing to fix."]
     for sev in ("error", "warning", "info"):
         for x in flags[flags["severity"] == sev].itertuples(index=False):
             where = x.commitment if isinstance(x.commitment, str) else (x.criterion if isinstance(x.criterion, str) else "bid")
-            out.append(f"  {x.code} {x.name} ({sev}) [{where}]: {x.message}")
-            out.append(f"      fix: {x.fix}")
+            out.append(f"  {x.code} {x.name} ({sev}) [{shown(where)}]: {shown(x.message)}")
+            out.append(f"      fix: {shown(x.fix)}")
     return "\n".join(out)
 
 
 def render_rubric_check(rubric, flags) -> str:
     t = rubric.tender
-    out = [f"Design checks for {t.id} {t.title}",
+    out = [f"Design checks for {shown(t.id)} {shown(t.title)}",
            f"Weights sum to 100; social value carries {rubric.social_value_weight:g}%. "
            f"{len(rubric.spec.design.outcomes)} design outcome(s); official lens: {rubric.official_lens}."]
     if flags.empty:
         out.append("No design problems found.")
     for f in flags.itertuples(index=False):
-        out.append(f"  {f.code} {f.name} ({f.severity}): {f.message}\n      fix: {f.fix}")
+        out.append(f"  {f.code} {f.name} ({f.severity}): {shown(f.message)}\n      fix: {shown(f.fix)}")
     return "\n".join(out)
 
 

@@ -438,7 +438,10 @@ def render(tr: Tracking) -> str:
         f = tr.flags[tr.flags["bidder"] == c.bidder]
         for x in f.itertuples(index=False):
             out.append(f"  {x.code} {x.name} ({x.severity}) [{x.commitment}]: {x.message}")
-    return "\n".join(out)
+    # each entry is one line: a title, buyer or name holding a newline or an escape sequence is shown
+    # escaped (terminal.shown), never as a forged line or a command to the terminal
+    from .terminal import shown
+    return "\n".join(shown(line) for line in out)
 
 
 def delivery_chart(by_period: pd.DataFrame, bidder: str):

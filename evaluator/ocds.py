@@ -6,10 +6,17 @@ gzipped. `iter_releases` turns any of these, a file or a folder of them, into a 
 without ever holding a whole large file in memory:
 
 * JSON Lines (one release, package or record per line) is read line by line with orjson; a line over
-  `MAX_LINE_BYTES` is skipped as a problem rather than loaded.
-* A single JSON document small enough (`WHOLE_FILE_BYTES`) is parsed in one go; a larger one is streamed
-  with ijson, item by item under `releases` or `records`.
+  `MAX_LINE_BYTES` is skipped as a problem rather than loaded. Runs of blank lines are skipped a buffer
+  at a time, not a line at a time (a gzip of nothing but newlines is 1,000 times its size).
+* A single JSON document is parsed in one go if it turns out, by reading it, to be no more than
+  `WHOLE_FILE_BYTES`; a larger one is streamed with ijson, item by item under `releases` or `records`.
+  What a file says about itself (gzip's trailer records a size, and anyone can write it) decides nothing:
+  memory is bounded by what is actually read. A streamed release or record is given `MAX_ITEM_BYTES`
+  of reading; past that (one enormous item, or megabytes of padding) the file is a problem and the
+  releases before that point are kept.
 * gzip is recognised by its magic bytes, whatever the file is called.
+* A folder's entries that cannot be read (a dangling symlink, a symlink loop, a named pipe, a file or
+  folder the user may not open) are problems naming them, never a stop.
 
 Real data is messy, and one bad file or line must never stop a review of thousands: every problem
 (malformed JSON, a document that is not OCDS, a record with only linked releases) is yielded as a
@@ -17,8 +24,13 @@ Real data is messy, and one bad file or line must never stop a review of thousan
 """
 from __future__ import annotations
 
+import errno
 import gzip
 import io
+import os
+import re
+import stat
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Union
@@ -27,8 +39,11 @@ import orjson
 
 WHOLE_FILE_BYTES = 32 * 1024 * 1024   # a single document above this is streamed, not loaded
 MAX_LINE_BYTES = 64 * 1024 * 1024      # a JSON Lines line above this is a problem, not a release
+MAX_ITEM_BYTES = 16 * 1024 * 1024      # bytes read for one streamed release or record before giving up
 OCDS_SUFFIXES = (".json", ".jsonl", ".ndjson", ".geojson")
 LINES_SUFFIXES = (".jsonl", ".ndjson")
+BLANK = re.compile(rb"[ \t\r\n\x0b\x0c]*")  # what bytes.strip() takes off: a line of only these is blank
+UNREADABLE_FIX = "Check the file exists, is a regular file and can be opened (its permissions, and any symlink's target)."
 
 
 @dataclass(slots=True)
@@ -58,18 +73,64 @@ def is_ocds_path(path: Path) -> bool:
     return name.endswith(OCDS_SUFFIXES)
 
 
+def _unreadable(path: Path) -> Problem | None:
+    """None for a regular file that can be opened; else the problem, naming the file (never an exception).
+    A named pipe or device is refused without opening it: opening a pipe waits for a writer forever."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        why = {errno.ENOENT: "a symlink to nothing: its target does not exist",
+               errno.ELOOP: "a symlink loop"}.get(exc.errno, exc.strerror or str(exc))
+        return Problem(str(path), None, f"cannot be read ({why})", UNREADABLE_FIX)
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a named pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) \
+            else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file"
+        return Problem(str(path), None, f"cannot be read (it is {kind}, not a file)", UNREADABLE_FIX)
+    if not os.access(path, os.R_OK):
+        return Problem(str(path), None, "cannot be read (permission denied)", UNREADABLE_FIX)
+    return None
+
+
+def _walk(folder: Path, wanted) -> tuple[list[Path], list[Problem]]:
+    """The entries under `folder` (recursively, symlinked folders not followed, as Path.rglob) whose names
+    `wanted` accepts, and a problem for each folder that cannot be listed."""
+    found: list[Path] = []
+    problems: list[Problem] = []
+
+    def refused(exc: OSError) -> None:
+        problems.append(Problem(str(exc.filename or folder), None, "cannot be read: the folder cannot be "
+                                f"listed ({exc.strerror or exc}), so any files in it were not reviewed",
+                                UNREADABLE_FIX))
+
+    for parent, dirs, files in os.walk(folder, onerror=refused):
+        for name in files:
+            f = Path(parent) / name
+            if wanted(f):
+                found.append(f)
+    return sorted(found), problems
+
+
 def expand(paths: Iterable[Path | str], wanted=is_ocds_path) -> Iterator[Path | Problem]:
-    """Files as given, and the files inside folders (recursively, sorted) that `wanted` accepts."""
+    """Files as given, and the files inside folders (recursively, sorted) that `wanted` accepts; anything
+    that cannot be read is a :class:`Problem` naming it, and the rest go on."""
     for p in paths:
         p = Path(p)
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and wanted(f))
-            if not found:
+        try:
+            is_dir = p.is_dir()
+            exists = is_dir or os.path.lexists(p)
+        except OSError as exc:
+            yield Problem(str(p), None, f"cannot be read ({exc.strerror or exc})", UNREADABLE_FIX)
+            continue
+        if is_dir:
+            found, problems = _walk(p, wanted)
+            yield from problems
+            if not found and not problems:
                 yield Problem(str(p), None, "the folder holds no OCDS JSON or rubric files",
                               "Point the review at a folder of .json/.jsonl(.gz) releases or .yaml rubrics.")
-            yield from found
-        elif p.is_file():
-            yield p
+            for f in found:
+                yield _unreadable(f) or f
+        elif exists:
+            yield _unreadable(p) or p
         else:
             yield Problem(str(p), None, "file or folder not found", "Check the path.")
 
@@ -86,24 +147,50 @@ def iter_releases(path: Path | str) -> Iterator[Item]:
     """Every release in one file (see the module docstring for the forms accepted), or problems."""
     path = Path(path)
     source = str(path)
+    refused = _unreadable(path)
+    if refused is not None:
+        yield refused
+        return
     try:
         f = _open(path)
     except OSError as exc:
-        yield Problem(source, None, f"cannot be read ({exc.strerror or exc})", "Check the file's permissions.")
+        yield Problem(source, None, f"cannot be read ({exc.strerror or exc})", UNREADABLE_FIX)
         return
     try:
         yield from _read(f, path, source)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # a corrupt or truncated gzip among them
         yield Problem(source, None, f"cannot be read to the end ({type(exc).__name__}: {exc}); "
                       "releases before this point were reviewed", "Download the file again: it may be truncated.")
     finally:
         f.close()
 
 
+def _skip_blank(f) -> int:
+    """Consume the whitespace at `f`'s position, a buffer at a time; return how many newlines it held
+    (the blank lines skipped). `f` is left at the first other byte, or at the end."""
+    newlines = 0
+    if hasattr(f, "getbuffer"):  # io.BytesIO: matched in place
+        with f.getbuffer() as buf:
+            pos = f.tell()
+            end = BLANK.match(buf, pos).end()
+            newlines = bytes(buf[pos:end]).count(b"\n")
+        f.seek(end)
+        return newlines
+    while True:
+        buf = f.peek(1 << 16)
+        if not buf:
+            return newlines
+        skip = BLANK.match(buf).end()
+        if skip:
+            newlines += buf.count(b"\n", 0, skip)
+            f.read(skip)
+        if skip < len(buf):
+            return newlines
+
+
 def _read(f, path: Path, source: str) -> Iterator[Item]:
+    start = _skip_blank(f) + 1  # the line the first JSON is on
     first = f.readline(MAX_LINE_BYTES)
-    while first and not first.strip():
-        first = f.readline(MAX_LINE_BYTES)
     if not first:
         yield Problem(source, None, "is empty", "Remove the file or download it again.")
         return
@@ -112,7 +199,7 @@ def _read(f, path: Path, source: str) -> Iterator[Item]:
         if stripped[:3] == b"\xef\xbb\xbf" and stripped[3:4] in (b"{", b"["):
             first = stripped[3:]
         else:
-            yield Problem(source, "line 1", "is not JSON (it does not start with { or [)")
+            yield Problem(source, f"line {start}", "is not JSON (it does not start with { or [)")
             return
     name = path.name.lower().removesuffix(".gz")
     whole_line = first.endswith(b"\n") or len(first) < MAX_LINE_BYTES
@@ -122,9 +209,9 @@ def _read(f, path: Path, source: str) -> Iterator[Item]:
         except orjson.JSONDecodeError:
             doc = None
         if doc is not None or name.endswith(LINES_SUFFIXES):
-            yield from _lines(f, first, source)
+            yield from _lines(f, first, source, start)
             return
-    yield from _document(f, first, path, source)
+    yield from _document(f, first, path, source, start)
 
 
 def _looks_like_lines(data: bytes) -> bool:
@@ -138,11 +225,10 @@ def _looks_like_lines(data: bytes) -> bool:
     return False
 
 
-def _lines(f, first: bytes, source: str, skip_first: bool = False) -> Iterator[Item]:
-    """JSON Lines: each line a release, a package or a record; a bad line is a problem, the rest go on."""
-    if skip_first:
-        f.readline()
-    n, line = 1, first
+def _lines(f, first: bytes, source: str, start: int = 1) -> Iterator[Item]:
+    """JSON Lines: each line a release, a package or a record; a bad line is a problem, the rest go on.
+    `first` is line `start`, already read from `f`."""
+    n, line = start, first
     while line:
         if line.strip():
             if len(line) >= MAX_LINE_BYTES and not line.endswith(b"\n"):
@@ -159,18 +245,24 @@ def _lines(f, first: bytes, source: str, skip_first: bool = False) -> Iterator[I
                     yield from releases_in(doc, source, f"line {n}")
         n += 1
         line = f.readline(MAX_LINE_BYTES)
+        if line[:1].isspace() and line.endswith(b"\n") and not line.strip():  # a blank line: the run in one step
+            n += 1 + _skip_blank(f)
+            line = f.readline(MAX_LINE_BYTES)
 
 
-def _document(f, first: bytes, path: Path, source: str) -> Iterator[Item]:
-    """One JSON document (a release, a package, or an array of them): whole if small, else streamed."""
-    size = _size(path)
-    if size is not None and size <= WHOLE_FILE_BYTES:
-        data = first + f.read()
+def _document(f, first: bytes, path: Path, source: str, start: int = 1) -> Iterator[Item]:
+    """One JSON document (a release, a package, or an array of them): whole if, read, it is no more than
+    WHOLE_FILE_BYTES, else streamed. Only what is read counts: never the size a gzip trailer claims."""
+    rest = f.read(WHOLE_FILE_BYTES + 1 - len(first)) if len(first) <= WHOLE_FILE_BYTES else b"x"
+    if len(first) + len(rest) <= WHOLE_FILE_BYTES:  # the whole file was read, and it is small
+        data = first + rest
+        del rest
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             if _looks_like_lines(data):  # JSON Lines whose first line is the broken one
-                yield from _lines(io.BytesIO(data), io.BytesIO(data).readline(), source, skip_first=True)
+                buf = io.BytesIO(data)
+                yield from _lines(buf, buf.readline(MAX_LINE_BYTES), source, start)
                 return
             yield Problem(source, None, f"is not valid JSON ({exc})")
             return
@@ -180,31 +272,42 @@ def _document(f, first: bytes, path: Path, source: str) -> Iterator[Item]:
         else:
             yield from releases_in(doc, source, None)
         return
+    del rest
     yield from _stream(path, source)
 
 
-def _size(path: Path) -> int | None:
-    """Bytes of JSON in the file: the file size, or gzip's recorded size (modulo 4 GiB), None if unknown."""
-    try:
-        with open(path, "rb") as raw:
-            if raw.read(2) != b"\x1f\x8b":
-                return path.stat().st_size
-            raw.seek(-4, 2)
-            recorded = int.from_bytes(raw.read(4), "little")
-            # the gzip trailer only holds the size modulo 4 GiB; trust it only if the ratio is plausible
-            compressed = path.stat().st_size
-            return recorded if compressed <= recorded <= 50 * compressed else None
-    except OSError:
-        return None
+class _TooLarge(Exception):
+    pass
+
+
+class _Budget:
+    """A file read for ijson that stops once `MAX_ITEM_BYTES` have been read since the last item was
+    completed (`spent()`): one release, or the text before the first, cannot hold the review's memory."""
+
+    def __init__(self, f):
+        self.f, self.used = f, 0
+
+    def read(self, n: int = -1) -> bytes:
+        if n == 0:  # ijson asks for nothing first, to see whether the file gives bytes or text
+            return self.f.read(0)
+        data = self.f.read(n if n is not None and n > 0 else 1 << 16)
+        self.used += len(data)
+        if self.used > MAX_ITEM_BYTES:
+            raise _TooLarge()
+        return data
+
+    def spent(self) -> None:
+        self.used = 0
 
 
 def _stream(path: Path, source: str) -> Iterator[Item]:
     import ijson
 
     kind = None
+    limit = f"{MAX_ITEM_BYTES // 2**20} MB"
     try:
         with _open(path) as f:
-            for prefix, event, value in ijson.parse(f, use_float=True):
+            for prefix, event, value in ijson.parse(_Budget(f), use_float=True):
                 if prefix == "" and event == "start_array":
                     kind = "array"
                     break
@@ -217,6 +320,11 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
     except ijson.JSONError as exc:
         yield Problem(source, None, f"is not valid JSON ({exc})")
         return
+    except _TooLarge:
+        yield Problem(source, None, f"was not reviewed: more than {limit} were read without finding its releases "
+                      "or records", "Publish the releases as a package with 'releases' near the start, or as JSON "
+                      "Lines.")
+        return
     prefix = {"array": "item", "releases": "releases.item", "records": "records.item", "release": ""}.get(kind)
     if prefix is None:
         yield Problem(source, None, "is not an OCDS release, release package or record package")
@@ -224,7 +332,9 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
     n = 0
     try:
         with _open(path) as f:
-            for n, item in enumerate(ijson.items(f, prefix, use_float=True)):
+            budget = _Budget(f)
+            for n, item in enumerate(ijson.items(budget, prefix, use_float=True)):
+                budget.spent()
                 where = None if kind == "release" else f"{'item' if kind == 'array' else kind} {n}"
                 if kind == "records":
                     yield from _record(item, source, where)
@@ -235,6 +345,11 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
     except ijson.JSONError as exc:
         yield Problem(source, f"after item {n}", f"is not valid JSON from here on ({exc}); the releases before "
                       "this point were reviewed")
+    except _TooLarge:
+        yield Problem(source, f"after item {n}", f"reading stopped: more than {limit} were read without completing "
+                      "the next release or record (one item that large, or padding), so the rest of the file was not "
+                      "reviewed; the releases before this point were", "Split the file into smaller packages, or "
+                      "publish JSON Lines (one release per line).")
 
 
 def _one(item, source: str, where: str | None) -> Iterator[Item]:

@@ -537,10 +537,11 @@ def review_paths(paths: Iterable[Path | str], delivered: Iterable[str] = ()) -> 
                 continue
             _add(rec, tenders, by_ocid, seen)
             continue
-        for it in iter_releases(item):
+        for i, it in enumerate(iter_releases(item)):
             if isinstance(it, Problem):
                 problems.append(_problem(it))
-            elif it.where in (None, "line 1") and "ocid" not in it.data and isinstance(it.data.get("criteria"), list):
+            elif i == 0 and (it.where is None or it.where.startswith("line ")) and "ocid" not in it.data \
+                    and isinstance(it.data.get("criteria"), list):
                 rec = review_rubric(item)  # a rubric written as JSON
                 if "_problem" in rec:
                     problems.extend(_problem(p) for p in rec["_problem"])
@@ -854,4 +855,7 @@ def render(review: Review, limit: int = 40) -> str:
             out.append(f"  {p['source']}" + (f" {p['where']}" if p["where"] else "") + f": {p['message']}")
         if len(review.problems) > limit:
             out.append(f"  ... and {len(review.problems) - limit} more")
-    return "\n".join(out)
+    # each entry is one line: a title, buyer or name holding a newline or an escape sequence is shown
+    # escaped (terminal.shown), never as a forged line or a command to the terminal
+    from .terminal import shown
+    return "\n".join(shown(line) for line in out)

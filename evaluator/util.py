@@ -640,7 +640,15 @@ def formula_safe(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula (it starts with =, +, -, @, tab or carriage return)
     gets a leading single quote, so Excel, LibreOffice and Sheets show it as text. Numbers, including
     negative ones, are returned unchanged: only text is neutralised. For CSV downloads; the XLSX workbook
-    keeps such text exact and marks the cell as text with Excel's quote prefix (workbook.text_cell)."""
+    keeps such text exact and marks the cell as text with Excel's quote prefix (workbook.text_cell).
+
+    A carriage return inside text is written as a newline: pandas and a csv writer ending lines with
+    "\n" leave a field holding only "\r" unquoted, and Excel and LibreOffice read a bare "\r" as the end
+    of the row, so "a\r=1+1" would start a new row with a live formula. A newline makes the writer
+    quote the field, and the line break stays a line break inside the cell."""
+    if isinstance(value, str) and "\r" in value:
+        quoted = "'" + value if formula_like(value) else value
+        return quoted.replace("\r\n", "\n").replace("\r", "\n")
     if formula_like(value):
         return "'" + value
     return value

@@ -144,7 +144,8 @@ def test_the_workbook_survives_control_characters_and_huge_text(fixture_ev):
 
 
 @pytest.mark.parametrize("value,expected", [
-    ("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\nx"),
+    ("a\r=1", "a\n=1"), ("a\r\nb", "a\nb"),  # a bare CR would end the CSV row: written as a newline, so quoted
     ("plain", "plain"), ("a=b", "a=b"), (-5, -5), (-2.5, -2.5), (None, None), ("", ""),
 ])
 def test_formula_safe(value, expected):
