@@ -7,10 +7,13 @@ import io
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Optional
 
 import streamlit as st
 
-from app_pages.common import escape_md, evaluation_key, get_evaluation, guard
+from app_pages import workspace_state
+from app_pages.common import escape_md, evaluation_key, get_evaluation, get_tender, guard
+from evaluator.exceptions import EvaluatorError
 from evaluator.report import (Inputs, assessment_summary_pdf, evaluation_report_pdf, summary_context,
                               summary_file_names)
 from evaluator.scoring import SCORE_COLUMNS
@@ -26,19 +29,39 @@ def scores_csv(ev) -> bytes:
     return formula_safe_frame(frame).to_csv(index=False).encode("utf-8")
 
 
+def record_head() -> tuple[Optional[dict], Optional[str]]:
+    """The evaluation record behind the scores in use: its workspace's audit-log head, printed in the report
+    and the workbook so that a later copy of the record can be checked against them (`audit --manifest`).
+    (None, why) when the tender has no workspace or its record does not verify."""
+    try:
+        ws = workspace_state.workspace_for(get_tender())
+        if ws is None:
+            return None, None
+        report = ws.verify()
+    except EvaluatorError as exc:
+        return None, exc.line()
+    if report.problems:
+        return None, report.first.line()
+    # the workspace is named by its file name only: no server path in a document
+    return {"file": ws.path.name, "entries": report.entries, "head_hash": report.head_hash,
+            "head": report.head, "chain": report.chain}, None
+
+
 @st.cache_data(show_spinner=False, max_entries=2)
-def _report_set(key: str, _ev) -> dict:
-    """Every document for one evaluation (keyed by its content digest, so a rerun costs nothing)."""
+def _report_set(key: str, _ev, head: Optional[dict] = None) -> dict:
+    """Every document for one evaluation (keyed by its content digest and the record's head, so a rerun
+    costs nothing and a new save gives new documents)."""
     ev = _ev
     csv = scores_csv(ev)
     with tempfile.TemporaryDirectory() as tmp:
         scores_path = Path(tmp) / "scores_in_use.csv"   # fingerprinted as the CSV offered for download
         scores_path.write_bytes(csv)
-        report = evaluation_report_pdf(ev, Inputs(scores_path=scores_path, options={"source": "app"}))
+        report = evaluation_report_pdf(ev, Inputs(scores_path=scores_path, options={"source": "app"},
+                                                  workspace=head))
     cache = summary_context(ev)
     names = summary_file_names(ev.results["bidder"].tolist())
     summaries = {b: (name, assessment_summary_pdf(ev, b, context=cache)) for b, name in names.items()}
-    book = results_workbook(ev)
+    book = results_workbook(ev, workspace=head)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("evaluation_report.pdf", report)
@@ -57,8 +80,11 @@ def main() -> None:
     st.write("The documents that close the procurement: the evaluation report to keep on file (Procurement Act "
              "2023 s98, for at least 3 years), one assessment summary per bidder with what regulation 31 of the "
              "Procurement Regulations 2024 requires, and the results workbook.")
+    head, why = record_head()
+    if why:
+        st.warning(escape_md(f"The evaluation record does not verify, so the documents carry no record head: {why}"))
     with st.spinner(f"Drawing the reports for {len(ev.results)} bids..."):
-        made = _report_set(evaluation_key(), ev)
+        made = _report_set(evaluation_key(), ev, head)
     stem = "".join(ch if ch.isalnum() else "_" for ch in t.id)[:40] or "tender"
 
     st.subheader("For the file")

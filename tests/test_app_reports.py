@@ -68,3 +68,44 @@ def test_the_report_set_behind_the_buttons_is_real():
     assert load_workbook(io.BytesIO(made["workbook"])).sheetnames[0] == "Summary"
     names = zipfile.ZipFile(io.BytesIO(made["zip"])).namelist()
     assert "evaluation_report.pdf" in names and "results.xlsx" in names and len(names) == len(ev.results) + 3
+
+
+def test_the_documents_carry_the_record_head_of_the_workspace_behind_them(monkeypatch):
+    """Issue 14 hole 3: the head of the audit log is printed in every report. The app's report and workbook
+    name the workspace (by file name, never a server path) and its head, which `audit` reads back."""
+    import io
+
+    import streamlit as st
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    import evaluator.report as report
+    import evaluator.workbook as workbook
+    from evaluator.workspace import Workspace, default_workspace_path
+
+    made = {}
+    real_pdf, real_book = report.evaluation_report_pdf, workbook.results_workbook
+
+    def pdf(ev, inputs=None, **kw):
+        made["pdf"] = real_pdf(ev, inputs, **kw)
+        return made["pdf"]
+
+    def book(ev, workspace=None):
+        made["book"] = real_book(ev, workspace=workspace)
+        return made["book"]
+
+    monkeypatch.setattr(report, "evaluation_report_pdf", pdf)
+    monkeypatch.setattr(workbook, "results_workbook", book)
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("app_pages/reports.py").run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    head = Workspace.open(default_workspace_path("HC-2026-014")).verify()
+    assert head.intact and head.entries > 0
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(made["pdf"])).pages).replace("\n", " ")
+    assert f"audit log head {head.head}" in text
+    assert head.head_hash in text.replace(" ", "")
+    assert "social_value_home" not in text
+    record = dict(load_workbook(io.BytesIO(made["book"]))["Record"].iter_rows(min_row=2, values_only=True))
+    assert record["Audit log head"] == head.head
+    assert record["Workspace file"] == "HC-2026-014.sqlite"
