@@ -389,7 +389,7 @@ def _cmd_workspace(args) -> int:
                 _print_json({"saved": True, **saved})
             else:
                 what = "unchanged (already saved)" if not saved["changed"] else f"audit entry {saved['seq']}"
-                print(f"saved: {saved['bidder']} / {saved['criterion']} / {saved['evaluator']} = "
+                print(f"saved: {shown(saved['bidder'])} / {shown(saved['criterion'])} / {shown(saved['evaluator'])} = "
                       f"{saved['score']:g} ({what})")
             return EXIT_OK
         if args.action == "export":
@@ -441,7 +441,7 @@ def _workspace_moderation(ws, args) -> int:
         if args.json:
             _print_json({"evaluator": args.evaluator, "complete": not args.reopen})
         else:
-            print(f"{args.evaluator}: scoring {state} (recorded in the audit log)")
+            print(f"{shown(args.evaluator)}: scoring {state} (recorded in the audit log)")
         return EXIT_OK
     scores = ws.scores()
     table = moderation.side_by_side(scores, ws.scale, ws.bidders(), ws.criteria)
@@ -454,11 +454,11 @@ def _workspace_moderation(ws, args) -> int:
                      "cells": records(table), "agreement": records(agree)})
         return EXIT_OK
     print(f"{ws.tender_id}: {len(people)} evaluators; scoring complete: "
-          + (", ".join(people[people["complete"]]["evaluator"]) or "nobody yet"))
+          + (", ".join(map(shown, people[people["complete"]]["evaluator"])) or "nobody yet"))
     rows = []
     for r in table.to_dict("records"):  # evaluator names are columns: not identifiers
-        marks = ", ".join(f"{e} {r[e]:g}" for e in people["evaluator"] if e in r and r[e] == r[e])
-        rows.append([r["bidder"], r["criterion"], marks or "-",
+        marks = ", ".join(f"{shown(e)} {r[e]:g}" for e in people["evaluator"] if e in r and r[e] == r[e])
+        rows.append([shown(r["bidder"]), shown(r["criterion"]), marks or "-",
                      "-" if r["moderated"] != r["moderated"] else f"{r['moderated']:g}",
                      "SV205" if r["SV205"] else "", r["status"]])
     print(_table(rows, ["Bid", "Question", "Scores", "Consensus", "Flag", "Status"], right=set()))

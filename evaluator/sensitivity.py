@@ -486,19 +486,21 @@ def analyse(ev, draws: int = 10_000, seed: int = 0, *, lens: Optional[str] = Non
 
 
 def render(s: Sensitivity) -> str:
-    """The readable table: who wins how often, and how far each weight can move before the winner changes."""
+    """The readable table: who wins how often, and how far each weight can move before the winner changes.
+    Bidder names are the suppliers' text, shown escaped (terminal.shown): a newline cannot forge a row."""
+    from .terminal import shown
     t = s.table().sort_values(["win_probability", "published_total"], ascending=False)
     st = s.settings
     head = [f"Sensitivity of the winner ({s.lens} lens): {s.draws:,} draws, seed {s.seed}",
             f"Weights Dirichlet around the published ones (concentration {st['concentration']}); deflators "
             f"±{st['deflator_range']:.0%}; evidence factors ±{st['evidence_range']:.0%}; disputed scores ±1 scale step"
             + ("; proxies between low and high" if s.lens == "figures" else "") + ".",
-            f"Published winner: {s.published_winner or 'none'}", ""]
+            f"Published winner: {shown(s.published_winner) if s.published_winner else 'none'}", ""]
     ranks = min(len(s.bidders), 4)
     cols = ["Bidder", "Published", "Wins", "Mean total", "5%-95%"] + [f"P(rank {r})" for r in range(1, ranks + 1)] + ["DQ"]
     rows = []
     for r in t.itertuples(index=False):
-        rows.append([r.bidder, f"{r.published_total:.2f}", f"{r.win_probability:.1%}", f"{r.mean_total:.2f}",
+        rows.append([shown(r.bidder), f"{r.published_total:.2f}", f"{r.win_probability:.1%}", f"{r.mean_total:.2f}",
                      f"{r.total_p05:.1f}-{r.total_p95:.1f}"]
                     + [f"{getattr(r, f'rank_{k}'):.1%}" for k in range(1, ranks + 1)] + [f"{r.disqualified_share:.1%}"])
     widths = [max(len(str(x)) for x in col) for col in zip(cols, *rows)]
@@ -511,5 +513,5 @@ def render(s: Sensitivity) -> str:
             out.append(f"  {r.criterion}: published {r.weight:g}; the winner holds anywhere from 0 to 100")
         else:
             way = "rises" if r.direction == "up" else "falls"
-            out.append(f"  {r.criterion}: published {r.weight:g}; if it {way} to {r.switch_at:.2f}, {r.new_winner} wins")
+            out.append(f"  {r.criterion}: published {r.weight:g}; if it {way} to {r.switch_at:.2f}, {shown(r.new_winner)} wins")
     return "\n".join(out)

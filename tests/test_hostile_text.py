@@ -304,3 +304,27 @@ def test_review_and_track_text_show_escapes(tmp_path):
     _no_raw_controls(proc.stdout + proc.stderr)
     assert "Apex\\x1b]0;pwned\\x07\\x1b[2J\\x1b[31m Care\\n1  Forged Ltd" in proc.stdout
     assert not any(line.lstrip().startswith("1  Forged") for line in proc.stdout.splitlines())
+
+
+def test_sensitivity_and_workspace_text_show_escapes_and_forge_no_row(tmp_path):
+    """The same hostile name through the verbs that print tables of bidders and evaluators: `sensitivity`
+    and the workspace's `score`, `complete` and `status` (an evaluator name is typed by a person too)."""
+    bids, _ = _hostile_bids(tmp_path)
+    db = tmp_path / "ws.sqlite"
+    run("workspace", "init", "--db", db, "--rubric", RUBRIC, "--bids", bids)
+    person = "Ann\x1b[2J\nMODERATED 100"
+    proc = run("workspace", "score", "--db", db, "--bidder", ESC_NAME, "--criterion", "Q1", "--evaluator", person,
+               "--score", "60", "--rationale", "clear plan")
+    _no_raw_controls(proc.stdout)
+    assert proc.stdout.count("\n") == 1 and "Ann\\x1b[2J\\nMODERATED 100" in proc.stdout
+    proc = run("workspace", "complete", "--db", db, "--evaluator", person)
+    _no_raw_controls(proc.stdout)
+    assert proc.stdout.count("\n") == 1
+    proc = run("workspace", "status", "--db", db)
+    _no_raw_controls(proc.stdout)
+    assert not any(line.lstrip().startswith(("1  Forged", "MODERATED 100")) for line in proc.stdout.splitlines())
+    assert "Ann\\x1b[2J\\nMODERATED 100" in proc.stdout
+    proc = run("sensitivity", "--db", db, "--draws", "200")
+    _no_raw_controls(proc.stdout + proc.stderr)
+    assert not any(line.lstrip().startswith("1  Forged") for line in proc.stdout.splitlines())
+    assert "Apex\\x1b]0;pwned" in proc.stdout
