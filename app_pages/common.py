@@ -197,7 +197,8 @@ def _usable_scores(scores_path: Path, rubric: Rubric, bidset: BidSet) -> pd.Data
 def _clean_bidset(bidset: BidSet) -> BidSet:
     """The usable part of a BidSet, without exception objects (cached values are pickled)."""
     return BidSet(bids=bidset.bids, responses=bidset.responses, commitments=bidset.commitments,
-                  problems=[], skipped=list(bidset.skipped), ignored_files=list(bidset.ignored_files))
+                  problems=[], skipped=list(bidset.skipped), ignored_files=list(bidset.ignored_files),
+                  notes=list(bidset.notes))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -333,6 +334,7 @@ def _parse_bids_upload(digest: str, rubric_key: str, _files: tuple[Upload, ...],
         lines = _relabel([e.line() for e in bidset.problems], folder)
         clean = _clean_bidset(bidset)
         clean.skipped = [{"file": _relabel([s["file"]], folder)[0], "bidder": s["bidder"]} for s in bidset.skipped]
+        clean.notes = _relabel(clean.notes, folder)  # how a file was read (Windows-1252), by its uploaded name
         return clean, lines
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -409,6 +411,7 @@ def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: I
         bidset, bid_problems = (_parse_bids_upload(_digest(rubric_key, *[u.digest for u in bids_up]), rubric_key,
                                                    bids_up, rubric) if bids_up else (None, []))
         problems += bid_problems
+        notes += list(bidset.notes) if bidset is not None else []
         if bidset is None or bidset.bids.empty:
             return LoadResult(None, None, problems + ["no usable bids in the upload: nothing was changed"], notes)
         tender = Tender(key=_digest("upload", rubric_key, *[u.digest for u in bids_up]),

@@ -428,3 +428,21 @@ def test_tender_page_upload_with_a_lone_surrogate_is_one_line_and_the_good_bids_
     found = [ln for ln in warnings.splitlines() if ln.startswith("surrogate.json")]
     assert len(found) == 1 and "surrogate" in found[0] and "bidder" in found[0], warnings
     assert not re.search(r"Traceback|unexpected", warnings)
+
+
+def test_tender_page_upload_of_a_windows_1252_bulk_pair_says_how_it_was_read(tmp_path):
+    """No silent fix in the app either: the note the command line prints (read as Windows-1252) is shown
+    where the user is looking, naming the file as uploaded (no server path)."""
+    from streamlit.testing.v1 import AppTest
+    from tests.apptest import click
+    folder = _cp1252_bulk(tmp_path, address="£1 Pound Lane")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    upload(at, "up_rubric", HOME)
+    upload(at, "up_bids", [("bids.csv", (folder / "bids.csv").read_bytes(), "text/csv"),
+                           ("commitments.csv", (folder / "commitments.csv").read_bytes(), "text/csv")])
+    click(at, "Load the uploaded").run()
+    ok(at)
+    shown = "\n".join(unescape(m) for kind in ("info", "success", "warning") for m in messages(at, kind))
+    read = [ln for ln in shown.splitlines() if "Windows-1252" in ln]
+    assert [ln.split(":")[0] for ln in read] == ["bids.csv", "commitments.csv"], shown
+    assert not any("/" in ln.split(":")[0] or "sv-bids-" in ln for ln in read), read
