@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import ROOT, escape_md, get_rubric, get_tender, guard, show_error, show_problems, text_table
+from app_pages.common import (ROOT, error_lines, escape_md, get_rubric, get_tender, guard, show_problems,
+                              text_table)
 from evaluator.delivery import delivery_chart, track
 from evaluator.exceptions import EvaluatorError
 from evaluator.review import flag_rows, lot_rows, portfolio_charts, review_paths
@@ -58,13 +59,15 @@ def run_review(paths: tuple[str, ...], stamp: tuple, uploads: tuple[tuple[str, b
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def run_track(rubric_key: str, _rubric, _bidset, name: str, data: bytes):
+    """(tracking or None, problem lines). The lines, not the exception: a cached value is pickled, and an
+    exception does not come back from that whole (InputErrors cannot be rebuilt at all)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / (Path(name).name or "delivery.csv")
         path.write_bytes(data)
         try:
-            return track(_rubric, _bidset, path), None
+            return track(_rubric, _bidset, path), []
         except EvaluatorError as exc:
-            return None, exc
+            return None, [line.replace(str(path), path.name) for line in error_lines(exc)]
 
 
 def portfolio_section() -> None:
@@ -161,9 +164,9 @@ def delivery_section() -> None:
     else:
         st.info("Upload the contract holders' delivery returns for this tender.")
         return
-    tr, exc = run_track(f"{tender.key}:{rubric.tender.id}:{id(rubric)}", rubric, tender.bidset, name, data)
-    if exc is not None:
-        show_error(exc)
+    tr, problems = run_track(f"{tender.key}:{rubric.tender.id}:{id(rubric)}", rubric, tender.bidset, name, data)
+    if problems:
+        show_problems(problems)
         return
     contracts = tr.contracts
     st.dataframe(text_table(contracts), hide_index=True, width="stretch")

@@ -62,7 +62,7 @@ class Evaluation:
         att = self.attainment
         outcomes = self.rubric.outcomes["id"].tolist()
         if len(att) and outcomes:  # the long table is bidder-major with outcomes in rubric order
-            values = _numbers(att["attainment"])
+            values = _within_cap(_numbers(att["attainment"]), self.rubric.spec.design.attainment_cap)
             n = len(outcomes)
             att_rows = [dict(zip(outcomes, values[k * n:(k + 1) * n])) for k in range(len(att) // n)]
         else:
@@ -207,6 +207,12 @@ def _numbers(s: pd.Series) -> list:
     """A column as JSON numbers rounded to 4 places, None where there is no number."""
     v = np.round(s.to_numpy(dtype=float, na_value=np.nan), 4)
     return [None if x != x or x in (np.inf, -np.inf) else x for x in v.tolist()]
+
+
+def _within_cap(values: list, cap: float) -> list:
+    """Attainments as written in JSON (rounded to 4 places like every number), never past the cap: with a
+    cap of 0.12346, an attainment at the cap would round to 0.1235; it is written as the cap."""
+    return [None if x is None else min(x, cap) for x in values]
 
 
 def _ranks(s: pd.Series) -> list:
@@ -471,7 +477,8 @@ def self_assessment_json(sa: dict, rubric: Rubric) -> dict:
             "figures": {"best_claimed": _num(sa["best_claimed"]), "fraction": _num(sa["figures_fraction"]),
                         "score": _num(sa["figures_score"])},
             "design": {"fraction": _num(sa["design_fraction"]), "score": _num(sa["design_score"]),
-                       "attainment": {o: _num(a) for o, a in zip(att["outcome"], att["attainment"])}},
+                       "attainment": dict(zip(att["outcome"], _within_cap(
+                           [_num(a) for a in att["attainment"]], rubric.spec.design.attainment_cap)))},
         },
         "flags": _flag_records(sa["flags"]),
         "rubric_flags": _flag_records(sa["evaluation"].rubric_flags),

@@ -11,7 +11,9 @@ behind one bid), to check that odd-but-valid data does not crash the engine eith
 Open bugs are pinned by strict xfails in test_bad_input.py; the strategies here keep clear of them (search
 for "pinned") so this file stays a net for new ones.
 
-Set FUZZ_EXAMPLES=10 (a multiplier) and FUZZ_RANDOM=1 to hunt harder than the default, deterministic run.
+Set FUZZ_EXAMPLES=10 (a multiplier) and FUZZ_RANDOM=1 to hunt harder than the default, deterministic run;
+FUZZ_DATABASE=<folder> keeps what Hypothesis finds there (and replays it first on the next run), so a failure
+found once is not lost.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from evaluator.bids import BID_FIELDS, COMMITMENT_FIELDS, BidSet, load_bid, load_bids
 from evaluator.checks import check_rubric
@@ -72,11 +75,14 @@ pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 
 def fuzz(n: int) -> settings:
-    """Per-test settings: n examples (times FUZZ_EXAMPLES), no deadline, no example database on disk,
-    derandomised unless FUZZ_RANDOM is set so CI runs are repeatable. Shrinking a failure can take minutes
-    on these inputs, so it is off unless FUZZ_SHRINK is set: a failure is reported as first found."""
+    """Per-test settings: n examples (times FUZZ_EXAMPLES), no deadline, no example database on disk unless
+    FUZZ_DATABASE names a folder, derandomised unless FUZZ_RANDOM is set so CI runs are repeatable. Shrinking
+    a failure can take minutes on these inputs, so it is off unless FUZZ_SHRINK is set: a failure is
+    reported as first found."""
     phases = list(Phase) if os.environ.get("FUZZ_SHRINK") else [p for p in Phase if p is not Phase.shrink]
-    return settings(max_examples=n * _MULTIPLIER, deadline=None, database=None, phases=phases,
+    folder = os.environ.get("FUZZ_DATABASE")
+    database = DirectoryBasedExampleDatabase(folder) if folder else None
+    return settings(max_examples=n * _MULTIPLIER, deadline=None, database=database, phases=phases,
                     derandomize=not os.environ.get("FUZZ_RANDOM"),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much])
@@ -650,6 +656,21 @@ def valid_bids(draw, duration: int) -> list[dict]:
     return bids
 
 
+def assert_attainment_in_bounds(ev, rubric) -> None:
+    """Every outcome with a target has an attainment from 0 to the rubric's cap, as computed and as written
+    in the --json document; an outcome with no target has none."""
+    cap = rubric.spec.design.attainment_cap
+    att = ev.attainment
+    has_target = pd.to_numeric(att["target"], errors="coerce").notna()
+    values = att["attainment"].astype(float)
+    assert values[~has_target].isna().all(), att[~has_target]
+    bad = att[has_target & ~((values >= 0) & (values <= cap))]
+    assert bad.empty, (cap, bad[["bidder", "outcome", "target", "net_quantity", "attainment"]])
+    for b in ev.to_json()["bids"]:
+        for outcome, frac in b["lenses"]["design"]["attainment"].items():
+            assert frac is None or 0 <= frac <= cap, (b["bidder"], outcome, frac, cap)
+
+
 @fuzz(35)
 @given(data=st.data())
 def test_odd_but_valid_tenders_evaluate(data: st.DataObject) -> None:
@@ -678,6 +699,7 @@ def test_odd_but_valid_tenders_evaluate(data: st.DataObject) -> None:
             scores = load_scores(spath, rubric, bidset.bidders)
         ev = evaluate(rubric, bidset, scores)
         exercise(rubric, bidset, scores)
+        assert_attainment_in_bounds(ev, rubric)
         r = ev.results
         parts = r["price_score"] + r["quality_score"] + r["social_value_score"]
         assert ((parts - r["total"]).abs() < 1e-6).all(), r[["bidder", "total", "price_score", "quality_score",
