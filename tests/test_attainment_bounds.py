@@ -85,7 +85,7 @@ def test_any_cap_target_and_delivery_stay_within_bounds(tmp_path_factory):
     from hypothesis import strategies as st
 
     rubric_doc = yaml.safe_load((FIX / "rubric.yaml").read_text("utf-8"))
-    rubric_doc["proxies"] = str(ROOT / "tests" / "fixtures" / "checks" / "proxies.csv")
+    table = (FIX / "proxies.csv").read_bytes()   # kept beside each rubric written: a table must be in its folder
     bid_doc = yaml.safe_load((FIX / "bids" / "past_the_target.yaml").read_text("utf-8"))
     positive = st.floats(1e-9, 1e12) | st.sampled_from([1e-9, 0.5, 1, 3, 40, 1e6])
 
@@ -98,6 +98,7 @@ def test_any_cap_target_and_delivery_stay_within_bounds(tmp_path_factory):
         r = dict(rubric_doc, design=dict(rubric_doc["design"], attainment_cap=cap))
         r["design"]["outcomes"] = [dict(o, target=target) if o["id"] == "O2" else o for o in r["design"]["outcomes"]]
         (folder / "rubric.yaml").write_text(yaml.safe_dump(r), "utf-8")
+        (folder / "proxies.csv").write_bytes(table)
         (folder / "bids").mkdir()
         b = dict(bid_doc, commitments=[dict(c, quantity=quantity, deadweight=deadweight, evidence={"grade": grade,
                                             "description": "records"}) if c["id"] == "P2" else c
