@@ -68,6 +68,16 @@ class Server:
             self.proc = None
 
 
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """A server for one test module, with its own workspace home (import this fixture into the module)."""
+    server = Server(tmp_path_factory.mktemp("social_value_home"), tmp_path_factory.mktemp("streamlit") / "server.log")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
 def settled(page) -> None:
     """Wait until the app has finished running the script (no 'Running...' status) and drawn."""
     page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)

@@ -8,19 +8,11 @@ import shutil
 
 import pytest
 
-from tests.browser import ARGS, CHROMIUM, EXCEPTION, Server, charts_drawn, needs_chromium, settled
+from tests.browser import (ARGS, CHROMIUM, EXCEPTION, app_url,  # noqa: F401,F811 (a fixture)
+                           charts_drawn, needs_chromium, settled)
 from tests.conftest import ROOT
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("social_value_home"), tmp_path_factory.mktemp("streamlit") / "server.log")
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 def test_first_page_to_figures_vs_design(app_url, tmp_path):

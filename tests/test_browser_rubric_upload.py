@@ -7,19 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARGS, CHROMIUM, EXCEPTION, Server, needs_chromium, settled
+from tests.browser import ARGS, CHROMIUM, EXCEPTION, app_url, needs_chromium, settled  # noqa: F401,F811 (a fixture)
 from tests.conftest import RUBRICS
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("social_value_home"), tmp_path_factory.mktemp("streamlit") / "server.log")
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("named", ["/etc/passwd", "../../../etc/passwd"])

@@ -11,7 +11,7 @@ import tomllib
 
 import pytest
 
-from tests.browser import ARGS, CHROMIUM, Server, needs_chromium, settled
+from tests.browser import ARGS, CHROMIUM, app_url, needs_chromium, settled  # noqa: F401,F811 (a fixture)
 from tests.conftest import ROOT
 
 LIMIT_MB = 100
@@ -29,15 +29,6 @@ def test_the_configured_bound_is_what_a_tender_needs():
 def test_the_readme_states_the_bound():
     readme = (ROOT / "README.md").read_text("utf-8")
     assert f"{LIMIT_MB} MB a file" in readme and "maxUploadSize" in readme
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("social_value_home"), tmp_path_factory.mktemp("streamlit") / "server.log")
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 @needs_chromium
