@@ -15,6 +15,9 @@ without ever holding a whole large file in memory:
   of reading; past that (one enormous item, or megabytes of padding) the file is a problem and the
   releases before that point are kept.
 * gzip is recognised by its magic bytes, whatever the file is called.
+* A key given twice in one object (which orjson and ijson would read keeping the last value) makes its
+  release, record, package or line a problem naming the key; the other releases go on (see `_loads`).
+  Not covered: a key given twice at the top level of a package streamed with ijson (outside its releases).
 * A folder's entries that cannot be read (a dangling symlink, a symlink loop, a named pipe, a file or
   folder the user may not open) are problems naming them, never a stop.
 
@@ -36,6 +39,8 @@ from pathlib import Path
 from typing import Iterable, Iterator, Union
 
 import orjson
+
+from .numbers import DuplicateKey
 
 WHOLE_FILE_BYTES = 32 * 1024 * 1024   # a single document above this is streamed, not loaded
 MAX_LINE_BYTES = 64 * 1024 * 1024      # a JSON Lines line above this is a problem, not a release
@@ -188,6 +193,94 @@ def _skip_blank(f) -> int:
             return newlines
 
 
+class _Flawed(dict):
+    """A dict parsed from an object that holds a key twice, or that holds (at any depth) an object that does:
+    `dup` is (where, key), `where` the path from this object to the one holding `key` twice ('' for itself)."""
+    __slots__ = ("dup",)
+
+
+def _flaw_in(value):
+    if isinstance(value, _Flawed):
+        return value.dup
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _flaw_in(v)
+            if found:
+                where, key = found
+                return (f"[{i}]" + ("" if not where else where if where[0] == "[" else "." + where), key)
+    return None
+
+
+def _marking(pairs: list):
+    """json.loads' object_pairs_hook: every object as a dict, those holding a key twice (themselves or
+    inside) as a _Flawed naming it, so the releases without one can still be read."""
+    out: dict = {}
+    dup = None
+    for key, value in pairs:
+        if key in out and dup is None:
+            dup = ("", key)
+        out[key] = value
+    if dup is None:
+        for key, value in pairs:
+            found = _flaw_in(value)
+            if found:
+                where, inner = found
+                dup = (key + ("" if not where else where if where[0] == "[" else "." + where), inner)
+                break
+        else:
+            return out
+    flawed = _Flawed(out)
+    flawed.dup = dup
+    return flawed
+
+
+def _loads(data: bytes):
+    """orjson's parse, with duplicate keys found (orjson keeps the last silently). Exact and cheap (the review
+    of 100,000 releases pays for it in C, not once per key in Python): every key is followed by one colon, and
+    the other colons are inside strings, so the text holds (keys + colons in its strings) colons, counting
+    each escaped colon (\\u003a) too. orjson's compact re-encoding of the parse holds (keys kept + colons in
+    the strings kept), written plainly. A key given twice is dropped from the parse with its value, so the
+    counts differ whenever there is a duplicate; when they agree there is none. When they differ, the text is
+    parsed again strictly, and the objects holding a duplicate come back as _Flawed. Raises
+    orjson.JSONDecodeError for invalid JSON."""
+    doc = orjson.loads(data)
+    if not isinstance(doc, (dict, list)):
+        return doc
+    colons = data.count(b":")
+    if b"\\u003" in data:
+        colons += data.count(b"\\u003a") + data.count(b"\\u003A")
+    try:
+        if orjson.dumps(doc).count(b":") == colons:
+            return doc
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes: checked strictly below
+        pass
+    import json
+    try:
+        strict = json.loads(data, object_pairs_hook=_marking)
+    except RecursionError:  # orjson reads 1,024 levels, the standard library a few less
+        raise orjson.JSONDecodeError("nested too deeply to be checked for keys given twice", "", 0) from None
+    if isinstance(strict, _Flawed) or _flaw_in(strict):
+        return strict
+    return doc  # no duplicate after all (a '\\u003a' counted as a colon): orjson's parse, as always
+
+
+def _duplicate(item, source: str, where: str | None, nested: bool = True) -> Problem | None:
+    """The problem for an item parsed from an object holding a key twice, or None. With `nested` False only
+    a duplicate outside releases[...] and records[...] counts (those are reported release by release)."""
+    if not isinstance(item, _Flawed):
+        return None
+    inside, key = item.dup
+    if not nested and inside.startswith(("releases[", "records[")):
+        return None
+    return _duplicate_problem(source, where, key, inside)
+
+
+def _duplicate_problem(source: str, where: str | None, key: str, inside: str = "") -> Problem:
+    return Problem(source, where, f"holds the key '{key}' twice in one object{' (' + inside + ')' if inside else ''}; "
+                   "a key given twice is refused, not read with the last value silently kept, so this was not reviewed",
+                   f"Remove one of the two '{key}' entries (keeping the right value) and review again.")
+
+
 def _read(f, path: Path, source: str) -> Iterator[Item]:
     start = _skip_blank(f) + 1  # the line the first JSON is on
     first = f.readline(MAX_LINE_BYTES)
@@ -238,7 +331,7 @@ def _lines(f, first: bytes, source: str, start: int = 1) -> Iterator[Item]:
                     line = f.readline(MAX_LINE_BYTES)
             else:
                 try:
-                    doc = orjson.loads(line)
+                    doc = _loads(line)
                 except orjson.JSONDecodeError as exc:
                     yield Problem(source, f"line {n}", f"is not valid JSON ({exc})")
                 else:
@@ -258,7 +351,7 @@ def _document(f, first: bytes, path: Path, source: str, start: int = 1) -> Itera
         data = first + rest
         del rest
         try:
-            doc = orjson.loads(data)
+            doc = _loads(data)
         except orjson.JSONDecodeError as exc:
             if _looks_like_lines(data):  # JSON Lines whose first line is the broken one
                 buf = io.BytesIO(data)
@@ -330,13 +423,42 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
         yield Problem(source, None, "is not an OCDS release, release package or record package")
         return
     n = 0
+    pending = [0]  # objects holding a key twice, built by ijson but not yet found in an item yielded
+
+    class Recording(dict):  # ijson builds each object key by key: a key set twice is noted on the object
+        __slots__ = ("dup",)
+
+        def __setitem__(self, key, value):
+            if key in self and not hasattr(self, "dup"):
+                self.dup = key
+                pending[0] += 1
+            dict.__setitem__(self, key, value)
+
+    def twice(item) -> str | None:
+        """The first key given twice in `item` (ijson may build a few items ahead, so each is searched
+        while any object built so far is flagged; the search ends as soon as none is left unfound)."""
+        first, stack = None, [item]
+        while stack and pending[0]:
+            node = stack.pop()
+            if isinstance(node, dict):
+                if hasattr(node, "dup"):
+                    first = node.dup if first is None else first
+                    pending[0] -= 1
+                stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+            elif isinstance(node, list):
+                stack.extend(v for v in node if isinstance(v, (dict, list)))
+        return first
+
     try:
         with _open(path) as f:
             budget = _Budget(f)
-            for n, item in enumerate(ijson.items(budget, prefix, use_float=True)):
+            for n, item in enumerate(ijson.items(budget, prefix, use_float=True, map_type=Recording)):
                 budget.spent()
                 where = None if kind == "release" else f"{'item' if kind == 'array' else kind} {n}"
-                if kind == "records":
+                key = twice(item) if pending[0] else None
+                if key is not None:
+                    yield _duplicate_problem(source, where, key)
+                elif kind == "records":
                     yield from _record(item, source, where)
                 elif kind == "release":
                     yield from releases_in(item, source, where)
@@ -353,7 +475,9 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
 
 
 def _one(item, source: str, where: str | None) -> Iterator[Item]:
-    if isinstance(item, dict) and ("ocid" in item or "tender" in item):
+    if isinstance(item, _Flawed):
+        yield _duplicate(item, source, where)
+    elif isinstance(item, dict) and ("ocid" in item or "tender" in item):
         yield Release(source, where, item)
     elif isinstance(item, dict) and "url" in item and len(item) <= 3:
         yield Problem(source, where, "is a linked release (a url only), not the release itself",
@@ -366,6 +490,9 @@ def _record(rec, source: str, where: str | None) -> Iterator[Item]:
     """A record: its compiledRelease if published, else its latest embedded release by date."""
     if not isinstance(rec, dict):
         yield Problem(source, where, f"is not a record (a JSON {_kind(rec)})")
+        return
+    if isinstance(rec, _Flawed):
+        yield _duplicate(rec, source, where)
         return
     compiled = rec.get("compiledRelease")
     if isinstance(compiled, dict):
@@ -391,6 +518,10 @@ def releases_in(doc, source: str, where: str | None) -> Iterator[Item]:
     """The releases inside any OCDS document: a release, a release package, a record package, a record."""
     if not isinstance(doc, dict):
         yield Problem(source, where, f"is a JSON {_kind(doc)}, not an OCDS release or package")
+        return
+    flawed = _duplicate(doc, source, where, nested=False)
+    if flawed is not None:
+        yield flawed
         return
     if "releases" in doc and "ocid" not in doc:
         rels = doc["releases"]

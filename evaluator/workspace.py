@@ -46,6 +46,7 @@ from typing import Iterator, Optional
 import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors, Tampered, _show
+from .numbers import DuplicateKey, no_duplicate_keys
 from .scoring import MODERATED, SCORE_COLUMNS
 from .util import formula_like, suggest
 
@@ -906,13 +907,16 @@ class Workspace:
         if not manifest_path.is_file():
             raise InputError("no manifest.json here: not a folder made by `workspace export`", file=folder)
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"), object_pairs_hook=no_duplicate_keys)
             listed = [(f["path"], f["role"], f["sha256"]) for f in manifest["files"]]
             parts = [(manifest["scores"]["path"], manifest["scores"]["sha256"]),
                      (manifest["audit_log"]["path"], manifest["audit_log"]["sha256"])]
             m_entries, m_head = int(manifest["audit_log"]["entries"]), str(manifest["audit_log"]["head_hash"])
             m_chain = manifest.get("chain") or {}
             exporter_key = m_chain.get("key_id") if isinstance(m_chain, dict) else None
+        except DuplicateKey as exc:
+            raise InputError(f"holds the key '{exc.key}' twice in one object; a key given twice is refused, "
+                             "not read with the last value silently kept", file=manifest_path) from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"is not a workspace manifest ({exc})", file=manifest_path) from None
         for rel, role, _ in listed:
