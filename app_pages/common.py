@@ -75,6 +75,47 @@ _SCORES = "sv_scores"          # {tender key: scores DataFrame in use}
 _EVAL = "sv_evaluation"        # (evaluation key, Evaluation)
 
 
+# A tender this big is not kept in the caches shared by every user: its parsed bids, its evaluation and
+# the tables derived from it are cached in the session that uses it (Streamlit's scope="session", dropped
+# when that session ends), so its memory is returned once the users of it have gone. Small tenders (the
+# samples, a 6-bid upload) stay shared: each new visitor gets them for free.
+BIG_BIDS = 500
+BIG_WORKSPACE_BYTES = 5_000_000
+HEAVY_TTL = "1h"  # shared entries are also dropped an hour after they were made (reaped on the next write)
+
+
+def _in_session() -> bool:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    return get_script_run_ctx(suppress_warning=True) is not None
+
+
+def big_tender() -> bool:
+    """Whether the tender in use is big enough to be cached in its session only (see BIG_BIDS)."""
+    tender = st.session_state.get(_TENDER) if _in_session() else None
+    return tender is not None and len(tender.bidset.bids) > BIG_BIDS
+
+
+def heavy_cache(*, max_entries: int, show_spinner: Any = False, big: Optional[Callable[..., bool]] = None,
+                session: bool = True):
+    """st.cache_data for the expensive tables of a tender: shared between users (at most `max_entries`,
+    each for HEAVY_TTL) for a small tender, cached in the session only for a big one (`big(*args)`, by
+    default big_tender()), or not cached at all for a big one when `session` is False (what the session
+    keeps in its state already: a second, pickled copy would double its memory). The decorated function
+    keeps `.shared` and `.session` (its two caches)."""
+    def wrap(fn):
+        shared = st.cache_data(fn, show_spinner=show_spinner, max_entries=max_entries, ttl=HEAVY_TTL)
+        own = st.cache_data(fn, show_spinner=show_spinner, max_entries=2, scope="session") if session else fn
+
+        def call(*args, **kwargs):
+            is_big = big(*args, **kwargs) if big is not None else big_tender()
+            return (own if is_big and _in_session() else shared)(*args, **kwargs)
+
+        call.__wrapped__, call.__doc__, call.__name__ = fn, fn.__doc__, fn.__name__
+        call.shared, call.session, call.clear = shared, own, shared.clear
+        return call
+    return wrap
+
+
 @dataclass
 class Tender:
     """A tender as loaded: rubric, usable bids and the scores file, plus every problem met on the way."""
@@ -226,8 +267,8 @@ def sample_tender(name: str = DEFAULT_SAMPLE) -> Tender:
                                       _file_digest(rubric_path.parent / "proxies")))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _load_workspace(path: str, files_key: str) -> Tender:
+@heavy_cache(max_entries=8, big=lambda path, files_key, size=0: size > BIG_WORKSPACE_BYTES, session=False)
+def _load_workspace(path: str, files_key: str, size: int = 0) -> Tender:
     from evaluator.workspace import Workspace
     ws = Workspace.open(path)
     rubric, bidset = ws.load_tender()
@@ -246,7 +287,8 @@ def workspace_tender(path: Path | str) -> Tender:
     from evaluator.workspace import Workspace
     path = str(Path(path).resolve())
     files = Workspace.open(path).files()
-    return _load_workspace(path, _digest(*(f"{r.path}:{r.sha256}" for r in files.itertuples())))
+    return _load_workspace(path, _digest(*(f"{r.path}:{r.sha256}" for r in files.itertuples())),
+                           int(files["size"].sum()))
 
 
 class Upload:
@@ -321,21 +363,17 @@ def load_rubric_upload(file: Any, proxies_file: Any = None) -> tuple[Optional[Ru
     return _parse_rubric_upload(_digest(up.digest, proxies.digest if proxies else ""), up, proxies)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _parse_bids_upload(digest: str, rubric_key: str, _files: tuple[Upload, ...], _rubric: Rubric) -> tuple[BidSet, list[str]]:
+def _parse_bids_upload(files: tuple[Upload, ...], rubric: Rubric) -> tuple[Optional[BidSet], list[str]]:
+    """Uploaded bid files read against `rubric` (not cached: the result is kept in the session). A large
+    upload is read in a process of its own (parse_worker), so it does not hold the server for other users
+    and its transient memory is returned when that process ends."""
+    from app_pages import parse_worker
     folder = Path(tempfile.mkdtemp(prefix="sv-bids-"))
     try:
-        for up in _files:
+        for up in files:
             _write(folder, up)
-        try:
-            bidset = load_bids(folder, _rubric)
-        except EvaluatorError as exc:
-            return None, _relabel(error_lines(exc), folder)
-        lines = _relabel([e.line() for e in bidset.problems], folder)
-        clean = _clean_bidset(bidset)
-        clean.skipped = [{"file": _relabel([s["file"]], folder)[0], "bidder": s["bidder"]} for s in bidset.skipped]
-        clean.notes = _relabel(clean.notes, folder)  # how a file was read (Windows-1252), by its uploaded name
-        return clean, lines
+        bidset, lines, _pid = parse_worker.parse_bids(folder, rubric, sum(len(up.data) for up in files))
+        return bidset, lines
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -408,8 +446,7 @@ def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: I
                      "commitments.csv): not loaded" for n in unknown]
         bids_up = tuple(u for u in bids_up if u.name not in unknown)
         step(0.2, f"Reading and checking {len(bids_up)} bid file(s)")
-        bidset, bid_problems = (_parse_bids_upload(_digest(rubric_key, *[u.digest for u in bids_up]), rubric_key,
-                                                   bids_up, rubric) if bids_up else (None, []))
+        bidset, bid_problems = _parse_bids_upload(bids_up, rubric) if bids_up else (None, [])
         problems += bid_problems
         notes += list(bidset.notes) if bidset is not None else []
         if bidset is None or bidset.bids.empty:
@@ -747,7 +784,8 @@ def check_scores(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tu
     return _checked_scores(_frame_digest(scores), rubric_digest(rubric), scores, rubric, tuple(bidders))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@heavy_cache(max_entries=16, big=lambda key, _rubric, _bidset, _scores: len(_bidset.bids) > BIG_BIDS,
+             session=False)
 def _evaluate(key: str, _rubric: Rubric, _bidset: BidSet, _scores: pd.DataFrame) -> Evaluation:
     return evaluate(_rubric, _bidset, _scores)
 

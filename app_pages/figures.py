@@ -9,14 +9,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table
+from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table, heavy_cache
 from evaluator import charts
 from evaluator.reading import figures_vs_design
 
 CHART_LIMIT = 25  # bids drawn in a chart; the tables list every bid
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@heavy_cache(max_entries=8, show_spinner=False)
 def lens_tables(key: str, _ev) -> dict:
     """The page's tables, worked out once per evaluation (a rerun only draws)."""
     r = _ev.results
@@ -51,7 +51,7 @@ def lens_tables(key: str, _ev) -> dict:
     return {"ranks": ranks, "attainment": pivot, "reading": figures_vs_design(_ev), "top": top, "specs": specs}
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@heavy_cache(max_entries=64, show_spinner=False)
 def walk_of(key: str, bidder: str, _ev) -> tuple[pd.DataFrame, dict]:
     """One bid's walk from claimed £ to credited £: the table and its chart's spec."""
     walk = _ev.explain(bidder)["walk"]

@@ -12,7 +12,7 @@ from typing import Optional
 import streamlit as st
 
 from app_pages import workspace_state
-from app_pages.common import escape_md, evaluation_key, get_evaluation, get_tender, guard
+from app_pages.common import escape_md, evaluation_key, get_evaluation, get_tender, guard, heavy_cache
 from evaluator.exceptions import EvaluatorError
 from evaluator.report import (Inputs, assessment_summary_pdf, evaluation_report_pdf, summary_context,
                               summary_file_names)
@@ -47,7 +47,7 @@ def record_head() -> tuple[Optional[dict], Optional[str]]:
             "head": report.head, "chain": report.chain}, None
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
+@heavy_cache(max_entries=2, show_spinner=False)
 def _report_set(key: str, _ev, head: Optional[dict] = None) -> dict:
     """Every document for one evaluation (keyed by its content digest and the record's head, so a rerun
     costs nothing and a new save gives new documents)."""

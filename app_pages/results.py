@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table
+from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table, heavy_cache
 from evaluator import charts
 from evaluator.checks import CODES
 
@@ -44,7 +44,7 @@ def results_table(ev) -> pd.DataFrame:
     return table.iloc[order.argsort(kind="stable")].reset_index(drop=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@heavy_cache(max_entries=8, show_spinner=False)
 def _results_table(key: str, _ev) -> pd.DataFrame:
     return results_table(_ev)
 

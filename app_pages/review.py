@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import (ROOT, error_lines, escape_md, get_rubric, get_tender, guard, show_problems,
-                              text_table)
+from app_pages.common import (HEAVY_TTL, ROOT, error_lines, escape_md, get_rubric, get_tender, guard, heavy_cache,
+                              show_problems, text_table)
 from evaluator.delivery import delivery_chart, track
 from evaluator.exceptions import EvaluatorError
 from evaluator.review import flag_rows, lot_rows, portfolio_charts, review_paths
@@ -36,7 +36,7 @@ def _stamp(paths: list[Path]) -> tuple:
     return tuple(out)
 
 
-@st.cache_data(show_spinner="Reviewing…", max_entries=8)
+@st.cache_data(show_spinner="Reviewing…", max_entries=8, ttl=HEAVY_TTL)
 def run_review(paths: tuple[str, ...], stamp: tuple, uploads: tuple[tuple[str, bytes], ...],
                delivered: tuple[str, ...]) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,7 +57,7 @@ def run_review(paths: tuple[str, ...], stamp: tuple, uploads: tuple[tuple[str, b
     return {"doc": doc, **tables}
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@heavy_cache(max_entries=8)
 def run_track(rubric_key: str, _rubric, _bidset, name: str, data: bytes):
     """(tracking or None, problem lines). The lines, not the exception: a cached value is pickled, and an
     exception does not come back from that whole (InputErrors cannot be rebuilt at all)."""

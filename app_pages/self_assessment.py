@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import (SAMPLES, Upload, escape_md, get_rubric, get_tender, guard, load_draft_bid,
+from app_pages.common import (SAMPLES, Upload, escape_md, get_rubric, get_tender, guard, heavy_cache, load_draft_bid,
                               load_rubric_upload, rubric_digest, show_problems, text_table)
 from evaluator import charts, self_assess
 from evaluator.util import gbp
@@ -26,7 +26,7 @@ def _example() -> Upload | None:
     return None
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@heavy_cache(max_entries=8, show_spinner=False)
 def _assess(key: str, best: float | None, _rubric, _bidset) -> dict:
     sa = self_assess(_rubric, _bidset, best)
     ev = sa.pop("evaluation")

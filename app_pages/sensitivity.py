@@ -8,11 +8,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table
+from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table, heavy_cache
 from evaluator import sensitivity
 
 
-@st.cache_data(show_spinner="Running the draws…", max_entries=16)
+@heavy_cache(max_entries=16, show_spinner="Running the draws…")
 def _analyse(key: str, draws: int, seed: int, lens: str, concentration: float, deflator_range: float,
              evidence_range: float, _ev) -> sensitivity.Sensitivity:
     return sensitivity.analyse(_ev, draws, seed, lens=lens, concentration=concentration,
