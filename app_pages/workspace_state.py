@@ -345,7 +345,11 @@ def open_problem(path_text: str) -> tuple[Optional[Path], Optional[str]]:
 
 
 def remember(tender) -> None:
-    """Note what is open, so a new session (after a server restart) opens it again."""
+    """Note what is open, so a new session (after a server restart) opens it again. Not a big tender (over
+    common.BIG_BIDS bids): every new visitor would load and evaluate it; it stays in the saved workspaces."""
+    from app_pages import common
+    if len(tender.bidset.bids) > common.BIG_BIDS:
+        return
     if getattr(tender, "workspace", None):
         what = {"workspace": str(Path(tender.workspace).resolve())}
     elif tender.key.startswith("sample:"):

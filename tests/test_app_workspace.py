@@ -243,6 +243,23 @@ def test_saved_workspaces_are_listed_and_reopen():
     assert SCHOOLS_ID in tender_text(fresh())  # remembered for the next start
 
 
+def test_a_big_tender_is_not_reopened_for_every_new_visitor(monkeypatch):
+    """Issue 14 hole 11: the last evaluation opened is what every new session starts on. A big tender
+    (over BIG_BIDS bids) is not made that: otherwise one lead's bulk upload is loaded and evaluated by every
+    visitor after it. It stays in the saved workspaces, to reopen by choice."""
+    from app_pages import common
+    monkeypatch.setattr(common, "BIG_BIDS", 5)  # the 5-bid schools tender is not big, the 6-bid one is
+    at = fresh()
+    _upload_schools(at, with_broken=False)
+    assert SCHOOLS_ID in tender_text(fresh())  # 5 bids: remembered as before
+    at.selectbox(key="sample_choice").set_value("home_care_north")
+    click(at, "Open this sample").run()
+    assert HOME_ID in tender_text(at)
+    assert SCHOOLS_ID in tender_text(fresh())  # 6 bids: "big", so new visitors still start on the schools one
+    listed = table(at, {"tender", "title", "bids", "scores", "last change"})
+    assert SCHOOLS_ID in set(listed["tender"])
+
+
 # ------------------------------------------------------------------------------ opening by path
 
 def test_a_workspace_made_by_the_cli_opens_by_path_with_its_scores(tmp_path):
