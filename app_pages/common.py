@@ -53,6 +53,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
+from app_pages.parse_worker import clean_bidset as _clean_bidset, error_lines, relabel as _relabel
 from evaluator import (BidSet, Evaluation, EvaluatorError, InputError, InputErrors, Rubric, evaluate, load_bid,
                        load_bids, load_rubric, load_scores)
 from evaluator.rubric import shipped_proxies, upload_proxies_refused
@@ -132,15 +133,6 @@ class Tender:
 
 
 # ----------------------------------------------------------------------------------------------- messages
-
-def error_lines(exc: BaseException) -> list[str]:
-    """One line per problem for any EvaluatorError (InputErrors holds several)."""
-    if isinstance(exc, InputErrors):
-        return [e.line() for e in exc.errors] or [exc.line()]
-    if isinstance(exc, EvaluatorError):
-        return [exc.line()]
-    return [f"{type(exc).__name__}: {exc}"]
-
 
 def show_problems(lines: Iterable[str], *, kind: str = "error", limit: int = 50) -> None:
     """Problems one per line, as plain text (file names and values come from users)."""
@@ -222,24 +214,11 @@ def _file_digest(path: Path) -> str:
     return _digest(path.read_bytes()) if path.is_file() else "missing"
 
 
-def _relabel(lines: list[str], folder: Path, name: str = "uploaded bids") -> list[str]:
-    """Temporary paths out of messages: a user knows their file by its name."""
-    prefix = str(folder)
-    return [line.replace(prefix + "/", "").replace(prefix, name) for line in lines]
-
-
 def _usable_scores(scores_path: Path, rubric: Rubric, bidset: BidSet) -> pd.DataFrame:
     """A scores file checked against the bids: a skipped bid's scores are accepted but not used."""
     skipped = [s["bidder"] for s in bidset.skipped if s.get("bidder")]
     scores = load_scores(scores_path, rubric, bidset.bidders + skipped)
     return scores[scores["bidder"].isin(bidset.bidders)].reset_index(drop=True)
-
-
-def _clean_bidset(bidset: BidSet) -> BidSet:
-    """The usable part of a BidSet, without exception objects (cached values are pickled)."""
-    return BidSet(bids=bidset.bids, responses=bidset.responses, commitments=bidset.commitments,
-                  problems=[], skipped=list(bidset.skipped), ignored_files=list(bidset.ignored_files),
-                  notes=list(bidset.notes))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -18,7 +18,8 @@ from evaluator import BidSet, EvaluatorError, InputErrors, Rubric, load_bids
 OUT_OF_PROCESS_BYTES = 5_000_000
 
 
-def _lines(exc: BaseException) -> list[str]:
+def error_lines(exc: BaseException) -> list[str]:
+    """One line per problem for any EvaluatorError (InputErrors holds several)."""
     if isinstance(exc, InputErrors):
         return [e.line() for e in exc.errors] or [exc.line()]
     if isinstance(exc, EvaluatorError):
@@ -32,6 +33,14 @@ def relabel(lines: list[str], folder: Path, name: str = "uploaded bids") -> list
     return [line.replace(prefix + "/", "").replace(prefix, name) for line in lines]
 
 
+def clean_bidset(bidset: BidSet) -> BidSet:
+    """The usable part of a BidSet, without exception objects (it is pickled: by a cache, or back from the
+    reading process)."""
+    return BidSet(bids=bidset.bids, responses=bidset.responses, commitments=bidset.commitments,
+                  problems=[], skipped=list(bidset.skipped), ignored_files=list(bidset.ignored_files),
+                  notes=list(bidset.notes))
+
+
 def parse_folder(folder: str, rubric: Rubric) -> tuple[BidSet | None, list[str], int]:
     """The bids in `folder` read against `rubric`: (usable bidset without exception objects, or None;
     problem lines naming each file as uploaded; the pid that did the work)."""
@@ -39,12 +48,11 @@ def parse_folder(folder: str, rubric: Rubric) -> tuple[BidSet | None, list[str],
     try:
         bidset = load_bids(folder_path, rubric)
     except EvaluatorError as exc:
-        return None, relabel(_lines(exc), folder_path), os.getpid()
+        return None, relabel(error_lines(exc), folder_path), os.getpid()
     lines = relabel([e.line() for e in bidset.problems], folder_path)
-    clean = BidSet(bids=bidset.bids, responses=bidset.responses, commitments=bidset.commitments, problems=[],
-                   skipped=[{"file": relabel([s["file"]], folder_path)[0], "bidder": s["bidder"]}
-                            for s in bidset.skipped],
-                   ignored_files=list(bidset.ignored_files), notes=relabel(list(bidset.notes), folder_path))
+    clean = clean_bidset(bidset)
+    clean.skipped = [{"file": relabel([s["file"]], folder_path)[0], "bidder": s["bidder"]} for s in bidset.skipped]
+    clean.notes = relabel(clean.notes, folder_path)
     return clean, lines, os.getpid()
 
 
