@@ -41,6 +41,21 @@ def cli(*args, env: dict | None = None, user: int | None = None) -> subprocess.C
                           env={**os.environ, **(env or {})})
 
 
+def _rechain_unkeyed(con: sqlite3.Connection, edit) -> None:
+    """What someone holding the file but not the key can do: edit entries (`edit` changes a row list in
+    place) and hash the whole chain again unkeyed, head included. Drops the append-only trigger to do it."""
+    con.execute("DROP TRIGGER audit_append_only_update")
+    rows = con.execute("SELECT seq, at, actor, action, entity, key, old, new, prev_hash FROM audit ORDER BY seq").fetchall()
+    prev = "0" * 64
+    for r in map(list, rows):
+        edit(r)
+        r[8] = prev
+        h = _plain_hash(r)
+        con.execute("UPDATE audit SET new = ?, prev_hash = ?, hash = ? WHERE seq = ?", (r[7], prev, h, r[0]))
+        prev = h
+    con.execute("UPDATE meta SET value = ? WHERE key = 'head_hash'", (prev,))
+
+
 def _sql(path: Path, *statements: str, args: tuple = ()) -> None:
     con = sqlite3.connect(path)
     try:
@@ -135,21 +150,15 @@ def test_widened_meta_scale_is_named_and_no_score_off_the_rubric_is_saved(ws):
 def test_scores_are_rechecked_against_the_rubric_on_read(ws):
     # an unkeyed rewrite of the whole chain (all one can do without the key) putting a score of 1000 in
     con = sqlite3.connect(ws.path)
-    con.execute("DROP TRIGGER audit_append_only_update")
-    rows = con.execute("SELECT seq, at, actor, action, entity, key, old, new, prev_hash FROM audit ORDER BY seq").fetchall()
-    prev = "0" * 64
-    for r in rows:
-        r = list(r)
+
+    def edit(r):
         if r[3] == "score" and json.loads(r[5]) == [APEX, "Q1", "Helen Marsh"]:
             r[7] = json.dumps({"rationale": json.loads(r[7])["rationale"], "score": 1000.0}, sort_keys=True,
                               separators=(",", ":"))
             con.execute("UPDATE scores SET score = 1000 WHERE bidder = ? AND criterion = 'Q1' AND evaluator = "
                         "'Helen Marsh'", (APEX,))
-        r[8] = prev
-        h = _plain_hash(r)
-        con.execute("UPDATE audit SET new = ?, prev_hash = ?, hash = ? WHERE seq = ?", (r[7], prev, h, r[0]))
-        prev = h
-    con.execute("UPDATE meta SET value = ? WHERE key = 'head_hash'", (prev,))
+
+    _rechain_unkeyed(con, edit)
     con.commit()
     con.close()
     ev = cli("evaluate", "--db", ws.path)
@@ -258,19 +267,13 @@ def test_the_chain_is_keyed_by_a_key_outside_the_workspace_file(ws):
 def test_a_workspace_made_before_keyed_chains_audits_unkeyed_and_the_next_save_upgrades_it(ws, tmp_path, how):
     # make the old format: every entry hashed without a key, as the tool did before
     con = sqlite3.connect(ws.path)
-    con.execute("DROP TRIGGER audit_append_only_update")
-    rows = con.execute("SELECT seq, at, actor, action, entity, key, old, new, prev_hash FROM audit ORDER BY seq").fetchall()
-    prev = "0" * 64
-    for r in rows:
-        r = list(r)
+
+    def edit(r):
         if r[3] == "init":
             r[7] = json.dumps({k: v for k, v in json.loads(r[7]).items() if k in ("tender", "title", "format")},
                               sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        r[8] = prev
-        h = _plain_hash(r)
-        con.execute("UPDATE audit SET new = ?, prev_hash = ?, hash = ? WHERE seq = ?", (r[7], prev, h, r[0]))
-        prev = h
-    con.execute("UPDATE meta SET value = ? WHERE key = 'head_hash'", (prev,))
+
+    _rechain_unkeyed(con, edit)
     con.execute("DELETE FROM meta WHERE key IN ('workspace_id')")
     con.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
     con.execute("CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit\n"
