@@ -220,7 +220,8 @@ def _cmd_check(args) -> int:
     bidset = load_bid(args.bid, rubric).require_valid()
     sa = self_assess(rubric, bidset, args.best_claimed)
     if args.pdf is not None:
-        from .report import self_assessment_pdf, write_file
+        from .report_set import write_file
+        from .self_assessment_report import self_assessment_pdf
         write_file(args.pdf, self_assessment_pdf(sa, rubric))
         if not args.json:
             print(f"Wrote the self-assessment report to {args.pdf}", file=sys.stderr)
@@ -261,7 +262,8 @@ def _check_pdf_path(path: Path) -> None:
 
 
 def _cmd_report(args) -> int:
-    from .report import Inputs, check_out_dir, write_report_set
+    from .provenance import Inputs
+    from .report_set import check_out_dir, write_report_set
     check_out_dir(args.out)  # an unwritable folder is found before the tender is read
     rubric, bidset, ev = _load_tender(args)
     _report_skipped(bidset)
