@@ -33,7 +33,7 @@ def _cmd_check(args) -> int:
         flags = check_rubric(rubric)
         if args.json:
             print_json({"tender": rubric.tender.id, "social_value_weight": rubric.social_value_weight,
-                         "rubric_flags": _flag_records(flags)})
+                        "rubric_flags": _flag_records(flags)})
         else:
             print(render_rubric_check(rubric, flags))
         return EXIT_OK

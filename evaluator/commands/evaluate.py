@@ -97,7 +97,7 @@ def render_ranking(ev) -> str:
                      mark(b.quality_score), mark(b.social_value_score), rank(getattr(b, f"{other}_rank")),
                      gbp(b.claimed_value), gbp(b.credited_value), ("" if b.complete else "incomplete; ") + (flags or "none")])
     table = text_table(rows, ["Rank", "Bidder", "Total", "Price", "Quality", "Social value", f"{other.title()} rank",
-                          "Claimed £", "Credited £", "Flags"], right={0, 2, 3, 4, 5, 6, 7, 8})
+                              "Claimed £", "Credited £", "Flags"], right={0, 2, 3, 4, 5, 6, 7, 8})
     out = head + ["", table, ""]
     w_off, w_oth = ev.winner(official), ev.winner(other)
     if w_off and w_oth and w_off != w_oth:

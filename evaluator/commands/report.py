@@ -40,8 +40,8 @@ def _cmd_report(args) -> int:
     files = [made.evaluation_report, *made.summaries.values(), made.workbook]
     if args.json:
         print_json({"tender": rubric.tender.id, "evaluation_report": str(made.evaluation_report),
-                     "assessment_summaries": {b: str(p) for b, p in made.summaries.items()},
-                     "workbook": str(made.workbook)})
+                    "assessment_summaries": {b: str(p) for b, p in made.summaries.items()},
+                    "workbook": str(made.workbook)})
     else:
         print(f"Wrote {len(files)} files for {rubric.tender.id} ({rubric.tender.title}) to {args.out}:")
         for f in files:

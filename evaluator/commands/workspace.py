@@ -77,7 +77,7 @@ def _cmd_workspace(args) -> int:
             n_scores, bidders = len(ws.scores()), ws.bidders()
             if args.json:
                 print_json({"db": str(ws.path), "tender": ws.tender_id, "bidders": bidders,
-                             "files": ws.files().to_dict(orient="records"), "scores": n_scores})
+                            "files": ws.files().to_dict(orient="records"), "scores": n_scores})
             else:
                 print(f"Workspace {ws.path} for {ws.tender_id}: {len(bidders)} bids, {len(ws.files())} files "
                       f"fingerprinted, {n_scores} scores recorded.")
@@ -123,7 +123,7 @@ def _cmd_workspace(args) -> int:
         report = ws.verify()
         if args.json:
             print_json({"db": str(ws.path), "tender": ws.tender_id, "entries": report.entries,
-                         "intact": report.intact, "scores": len(ws.scores())})
+                        "intact": report.intact, "scores": len(ws.scores())})
         else:
             print(f"Imported {args.source} into {ws.path}: {len(ws.scores())} scores, {report.entries} audit "
                   "entries, chain verified.")
@@ -153,7 +153,7 @@ def _moderation(ws, args) -> int:
         def records(df):
             return json.loads(df.to_json(orient="records"))
         print_json({"tender": ws.tender_id, "evaluators": records(people[["evaluator", "complete"]]),
-                     "cells": records(table), "agreement": records(agree)})
+                    "cells": records(table), "agreement": records(agree)})
         return EXIT_OK
     print(f"{ws.tender_id}: {len(people)} evaluators; scoring complete: "
           + (", ".join(map(shown, people[people["complete"]]["evaluator"])) or "nobody yet"))
@@ -185,7 +185,7 @@ def _cmd_audit(args) -> int:
     except Tampered as exc:  # so broken it cannot even be read as a workspace: the first broken thing, named
         if args.json:
             print_json({"db": str(args.db), "intact": False, "entries": None, "head_hash": None,
-                         "first_broken": {"seq": None, "message": exc.line()}, "problems": [exc.line()]})
+                        "first_broken": {"seq": None, "message": exc.line()}, "problems": [exc.line()]})
         else:
             print(f"tampered: {exc.line()}")
         return EXIT_AUDIT_BROKEN
@@ -199,10 +199,10 @@ def _cmd_audit(args) -> int:
         report.chain, f"{report.chain} (made before keyed chains: entries before it checked unkeyed)")
     if args.json:
         print_json({"db": str(args.db), "intact": report.intact, "entries": report.entries,
-                     "head_hash": report.head_hash, "head": report.head, "chain": report.chain,
-                     "workspace_id": report.workspace_id, "compared_with": report.compared,
-                     "first_broken": None if report.intact else {"seq": report.first.seq, "message": report.first.line()},
-                     "problems": [p.line() for p in report.problems]})
+                    "head_hash": report.head_hash, "head": report.head, "chain": report.chain,
+                    "workspace_id": report.workspace_id, "compared_with": report.compared,
+                    "first_broken": None if report.intact else {"seq": report.first.seq, "message": report.first.line()},
+                    "problems": [p.line() for p in report.problems]})
     elif report.intact:
         print(f"intact: {report.entries} audit entries verified ({chain}); every table matches the log "
               f"(head {report.head}; last hash {report.head_hash[:16]}…){compared}")
