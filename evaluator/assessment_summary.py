@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Optional
 
-from .bid_slices import given
 from .assessment_method import criterion_title
+from .bid_slices import given
 from .pdf_kit import Kit, esc, isnum, marks, money, num, pct, plain, rank_text
 from .why_not import summary_context, sv_explanation, why_not
 

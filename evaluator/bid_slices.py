@@ -27,6 +27,7 @@ def by_bidder(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def in_rank_order(results: pd.DataFrame) -> pd.DataFrame:
+    """Ranked bids first (best first), then the disqualified, by total."""
     r = results.copy()
     r["_order"] = r["rank"].astype("Float64").fillna(1e12)
     return r.sort_values(["_order", "total"], ascending=[True, False], kind="stable")

@@ -10,6 +10,8 @@ from .pdf_kit import marks, money, pct
 
 
 def sv_explanation(cache: dict, bidder: str, row: pd.Series) -> str:
+    """The design lens's marks explained by the bid's own commitments: attainment per outcome, how many
+    commitments counted, claimed against credited £."""
     att = cache["attainment"].get(bidder)
     parts = []
     if att is not None:
@@ -27,6 +29,8 @@ def sv_explanation(cache: dict, bidder: str, row: pd.Series) -> str:
 
 
 def why_not(ev, bidder, row, winner, win_row, compare, cache) -> list[str]:
+    """Why the contract is not being awarded to this bidder (reg 31): disqualified, or the gap to the winner and
+    the criteria it came from, largest first."""
     out = []
     if not row["eligible"]:
         fl = cache["flags"].get(bidder)
