@@ -14,8 +14,11 @@ import streamlit as st
 from app_pages import workspace_state
 from app_pages.common import escape_md, evaluation_key, get_evaluation, get_tender, guard, heavy_cache
 from evaluator.exceptions import EvaluatorError
-from evaluator.report import (Inputs, assessment_summary_pdf, evaluation_report_pdf, summary_context,
-                              summary_file_names)
+from evaluator.assessment_summary import assessment_summary_pdf
+from evaluator.evaluation_report import evaluation_report_pdf
+from evaluator.provenance import Inputs
+from evaluator.report_set import summary_file_names
+from evaluator.why_not import summary_context
 from evaluator.scoring import SCORE_COLUMNS
 from evaluator.util import formula_safe_frame
 from evaluator.workbook import results_workbook

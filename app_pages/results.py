@@ -8,16 +8,10 @@ import streamlit as st
 from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table, heavy_cache
 from evaluator import charts
 from evaluator.checks import CODES
+from evaluator.explain_tables import explain_tables
 
 CHART_LIMIT = 30   # bids drawn in the marks chart; the table lists every bid
 FLAG_ROWS = 5000   # flags listed at once; filters narrow a bulk tender's list
-EXPLAIN_TITLES = {
-    "marks": "Marks: the inputs and the sum", "price": "Price (6.1)", "scale": "Scale criteria (6.2)",
-    "claimed": "Figures lens: what was claimed", "checks": "Flags", "credit": "What the design lens credits",
-    "net_quantity": "Net quantity towards the buyer's outcomes (6.3)", "attainment": "Attainment (6.3)",
-    "valuation": "Validated £ per commitment (6.4)", "by_year": "Validated £ year by year (6.4)",
-    "walk_by_commitment": "From claimed £ to credited £, per commitment", "walk": "From claimed £ to credited £",
-}
 
 
 def results_table(ev) -> pd.DataFrame:
@@ -117,11 +111,10 @@ def main() -> None:
     bidders = table["bidder"].tolist()
     chosen = st.selectbox("Bid", bidders, key="explain_bidder")
     if chosen is not None:
-        tables = ev.explain(chosen)
         st.caption("Every number above, walked back to the bid's own figures. Tables in the order a lead would "
                    "go through them with the supplier.")
-        for name, frame in tables.items():
-            with st.expander(EXPLAIN_TITLES.get(name, name), expanded=name in ("marks", "walk")):
+        for name, title, frame in explain_tables(ev, chosen):
+            with st.expander(title, expanded=name in ("marks", "walk")):
                 if frame.empty:
                     st.text("(none)")
                 else:

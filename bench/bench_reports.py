@@ -77,7 +77,9 @@ def generate(out: Path, n_bids: int, seed: int = 4) -> Path:
 
 def time_in_process(folder: Path, out: Path, repeat: int) -> tuple[list[float], float, int]:
     from evaluator import evaluate, load_bids, load_rubric, load_scores
-    from evaluator.report import Inputs, register_fonts, write_report_set
+    from evaluator.pdf_kit import register_fonts
+    from evaluator.provenance import Inputs
+    from evaluator.report_set import write_report_set
     t0 = time.perf_counter()
     r = load_rubric(RUBRIC)
     b = load_bids(folder, r).require_valid()

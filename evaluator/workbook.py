@@ -18,7 +18,6 @@ import pandas as pd
 from .util import formula_like
 
 MONEY = '"£"#,##0;-"£"#,##0'
-MONEY_P = '"£"#,##0.00;-"£"#,##0.00'
 MARKS = "0.00"
 PERCENT = "0.0%"
 NUMBER = "#,##0.##"

@@ -79,7 +79,7 @@ def test_the_documents_carry_the_record_head_of_the_workspace_behind_them(monkey
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
-    import evaluator.report as report
+    import evaluator.evaluation_report as report
     import evaluator.workbook as workbook
     from evaluator.workspace import Workspace, default_workspace_path
 

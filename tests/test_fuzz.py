@@ -40,7 +40,8 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from evaluator.bids import BID_FIELDS, COMMITMENT_FIELDS, BidSet, load_bid, load_bids
 from evaluator.checks import check_rubric
-from evaluator.cli import render_ranking, render_rubric_check, render_self_assessment
+from evaluator.commands.check import render_rubric_check, render_self_assessment
+from evaluator.commands.evaluate import render_ranking
 from evaluator.evaluation import evaluate, self_assess, self_assessment_json
 from evaluator.exceptions import EvaluatorError, InputErrors
 from evaluator.proxies import COLUMNS as PROXY_COLUMNS

@@ -1,0 +1,69 @@
+"""The arguments that name a tender (--rubric, --proxies, --bids, --scores, or --db with a workspace) and
+the tender they load: rubric, bids and evaluation, with the bids that were set aside said on stderr."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..exceptions import EvaluatorError, InputErrors
+from ..terminal import shown
+
+
+def add_rubric_args(sp: argparse.ArgumentParser, rubric_required: bool = True) -> None:
+    """--rubric, --proxies and --json, which every verb about one tender takes."""
+    sp.add_argument("--rubric", required=rubric_required, type=Path, help="the tender's rubric (YAML)")
+    sp.add_argument("--proxies", type=Path, help="a proxy table (CSV) to use instead of the rubric's own")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def load_tender(args):
+    """(rubric, bidset, evaluation) from --db's workspace, or from --rubric, --bids and --scores; bids with
+    problems stop the run unless --skip-invalid."""
+    from ..bids import load_bids
+    from ..evaluation import evaluate
+    from ..rubric import load_rubric
+    from ..scoring import load_scores
+
+    if getattr(args, "db", None):  # a workspace holds its own copies of the files and the scores
+        from ..scoring import SCORE_COLUMNS
+        from ..workspace import Workspace
+        ws = Workspace.open(args.db)
+        args.workspace_head = head = ws.check()  # a tampered workspace is named (exit 1), never evaluated
+        if head.unchecked:
+            print(f"note: {args.db}: {head.unchecked}; its contents were checked, its chain's hashes were not",
+                  file=sys.stderr)
+        rubric, bidset = ws.load_tender()
+        return rubric, bidset, evaluate(rubric, bidset, ws.scores()[SCORE_COLUMNS + ["_row"]])
+    if args.rubric is None or args.bids is None:
+        raise EvaluatorError("give --rubric and --bids (and optionally --scores), or --db with a workspace",
+                             field="--rubric" if args.rubric is None else "--bids")
+    rubric = load_rubric(args.rubric, proxies_path=args.proxies)
+    bidset = load_bids(args.bids, rubric)
+    if bidset.problems and not args.skip_invalid:
+        tail = (f"{len(bidset.skipped)} bid(s) have problems; fix them, or pass --skip-invalid to rank the rest"
+                if bidset.skipped else "the bids cannot be loaded until the problems above are fixed")
+        raise InputErrors(bidset.problems + [EvaluatorError(tail, file=args.bids)])
+    if bidset.bids.empty:
+        raise EvaluatorError("no usable bids: every bid has problems", file=args.bids)
+    scores = None
+    if args.scores:
+        # a skipped bid's scores are still the panel's record: accepted, just not used in the ranking
+        skipped = [s["bidder"] for s in bidset.skipped if s["bidder"]]
+        scores = load_scores(args.scores, rubric, bidset.bidders + skipped)
+        scores = scores[scores["bidder"].isin(bidset.bidders)].reset_index(drop=True)
+    return rubric, bidset, evaluate(rubric, bidset, scores)
+
+
+def report_skipped(bidset) -> None:
+    """On stderr: how a file was read, and each bid set aside with its problems."""
+    for note in getattr(bidset, "notes", ()):  # how a file was read (a CSV saved from Excel as Windows-1252)
+        print(f"note: {note}", file=sys.stderr)
+    if not bidset.skipped:
+        return
+    for p in bidset.problems:
+        print(f"warning: {shown(p.line())}", file=sys.stderr)
+    for s in bidset.skipped:
+        print(f"skipped: {shown(s['file'])} ({shown(s['bidder'] or 'no bidder name')}): not ranked because of the "
+              "problems above",
+              file=sys.stderr)

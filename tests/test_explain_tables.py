@@ -1,0 +1,31 @@
+"""The explain tables' titles: one list, read the same by `explain` on the command line and the Results page."""
+import subprocess
+import sys
+
+from evaluator.explain_tables import explain_tables
+
+from .conftest import ROOT, tender_paths
+
+
+def test_every_table_the_engine_explains_has_a_title_written_for_people(ev):
+    bidder = ev.results["bidder"].iat[0]
+    tables = explain_tables(ev, bidder)
+    assert [t.key for t in tables] == list(ev.explain(bidder))          # every table, in the engine's order
+    untitled = [t.key for t in tables if t.title == t.key]
+    assert not untitled, f"explain tables shown under their code name: {untitled}"
+    assert len({t.title for t in tables}) == len(tables)                # no two tables read the same
+
+
+def test_explain_on_the_command_line_prints_those_titles_in_that_order():
+    from evaluator import evaluate, load_bids, load_rubric, load_scores
+    rubric, bids, scores = tender_paths("home_care_north")
+    r = load_rubric(rubric)
+    b = load_bids(bids, r).require_valid()
+    ev = evaluate(r, b, load_scores(scores, r, b.bidders))
+    out = subprocess.run([sys.executable, "-m", "evaluator", "explain", "--rubric", str(rubric), "--bids", str(bids),
+                          "--scores", str(scores), "--bidder", "Apex Care Group Ltd"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    printed = [line for line in out.stdout.splitlines() if line.startswith("== ")]
+    assert printed == [f"== {t.title} ==" for t in explain_tables(ev, "Apex Care Group Ltd")]
+    assert "== Validated £ year by year (6.4) ==" in printed

@@ -1,0 +1,28 @@
+"""The self-assessment (PDF) a supplier writes with `check --pdf`."""
+from __future__ import annotations
+
+import pytest
+
+from evaluator.cli import main
+
+from .report_fixture import BIDS, HOSTILE, RUBRIC, has, pdf_text
+from .report_fixture import run_main as _run
+
+
+def test_check_pdf_writes_the_self_assessment(tmp_path, capsys):
+    out = tmp_path / "self.pdf"
+    bid = BIDS / "carewell_services.json"
+    assert main(["check", "--rubric", str(RUBRIC), "--bid", str(bid), "--pdf", str(out)]) == 0
+    text = pdf_text(out)
+    assert has(text, HOSTILE[1])
+    assert "Self-assessment of a draft bid" in text and "From claimed £ to credited £" in text
+    assert "SV101" in text and "Use a measure code from the buyer's proxy table" in text
+    assert "Social-value marks you could expect" in text
+
+
+@pytest.mark.parametrize("name", ["self.txt", "missing_folder/self.pdf"])
+def test_check_pdf_bad_path_is_bad_input(tmp_path, capsys, name):
+    code, err = _run(["check", "--rubric", str(RUBRIC), "--bid", str(BIDS / "carewell_services.json"),
+                      "--pdf", str(tmp_path / name)], capsys)
+    assert code == 2 and len(err) == 1 and "--pdf" in err[0]
+    assert not (tmp_path / name).exists()
