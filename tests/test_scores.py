@@ -1,16 +1,22 @@
 """The scores loader (evaluator/scores.py): evaluators' scores from a scores.csv or from a table the app
-holds are checked by the same rules, and every problem names the row its user sees."""
+holds are checked by the same rules, every problem names the row its user sees, and a number means what it
+looks like (issue 14, hole 8)."""
 from __future__ import annotations
+
+import csv
+import io
 
 import pandas as pd
 import pytest
 
-from evaluator import InputErrors, check_scores, load_rubric, load_scores
+from evaluator import EvaluatorError, InputErrors, check_scores, load_bids, load_rubric, load_scores
 from evaluator.scores import SCORE_COLUMNS, split_scores
 from tests.conftest import RUBRICS, SAMPLES
 
 RUBRIC = load_rubric(RUBRICS / "home_care_north.yaml")
 BIDDERS = ["Apex Care Group Ltd", "Carewell Services Ltd"]
+HOME = RUBRICS / "home_care_north.yaml"
+HOME_BIDS = SAMPLES / "home_care_north"
 
 
 def _rows(*scores) -> pd.DataFrame:
@@ -47,3 +53,25 @@ def test_a_scores_csv_and_its_frame_give_the_same_scores():
     from_file = load_scores(path, RUBRIC, bidders)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert check_scores(frame, RUBRIC, bidders).equals(from_file)
+
+
+def test_scores_csv_number_that_reads_differently_is_refused(tmp_path):
+    rubric = load_rubric(HOME)
+    bidders = load_bids(HOME_BIDS, rubric).bidders
+    text = (HOME_BIDS / "scores.csv").read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    cells = next(csv_row for csv_row in [ln for ln in text[1:]])
+    row = next(csv.reader([cells]))
+    row[header.index("score")] = "0x3C"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, row])
+    path = tmp_path / "scores.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    with pytest.raises(EvaluatorError) as caught:
+        load_scores(path, rubric, bidders)
+    assert "'0x3C'" in caught.value.line() and "hexadecimal" in caught.value.line()
+    row[header.index("score")] = "060"  # a leading zero: 60, as a person reads it
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, row])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    assert load_scores(path, rubric, bidders)["score"].tolist() == [60.0]
