@@ -16,7 +16,7 @@ import io
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -386,23 +386,32 @@ def _required_columns(rows: list[Row], columns: dict[int, str], needed: list[str
     return found
 
 
-def _bid_fields(rows: list[Row], bad) -> dict:
+def _keyed_rows(rows: list[Row], sheet: str, header: list[str], key_column: str, value_column: str,
+                bad) -> Iterator[tuple[int, Any, Any, int, int]]:
+    """(row number, key, value, key's column, value's column) for each row of a two-column sheet (Bid: field and
+    value; Responses: criterion and text), once its header is checked. Rows with a formula or an error
+    value in either cell are passed over: they are reported already."""
     if not rows:
-        return {}
-    columns, headed, body = _header_row(rows, BID_SHEET, BID_HEADER, bad)
-    found = _required_columns(rows, columns, BID_HEADER, BID_SHEET, bad) if rows[0][0] == 1 else None
+        return
+    columns, headed, body = _header_row(rows, sheet, header, bad)
+    found = _required_columns(rows, columns, [key_column, value_column], sheet, bad) if rows[0][0] == 1 else None
     if found is None:
-        return {}
-    field_col, value_col = found["field"], found["value"]
-    out: dict[str, Any] = {}
-    seen: dict[str, int] = {}
+        return
+    key_col, value_col = found[key_column], found[value_column]
     for row_no, cells in body:
-        _outside(cells, headed, BID_SHEET, row_no, bad)
-        key_value, key_kind = _cell(cells, field_col)
+        _outside(cells, headed, sheet, row_no, bad)
+        key, key_kind = _cell(cells, key_col)
         value, kind = _cell(cells, value_col)
         if key_kind in ("f", "e") or kind in ("f", "e"):
             continue
-        name = _text_of(key_value)
+        yield row_no, key, value, key_col, value_col
+
+
+def _bid_fields(rows: list[Row], bad) -> dict:
+    out: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+    for row_no, key, value, field_col, value_col in _keyed_rows(rows, BID_SHEET, BID_HEADER, "field", "value", bad):
+        name = _text_of(key)
         if name is None:
             if not _empty(value):
                 bad("a value with no field name", BID_SHEET, row_no, value_col, value=value)
@@ -421,21 +430,11 @@ def _bid_fields(rows: list[Row], bad) -> dict:
 
 
 def _responses(rows: list[Row], bad) -> dict:
-    if not rows:
-        return {}
-    columns, headed, body = _header_row(rows, RESPONSES_SHEET, RESPONSES_HEADER, bad)
-    found = (_required_columns(rows, columns, ["criterion", "text"], RESPONSES_SHEET, bad)
-             if rows[0][0] == 1 else None)
-    if found is None:
-        return {}
-    crit_col, text_col = found["criterion"], found["text"]
     out: dict[Any, Any] = {}
     seen: dict[Any, int] = {}
-    for row_no, cells in body:
-        _outside(cells, headed, RESPONSES_SHEET, row_no, bad)
-        crit, crit_kind = _cell(cells, crit_col)
-        text, kind = _cell(cells, text_col)
-        if crit_kind in ("f", "e") or kind in ("f", "e") or _empty(text):
+    for row_no, crit, text, crit_col, _ in _keyed_rows(rows, RESPONSES_SHEET, RESPONSES_HEADER, "criterion",
+                                                       "text", bad):
+        if _empty(text):
             continue
         if _empty(crit):
             bad("an answer with no criterion id", RESPONSES_SHEET, row_no, crit_col, "criterion")
