@@ -302,3 +302,14 @@ def test_a_bulk_csv_neither_utf8_nor_windows_1252_names_the_byte(tmp_path):
     proc = run("evaluate", "--rubric", HOME, "--bids", folder)
     assert proc.returncode == 2
     assert "bids.csv" in proc.stderr and "byte 18" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("content", ["bidder,price\nX,5\n", b"PK\x03\x04 truncated zip", b""])
+def test_a_file_that_is_not_a_workbook_is_refused_naming_it(tmp_path, content):
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    for given, source in ((path, None), (path.read_bytes(), "b.xlsx")):
+        with pytest.raises(EvaluatorError) as info:
+            read_bid_workbook(given, source=source)
+        errors = info.value.errors if isinstance(info.value, InputErrors) else [info.value]
+        assert errors and all("b.xlsx" in e.line() and "\n" not in e.line() for e in errors)

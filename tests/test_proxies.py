@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from evaluator import EvaluatorError
+from evaluator import EvaluatorError, InputErrors
 from evaluator.proxies import load_proxies
 from tests.conftest import RUBRICS
 
@@ -31,3 +31,16 @@ def test_proxy_csv_decimal_comma_is_refused_and_thousands_are_read(tmp_path):
     csv.writer(out, lineterminator="\n").writerows([header, row])
     path.write_text(out.getvalue(), encoding="utf-8")
     assert load_proxies(path)["value"].iat[0] == 24000.0
+
+
+@pytest.mark.parametrize("content", [
+    "", "code,name,unit,value\nA,B,hour,ten\n", "code,name,unit,value,kind\nA,B,hour,10,impact\n",
+    "code,name,unit,value,local_only\nA,B,hour,10,sometimes\n", "code,name,unit,value,low,high\nA,B,hour,10,12,8\n",
+])
+def test_a_bad_proxy_table_raises_evaluator_errors_naming_the_file(tmp_path, content):
+    path = tmp_path / "p.csv"
+    path.write_text(content, "utf-8")
+    with pytest.raises(EvaluatorError) as info:
+        load_proxies(path)
+    errors = info.value.errors if isinstance(info.value, InputErrors) else [info.value]
+    assert errors and all("p.csv" in e.line() and "\n" not in e.line() for e in errors)

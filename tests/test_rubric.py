@@ -16,6 +16,7 @@ from evaluator import EvaluatorError, InputError, InputErrors, RubricRefused, lo
 from evaluator.proxies import load_proxies
 from evaluator.rubric import validate_spec
 from tests.conftest import ROOT, RUBRICS, SAMPLES, TENDERS
+from tests.test_bad_input import Tender, _set, assert_refused, run_cli, tender  # noqa: F401 (tender: a fixture)
 
 HOME = RUBRICS / "home_care_north.yaml"
 HOME_BIDS = SAMPLES / "home_care_north"
@@ -206,3 +207,14 @@ def test_rubric_leading_zero_and_thousands_read_as_written(tmp_path):
         "proxies: proxies/public_2025.csv", f"proxies: {PROXIES}"), encoding="utf-8")
     rubric = load_rubric(path)
     assert rubric.tender.contract_value == 4800000 and rubric.tender.duration_years == 4
+
+
+def test_weights_that_do_not_sum_to_100_refuse_the_rubric(tender: Tender) -> None:
+    tender.edit_rubric(_set(["criteria", 0, "weight"], 39.5))
+    with pytest.raises(RubricRefused) as info:
+        load_rubric(tender.rubric)
+    assert info.value.code == "SV301" and info.value.field == "weight" and info.value.value == 99.5
+    for verb in (["check", "--rubric", tender.rubric], tender.evaluate_args(),
+                 ["template", "--rubric", tender.rubric, "--out", tender.root / "t.xlsx"]):
+        assert_refused(run_cli(*verb), tender.rubric.name, "SV301", "99.5")
+    assert not (tender.root / "t.xlsx").exists()
