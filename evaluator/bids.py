@@ -4,6 +4,9 @@ YAML, JSON and the XLSX template hold one bid per file; the bulk form (`bids.csv
 optionally `responses.csv`) holds thousands. Every form becomes the same three tables (bids, responses,
 commitments) and passes the same vectorised checks, so a bid is judged the same whatever it came in.
 A problem in one bid never hides the others: every problem is collected, and the bad bids are set aside.
+
+Bids come as files (load_bids: a folder; load_bid: one draft) or as data (load_bid_files: uploaded
+(name, bytes) pairs, so the app needs no temporary folder). One document's shape is bid_documents.py's.
 """
 from __future__ import annotations
 

@@ -3,6 +3,10 @@
 Validation is pydantic's: every problem comes back with its key path, which we turn into a one-line
 message naming the file, key, field and value. Unknown keys are refused with a suggestion, because a
 mistyped optional key (``threshhold``) would otherwise be dropped without a word.
+
+A rubric comes as a file (load_rubric) or as data (parse_rubric: an upload's bytes, or the mapping the
+design editor holds), checked by the same code. Its `proxies:` entry may reach only the rubric's own
+folder or the shipped tables (an upload: the shipped tables only), so no message shows a server file.
 """
 from __future__ import annotations
 
@@ -325,7 +329,7 @@ def load_rubric(path: Path | str, *, proxies_path: Path | str | None = None) -> 
                         proxies=Path(proxies_path) if proxies_path is not None else None)
 
 
-ProxiesGiven = Union[Path, bytes, tuple, pd.DataFrame, None]
+ProxiesGiven = Union[Path, str, bytes, tuple[str, bytes], pd.DataFrame, None]
 
 
 def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | None = None,
@@ -336,8 +340,8 @@ def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | 
     `source` is the name every message gives it (the file name the user knows). `folder` is where its
     `proxies:` may resolve: inside that folder or among the shipped tables (rubrics/proxies/); None (an
     upload) allows the shipped tables only. `proxies` stands in for the table the rubric names: a file
-    path, an uploaded table as bytes or (name, bytes), or a table already checked (a DataFrame, e.g.
-    the proxies of the rubric being edited). Anything else the rubric names is refused before it is
+    path (Path or str), an uploaded table as (name, bytes) or bare bytes (named proxies.csv in messages),
+    or a table already checked (a DataFrame, e.g. the proxies of the rubric being edited). Anything else the rubric names is refused before it is
     opened, so no message shows a line of a file the user did not give.
     """
     from .document_data import parse_document, parse_yaml
@@ -383,8 +387,8 @@ def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | 
     table_path: Optional[Path] = None
     if isinstance(proxies, pd.DataFrame):
         table = proxies
-    elif isinstance(proxies, (bytes, str)):
-        table = parse_proxies(proxies, "proxies.csv")
+    elif isinstance(proxies, (bytes, bytearray)):
+        table = parse_proxies(bytes(proxies), "proxies.csv")
     elif isinstance(proxies, tuple):
         name, content = proxies
         table, table_path = parse_proxies(content, name), Path(name)

@@ -91,6 +91,10 @@ def test_an_uploaded_proxy_table_stands_in_for_the_one_named():
     assert rubric.proxies.equals(load_proxies(PROXIES))
     held = parse_rubric(data, "edited.yaml", proxies=rubric.proxies)  # an edited design keeps its table
     assert held.proxies is rubric.proxies
+    bare = parse_rubric(data, "my_rubric.yaml", proxies=PROXIES.read_bytes())
+    assert bare.proxies.equals(rubric.proxies) and bare.proxies_path is None
+    by_path = parse_rubric(data, "my_rubric.yaml", proxies=str(PROXIES))  # a path, as load_rubric's proxies_path
+    assert by_path.proxies.equals(rubric.proxies) and by_path.proxies_path == PROXIES
 
 
 def test_a_bad_uploaded_proxy_table_names_the_upload_row_and_field():
