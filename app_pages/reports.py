@@ -19,7 +19,7 @@ from evaluator.evaluation_report import evaluation_report_pdf
 from evaluator.provenance import Inputs
 from evaluator.report_set import summary_file_names
 from evaluator.why_not import summary_context
-from evaluator.scoring import SCORE_COLUMNS
+from evaluator.scores import SCORE_COLUMNS
 from evaluator.util import formula_safe_frame
 from evaluator.workbook import results_workbook
 

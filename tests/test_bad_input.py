@@ -23,10 +23,8 @@ import yaml
 
 from evaluator.bids import load_bid, load_bids
 from evaluator.exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
-from evaluator.proxies import load_proxies
 from evaluator.rubric import load_rubric
-from evaluator.scoring import load_scores
-from evaluator.template import read_bid_workbook
+from evaluator.scores import load_scores
 from evaluator.util import load_json, load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -631,14 +629,6 @@ def test_api_raises_evaluator_errors_only(case: Case, tender: Tender) -> None:
     (load_json, "x.json", '{"a": 1,}'),
     (load_json, "x.json", '{"a": Infinity}'),
     (load_json, "x.json", "[" * 100_000),
-    (load_proxies, "p.csv", ""),
-    (load_proxies, "p.csv", "code,name,unit,value\nA,B,hour,ten\n"),
-    (load_proxies, "p.csv", "code,name,unit,value,kind\nA,B,hour,10,impact\n"),
-    (load_proxies, "p.csv", "code,name,unit,value,local_only\nA,B,hour,10,sometimes\n"),
-    (load_proxies, "p.csv", "code,name,unit,value,low,high\nA,B,hour,10,12,8\n"),
-    (read_bid_workbook, "b.xlsx", "bidder,price\nX,5\n"),
-    (read_bid_workbook, "b.xlsx", b"PK\x03\x04 truncated zip"),
-    (read_bid_workbook, "b.xlsx", b""),
 ], ids=lambda v: v.__name__ if callable(v) else None)
 def test_loaders_raise_evaluator_errors_naming_the_file(tmp_path: Path, loader, name: str, content) -> None:
     path = tmp_path / name
@@ -763,17 +753,6 @@ def test_the_sample_itself_is_clean(tender: Tender) -> None:
     result = run_cli(*tender.evaluate_args("--json", scores=True))
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["bids"]) == 6
-
-
-def test_weights_that_do_not_sum_to_100_refuse_the_rubric(tender: Tender) -> None:
-    tender.edit_rubric(_set(["criteria", 0, "weight"], 39.5))
-    with pytest.raises(RubricRefused) as info:
-        load_rubric(tender.rubric)
-    assert info.value.code == "SV301" and info.value.field == "weight" and info.value.value == 99.5
-    for verb in (["check", "--rubric", tender.rubric], tender.evaluate_args(),
-                 ["template", "--rubric", tender.rubric, "--out", tender.root / "t.xlsx"]):
-        assert_refused(run_cli(*verb), tender.rubric.name, "SV301", "99.5")
-    assert not (tender.root / "t.xlsx").exists()
 
 
 def test_exception_family() -> None:
@@ -922,17 +901,3 @@ def test_a_huge_claim_is_reported_as_a_number_in_json(tender: Tender) -> None:
     assert "Warning" not in result.stderr, result.stderr
     apex = next(b for b in json.loads(result.stdout)["bids"] if b["bidder"] == "Apex Care Group Ltd")
     assert apex["lenses"]["figures"]["claimed_value"] is not None, apex["lenses"]
-
-
-def test_prefilled_template_with_a_huge_integer(tmp_path: Path) -> None:
-    from evaluator.template import write_template
-    doc = yaml.safe_load((SAMPLE_BIDS / APEX).read_text("utf-8"))
-    doc["contact_email"] = 10 ** 400
-    try:
-        write_template(load_rubric(SAMPLE_RUBRIC), tmp_path / "bid.xlsx", bid=doc)
-    except EvaluatorError as exc:
-        assert "contact_email" in exc.line()
-        return
-    # written as it is (the loader judges values on the way back): the read-back must refuse it cleanly
-    bidset = load_bids(tmp_path, load_rubric(SAMPLE_RUBRIC))
-    assert_all_evaluator_errors(bidset.problems)

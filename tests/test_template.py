@@ -7,11 +7,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 
-from evaluator.bids import BID_FIELDS, COMMITMENT_FIELDS
+from evaluator.bid_documents import BID_FIELDS, COMMITMENT_FIELDS, read_bid_workbook
+from evaluator.bids import load_bids
 from evaluator.exceptions import EvaluatorError, InputError
 from evaluator.rubric import load_rubric
-from evaluator.template import read_bid_workbook, write_template
+from evaluator.template import write_template
 
 ROOT = Path(__file__).resolve().parents[1]
 PROXIES = ROOT / "rubrics" / "proxies" / "public_2025.csv"
@@ -367,3 +369,17 @@ def test_value_a_spreadsheet_cannot_hold_is_refused_when_writing(rubric, tmp_pat
     with pytest.raises(InputError) as info:
         write_template(rubric, tmp_path / "bid.xlsx", {"bidder": "Acme", "prcie": 1})
     assert "did you mean 'price'" in str(info.value)
+
+
+def test_prefilled_template_with_a_huge_integer(tmp_path: Path) -> None:
+    doc = yaml.safe_load((ROOT / "sample_bids" / "home_care_north" / "apex_care_group.yaml").read_text("utf-8"))
+    doc["contact_email"] = 10 ** 400
+    try:
+        write_template(load_rubric(SHIPPED_RUBRIC), tmp_path / "bid.xlsx", bid=doc)
+    except EvaluatorError as exc:
+        assert "contact_email" in exc.line()
+        return
+    # written as it is (the loader judges values on the way back): the read-back must refuse it cleanly
+    bidset = load_bids(tmp_path, load_rubric(SHIPPED_RUBRIC))
+    assert bidset.problems
+    assert all(isinstance(p, EvaluatorError) and "\n" not in p.line() for p in bidset.problems)
