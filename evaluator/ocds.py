@@ -109,7 +109,7 @@ def _walk(folder: Path, wanted) -> tuple[list[Path], list[Problem]]:
                                 f"listed ({exc.strerror or exc}), so any files in it were not reviewed",
                                 UNREADABLE_FIX))
 
-    for parent, dirs, files in os.walk(folder, onerror=refused):
+    for parent, _folders, files in os.walk(folder, onerror=refused):
         for name in files:
             f = Path(parent) / name
             if wanted(f):
