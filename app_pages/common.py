@@ -57,7 +57,7 @@ from app_pages.parse_worker import clean_bidset as _clean_bidset, error_lines, r
 from evaluator import (BidSet, Evaluation, EvaluatorError, InputError, InputErrors, Rubric, evaluate, load_bid,
                        load_bids, load_rubric, load_scores)
 from evaluator.rubric import shipped_proxies, upload_proxies_refused
-from evaluator.scoring import SCORE_COLUMNS
+from evaluator.scores import SCORE_COLUMNS
 from evaluator.util import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from app_pages import workspace_state
 from app_pages.common import escape_md, get_rubric, get_scores, get_tender, guard, show_error, text_table
 from evaluator import moderation
 from evaluator.exceptions import EvaluatorError
-from evaluator.scoring import MODERATED
+from evaluator.scores import MODERATED
 
 
 def _criteria(rubric) -> list[dict]:

@@ -16,7 +16,8 @@ from app_pages import workspace_state
 from app_pages.common import (check_scores, edit_table, escape_md, get_evaluation, get_rubric, get_scores, get_tender,
                               guard, set_scores, show_problems, text_table)
 from evaluator import moderation
-from evaluator.scoring import MODERATED, SCORE_COLUMNS, scale_marks
+from evaluator.scores import MODERATED, SCORE_COLUMNS
+from evaluator.scoring import scale_marks
 from evaluator.util import formula_safe_frame
 
 _EVALUATORS = "sv_evaluators"   # {tender key: [evaluator names added on this page]}

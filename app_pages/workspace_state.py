@@ -30,7 +30,7 @@ import pandas as pd
 import streamlit as st
 
 from evaluator.exceptions import EvaluatorError, InputError, InputErrors
-from evaluator.scoring import SCORE_COLUMNS
+from evaluator.scores import SCORE_COLUMNS
 from evaluator.workspace import Workspace, default_workspace_path
 
 _WS = "sv_workspaces"        # {tender key: Workspace or None}
@@ -198,7 +198,7 @@ def evaluator_status(tender) -> pd.DataFrame:
     if ws is not None:
         return ws.evaluators()
     from app_pages.common import get_scores
-    from evaluator.scoring import MODERATED
+    from evaluator.scores import MODERATED
     names = sorted({e for e in get_scores()["evaluator"].astype(str) if e != MODERATED})
     done = _store(_COMPLETE).get(tender.key, {})
     return pd.DataFrame({"evaluator": names, "complete": [bool(done.get(n, False)) for n in names],
