@@ -159,28 +159,25 @@ def _review_lot(raw: dict, lot_id: Optional[str], core: Any, tender_goals: list,
 
 
 def review_rubric(path: Path | str) -> dict:
-    """A commissioner's rubric, reviewed like a published tender: weights, then the design checks."""
+    """A commissioner's rubric, reviewed like a published tender: weights, then the design checks.
+
+    Its keys and values are checked as the loader checks them (`validate_spec`, the same messages), but not
+    refused: weights that do not sum to 100 are a flag here (SV301), so a draft can still be reviewed, and the
+    proxy table it names is not read (the review values no commitments)."""
     from .checks import check_rubric
     from .exceptions import EvaluatorError, InputErrors
     from .proxies import empty_proxies
-    from .rubric import Rubric, RubricSpec, validation_errors as _pydantic_errors
+    from .rubric import Rubric, validate_spec
     from .util import load_document
-    from pydantic import ValidationError
 
     path = Path(path)
     source = str(path)
     try:
         data = load_document(path)
-        if not isinstance(data, dict):
-            raise EvaluatorError(f"must be a mapping of keys (tender, criteria, ...), not {type(data).__name__}",
-                                 file=path)
-        if "tender" not in data and "criteria" not in data:
+        if isinstance(data, dict) and "tender" not in data and "criteria" not in data:
             raise EvaluatorError("is not a rubric (it has neither 'tender' nor 'criteria'), so it was skipped",
                                  file=path)
-        try:
-            spec = RubricSpec.model_validate(data)
-        except ValidationError as exc:
-            raise InputErrors(_pydantic_errors(exc, data, path)) from None
+        spec = validate_spec(data, path)
     except EvaluatorError as exc:
         errors = exc.errors if isinstance(exc, InputErrors) else [exc]
         return {"_problem": [Problem(source, None, e.line(), "Fix the rubric (python -m evaluator check --rubric "

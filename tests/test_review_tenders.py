@@ -73,3 +73,19 @@ def test_a_rubric_written_as_json_and_a_bid_that_is_not_a_rubric(tmp_path):
     r = review_paths([tmp_path])
     assert [(t["kind"], t["ocid"], t["design_status"]) for t in r.tenders] == [("rubric", "HC-2026-014", "designed")]
     assert len(r.problems) == 1 and "is not a rubric" in r.problems[0]["message"]
+
+
+def test_a_rubric_the_loader_refuses_for_its_keys_is_a_problem_in_the_loaders_own_words(tmp_path):
+    """A reviewer and a commissioner running `check` must read the same message for the same broken rubric."""
+    from evaluator.exceptions import InputErrors
+    from evaluator.rubric import load_rubric
+
+    text = (RUBRICS / "home_care_north.yaml").read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("weight: 40, method", "weight: forty, method").replace("tender:\n", "tender:\n  budget: 1\n", 1))
+    with pytest.raises(InputErrors) as refused:
+        load_rubric(bad)
+    r = review_paths([bad])
+    assert r.tenders == []
+    assert [p["message"] for p in r.problems] == [e.line() for e in refused.value.errors]
+    assert len(r.problems) == 2 and all(p["code"] == "SV314" for p in r.problems)
