@@ -18,7 +18,8 @@ from app_pages.common import (HEAVY_TTL, ROOT, error_lines, escape_md, get_rubri
                               show_problems, text_table)
 from evaluator.delivery import delivery_chart, track
 from evaluator.exceptions import EvaluatorError
-from evaluator.review import flag_rows, lot_rows, portfolio_charts, review_paths
+from evaluator.review import review_paths
+from evaluator.review_output import flag_rows, lot_rows, portfolio_charts
 from evaluator.util import formula_safe_frame
 
 WALES = ROOT.parent / "shared" / "data" / "ocds_wales"

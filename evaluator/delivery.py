@@ -78,8 +78,7 @@ def load_delivery(path: Path | str, rubric: Rubric, commitments: pd.DataFrame) -
     for b, i in zip(commitments["bidder"].tolist(), commitments["id"].tolist()):
         ids.setdefault(b, set()).add(i)
     records = []
-    seen: dict[tuple, int] = {}
-    spans: dict[tuple, list] = {}
+    spans: dict[tuple, list] = {}  # per commitment: the periods reported (a period given twice overlaps itself)
     for n, rec in rows:
 
         def bad(field: str, problem: str) -> None:
@@ -123,7 +122,6 @@ def load_delivery(path: Path | str, rubric: Rubric, commitments: pd.DataFrame) -
             bad("period", f"overlaps {clash[2]} already reported for {commitment} (row {clash[3]})")
             continue
         spans.setdefault(key, []).append((start, end, period_label(year, quarter), n))
-        seen[key + (period,)] = n
         records.append({"bidder": bidder, "commitment": commitment, "period": period_label(year, quarter),
                         "year": year, "quarter": quarter, "period_start": start, "period_end": end,
                         "delivered_quantity": qty, "evidence_grade": grade,
@@ -365,38 +363,42 @@ def _contracts(rubric: Rubric, holders: list, table: pd.DataFrame, as_of: pd.Ser
 
 def _flags(d: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     blocks = []
+
+    def add(code: str, rows: pd.DataFrame, message: pd.Series, fix: str) -> None:
+        blocks.append(make_flags(code, rows["bidder"].to_numpy(dtype=object), message.to_numpy(dtype=object), fix,
+                                 commitment=rows["commitment"].to_numpy(dtype=object)))
+
     unit = d["unit"].fillna("").astype(str) if "unit" in d else ""
     no_ev = d[(d["delivered_quantity"] > 0) & (d["evidence_grade"].isna() | (d["evidence_grade"] == "E0"))]
     if len(no_ev):
         u = unit[no_ev.index] if isinstance(unit, pd.Series) else ""
-        msg = (no_ev["period"] + ": " + no_ev["delivered_quantity"].map(_qty) + " " + u
-               + " reported against " + no_ev["commitment"] + " with "
-               + no_ev["evidence_grade"].map(lambda g: "a bare assertion (E0)" if g == "E0" else "no evidence")
-               + "; credited at nothing until evidence is given")
-        blocks.append(make_flags("SV401", no_ev["bidder"].to_numpy(dtype=object), msg.to_numpy(dtype=object),
-                                 "Send the records behind the figure (payroll, registers, surveys) and grade them "
-                                 "E1-E4.", commitment=no_ev["commitment"].to_numpy(dtype=object)))
+        add("SV401", no_ev, no_ev["period"] + ": " + no_ev["delivered_quantity"].map(_qty) + " " + u
+            + " reported against " + no_ev["commitment"] + " with "
+            + no_ev["evidence_grade"].map(lambda g: "a bare assertion (E0)" if g == "E0" else "no evidence")
+            + "; credited at nothing until evidence is given",
+            "Send the records behind the figure (payroll, registers, surveys) and grade them E1-E4.")
     nc = table[(~table["credited"]) & (table["periods_reported"] > 0)]
     if len(nc):
-        msg = ("delivery of " + nc["delivered_quantity"].map(_qty) + " " + nc["unit"].fillna("").astype(str)
-               + " is reported against " + nc["commitment"] + ", which the award never credited ("
-               + nc["not_credited_reason"].fillna("").astype(str) + "): it adds nothing to the buyer's outcomes")
-        blocks.append(make_flags("SV402", nc["bidder"].to_numpy(dtype=object), msg.to_numpy(dtype=object),
-                                 "Report delivery against the commitments the contract credits, or agree a "
-                                 "variation that brings this one into the design.",
-                                 commitment=nc["commitment"].to_numpy(dtype=object)))
+        add("SV402", nc, "delivery of " + nc["delivered_quantity"].map(_qty) + " " + nc["unit"].fillna("").astype(str)
+            + " is reported against " + nc["commitment"] + ", which the award never credited ("
+            + nc["not_credited_reason"].fillna("").astype(str) + "): it adds nothing to the buyer's outcomes",
+            "Report delivery against the commitments the contract credits, or agree a variation that brings this one "
+            "into the design.")
     missing = table[table["credited"] & (table["periods_reported"] == 0) & (table["promised_to_date"] > 0)]
     if len(missing):
-        msg = (missing["commitment"] + ": " + missing["promised_to_date"].map(_qty) + " "
-               + missing["unit"].fillna("").astype(str) + " was due by now and nothing has been reported")
-        blocks.append(make_flags("SV403", missing["bidder"].to_numpy(dtype=object), msg.to_numpy(dtype=object),
-                                 "Report delivery for every credited commitment each period, including nil returns.",
-                                 commitment=missing["commitment"].to_numpy(dtype=object)))
+        add("SV403", missing, missing["commitment"] + ": " + missing["promised_to_date"].map(_qty) + " "
+            + missing["unit"].fillna("").astype(str) + " was due by now and nothing has been reported",
+            "Report delivery for every credited commitment each period, including nil returns.")
     return pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
 
 
 def _qty(v) -> str:
     return "-" if v is None or v != v else f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}"
+
+
+def _pct(v) -> str:
+    """A share (0-1) as a whole percentage; '-' where there is none (nothing due, no target)."""
+    return "-" if v is None or v != v else f"{v:.0%}"
 
 
 def _str(v) -> Optional[str]:
@@ -413,28 +415,24 @@ def render(tr: Tracking) -> str:
            f"Ratings (Procurement Act contract performance): good >= {th.good:g}% of what was due, approaching "
            f"target >= {th.approaching_target:g}%, requires improvement >= {th.requires_improvement:g}%, else inadequate."]
     for c in tr.contracts.itertuples(index=False):
-        share = "-" if c.share_to_date != c.share_to_date else f"{c.share_to_date:.0%}"
-        out += ["", f"{c.bidder}, to the end of {c.as_of}: {_str(c.rating) or 'nothing due yet'} ({share} of what was due); "
-                f"credited delivered {gbp(c.credited_delivered_value)} against {gbp(c.promised_value_to_date)} "
-                "promised to date (6.4, reference proxies)"]
+        out += ["", f"{c.bidder}, to the end of {c.as_of}: {_str(c.rating) or 'nothing due yet'} "
+                f"({_pct(c.share_to_date)} of what was due); credited delivered {gbp(c.credited_delivered_value)} "
+                f"against {gbp(c.promised_value_to_date)} promised to date (6.4, reference proxies)"]
         rows = tr.commitments[tr.commitments["bidder"] == c.bidder]
         for r in rows.itertuples(index=False):
-            std = "-" if r.share_to_date != r.share_to_date else f"{r.share_to_date:.0%}"
-            soc = "-" if r.share_of_commitment != r.share_of_commitment else f"{r.share_of_commitment:.0%}"
             out.append(f"  {r.commitment} {r.measure} ({_str(r.outcome) or 'no outcome'}): delivered "
-                       f"{_qty(r.delivered_quantity)} of {_qty(r.promised_to_date)} due ({std}); {soc} of the "
-                       f"{_qty(r.promised_quantity)} {_str(r.unit) or ''} promised; {_str(r.rating) or 'not yet due'}; "
+                       f"{_qty(r.delivered_quantity)} of {_qty(r.promised_to_date)} due ({_pct(r.share_to_date)}); "
+                       f"{_pct(r.share_of_commitment)} of the {_qty(r.promised_quantity)} {_str(r.unit) or ''} "
+                       f"promised; {_str(r.rating) or 'not yet due'}; "
                        f"credited {gbp(r.credited_delivered_value)}"
                        + ("" if r.credited else f" (never credited: {r.not_credited_reason})"))
         o = tr.outcomes[tr.outcomes["bidder"] == c.bidder]
         for r in o.itertuples(index=False):
             if r.target is None or r.target != r.target:
                 continue
-            pa = "-" if r.promised_attainment_to_date is None or r.promised_attainment_to_date != r.promised_attainment_to_date \
-                else f"{r.promised_attainment_to_date:.0%}"
-            a = "-" if r.attainment is None or r.attainment != r.attainment else f"{r.attainment:.0%}"
-            out.append(f"  outcome {r.outcome} {r.name}: attained {a} of the target {r.target:g} {r.unit or ''} by "
-                       f"delivery (net {r.delivered_net_quantity:,.4g}); the bid promised {pa} by now")
+            out.append(f"  outcome {r.outcome} {r.name}: attained {_pct(r.attainment)} of the target {r.target:g} "
+                       f"{r.unit or ''} by delivery (net {r.delivered_net_quantity:,.4g}); the bid promised "
+                       f"{_pct(r.promised_attainment_to_date)} by now")
         f = tr.flags[tr.flags["bidder"] == c.bidder]
         for x in f.itertuples(index=False):
             out.append(f"  {x.code} {x.name} ({x.severity}) [{x.commitment}]: {x.message}")

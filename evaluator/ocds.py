@@ -16,8 +16,12 @@ without ever holding a whole large file in memory:
   releases before that point are kept.
 * gzip is recognised by its magic bytes, whatever the file is called.
 * A key given twice in one object (which orjson and ijson would read keeping the last value) makes its
-  release, record, package or line a problem naming the key; the other releases go on (see `_loads`).
-  Not covered: a key given twice at the top level of a package streamed with ijson (outside its releases).
+  release, record, package or line a problem naming the key; the other releases go on. A parsed object
+  holding one comes back as a `_Flawed` dict (see `_loads`; a streamed item is marked the same way by
+  `_KeysTwice`, naming the key but not where in the item it is). Not covered: a key given twice at the top
+  level of a package streamed with ijson (outside its releases).
+* Whether a document was parsed whole or is streamed, its items (releases, records, packages, entries of a
+  top-level array) are read by the one `_read_item`, so both give the same releases and problems.
 * A folder's entries that cannot be read (a dangling symlink, a symlink loop, a named pipe, a file or
   folder the user may not open) are problems naming them, never a stop.
 
@@ -39,8 +43,6 @@ from pathlib import Path
 from typing import Iterable, Iterator, Union
 
 import orjson
-
-from .numbers import DuplicateKey
 
 WHOLE_FILE_BYTES = 32 * 1024 * 1024   # a single document above this is streamed, not loaded
 MAX_LINE_BYTES = 64 * 1024 * 1024      # a JSON Lines line above this is a problem, not a release
@@ -107,7 +109,7 @@ def _walk(folder: Path, wanted) -> tuple[list[Path], list[Problem]]:
                                 f"listed ({exc.strerror or exc}), so any files in it were not reviewed",
                                 UNREADABLE_FIX))
 
-    for parent, dirs, files in os.walk(folder, onerror=refused):
+    for parent, _folders, files in os.walk(folder, onerror=refused):
         for name in files:
             f = Path(parent) / name
             if wanted(f):
@@ -206,9 +208,14 @@ def _flaw_in(value):
         for i, v in enumerate(value):
             found = _flaw_in(v)
             if found:
-                where, key = found
-                return (f"[{i}]" + ("" if not where else where if where[0] == "[" else "." + where), key)
+                return _path(f"[{i}]", found)
     return None
+
+
+def _path(step: str, found: tuple) -> tuple:
+    """(where, key) found inside `step` (a key, or [i]) as seen from the object or list holding it."""
+    where, key = found
+    return step + ("" if not where else where if where[0] == "[" else "." + where), key
 
 
 def _marking(pairs: list):
@@ -224,8 +231,7 @@ def _marking(pairs: list):
         for key, value in pairs:
             found = _flaw_in(value)
             if found:
-                where, inner = found
-                dup = (key + ("" if not where else where if where[0] == "[" else "." + where), inner)
+                dup = _path(key, found)
                 break
         else:
             return out
@@ -264,6 +270,47 @@ def _loads(data: bytes):
     return doc  # no duplicate after all (a '\\u003a' counted as a colon): orjson's parse, as always
 
 
+class _KeysTwice:
+    """The objects ijson builds for one streamed file (its `map_type`), each noting the first key set twice in
+    it, and `marked`, which gives an item as a whole read marks it: a _Flawed naming the key when an object in
+    it holds one twice. ijson builds an object key by key and keeps no path, so only the key is named."""
+
+    def __init__(self):
+        self.pending = 0  # objects holding a key twice, built but not yet found in an item marked
+        keys = self
+
+        class Noting(dict):
+            __slots__ = ("dup",)
+
+            def __setitem__(self, key, value):
+                if key in self and not hasattr(self, "dup"):
+                    self.dup = key
+                    keys.pending += 1
+                dict.__setitem__(self, key, value)
+
+        self.map_type = Noting
+
+    def marked(self, item):
+        """`item`, or a _Flawed copy of it naming the first key given twice in it (ijson may build a few items
+        ahead, so each is searched while any object built so far holds one; the search ends as soon as none is
+        left unfound)."""
+        first, stack = None, [item]
+        while stack and self.pending:
+            node = stack.pop()
+            if isinstance(node, dict):
+                if hasattr(node, "dup"):
+                    first = node.dup if first is None else first
+                    self.pending -= 1
+                stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+            elif isinstance(node, list):
+                stack.extend(v for v in node if isinstance(v, (dict, list)))
+        if first is None or not isinstance(item, dict):
+            return item
+        flawed = _Flawed(item)
+        flawed.dup = ("", first)
+        return flawed
+
+
 def _duplicate(item, source: str, where: str | None, nested: bool = True) -> Problem | None:
     """The problem for an item parsed from an object holding a key twice, or None. With `nested` False only
     a duplicate outside releases[...] and records[...] counts (those are reported release by release)."""
@@ -272,10 +319,6 @@ def _duplicate(item, source: str, where: str | None, nested: bool = True) -> Pro
     inside, key = item.dup
     if not nested and inside.startswith(("releases[", "records[")):
         return None
-    return _duplicate_problem(source, where, key, inside)
-
-
-def _duplicate_problem(source: str, where: str | None, key: str, inside: str = "") -> Problem:
     return Problem(source, where, f"holds the key '{key}' twice in one object{' (' + inside + ')' if inside else ''}; "
                    "a key given twice is refused, not read with the last value silently kept, so this was not reviewed",
                    f"Remove one of the two '{key}' entries (keeping the right value) and review again.")
@@ -335,7 +378,7 @@ def _lines(f, first: bytes, source: str, start: int = 1) -> Iterator[Item]:
                 except orjson.JSONDecodeError as exc:
                     yield Problem(source, f"line {n}", f"is not valid JSON ({exc})")
                 else:
-                    yield from releases_in(doc, source, f"line {n}")
+                    yield from _read_item("document", doc, source, f"line {n}")
         n += 1
         line = f.readline(MAX_LINE_BYTES)
         if line[:1].isspace() and line.endswith(b"\n") and not line.strip():  # a blank line: the run in one step
@@ -360,10 +403,9 @@ def _document(f, first: bytes, path: Path, source: str, start: int = 1) -> Itera
             yield Problem(source, None, f"is not valid JSON ({exc})")
             return
         if isinstance(doc, list):
-            for i, item in enumerate(doc):
-                yield from releases_in(item, source, f"item {i}")
+            yield from _items("document", doc, source, lambda n: f"item {n}")
         else:
-            yield from releases_in(doc, source, None)
+            yield from _read_item("document", doc, source, None)
         return
     del rest
     yield from _stream(path, source)
@@ -408,7 +450,7 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
                     kind = value
                     break
                 if prefix == "" and event == "end_map":
-                    kind = "release"
+                    kind = "object"  # one release or record, that large
                     break
     except ijson.JSONError as exc:
         yield Problem(source, None, f"is not valid JSON ({exc})")
@@ -418,82 +460,91 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
                       "or records", "Publish the releases as a package with 'releases' near the start, or as JSON "
                       "Lines.")
         return
-    prefix = {"array": "item", "releases": "releases.item", "records": "records.item", "release": ""}.get(kind)
+    # where ijson finds the items, what each is, and how a problem names it (no position for a single document)
+    prefix, item_kind, label = {"array": ("item", "document", "item"), "releases": ("releases.item", "release", kind),
+                                "records": ("records.item", "record", kind), "object": ("", "document", None)
+                                }.get(kind, (None, None, None))
     if prefix is None:
         yield Problem(source, None, "is not an OCDS release, release package or record package")
         return
-    n = 0
-    pending = [0]  # objects holding a key twice, built by ijson but not yet found in an item yielded
+    done = [0]  # the item reached, for the problem that stops the stream
+    keys = _KeysTwice()
 
-    class Recording(dict):  # ijson builds each object key by key: a key set twice is noted on the object
-        __slots__ = ("dup",)
-
-        def __setitem__(self, key, value):
-            if key in self and not hasattr(self, "dup"):
-                self.dup = key
-                pending[0] += 1
-            dict.__setitem__(self, key, value)
-
-    def twice(item) -> str | None:
-        """The first key given twice in `item` (ijson may build a few items ahead, so each is searched
-        while any object built so far is flagged; the search ends as soon as none is left unfound)."""
-        first, stack = None, [item]
-        while stack and pending[0]:
-            node = stack.pop()
-            if isinstance(node, dict):
-                if hasattr(node, "dup"):
-                    first = node.dup if first is None else first
-                    pending[0] -= 1
-                stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
-            elif isinstance(node, list):
-                stack.extend(v for v in node if isinstance(v, (dict, list)))
-        return first
+    def items(budget) -> Iterator:
+        for done[0], item in enumerate(ijson.items(budget, prefix, use_float=True, map_type=keys.map_type)):
+            budget.spent()
+            yield keys.marked(item)
 
     try:
         with _open(path) as f:
-            budget = _Budget(f)
-            for n, item in enumerate(ijson.items(budget, prefix, use_float=True, map_type=Recording)):
-                budget.spent()
-                where = None if kind == "release" else f"{'item' if kind == 'array' else kind} {n}"
-                key = twice(item) if pending[0] else None
-                if key is not None:
-                    yield _duplicate_problem(source, where, key)
-                elif kind == "records":
-                    yield from _record(item, source, where)
-                elif kind == "release":
-                    yield from releases_in(item, source, where)
-                else:
-                    yield from releases_in(item, source, where) if kind == "array" else _one(item, source, where)
+            yield from _items(item_kind, items(_Budget(f)), source, lambda n: label and f"{label} {n}")
     except ijson.JSONError as exc:
-        yield Problem(source, f"after item {n}", f"is not valid JSON from here on ({exc}); the releases before "
+        yield Problem(source, f"after item {done[0]}", f"is not valid JSON from here on ({exc}); the releases before "
                       "this point were reviewed")
     except _TooLarge:
-        yield Problem(source, f"after item {n}", f"reading stopped: more than {limit} were read without completing "
+        yield Problem(source, f"after item {done[0]}", f"reading stopped: more than {limit} were read without completing "
                       "the next release or record (one item that large, or padding), so the rest of the file was not "
                       "reviewed; the releases before this point were", "Split the file into smaller packages, or "
                       "publish JSON Lines (one release per line).")
 
 
-def _one(item, source: str, where: str | None) -> Iterator[Item]:
-    if isinstance(item, _Flawed):
-        yield _duplicate(item, source, where)
-    elif isinstance(item, dict) and ("ocid" in item or "tender" in item):
+def releases_in(doc, source: str, where: str | None) -> Iterator[Item]:
+    """The releases inside any OCDS document: a release, a release package, a record package, a record."""
+    return _read_item("document", doc, source, where)
+
+
+# What an item that is not a JSON object was expected to be, by the kind of item it is.
+_NOT_AN_OBJECT = {"document": "is a JSON {}, not an OCDS release or package",
+                  "release": "is not a release (a JSON {} without ocid or tender)",
+                  "record": "is not a record (a JSON {})"}
+_ENTRY = {"releases": "release", "records": "record"}  # what each entry of a package's list is
+
+
+def _read_item(kind: str, item, source: str, where: str | None) -> Iterator[Item]:
+    """One item, read as what it should be (`kind`): a "document" (a release, a package or a record: a whole file,
+    a JSON Lines line, an entry of a top-level array), or a package's "release" or "record". The one reading of an
+    item, whether its file was parsed whole or streamed: anything but an object, or an object holding a key twice,
+    is a problem naming `where`, and the next item goes on."""
+    if not isinstance(item, dict):
+        yield Problem(source, where, _NOT_AN_OBJECT[kind].format(_json_type(item)))
+        return
+    # a package's own duplicate keys here; those inside its releases or records, release by release
+    flawed = _duplicate(item, source, where, nested=kind != "document")
+    if flawed is not None:
+        yield flawed
+        return
+    if kind == "document":
+        package = "releases" if "releases" in item and "ocid" not in item else "records" if "records" in item else None
+        if package is None:  # one record or one release
+            record = "compiledRelease" in item or "releases" in item
+            yield from _read_item("record" if record else "release", item, source, where)
+            return
+        items = item[package]
+        if not isinstance(items, list):
+            yield Problem(source, where, f"'{package}' is a JSON {_json_type(items)}, not a list")
+            return
+        at = f"{where}, " if where else ""
+        yield from _items(_ENTRY[package], items, source, lambda i: f"{at}{package}[{i}]")
+    elif kind == "record":
+        yield from _record(item, source, where)
+    elif "ocid" in item or "tender" in item:
         yield Release(source, where, item)
-    elif isinstance(item, dict) and "url" in item and len(item) <= 3:
+    elif "url" in item and len(item) <= 3:
         yield Problem(source, where, "is a linked release (a url only), not the release itself",
                       "Download the full releases, or a record package with compiledRelease.")
     else:
-        yield Problem(source, where, f"is not a release (a JSON {_kind(item)} without ocid or tender)")
+        yield Problem(source, where, _NOT_AN_OBJECT["release"].format(_json_type(item)))
 
 
-def _record(rec, source: str, where: str | None) -> Iterator[Item]:
+def _items(kind: str, items: Iterable, source: str, where) -> Iterator[Item]:
+    """Every item of a list (parsed whole, or ijson's stream of a large file's), read as `kind`, the nth named
+    `where(n)`."""
+    for n, item in enumerate(items):
+        yield from _read_item(kind, item, source, where(n))
+
+
+def _record(rec: dict, source: str, where: str | None) -> Iterator[Item]:
     """A record: its compiledRelease if published, else its latest embedded release by date."""
-    if not isinstance(rec, dict):
-        yield Problem(source, where, f"is not a record (a JSON {_kind(rec)})")
-        return
-    if isinstance(rec, _Flawed):
-        yield _duplicate(rec, source, where)
-        return
     compiled = rec.get("compiledRelease")
     if isinstance(compiled, dict):
         if "ocid" not in compiled and rec.get("ocid"):
@@ -514,37 +565,9 @@ def _record(rec, source: str, where: str | None) -> Iterator[Item]:
         yield Problem(source, where, f"record {rec.get('ocid') or '?'} has neither compiledRelease nor releases")
 
 
-def releases_in(doc, source: str, where: str | None) -> Iterator[Item]:
-    """The releases inside any OCDS document: a release, a release package, a record package, a record."""
-    if not isinstance(doc, dict):
-        yield Problem(source, where, f"is a JSON {_kind(doc)}, not an OCDS release or package")
-        return
-    flawed = _duplicate(doc, source, where, nested=False)
-    if flawed is not None:
-        yield flawed
-        return
-    if "releases" in doc and "ocid" not in doc:
-        rels = doc["releases"]
-        if not isinstance(rels, list):
-            yield Problem(source, where, f"'releases' is a JSON {_kind(rels)}, not a list")
-            return
-        for i, r in enumerate(rels):
-            yield from _one(r, source, f"{where + ', ' if where else ''}releases[{i}]")
-        return
-    if "records" in doc:
-        recs = doc["records"]
-        if not isinstance(recs, list):
-            yield Problem(source, where, f"'records' is a JSON {_kind(recs)}, not a list")
-            return
-        for i, r in enumerate(recs):
-            yield from _record(r, source, f"{where + ', ' if where else ''}records[{i}]")
-        return
-    if "compiledRelease" in doc or ("releases" in doc and "ocid" in doc):
-        yield from _record(doc, source, where)
-        return
-    yield from _one(doc, source, where)
-
-
-def _kind(value) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
-        type(value), "number")
+def _json_type(value) -> str:
+    """What JSON calls `value`'s type (a streamed object is a dict of ijson's building: still an object)."""
+    for python, name in ((dict, "object"), (list, "array"), (str, "string"), (bool, "boolean"), (type(None), "null")):
+        if isinstance(value, python):
+            return name
+    return "number"

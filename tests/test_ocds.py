@@ -129,3 +129,27 @@ def test_every_sell2wales_release_is_read(tmp_path):
             fh.write(json.dumps(json.loads(f.read_text(encoding="utf-8"))) + "\n")
     again = [r for r in iter_releases(path) if isinstance(r, Release)]
     assert [r.data["ocid"] for r in again] == [r.data["ocid"] for r in rels]
+
+
+@pytest.mark.parametrize("document", [
+    [{"ocid": "ocds-a", "tender": {}}, 7, {"url": "https://x/rel.json"}, {"tag": ["planning"]},
+     [{"ocid": "ocds-in-a-list"}], {"releases": [{"ocid": "ocds-b", "tender": {}}, "text"]}, {"records": 5}],
+    {"uri": "u", "releases": [{"ocid": "ocds-a", "tender": {}}, {"tag": ["tender"]}, [1], None,
+                              {"url": "https://x/rel.json"}, {"ocid": "ocds-c", "tender": {}}]},
+    {"records": [{"ocid": "ocds-r", "compiledRelease": {"tender": {}}}, {"ocid": "ocds-s"}, True,
+                 {"ocid": "ocds-t", "releases": [{"url": "https://x/rel.json"}]}]},
+    {"tag": ["tender"], "title": "neither a release nor a package"}], ids=["array", "releases", "records", "object"])
+def test_a_streamed_document_gives_what_the_same_document_read_whole_gives(monkeypatch, tmp_path, document):
+    """A file over WHOLE_FILE_BYTES is streamed, but a reviewer must get the same releases and problem messages
+    whatever the file's size: only where a problem is (releases[1] read whole, releases 1 streamed) is written
+    differently."""
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document, indent=1))
+
+    def read():
+        return [(type(x).__name__, x.data if isinstance(x, Release) else x.message) for x in iter_releases(path)]
+
+    whole = read()
+    monkeypatch.setattr(ocds, "WHOLE_FILE_BYTES", 0)
+    assert read() == whole
+    assert "Problem" in {kind for kind, _ in whole}  # every document above holds something that is not a release

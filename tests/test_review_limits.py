@@ -24,12 +24,6 @@ FIXTURES = ROOT / "tests" / "fixtures" / "ocds"
 GOOD = FIXTURES / "core_rated.json"
 
 
-def _good_ocid() -> str:
-    doc = json.loads(GOOD.read_text())
-    rel = doc["releases"][0] if "releases" in doc else doc
-    return rel["ocid"]
-
-
 def write_gzip_stream(path: Path, chunks, claimed_size: int | None = None) -> None:
     """A gzip file of `chunks` (bytes, written as they come); the trailer's size is `claimed_size`
     if given (a forged trailer), else the true size modulo 4 GiB."""

@@ -25,7 +25,8 @@ def test_every_flag_code_fires_somewhere_in_the_samples():
             seen.add(exc.code)
     # practice reviews (SV309-SV314) fire on the OCDS fixtures, contract-stage checks (SV4xx) on the sample returns
     from evaluator.delivery import track
-    from evaluator.review import review_paths, tender_codes
+    from evaluator.review import review_paths
+    from evaluator.review_portfolio import tender_codes
     review = review_paths([ROOT / "tests" / "fixtures" / "ocds"])
     seen |= {c for t in review.tenders for c in tender_codes(t)} | {p["code"] for p in review.problems}
     hc = load_rubric(RUBRICS / "home_care_north.yaml")

@@ -32,7 +32,8 @@ def add_parsers(sub) -> None:
 
 def _cmd_review(args) -> int:
     from ..delivery import DELIVERY_COLUMNS, DELIVERY_REQUIRED
-    from ..review import render, review_paths, write_csv
+    from ..review import review_paths
+    from ..review_output import render, write_csv
     from ..util import read_small_csv
 
     delivered = []
