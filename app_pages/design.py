@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import (edit_table, error_lines, get_rubric, get_tender, guard,
-                              rubric_digest, rubric_from_spec, rubric_spec, rubric_yaml, set_rubric, show_problems,
-                              text_table)
+from app.state import get_rubric, get_tender, rubric_digest, rubric_from_spec, rubric_spec, rubric_yaml, set_rubric
+from app.ui import edit_table, guard, show_problems, text_table
+from app.uploads import error_lines
 from evaluator import EvaluatorError, RubricRefused
 from evaluator.checks import check_rubric
 from evaluator.rubric import GRADES, Rubric, RubricSpec

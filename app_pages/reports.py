@@ -11,8 +11,9 @@ from typing import Optional
 
 import streamlit as st
 
-from app_pages import workspace_state
-from app_pages.common import escape_md, evaluation_key, get_evaluation, get_tender, guard, heavy_cache
+from app import workspaces
+from app.state import evaluation_key, get_evaluation, get_tender, heavy_cache
+from app.ui import escape_md, guard
 from evaluator.exceptions import EvaluatorError
 from evaluator.report import (Inputs, assessment_summary_pdf, evaluation_report_pdf, summary_context,
                               summary_file_names)
@@ -34,7 +35,7 @@ def record_head() -> tuple[Optional[dict], Optional[str]]:
     and the workbook so that a later copy of the record can be checked against them (`audit --manifest`).
     (None, why) when the tender has no workspace or its record does not verify."""
     try:
-        ws = workspace_state.workspace_for(get_tender())
+        ws = workspaces.workspace_for(get_tender())
         if ws is None:
             return None, None
         report = ws.verify()

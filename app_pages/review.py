@@ -14,8 +14,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import (HEAVY_TTL, ROOT, error_lines, escape_md, get_rubric, get_tender, guard, heavy_cache,
-                              show_problems, text_table)
+from app.samples import ROOT
+from app.state import HEAVY_TTL, get_rubric, get_tender, heavy_cache
+from app.ui import escape_md, guard, show_problems, text_table
+from app.uploads import error_lines
 from evaluator.delivery import delivery_chart, track
 from evaluator.exceptions import EvaluatorError
 from evaluator.review import flag_rows, lot_rows, portfolio_charts, review_paths
