@@ -16,7 +16,7 @@ from app.state import Tender, get_rubric, get_scores, get_tender, rubric_digest,
 from app.uploads import (BID_SUFFIXES, BULK_NAMES, Upload, digest, read_bids, read_draft, read_rubric, read_scores,
                          shipped_table)
 from evaluator import BidSet, Rubric
-from evaluator.scoring import SCORE_COLUMNS
+from evaluator.scores import SCORE_COLUMNS
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

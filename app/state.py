@@ -47,7 +47,7 @@ from app.samples import DEFAULT_SAMPLE, SAMPLES
 from app.uploads import clean_bidset, digest, error_lines, relabel, usable_scores
 from evaluator import (BidSet, Evaluation, EvaluatorError, InputError, InputErrors, Rubric, evaluate, load_bids,
                        load_rubric, load_scores)
-from evaluator.scoring import MODERATED, SCORE_COLUMNS
+from evaluator.scores import MODERATED, SCORE_COLUMNS
 
 _TENDER = "sv_tender"          # session keys, private to this module
 _RUBRICS = "sv_rubrics"        # {tender key: Rubric in use}

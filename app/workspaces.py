@@ -32,7 +32,7 @@ import streamlit as st
 
 from app.samples import SAMPLES
 from evaluator.exceptions import EvaluatorError, InputError, InputErrors
-from evaluator.scoring import SCORE_COLUMNS
+from evaluator.scores import SCORE_COLUMNS
 from evaluator.workspace import Workspace, default_workspace_path
 
 _WS = "sv_workspaces"        # {tender key: Workspace or None}

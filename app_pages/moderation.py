@@ -18,7 +18,7 @@ from app.state import evaluator_status, get_rubric, get_scores, get_tender, save
 from app.ui import escape_md, guard, show_error, text_table
 from evaluator import moderation
 from evaluator.exceptions import EvaluatorError
-from evaluator.scoring import MODERATED
+from evaluator.scores import MODERATED
 
 
 def agreement_chart(agree: pd.DataFrame) -> alt.Chart:

@@ -17,7 +17,8 @@ from app.panel import (CHOSEN, completed, mark_complete, question_grid, question
 from app.state import check_scores, evaluator_status, get_evaluation, get_rubric, get_scores, get_tender, set_scores
 from app.ui import edit_table, escape_md, guard, show_problems, text_table
 from evaluator import moderation
-from evaluator.scoring import MODERATED, SCORE_COLUMNS, scale_marks
+from evaluator.scores import MODERATED, SCORE_COLUMNS
+from evaluator.scoring import scale_marks
 from evaluator.util import formula_safe_frame
 
 _EVALUATORS = "sv_evaluators"   # {tender key: [evaluator names added on this page]}

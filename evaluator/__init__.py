@@ -11,16 +11,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for editors and type checkers; at run time see __getattr__
-    from .bids import BidSet, load_bid, load_bids
+    from .bids import BidSet, load_bid, load_bid_files, load_bids
     from .evaluation import Evaluation, evaluate, self_assess
     from .exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
-    from .rubric import Rubric, load_rubric
-    from .scoring import load_scores
+    from .rubric import Rubric, load_rubric, parse_rubric
+    from .scores import check_scores, load_scores
 
-_HOME = {"BidSet": "bids", "load_bid": "bids", "load_bids": "bids",
+_HOME = {"BidSet": "bids", "load_bid": "bids", "load_bid_files": "bids", "load_bids": "bids",
          "Evaluation": "evaluation", "evaluate": "evaluation", "self_assess": "evaluation",
          "EvaluatorError": "exceptions", "InputError": "exceptions", "InputErrors": "exceptions",
-         "RubricRefused": "exceptions", "Rubric": "rubric", "load_rubric": "rubric", "load_scores": "scoring"}
+         "RubricRefused": "exceptions", "Rubric": "rubric", "load_rubric": "rubric", "parse_rubric": "rubric",
+         "check_scores": "scores", "load_scores": "scores"}
 
 __all__ = sorted(_HOME)
 

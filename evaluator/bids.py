@@ -8,35 +8,27 @@ A problem in one bid never hides the others: every problem is collected, and the
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .numbers import AmbiguousNumber, NotANumber, read_number
+from .bid_documents import BID_FIELDS, COMMITMENT_FIELDS, document_to_records, read_document
 from .rubric import GRADES, Rubric
-from .util import (clean_text, factorize, factorize_text, load_document, missing, per_unique, quiet_numpy,
-                   remember_codes, repeated, spread, suggest)
+from .util import (clean_text, factorize, factorize_text, missing, per_unique, quiet_numpy, remember_codes,
+                   repeated, spread, suggest)
 
-# The public field names (DESIGN.md 4.3). The XLSX template and the bulk CSV use the flattened
-# commitment fields, where `evidence: {grade, description}` becomes evidence_grade/evidence_description.
-BID_FIELDS = ["bidder", "supplier_id", "contact_email", "contact_address", "price"]
-BID_DOCUMENT_FIELDS = BID_FIELDS + ["responses", "commitments"]
-COMMITMENT_FIELDS = [
-    "id", "measure", "outcome", "description", "quantity", "unit", "claimed_proxy", "claimed_value",
-    "start_year", "end_year", "persistence_years", "drop_off", "location", "beneficiaries",
-    "evidence_grade", "evidence_description", "deadweight", "attribution", "displacement",
-    "deflator_rationale", "narrative", "kpi", "contract_specific",
-]
-COMMITMENT_DOCUMENT_FIELDS = [f for f in COMMITMENT_FIELDS if not f.startswith("evidence_")] + ["evidence"]
+# How the checks read a commitment's values, shared by every form.
 TEXT_FIELDS = ["id", "measure", "outcome", "description", "unit", "location", "beneficiaries",
                "evidence_description", "deflator_rationale", "narrative", "kpi"]
 MONEY_FIELDS = ["claimed_proxy", "claimed_value"]
 SHARE_FIELDS = ["drop_off", "deadweight", "attribution", "displacement"]
-YEAR_FIELDS = ["start_year", "end_year", "persistence_years"]
 BULK_BIDS = "bids.csv"
 BULK_COMMITMENTS = "commitments.csv"
 BULK_RESPONSES = "responses.csv"
@@ -72,131 +64,6 @@ def _empty_commitments(duration: int) -> pd.DataFrame:
     """No commitments at all, typed like real ones so every later step works unchanged."""
     blank = pd.DataFrame({c: pd.Series(dtype=object) for c in ["bidder"] + COMMITMENT_FIELDS + ["_bid", "_file", "_loc"]})
     return _clean_commitments(blank, duration)[0]
-
-
-def _scalar_problem(value: Any) -> str | None:
-    if isinstance(value, (dict, list, tuple, set)):
-        return f"must be a single value, not a {'list' if not isinstance(value, dict) else 'mapping'}"
-    return None
-
-
-def _explicit(value: Any) -> Any:
-    """A NaN typed into a document (.nan) is a value, not a gap: keep it as text so the checks refuse it
-    rather than treat it as 'not given' (and quietly apply a default)."""
-    if isinstance(value, float) and value != value:
-        return ".nan"
-    return value
-
-
-def _text(value: Any) -> Any:
-    """Free text from a document: numbers and dates become their text, empty becomes missing."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return str(value)
-
-
-def document_to_records(doc: Any, file: Path, rubric: Rubric) -> tuple[dict, list[dict], list[dict], list]:
-    """One bid document (YAML/JSON/XLSX dict) -> (bid row, response rows, commitment rows, problems).
-
-    Only the shape is checked here (mappings, lists, known keys); values are checked later, together
-    with the bulk form's, by the same vectorised rules.
-    """
-    problems: list[EvaluatorError] = []
-
-    def bad(problem: str, where: str | None = None, field: str | None = None, value: Any = ...) -> None:
-        problems.append(InputError(problem, file=file, where=where, field=field, value=value))
-
-    if not isinstance(doc, dict):
-        bad(f"must be a mapping of keys (bidder, price, commitments, ...), not {type(doc).__name__}")
-        return {}, [], [], problems
-    for key in doc:
-        if key not in BID_DOCUMENT_FIELDS:
-            bad(f"unknown key{suggest(key, BID_DOCUMENT_FIELDS)}", where=f"key {key}", field=str(key))
-    bid: dict = {"_file": str(file)}
-    for name in BID_FIELDS:
-        value = doc.get(name)
-        issue = _scalar_problem(value)
-        if issue:
-            bad(issue, where=f"key {name}", field=name, value=value)
-            value = None
-        bid[name] = _explicit(value) if name == "price" else _text(value)
-    bidder = bid.get("bidder")
-
-    responses = []
-    raw_responses = doc.get("responses")
-    if raw_responses is not None and not isinstance(raw_responses, dict):
-        bad("must be a mapping of criterion id to answer text", where="key responses", field="responses",
-            value=raw_responses)
-    elif raw_responses:
-        scale_ids = [c.id for c in rubric.scale_criteria]
-        for crit, text in raw_responses.items():
-            crit = str(crit)
-            if crit not in scale_ids:
-                bad(f"is not a scale criterion of this rubric (expected one of {', '.join(scale_ids)})"
-                    f"{suggest(crit, scale_ids)}", where=f"key responses.{crit}", field=crit, value=crit)
-                continue
-            issue = _scalar_problem(text)
-            if issue:
-                bad(issue, where=f"key responses.{crit}", field=crit, value=text)
-                continue
-            if _text(text):
-                responses.append({"bidder": bidder, "criterion": crit, "text": _text(text)})
-
-    commitments = []
-    raw = doc.get("commitments")
-    if raw is not None and not isinstance(raw, list):
-        bad("must be a list of commitments", where="key commitments", field="commitments", value=raw)
-        raw = []
-    for i, item in enumerate(raw or []):
-        where = f"commitments[{i}]"
-        if not isinstance(item, dict):
-            bad("each commitment must be a mapping of fields", where=where, value=item)
-            continue
-        where = item.get("_where") or where
-        if item.get("id") is not None and "[" in where:
-            where += f" (id {item.get('id')})"
-        row: dict = {"bidder": bidder, "_file": str(file), "_loc": where}
-        for key, value in item.items():
-            if key == "_where":
-                continue
-            if key == "evidence":
-                if value is None:
-                    continue
-                if not isinstance(value, dict):
-                    bad("must be a mapping with grade and description", where=where, field="evidence",
-                        value=value)
-                    continue
-                for ekey, evalue in value.items():
-                    if ekey not in ("grade", "description"):
-                        bad(f"unknown key{suggest(ekey, ['grade', 'description'])}", where=where,
-                            field=f"evidence.{ekey}")
-                        continue
-                    issue = _scalar_problem(evalue)
-                    if issue:
-                        bad(issue, where=where, field=f"evidence.{ekey}", value=evalue)
-                        continue
-                    row[f"evidence_{ekey}"] = evalue
-                continue
-            if key not in COMMITMENT_FIELDS:
-                bad(f"unknown field{suggest(key, COMMITMENT_DOCUMENT_FIELDS)}", where=where, field=str(key))
-                continue
-            issue = _scalar_problem(value)
-            if issue:
-                bad(issue, where=where, field=key, value=value)
-                continue
-            row[key] = _explicit(value)
-        commitments.append(row)
-    return bid, responses, commitments, problems
-
-
-def _read_document(path: Path) -> Any:
-    if path.suffix.lower() == ".xlsx":
-        from .template import read_bid_workbook
-        return read_bid_workbook(path)
-    return load_document(path)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -623,19 +490,81 @@ def load_bids(folder: Path | str, rubric: Rubric) -> BidSet:
     if not singles and not bulk:
         raise InputError("no bids found: expected one bid per .yaml, .yml, .json or .xlsx file, or the bulk "
                          f"form {BULK_BIDS} + {BULK_COMMITMENTS}", file=folder)
-    bidset = _load(folder, singles, bulk, rubric)
+    bidset = _load(folder, [(p, None) for p in singles], bulk, rubric)
     bidset.ignored_files = ignored
     return bidset
 
 
-def _load(folder: Path, singles: list[Path], bulk: list[Path], rubric: Rubric) -> BidSet:
+@quiet_numpy
+def load_bid_files(files: Iterable[tuple[str, bytes]], rubric: Rubric) -> BidSet:
+    """Bids given as data (uploaded files): each (file name, content), read as load_bids reads a folder
+    holding those files: single bids in YAML, JSON or XLSX, and/or the bulk pair. Messages and the
+    tables' `_file` name each file by the name given, as the user knows it.
+    """
+    files = [(str(name), bytes(data)) for name, data in files]
+    names = [name for name, _ in files]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise InputErrors([InputError("two files have this name; rename one", file=name) for name in twice])
+    usable = [(name, data) for name, data in files if not Path(name).name.startswith((".", "~$"))]
+    singles = [(Path(name), data) for name, data in usable if Path(name).suffix.lower() in SINGLE_SUFFIXES]
+    bulk = [(name, data) for name, data in usable
+            if Path(name).name.lower() in (BULK_BIDS, BULK_COMMITMENTS, BULK_RESPONSES)]
+    bulk_names = {name for name, _ in bulk}
+    ignored = [Path(name).name for name, _ in usable
+               if Path(name).suffix.lower() not in SINGLE_SUFFIXES and name not in bulk_names]
+    if not singles and not bulk:
+        raise InputError("no bids found: expected one bid per .yaml, .yml, .json or .xlsx file, or the bulk "
+                         f"form {BULK_BIDS} + {BULK_COMMITMENTS}")
+    if not bulk:
+        bidset = _load(Path(), singles, [], rubric)
+    else:
+        # The bulk reader (pyarrow, with its read-ahead) reads files: the pair is written to a private
+        # folder for it, and every name that folder would put in a message is the upload's name again.
+        with tempfile.TemporaryDirectory(prefix="sv-bulk-") as tmp:
+            paths = []
+            for name, data in bulk:
+                path = Path(tmp) / Path(name).name
+                path.write_bytes(data)
+                paths.append(path)
+            bidset = _load(Path(tmp), singles, paths, rubric)
+            _unfold(bidset, tmp)
+    bidset.ignored_files = ignored
+    return bidset
+
+
+def _unfold(bidset: BidSet, folder: str) -> None:
+    """Names in `folder` as the bare names the files were given (see load_bid_files)."""
+    inside = folder + os.sep
+
+    def name(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return None if value == folder else value.replace(inside, "")
+
+    for frame in (bidset.bids, bidset.commitments, bidset.responses):
+        for column in ("_file", "_bid"):
+            if column in frame.columns and len(frame):
+                codes, uniques = pd.factorize(frame[column])
+                renamed = np.array([name(u) for u in uniques] + [None], dtype=object)
+                frame[column] = pd.Series(renamed[codes], index=frame.index, dtype=object)
+    for problem in bidset.problems:
+        for e in problem.errors if isinstance(problem, InputErrors) else [problem]:
+            e.file = name(e.file)
+    bidset.notes = [name(n) for n in bidset.notes]
+    for entry in bidset.skipped:
+        entry["file"] = name(entry["file"])
+
+
+def _load(folder: Path, singles: list[tuple[Path, bytes | None]], bulk: list[Path], rubric: Rubric) -> BidSet:
+    """The bids of `singles` (each a file, or a name with its content) and of the bulk pair `bulk`."""
     problems: list[EvaluatorError] = []
     notes: list[str] = []
     invalid: set[str] = set()
     bid_rows, response_rows, commitment_rows = [], [], []
-    for path in singles:
+    for path, data in singles:
         try:
-            doc = _read_document(path)
+            doc = read_document(path, data)
             bid, responses, commitments, issues = document_to_records(doc, path, rubric)
         except InputErrors as exc:
             bid, responses, commitments, issues = {}, [], [], exc.errors
@@ -755,4 +684,4 @@ def load_bid(path: Path | str, rubric: Rubric) -> BidSet:
         raise InputError("file not found" if not path.exists() else "is a folder, not a bid file", file=path)
     if path.suffix.lower() not in SINGLE_SUFFIXES:
         raise InputError("a bid file must be .yaml, .yml, .json or .xlsx", file=path)
-    return _load(path.parent, [path], [], rubric)
+    return _load(path.parent, [(path, None)], [], rubric)

@@ -116,10 +116,10 @@ def _load_tender(args, *, bids: bool = True):
     from .bids import load_bids
     from .evaluation import evaluate
     from .rubric import load_rubric
-    from .scoring import load_scores
+    from .scores import load_scores
 
     if getattr(args, "db", None):  # a workspace holds its own copies of the files and the scores
-        from .scoring import SCORE_COLUMNS
+        from .scores import SCORE_COLUMNS
         from .workspace import Workspace
         ws = Workspace.open(args.db)
         args.workspace_head = head = ws.check()  # a tampered workspace is named (exit 1), never evaluated

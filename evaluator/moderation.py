@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .scoring import MODERATED
+from .scores import MODERATED
 
 SPREAD_STEPS_FLAGGED = 2  # SV205: more than two scale steps apart
 

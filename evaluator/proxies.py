@@ -6,13 +6,15 @@ proxy, so the table's provenance (source, price year, licence) travels with it i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .numbers import AmbiguousNumber, NotANumber, read_number
-from .util import read_small_csv
+from .document_data import parse_small_csv
+from .util import read_text
 
 REQUIRED = ["code", "name", "unit", "value"]
 OPTIONAL = ["low", "high", "price_year", "source", "licence", "kind", "local_only", "exclusive_group",
@@ -31,9 +33,16 @@ def empty_proxies() -> pd.DataFrame:
 
 
 def load_proxies(path: Path | str) -> pd.DataFrame:
-    """Read and check a proxy table; one message per bad cell, all at once."""
+    """Read and check a proxy table file; one message per bad cell, all at once."""
     path = Path(path)
-    header, rows = read_small_csv(path, COLUMNS, REQUIRED)
+    return parse_proxies(read_text(path), path)
+
+
+def parse_proxies(data: bytes | str, source: Any) -> pd.DataFrame:
+    """A proxy table given as data (an upload), checked as load_proxies checks a file; messages name
+    `source`, the name the user gave it."""
+    path = source
+    header, rows = parse_small_csv(data, source, COLUMNS, REQUIRED)
     problems: list[EvaluatorError] = []
     records = [{**rec, "_row": n} for n, rec in rows]
     frame = pd.DataFrame(records, columns=header + ["_row"]).reindex(columns=COLUMNS + ["_row"])

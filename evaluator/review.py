@@ -427,7 +427,7 @@ def review_rubric(path: Path | str) -> dict:
     from .checks import check_rubric
     from .exceptions import EvaluatorError, InputErrors
     from .proxies import empty_proxies
-    from .rubric import Rubric, RubricSpec, _pydantic_errors
+    from .rubric import Rubric, RubricSpec, validation_errors as _pydantic_errors
     from .util import load_document
     from pydantic import ValidationError
 

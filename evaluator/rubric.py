@@ -10,7 +10,7 @@ import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationI
 
 from .exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
 from .numbers import AmbiguousNumber, NotANumber, read_number
-from .util import load_document, suggest
+from .util import suggest
 
 GRADES = ("E0", "E1", "E2", "E3", "E4")
 DEFAULT_EVIDENCE_FACTORS = {"E0": 0.0, "E1": 0.5, "E2": 0.75, "E3": 0.9, "E4": 1.0}
@@ -271,7 +271,8 @@ def _where_from_loc(loc: tuple, data: Any) -> tuple[str, str | None, Any]:
     return where, field_name, value
 
 
-def _pydantic_errors(exc: ValidationError, data: Any, path: Path) -> list[EvaluatorError]:
+def validation_errors(exc: ValidationError, data: Any, source: Any) -> list[EvaluatorError]:
+    """pydantic's problems with a rubric as one-line messages naming `source`, key, field and value."""
     known = {name: set(model.model_fields) for name, model in (
         ("", RubricSpec), ("tender", Tender), ("criteria", Criterion), ("design", Design),
         ("outcomes", Outcome), ("discount", Discount), ("benchmarks", Benchmarks),
@@ -294,48 +295,80 @@ def _pydantic_errors(exc: ValidationError, data: Any, path: Path) -> list[Evalua
             problem = err["msg"].replace("Value error, ", "")
             if kind in ("finite_number",):
                 problem = "must be a finite number"
-        errors.append(InputError(problem, file=path, where=where, field=field_name, value=value))
+        errors.append(InputError(problem, file=source, where=where, field=field_name, value=value))
     return errors
 
 
+def validate_spec(data: Any, source: Any) -> RubricSpec:
+    """The rubric's keys and values checked (pydantic), without the checks across them (unique ids, the
+    weights' sum): what a reviewer needs to read a rubric that would be refused. Raises InputErrors with
+    every problem, each naming `source`."""
+    if not isinstance(data, dict):
+        raise InputError(f"must be a mapping of keys (tender, criteria, ...), not {type(data).__name__}",
+                         file=source)
+    try:
+        return RubricSpec.model_validate(data)
+    except ValidationError as exc:
+        raise InputErrors(validation_errors(exc, data, source)) from None
+
+
 def load_rubric(path: Path | str, *, proxies_path: Path | str | None = None) -> Rubric:
-    """Read, validate and refuse (SV301) a rubric; load the proxy table it names.
+    """Read, validate and refuse (SV301) a rubric file; load the proxy table it names, which must lie in
+    the rubric's folder (or one inside it) or among the shipped tables.
 
     `proxies_path` overrides the rubric's own `proxies:` entry (for a commissioner trying another table).
     """
-    from .proxies import load_proxies, empty_proxies
+    from .util import load_document
 
     path = Path(path)
-    data = load_document(path)
-    if not isinstance(data, dict):
-        raise InputError(f"must be a mapping of keys (tender, criteria, ...), not {type(data).__name__}",
-                         file=path)
-    try:
-        spec = RubricSpec.model_validate(data)
-    except ValidationError as exc:
-        raise InputErrors(_pydantic_errors(exc, data, path)) from None
+    return parse_rubric(load_document(path), path, folder=path.parent,
+                        proxies=Path(proxies_path) if proxies_path is not None else None)
+
+
+ProxiesGiven = Union[Path, bytes, tuple, pd.DataFrame, None]
+
+
+def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | None = None,
+                 proxies: ProxiesGiven = None) -> Rubric:
+    """A rubric given as data: YAML (or JSON, when `source` ends .json) text or bytes, or the mapping
+    already parsed (an edited design). Validated and refused (SV301) exactly as a file is.
+
+    `source` is the name every message gives it (the file name the user knows). `folder` is where its
+    `proxies:` may resolve: inside that folder or among the shipped tables (rubrics/proxies/); None (an
+    upload) allows the shipped tables only. `proxies` stands in for the table the rubric names: a file
+    path, an uploaded table as bytes or (name, bytes), or a table already checked (a DataFrame, e.g.
+    the proxies of the rubric being edited). Anything else the rubric names is refused before it is
+    opened, so no message shows a line of a file the user did not give.
+    """
+    from .document_data import parse_document, parse_yaml
+    from .proxies import empty_proxies, load_proxies, parse_proxies
+
+    if isinstance(data, (bytes, str)):
+        suffix = Path(str(source)).suffix.lower()
+        data = parse_document(data, source) if suffix in (".json", ".yaml", ".yml") else parse_yaml(data, source)
+    spec = validate_spec(data, source)
 
     problems: list[EvaluatorError] = []
-    _unique(spec.criteria, "criteria", path, problems)
-    _unique(spec.design.outcomes, "design.outcomes", path, problems)
+    _unique(spec.criteria, "criteria", source, problems)
+    _unique(spec.design.outcomes, "design.outcomes", source, problems)
     for kind in ("price", "social_value"):
         found = [c.id for c in spec.criteria if c.kind == kind]
         if len(found) > 1:
             problems.append(InputError(f"only one {kind} criterion is allowed; found {', '.join(found)}",
-                                       file=path, where="key criteria", field="kind", value=kind))
+                                       file=source, where="key criteria", field="kind", value=kind))
     top = spec.scale[-1]
     for i, c in enumerate(spec.criteria):
         if c.threshold is not None and not (spec.scale[0] <= c.threshold <= top):
             problems.append(InputError(f"threshold must lie on the scale {spec.scale[0]:g}-{top:g}",
-                                       file=path, where=f"key criteria[{i}] (id {c.id})",
+                                       file=source, where=f"key criteria[{i}] (id {c.id})",
                                        field="threshold", value=c.threshold))
     for key in spec.descriptors:
         if key not in spec.scale:
-            problems.append(InputError("descriptor for a score that is not on the scale", file=path,
+            problems.append(InputError("descriptor for a score that is not on the scale", file=source,
                                        where="key descriptors", field=str(key), value=key))
     if spec.design.outcomes and sum(o.priority for o in spec.design.outcomes) <= 0:
         problems.append(InputError("outcome priorities add up to 0; give at least one a priority above 0",
-                                   file=path, where="key design.outcomes", field="priority", value=0))
+                                   file=source, where="key design.outcomes", field="priority", value=0))
     if problems:
         raise InputErrors(problems)
 
@@ -345,19 +378,40 @@ def load_rubric(path: Path | str, *, proxies_path: Path | str | None = None) -> 
         raise RubricRefused(
             f"weights-sum: the criteria weights add up to {total:g}, not 100 ({weights}); the rubric is "
             "refused. Change the weights so they sum to exactly 100 (the tool never rescales them).",
-            file=path, where="key criteria", field="weight", value=total, code="SV301")
+            file=source, where="key criteria", field="weight", value=total, code="SV301")
 
-    if proxies_path is not None:
-        table_path: Optional[Path] = Path(proxies_path)
+    table_path: Optional[Path] = None
+    if isinstance(proxies, pd.DataFrame):
+        table = proxies
+    elif isinstance(proxies, (bytes, str)):
+        table = parse_proxies(proxies, "proxies.csv")
+    elif isinstance(proxies, tuple):
+        name, content = proxies
+        table, table_path = parse_proxies(content, name), Path(name)
+    elif proxies is not None:
+        table_path = Path(proxies)
+        table = load_proxies(table_path)
     elif spec.proxies:
-        table_path = contained_proxies(path, spec.proxies)
+        table_path = _named_proxies(source, folder, spec.proxies)
+        table = load_proxies(table_path)
     else:
-        table_path = None
-    if table_path is not None and proxies_path is None and not table_path.is_file():
+        table = empty_proxies()
+    return Rubric(spec=spec, path=Path(str(source)), proxies=table, proxies_path=table_path)
+
+
+def _named_proxies(source: Any, folder: Path | str | None, named: str) -> Path:
+    """The proxy table the rubric's `proxies:` names, where it may be: in `folder` (or one inside it) or
+    shipped; with no folder (an upload), shipped only. Refused before anything is opened otherwise."""
+    if folder is None:
+        shipped = shipped_proxies(named)
+        if shipped is None:
+            raise upload_proxies_refused(source, named)
+        return shipped
+    table_path = contained_proxies(Path(folder) / Path(str(source)).name, named, source)
+    if not table_path.is_file():
         raise InputError(f"the proxy table this rubric names does not exist (looked for {table_path})",
-                         file=path, where="key proxies", field="proxies", value=spec.proxies)
-    proxies = load_proxies(table_path) if table_path is not None else empty_proxies()
-    return Rubric(spec=spec, path=path, proxies=proxies, proxies_path=table_path)
+                         file=source, where="key proxies", field="proxies", value=named)
+    return table_path
 
 
 SHIPPED_PROXIES = Path(__file__).resolve().parents[1] / "rubrics" / "proxies"
@@ -368,7 +422,7 @@ def _shipped_names() -> str:
     return ", ".join(f"proxies/{n}" for n in names) or "none"
 
 
-def contained_proxies(rubric_path: Path, named: str) -> Path:
+def contained_proxies(rubric_path: Path, named: str, source: Any = None) -> Path:
     """The proxy table a rubric names, relative to the rubric: it must lie inside the rubric's own folder
     (or a folder inside it) or among the shipped tables in rubrics/proxies/. Anything else (/etc/passwd,
     ../../secret.csv, a link leading out) is refused before it is opened, so no message can show a line
@@ -381,7 +435,7 @@ def contained_proxies(rubric_path: Path, named: str) -> Path:
     raise InputError(
         "the proxy table must be in the rubric's folder (or a folder inside it) or be a shipped table in "
         f"rubrics/proxies/ ({_shipped_names()}); this path leads outside them, so it is not opened",
-        file=rubric_path, where="key proxies", field="proxies", value=named)
+        file=rubric_path if source is None else source, where="key proxies", field="proxies", value=named)
 
 
 def shipped_proxies(named: Any) -> Optional[Path]:
@@ -400,7 +454,7 @@ def shipped_proxies(named: Any) -> Optional[Path]:
     return candidate if candidate.is_file() and candidate.resolve().parent == SHIPPED_PROXIES.resolve() else None
 
 
-def upload_proxies_refused(rubric_name: str, named: Any) -> InputError:
+def upload_proxies_refused(rubric_name: Any, named: Any) -> InputError:
     """The refusal for an uploaded rubric whose `proxies:` names neither an uploaded table nor a shipped one."""
     return InputError(
         "an uploaded rubric's proxy table must be uploaded with it, or be a shipped table named like "
@@ -408,7 +462,7 @@ def upload_proxies_refused(rubric_name: str, named: Any) -> InputError:
         file=rubric_name, where="key proxies", field="proxies", value=named)
 
 
-def _unique(items: list, key: str, path: Path, problems: list) -> None:
+def _unique(items: list, key: str, path: Any, problems: list) -> None:
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
         if item.id in seen:

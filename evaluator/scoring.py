@@ -5,71 +5,15 @@ Each step returns its table with the inputs beside the marks, so a lead can show
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .checks import empty_flags, make_flags
-from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import Rubric
-from .numbers import AmbiguousNumber, NotANumber, read_number
-from .util import read_small_csv, suggest
+from .scores import MODERATED, empty_scores
 
-SCORE_COLUMNS = ["bidder", "criterion", "evaluator", "score", "rationale"]
-MODERATED = "MODERATED"
 LOW_PRICE_SHARE = 0.8
-
-
-def load_scores(path: Path | str, rubric: Rubric, bidders: list[str] | None = None) -> pd.DataFrame:
-    """Evaluator scores (DESIGN.md 4.4), every row checked: known bidder and scale criterion, a score on
-    the scale, a rationale (reg 31 needs an explanation for every score), no row given twice."""
-    path = Path(path)
-    _, rows = read_small_csv(path, SCORE_COLUMNS, SCORE_COLUMNS)
-    problems: list[EvaluatorError] = []
-    scale = [float(s) for s in rubric.spec.scale]
-    scale_ids = [c.id for c in rubric.scale_criteria]
-    known = set(bidders) if bidders is not None else None
-    records, seen = [], {}
-    for n, rec in rows:
-
-        def bad(field: str, problem: str) -> None:
-            problems.append(InputError(problem, file=path, where=f"row {n}", field=field, value=rec[field]))
-
-        ok = True
-        if not rec["bidder"]:
-            bad("bidder", "required but empty"); ok = False
-        elif known is not None and rec["bidder"] not in known:
-            bad("bidder", "is not a bidder in this tender" + suggest(rec["bidder"], known)); ok = False
-        if rec["criterion"] not in scale_ids:
-            bad("criterion", f"is not a scale criterion of this rubric ({', '.join(scale_ids) or 'none'})"
-                + suggest(rec["criterion"], scale_ids)); ok = False
-        if not rec["evaluator"]:
-            bad("evaluator", "required but empty"); ok = False
-        try:
-            score = read_number(rec["score"])
-        except AmbiguousNumber as exc:
-            bad("score", str(exc)); ok = False
-        except NotANumber:
-            bad("score", "not a number"); ok = False
-        else:
-            if score not in scale:
-                bad("score", "is not on the rubric's scale (" + ", ".join(f"{s:g}" for s in scale) + ")"); ok = False
-        if not rec["rationale"]:
-            bad("rationale", "is empty: every score needs a rationale (reg 31 asks for an explanation)"); ok = False
-        key = (rec["bidder"], rec["criterion"], rec["evaluator"])
-        if ok and key in seen:
-            bad("evaluator", f"scores this bidder and criterion twice (also row {seen[key]})"); ok = False
-        if ok:
-            seen[key] = n
-            records.append({**rec, "score": score, "_row": n})
-    if problems:
-        raise InputErrors(problems)
-    return pd.DataFrame(records, columns=SCORE_COLUMNS + ["_row"])
-
-
-def empty_scores() -> pd.DataFrame:
-    return pd.DataFrame(columns=SCORE_COLUMNS + ["_row"])
 
 
 def price_marks(bids: pd.DataFrame, rubric: Rubric, eligible: pd.Series) -> pd.DataFrame:

@@ -1,43 +1,30 @@
-"""The supplier bid template (XLSX) generated from a rubric, and the reader that turns it back into a bid.
+"""The supplier bid template (XLSX) written from a rubric (its reader is bid_documents.read_bid_workbook).
 
 Suppliers fill spreadsheets, not YAML. The template carries the rubric's own lists (measure codes,
 outcome ids, units, evidence grades) as drop-downs so most typos never happen, and reference sheets so a
-supplier can see what the buyer asked for. The reader hands the loader exactly the YAML bid shape of
-DESIGN.md 4.3, so a bid is judged the same whatever form it came in.
-
-Spreadsheets bring two hazards that YAML does not: formulas and malformed files. Text a supplier typed
-that looks like a formula (``=``, ``+``, ``-``, ``@``) is stored as text, so opening the template never
-runs anything; a real formula in a returned bid is refused, because a bid must state values that the
-buyer can read without trusting the supplier's arithmetic. Anything openpyxl cannot parse becomes one
-:class:`InputError` naming the file, never a traceback.
+supplier can see what the buyer asked for. Text a supplier typed that looks like a formula (``=``,
+``+``, ``-``, ``@``) is stored as text, so opening the template never runs anything.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import math
-import warnings
-import zipfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .bids import BID_FIELDS, COMMITMENT_FIELDS
+from .bid_documents import (BID_FIELDS, BID_HEADER, BID_SHEET, COMMITMENT_FIELDS, COMMITMENTS_SHEET,
+                            RESPONSES_HEADER, RESPONSES_SHEET)
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
 from .util import suggest
 
-BID_SHEET = "Bid"
-RESPONSES_SHEET = "Responses"
-COMMITMENTS_SHEET = "Commitments"
-REQUIRED_SHEETS = (BID_SHEET, RESPONSES_SHEET, COMMITMENTS_SHEET)
-BID_HEADER = ["field", "value"]
-RESPONSES_HEADER = ["criterion", "name", "text"]
 OUTCOMES_HEADER = ["id", "name", "measures", "unit", "baseline", "target", "priority", "evidence_required",
                    "if_not_delivered"]
 MEASURES_HEADER = ["code", "name", "unit", "value", "kind", "local_only", "source", "licence"]
@@ -53,8 +40,6 @@ GRADE_MEANINGS = {
 _FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 _MAX_CELL_TEXT = 32767          # Excel's limit; openpyxl would silently truncate longer text
 _VALIDATED_ROWS = 500           # drop-downs reach this far even on an empty template
-_MAX_UNZIPPED = 200 * 1024 ** 2  # a bid workbook is kilobytes; refuse zip bombs before parsing
-_EXCEL_LAST_ROW = 1_048_576       # a row number past this is a forged file; stop before looping to it
 
 _BID_HELP = {
     "bidder": "Your organisation's name, as registered. Required.",
@@ -152,7 +137,8 @@ def write_template(rubric: Rubric, out_path: Path | str, bid: dict | None = None
 
     _reference_sheets(rubric, ws_out, ws_meas, ws_grades, problems)
     lists = _lists_sheet(rubric, ws_lists, problems)
-    _raise(problems)
+    if problems:
+        raise problems[0] if len(problems) == 1 else InputErrors(problems)
     _drop_downs(ws_com, lists, last_row=max(_VALIDATED_ROWS, len(commitments) + 200))
 
     tender = rubric.spec.tender
@@ -379,320 +365,3 @@ def _drop_downs(ws, formulas: dict[str, str], last_row: int) -> None:
                             errorStyle="stop", errorTitle=f"Not a valid {name}", error=_DROP_DOWN_ERRORS[name])
         dv.add(f"{column}2:{column}{last_row}")
         ws.add_data_validation(dv)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Reading
-# ---------------------------------------------------------------------------------------------------
-
-def read_bid_workbook(path: Path | str) -> dict:
-    """A filled template as the YAML bid shape (DESIGN.md 4.3), each commitment tagged with its `_where`.
-
-    Only the shape of the workbook is checked here (sheets, headers, field names, formulas); the values
-    are the loader's business, so they come back as openpyxl gives them.
-    """
-    path = Path(path)
-    sheets = _read_sheets(path)
-    problems: list[EvaluatorError] = []
-
-    def bad(problem: str, sheet: str, row: int | None = None, column: int | None = None,
-            field: str | None = None, value: Any = ...) -> None:
-        where = f"sheet {sheet}"
-        if row is not None:
-            where += f", row {row}"
-        if column is not None:
-            where += f", column {get_column_letter(column)}"
-        problems.append(InputError(problem, file=path, where=where, field=field, value=value))
-
-    missing = [name for name in REQUIRED_SHEETS if sheets.get(name) is None]
-    for name in missing:
-        present = [s for s in sheets if sheets[s] is not None]
-        bad(f"is missing{suggest(name, present)}; a bid workbook needs the sheets "
-            f"{', '.join(REQUIRED_SHEETS)} (generate one with `python -m evaluator template`)", name)
-    if missing:
-        _raise(problems)
-
-    # Formulas and error values anywhere in the three sheets, named cell by cell.
-    for name in REQUIRED_SHEETS:
-        header = sheets[name][0][1] if sheets[name] else []
-        for row_no, cells in sheets[name]:
-            for col, (value, kind) in enumerate(cells, start=1):
-                label = _text_of(header[col - 1][0]) if row_no > 1 and col <= len(header) else None
-                if kind == "f":
-                    bad("holds a formula; a bid must hold values, not formulas (copy the cells and "
-                        "paste values only)", name, row_no, col, label, _formula_text(value))
-                elif kind == "e":
-                    bad("holds a spreadsheet error value; type the value itself", name, row_no, col, label,
-                        value)
-
-    result: dict[str, Any] = {}
-    result.update(_bid_fields(sheets[BID_SHEET], bad))
-    result["responses"] = _responses(sheets[RESPONSES_SHEET], bad)
-    result["commitments"] = _commitments(sheets[COMMITMENTS_SHEET], bad)
-    _raise(problems)
-    return result
-
-
-def _raise(problems: list[EvaluatorError]) -> None:
-    if problems:
-        raise problems[0] if len(problems) == 1 else InputErrors(problems)
-
-
-Row = tuple[int, list[tuple[Any, str]]]  # (row number, [(value, data_type) per column])
-
-
-def _read_sheets(path: Path) -> dict[str, list[Row] | None]:
-    """Every row of the three bid sheets as plain values, with every openpyxl failure turned into one line.
-
-    All parsing happens here, inside one guard, so the rest of the reader works on Python lists and
-    cannot meet a half-read file. Other sheets are listed (for did-you-mean) but not parsed.
-    """
-    if not path.exists():
-        raise InputError("file not found", file=path)
-    if path.is_dir():
-        raise InputError("is a folder, not an XLSX workbook", file=path)
-
-    def refuse(reason: str) -> InputError:
-        return InputError(f"is not an XLSX workbook ({reason}); save it from Excel or LibreOffice as "
-                          "Excel Workbook (.xlsx)", file=path)
-
-    try:
-        with open(path, "rb") as fh:
-            try:
-                with zipfile.ZipFile(fh) as archive:
-                    unzipped = sum(info.file_size for info in archive.infolist())
-            except zipfile.BadZipFile:
-                raise refuse("not a zip archive, so not .xlsx; an old .xls or a CSV renamed?") from None
-            if unzipped > _MAX_UNZIPPED:
-                raise refuse(f"it unpacks to {unzipped / 1024 ** 2:,.0f} MB, far more than any bid")
-            fh.seek(0)
-            with warnings.catch_warnings():
-                # "Data Validation extension is not supported", "no default style": noise to a user.
-                warnings.simplefilter("ignore")
-                wb = load_workbook(fh, read_only=True, data_only=False)
-                try:
-                    sheets: dict[str, list[Row] | None] = {}
-                    by_key = {_sheet_key(name): name for name in wb.sheetnames}
-                    for name in wb.sheetnames:
-                        sheets[name] = None
-                    for wanted in REQUIRED_SHEETS:
-                        actual = wanted if wanted in wb.sheetnames else by_key.get(_sheet_key(wanted))
-                        if actual is None:
-                            continue
-                        ws = wb[actual]
-                        if not hasattr(ws, "iter_rows"):
-                            raise InputError(f"sheet '{actual}' is a chart, not a sheet of cells", file=path)
-                        sheets.pop(actual, None)
-                        sheets[wanted] = _rows(ws)
-                finally:
-                    wb.close()
-    except EvaluatorError:
-        raise
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
-    except (zipfile.BadZipFile, KeyError, InvalidFileException, ValueError, TypeError, IndexError,
-            AttributeError, SyntaxError, LookupError, EOFError, NotImplementedError, OverflowError,
-            RecursionError, MemoryError, UnicodeError) as exc:
-        # SyntaxError covers xml.etree's ParseError; lxml's XMLSyntaxError is a SyntaxError too.
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise refuse(f"{type(exc).__name__}: {detail[:120]}") from None
-    except Exception as exc:  # noqa: BLE001 - a malformed upload must never become a traceback
-        if type(exc).__module__.split(".")[0] in ("openpyxl", "lxml", "et_xmlfile", "zlib", "xml"):
-            raise refuse(f"{type(exc).__name__}: {str(exc)[:120]}") from None
-        raise
-    return sheets
-
-
-def _sheet_key(name: str) -> str:
-    return name.strip().casefold()
-
-
-def _rows(ws) -> list[Row]:
-    """All rows of a read-only sheet, numbered as Excel numbers them.
-
-    The sheet's recorded dimensions are ignored: some tools write a wrong one, and openpyxl would then
-    stop reading early without a word.
-    """
-    ws.reset_dimensions()
-    rows: list[Row] = []
-    for number, cells in enumerate(ws.iter_rows(values_only=False), start=1):
-        if number > _EXCEL_LAST_ROW:
-            raise ValueError(f"sheet '{ws.title}' has rows past Excel's last row {_EXCEL_LAST_ROW:,}")
-        values = [(getattr(c, "value", None), getattr(c, "data_type", "n")) for c in cells]
-        while values and _empty(values[-1][0]):
-            values.pop()
-        if values:
-            rows.append((number, values))
-    return rows
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text_of(value: Any) -> str | None:
-    """A header or key cell as the name it stands for."""
-    if _empty(value):
-        return None
-    return value.strip() if isinstance(value, str) else str(value)
-
-
-def _formula_text(value: Any) -> str:
-    text = getattr(value, "text", None)  # ArrayFormula
-    if isinstance(text, str):
-        return text
-    return value if isinstance(value, str) else f"({type(value).__name__})"
-
-
-def _header_row(rows: list[Row], sheet: str, expected: list[str], bad) -> tuple[dict[int, str], set, list[Row]]:
-    """(column number -> field name, columns with any header, data rows), refusing unknown and repeated names.
-
-    Values under a refused header are not reported again: one message per mistake.
-    """
-    if not rows:
-        return {}, set(), []
-    first_no, first = rows[0]
-    if first_no != 1:
-        bad(f"row 1 must be the header ({', '.join(expected)})", sheet, 1)
-        return {}, set(), []
-    columns: dict[int, str] = {}
-    headed: set[int] = set()
-    seen: dict[str, int] = {}
-    for col, (value, kind) in enumerate(first, start=1):
-        if not _empty(value):
-            headed.add(col)
-        if kind in ("f", "e"):
-            continue  # already reported
-        name = _text_of(value)
-        if name is None:
-            continue
-        if name not in expected:
-            bad(f"unknown column{suggest(name, expected)}; the columns are {', '.join(expected)}",
-                sheet, 1, col, name)
-            continue
-        if name in seen:
-            bad(f"duplicate column (also column {get_column_letter(seen[name])})", sheet, 1, col, name)
-            continue
-        seen[name] = col
-        columns[col] = name
-    return columns, headed, rows[1:]
-
-
-def _required_columns(rows: list[Row], columns: dict[int, str], needed: list[str], sheet: str,
-                      bad) -> dict[str, int] | None:
-    """The columns a sheet cannot be read without, or None after saying which are missing."""
-    found = {name: col for col, name in columns.items()}
-    lacking = [n for n in needed if n not in found]
-    if lacking:
-        bad(f"the header must have the columns {' and '.join(needed)}; missing {', '.join(lacking)}", sheet, 1)
-        return None
-    return found
-
-
-def _bid_fields(rows: list[Row], bad) -> dict:
-    if not rows:
-        return {}
-    columns, headed, body = _header_row(rows, BID_SHEET, BID_HEADER, bad)
-    found = _required_columns(rows, columns, BID_HEADER, BID_SHEET, bad) if rows[0][0] == 1 else None
-    if found is None:
-        return {}
-    field_col, value_col = found["field"], found["value"]
-    out: dict[str, Any] = {}
-    seen: dict[str, int] = {}
-    for row_no, cells in body:
-        _outside(cells, headed, BID_SHEET, row_no, bad)
-        key_value, key_kind = _cell(cells, field_col)
-        value, kind = _cell(cells, value_col)
-        if key_kind in ("f", "e") or kind in ("f", "e"):
-            continue
-        name = _text_of(key_value)
-        if name is None:
-            if not _empty(value):
-                bad("a value with no field name", BID_SHEET, row_no, value_col, value=value)
-            continue
-        if name not in BID_FIELDS:
-            bad(f"unknown field{suggest(name, BID_FIELDS)}; the fields are {', '.join(BID_FIELDS)}",
-                BID_SHEET, row_no, field_col, name)
-            continue
-        if name in seen:
-            bad(f"field given twice (also row {seen[name]})", BID_SHEET, row_no, field_col, name)
-            continue
-        seen[name] = row_no
-        if not _empty(value):
-            out[name] = value
-    return out
-
-
-def _responses(rows: list[Row], bad) -> dict:
-    if not rows:
-        return {}
-    columns, headed, body = _header_row(rows, RESPONSES_SHEET, RESPONSES_HEADER, bad)
-    found = (_required_columns(rows, columns, ["criterion", "text"], RESPONSES_SHEET, bad)
-             if rows[0][0] == 1 else None)
-    if found is None:
-        return {}
-    crit_col, text_col = found["criterion"], found["text"]
-    out: dict[Any, Any] = {}
-    seen: dict[Any, int] = {}
-    for row_no, cells in body:
-        _outside(cells, headed, RESPONSES_SHEET, row_no, bad)
-        crit, crit_kind = _cell(cells, crit_col)
-        text, kind = _cell(cells, text_col)
-        if crit_kind in ("f", "e") or kind in ("f", "e") or _empty(text):
-            continue
-        if _empty(crit):
-            bad("an answer with no criterion id", RESPONSES_SHEET, row_no, crit_col, "criterion")
-            continue
-        crit = crit.strip() if isinstance(crit, str) else crit
-        if crit in seen:
-            bad(f"a second answer to this criterion (also row {seen[crit]})", RESPONSES_SHEET, row_no,
-                crit_col, "criterion", crit)
-            continue
-        seen[crit] = row_no
-        out[crit] = text
-    return out
-
-
-def _commitments(rows: list[Row], bad) -> list[dict]:
-    columns, headed, body = _header_row(rows, COMMITMENTS_SHEET, COMMITMENT_FIELDS, bad)
-    out: list[dict] = []
-    for row_no, cells in body:
-        if not _outside(cells, headed, COMMITMENTS_SHEET, row_no, bad):
-            continue
-        item: dict[str, Any] = {}
-        evidence: dict[str, Any] = {}
-        for col, name in columns.items():
-            value, kind = _cell(cells, col)
-            if kind in ("f", "e") or _empty(value):
-                continue
-            if name == "contract_specific" and isinstance(value, str) \
-                    and value.strip().upper() in ("TRUE", "FALSE"):
-                value = value.strip().upper() == "TRUE"  # the drop-down's words, stored as text
-            if name.startswith("evidence_"):
-                evidence[name[len("evidence_"):]] = value
-            else:
-                item[name] = value
-        if evidence:
-            item["evidence"] = evidence
-        if item:
-            item["_where"] = f"sheet {COMMITMENTS_SHEET}, row {row_no}"
-            out.append(item)
-    return out
-
-
-def _outside(cells: list, headed: set, sheet: str, row_no: int, bad) -> bool:
-    """Report values in columns with no header; True if the row holds anything at all."""
-    anything = False
-    for col, (value, kind) in enumerate(cells, start=1):
-        if _empty(value):
-            continue
-        anything = True
-        if col not in headed and kind not in ("f", "e"):
-            bad("a value in a column with no header", sheet, row_no, col, value=value)
-    return anything
-
-
-def _cell(cells: list, col: int | None) -> tuple[Any, str]:
-    if col is None or col > len(cells):
-        return None, "n"
-    return cells[col - 1]

@@ -47,7 +47,7 @@ import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors, Tampered, _show
 from .numbers import DuplicateKey, no_duplicate_keys
-from .scoring import MODERATED, SCORE_COLUMNS
+from .scores import MODERATED, SCORE_COLUMNS
 from .util import formula_like, suggest
 
 FORMAT = "2"          # keyed chain; format "1" (unkeyed, made before keyed chains) is still read
@@ -539,7 +539,7 @@ class Workspace:
         the evaluators' scores so far. Refuses to overwrite an existing file."""
         from .bids import load_bids
         from .rubric import load_rubric
-        from .scoring import load_scores
+        from .scores import load_scores
 
         path = Path(path)
         if path.exists() and path.stat().st_size > 0:

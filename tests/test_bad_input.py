@@ -25,8 +25,8 @@ from evaluator.bids import load_bid, load_bids
 from evaluator.exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
 from evaluator.proxies import load_proxies
 from evaluator.rubric import load_rubric
-from evaluator.scoring import load_scores
-from evaluator.template import read_bid_workbook
+from evaluator.scores import load_scores
+from evaluator.bid_documents import read_bid_workbook
 from evaluator.util import load_json, load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]

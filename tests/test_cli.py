@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from evaluator.template import read_bid_workbook, write_template
+from evaluator.bid_documents import read_bid_workbook
+from evaluator.template import write_template
 from evaluator import load_bid, load_rubric
 
 from .conftest import ROOT, TENDERS, tender_paths

@@ -38,7 +38,8 @@ from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from evaluator.bids import BID_FIELDS, COMMITMENT_FIELDS, BidSet, load_bid, load_bids
+from evaluator.bid_documents import BID_FIELDS, COMMITMENT_FIELDS, read_bid_workbook
+from evaluator.bids import BidSet, load_bid, load_bids
 from evaluator.checks import check_rubric
 from evaluator.cli import render_ranking, render_rubric_check, render_self_assessment
 from evaluator.evaluation import evaluate, self_assess, self_assessment_json
@@ -46,8 +47,8 @@ from evaluator.exceptions import EvaluatorError, InputErrors
 from evaluator.proxies import COLUMNS as PROXY_COLUMNS
 from evaluator.proxies import load_proxies
 from evaluator.rubric import load_rubric
-from evaluator.scoring import SCORE_COLUMNS, load_scores
-from evaluator.template import read_bid_workbook, write_template
+from evaluator.scores import SCORE_COLUMNS, load_scores
+from evaluator.template import write_template
 from evaluator.util import load_document, load_json, load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]

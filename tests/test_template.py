@@ -8,10 +8,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from evaluator.bids import BID_FIELDS, COMMITMENT_FIELDS
+from evaluator.bid_documents import BID_FIELDS, COMMITMENT_FIELDS, read_bid_workbook
 from evaluator.exceptions import EvaluatorError, InputError
 from evaluator.rubric import load_rubric
-from evaluator.template import read_bid_workbook, write_template
+from evaluator.template import write_template
 
 ROOT = Path(__file__).resolve().parents[1]
 PROXIES = ROOT / "rubrics" / "proxies" / "public_2025.csv"
