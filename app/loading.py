@@ -13,10 +13,8 @@ import streamlit as st
 
 from app import workspaces
 from app.state import Tender, get_rubric, get_scores, get_tender, rubric_digest, rubric_yaml, set_scores, set_tender
-from app.uploads import (BID_SUFFIXES, BULK_NAMES, Upload, digest, read_bids, read_draft, read_rubric, read_scores,
-                         shipped_table)
-from evaluator import BidSet, Rubric
-from evaluator.scores import SCORE_COLUMNS
+from app.uploads import BID_SUFFIXES, BULK_NAMES, Upload, digest, read_bids, read_draft, read_rubric, read_scores
+from evaluator import SCORE_COLUMNS, BidSet, Rubric
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -134,7 +132,7 @@ def _save_upload(tender: Tender, current: Tender, rubric: Rubric, rubric_up: Opt
     if rubric_up is not None:
         source = (rubric_up.name, rubric_up.data)
         if proxies is None:
-            shipped = shipped_table(rubric_up)
+            shipped = rubric.proxies_path  # the shipped table it names, when it names one
             proxies = (shipped.name, shipped.read_bytes()) if shipped is not None else None
     else:
         held = workspaces.tender_files(current)

@@ -31,9 +31,6 @@ Public API (other pages import them):
 """
 from __future__ import annotations
 
-import io
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -44,10 +41,9 @@ import yaml
 
 from app import workspaces
 from app.samples import DEFAULT_SAMPLE, SAMPLES
-from app.uploads import clean_bidset, digest, error_lines, relabel, usable_scores
-from evaluator import (BidSet, Evaluation, EvaluatorError, InputError, InputErrors, Rubric, evaluate, load_bids,
-                       load_rubric, load_scores)
-from evaluator.scores import MODERATED, SCORE_COLUMNS
+from app.uploads import clean_bidset, digest, error_lines, usable_scores
+from evaluator import (MODERATED, SCORE_COLUMNS, BidSet, Evaluation, EvaluatorError, InputError, Rubric, Workspace,
+                       evaluate, load_bids, load_rubric, parse_rubric, split_scores)
 
 _TENDER = "sv_tender"          # session keys, private to this module
 _RUBRICS = "sv_rubrics"        # {tender key: Rubric in use}
@@ -144,7 +140,6 @@ def sample_tender(name: str = DEFAULT_SAMPLE) -> Tender:
 
 @heavy_cache(max_entries=8, big=lambda path, files_key, size=0: size > BIG_WORKSPACE_BYTES, session=False)
 def _load_workspace(path: str, files_key: str, size: int = 0) -> Tender:
-    from evaluator.workspace import Workspace
     ws = Workspace.open(path)
     rubric, bidset = ws.load_tender()
     rubric.path = Path(Path(ws.meta["rubric_file"]).name)
@@ -159,7 +154,6 @@ def workspace_tender(path: Path | str) -> Tender:
     """A tender read from a workspace file's own copies of its files (not from any folder on disk), its
     scores saved there. Check the file first (workspaces.open_problem): this raises the
     EvaluatorError family when the files do not load."""
-    from evaluator.workspace import Workspace
     path = str(Path(path).resolve())
     files = Workspace.open(path).files()
     return _load_workspace(path, digest(*(f"{r.path}:{r.sha256}" for r in files.itertuples())),
@@ -257,31 +251,17 @@ def rubric_digest(rubric: Rubric) -> str:
 
 def rubric_from_spec(spec: dict, base: Rubric) -> Rubric:
     """A Rubric from an edited spec, validated exactly as a file would be (SV301 refused, never
-    rescaled), using `base`'s proxy table. Raises the EvaluatorError family, naming 'the design'."""
-    folder = Path(tempfile.mkdtemp(prefix="sv-design-"))
-    try:
-        path = folder / (Path(str(base.path)).stem + ".yaml")
-        text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
-        path.write_text(text, encoding="utf-8")
-        proxies = base.proxies_path if base.proxies_path is not None and Path(base.proxies_path).is_file() else None
-        try:
-            if proxies is None:
-                spec = dict(spec)
-                spec.pop("proxies", None)
-                path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
-            rubric = load_rubric(path, proxies_path=proxies)
-        except InputErrors as exc:
-            lines = [line.replace(str(path), "the design (edited)") for line in error_lines(exc)]
-            raise InputErrors([EvaluatorError(line) for line in relabel(lines, folder, "the design")]) from None
-        except EvaluatorError as exc:
-            exc.file = "the design (edited)" if exc.file else exc.file
-            raise exc from None
-        if proxies is None:
-            rubric.proxies = base.proxies
-        rubric.path = base.path
-        return rubric
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    rescaled), using `base`'s proxy table. Raises the EvaluatorError family, naming 'the design (edited)'."""
+    # a shipped or opened table is read again from its file; an uploaded one (named as the user named it,
+    # a relative path that is no file here) or a workspace's (read from a folder since deleted) is used as
+    # held, and the design no longer names it
+    on_disk = base.proxies_path is not None and Path(base.proxies_path).is_absolute() and \
+        Path(base.proxies_path).is_file()
+    if not on_disk:
+        spec = {k: v for k, v in spec.items() if k != "proxies"}
+    rubric = parse_rubric(spec, "the design (edited)", proxies=Path(base.proxies_path) if on_disk else base.proxies)
+    rubric.path = base.path
+    return rubric
 
 
 def get_scores() -> pd.DataFrame:
@@ -350,45 +330,21 @@ def set_complete(tender: Tender, evaluator: str, complete: bool = True) -> None:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _checked_scores(digest: str, rubric_key: str, _scores: pd.DataFrame, _rubric: Rubric,
                     bidders: tuple[str, ...]) -> tuple[pd.DataFrame, list[str]]:
-    """Scores through the engine's own checks (load_scores): each row with a problem is named and left
-    out, the rest are used."""
-    frame = _scores[SCORE_COLUMNS].copy()
-    frame["score"] = frame["score"].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else
-                                        (f"{v:g}" if isinstance(v, (int, float)) else str(v)))
-    for col in ("bidder", "criterion", "evaluator", "rationale"):
-        frame[col] = frame[col].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
-    keep = frame[~(frame == "").all(axis=1)]
-    folder = Path(tempfile.mkdtemp(prefix="sv-scores-"))
-    try:
-        path = folder / "scores.csv"
-        problems: list[str] = []
-        bad_rows: set[int] = set()
-        for _ in range(3):
-            rows = keep[~keep.index.isin(bad_rows)]
-            buf = io.StringIO()
-            rows.to_csv(buf, index=False)
-            path.write_text(buf.getvalue(), encoding="utf-8")
-            try:
-                usable = load_scores(path, _rubric, list(bidders))
-                break
-            except EvaluatorError as exc:
-                errors = exc.errors if isinstance(exc, InputErrors) else [exc]
-                for e in errors:
-                    where = e.where or ""
-                    if where.startswith("row ") and where[4:].isdigit() and int(where[4:]) >= 2:
-                        at = int(rows.index[int(where[4:]) - 2])
-                        bad_rows.add(at)
-                        r = keep.loc[at]
-                        e.where = f"row {at + 1} ({r['bidder'] or '?'} / {r['criterion'] or '?'} / {r['evaluator'] or '?'})"
-                    e.file = "scores"
-                    problems.append(e.line() + ": not used")
-                if not bad_rows:
-                    return pd.DataFrame(columns=SCORE_COLUMNS + ["_row"]), problems
-        else:
-            usable = pd.DataFrame(columns=SCORE_COLUMNS + ["_row"])
-        return usable, problems
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    """Scores through the engine's own checks (split_scores): each row with a problem is named by its row in
+    the table (1 = the first) with its bid, question and evaluator, and left out; the rest are used."""
+    frame = _scores[SCORE_COLUMNS].assign(_row=[int(i) + 1 for i in _scores.index])
+    usable, problems = split_scores(frame, _rubric, bidders, source="scores")
+    rows = {r["_row"]: r for r in frame.to_dict("records")}
+    lines = []
+    for n, e in problems:
+        r = rows[n]
+        e.where = f"row {n} ({_text(r['bidder']) or '?'} / {_text(r['criterion']) or '?'} / {_text(r['evaluator']) or '?'})"
+        lines.append(e.line() + ": not used")
+    return usable, lines
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
 def _frame_digest(df: pd.DataFrame) -> str:

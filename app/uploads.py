@@ -1,7 +1,9 @@
 """Reading uploaded files (rubric, proxy table, bids, scores, a draft bid) into engine objects, with every
 problem as one line naming the file as the user uploaded it.
 
-A large upload (over OUT_OF_PROCESS_BYTES of bid files) is parsed in a fresh "spawn" process: pandas on a
+Files are read from their bytes (the engine's data-in loaders), so no temporary file is written and every
+message names a file as the user uploaded it. A large upload (over OUT_OF_PROCESS_BYTES of bid files) is parsed
+in a fresh "spawn" process: pandas on a
 100 MB bulk pair holds the interpreter lock for seconds and leaves hundreds of MB of transient memory
 behind; in a child process neither touches the server that other users' pages run on, and the memory goes
 back to the system when the child ends. Small uploads (a 6-bid tender) stay in-process: no start-up cost.
@@ -14,17 +16,15 @@ import concurrent.futures
 import hashlib
 import multiprocessing
 import os
-import shutil
-import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 import pandas as pd
 
 from app.samples import ROOT
-from evaluator import BidSet, EvaluatorError, InputErrors, Rubric, load_bid, load_bids, load_rubric, load_scores
-from evaluator.rubric import shipped_proxies, upload_proxies_refused
-from evaluator.util import load_yaml
+from evaluator import (SCORE_COLUMNS, BidSet, EvaluatorError, InputErrors, Rubric, check_scores, load_bid_files,
+                       load_scores, parse_rubric)
+from evaluator.document_data import parse_small_csv  # the CSV rules of scores.csv, over an upload's bytes
 
 OUT_OF_PROCESS_BYTES = 5_000_000
 BID_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
@@ -67,12 +67,6 @@ def error_lines(exc: BaseException) -> list[str]:
     return [f"{type(exc).__name__}: {exc}"]
 
 
-def relabel(lines: list[str], folder: Path, name: str = "uploaded bids") -> list[str]:
-    """Temporary paths out of messages: a user knows their file by its name."""
-    prefix = str(folder)
-    return [line.replace(prefix + "/", "").replace(prefix, name) for line in lines]
-
-
 def clean_bidset(bidset: BidSet) -> BidSet:
     """The usable part of a BidSet, without exception objects (it is pickled: by a cache, or back from the
     reading process)."""
@@ -81,123 +75,87 @@ def clean_bidset(bidset: BidSet) -> BidSet:
                   notes=list(bidset.notes))
 
 
-def _write(folder: Path, up: Upload) -> Path:
-    path = folder / up.name
-    path.write_bytes(up.data)
-    return path
-
-
-def resolve_proxies(rubric_path: Path, proxies: Optional[Path], name: Optional[str] = None) -> Optional[Path]:
-    """The proxy table for an uploaded rubric: the table uploaded with it, else the shipped table its
-    `proxies:` names (proxies/public_2025.csv; the user is told which table was used), else none when it
-    names none. Anything else it names (a server path, ../.., another uploaded file) is refused with an
-    InputError before any file is opened: an upload may only use an uploaded table or a shipped one."""
-    if proxies is not None:
-        return proxies
-    try:
-        data = load_yaml(rubric_path)
-    except EvaluatorError:  # load_rubric reports the real problem (and names no table)
-        return None
-    named = data.get("proxies") if isinstance(data, dict) else None
-    if named is None or (isinstance(named, str) and not named.strip()):
-        return None
-    shipped = shipped_proxies(named)
-    if shipped is None:
-        raise upload_proxies_refused(name or rubric_path.name, named)
-    return shipped
-
-
-def shipped_table(rubric_up: Upload) -> Optional[Path]:
-    """The shipped proxy table an uploaded rubric names (None when it names none, or is refused)."""
-    folder = Path(tempfile.mkdtemp(prefix="sv-rubric-"))
-    try:
-        return resolve_proxies(_write(folder, rubric_up), None, rubric_up.name)
-    except EvaluatorError:  # refused when it was read: nothing to store
-        return None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def read_rubric(rubric_up: Upload, proxies_up: Optional[Upload]) -> tuple[Optional[Rubric], list[str], str]:
-    """An uploaded rubric and its proxy table: (rubric or None, problem lines, a note on the table used)."""
-    folder = Path(tempfile.mkdtemp(prefix="sv-rubric-"))
+    """An uploaded rubric and its proxy table: (rubric or None, problem lines, a note on the table used).
+    Without an uploaded table, its `proxies:` may name a shipped table only (the user is told which one was
+    used); anything else it names is refused before any file is opened."""
+    proxies = (proxies_up.name, proxies_up.data) if proxies_up is not None else None
     try:
-        path = _write(folder, rubric_up)
-        proxies = _write(folder, proxies_up) if proxies_up is not None else None
-        try:
-            chosen = resolve_proxies(path, proxies, rubric_up.name)
-            rubric = load_rubric(path, proxies_path=chosen)
-        except EvaluatorError as exc:
-            return None, relabel(error_lines(exc), folder, rubric_up.name), ""
-        note = ""
-        if chosen is not None and proxies is None:
-            note = f"proxy table: the shipped {chosen.relative_to(ROOT)} (upload a proxy CSV to use another)"
-        rubric.path = Path(rubric_up.name)
-        return rubric, [], note
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        rubric = parse_rubric(rubric_up.data, rubric_up.name, proxies=proxies)
+    except EvaluatorError as exc:
+        return None, error_lines(exc), ""
+    note = ""
+    if proxies is None and rubric.proxies_path is not None:
+        note = f"proxy table: the shipped {rubric.proxies_path.relative_to(ROOT)} (upload a proxy CSV to use another)"
+    return rubric, [], note
+
+
+def _named(bidset: BidSet) -> list[str]:
+    """Bidders whose scores are accepted: the usable bids and the bids set aside (their scores are not used)."""
+    return bidset.bidders + [s["bidder"] for s in bidset.skipped if s.get("bidder")]
+
+
+def _used(scores: pd.DataFrame, bidset: BidSet) -> pd.DataFrame:
+    return scores[scores["bidder"].isin(bidset.bidders)].reset_index(drop=True)
 
 
 def usable_scores(scores_path: Path, rubric: Rubric, bidset: BidSet) -> pd.DataFrame:
     """A scores file checked against the bids: a skipped bid's scores are accepted but not used."""
-    skipped = [s["bidder"] for s in bidset.skipped if s.get("bidder")]
-    scores = load_scores(scores_path, rubric, bidset.bidders + skipped)
-    return scores[scores["bidder"].isin(bidset.bidders)].reset_index(drop=True)
+    return _used(load_scores(scores_path, rubric, _named(bidset)), bidset)
 
 
 def read_scores(up: Upload, rubric: Rubric, bidset: BidSet) -> tuple[Optional[pd.DataFrame], list[str]]:
-    """An uploaded scores file against the tender: (usable scores, []) or (None, problem lines)."""
-    folder = Path(tempfile.mkdtemp(prefix="sv-scores-"))
+    """An uploaded scores file against the tender, read as load_scores reads scores.csv: (usable scores, [])
+    or (None, problem lines)."""
     try:
-        path = _write(folder, up)
-        try:
-            return usable_scores(path, rubric, bidset), []
-        except EvaluatorError as exc:
-            return None, relabel(error_lines(exc), folder, up.name)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        _, rows = parse_small_csv(up.data, up.name, SCORE_COLUMNS, SCORE_COLUMNS)
+        frame = pd.DataFrame([{**rec, "_row": n} for n, rec in rows], columns=SCORE_COLUMNS + ["_row"])
+        return _used(check_scores(frame, rubric, _named(bidset), source=up.name), bidset), []
+    except EvaluatorError as exc:
+        return None, error_lines(exc)
 
 
 def read_draft(draft: Upload, rubric: Rubric) -> tuple[Optional[BidSet], list[str]]:
     """One draft bid against `rubric`: (bidset, []) or (None, problem lines)."""
-    folder = Path(tempfile.mkdtemp(prefix="sv-draft-"))
     try:
-        path = _write(folder, draft)
-        try:
-            bidset = load_bid(path, rubric)
-        except EvaluatorError as exc:
-            return None, relabel(error_lines(exc), folder, draft.name)
-        if bidset.problems:
-            return None, relabel([e.line() for e in bidset.problems], folder, draft.name)
-        return clean_bidset(bidset), []
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def parse_folder(folder: str, rubric: Rubric) -> tuple[BidSet | None, list[str], int]:
-    """The bids in `folder` read against `rubric`: (usable bidset without exception objects, or None;
-    problem lines naming each file as uploaded; the pid that did the work)."""
-    folder_path = Path(folder)
-    try:
-        bidset = load_bids(folder_path, rubric)
+        bidset = load_bid_files([(draft.name, draft.data)], rubric)
     except EvaluatorError as exc:
-        return None, relabel(error_lines(exc), folder_path), os.getpid()
-    lines = relabel([e.line() for e in bidset.problems], folder_path)
-    clean = clean_bidset(bidset)
-    clean.skipped = [{"file": relabel([s["file"]], folder_path)[0], "bidder": s["bidder"]} for s in bidset.skipped]
-    clean.notes = relabel(clean.notes, folder_path)
-    return clean, lines, os.getpid()
+        return None, error_lines(exc)
+    if bidset.problems:
+        return None, [e.line() for e in bidset.problems]
+    return clean_bidset(bidset), []
 
 
-def parse_bids(folder: Path, rubric: Rubric, size: int) -> tuple[BidSet | None, list[str], int]:
-    """parse_folder, in a spawned process of its own when `size` (bytes of bid files) is over
+def _lines(problems: Iterable[EvaluatorError]) -> list[str]:
+    """Problem lines; one about the upload as a whole (the bulk pair incomplete...) names 'uploaded bids'."""
+    lines = []
+    for problem in problems:
+        for e in problem.errors if isinstance(problem, InputErrors) else [problem]:
+            if e.file is None:
+                e.file = "uploaded bids"
+            lines.append(e.line())
+    return lines
+
+
+def parse_files(files: list[tuple[str, bytes]], rubric: Rubric) -> tuple[BidSet | None, list[str], int]:
+    """Bid files (name, bytes) read against `rubric`: (usable bidset without exception objects, or None;
+    problem lines naming each file as uploaded; the pid that did the work)."""
+    try:
+        bidset = load_bid_files(files, rubric)
+    except EvaluatorError as exc:
+        return None, _lines([exc]), os.getpid()
+    return clean_bidset(bidset), _lines(bidset.problems), os.getpid()
+
+
+def parse_bids(files: list[tuple[str, bytes]], rubric: Rubric, size: int) -> tuple[BidSet | None, list[str], int]:
+    """parse_files, in a spawned process of its own when `size` (bytes of bid files) is over
     OUT_OF_PROCESS_BYTES. A child that cannot start or dies is said in one line (the caller names the upload)."""
     if size <= OUT_OF_PROCESS_BYTES:
-        return parse_folder(str(folder), rubric)
+        return parse_files(files, rubric)
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         try:
-            return pool.submit(parse_folder, str(folder), rubric).result()
+            return pool.submit(parse_files, files, rubric).result()
         except concurrent.futures.process.BrokenProcessPool:
             return None, ["uploaded bids: the reader stopped before it finished (the server may be short of "
                           "memory): try again, or split the upload"], -1
@@ -207,11 +165,5 @@ def read_bids(files: tuple[Upload, ...], rubric: Rubric) -> tuple[Optional[BidSe
     """Uploaded bid files read against `rubric` (not cached: the result is kept in the session). A large
     upload is read in a process of its own (parse_bids), so it does not hold the server for other users
     and its transient memory is returned when that process ends."""
-    folder = Path(tempfile.mkdtemp(prefix="sv-bids-"))
-    try:
-        for up in files:
-            _write(folder, up)
-        bidset, lines, _pid = parse_bids(folder, rubric, sum(len(up.data) for up in files))
-        return bidset, lines
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    bidset, lines, _pid = parse_bids([(up.name, up.data) for up in files], rubric, sum(len(up.data) for up in files))
+    return bidset, lines

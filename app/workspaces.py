@@ -31,9 +31,7 @@ import pandas as pd
 import streamlit as st
 
 from app.samples import SAMPLES
-from evaluator.exceptions import EvaluatorError, InputError, InputErrors
-from evaluator.scores import SCORE_COLUMNS
-from evaluator.workspace import Workspace, default_workspace_path
+from evaluator import SCORE_COLUMNS, EvaluatorError, InputError, InputErrors, Workspace, default_workspace_path
 
 _WS = "sv_workspaces"        # {tender key: Workspace or None}
 _BASE = "sv_ws_base"         # {tender key: scores as this session last read or wrote them}

@@ -11,8 +11,7 @@ import streamlit as st
 
 from app.state import evaluation_key, get_evaluation, heavy_cache
 from app.ui import escape_md, guard, text_table
-from evaluator import charts
-from evaluator.reading import figures_vs_design
+from evaluator import charts, figures_vs_design
 
 CHART_LIMIT = 25  # bids drawn in a chart; the tables list every bid
 

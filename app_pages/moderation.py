@@ -16,9 +16,7 @@ from app.panel import (CHOSEN, completed, mark_complete, question_grid, question
                        where_saved)
 from app.state import evaluator_status, get_rubric, get_scores, get_tender, save_score
 from app.ui import escape_md, guard, show_error, text_table
-from evaluator import moderation
-from evaluator.exceptions import EvaluatorError
-from evaluator.scores import MODERATED
+from evaluator import MODERATED, EvaluatorError, moderation
 
 
 def agreement_chart(agree: pd.DataFrame) -> alt.Chart:

@@ -14,12 +14,8 @@ import streamlit as st
 from app import workspaces
 from app.state import evaluation_key, get_evaluation, get_tender, heavy_cache
 from app.ui import escape_md, guard
-from evaluator.exceptions import EvaluatorError
-from evaluator.report import (Inputs, assessment_summary_pdf, evaluation_report_pdf, summary_context,
-                              summary_file_names)
-from evaluator.scores import SCORE_COLUMNS
-from evaluator.util import formula_safe_frame
-from evaluator.workbook import results_workbook
+from evaluator import (SCORE_COLUMNS, EvaluatorError, Inputs, assessment_summary_pdf, evaluation_report_pdf,
+                       formula_safe_frame, results_workbook, summary_context, summary_file_names)
 
 BUTTONS = 30   # bidders listed with a button each; beyond that, choose one (the ZIP holds them all)
 

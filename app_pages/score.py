@@ -16,10 +16,7 @@ from app.panel import (CHOSEN, completed, mark_complete, question_grid, question
                        where_saved)
 from app.state import check_scores, evaluator_status, get_evaluation, get_rubric, get_scores, get_tender, set_scores
 from app.ui import edit_table, escape_md, guard, show_problems, text_table
-from evaluator import moderation
-from evaluator.scores import MODERATED, SCORE_COLUMNS
-from evaluator.scoring import scale_marks
-from evaluator.util import formula_safe_frame
+from evaluator import MODERATED, SCORE_COLUMNS, formula_safe_frame, moderation, scale_marks
 
 _EVALUATORS = "sv_evaluators"   # {tender key: [evaluator names added on this page]}
 EDITOR = "score_editor"

@@ -9,8 +9,7 @@ from app.state import (REOPEN_PROBLEM, get_evaluation, get_rubric, get_scores, g
                        score_problems, set_tender, workspace_tender)
 from app.ui import escape_md, guard, show_problems, text_table
 from app.uploads import error_lines
-from evaluator.exceptions import EvaluatorError
-from evaluator.util import gbp
+from evaluator import EvaluatorError, gbp
 
 _LAST = "sv_last_load"  # the outcome of the last load, shown after the rerun it triggers
 _WS_PROBLEM = "sv_ws_open_problem"  # why the workspace asked for was not opened (one line)

@@ -16,12 +16,36 @@ if TYPE_CHECKING:  # for editors and type checkers; at run time see __getattr__
     from .exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
     from .rubric import Rubric, load_rubric, parse_rubric
     from .scores import check_scores, load_scores
+    # what the app (app/, app_pages/) uses besides the names above: see _HOME.update below
+    from .checks import check_rubric
+    from .delivery import delivery_chart, track
+    from .reading import figures_vs_design
+    from .report import Inputs, assessment_summary_pdf, evaluation_report_pdf, summary_context, summary_file_names
+    from .review import flag_rows, lot_rows, portfolio_charts, review_paths
+    from .rubric import GRADES, RubricSpec
+    from .scores import MODERATED, SCORE_COLUMNS, split_scores
+    from .scoring import scale_marks
+    from .template import write_template
+    from .util import formula_safe_frame, gbp
+    from .workbook import results_workbook
+    from .workspace import Workspace, default_workspace_path
 
 _HOME = {"BidSet": "bids", "load_bid": "bids", "load_bid_files": "bids", "load_bids": "bids",
          "Evaluation": "evaluation", "evaluate": "evaluation", "self_assess": "evaluation",
          "EvaluatorError": "exceptions", "InputError": "exceptions", "InputErrors": "exceptions",
          "RubricRefused": "exceptions", "Rubric": "rubric", "load_rubric": "rubric", "parse_rubric": "rubric",
          "check_scores": "scores", "load_scores": "scores"}
+
+_HOME.update({  # what the app (app/, app_pages/) uses besides the names above: pages import only from here
+    "check_rubric": "checks", "delivery_chart": "delivery", "track": "delivery",
+    "figures_vs_design": "reading", "Inputs": "report", "assessment_summary_pdf": "report",
+    "evaluation_report_pdf": "report", "summary_context": "report", "summary_file_names": "report",
+    "flag_rows": "review", "lot_rows": "review", "portfolio_charts": "review", "review_paths": "review",
+    "GRADES": "rubric", "RubricSpec": "rubric", "MODERATED": "scores", "SCORE_COLUMNS": "scores",
+    "split_scores": "scores", "scale_marks": "scoring", "write_template": "template",
+    "formula_safe_frame": "util", "gbp": "util", "results_workbook": "workbook", "Workspace": "workspace",
+    "default_workspace_path": "workspace",
+})
 
 __all__ = sorted(_HOME)
 

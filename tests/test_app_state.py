@@ -62,6 +62,15 @@ def test_typed_scores_with_problems_are_named_by_table_row_and_left_out(home):
         [apex, "Q1", "Sam", 60.0, "Clear plan"], [carewell, "SVQ", "Sam", 80.0, "=cmd()"]]
 
 
+def test_a_score_typed_twice_names_the_first_row_as_the_evaluator_sees_it(home):
+    rubric, bidders = home
+    row = (bidders[0], "Q1", "Sam", 60.0, "Clear plan")
+    usable, problems = check_scores(_table([row, (bidders[1], "Q1", "Sam", 40.0, "Thin"), row]), rubric, bidders)
+    assert problems == ["scores, row 3 (Apex Care Group Ltd / Q1 / Sam), field 'evaluator', value 'Sam': scores "
+                        "this bidder and criterion twice (also row 1): not used"]
+    assert len(usable) == 2
+
+
 def test_no_scores_is_no_problem(home):
     rubric, bidders = home
     usable, problems = check_scores(_table([]), rubric, bidders)

@@ -70,8 +70,7 @@ def test_a_worker_that_dies_is_one_line_not_a_traceback(tmp_path, monkeypatch):
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Dies)
     rubric = load_rubric(tender_paths("home_care_north")[0])
-    (tmp_path / "bid.yaml").write_text("bidder: A\n")
-    bidset, lines, pid = uploads.parse_bids(tmp_path, rubric, uploads.OUT_OF_PROCESS_BYTES + 1)
+    bidset, lines, pid = uploads.parse_bids([("bid.yaml", b"bidder: A\n")], rubric, uploads.OUT_OF_PROCESS_BYTES + 1)
     assert bidset is None and len(lines) == 1 and "\n" not in lines[0] and lines[0].startswith("uploaded bids:")
 
 
