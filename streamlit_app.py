@@ -2,7 +2,8 @@
 
 Pages live in app_pages/ and are listed below, one per line, grouped by who uses them. To add a page,
 add one line `("<group>", st.Page("app_pages/<name>.py", title="...")),` where it belongs.
-Shared state (the loaded tender, the design and scores in use, the evaluation) is in app_pages/common.py.
+The pages' shared helpers are the package app/: state.py holds the loaded tender, the design and scores in
+use and the evaluation; uploads.py and loading.py read uploads and put them in use; ui.py draws messages.
 """
 import streamlit as st
 
@@ -26,7 +27,8 @@ for group, page in PAGES:
     groups.setdefault(group, []).append(page)
 page = st.navigation(groups)
 
-from app_pages.common import get_tender, guard  # noqa: E402 - after set_page_config
+from app.state import get_tender  # noqa: E402 - after set_page_config
+from app.ui import guard  # noqa: E402
 
 with guard("the tender summary"):
     _tender = get_tender()

@@ -14,12 +14,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import (edit_table, error_lines, get_rubric, get_tender, guard,
-                              rubric_digest, rubric_from_spec, rubric_spec, rubric_yaml, set_rubric, show_problems,
-                              text_table)
-from evaluator import EvaluatorError, RubricRefused
-from evaluator.checks import check_rubric
-from evaluator.rubric import GRADES, Rubric, RubricSpec
+from app.state import get_rubric, get_tender, rubric_digest, rubric_from_spec, rubric_spec, rubric_yaml, set_rubric
+from app.ui import edit_table, guard, show_problems, text_table
+from app.uploads import error_lines
+from evaluator import GRADES, EvaluatorError, Rubric, RubricRefused, RubricSpec, check_rubric
 
 _DRAFTS = "sv_design_drafts"   # {tender key: {"criteria": df, "outcomes": df, "descriptors": df, "scale": str, "lens": str}}
 CRITERIA_COLUMNS = ["id", "kind", "name", "weight", "method", "threshold", "social_value"]
@@ -123,7 +121,7 @@ def _check_only(spec: dict, base: Rubric):
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _template_bytes(key: str, _rubric: Rubric) -> bytes:
-    from evaluator.template import write_template
+    from evaluator import write_template  # openpyxl: loaded when a template is first asked for
     with tempfile.TemporaryDirectory(prefix="sv-template-") as folder:
         path = write_template(_rubric, Path(folder) / "bid_template.xlsx")
         return path.read_bytes()

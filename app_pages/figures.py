@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table, heavy_cache
-from evaluator import charts
-from evaluator.reading import figures_vs_design
+from app.state import evaluation_key, get_evaluation, heavy_cache
+from app.ui import escape_md, guard, text_table
+from evaluator import charts, figures_vs_design
 
 CHART_LIMIT = 25  # bids drawn in a chart; the tables list every bid
 

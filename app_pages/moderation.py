@@ -12,20 +12,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import workspace_state
-from app_pages.common import escape_md, get_rubric, get_scores, get_tender, guard, show_error, text_table
-from evaluator import moderation
-from evaluator.exceptions import EvaluatorError
-from evaluator.scores import MODERATED
-
-
-def _criteria(rubric) -> list[dict]:
-    return [{"id": c.id, "name": c.name or c.id} for c in rubric.scale_criteria]
-
-
-def _label(score: float, rubric) -> str:
-    d = rubric.descriptor(score)
-    return f"{score:g} - {d}" if d else f"{score:g}"
+from app.panel import (CHOSEN, completed, mark_complete, question_grid, questions, score_label, still_scoring,
+                       where_saved)
+from app.state import evaluator_status, get_rubric, get_scores, get_tender, save_score
+from app.ui import escape_md, guard, show_error, text_table
+from evaluator import MODERATED, EvaluatorError, moderation
 
 
 def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
@@ -48,11 +39,18 @@ def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
 
 
 def own_scores(scores: pd.DataFrame, evaluator: str, rubric, bidders: list[str]) -> pd.DataFrame:
-    grid = pd.DataFrame([(b, c.id, c.name or c.id) for b in bidders for c in rubric.scale_criteria],
-                        columns=["bid", "criterion", "question"])
+    grid = question_grid(bidders, rubric, bid="bid")
     mine = scores[scores["evaluator"] == evaluator].rename(columns={"bidder": "bid"})
     grid = grid.merge(mine[["bid", "criterion", "score", "rationale"]], on=["bid", "criterion"], how="left")
     return grid
+
+
+def _session_only(why) -> None:
+    if why:
+        st.warning(escape_md("Scores are kept for this browser session only: the workspace could not be opened ("
+                             + why + "). Set SOCIAL_VALUE_HOME to a folder the app can write to."))
+    else:
+        st.info("Scores for an uploaded tender are kept for this browser session only.")
 
 
 def main() -> None:
@@ -63,26 +61,18 @@ def main() -> None:
                "complete. Then the panel's scores appear side by side; where they are more than two scale steps "
                "apart the cell is flagged SV205, and the panel records a consensus (MODERATED) score with its "
                "rationale. The original scores are kept beside it.")
-    ws = workspace_state.workspace_for(tender)
-    if ws is not None:
-        st.caption(escape_md(f"Saved in the workspace {ws.path} (every change is in its audit log)."))
-    elif workspace_state.workspace_problem(tender):
-        st.warning(escape_md("Scores are kept for this browser session only: the workspace could not be opened ("
-                             + workspace_state.workspace_problem(tender) + "). Set SOCIAL_VALUE_HOME to a folder "
-                             "the app can write to."))
-    else:
-        st.info("Scores for an uploaded tender are kept for this browser session only.")
+    where_saved(tender, "(every change is in its audit log).", _session_only)
     if not rubric.scale_criteria:
         st.info("This rubric has no scale (quality) criteria, so there is nothing to moderate.")
         return
 
     scores = get_scores()
-    status = workspace_state.evaluator_status(tender)
+    status = evaluator_status(tender)
     panel = status["evaluator"].tolist()
     if not panel:
         st.info("No evaluator has scored yet. Scores are entered on the Score page.")
         return
-    chosen = st.session_state.setdefault("sv_scoring_as", {})  # who this browser scores as (the Score page too)
+    chosen = st.session_state.setdefault(CHOSEN, {})  # who this browser scores as (the Score page too)
     if st.session_state.get("mod_evaluator") not in panel and chosen.get(tender.key) in panel:
         st.session_state["mod_evaluator"] = chosen[tender.key]
     evaluator = st.selectbox("I am", panel, key="mod_evaluator")
@@ -100,21 +90,14 @@ def main() -> None:
         if missing:
             st.warning(f"{missing} cell(s) are not scored yet; score them on the Score page first, or mark complete "
                        "if you are not scoring them.")
-        if st.button("Mark my scoring complete", key="mod_complete", type="primary"):
-            workspace_state.set_complete(tender, evaluator, True)
-            st.rerun()
+        mark_complete(tender, evaluator, "mod_complete")
         return
 
-    st.success(f"{evaluator}: scoring complete. The panel's scores are shown below.")
-    if st.button("Reopen my scoring", key="mod_reopen"):
-        workspace_state.set_complete(tender, evaluator, False)
-        st.rerun()
-    still = status[~status["complete"]]["evaluator"].tolist()
-    if still:
-        st.warning(escape_md("Still scoring (their scores may change): " + ", ".join(still)))
+    completed(tender, evaluator, "mod_reopen", ".")
+    still_scoring(status)
 
     visible = moderation.visible_scores(scores, evaluator, status)
-    table = moderation.side_by_side(visible, rubric.spec.scale, bidders, _criteria(rubric))
+    table = moderation.side_by_side(visible, rubric.spec.scale, bidders, questions(rubric))
     flagged = int(table["SV205"].sum())
     st.subheader("Scores side by side")
     only = st.toggle("Only cells still needing a consensus", key="mod_only_open")
@@ -131,10 +114,10 @@ def main() -> None:
                         format_func=lambda c: f"{c[0]} / {c[1]}")
     bidder, criterion = cell
     st.dataframe(text_table(moderation.rationales(visible, bidder, criterion)), hide_index=True, width="stretch")
-    labels = [_label(float(s), rubric) for s in rubric.spec.scale]
+    labels = [score_label(float(s), rubric) for s in rubric.spec.scale]
     row = table[(table["bidder"] == bidder) & (table["criterion"] == criterion)].iloc[0]
     current = row["moderated"]
-    default = labels.index(_label(float(current), rubric)) if current == current else None
+    default = labels.index(score_label(float(current), rubric)) if current == current else None
     with st.form("mod_form", clear_on_submit=False):
         chosen = st.selectbox("Consensus score", labels, index=default, key="mod_score")
         rationale = st.text_area("Rationale (required: why the panel agreed this score)", key="mod_rationale",
@@ -145,8 +128,8 @@ def main() -> None:
             st.error("Choose a consensus score from the scale.")
         else:
             try:
-                saved = workspace_state.save_score(tender, bidder, criterion, MODERATED,
-                                                   float(chosen.split(" - ", 1)[0]), rationale, actor=evaluator)
+                saved = save_score(tender, bidder, criterion, MODERATED, float(chosen.split(" - ", 1)[0]), rationale,
+                                   actor=evaluator)
             except EvaluatorError as exc:
                 show_error(exc)
             else:
@@ -155,7 +138,7 @@ def main() -> None:
                                      "The original scores are kept beside it."))
 
     st.subheader("Agreement per question (Kendall's W)")
-    agree = moderation.agreement(visible, _criteria(rubric), bidders)
+    agree = moderation.agreement(visible, questions(rubric), bidders)
     st.dataframe(text_table(agree), hide_index=True, width="stretch")
     if agree["W"].notna().any():
         st.altair_chart(agreement_chart(agree), width="stretch")

@@ -11,17 +11,11 @@ from typing import Optional
 
 import streamlit as st
 
-from app_pages import workspace_state
-from app_pages.common import escape_md, evaluation_key, get_evaluation, get_tender, guard, heavy_cache
-from evaluator.exceptions import EvaluatorError
-from evaluator.assessment_summary import assessment_summary_pdf
-from evaluator.evaluation_report import evaluation_report_pdf
-from evaluator.provenance import Inputs
-from evaluator.report_set import summary_file_names
-from evaluator.why_not import summary_context
-from evaluator.scores import SCORE_COLUMNS
-from evaluator.util import formula_safe_frame
-from evaluator.workbook import results_workbook
+from app import workspaces
+from app.state import evaluation_key, get_evaluation, get_tender, heavy_cache
+from app.ui import escape_md, guard
+from evaluator import (SCORE_COLUMNS, EvaluatorError, Inputs, assessment_summary_pdf, evaluation_report_pdf,
+                       formula_safe_frame, results_workbook, summary_context, summary_file_names)
 
 BUTTONS = 30   # bidders listed with a button each; beyond that, choose one (the ZIP holds them all)
 
@@ -37,7 +31,7 @@ def record_head() -> tuple[Optional[dict], Optional[str]]:
     and the workbook so that a later copy of the record can be checked against them (`audit --manifest`).
     (None, why) when the tender has no workspace or its record does not verify."""
     try:
-        ws = workspace_state.workspace_for(get_tender())
+        ws = workspaces.workspace_for(get_tender())
         if ws is None:
             return None, None
         report = ws.verify()

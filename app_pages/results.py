@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table, heavy_cache
+from app.state import evaluation_key, get_evaluation, heavy_cache
+from app.ui import escape_md, guard, text_table
 from evaluator import charts
 from evaluator.checks import CODES
 from evaluator.explain_tables import explain_tables

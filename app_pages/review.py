@@ -14,13 +14,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import (HEAVY_TTL, ROOT, error_lines, escape_md, get_rubric, get_tender, guard, heavy_cache,
-                              show_problems, text_table)
-from evaluator.delivery import delivery_chart, track
-from evaluator.exceptions import EvaluatorError
-from evaluator.review import review_paths
-from evaluator.review_output import flag_rows, lot_rows, portfolio_charts
-from evaluator.util import formula_safe_frame
+from app.samples import ROOT
+from app.state import HEAVY_TTL, get_rubric, get_tender, heavy_cache
+from app.ui import escape_md, guard, show_problems, text_table
+from app.uploads import error_lines
+from evaluator import (EvaluatorError, delivery_chart, flag_rows, formula_safe_frame, lot_rows, portfolio_charts,
+                       review_paths, track)
 
 WALES = ROOT.parent / "shared" / "data" / "ocds_wales"
 SHIPPED_RUBRICS = [ROOT / "rubrics" / "home_care_north.yaml", ROOT / "rubrics" / "schools_fm.yaml"]

@@ -12,26 +12,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import workspace_state
-from app_pages.common import (check_scores, edit_table, escape_md, get_evaluation, get_rubric, get_scores, get_tender,
-                              guard, set_scores, show_problems, text_table)
-from evaluator import moderation
-from evaluator.scores import MODERATED, SCORE_COLUMNS
-from evaluator.scoring import scale_marks
-from evaluator.util import formula_safe_frame
+from app.panel import (CHOSEN, completed, mark_complete, question_grid, questions, score_label, still_scoring,
+                       where_saved)
+from app.state import check_scores, evaluator_status, get_evaluation, get_rubric, get_scores, get_tender, set_scores
+from app.ui import edit_table, escape_md, guard, show_problems, text_table
+from evaluator import MODERATED, SCORE_COLUMNS, formula_safe_frame, moderation, scale_marks
 
 _EVALUATORS = "sv_evaluators"   # {tender key: [evaluator names added on this page]}
 EDITOR = "score_editor"
 PANEL_CODES = ("SV205", "SV206", "SV207", "SV203")
 OWN_CODES = ("SV203", "SV206", "SV207")  # what the evaluator's own scores alone can raise
-CHOSEN = "sv_scoring_as"  # {tender key: who is scoring}; the Moderation page reads it too
-
-
-def score_label(score: float, rubric) -> str:
-    """A scale point with its descriptor, as offered in the drop-down: '60 - Satisfactory'."""
-    d = rubric.descriptor(score)
-    return f"{score:g} - {d}" if d else f"{score:g}"
-
 
 def score_from_label(label) -> float | None:
     if label is None or (isinstance(label, float) and label != label) or str(label).strip() == "":
@@ -41,9 +31,7 @@ def score_from_label(label) -> float | None:
 
 def evaluator_rows(scores: pd.DataFrame, evaluator: str, rubric, bidders: list[str]) -> pd.DataFrame:
     """The grid one evaluator fills: every bid × scale criterion, with what they have entered so far."""
-    crits = rubric.scale_criteria
-    grid = pd.DataFrame([(b, c.id, c.name or c.id) for b in bidders for c in crits],
-                        columns=["bidder", "criterion", "question"])
+    grid = question_grid(bidders, rubric)
     mine = scores[scores["evaluator"] == evaluator].drop_duplicates(["bidder", "criterion"], keep="last")
     grid = grid.merge(mine[["bidder", "criterion", "score", "rationale"]], on=["bidder", "criterion"], how="left")
     grid["score"] = [None if s is None or s != s or str(s) == "" else score_label(float(s), rubric)
@@ -186,9 +174,7 @@ def _scoring(tender, rubric, scores: pd.DataFrame, evaluator: str) -> None:
                "until you mark your scoring complete, so each score is your own reading of the bid.")
     if unscored:
         st.warning(f"{unscored} cell(s) have no score from you yet.")
-    if st.button("Mark my scoring complete", key="score_complete", type="primary"):
-        workspace_state.set_complete(tender, evaluator, True)
-        st.rerun()
+    mark_complete(tender, evaluator, "score_complete")
 
 
 def grid_missing(mine: pd.DataFrame, rubric, bidders: list[str]) -> int:
@@ -200,10 +186,7 @@ def grid_missing(mine: pd.DataFrame, rubric, bidders: list[str]) -> int:
 def _complete(tender, rubric, scores: pd.DataFrame, evaluator: str, status: pd.DataFrame) -> None:
     """After completion: own scores (read only), then the panel side by side, SV205 and the consensus."""
     bidders = tender.bidset.bidders
-    st.success(f"{evaluator}: scoring complete. The panel's scores are shown below; reopen to change yours.")
-    if st.button("Reopen my scoring", key="score_reopen"):
-        workspace_state.set_complete(tender, evaluator, False)
-        st.rerun()
+    completed(tender, evaluator, "score_reopen", "; reopen to change yours.")
     mine = evaluator_rows(scores, evaluator, rubric, bidders)
     st.subheader("Your scores")
     st.dataframe(text_table(mine), hide_index=True, width="stretch", height=_height(len(mine)))
@@ -211,12 +194,9 @@ def _complete(tender, rubric, scores: pd.DataFrame, evaluator: str, status: pd.D
     if problems:
         show_problems([p for p in problems if f" / {evaluator})" in p], kind="warning")
     visible = moderation.visible_scores(usable[SCORE_COLUMNS], evaluator, status)
-    still = status[~status["complete"].astype(bool)]["evaluator"].tolist()
-    if still:
-        st.warning(escape_md("Still scoring (their scores may change): " + ", ".join(still)))
+    still_scoring(status)
     st.subheader("The panel's scores per cell")
-    criteria = [{"id": c.id, "name": c.name or c.id} for c in rubric.scale_criteria]
-    table = moderation.side_by_side(visible, rubric.spec.scale, bidders, criteria)
+    table = moderation.side_by_side(visible, rubric.spec.scale, bidders, questions(rubric))
     ev = get_evaluation()
     used = ev.scale[["bidder", "criterion", "score", "basis", "marks"]].rename(columns={"score": "score used"})
     table = table.merge(used, on=["bidder", "criterion"], how="left")
@@ -249,16 +229,12 @@ def main() -> None:
                "rationale (every score needs one: regulation 31 asks for an explanation). You see only your own "
                "scores until you mark your scoring complete; then the panel's scores appear and the lead records "
                "the consensus on the Moderation page. Scores are used on every page as soon as they are entered.")
-    ws = workspace_state.workspace_for(tender)
-    if ws is not None:
-        st.caption(escape_md(f"Saved in the workspace {ws.path} as you enter them."))
-    else:
-        why = workspace_state.workspace_problem(tender)
-        st.warning(escape_md("Scores are kept for this browser session only" + (f" ({why})." if why else ".")))
+    where_saved(tender, "as you enter them.", lambda why: st.warning(
+        escape_md("Scores are kept for this browser session only" + (f" ({why})." if why else "."))))
     if not rubric.scale_criteria:
         st.info("This rubric has no scale (quality) criteria, so there is nothing to score.")
         return
-    status = workspace_state.evaluator_status(tender)
+    status = evaluator_status(tender)
     evaluator, _ = _who(tender, status, scores)
     if evaluator is None:
         return

@@ -8,7 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import escape_md, evaluation_key, get_evaluation, guard, text_table, heavy_cache
+from app.state import evaluation_key, get_evaluation, heavy_cache
+from app.ui import escape_md, guard, text_table
 from evaluator import sensitivity
 
 

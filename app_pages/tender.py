@@ -2,12 +2,14 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages import workspace_state
-from app_pages.common import (REOPEN_PROBLEM, SAMPLES, apply_load, error_lines, escape_md, get_evaluation, get_rubric,
-                              get_scores, get_tender, guard, load_uploads, sample_tender, score_problems, set_tender,
-                              show_problems, text_table, workspace_tender)
-from evaluator.exceptions import EvaluatorError
-from evaluator.util import gbp
+from app import workspaces
+from app.loading import apply_load, load_uploads
+from app.samples import SAMPLES
+from app.state import (REOPEN_PROBLEM, get_evaluation, get_rubric, get_scores, get_tender, sample_tender,
+                       score_problems, set_tender, workspace_tender)
+from app.ui import escape_md, guard, show_problems, text_table
+from app.uploads import error_lines
+from evaluator import EvaluatorError, gbp
 
 _LAST = "sv_last_load"  # the outcome of the last load, shown after the rerun it triggers
 _WS_PROBLEM = "sv_ws_open_problem"  # why the workspace asked for was not opened (one line)
@@ -27,7 +29,7 @@ def _load_sample() -> None:
 
 def _open_workspace(path_text: str) -> None:
     """Open a workspace file (checked and verified first; a bad one changes nothing already loaded)."""
-    path, problem = workspace_state.open_problem(path_text)
+    path, problem = workspaces.open_problem(path_text)
     tender = None
     if problem is None:
         try:
@@ -92,10 +94,10 @@ def main() -> None:
             st.form_submit_button("Load the uploaded files", on_click=_load_uploads)
 
     st.subheader("Saved evaluations")
-    st.caption(escape_md(f"Every uploaded tender is saved in its own workspace file in {workspace_state.home()} "
+    st.caption(escape_md(f"Every uploaded tender is saved in its own workspace file in {workspaces.home()} "
                          "(set SOCIAL_VALUE_HOME to choose the folder). Reopen one, or open a workspace file by "
                          "its path (one made with `python -m evaluator workspace init`, say)."))
-    saved = workspace_state.saved_workspaces()
+    saved = workspaces.saved_workspaces()
     w1, w2 = st.columns(2)
     with w1:
         usable = saved[saved["problem"] == ""]
@@ -144,7 +146,7 @@ def main() -> None:
     cols[3].metric("Bids set aside", f"{len(tender.skipped):,}")
     cols[4].metric("Social value weight", f"{rubric.social_value_weight:g}%")
     st.text(f"Official lens: {rubric.official_lens}.  Source: {tender.label}")
-    ws = workspace_state.workspace_for(tender)
+    ws = workspaces.workspace_for(tender)
     if ws is not None and getattr(ws, "read_only", False):
         st.warning(escape_md(f"The workspace {ws.path} is on read-only storage (an archived record): it opened "
                              "read-only for reading, results and reports; scores cannot be saved to it."))
@@ -152,7 +154,7 @@ def main() -> None:
         st.caption(escape_md(f"Scores are saved in the workspace {ws.path}: a refresh or a server restart reopens "
                              "this evaluation with every score in place."))
     else:
-        why = workspace_state.workspace_problem(tender)
+        why = workspaces.workspace_problem(tender)
         st.warning(escape_md("Scores for this tender are kept for this browser session only"
                              + (f" ({why})." if why else ".")))
     if rubric is not tender.rubric:

@@ -23,7 +23,7 @@ every 5 s was tried and changed nothing measurable (1,825 against 1,837 MiB afte
 ended), so it is not in the app.
 
 After the change (2026-12-07, two runs): uploads over 5 MB of bid files parsed in a spawned process
-(app_pages/parse_worker.py), the parse uncached, a tender over 500 bids cached in its session only:
+(app/uploads.py), the parse uncached, a tender over 500 bids cached in its session only:
 busy/idle median 1.5-1.7 (was 1.4-1.75), peak 0.75-0.8 GiB (was 0.9-1.1), 1.2 GiB left once every session
 had ended (was 1.8), the same with ARROW_DEFAULT_MEMORY_POOL=system MALLOC_ARENA_MAX=2 (1,181 against
 1,243 MiB): the RSS did not move at all between the tabs closing and 150 s later, so what holds it is

@@ -246,7 +246,7 @@ def _seed_scores(at, edits: dict) -> None:
 def test_score_edits_are_used_everywhere_and_survive_moving_pages(home_ev):
     """An evaluator's own score, entered on the Score page, is used by every page at once (here on a cell
     with no consensus yet, where the panel's median is the score used)."""
-    from app_pages.score import score_label
+    from app.panel import score_label
     at = start("score")
     at.selectbox(key="scoring_as").set_value("Helen Marsh").run()
     grid = at.data_editor[0].value
@@ -275,7 +275,7 @@ def test_score_edits_are_used_everywhere_and_survive_moving_pages(home_ev):
 
 
 def test_new_evaluator_score_without_rationale_is_named_and_not_used(home_ev):
-    from app_pages.score import score_label
+    from app.panel import score_label
     at = start("score")
     at.text_input(key="new_evaluator").set_value("Sam O'Neill")
     click(at, "Add").run()
@@ -454,7 +454,7 @@ def test_supplier_text_is_never_rendered_as_markup(tmp_path):
 
 def test_an_unexpected_error_is_a_plain_message_not_a_traceback(tmp_path):
     script = tmp_path / "boom.py"
-    script.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom app_pages.common import guard\n"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom app.ui import guard\n"
                       "with guard('a test'):\n    raise KeyError('internal detail')\n")
     at = AppTest.from_file(str(script), default_timeout=30).run()
     assert not at.exception
@@ -493,7 +493,8 @@ def test_a_rubric_without_its_bids_is_refused_and_changes_nothing():
 
 
 def test_upload_names_cannot_leave_the_upload_folder_and_markup_is_escaped():
-    from app_pages.common import Upload, escape_md
+    from app.ui import escape_md
+    from app.uploads import Upload
     assert Upload("../../etc/evil.yaml", b"x").name == "evil.yaml"
     assert Upload("C:\\\\Users\\\\me\\\\bid.json", b"x").name == "bid.json"
     assert Upload("", b"x").name == "unnamed"
@@ -505,7 +506,7 @@ def test_upload_names_cannot_leave_the_upload_folder_and_markup_is_escaped():
 def test_rubric_download_round_trips_and_template_opens(tmp_path):
     import io
     import openpyxl
-    from app_pages.common import rubric_from_spec, rubric_spec, rubric_yaml
+    from app.state import rubric_from_spec, rubric_spec, rubric_yaml
     from app_pages.design import _template_bytes
     for name in ("home_care_north", "schools_fm"):
         path = tender_paths(name)[0]

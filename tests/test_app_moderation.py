@@ -109,7 +109,7 @@ def test_scoring_complete_survives_a_restart():
 
 
 def test_a_score_entered_on_the_score_page_survives_a_restart():
-    from app_pages.score import score_label
+    from app.panel import score_label
     at = fresh(SCORE_PAGE)
     at.selectbox(key="scoring_as").set_value("Helen Marsh").run()
     grid = at.data_editor[0].value
@@ -161,7 +161,7 @@ def test_two_sessions_do_not_overwrite_each_other():
     b = fresh(SCORE_PAGE)  # both read the scores before either saves
     a.selectbox(key="scoring_as").set_value("Helen Marsh").run()
     b.selectbox(key="scoring_as").set_value("David Okafor").run()
-    from app_pages.score import score_label
+    from app.panel import score_label
     grid = a.data_editor[0].value
     q1 = int(grid.index[(grid["bidder"] == "Apex Care Group Ltd") & (grid["criterion"] == "Q1")][0])
     svq = int(grid.index[(grid["bidder"] == "Apex Care Group Ltd") & (grid["criterion"] == "SVQ")][0])

@@ -94,8 +94,9 @@ def test_the_documents_carry_the_record_head_of_the_workspace_behind_them(monkey
         made["book"] = real_book(ev, workspace=workspace)
         return made["book"]
 
-    monkeypatch.setattr(report, "evaluation_report_pdf", pdf)
-    monkeypatch.setattr(workbook, "results_workbook", book)
+    import evaluator  # the pages take both from the package's public names
+    monkeypatch.setattr(evaluator, "evaluation_report_pdf", pdf, raising=False)
+    monkeypatch.setattr(evaluator, "results_workbook", book, raising=False)
     st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("app_pages/reports.py").run()

@@ -71,14 +71,14 @@ def test_a_good_file_after_a_bad_one_is_tracked(tmp_path):
 
 
 def test_no_cached_function_in_the_app_keeps_an_exception():
-    """The pattern behind the sticking error, anywhere in app_pages: a function cached with st.cache_data
+    """The pattern behind the sticking error, anywhere in the app (app/, app_pages/): a function cached with st.cache_data
     that returns (or puts in what it returns) an exception it caught."""
     import ast
 
     from tests.conftest import ROOT
 
     found = []
-    for path in sorted((ROOT / "app_pages").glob("*.py")):
+    for path in sorted([*(ROOT / "app").glob("*.py"), *(ROOT / "app_pages").glob("*.py")]):
         tree = ast.parse(path.read_text("utf-8"))
         for fn in ast.walk(tree):
             if not isinstance(fn, ast.FunctionDef) or not any("cache_data" in ast.unparse(d) for d in fn.decorator_list):

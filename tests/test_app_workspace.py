@@ -114,7 +114,7 @@ def test_evaluator_sees_only_their_own_scores_until_they_mark_complete():
 
 
 def test_a_new_evaluator_scores_alone_and_sees_their_own_flags():
-    from app_pages.score import score_label
+    from app.panel import score_label
     rubric = load_rubric(tender_paths("home_care_north")[0])
     at = fresh(SCORE_PAGE)
     at.text_input(key="new_evaluator").set_value("Sam O'Neill")
@@ -151,7 +151,7 @@ def _upload_schools(at, with_broken: bool = True):
 
 
 def test_an_uploaded_tender_and_its_scores_come_back_after_a_restart():
-    from app_pages.score import score_label
+    from app.panel import score_label
     at = fresh()
     files = _upload_schools(at)
     home = Path(os.environ["SOCIAL_VALUE_HOME"])
@@ -247,8 +247,8 @@ def test_a_big_tender_is_not_reopened_for_every_new_visitor(monkeypatch):
     """Issue 14 hole 11: the last evaluation opened is what every new session starts on. A big tender
     (over BIG_BIDS bids) is not made that: otherwise one lead's bulk upload is loaded and evaluated by every
     visitor after it. It stays in the saved workspaces, to reopen by choice."""
-    from app_pages import common
-    monkeypatch.setattr(common, "BIG_BIDS", 5)  # the 5-bid schools tender is not big, the 6-bid one is
+    from app import state
+    monkeypatch.setattr(state, "BIG_BIDS", 5)  # the 5-bid schools tender is not big, the 6-bid one is
     at = fresh()
     _upload_schools(at, with_broken=False)
     assert SCHOOLS_ID in tender_text(fresh())  # 5 bids: remembered as before

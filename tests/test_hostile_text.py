@@ -115,7 +115,7 @@ def _live_markup(body: str) -> list[str]:
 
 
 def test_escaped_markdown_leaves_nothing_for_a_renderer_to_act_on():
-    from app_pages.common import escape_md
+    from app.ui import escape_md
     for text in HOSTILE_MARKDOWN:
         assert _live_markup(escape_md(text)) == [], (text, escape_md(text))
     assert escape_md("Apex Care Group Ltd") == "Apex Care Group Ltd"
@@ -155,7 +155,7 @@ def test_escaped_markdown_renders_as_the_text_itself_in_a_browser(tmp_path):
         "import sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "import streamlit as st\n"
-        "from app_pages.common import escape_md\n"
+        "from app.ui import escape_md\n"
         f"for i, text in enumerate({HOSTILE_MARKDOWN!r}):\n"
         "    st.markdown(f'ROW{i}: ' + escape_md(text))\n"
         "st.error(escape_md('ERR: ' + " f"{MARKUP_NAME!r}))\n")

@@ -6,9 +6,10 @@ The shipped samples each get a default workspace with no set-up: ``$SOCIAL_VALUE
 the sample's files and its scores.csv. An uploaded tender gets its own workspace,
 ``$SOCIAL_VALUE_HOME/<tender id>-<fingerprint>.sqlite`` (:func:`save_upload`); any workspace file can be
 opened by path once it verifies (:func:`open_problem`); :func:`saved_workspaces` lists those in the folder;
-and :func:`remember` notes what is open so a server restart reopens it. ``common.get_scores``/``common.set_scores`` call :func:`read` and
-:func:`write` here; pages that need more (scoring complete, a consensus with its author) call the
-functions below.
+and :func:`remember` notes what is open so a server restart reopens it. app/state.py's ``get_scores``/``set_scores``
+call :func:`read` and :func:`write` here, and its ``save_score``, ``evaluator_status`` and ``set_complete``
+(a consensus with its author, scoring complete) use the workspace when the tender has one, the session
+when it has none.
 
 Several evaluators can have the app open at once. Each session writes only the rows it changed since it
 last read them (a three-way comparison), so one evaluator's save never overwrites or deletes another's.
@@ -29,14 +30,12 @@ from typing import Optional
 import pandas as pd
 import streamlit as st
 
-from evaluator.exceptions import EvaluatorError, InputError, InputErrors
-from evaluator.scores import SCORE_COLUMNS
-from evaluator.workspace import Workspace, default_workspace_path
+from app.samples import SAMPLES
+from evaluator import SCORE_COLUMNS, EvaluatorError, InputError, InputErrors, Workspace, default_workspace_path
 
 _WS = "sv_workspaces"        # {tender key: Workspace or None}
 _BASE = "sv_ws_base"         # {tender key: scores as this session last read or wrote them}
 _PENDING = "sv_ws_pending"   # {tender key: {(bidder, criterion, evaluator): row dict}} not yet valid
-_COMPLETE = "sv_ws_complete"  # {tender key: {evaluator: bool}} when there is no workspace
 _PROBLEM = "sv_ws_problem"   # {tender key: why there is no workspace}
 _KEY = ["bidder", "criterion", "evaluator"]
 LAST_OPENED = "last_opened.json"  # in $SOCIAL_VALUE_HOME: what a new session (after a restart) opens
@@ -64,7 +63,6 @@ def workspace_for(tender) -> Optional[Workspace]:
             _store(_PROBLEM)[tender.key] = exc.line()
             ws = None
     elif tender.key.startswith("sample:"):
-        from app_pages.common import SAMPLES
         name = tender.key.split(":")[1]
         rubric_path, bids_path, scores_path = SAMPLES[name]
         path = default_workspace_path(tender.rubric.tender.id)
@@ -165,14 +163,11 @@ def write(tender, scores: pd.DataFrame) -> bool:
     return True
 
 
-def pending_rows(tender) -> list[tuple]:
-    """Rows typed in this session that are not saved yet (not valid scores)."""
-    return sorted(_store(_PENDING).get(tender.key, {}).keys())
-
-
-def save_score(tender, bidder: str, criterion: str, evaluator: str, score, rationale: str, actor: str) -> dict:
-    """Save one score at once (the Moderation page's consensus, with the lead who recorded it). Refused
-    with a message, never half-saved, when it is not a valid score."""
+def save_score(tender, bidder: str, criterion: str, evaluator: str, score, rationale: str,
+               actor: str) -> Optional[dict]:
+    """Save one score at once in the tender's workspace (the Moderation page's consensus, with the lead who
+    recorded it); None when the tender has none (app/state.py then keeps it in the session). Refused with a
+    message, never half-saved, when it is not a valid score."""
     if not str(rationale or "").strip():
         raise InputError("is empty: every score needs a rationale (reg 31 asks for an explanation)",
                          field="rationale", value=rationale)
@@ -182,35 +177,7 @@ def save_score(tender, bidder: str, criterion: str, evaluator: str, score, ratio
         _store(_PENDING).get(tender.key, {}).pop((bidder, criterion, evaluator), None)
         read(tender)
         return saved
-    from app_pages.common import get_scores, set_scores
-    scores = get_scores()
-    keep = ~((scores["bidder"] == bidder) & (scores["criterion"] == criterion) & (scores["evaluator"] == evaluator))
-    row = pd.DataFrame([{"bidder": bidder, "criterion": criterion, "evaluator": evaluator, "score": float(score),
-                         "rationale": str(rationale).strip()}])
-    set_scores(pd.concat([scores[keep], row], ignore_index=True))
-    return {"bidder": bidder, "criterion": criterion, "evaluator": evaluator, "score": float(score),
-            "rationale": str(rationale).strip(), "seq": None, "changed": True}
-
-
-def evaluator_status(tender) -> pd.DataFrame:
-    """Who has marked their scoring complete (from the workspace, or this session when there is none)."""
-    ws = workspace_for(tender)
-    if ws is not None:
-        return ws.evaluators()
-    from app_pages.common import get_scores
-    from evaluator.scores import MODERATED
-    names = sorted({e for e in get_scores()["evaluator"].astype(str) if e != MODERATED})
-    done = _store(_COMPLETE).get(tender.key, {})
-    return pd.DataFrame({"evaluator": names, "complete": [bool(done.get(n, False)) for n in names],
-                         "updated_at": [None] * len(names)})
-
-
-def set_complete(tender, evaluator: str, complete: bool = True) -> None:
-    ws = workspace_for(tender)
-    if ws is not None:
-        ws.set_complete(evaluator, complete)
-    else:
-        _store(_COMPLETE).setdefault(tender.key, {})[evaluator] = bool(complete)
+    return None
 
 
 # ------------------------------------------------------------------------- workspaces for uploaded tenders
@@ -345,11 +312,8 @@ def open_problem(path_text: str) -> tuple[Optional[Path], Optional[str]]:
 
 
 def remember(tender) -> None:
-    """Note what is open, so a new session (after a server restart) opens it again. Not a big tender (over
-    common.BIG_BIDS bids): every new visitor would load and evaluate it; it stays in the saved workspaces."""
-    from app_pages import common
-    if len(tender.bidset.bids) > common.BIG_BIDS:
-        return
+    """Note what is open, so a new session (after a server restart) opens it again (app/state.py does not
+    call this for a big tender: every new visitor would load and evaluate it)."""
     if getattr(tender, "workspace", None):
         what = {"workspace": str(Path(tender.workspace).resolve())}
     elif tender.key.startswith("sample:"):
