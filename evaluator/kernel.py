@@ -31,14 +31,25 @@ def group_sum(values: np.ndarray, labels: np.ndarray, keys) -> np.ndarray:
     sum with the draws as columns, so one draw or many add alike). A key no row has sums to 0; rows
     with a label that is not a key count nowhere. Numbers held as Python objects (a score column with
     no score in it) are added as objects and stay objects, as they always have."""
-    sums = pd.DataFrame(np.asarray(values).T, copy=False).groupby(labels).sum()
-    return sums.reindex(keys).fillna(0.0).to_numpy().T
+    values = np.asarray(values)
+    sums = pd.DataFrame(values.T, copy=False).groupby(labels).sum()
+    if values.dtype == object:
+        return sums.reindex(keys).fillna(0.0).to_numpy().T
+    at = sums.index.get_indexer(keys)
+    if not len(sums):
+        return np.zeros((values.shape[0], len(at)))
+    out = sums.to_numpy().T[:, np.maximum(at, 0)]  # (d, keys), a copy of pandas' (read-only) result
+    out[:, at < 0] = 0.0
+    np.copyto(out, 0.0, where=np.isnan(out))  # as fillna(0): a sum of +inf and -inf counts nothing
+    return out
 
 
 def bid_sums(values: np.ndarray, bids: np.ndarray) -> np.ndarray:
     """(d, n, k) -> (d, n): each bid's values over the last axis (its criteria), added as a long table
     grouped by bid name. `bids`: the n names."""
     d, n, k = values.shape
+    if k <= 2:  # one or two numbers (never -0.0 or NaN here) add to the same float in any order or way
+        return values[:, :, 0] + values[:, :, 1] if k == 2 else values[:, :, 0] if k else np.zeros((d, n))
     return group_sum(values.reshape(d, n * k), np.repeat(np.asarray(bids, dtype=object), k), bids)
 
 
@@ -71,8 +82,9 @@ def scale_marks(scores: np.ndarray, weights, top: float) -> np.ndarray:
 
 
 def below_threshold(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """A score under its criterion's minimum (NaN threshold: none; NaN score: unscored, not below)."""
-    return ~np.isnan(thresholds) & ~np.isnan(scores) & (scores < thresholds)
+    """A score under its criterion's minimum (NaN threshold: none; NaN score: unscored, not below: a
+    comparison with NaN is false)."""
+    return scores < thresholds
 
 
 def eligibility(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -105,11 +117,12 @@ def design_fractions(att: np.ndarray, priorities: np.ndarray, bids: np.ndarray) 
     d, n, o = att.shape
     usable = ~np.isnan(att)
     cells = usable.any(axis=0).ravel()  # the long table's rows: a cell some draw can attain
-    pr = np.broadcast_to(priorities, att.shape)
-    both = np.concatenate([np.where(usable, att * pr, np.nan).reshape(d, n * o)[:, cells],
-                           np.where(usable, pr, np.nan).reshape(d, n * o)[:, cells]])
-    sums = group_sum(both, np.repeat(np.asarray(bids, dtype=object), o)[cells], bids)
-    num, den = sums[:d], sums[d:]
+    labels = np.repeat(np.asarray(bids, dtype=object), o)[cells]
+    num = group_sum(np.where(usable, att * priorities, np.nan).reshape(d, n * o)[:, cells], labels, bids)
+    if (usable == usable[:1]).all():  # the same outcomes attainable in every draw: one denominator
+        den = group_sum(np.where(usable[:1], priorities, np.nan).reshape(1, n * o)[:, cells], labels, bids)
+    else:
+        den = group_sum(np.where(usable, priorities, np.nan).reshape(d, n * o)[:, cells], labels, bids)
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(den > 0, num / den, np.nan)
     frac = np.where(np.isnan(frac), 0.0, frac)
