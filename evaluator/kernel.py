@@ -49,7 +49,8 @@ def bid_sums(values: np.ndarray, bids: np.ndarray) -> np.ndarray:
     grouped by bid name. `bids`: the n names."""
     d, n, k = values.shape
     if k <= 2:  # one or two numbers (never -0.0 or NaN here) add to the same float in any order or way
-        return values[:, :, 0] + values[:, :, 1] if k == 2 else values[:, :, 0] if k else np.zeros((d, n))
+        return values[:, :, 0] + values[:, :, 1] if k == 2 else values[:, :, 0] if k else \
+            np.zeros((d, n)).astype(values.dtype)  # Python objects stay objects (see group_sum)
     return group_sum(values.reshape(d, n * k), np.repeat(np.asarray(bids, dtype=object), k), bids)
 
 
