@@ -5,16 +5,16 @@ the CLI, the app and the reports show the same numbers and the working behind th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 import pandas as pd
 
-from . import checks, scoring, valuation
+from . import checks, kernel, scoring, valuation
 from .bids import BidSet
 from .rubric import Rubric
-from .util import beside, factorize_objects, positions, quiet_numpy
+from .util import factorize_objects, positions, quiet_numpy
 
 LENSES = ("figures", "design")
 
@@ -24,7 +24,7 @@ class Evaluation:
     rubric: Rubric
     bidset: BidSet
     scores: pd.DataFrame
-    commitments: pd.DataFrame        # every commitment with both lenses' working (valuation.value_commitments)
+    commitments: pd.DataFrame        # every commitment with both lenses' working (valuation.credit)
     flags: pd.DataFrame              # SV1xx + SV2xx, one row per flag
     rubric_flags: pd.DataFrame       # SV3xx
     price: pd.DataFrame              # 6.1 per bid
@@ -32,7 +32,6 @@ class Evaluation:
     attainment: pd.DataFrame         # 6.3 per bid and outcome
     results: pd.DataFrame            # one row per bid: marks, lenses, totals, ranks
     best_claimed: float = 0.0        # the figures lens's best eligible claim
-    extra: dict = field(default_factory=dict)
 
     @property
     def official_lens(self) -> str:
@@ -358,53 +357,61 @@ def _flags_json_by_bidder(flags: pd.DataFrame, bidders: list) -> dict:
 
 @quiet_numpy
 def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = None) -> Evaluation:
-    """Score every usable bid under both lenses. `bidset` problems are the caller's to refuse or accept."""
+    """Score every usable bid under both lenses. `bidset` problems are the caller's to refuse or accept.
+    The guarded steps (valuation, scoring) return the explain tables; the per-bid arithmetic is the
+    kernel's, with one draw: the one sensitivity.py perturbs."""
     bids = bidset.bids.reset_index(drop=True)
     bidders = bids["bidder"].tolist()
+    if len(set(bidders)) != len(bidders):
+        raise ValueError("evaluate: a bidder is named twice in the bid set (load_bids sets such bids aside)")
     scores = scores if scores is not None else scoring.empty_scores()
 
     prepared = valuation.prepare(bidset.commitments, bids, rubric)
-    working = beside(valuation.lens_working, prepared, rubric)  # arithmetic, on the other core while the
-    c_flags, error_codes = checks.check_commitments(prepared, rubric)  # checks write their messages
-    valued = valuation.credit(prepared, working(), error_codes)
+    working = valuation.lens_working(prepared, rubric)
+    c_flags, error_codes = checks.check_commitments(prepared, rubric)
+    valued = valuation.credit(prepared, working, error_codes)
 
     scale, scale_flags = scoring.scale_marks(scores, rubric, bidders)
-    disqualified = scale.groupby("bidder")["below_threshold"].any().reindex(bidders).fillna(False)
-    eligible = ~disqualified
-    complete = scale.groupby("bidder")["scored"].all().reindex(bidders).fillna(True) if len(scale) else \
-        pd.Series(True, index=bidders)
-    price = scoring.price_marks(bids, rubric, eligible)
+    n, crits = len(bidders), rubric.scale_criteria
+    shape = (1, n, len(crits))  # one draw; the scale table is bidder-major
+    thresholds = np.array([np.nan if c.threshold is None else float(c.threshold) for c in crits])
+    eligible = kernel.eligibility(scale["score"].to_numpy(dtype=float).reshape(shape), thresholds)[0]
+    complete = scale["scored"].to_numpy(dtype=bool).reshape(shape).all(axis=-1)[0]
+    marks = scale["marks"].to_numpy().reshape(shape)  # objects stay objects: see kernel.group_sum
+    sv_cols = np.array([bool(c.social_value) for c in crits], dtype=bool)
+    names = np.asarray(bidders, dtype=object)
+    quality = kernel.bid_sums(marks[:, :, ~sv_cols], names)[0]
+    sv_scale = kernel.bid_sums(marks[:, :, sv_cols], names)[0]
+    price = scoring.price_marks(bids, rubric, pd.Series(eligible, index=bidders))
+    price_score = price["marks"].to_numpy(dtype=float)
+    price_score = np.where(np.isnan(price_score), 0.0, price_score)
 
-    sums = valued[["figures_value", "credited_value"]].groupby(positions(bidders, valued["bidder"])).sum()
-    sums = sums.reindex(range(len(bidders))).fillna(0.0).set_axis(bidders)
-    claimed, credited = sums["figures_value"], sums["credited_value"]
+    sums = kernel.group_sum(np.stack([valued["figures_value"].to_numpy(dtype=float),
+                                      valued["credited_value"].to_numpy(dtype=float)]),
+                            positions(bidders, valued["bidder"]), range(n))
+    claimed, credited = sums[0], sums[1]
     att = valuation.attainment(valued, rubric, bidders)
-    fraction = valuation.design_fraction(att, bidders)
+    fraction = valuation.design_fraction(att, bidders).to_numpy()
+    figures_fraction, best = kernel.figures_fractions(claimed[None, :], eligible[None, :])
+    figures_fraction, best = figures_fraction[0], float(best[0])
 
     sv = rubric.sv_criterion
     sv_weight = sv.weight if sv is not None else 0.0
-    best = float(claimed[eligible.to_numpy()].max()) if eligible.any() else 0.0
-    figures_fraction = (claimed.clip(lower=0) / best).clip(upper=1.0) if best > 0 else claimed * 0.0
-    quality = scale[~scale["social_value"]].groupby("bidder")["marks"].sum().reindex(bidders).fillna(0.0)
-    sv_scale = scale[scale["social_value"]].groupby("bidder")["marks"].sum().reindex(bidders).fillna(0.0)
-    price_score = price.set_index("bidder")["marks"].reindex(bidders).fillna(0.0)
-
     results = pd.DataFrame({"bidder": bidders}).set_index("bidder", drop=False)
-    results["eligible"] = eligible.to_numpy()
-    results["complete"] = complete.to_numpy()
+    results["eligible"] = eligible
+    results["complete"] = complete
     results["price"] = bids["price"].to_numpy()
-    results["price_score"] = price_score.to_numpy()
-    results["quality_score"] = quality.to_numpy()
-    results["sv_scale_score"] = sv_scale.to_numpy()
-    results["claimed_value"] = claimed.to_numpy()
-    results["credited_value"] = credited.to_numpy()
-    results["figures_fraction"] = figures_fraction.to_numpy()
-    results["design_fraction"] = fraction.to_numpy()
-    results["figures_score"] = sv_weight * results["figures_fraction"]
-    results["design_score"] = sv_weight * results["design_fraction"]
+    results["price_score"] = price_score
+    results["quality_score"] = quality
+    results["sv_scale_score"] = sv_scale
+    results["claimed_value"] = claimed
+    results["credited_value"] = credited
+    results["figures_fraction"] = figures_fraction
+    results["design_fraction"] = fraction
+    results["figures_score"] = sv_weight * figures_fraction
+    results["design_score"] = sv_weight * fraction
     for lens in LENSES:
-        results[f"{lens}_total"] = (results["price_score"] + results["quality_score"] + results["sv_scale_score"]
-                                    + results[f"{lens}_score"])
+        results[f"{lens}_total"] = kernel.totals(price_score, quality, sv_scale, results[f"{lens}_score"].to_numpy())
         results[f"{lens}_rank"] = scoring.rank(results[f"{lens}_total"], results["quality_score"],
                                                results["price"], results["eligible"])
     official = rubric.official_lens
@@ -412,6 +419,7 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
     results["total"] = results[f"{official}_total"]
     results["rank"] = results[f"{official}_rank"]
     results = results.reset_index(drop=True)
+    claimed = pd.Series(claimed, index=bidders)
 
     bid_flags = [c_flags, scale_flags,
                  scoring.missing_responses(bidset.responses, rubric, bidders),

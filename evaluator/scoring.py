@@ -18,28 +18,31 @@ LOW_PRICE_SHARE = 0.8
 
 def price_marks(bids: pd.DataFrame, rubric: Rubric, eligible: pd.Series) -> pd.DataFrame:
     """6.1: relative (weight × lowest / price) or linear (weight × max(0, 1 - (price - lowest) / lowest)).
-    `lowest` is over eligible bids only, so a disqualified bid cannot warp the others' marks."""
+    `lowest` is over eligible bids only, so a disqualified bid cannot warp the others' marks.
+    Guarded step: the bids named once each, `eligible` by bidder (a bid it does not name is not eligible)."""
+    from . import kernel  # TODO(issue 15 merge): to the top once load_scores has moved to scores.py
+    _require(bids, ["bidder", "price"], "price_marks")
+    _require_unique(bids["bidder"], "price_marks")
     crit = rubric.price_criterion
     table = pd.DataFrame({"bidder": bids["bidder"].to_numpy(), "price": bids["price"].astype(float).to_numpy()})
     if crit is None:
         table["lowest"], table["method"], table["weight"], table["marks"] = np.nan, None, 0.0, 0.0
         return table
     ok = eligible.reindex(table["bidder"]).fillna(False).to_numpy(dtype=bool)
-    prices = table["price"].to_numpy()
-    lowest = float(np.nanmin(prices[ok])) if ok.any() else float(np.nanmin(prices)) if len(prices) else np.nan
     method = crit.method or "relative"
-    if method == "linear":
-        marks = crit.weight * np.maximum(0.0, 1 - (prices - lowest) / lowest)
-    else:
-        marks = crit.weight * lowest / prices
-    table["lowest"], table["method"], table["weight"] = lowest, method, crit.weight
-    table["marks"] = np.minimum(marks, crit.weight)
+    marks, lowest = kernel.price_marks(table["price"].to_numpy(), ok[None, :], crit.weight, method)
+    table["lowest"], table["method"], table["weight"] = float(lowest[0]), method, crit.weight
+    table["marks"] = marks[0]
     return table
 
 
 def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """6.2 for every bid and scale criterion: the MODERATED score, else the evaluators' median, else
-    unscored (0 marks). Returns (table, SV205/SV206/SV207 flags)."""
+    unscored (0 marks). Returns (table, SV205/SV206/SV207 flags). Guarded step: the scores have their
+    columns, the bidders are named once each."""
+    from . import kernel
+    _require(scores if scores is not None else empty_scores(), SCORE_COLUMNS, "scale_marks")
+    _require_unique(pd.Series(bidders, dtype=object), "scale_marks")
     crits = rubric.scale_criteria
     scale = rubric.scale
     top = rubric.scale_max
@@ -69,8 +72,14 @@ def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tup
                               np.where(table["n_evaluators"] > 1, "median of evaluators (no consensus)",
                                        np.where(table["n_evaluators"] == 1, "single evaluator", "unscored")))
     table["scored"] = table["score"].notna()
-    table["marks"] = (table["weight"] * table["score"] / top).fillna(0.0)
-    table["below_threshold"] = table["threshold"].notna() & table["score"].notna() & (table["score"] < table["threshold"])
+    shape = (1, len(bidders), len(crits))  # one draw; the grid is bidder-major
+    weights = np.array([float(c.weight) for c in crits])
+    thresholds = np.array([np.nan if c.threshold is None else float(c.threshold) for c in crits])
+    score = table["score"].to_numpy(dtype=float).reshape(shape)
+    marks = kernel.scale_marks(score, weights, top).ravel()
+    # a score column with no score in it is one of Python objects: its marks are too, as they print
+    table["marks"] = marks.astype(object) if table["score"].dtype == object else marks
+    table["below_threshold"] = kernel.below_threshold(score, thresholds).ravel()
 
     steps = lambda v: np.searchsorted(scale, v)  # noqa: E731 - index on the scale
     spread = pd.Series(steps(table["highest_score"].fillna(0)) - steps(table["lowest_score"].fillna(0)))
@@ -164,17 +173,25 @@ def claimed_share_flags(claimed: pd.Series, rubric: Rubric) -> pd.DataFrame:
 
 
 def rank(total: pd.Series, quality: pd.Series, price: pd.Series, eligible: pd.Series) -> pd.Series:
-    """6.5: rank eligible bids by total; ties by higher quality marks, then lower price, else shared."""
-    key = pd.DataFrame({"t": total.round(9), "q": quality.round(9), "p": price.fillna(np.inf)})
-    ranks = pd.Series(np.nan, index=total.index)
-    e = eligible.to_numpy(dtype=bool)
-    if e.any():
-        k = key[e].sort_values(["t", "q", "p"], ascending=[False, False, True])
-        vals = k.to_numpy(dtype=float)
-        order = np.arange(1, len(k) + 1)
-        same = np.r_[False, (vals[1:] == vals[:-1]).all(axis=1)]
-        # shared rank: the position of the first of a run of identical keys
-        first = np.where(same, 0, order)
-        first = np.maximum.accumulate(first)
-        ranks.loc[k.index] = first
-    return ranks.astype("Int64")
+    """6.5: rank eligible bids by total; ties by higher quality marks, then lower price, else shared.
+    Guarded step: the four series are one per bid, on the same index; an ineligible bid gets no rank."""
+    from . import kernel
+    for name, s in (("quality", quality), ("price", price), ("eligible", eligible)):
+        if not s.index.equals(total.index):
+            raise ValueError(f"rank: {name} is not indexed like total (one value per bid, in the same order)")
+    r = kernel.ranks(total.to_numpy(dtype=float, na_value=np.nan)[None, :],
+                     quality.to_numpy(dtype=float, na_value=np.nan)[None, :],
+                     price.to_numpy(dtype=float, na_value=np.nan), eligible.to_numpy(dtype=bool)[None, :])[0]
+    return pd.Series(np.where(r > 0, r, np.nan), index=total.index).astype("Int64")
+
+
+def _require(frame: pd.DataFrame, columns: list[str], step: str) -> None:
+    """A step's precondition: its table has the columns it reads (a caller's bug, not a user's input)."""
+    lacking = [c for c in columns if c not in frame.columns]
+    if lacking:
+        raise ValueError(f"{step}: the table has no column {', '.join(lacking)}")
+
+
+def _require_unique(names: pd.Series, step: str) -> None:
+    if names.duplicated().any():
+        raise ValueError(f"{step}: a bidder is named twice ({names[names.duplicated()].iat[0]!r})")

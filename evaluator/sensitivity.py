@@ -4,8 +4,9 @@ values for each criterion's weight.
 Every total the engine computes is linear in the criteria weights: total = sum over criteria of
 weight x fraction, where a fraction is the share of a criterion's marks the bid earns (price: lowest /
 price; a scale criterion: score / top of the scale; social value: the design fraction or the figures
-fraction). `build_model` takes those fractions, and everything they are made of, from an evaluation,
-so that the unperturbed draw reproduces `evaluate()` to rounding. Each draw then perturbs, jointly:
+fraction). `build_model` takes everything those fractions are made of from an evaluation, and each
+batch of draws goes through the same kernel functions (kernel.py) that `evaluate()` calls with one draw,
+so the unperturbed draw is `evaluate()`'s result to the last bit. Each draw then perturbs, jointly:
 
 - the weights: Dirichlet centred on the published weights (larger concentration = closer to them);
 - the deflators (deadweight, attribution, displacement) of every credited commitment, each drawn
@@ -30,7 +31,10 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from . import kernel
 from .exceptions import EvaluatorError
+from .util import positions
+from .valuation import attainment_cells
 
 GRADES = ["E0", "E1", "E2", "E3", "E4"]
 DEFAULTS = {"concentration": 100.0, "deflator_range": 0.10, "evidence_range": 0.10}
@@ -59,13 +63,17 @@ class Model:
     score_up: np.ndarray             # (n, s) one scale step above
     disagree: np.ndarray             # (n, s) bool
     thresholds: np.ndarray           # (s,) NaN when none
-    # design lens
-    c_bid_outcome: np.ndarray        # (c,) index bid * o + outcome
+    # design lens: every commitment is a row of the sums by bid and outcome (labelled as evaluate labels
+    # them); the credited ones (c) carry the net quantity that the draws perturb
+    r_label: np.ndarray              # (r,) each commitment's label (valuation.attainment_cells)
+    cells: np.ndarray                # (n * o,) the labels of the bid-outcome cells, bidder-major
+    c_row: np.ndarray                # (c,) each credited commitment's row
     c_qin: np.ndarray
     c_dw: np.ndarray
     c_at: np.ndarray
     c_dp: np.ndarray
     c_grade: np.ndarray              # (c,) 0..4, 5 = no grade (factor 0)
+    c_ef: np.ndarray                 # (c,) the evidence factor used
     ef_base: np.ndarray              # (6,)
     targets: np.ndarray              # (o,)
     priorities: np.ndarray           # (o,)
@@ -117,23 +125,14 @@ def build_model(ev, lens: Optional[str] = None) -> Model:
     thresholds = np.array([np.nan if c.threshold is None else float(c.threshold) for c in rubric.scale_criteria])
 
     c = ev.commitments
-    outcomes = rubric.outcomes["id"].tolist()
-    o_pos = {o: i for i, o in enumerate(outcomes)}
-    b_pos = {b: i for i, b in enumerate(bidders)}
-    credited = c[c["credited"].to_numpy(dtype=bool)] if len(c) else c
-    if len(credited):
-        bo = (credited["bidder"].map(b_pos).to_numpy(dtype=int) * max(len(outcomes), 1)
-              + credited["served_outcome"].map(o_pos).to_numpy(dtype=int))
-        grade = pd.Index(GRADES).get_indexer(credited["evidence_grade"].astype(object))
-        grade = np.where(grade < 0, 5, grade)
-        qin = credited["quantity_in_term"].to_numpy(dtype=float)
-        dw = credited["deadweight_used"].to_numpy(dtype=float)
-        at = credited["attribution_used"].to_numpy(dtype=float)
-        dp = credited["displacement_used"].to_numpy(dtype=float)
-    else:
-        bo = np.zeros(0, dtype=int)
-        grade = np.zeros(0, dtype=int)
-        qin = dw = at = dp = np.zeros(0)
+    r_label, cells = attainment_cells(c, rubric, bidders)
+    c_row = np.flatnonzero(c["credited"].to_numpy(dtype=bool)) if len(c) else np.zeros(0, dtype=np.int64)
+    credited = c.iloc[c_row]
+    grade = pd.Index(GRADES).get_indexer(credited["evidence_grade"].astype(object)) if len(credited) else \
+        np.zeros(0, dtype=int)
+    grade = np.where(grade < 0, 5, grade)
+    col = {k: credited[k].to_numpy(dtype=float) if len(credited) else np.zeros(0)
+           for k in ("quantity_in_term", "deadweight_used", "attribution_used", "displacement_used", "evidence_factor")}
     factors = rubric.spec.design.evidence_factors
     ef_base = np.array([float(factors[g]) for g in GRADES] + [0.0])
     targets = pd.to_numeric(rubric.outcomes["target"], errors="coerce").to_numpy(dtype=float)
@@ -151,7 +150,7 @@ def build_model(ev, lens: Optional[str] = None) -> Model:
                 modes.append(mid)
                 highs.append(hi)
     if len(c):
-        f_bid = c["bidder"].map(b_pos).to_numpy(dtype=int)
+        f_bid = positions(bidders, c["bidder"])
         f_value = c["figures_value"].to_numpy(dtype=float)
         f_measure = pd.Index(codes, dtype=object).get_indexer(c["measure"].astype(object)) if codes else np.full(len(c), -1)
     else:
@@ -165,139 +164,79 @@ def build_model(ev, lens: Optional[str] = None) -> Model:
         scale_values=scale, scale_top=rubric.scale_max, scale_ids=s_ids,
         scale_sv=np.array([bool(x.social_value) for x in rubric.scale_criteria], dtype=bool),
         base_scores=base, score_down=down, score_up=up, disagree=disagree, thresholds=thresholds,
-        c_bid_outcome=bo, c_qin=qin, c_dw=dw, c_at=at, c_dp=dp, c_grade=grade, ef_base=ef_base,
+        r_label=r_label, cells=cells, c_row=c_row, c_qin=col["quantity_in_term"], c_dw=col["deadweight_used"],
+        c_at=col["attribution_used"], c_dp=col["displacement_used"], c_grade=grade, c_ef=col["evidence_factor"],
+        ef_base=ef_base,
         targets=targets, priorities=priorities, cap=float(rubric.spec.design.attainment_cap),
         f_bid=f_bid, f_value=f_value, f_measure=f_measure, p_low=np.array(lows), p_mode=np.array(modes),
         p_high=np.array(highs), p_codes=codes)
 
 
 # ------------------------------------------------------------------------------------------ one batch
-def _group_sum(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
-    """Per draw, the sum of each group's columns ((d, c) -> (d, size)): columns sorted by group once, then
-    one np.add.reduceat, O(d x c) (a one-hot matrix product would be O(d x c x size))."""
-    d = values.shape[0]
-    out = np.zeros((d, size))
-    if values.shape[1] == 0:
-        return out
-    order = np.argsort(groups, kind="stable")
-    g = groups[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    out[:, g[starts]] = np.add.reduceat(values[:, order], starts, axis=1)
-    return out
-
-
-def _fractions(m: Model, scores: np.ndarray, dw, at, dp, ef, proxy_mult) -> tuple:
-    """Per draw: (fractions (d, n, k), eligible (d, n), quality fractions weighted later). Arrays with a
-    leading draw axis; `None` perturbation inputs mean 'as published'."""
-    d = scores.shape[0]
-    n, k = m.n, len(m.criteria)
-    frac = np.zeros((d, n, k))
-    below = (scores < m.thresholds[None, None, :]) & ~np.isnan(scores)
-    eligible = ~below.any(axis=2)
-    any_eligible = eligible.any(axis=1)
-
-    # price (6.1): lowest among eligible bids in this draw
-    if m.price_method is not None:
-        pcol = m.kinds.index("price")
-        prices = np.broadcast_to(m.price, (d, n))
-        masked = np.where(eligible, prices, np.inf)
-        lowest = np.where(any_eligible, masked.min(axis=1), np.nanmin(m.price) if n else np.nan)[:, None]
-        if m.price_method == "linear":
-            f = np.maximum(0.0, 1 - (prices - lowest) / lowest)
-        else:
-            f = lowest / prices
-        frac[:, :, pcol] = np.minimum(f, 1.0)
-
-    # scale criteria (6.2)
-    for j, cid in enumerate(m.scale_ids):
-        frac[:, :, m.criteria.index(cid)] = np.nan_to_num(scores[:, :, j] / m.scale_top, nan=0.0)
-
-    # social value criterion (6.3 design / section 3 figures)
-    if "social_value" in m.kinds:
-        scol = m.kinds.index("social_value")
-        if m.lens == "design":
-            o = m.n_outcomes
-            if o and len(m.c_qin):
-                add = (1 - dw) * (1 - at) * (1 - dp)
-                net = m.c_qin[None, :] * add * ef  # (d, c)
-                sums = _group_sum(net, m.c_bid_outcome, n * o).reshape(d, n, o)
-            else:
-                sums = np.zeros((d, n, o))
-            has_target = np.isfinite(m.targets)
-            if has_target.any():
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    att = np.minimum(m.cap, sums[:, :, has_target] / m.targets[has_target])
-                pr = m.priorities[has_target]
-                den = pr.sum()
-                design = (att * pr).sum(axis=2) / den if den > 0 else np.zeros((d, n))
-                frac[:, :, scol] = np.minimum(design, 1.0)
-        else:
-            values = np.broadcast_to(m.f_value, (d, len(m.f_value)))
-            if proxy_mult is not None and len(m.f_value):
-                mult = np.where(m.f_measure >= 0, proxy_mult[:, np.clip(m.f_measure, 0, None)], 1.0)
-                values = values * mult
-            claimed = _group_sum(values, m.f_bid, n)
-            best = np.where(eligible, claimed, -np.inf).max(axis=1, initial=-np.inf)[:, None]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                f = np.where(best > 0, np.minimum(np.clip(claimed, 0, None) / best, 1.0), 0.0)
-            frac[:, :, scol] = f
-    return frac, eligible
-
-
-def _ranks(totals: np.ndarray, quality: np.ndarray, price: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """6.5 per draw: eligible bids sorted by higher total, then higher quality marks, then lower price;
-    equal keys share the rank of the first of them (so a rank is 1 + the number of bids strictly ahead).
-    0 = not ranked (disqualified in that draw). A sort per draw, O(n log n), not a bid-by-bid comparison."""
-    d, n = totals.shape
-    if n == 0:
-        return np.zeros((d, 0), dtype=np.int64)
-    t = np.round(totals, 9)
-    q = np.round(quality, 9)
-    p = np.broadcast_to(np.where(np.isnan(price), np.inf, price)[None, :], t.shape)
-    order = np.lexsort((p, -q, -t, ~eligible), axis=1)  # last key first: ineligible bids sort last
-    ts, qs, ps = (np.take_along_axis(a, order, axis=1) for a in (t, q, p))
-    same = np.zeros((d, n), dtype=bool)
-    same[:, 1:] = (ts[:, 1:] == ts[:, :-1]) & (qs[:, 1:] == qs[:, :-1]) & (ps[:, 1:] == ps[:, :-1])
-    position = np.broadcast_to(np.arange(1, n + 1), (d, n))
-    first = np.maximum.accumulate(np.where(same, 0, position), axis=1)
-    ranks = np.empty((d, n), dtype=np.int64)
-    np.put_along_axis(ranks, order, first, axis=1)
-    return np.where(eligible, ranks, 0)
-
-
-def _ranks_by_counting(totals, quality, price, eligible) -> np.ndarray:
-    """The same ranks by brute force (1 + bids strictly ahead): the reference the sort is tested against."""
-    t = np.round(totals, 9)
-    q = np.round(quality, 9)
-    p = np.broadcast_to(np.where(np.isnan(price), np.inf, price)[None, :], t.shape)
-    ahead = ((t[:, None, :] > t[:, :, None])
-             | ((t[:, None, :] == t[:, :, None]) & (q[:, None, :] > q[:, :, None]))
-             | ((t[:, None, :] == t[:, :, None]) & (q[:, None, :] == q[:, :, None]) & (p[:, None, :] < p[:, :, None])))
-    ahead &= eligible[:, None, :]
-    return np.where(eligible, 1 + ahead.sum(axis=2), 0)
+def _lens_fractions(m: Model, eligible: np.ndarray, dw, at, dp, ef, proxy_mult) -> np.ndarray:
+    """Per draw, each bid's social-value fraction under the model's lens (d, n), by the kernel."""
+    d = eligible.shape[0]
+    if m.lens == "design":
+        net = np.zeros((d, len(m.r_label)))
+        net[:, m.c_row] = kernel.net_quantity(m.c_qin, kernel.additionality(dw, at, dp), ef)
+        sums = kernel.group_sum(net, m.r_label, m.cells).reshape(d, m.n, m.n_outcomes)
+        att = kernel.attainment(sums, m.targets, m.cap)
+        return kernel.design_fractions(att, m.priorities, np.asarray(m.bidders, dtype=object))
+    values = np.broadcast_to(m.f_value, (d, len(m.f_value)))
+    if proxy_mult is not None and len(m.f_value):
+        values = values * np.where(m.f_measure >= 0, proxy_mult[:, np.clip(m.f_measure, 0, None)], 1.0)
+    claimed = kernel.group_sum(values, m.f_bid, range(m.n))
+    return kernel.figures_fractions(claimed, eligible)[0]
 
 
 def totals_for(m: Model, weights: np.ndarray, scores: np.ndarray, dw=None, at=None, dp=None, ef=None,
                proxy_mult=None) -> dict:
-    """Totals, quality marks, eligibility and ranks for a batch of draws (leading axis d)."""
+    """Totals, quality marks, eligibility and ranks for a batch of draws (leading axis d): weights (d, k),
+    scores (d, n, s), deflators and evidence factors (d, c) or None for the values used, proxy
+    multipliers (d, p) or None."""
     d = weights.shape[0]
-    dw = np.broadcast_to(m.c_dw, (d, len(m.c_dw))) if dw is None else dw
-    at = np.broadcast_to(m.c_at, (d, len(m.c_at))) if at is None else at
-    dp = np.broadcast_to(m.c_dp, (d, len(m.c_dp))) if dp is None else dp
-    if ef is None:
-        ef = np.broadcast_to(m.ef_base[m.c_grade], (d, len(m.c_grade)))
-    frac, eligible = _fractions(m, scores, dw, at, dp, ef, proxy_mult)
-    marks = frac * weights[:, None, :]
-    totals = marks.sum(axis=2)
-    quality_cols = [m.criteria.index(cid) for cid, sv in zip(m.scale_ids, m.scale_sv) if not sv]
-    quality = marks[:, :, quality_cols].sum(axis=2) if quality_cols else np.zeros_like(totals)
-    return {"totals": totals, "quality": quality, "eligible": eligible,
-            "ranks": _ranks(totals, quality, m.price, eligible), "fractions": frac}
+    dw = m.c_dw[None, :] if dw is None else dw
+    at = m.c_at[None, :] if at is None else at
+    dp = m.c_dp[None, :] if dp is None else dp
+    ef = m.c_ef[None, :] if ef is None else ef
+    eligible = kernel.eligibility(scores, m.thresholds)
+    price = np.zeros((d, m.n))
+    if m.price_method is not None:
+        marks, _ = kernel.price_marks(m.price, eligible, weights[:, [m.kinds.index("price")]], m.price_method)
+        price = np.where(np.isnan(marks), 0.0, marks)  # no price, no marks (as evaluate)
+    cols = [m.criteria.index(cid) for cid in m.scale_ids]
+    scale = kernel.scale_marks(scores, weights[:, None, cols], m.scale_top)
+    names = np.asarray(m.bidders, dtype=object)
+    quality = kernel.bid_sums(scale[:, :, ~m.scale_sv], names)
+    sv_scale = kernel.bid_sums(scale[:, :, m.scale_sv], names)
+    fraction = sv = np.zeros((d, m.n))
+    if "social_value" in m.kinds:
+        fraction = _lens_fractions(m, eligible, dw, at, dp, ef, proxy_mult)
+        sv = weights[:, [m.kinds.index("social_value")]] * fraction
+    totals = kernel.totals(price, quality, sv_scale, sv)
+    return {"totals": totals, "quality": quality, "eligible": eligible, "sv_fraction": fraction,
+            "ranks": kernel.ranks(totals, quality, m.price, eligible)}
 
 
 def published(m: Model) -> dict:
-    """The zero-perturbation draw: must agree with `evaluate()`."""
+    """The zero-perturbation draw: `evaluate()`'s totals, eligibility and ranks, to the last bit."""
     return totals_for(m, m.weights[None, :], m.base_scores[None, :, :])
+
+
+def fractions(m: Model, base: Optional[dict] = None) -> np.ndarray:
+    """(n, k): each bid's share of each criterion's weight as published (its marks at weight 1), by the
+    same kernel functions as the totals: what the switching values move the weights over. `base`: the
+    published draw, if already worked out (its social-value fractions are these)."""
+    base = published(m) if base is None else base
+    scores = m.base_scores[None, :, :]
+    frac = np.zeros((m.n, len(m.criteria)))
+    if m.price_method is not None:
+        marks, _ = kernel.price_marks(m.price, base["eligible"], 1.0, m.price_method)
+        frac[:, m.kinds.index("price")] = np.where(np.isnan(marks[0]), 0.0, marks[0])
+    frac[:, [m.criteria.index(cid) for cid in m.scale_ids]] = kernel.scale_marks(scores, 1.0, m.scale_top)[0]
+    if "social_value" in m.kinds:
+        frac[:, m.kinds.index("social_value")] = base["sv_fraction"][0]
+    return frac
 
 
 # ------------------------------------------------------------------------------------------ draws
@@ -403,15 +342,16 @@ def simulate(m: Model, draws: int = 10_000, seed: int = 0, *, concentration: Opt
     return {"totals": totals, "ranks": ranks}
 
 
-def switching_values(m: Model) -> pd.DataFrame:
+def switching_values(m: Model, base: Optional[dict] = None) -> pd.DataFrame:
     """For each criterion: the weight (0-100) nearest the published one at which the published winner is
     overtaken, the other weights rescaled in proportion, and who overtakes; none if no bid does.
+    `base`: the published draw, if already worked out.
 
     With fractions F (fixed: they do not depend on the weights), moving criterion k's weight to x gives
     total_b(x) = x F[b,k] + (100 - x) / (100 - w_k) * sum_{j != k} w_j F[b,j]: a straight line in x.
     """
-    base = published(m)
-    frac = base["fractions"][0]
+    base = published(m) if base is None else base
+    frac = fractions(m, base)
     eligible = base["eligible"][0]
     ranks = base["ranks"][0]
     rows = []
@@ -482,7 +422,7 @@ def analyse(ev, draws: int = 10_000, seed: int = 0, *, lens: Optional[str] = Non
         bidders=m.bidders, win=rank_p[:, 0] if n else np.zeros(0), rank_probabilities=rank_p,
         disqualified=(ranks == 0).mean(axis=0), mean_total=sim["totals"].mean(axis=0),
         total_p05=np.percentile(sim["totals"], 5, axis=0), total_p95=np.percentile(sim["totals"], 95, axis=0),
-        switching=switching_values(m), published_winner=winner, published_totals=base["totals"][0])
+        switching=switching_values(m, base), published_winner=winner, published_totals=base["totals"][0])
 
 
 def render(s: Sensitivity) -> str:

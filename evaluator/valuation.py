@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import kernel
 from .rubric import Rubric
 from .util import factorize, group_starts, lookup, missing, per_unique, positions, spread
 
@@ -142,15 +143,10 @@ def claimed_values(c: pd.DataFrame) -> dict:
     return {"figures_value": np.where(computable, claimed, 0.0), "claimed_basis": basis}
 
 
-def value_commitments(c: pd.DataFrame, rubric: Rubric, error_codes: pd.Series) -> pd.DataFrame:
-    """Both lenses for every commitment, with every intermediate kept (the explain table of 6.3 and 6.4)."""
-    return credit(c, lens_working(c, rubric), error_codes)
-
-
 def lens_working(c: pd.DataFrame, rubric: Rubric) -> dict:
     """Step one of the valuation: everything the checks' verdicts do not change (the claim, the quantity
-    in the term, the deflators, the evidence factor, the discounting), as arrays by name. Kept apart from
-    `credit` so it can be worked out while the checks run: it is arithmetic on whole columns."""
+    in the term, the deflators, the evidence factor, the discounting), as arrays by name; `credit`
+    applies the verdicts."""
     d = rubric.spec.design
     duration = rubric.tender.duration_years
     w = claimed_values(c)
@@ -172,7 +168,7 @@ def lens_working(c: pd.DataFrame, rubric: Rubric) -> dict:
     w["deadweight_used"] = dw = np.nan_to_num(dw, nan=0.0)
     w["attribution_used"] = at = np.nan_to_num(at, nan=0.0)
     w["displacement_used"] = dp = np.nan_to_num(dp, nan=0.0)
-    w["additionality"] = (1 - dw) * (1 - at) * (1 - dp)
+    w["additionality"] = kernel.additionality(dw, at, dp)
     grade = c["evidence_grade"]
     ef = lookup(grade, d.evidence_factors).to_numpy(dtype=float, na_value=np.nan)
     w["evidence_factor"] = np.nan_to_num(ef, nan=0.0)
@@ -217,7 +213,7 @@ def credit(c: pd.DataFrame, w: dict, error_codes: pd.Series) -> pd.DataFrame:
     new.update(error_codes=errors, credited=credited, not_credited_reason=reason)
     new.update({k: w[k] for k in ("per_year_quantity", "years_in_term", "quantity_in_term", "deadweight_used",
                                   "attribution_used", "displacement_used", "additionality", "evidence_factor")})
-    new["net_quantity"] = np.where(credited, per_year * in_term_years * add * ef, 0.0)
+    new["net_quantity"] = np.where(credited, kernel.net_quantity(w["quantity_in_term"], add, ef), 0.0)
     new["persistence_credited_years"] = w["persistence_credited_years"]
     new["df_sum"] = w["df_sum"]
     new["credited_value"] = credited_value
@@ -242,47 +238,71 @@ def credit(c: pd.DataFrame, w: dict, error_codes: pd.Series) -> pd.DataFrame:
     return _attach(c, new)
 
 
+def attainment_cells(valued: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each commitment's label for the sums by bid and outcome, and the bidder-major grid of labels (the
+    outcomes in the rubric's order) to read the sums out by: the labels evaluate has always summed by, so
+    that sensitivity's draws add in the same order (see kernel.py). Built on the names' codes: a million
+    outcome names are not hashed again."""
+    o_codes, o_values = factorize(valued["served_outcome"])
+    o_pos = pd.Index(o_values, dtype=object).get_indexer(pd.Index(rubric.outcomes["id"].tolist(), dtype=object))
+    width = len(o_values) + 1
+    labels = positions(bidders, valued["bidder"]).astype(np.int64) * width + o_codes + 1
+    grid = (np.arange(len(bidders), dtype=np.int64)[:, None] * width + o_pos[None, :] + 1).ravel()
+    # an outcome no commitment serves gets a label no row has (rows of no listed bid have negative labels)
+    return labels, np.where(np.tile(o_pos >= 0, len(bidders)), grid, len(bidders) * width)
+
+
 def attainment(valued: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> pd.DataFrame:
-    """Net quantity and attainment of each design outcome by each bid (6.3), long form."""
+    """Net quantity and attainment of each design outcome by each bid (6.3), long form, bidder-major with
+    the outcomes in the rubric's order. Guarded step: the commitments carry their bid, the outcome they
+    serve and their net quantity; the bidders are named once each."""
     outcomes = rubric.outcomes
     if outcomes.empty or not bidders:
         return pd.DataFrame(columns=["bidder", "outcome", "name", "unit", "target", "priority", "net_quantity",
                                      "attainment"])
-    # summed by (bid, outcome) as numbers: the names' codes, not a million names hashed again
-    o_codes, o_values = factorize(valued["served_outcome"])
-    o_pos = pd.Index(o_values, dtype=object).get_indexer(pd.Index(outcomes["id"].tolist(), dtype=object))
-    width = len(o_values) + 1
-    key = positions(bidders, valued["bidder"]).astype(np.int64) * width + o_codes + 1
-    net = valued["net_quantity"].groupby(key).sum()
-    grid_key = (np.arange(len(bidders), dtype=np.int64)[:, None] * width + o_pos[None, :] + 1).ravel()
-    # an outcome no commitment serves gets a key no row has (rows of no listed bid have negative keys)
-    grid_key = np.where(np.tile(o_pos >= 0, len(bidders)), grid_key, len(bidders) * width)
-    grid = pd.MultiIndex.from_product([bidders, outcomes["id"].tolist()], names=["bidder", "outcome"])
+    _require(valued, ["bidder", "served_outcome", "net_quantity"], "attainment")
+    if len(set(bidders)) != len(bidders):
+        raise ValueError("attainment: a bidder is named twice")
+    ids = outcomes["id"].tolist()
+    labels, cells = attainment_cells(valued, rubric, bidders)
+    net = kernel.group_sum(valued["net_quantity"].to_numpy(dtype=float)[None, :], labels, cells)
+    net = net.reshape(1, len(bidders), len(ids))
+    targets = pd.to_numeric(outcomes["target"], errors="coerce").to_numpy(dtype=float)
+    att = kernel.attainment(net, targets, rubric.spec.design.attainment_cap)
+    grid = pd.MultiIndex.from_product([bidders, ids], names=["bidder", "outcome"])
     table = pd.DataFrame(index=grid).reset_index()
-    table["net_quantity"] = net.reindex(grid_key).fillna(0.0).to_numpy()
+    table["net_quantity"] = net.ravel()
     meta = outcomes.set_index("id")
     for col in ("name", "unit", "target", "priority", "baseline"):
         table[col] = table["outcome"].map(meta[col]).to_numpy()
-    target = pd.to_numeric(table["target"], errors="coerce")
-    cap = rubric.spec.design.attainment_cap
-    table["attainment"] = np.minimum(cap, table["net_quantity"] / target).where(target.notna())
+    table["attainment"] = att.ravel()
     return table[["bidder", "outcome", "name", "unit", "baseline", "target", "priority", "net_quantity",
                   "attainment"]]
 
 
 def design_fraction(att: pd.DataFrame, bidders: list[str]) -> pd.Series:
     """Priority-weighted mean attainment over the outcomes that have a target (others cannot be attained),
-    at most 1: the social-value marks never exceed the criterion's weight."""
+    at most 1: the social-value marks never exceed the criterion's weight. Guarded step: `att` is
+    `attainment`'s table for these bidders (bidder-major, every bid with the same outcomes)."""
     if att.empty:
         return pd.Series(0.0, index=pd.Index(bidders, name="bidder"))
-    usable = att[att["attainment"].notna()]
-    weight = usable["priority"].astype(float)
-    num = (usable["attainment"] * weight).groupby(usable["bidder"]).sum()
-    den = weight.groupby(usable["bidder"]).sum()
-    # a cap above 1 lets over-delivery on one outcome make up for another, but never more than full marks
-    frac = (num / den.where(den > 0)).reindex(bidders).fillna(0.0).clip(upper=1.0)
-    frac.index.name = "bidder"
-    return frac
+    _require(att, ["bidder", "attainment", "priority"], "design_fraction")
+    n = len(bidders)
+    o = len(att) // max(n, 1)
+    if n * o != len(att) or not np.array_equal(att["bidder"].to_numpy(dtype=object),
+                                               np.repeat(np.asarray(bidders, dtype=object), o)):
+        raise ValueError("design_fraction: the attainment table is not one row per bidder and outcome, bidder-major")
+    a = att["attainment"].to_numpy(dtype=float, na_value=np.nan).reshape(1, n, o)
+    priorities = att["priority"].to_numpy(dtype=float, na_value=np.nan)[:o]
+    frac = kernel.design_fractions(a, priorities, np.asarray(bidders, dtype=object))[0]
+    return pd.Series(frac, index=pd.Index(bidders, name="bidder"))
+
+
+def _require(frame: pd.DataFrame, columns: list[str], step: str) -> None:
+    """A step's precondition: its table has the columns it reads (a caller's bug, not a user's input)."""
+    lacking = [c for c in columns if c not in frame.columns]
+    if lacking:
+        raise ValueError(f"{step}: the table has no column {', '.join(lacking)}")
 
 
 def credited_by_year(valued: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
