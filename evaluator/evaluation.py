@@ -14,6 +14,7 @@ import pandas as pd
 from . import checks, kernel, scoring, valuation
 from .bids import BidSet
 from .rubric import Rubric
+from .scores import empty_scores
 from .util import factorize_objects, positions, quiet_numpy
 
 LENSES = ("figures", "design")
@@ -364,7 +365,7 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
     bidders = bids["bidder"].tolist()
     if len(set(bidders)) != len(bidders):
         raise ValueError("evaluate: a bidder is named twice in the bid set (load_bids sets such bids aside)")
-    scores = scores if scores is not None else scoring.empty_scores()
+    scores = scores if scores is not None else empty_scores()
 
     prepared = valuation.prepare(bidset.commitments, bids, rubric)
     working = valuation.lens_working(prepared, rubric)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import kernel
 from .checks import empty_flags, make_flags
+from .guards import require_columns, require_unique
 from .rubric import Rubric
-from .scores import MODERATED, empty_scores
+from .scores import MODERATED, SCORE_COLUMNS, empty_scores
 
 LOW_PRICE_SHARE = 0.8
 
@@ -20,9 +22,8 @@ def price_marks(bids: pd.DataFrame, rubric: Rubric, eligible: pd.Series) -> pd.D
     """6.1: relative (weight × lowest / price) or linear (weight × max(0, 1 - (price - lowest) / lowest)).
     `lowest` is over eligible bids only, so a disqualified bid cannot warp the others' marks.
     Guarded step: the bids named once each, `eligible` by bidder (a bid it does not name is not eligible)."""
-    from . import kernel  # TODO(issue 15 merge): to the top once load_scores has moved to scores.py
-    _require(bids, ["bidder", "price"], "price_marks")
-    _require_unique(bids["bidder"], "price_marks")
+    require_columns(bids, ["bidder", "price"], "price_marks")
+    require_unique(bids["bidder"], "price_marks")
     crit = rubric.price_criterion
     table = pd.DataFrame({"bidder": bids["bidder"].to_numpy(), "price": bids["price"].astype(float).to_numpy()})
     if crit is None:
@@ -40,9 +41,8 @@ def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tup
     """6.2 for every bid and scale criterion: the MODERATED score, else the evaluators' median, else
     unscored (0 marks). Returns (table, SV205/SV206/SV207 flags). Guarded step: the scores have their
     columns, the bidders are named once each."""
-    from . import kernel
-    _require(scores if scores is not None else empty_scores(), SCORE_COLUMNS, "scale_marks")
-    _require_unique(pd.Series(bidders, dtype=object), "scale_marks")
+    require_columns(scores if scores is not None else empty_scores(), SCORE_COLUMNS, "scale_marks")
+    require_unique(pd.Series(bidders, dtype=object), "scale_marks")
     crits = rubric.scale_criteria
     scale = rubric.scale
     top = rubric.scale_max
@@ -175,7 +175,6 @@ def claimed_share_flags(claimed: pd.Series, rubric: Rubric) -> pd.DataFrame:
 def rank(total: pd.Series, quality: pd.Series, price: pd.Series, eligible: pd.Series) -> pd.Series:
     """6.5: rank eligible bids by total; ties by higher quality marks, then lower price, else shared.
     Guarded step: the four series are one per bid, on the same index; an ineligible bid gets no rank."""
-    from . import kernel
     for name, s in (("quality", quality), ("price", price), ("eligible", eligible)):
         if not s.index.equals(total.index):
             raise ValueError(f"rank: {name} is not indexed like total (one value per bid, in the same order)")
@@ -184,14 +183,3 @@ def rank(total: pd.Series, quality: pd.Series, price: pd.Series, eligible: pd.Se
                      price.to_numpy(dtype=float, na_value=np.nan), eligible.to_numpy(dtype=bool)[None, :])[0]
     return pd.Series(np.where(r > 0, r, np.nan), index=total.index).astype("Int64")
 
-
-def _require(frame: pd.DataFrame, columns: list[str], step: str) -> None:
-    """A step's precondition: its table has the columns it reads (a caller's bug, not a user's input)."""
-    lacking = [c for c in columns if c not in frame.columns]
-    if lacking:
-        raise ValueError(f"{step}: the table has no column {', '.join(lacking)}")
-
-
-def _require_unique(names: pd.Series, step: str) -> None:
-    if names.duplicated().any():
-        raise ValueError(f"{step}: a bidder is named twice ({names[names.duplicated()].iat[0]!r})")

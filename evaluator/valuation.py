@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import kernel
+from .guards import require_columns
 from .rubric import Rubric
 from .util import factorize, group_starts, lookup, missing, per_unique, positions, spread
 
@@ -260,7 +261,7 @@ def attainment(valued: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> pd.D
     if outcomes.empty or not bidders:
         return pd.DataFrame(columns=["bidder", "outcome", "name", "unit", "target", "priority", "net_quantity",
                                      "attainment"])
-    _require(valued, ["bidder", "served_outcome", "net_quantity"], "attainment")
+    require_columns(valued, ["bidder", "served_outcome", "net_quantity"], "attainment")
     if len(set(bidders)) != len(bidders):
         raise ValueError("attainment: a bidder is named twice")
     ids = outcomes["id"].tolist()
@@ -286,7 +287,7 @@ def design_fraction(att: pd.DataFrame, bidders: list[str]) -> pd.Series:
     `attainment`'s table for these bidders (bidder-major, every bid with the same outcomes)."""
     if att.empty:
         return pd.Series(0.0, index=pd.Index(bidders, name="bidder"))
-    _require(att, ["bidder", "attainment", "priority"], "design_fraction")
+    require_columns(att, ["bidder", "attainment", "priority"], "design_fraction")
     n = len(bidders)
     o = len(att) // max(n, 1)
     if n * o != len(att) or not np.array_equal(att["bidder"].to_numpy(dtype=object),
@@ -297,12 +298,6 @@ def design_fraction(att: pd.DataFrame, bidders: list[str]) -> pd.Series:
     frac = kernel.design_fractions(a, priorities, np.asarray(bidders, dtype=object))[0]
     return pd.Series(frac, index=pd.Index(bidders, name="bidder"))
 
-
-def _require(frame: pd.DataFrame, columns: list[str], step: str) -> None:
-    """A step's precondition: its table has the columns it reads (a caller's bug, not a user's input)."""
-    lacking = [c for c in columns if c not in frame.columns]
-    if lacking:
-        raise ValueError(f"{step}: the table has no column {', '.join(lacking)}")
 
 
 def credited_by_year(valued: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
