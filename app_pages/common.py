@@ -58,7 +58,7 @@ from evaluator import (BidSet, Evaluation, EvaluatorError, InputError, InputErro
                        load_bids, load_rubric, load_scores)
 from evaluator.rubric import shipped_proxies, upload_proxies_refused
 from evaluator.scoring import SCORE_COLUMNS
-from evaluator.util import load_yaml
+from evaluator.documents import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES: dict[str, tuple[Path, Path, Path]] = {

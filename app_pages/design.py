@@ -18,7 +18,7 @@ from app_pages.common import (edit_table, error_lines, get_rubric, get_tender, g
                               rubric_digest, rubric_from_spec, rubric_spec, rubric_yaml, set_rubric, show_problems,
                               text_table)
 from evaluator import EvaluatorError, RubricRefused
-from evaluator.checks import check_rubric
+from evaluator.design_checks import check_rubric
 from evaluator.rubric import GRADES, Rubric, RubricSpec
 
 _DRAFTS = "sv_design_drafts"   # {tender key: {"criteria": df, "outcomes": df, "descriptors": df, "scale": str, "lens": str}}

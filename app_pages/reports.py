@@ -17,7 +17,7 @@ from evaluator.exceptions import EvaluatorError
 from evaluator.report import (Inputs, assessment_summary_pdf, evaluation_report_pdf, summary_context,
                               summary_file_names)
 from evaluator.scoring import SCORE_COLUMNS
-from evaluator.util import formula_safe_frame
+from evaluator.spreadsheet import formula_safe_frame
 from evaluator.workbook import results_workbook
 
 BUTTONS = 30   # bidders listed with a button each; beyond that, choose one (the ZIP holds them all)

@@ -19,7 +19,7 @@ from app_pages.common import (HEAVY_TTL, ROOT, error_lines, escape_md, get_rubri
 from evaluator.delivery import delivery_chart, track
 from evaluator.exceptions import EvaluatorError
 from evaluator.review import flag_rows, lot_rows, portfolio_charts, review_paths
-from evaluator.util import formula_safe_frame
+from evaluator.spreadsheet import formula_safe_frame
 
 WALES = ROOT.parent / "shared" / "data" / "ocds_wales"
 SHIPPED_RUBRICS = [ROOT / "rubrics" / "home_care_north.yaml", ROOT / "rubrics" / "schools_fm.yaml"]

@@ -17,7 +17,7 @@ from app_pages.common import (check_scores, edit_table, escape_md, get_evaluatio
                               guard, set_scores, show_problems, text_table)
 from evaluator import moderation
 from evaluator.scoring import MODERATED, SCORE_COLUMNS, scale_marks
-from evaluator.util import formula_safe_frame
+from evaluator.spreadsheet import formula_safe_frame
 
 _EVALUATORS = "sv_evaluators"   # {tender key: [evaluator names added on this page]}
 EDITOR = "score_editor"

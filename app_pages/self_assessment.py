@@ -10,7 +10,7 @@ import streamlit as st
 from app_pages.common import (SAMPLES, Upload, escape_md, get_rubric, get_tender, guard, heavy_cache, load_draft_bid,
                               load_rubric_upload, rubric_digest, show_problems, text_table)
 from evaluator import charts, self_assess
-from evaluator.util import gbp
+from evaluator.formatting import gbp
 
 # The example draft offered on a shipped sample (one bid, so nothing of the others is shown)
 EXAMPLES = {"home_care_north": "apex_care_group.yaml", "schools_fm": "meridian_fm_solutions.json"}

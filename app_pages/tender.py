@@ -7,7 +7,7 @@ from app_pages.common import (REOPEN_PROBLEM, SAMPLES, apply_load, error_lines, 
                               get_scores, get_tender, guard, load_uploads, sample_tender, score_problems, set_tender,
                               show_problems, text_table, workspace_tender)
 from evaluator.exceptions import EvaluatorError
-from evaluator.util import gbp
+from evaluator.formatting import gbp
 
 _LAST = "sv_last_load"  # the outcome of the last load, shown after the rerun it triggers
 _WS_PROBLEM = "sv_ws_open_problem"  # why the workspace asked for was not opened (one line)

@@ -2,8 +2,8 @@
 
 Pure Python (no Streamlit): load -> check -> value -> score -> compare. See DESIGN.md and README.md.
 
-The names below load on first use, so `python -m evaluator` can start reading a bulk tender's CSV
-(util.read_ahead) before pandas and the rest of the tool are imported.
+The names below load on first use, so `python -m evaluator` can set up the process (tuning.py)
+before numpy, pandas and the rest of the tool are imported.
 """
 from __future__ import annotations
 

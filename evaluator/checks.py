@@ -1,4 +1,4 @@
-"""Every flag of DESIGN.md section 5: commitment checks (SV1xx), bid checks (SV2xx), design checks (SV3xx).
+"""The commitment checks (SV1xx of DESIGN.md section 5) over a prepared commitments table.
 
 Each commitment check is a named rule over the whole commitments table at once: a mask of the rows it
 fires on, a message built from those rows' own numbers, and a fix a supplier can act on. The design
@@ -13,78 +13,12 @@ import numpy as np
 import pandas as pd
 
 from .rubric import GRADES, Rubric
-from .util import factorize_text, group_starts, normalise_text, per_unique as _per_unique, repeated, spread
+from .flags import CATALOGUE, NARRATIVE_MIN_WORDS, empty_flags, fix_text, make_flags
+from .columns import factorize_text, group_starts, normalise_text, per_unique as _per_unique, repeated, spread
 
-FLAG_COLUMNS = ["code", "name", "severity", "bidder", "commitment", "criterion", "message", "fix"]
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-CODES: dict[str, tuple[str, str]] = {
-    "SV101": ("unknown-measure", "error"),
-    "SV102": ("arithmetic", "warning"),
-    "SV103": ("proxy-inflated", "warning"),
-    "SV104": ("unit-mismatch", "error"),
-    "SV105": ("no-evidence", "error"),
-    "SV106": ("evidence-below-required", "warning"),
-    "SV107": ("beyond-term", "warning"),
-    "SV108": ("double-count", "error"),
-    "SV109": ("implausible-quantity", "error"),
-    "SV110": ("output-not-outcome", "warning"),
-    "SV111": ("no-additionality", "warning"),
-    "SV112": ("nominal-deflator", "warning"),
-    "SV113": ("not-local", "error"),
-    "SV114": ("off-design", "warning"),
-    "SV115": ("no-narrative", "warning"),
-    "SV116": ("no-monitoring", "warning"),
-    "SV117": ("not-contract-specific", "error"),
-    "SV201": ("claimed-share-outlier", "warning"),
-    "SV202": ("missing-response", "warning"),
-    "SV203": ("below-threshold", "error"),
-    "SV204": ("abnormally-low-price", "warning"),
-    "SV205": ("evaluator-disagreement", "warning"),
-    "SV206": ("no-consensus", "info"),
-    "SV207": ("unscored", "warning"),
-    "SV301": ("weights-sum", "error"),
-    "SV302": ("social-value-weight-low", "warning"),
-    "SV303": ("too-many-outcomes", "warning"),
-    "SV304": ("outcome-no-target", "warning"),
-    "SV305": ("outcome-no-evidence-requirement", "info"),
-    "SV306": ("figures-only", "warning"),
-    "SV308": ("no-remedy", "info"),
-    # practice reviews of published tenders (review.py)
-    "SV309": ("weight-unparsed", "warning"),
-    "SV310": ("mislabelled-criterion", "warning"),
-    "SV311": ("social-value-unweighted", "warning"),
-    "SV312": ("criteria-unpublished", "info"),
-    "SV313": ("duplicate-ocid", "warning"),
-    "SV314": ("unreadable-input", "error"),
-    # promised against delivered at contract stage (delivery.py)
-    "SV401": ("delivery-without-evidence", "warning"),
-    "SV402": ("delivery-not-credited", "warning"),
-    "SV403": ("no-delivery-reported", "warning"),
-}
-ERROR_CODES_SV1 = [c for c, (_, sev) in CODES.items() if c.startswith("SV1") and sev == "error"]
-NARRATIVE_MIN_WORDS = 25
 QUANTITY_LIMIT = 1e12  # beyond any contract: a slip of the keyboard (and a product that could overflow)
 NOMINAL_DEFLATOR = 0.02
 GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
-
-
-def empty_flags() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
-
-
-def make_flags(code: str, bidder, message, fix, commitment=None, criterion=None) -> pd.DataFrame:
-    """A block of flags of one code; every argument may be a scalar or a column of the same length."""
-    name, severity = CODES[code]
-    columns = {"bidder": bidder, "commitment": commitment, "criterion": criterion, "message": message, "fix": fix}
-    length = max((len(v) for v in columns.values() if isinstance(v, (np.ndarray, pd.Series, list))), default=1)
-    columns.update(code=code, name=name, severity=severity)
-    frame = pd.DataFrame(index=pd.RangeIndex(length))
-    for k in FLAG_COLUMNS:  # one fresh array per column, taken as it is (no second copy into a 2-D block)
-        v = columns[k]
-        v = np.array(v, dtype=object) if isinstance(v, (np.ndarray, pd.Series, list)) else repeated(length, v)
-        frame[k] = pd.Series(v, index=frame.index, dtype=object, copy=False)
-    return frame
 
 
 def _choose(cond, a, b) -> np.ndarray:
@@ -165,13 +99,6 @@ def _by_value(c: pd.DataFrame, name: str, fn) -> pd.Series:
     return pd.Series(_spread(c, name, [fn(v) for v in uniques], fn(None)), index=c.index, dtype=object, copy=False)
 
 
-def _norm_col(c: pd.DataFrame, name: str) -> pd.Series:
-    """util.normalise_text for a column of the table being checked."""
-    _, uniques = _codes(c, name)
-    norm = normalise_text(pd.Series(uniques, dtype=object)).to_numpy(dtype=object) if len(uniques) else []
-    return pd.Series(_spread(c, name, list(norm), None), index=c.index, dtype=object, copy=False)
-
-
 def _lookup_col(c: pd.DataFrame, name: str, mapping: dict) -> pd.Series:
     """util.lookup (numeric mapping) for a column of the table being checked."""
     codes, uniques = _codes(c, name)
@@ -217,7 +144,7 @@ def _isin_col(c: pd.DataFrame, name: str, values: list) -> pd.Series:
 class CommitmentCheck:
     code: str
     fires: Callable[[pd.DataFrame, Rubric], tuple[np.ndarray, pd.Series]]
-    fix: Callable[[pd.DataFrame, Rubric], pd.Series] | str
+    fix: Callable[[pd.DataFrame, Rubric], pd.Series | str] | None = None  # None: the catalogue's fix
 
 
 def _sv101(c, r):
@@ -524,42 +451,28 @@ def _outcome_list(r: Rubric) -> str:
     return "; ".join(f"{o.id} {o.name or ''}".strip() for o in r.spec.design.outcomes) or "none set"
 
 
-COMMITMENT_CHECKS = [
-    CommitmentCheck("SV101", _sv101, lambda c, r: "Use a measure code from the buyer's proxy table (the template's "
-                    "Measures sheet lists them), or ask the buyer to add one with a published, open-licence value."),
-    CommitmentCheck("SV102", _sv102, "Make claimed_value equal quantity × claimed_proxy, or correct the quantity "
-                    "or the proxy."),
-    CommitmentCheck("SV103", _sv103, lambda c, r: "Use the reference value of " + _gbp(c["ref_value"]) + " per "
-                    + _txt(c["ref_unit"]) + " from the proxy table, or cite a published source for a higher one."),
-    CommitmentCheck("SV104", _sv104, lambda c, r: "State the quantity in " + _txt(c["ref_unit"])
-                    + ", the unit of " + _txt(c["measure"]) + " (convert it, e.g. hours to FTE-years)."),
-    CommitmentCheck("SV105", _sv105, "Give evidence of at least E1 (a plan or logic model); better, your own "
-                    "monitoring data (E2) or an independent evaluation (E3, E4)."),
-    CommitmentCheck("SV106", _sv106, lambda c, r: "Provide evidence of grade " + _txt(c["required_grade"])
-                    + " or better, as the buyer's design asks for this outcome."),
-    CommitmentCheck("SV107", _sv107, lambda c, r: f"Limit delivery to the contract term (years 1-"
-                    f"{r.tender.duration_years}); claim persistence only with E3+ evidence that outcomes last."),
-    CommitmentCheck("SV108", _sv108, "Count each person once: remove this commitment or merge it into the one "
-                    "that already counts this cohort."),
-    CommitmentCheck("SV109", _sv109, "Check the quantity: it must be above 0 and within what this contract can "
-                    "deliver (bid price, buyer's workforce × years)."),
-    CommitmentCheck("SV110", _sv110, "Report the activity as a quantity without a £ value, and link it to an "
-                    "outcome the buyer set, with evidence of the change it makes."),
-    CommitmentCheck("SV111", _sv111, "State deadweight (what would happen anyway) and attribution (what others "
-                    "contribute), with a deflator_rationale."),
-    CommitmentCheck("SV112", _sv112, "Explain the deflators in deflator_rationale (with a source), or use "
-                    "realistic ones."),
-    CommitmentCheck("SV113", _sv113, lambda c, r: "Deliver this measure in the local area ("
-                    + (", ".join(r.tender.local_area) or "as the buyer defines it") + ") and say where, or use "
-                    "a measure that is not local-only."),
-    CommitmentCheck("SV114", _sv114, lambda c, r: "Link the commitment to one of the buyer's outcomes ("
-                    + _outcome_list(r) + ") with a measure that evidences it; otherwise it earns no design-lens credit."),
-    CommitmentCheck("SV115", _sv115, f"Write a narrative of {NARRATIVE_MIN_WORDS}+ words: how it will be "
-                    "delivered, with whom, and how you will know."),
-    CommitmentCheck("SV116", _sv116, "Add a KPI: what will be counted, how often, and from what records."),
-    CommitmentCheck("SV117", _sv117, "Offer activity delivered because of this contract, or leave it out of the bid."),
+COMMITMENT_CHECKS = [  # in the order their flags are listed; fixes are the catalogue's (flags.py)
+    CommitmentCheck("SV101", _sv101),
+    CommitmentCheck("SV102", _sv102),
+    CommitmentCheck("SV103", _sv103, lambda c, r: fix_text("SV103", ref_value=_gbp(c["ref_value"]),
+                                                           ref_unit=_txt(c["ref_unit"]))),
+    CommitmentCheck("SV104", _sv104, lambda c, r: fix_text("SV104", ref_unit=_txt(c["ref_unit"]),
+                                                           measure=_txt(c["measure"]))),
+    CommitmentCheck("SV105", _sv105),
+    CommitmentCheck("SV106", _sv106, lambda c, r: fix_text("SV106", required_grade=_txt(c["required_grade"]))),
+    CommitmentCheck("SV107", _sv107, lambda c, r: fix_text("SV107", duration=str(r.tender.duration_years))),
+    CommitmentCheck("SV108", _sv108),
+    CommitmentCheck("SV109", _sv109),
+    CommitmentCheck("SV110", _sv110),
+    CommitmentCheck("SV111", _sv111),
+    CommitmentCheck("SV112", _sv112),
+    CommitmentCheck("SV113", _sv113, lambda c, r: fix_text(
+        "SV113", area=", ".join(r.tender.local_area) or "as the buyer defines it")),
+    CommitmentCheck("SV114", _sv114, lambda c, r: fix_text("SV114", outcomes=_outcome_list(r))),
+    CommitmentCheck("SV115", _sv115),
+    CommitmentCheck("SV116", _sv116),
+    CommitmentCheck("SV117", _sv117),
 ]
-
 
 class _Rows:
     """The flagged rows of the commitments table, taken one column at a time as a message needs it:
@@ -613,12 +526,12 @@ def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, p
         if not mask.any():
             continue
         d = _Rows(c, mask)
-        fix = check.fix if isinstance(check.fix, str) else check.fix(d, rubric)
+        fix = None if check.fix is None else check.fix(d, rubric)
         blocks.append(make_flags(check.code, d["bidder"].to_numpy(dtype=object),
                                  np.asarray(message(d), dtype=object),
-                                 np.asarray(fix, dtype=object) if not isinstance(fix, str) else fix,
+                                 np.asarray(fix, dtype=object) if fix is not None and not isinstance(fix, str) else fix,
                                  commitment=d["id"].to_numpy(dtype=object)))
-        if CODES[check.code][1] == "error":
+        if CATALOGUE[check.code].severity == "error":
             error_masks.append((check.code, mask))
     # each row's error codes joined in check order, written once per combination that occurs
     fired = np.zeros(len(c), dtype=np.int64)
@@ -629,43 +542,3 @@ def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, p
                      for bits in combos], combo)
     flags = pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
     return flags, pd.Series(errors, index=c.index, dtype=object, copy=False)
-
-
-def check_rubric(rubric: Rubric) -> pd.DataFrame:
-    """SV302-SV308: the commissioner's own design, checked (SV301 refuses the rubric when it loads)."""
-    blocks = []
-    sv = rubric.social_value_weight
-    if sv < 10:
-        blocks.append(make_flags("SV302", None, f"social value carries {sv:g}% of the marks, under the 10% "
-                                 "minimum of PPN 002 (mandatory for central government from 1 October 2025)",
-                                 "Weight social value at 10% or more of the total."))
-    outcomes = rubric.spec.design.outcomes
-    if len(outcomes) > 6:
-        blocks.append(make_flags("SV303", None, f"the design has {len(outcomes)} outcomes; more than 6 spreads "
-                                 "attention and monitoring thin (\"do not measure everything\")",
-                                 "Keep the 3-6 outcomes that matter most to this contract's users and place."))
-    for o in outcomes:
-        if o.target is None or o.baseline is None:
-            missing = " and ".join(n for n, v in (("target", o.target), ("baseline", o.baseline)) if v is None)
-            blocks.append(make_flags("SV304", None, f"outcome {o.id} ({o.name or o.id}) has no {missing}"
-                                     + ("; its attainment cannot be measured and it is left out of the design "
-                                        "fraction" if o.target is None else ""),
-                                     f"Set a baseline and a target for {o.id} over the term."))
-        if o.evidence_required is None:
-            blocks.append(make_flags("SV305", None, f"outcome {o.id} ({o.name or o.id}) sets no evidence "
-                                     "requirement", f"Say what evidence grade (E1-E4) you will require for {o.id}.",
-                                     ))
-        if not o.if_not_delivered:
-            blocks.append(make_flags("SV308", None, f"outcome {o.id} ({o.name or o.id}) says nothing about what "
-                                     "happens if it is not delivered", f"Add if_not_delivered for {o.id}: a KPI "
-                                     "consequence, service credits or a recovery plan."))
-    if sv > 0 and not outcomes:
-        blocks.append(make_flags("SV306", None, f"social value carries {sv:g}% of the marks but the design sets no "
-                                 "outcomes: figures will be counted at the end instead of outcomes designed at the "
-                                 "start", "Add design outcomes with measures, baselines, targets and evidence "
-                                 "requirements."))
-    if not blocks:
-        return empty_flags()
-    flags = pd.concat(blocks, ignore_index=True)
-    flags["bidder"] = None
-    return flags

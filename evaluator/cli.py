@@ -15,7 +15,8 @@ import pandas as pd
 
 from .exceptions import EvaluatorError, InputErrors, Tampered
 from .terminal import UNSAFE, SafeStream, shown
-from .util import gbp
+from .formatting import gbp
+from .tuning import widen_pipe
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -166,7 +167,7 @@ def _cmd_evaluate(args) -> int:
     _report_skipped(bidset)
     if args.json:
         sys.stdout.flush()
-        _widen_pipe(sys.stdout)
+        widen_pipe(sys.stdout)
         ev.write_json(sys.stdout.buffer)  # streamed: a bulk tender's 200+ MB is never held whole
         sys.stdout.buffer.write(b"\n")
         sys.stdout.buffer.flush()
@@ -200,7 +201,7 @@ def _cmd_explain(args) -> int:
 
 def _cmd_check(args) -> int:
     from .bids import load_bid
-    from .checks import check_rubric
+    from .design_checks import check_rubric
     from .evaluation import self_assess, self_assessment_json, _flag_records
     from .rubric import load_rubric
 
@@ -471,7 +472,7 @@ def _workspace_moderation(ws, args) -> int:
 
 
 def _cmd_audit(args) -> int:
-    from .util import load_json
+    from .documents import load_json
     from .workspace import Workspace
     manifest = None
     if args.manifest is not None:
@@ -531,24 +532,6 @@ def _cmd_sensitivity(args) -> int:
 
 
 _VERBS.update({"workspace": _cmd_workspace, "audit": _cmd_audit, "sensitivity": _cmd_sensitivity})
-
-
-
-def _widen_pipe(stream) -> None:
-    """A pipe holds 64 KB by default, so a bulk tender's 240 MB of JSON read by another program is
-    thousands of hand-overs between the two; ask for the largest pipe the system allows (Linux only;
-    measured on the bench: a third of a second). Anything else (a file, a terminal) is left alone."""
-    import os
-    import stat
-    try:
-        import fcntl
-        fd = stream.fileno()
-        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
-            return
-        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(limit, 1 << 22))
-    except (ImportError, AttributeError, OSError, ValueError):
-        return
 
 
 def _print_json(doc: dict) -> None:
@@ -714,7 +697,7 @@ def _review_parsers(sub, common) -> None:
 def _cmd_review(args) -> int:
     from .delivery import DELIVERY_COLUMNS, DELIVERY_REQUIRED
     from .review import render, review_paths, write_csv
-    from .util import read_small_csv
+    from .documents import read_small_csv
 
     delivered = []
     for spec in args.delivery:

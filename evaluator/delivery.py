@@ -42,10 +42,11 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .checks import empty_flags, make_flags
+from .flags import empty_flags, make_flags
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
-from .util import read_small_csv, suggest
+from .documents import read_small_csv
+from .suggestions import suggest
 from .valuation import discount_factors
 
 DELIVERY_COLUMNS = ["bidder", "commitment", "period", "delivered_quantity", "evidence_grade", "evidence_description"]
@@ -374,23 +375,19 @@ def _flags(d: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
                + no_ev["evidence_grade"].map(lambda g: "a bare assertion (E0)" if g == "E0" else "no evidence")
                + "; credited at nothing until evidence is given")
         blocks.append(make_flags("SV401", no_ev["bidder"].to_numpy(dtype=object), msg.to_numpy(dtype=object),
-                                 "Send the records behind the figure (payroll, registers, surveys) and grade them "
-                                 "E1-E4.", commitment=no_ev["commitment"].to_numpy(dtype=object)))
+                                 commitment=no_ev["commitment"].to_numpy(dtype=object)))
     nc = table[(~table["credited"]) & (table["periods_reported"] > 0)]
     if len(nc):
         msg = ("delivery of " + nc["delivered_quantity"].map(_qty) + " " + nc["unit"].fillna("").astype(str)
                + " is reported against " + nc["commitment"] + ", which the award never credited ("
                + nc["not_credited_reason"].fillna("").astype(str) + "): it adds nothing to the buyer's outcomes")
         blocks.append(make_flags("SV402", nc["bidder"].to_numpy(dtype=object), msg.to_numpy(dtype=object),
-                                 "Report delivery against the commitments the contract credits, or agree a "
-                                 "variation that brings this one into the design.",
                                  commitment=nc["commitment"].to_numpy(dtype=object)))
     missing = table[table["credited"] & (table["periods_reported"] == 0) & (table["promised_to_date"] > 0)]
     if len(missing):
         msg = (missing["commitment"] + ": " + missing["promised_to_date"].map(_qty) + " "
                + missing["unit"].fillna("").astype(str) + " was due by now and nothing has been reported")
         blocks.append(make_flags("SV403", missing["bidder"].to_numpy(dtype=object), msg.to_numpy(dtype=object),
-                                 "Report delivery for every credited commitment each period, including nil returns.",
                                  commitment=missing["commitment"].to_numpy(dtype=object)))
     return pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
 
@@ -405,7 +402,7 @@ def _str(v) -> Optional[str]:
 
 def render(tr: Tracking) -> str:
     """The readable report: each contract's rating, then its commitments and outcomes, then the flags."""
-    from .util import gbp
+    from .formatting import gbp
 
     t = tr.rubric.tender
     th = tr.rubric.spec.delivery_ratings

@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 
 from . import checks, scoring, valuation
+from .design_checks import check_rubric
+from .flags import SEVERITY_ORDER, empty_flags
 from .bids import BidSet
 from .rubric import Rubric
-from .util import beside, factorize_objects, positions, quiet_numpy
+from .columns import factorize_objects, positions, quiet_numpy
 
 LENSES = ("figures", "design")
 
@@ -277,7 +279,7 @@ def _json_pieces(columns: list, template: list[str]):
     import orjson
     import pyarrow as pa
 
-    from .util import factorize_text
+    from .columns import factorize_text
 
     key = np.zeros(len(columns[0]), dtype=np.int64)
     uniques = []
@@ -364,9 +366,8 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
     scores = scores if scores is not None else scoring.empty_scores()
 
     prepared = valuation.prepare(bidset.commitments, bids, rubric)
-    working = beside(valuation.lens_working, prepared, rubric)  # arithmetic, on the other core while the
-    c_flags, error_codes = checks.check_commitments(prepared, rubric)  # checks write their messages
-    valued = valuation.credit(prepared, working(), error_codes)
+    c_flags, error_codes = checks.check_commitments(prepared, rubric)
+    valued = valuation.credit(prepared, valuation.lens_working(prepared, rubric), error_codes)
 
     scale, scale_flags = scoring.scale_marks(scores, rubric, bidders)
     disqualified = scale.groupby("bidder")["below_threshold"].any().reindex(bidders).fillna(False)
@@ -418,15 +419,15 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
                  scoring.price_flags(price),
                  scoring.claimed_share_flags(claimed, rubric)]
     flags = pd.concat([f for f in bid_flags if not f.empty], ignore_index=True) if any(
-        not f.empty for f in bid_flags) else checks.empty_flags()
+        not f.empty for f in bid_flags) else empty_flags()
     if not flags.empty:  # by bid (in bid order), then severity, then code: as a lead reads them
         bid_pos = positions(bidders, flags["bidder"].to_numpy(dtype=object))
-        sev = positions(list(checks.SEVERITY_ORDER), flags["severity"].to_numpy(dtype=object))
+        sev = positions(list(SEVERITY_ORDER), flags["severity"].to_numpy(dtype=object))
         codes, names = factorize_objects(flags["code"].to_numpy(dtype=object))  # ranked in code order
         code = np.append(np.argsort(np.argsort(names.astype(str), kind="stable")), -1)[codes]
         flags = flags.take(np.lexsort((code, sev, bid_pos))).reset_index(drop=True)
     return Evaluation(rubric=rubric, bidset=bidset, scores=scores, commitments=valued, flags=flags,
-                      rubric_flags=checks.check_rubric(rubric), price=price, scale=scale, attainment=att,
+                      rubric_flags=check_rubric(rubric), price=price, scale=scale, attainment=att,
                       results=results, best_claimed=best)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .numbers import AmbiguousNumber, NotANumber, read_number
-from .util import read_small_csv
+from .documents import read_small_csv
 
 REQUIRED = ["code", "name", "unit", "value"]
 OPTIONAL = ["low", "high", "price_year", "source", "licence", "kind", "local_only", "exclusive_group",

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import EvaluatorError
-from .util import gbp
+from .formatting import gbp
 
 FONT_DIR = Path(__file__).with_name("fonts")
 FONT = "DejaVuSans"

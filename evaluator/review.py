@@ -19,7 +19,7 @@ Checks (flags in DESIGN.md's shape, with the lot they concern): SV301 weights th
 read, SV310 a criterion whose name contradicts its type (a quality criterion called "Price"), SV311
 social value or community benefits asked for in the notice's text but carrying no weight, SV312 no
 weights published, SV313 an OCID seen more than once, SV314 input that cannot be read; rubrics also get
-the design checks SV302-SV308 of :func:`evaluator.checks.check_rubric`.
+the design checks SV302-SV308 of :func:`evaluator.design_checks.check_rubric`.
 
 Messy data never stops a review: a bad file, line or lot is a flag and the rest go on. The hot path is
 one pass over a stream of releases with plain dicts and precompiled regular expressions, so 100,000
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from .checks import CODES
+from .flags import CATALOGUE
 from .ocds import Problem, expand, is_ocds_path, iter_releases
 
 RUBRIC_SUFFIXES = (".yaml", ".yml")
@@ -83,8 +83,8 @@ MATURITY_RULE = (
 
 
 def flag(code: str, message: str, fix: str, lot: Any = None, criterion: Any = None) -> dict:
-    name, severity = CODES[code]
-    return {"code": code, "name": name, "severity": severity, "bidder": None, "commitment": None,
+    entry = CATALOGUE[code]
+    return {"code": code, "name": entry.name, "severity": entry.severity, "bidder": None, "commitment": None,
             "lot": lot, "criterion": criterion, "message": message, "fix": fix}
 
 
@@ -249,11 +249,11 @@ def weight_checks(criteria: list[dict], lot: Any) -> tuple[Optional[float], Opti
     missing = [c for c in criteria if c["weight_kind"] == "missing"]
     if any(k == "order" for k in kinds):
         flags.append(flag("SV312", "the criteria are published in order of importance only, with no weights",
-                          "Publish a weight for every criterion (Procurement Act 2023 s23 and its notices).", lot))
+                          CATALOGUE["SV312"].fixes["each-weight"], lot))
     elif missing:
         names = ", ".join(c["name"] or c["type"] or "?" for c in missing)
         flags.append(flag("SV312", f"no weight is published for {names}",
-                          "Publish a weight for every criterion (Procurement Act 2023 s23 and its notices).", lot))
+                          CATALOGUE["SV312"].fixes["each-weight"], lot))
     total = sum(c["weight"] for c in weighted) if weighted else None
     sv = [c for c in criteria if c["social_value"]]
     sv_weight = sum(c["weight"] for c in sv if c["weight"] is not None) if any(
@@ -270,13 +270,13 @@ def weight_checks(criteria: list[dict], lot: Any) -> tuple[Optional[float], Opti
                    if lo < 100 else "the weights are over 100" + (" (points out of 1,000?)" if abs(lo - 1000) < 0.01
                                                                   else ""))
             flags.append(flag("SV301", f"the published weights add up to {lo:g}, not 100 ({parts()}): {gap}",
-                              "Publish every criterion with its weight, as percentages summing to 100.", lot))
+                              CATALOGUE["SV301"].fixes["published"], lot))
         elif not exact and not (lo - SUM_TOLERANCE <= 100.0 <= hi + SUM_TOLERANCE):
             flags.append(flag("SV301", f"the weight ranges add up to {lo:g}-{hi:g}, which cannot make 100 ({parts()})",
-                              "Publish ranges whose sums include 100, or exact weights.", lot))
+                              CATALOGUE["SV301"].fixes["ranges"], lot))
     if sv_weight is not None and sv_weight < SV_MINIMUM:
         flags.append(flag("SV302", f"social value carries {sv_weight:g}% of the marks, under the 10% minimum "
-                          "of PPN 002", "Weight social value at 10% or more of the total.", lot))
+                          "of PPN 002", CATALOGUE["SV302"].fix, lot))
     return (round(total, 6) if total is not None else None), (round(sv_weight, 6) if sv_weight is not None else None), flags
 
 
@@ -392,10 +392,10 @@ def _review_lot(raw: dict, lot_id: Optional[str], core: Any, tender_goals: list,
                      "weight_kind": "awardCriteriaCode", "social_value": False}]
     elif isinstance(core, str) and core:
         flags.append(flag("SV312", f"the tender is awarded on {core!r} but no weights are published",
-                          "Publish each award criterion with its weight.", lot_id))
+                          CATALOGUE["SV312"].fix, lot_id))
     else:
         flags.append(flag("SV312", "no award criteria are published" + (" for this lot" if lot_id else ""),
-                          "Publish each award criterion with its weight.", lot_id))
+                          CATALOGUE["SV312"].fix, lot_id))
     total, sv_weight, more = weight_checks(criteria, lot_id)
     flags += more
     goals = tender_goals + _goals(raw)
@@ -424,11 +424,11 @@ def _review_lot(raw: dict, lot_id: Optional[str], core: Any, tender_goals: list,
 # ------------------------------------------------------------------------------------------ rubrics
 def review_rubric(path: Path | str) -> dict:
     """A commissioner's rubric, reviewed like a published tender: weights, then the design checks."""
-    from .checks import check_rubric
+    from .design_checks import check_rubric
     from .exceptions import EvaluatorError, InputErrors
     from .proxies import empty_proxies
     from .rubric import Rubric, RubricSpec, _pydantic_errors
-    from .util import load_document
+    from .documents import load_document
     from pydantic import ValidationError
 
     path = Path(path)
@@ -459,7 +459,7 @@ def review_rubric(path: Path | str) -> dict:
     if abs(total - 100) > 1e-9:
         parts = " + ".join(f"{c.id} {c.weight:g}" for c in spec.criteria)
         flags.append(flag("SV301", f"the criteria weights add up to {total:g}, not 100 ({parts}); the rubric "
-                          "would be refused for an award", "Change the weights so they sum to exactly 100.", None))
+                          "would be refused for an award", CATALOGUE["SV301"].fix, None))
     for c, rec in zip(spec.criteria, criteria):
         _mislabelled({**rec, "type": {"price": "price"}.get(c.kind, "quality")}, rec["name"], None, flags)
     try:
@@ -661,7 +661,7 @@ def portfolio(review: Review) -> dict:
         "design": status_counts,
         "figures_only": status_counts["figures_only"],
         "designed": status_counts["designed"],
-        "design_gaps": [{"code": c, "name": CODES[c][0], "tenders": gap_tenders[c], "lots": gap_lots.get(c, 0)}
+        "design_gaps": [{"code": c, "name": CATALOGUE[c].name, "tenders": gap_tenders[c], "lots": gap_lots.get(c, 0)}
                         for c in gaps],
         "data_problems": {c: gap_tenders.get(c, 0) for c in DATA_CODES},
         "buyers": buyer_rows,
@@ -740,7 +740,7 @@ def write_csv(review: Review, folder: Path | str) -> list[Path]:
     flags.csv and problems.csv into `folder`."""
     import csv
 
-    from .util import formula_safe
+    from .spreadsheet import formula_safe
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,9 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationI
 
 from .exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
 from .numbers import AmbiguousNumber, NotANumber, read_number
-from .util import load_document, suggest
+from .documents import load_document
+from .flags import CATALOGUE
+from .suggestions import suggest
 
 GRADES = ("E0", "E1", "E2", "E3", "E4")
 DEFAULT_EVIDENCE_FACTORS = {"E0": 0.0, "E1": 0.5, "E2": 0.75, "E3": 0.9, "E4": 1.0}
@@ -342,9 +344,10 @@ def load_rubric(path: Path | str, *, proxies_path: Path | str | None = None) -> 
     total = sum(c.weight for c in spec.criteria)
     if not math.isclose(total, 100.0, rel_tol=0, abs_tol=1e-9):
         weights = " + ".join(f"{c.id} {c.weight:g}" for c in spec.criteria)
+        entry = CATALOGUE["SV301"]
         raise RubricRefused(
-            f"weights-sum: the criteria weights add up to {total:g}, not 100 ({weights}); the rubric is "
-            "refused. Change the weights so they sum to exactly 100 (the tool never rescales them).",
+            f"{entry.name}: the criteria weights add up to {total:g}, not 100 ({weights}); the rubric is "
+            f"refused. {entry.fix.removesuffix('.')} (the tool never rescales them).",
             file=path, where="key criteria", field="weight", value=total, code="SV301")
 
     if proxies_path is not None:

@@ -27,10 +27,10 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .bids import BID_FIELDS, COMMITMENT_FIELDS
+from .bulk_bids import BID_FIELDS, COMMITMENT_FIELDS
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
-from .util import suggest
+from .suggestions import suggest
 
 BID_SHEET = "Bid"
 RESPONSES_SHEET = "Responses"

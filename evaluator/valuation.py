@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .rubric import Rubric
-from .util import factorize, group_starts, lookup, missing, per_unique, positions, spread
+from .columns import factorize, group_starts, lookup, missing, per_unique, positions, spread
 
 # HM Treasury Green Book long-term discount schedule (STPR): after the first 30 years the rate declines.
 # (first year of band, rate); the rubric's `discount.rate` replaces the first band.

@@ -27,7 +27,7 @@ from evaluator.proxies import load_proxies
 from evaluator.rubric import load_rubric
 from evaluator.scoring import load_scores
 from evaluator.template import read_bid_workbook
-from evaluator.util import load_json, load_yaml
+from evaluator.documents import load_json, load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_RUBRIC = ROOT / "rubrics" / "home_care_north.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from evaluator.bids import BID_FIELDS, COMMITMENT_FIELDS
+from evaluator.bulk_bids import BID_FIELDS, COMMITMENT_FIELDS
 from evaluator.exceptions import EvaluatorError, InputError
 from evaluator.rubric import load_rubric
 from evaluator.template import read_bid_workbook, write_template

@@ -2,8 +2,7 @@
 
 Text codes from the CSV parse stand in for pandas' own grouping in every check, so they are tested
 against pd.factorize column by column on a real tender in the bulk form; a table changed in place must
-be grouped again, not by stale codes; and the read-ahead of `python -m evaluator` must never hand the
-loader a file that changed after it started.
+be grouped again, not by stale codes.
 """
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluator import util
+from evaluator import columns as util
 from evaluator.bids import load_bids
 from evaluator.rubric import load_rubric
 
@@ -82,26 +81,8 @@ def test_spread_of_numbers_or_a_filled_gap_records_nothing():
     assert list(filled) == ["a", "b", "none given", "a"] and util.known_codes(filled) is None
 
 
-def test_read_ahead_is_used_only_for_the_file_it_read(bulk):
-    path = bulk.bids / "commitments.csv"
-    util.read_ahead(["evaluate", "--rubric", str(bulk.rubric), "--bids", str(bulk.bids)])
-    table = util.read_ahead_result(path)
-    assert table is not None and table.num_rows == len(path.read_text().splitlines()) - 1
-    assert util.read_ahead_result(path) is None  # used once
-
-    util.read_ahead(["evaluate", f"--bids={bulk.bids}"])
-    with path.open("a") as fh:  # the file changes after the read-ahead started
-        fh.write(path.read_text().splitlines()[1] + "\n")
-    assert util.read_ahead_result(path) is None
-
-    util.read_ahead(["evaluate", "--bids", str(bulk.bids / "no-such-folder")])  # nothing to read: no error
-    util.read_ahead(["template", "--rubric", str(bulk.rubric)])
-    util.read_ahead(["workspace", "init", "--rubric", str(bulk.rubric), "--bids", str(bulk.bids)])  # copies only
-    assert util.read_ahead_result(path) is None
-
-
 def test_command_line_on_the_bulk_form_matches_the_single_files(bulk, tmp_path):
-    """The command line (which reads ahead) ranks the bulk form exactly as the bid files it came from."""
+    """The command line (with its process tuning) ranks the bulk form exactly as the bid files it came from."""
     def run(bids: Path) -> dict:
         out = subprocess.run([sys.executable, "-m", "evaluator", "evaluate", "--rubric", str(bulk.rubric),
                               "--bids", str(bids), "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -134,19 +115,3 @@ def test_positions_are_pandas_positions(bulk):
     some = names[::2]  # half the bids: the other half's rows must come back as -1
     assert np.array_equal(util.positions(some, rows), pd.Index(some, dtype=object).get_indexer(rows))
     assert (util.positions(some, rows) == -1).any() and (util.positions(names, rows) >= 0).all()
-
-
-def test_work_beside_the_main_thread_keeps_its_callers_numpy_settings_and_errors():
-    """The valuation's arithmetic runs on a second thread while the checks run: it must be exactly as
-    quiet (or as strict) about overflow as its caller, and a failure there must reach the caller."""
-    big = np.array([1e308])
-    with np.errstate(all="raise"):
-        with pytest.raises(FloatingPointError):
-            util.beside(np.multiply, big, 10.0)()
-    with np.errstate(all="ignore"):
-        assert np.isinf(util.beside(np.multiply, big, 10.0)()[0])
-
-    def fails():
-        raise ValueError("from the other thread")
-    with pytest.raises(ValueError, match="from the other thread"):
-        util.beside(fails)()
