@@ -3,9 +3,9 @@
 
 Holds the field names every form shares, the bulk CSVs' parse (pyarrow, with Windows-1252 and bad rows
 named), and the vectorised value checks (:class:`_Checker`, `_clean_commitments`, `_clean_bids`) that
-every bid passes whatever form it came in. Text columns leave here as pandas categoricals: their codes
-and distinct values travel with the table, so the checks and the valuation group and compare text by
-its codes instead of hashing a million strings again.
+every bid passes whatever form it came in. The bulk CSVs' repeated text leaves here as pandas
+categoricals (codes from the parse itself): codes and distinct values travel with the table, so the
+checks and the valuation group and compare text by its codes instead of hashing a million strings again.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .columns import clean_text, factorize, factorize_text, missing, per_unique, remember_codes, repeated, spread
+from .columns import as_objects, clean_text, factorize, missing, per_unique, spread_codes
 from .exceptions import EvaluatorError, InputError
 from .numbers import AmbiguousNumber, NotANumber, read_number
 from .rubric import GRADES, Rubric
@@ -163,11 +163,11 @@ def _locate_csv_problem(path: Path) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _text_column(col) -> np.ndarray:
-    """An Arrow text column as the loaders keep text: trimmed, blank = None, one Python string per
-    distinct value (dictionary-encoded in C, trimmed per distinct value), so repeated text costs little.
-    Its codes come with it (columns.remember_codes): the checks group and compare by them, not by hashing
-    a million strings again."""
+def _text_column(col):
+    """An Arrow text column as the loaders keep text: trimmed, blank = missing, as a pandas categorical
+    (dictionary-encoded in C, trimmed per distinct value), so repeated text costs little and its codes
+    travel with it: the checks and the valuation group and compare by them, not by hashing a million
+    strings again. Mostly distinct text is kept as Python strings (an object array)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -185,11 +185,8 @@ def _text_column(col) -> np.ndarray:
     values[values == ""] = None
     # the dictionary lists values in order of first appearance; trimming may make two entries one
     canon, uniques = pd.factorize(values, use_na_sentinel=True)
-    uniques = np.asarray(uniques, dtype=object)
     codes = np.append(canon, -1).astype(np.int32)[encoded.indices.fill_null(len(values)).to_numpy()]
-    out = np.append(uniques, None)[codes]
-    remember_codes(out, codes, uniques)
-    return out
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object), validate=False)
 
 
 class _Checker:
@@ -227,7 +224,7 @@ class _Checker:
         for file in dict.fromkeys(files):
             rows = idx[files == file]
             for i in rows[:MAX_LISTED]:
-                value = shown.iat[i] if shown is not None else ...
+                value = _value_at(shown, int(i)) if shown is not None else ...
                 self.problems.append(InputError(problem, file=file, where=self.where(int(i)), field=field,
                                                 value=value))
             if len(rows) > MAX_LISTED:
@@ -237,7 +234,7 @@ class _Checker:
     @staticmethod
     def _present(s: pd.Series) -> np.ndarray:
         """Given at all: not missing and, for text, not blank."""
-        if s.dtype == object or pd.api.types.is_string_dtype(s):
+        if s.dtype == object or pd.api.types.is_string_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype):
             return per_unique(s, _is_given).to_numpy(dtype=bool)
         return np.array(s.notna().to_numpy(), dtype=bool)
 
@@ -293,8 +290,14 @@ class _Checker:
         return num
 
     def text(self, name: str, *, required: bool = False) -> pd.Series:
+        """The column as Python strings (None where missing), trimmed."""
+        return as_objects(self.coded(name, required=required))
+
+    def coded(self, name: str, *, required: bool = False) -> pd.Series:
+        """The column as :meth:`text` has it, keeping the codes it came with (a bulk CSV's text arrives
+        as a categorical, trimmed already)."""
         s = self.column(name)
-        if name not in self.f.attrs.get("clean_text", ()):  # the bulk CSV reader has trimmed it already
+        if name not in self.f.attrs.get("clean_text", ()):
             s = clean_text(s)
         if required:
             self.flag(missing(s), name, "required but missing")
@@ -302,14 +305,14 @@ class _Checker:
 
     def grade(self, name: str) -> pd.Series:
         # decided once per distinct value as typed: a million rows cost one hash pass
-        s = self.text(name)
+        s = self.coded(name)
         codes, uniques = factorize(s)
         upper = [v.upper() if isinstance(v, str) else None for v in uniques]
         known = np.array([v in GRADES for v in upper] + [False], dtype=bool)
         unknown = np.array([v is not None for v in upper] + [False], dtype=bool) & ~known
         self.flag(unknown[codes], name, "must be an evidence grade E0, E1, E2, E3 or E4")
-        done = spread([v if ok else None for v, ok in zip(upper, known)], codes)
-        return pd.Series(done, index=s.index, dtype=object, copy=False)
+        done = spread_codes([v if ok else None for v, ok in zip(upper, known)], codes)
+        return pd.Series(done, index=s.index, copy=False)
 
     def boolean(self, name: str, default: bool) -> pd.Series:
         s = self.column(name)
@@ -321,6 +324,14 @@ class _Checker:
                          truth.get("" if v is None or v != v else str(v).strip().lower()))
         self.flag(out.isna().to_numpy(), name, "must be true or false")
         return out.where(out.notna(), default).astype(bool)
+
+
+def _value_at(s: pd.Series, i: int) -> Any:
+    """The value in row i as a user typed it (None where missing), for a problem's message."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        code = int(s.cat.codes.iat[i])
+        return None if code < 0 else s.cat.categories[code]
+    return s.iat[i]
 
 
 def _is_given(v: Any) -> bool:
@@ -348,9 +359,10 @@ def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame
     the checks need to know the supplier said nothing (SV111), and valuation applies the table defaults."""
     c = _Checker(frame)
     out = pd.DataFrame(index=c.f.index)
-    out["bidder"] = c.text("bidder", required=True)
+    # text keeps the codes it came with (a bulk CSV's repeated text is categorical from the parse on)
+    out["bidder"] = c.coded("bidder", required=True)
     for name in TEXT_FIELDS:
-        out[name] = c.text(name, required=name in ("id", "measure"))
+        out[name] = c.coded(name, required=name in ("id", "measure"))
     # quantity: any number; zero, negative or infinite quantities are SV109 flags, not load errors
     out["quantity"] = c.number("quantity", finite=False)
     for name in MONEY_FIELDS:
@@ -368,10 +380,10 @@ def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame
     out["contract_specific"] = c.boolean("contract_specific", default=True)
     for meta in ("_file", "_loc", "_row", "_bid"):
         if meta in c.f:
-            out[meta] = pd.Series(c.f[meta].to_numpy(), index=out.index, dtype=c.f[meta].dtype)
+            out[meta] = c.f[meta]
     # the same id twice in one bid: grouped by codes (the bid key is long text repeated down the rows)
-    bid_codes = factorize_text(out["_bid"].to_numpy(dtype=object))[0] if "_bid" in out else np.zeros(len(out), int)
-    id_codes = factorize_text(out["id"].to_numpy(dtype=object))[0]
+    bid_codes = factorize(out["_bid"])[0] if "_bid" in out else np.zeros(len(out), int)
+    id_codes = factorize(out["id"])[0]
     key = bid_codes.astype(np.int64) * (int(id_codes.max(initial=0)) + 2) + id_codes + 1
     dup = pd.Series(key, copy=False).duplicated(keep="first").to_numpy() & ~missing(out["id"])
     c.flag(dup, "id", "duplicate commitment id in this bid: each commitment needs its own id")
@@ -389,7 +401,7 @@ def _clean_bids(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.n
         out[name] = c.text(name)
     for meta in ("_file", "_loc", "_row", "_bid"):
         if meta in c.f:
-            out[meta] = pd.Series(c.f[meta].to_numpy(), index=out.index, dtype=c.f[meta].dtype)
+            out[meta] = as_objects(c.f[meta])
     return out, c.bad, c.problems
 
 
@@ -433,11 +445,14 @@ def _bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list
             bad_cols = True
         if bad_cols:
             return None, None, None
-        frame["_file"] = pd.Series(repeated(len(frame), str(path)), index=frame.index, dtype=object, copy=False)
+        frame["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
+                                                   categories=pd.Index([str(path)], dtype=object))
         frame["_row"] = np.arange(2, len(frame) + 2)
         # one key per distinct bidder name as typed (cleaned the way the loaders keep text), spread to rows
-        codes, names = factorize_text(frame["bidder"].to_numpy(dtype=object))
+        codes, names = factorize(frame["bidder"])
         keys = [f"{bids_path}#{v or ''}" for v in clean_text(pd.Series(list(names) + [None], dtype=object))]
-        frame["_bid"] = pd.Series(np.array(keys, dtype=object)[codes], index=frame.index, dtype=object, copy=False)
+        key_codes, key_values = pd.factorize(np.array(keys, dtype=object))  # two spellings may clean alike
+        frame["_bid"] = pd.Categorical.from_codes(key_codes[codes], categories=pd.Index(key_values, dtype=object),
+                                                  validate=False)
         frames[label] = frame
     return frames.get("bids"), frames.get("commitments"), frames.get("responses")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .rubric import GRADES, Rubric
 from .flags import CATALOGUE, NARRATIVE_MIN_WORDS, empty_flags, fix_text, make_flags
-from .columns import factorize_text, group_starts, normalise_text, per_unique as _per_unique, repeated, spread
+from .columns import categorical, factorize, group_starts, missing, normalise_text, per_unique as _per_unique, repeated, spread
 
 QUANTITY_LIMIT = 1e12  # beyond any contract: a slip of the keyboard (and a product that could overflow)
 NOMINAL_DEFLATOR = 0.02
@@ -62,30 +62,15 @@ def _txt(s: pd.Series) -> pd.Series:
 
 _norm = normalise_text
 
-# Each column of the commitments table factorized once per check run (codes, distinct values), and shared
-# by every check that compares, looks up or groups it: a million-row column costs one hash pass, not ten.
-# Keyed by the table's id and holding the table itself, so an entry is only ever used for its own table.
-_FACTORIZED: dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
+# Text columns the checks group, compare or look up by their codes: check_commitments makes sure each is a
+# categorical (the loaders and the valuation give them so), so every check takes its codes at no cost.
+CODED = ["unit", "ref_unit", "evidence_grade", "required_grade", "exclusive_group", "_bid", "location", "narrative",
+         "ref_kind"]
 
 
 def _codes(c: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, distinct values) of a column, as pd.factorize gives them (-1 = missing)."""
-    hit = _FACTORIZED.get((id(c), name))
-    if hit is None or hit[0] is not c:
-        col = c[name]
-        if col.dtype == object:  # a narrative repeated down a million rows is hashed once, not per row
-            codes, uniques = factorize_text(col.to_numpy())
-        else:
-            codes, uniques = pd.factorize(col, use_na_sentinel=True)
-        hit = (c, codes, np.asarray(uniques, dtype=object))
-        if isinstance(c, pd.DataFrame):
-            _FACTORIZED[(id(c), name)] = hit
-    return hit[1], hit[2]
-
-
-def _forget(c: pd.DataFrame) -> None:
-    for key in [k for k in list(_FACTORIZED) if k[0] == id(c)]:
-        _FACTORIZED.pop(key, None)
+    """(codes, distinct values) of a column (-1 = missing): a categorical's own."""
+    return factorize(c[name])
 
 
 def _spread(c: pd.DataFrame, name: str, per_value: list, missing) -> np.ndarray:
@@ -107,8 +92,18 @@ def _lookup_col(c: pd.DataFrame, name: str, mapping: dict) -> pd.Series:
 
 
 def _missing_col(c: pd.DataFrame, name: str) -> np.ndarray:
-    """isna() of a column of the table being checked, from its codes."""
-    return _codes(c, name)[0] < 0
+    """isna() of a column of the table being checked (from its codes, when it has them)."""
+    return missing(c[name])
+
+
+def _codes_on(c: pd.DataFrame, name: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column on some rows only: a categorical's own codes, or the values
+    of those rows factorized (mostly distinct text, a cohort described row by row, is hashed only where
+    it is needed)."""
+    col = c[name]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return _codes(c, name)[0][rows], np.asarray(col.cat.categories, dtype=object)
+    return factorize(col.to_numpy()[rows])
 
 
 def _norm_is(c: pd.DataFrame, name: str, value: str) -> np.ndarray:
@@ -239,28 +234,27 @@ def _is_number(col: pd.Series) -> bool:
 
 
 def _row_hashes(c: pd.DataFrame, names: list[str]) -> np.ndarray:
-    """One 64-bit hash per row of the values in `names` (text by its codes, numbers by their bits, with
-    one NaN and one zero): rows equal on those columns hash alike, so rows with a hash of their own
-    need no further look. Unequal rows may collide; the exact comparison that follows sorts them out."""
-    h = np.full(len(c), 0xCBF29CE484222325, dtype=np.uint64)
+    """One 64-bit hash per row of the values in `names`, rows equal on those columns hashing alike (numbers
+    as pandas compares them: one NaN, and -0.0 as 0.0), so rows with a hash of their own need no further
+    look. Unequal rows may collide; the exact comparison that follows sorts them out."""
+    parts = {}
     for name in names:
         col = c[name]
-        if not _is_number(col):
-            part = _codes(c, name)[0].astype(np.int64).view(np.uint64)
-        else:
+        if _is_number(col):
             v = col.to_numpy(dtype=float, na_value=np.nan)
-            part = np.where(np.isnan(v), np.nan, v + 0.0).view(np.uint64)
-        h ^= part
-        h *= np.uint64(0x100000001B3)  # FNV-1a's prime: wraps, as intended
-    return h
+            col = pd.Series(np.where(np.isnan(v), np.nan, v + 0.0), copy=False)
+        parts[name] = col.reset_index(drop=True)
+    return pd.util.hash_pandas_object(pd.DataFrame(parts, copy=False), index=False).to_numpy()
 
 
 def _subset_codes(c: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray:
     """Group numbers of a column's values on some rows only (numbers factorized for those rows alone)."""
     col = c[name]
-    if not _is_number(col):
+    if isinstance(col.dtype, pd.CategoricalDtype):
         return _codes(c, name)[0][rows]
-    return pd.factorize(col.to_numpy()[rows], use_na_sentinel=True)[0]
+    values = col.to_numpy()[rows]
+    return pd.factorize(pd.Series(values, dtype=object, copy=False) if values.dtype == object else values,
+                        use_na_sentinel=True)[0]
 
 
 def _cohort_codes(values: np.ndarray) -> np.ndarray:
@@ -287,12 +281,12 @@ def _sv108(c, r):
     cohort_dup = np.zeros(len(c), dtype=bool)
     if has.any():
         rows = np.flatnonzero(has)
-        codes, uniques = _codes(c, "beneficiaries")
-        needed = np.flatnonzero(np.bincount(codes[rows], minlength=len(uniques)))  # these rows' cohorts only
+        codes, uniques = _codes_on(c, "beneficiaries", rows)
+        needed = np.flatnonzero(np.bincount(codes, minlength=len(uniques)))  # these rows' cohorts only
         cohort = np.full(len(uniques) + 1, -1, dtype=np.int64)
         cohort[needed] = _cohort_codes(uniques[needed])
         head = rows[_first_in_group(_combine([_codes(c, "_bid")[0][rows], _codes(c, "exclusive_group")[0][rows],
-                                              cohort[codes[rows]]]))]
+                                              cohort[codes]]))]
         first[rows] = ids[head]
         cohort_dup[rows] = measure[rows] != measure[head]
     # (b) the same commitment twice under another id: same measure, quantity, years, cohort, place, words
@@ -486,7 +480,11 @@ class _Rows:
     def __getitem__(self, name: str) -> pd.Series:
         if name not in self._cache:
             col = self._frame[name]
-            self._cache[name] = pd.Series(col.to_numpy()[self._take], index=self.index, dtype=col.dtype, copy=False)
+            if isinstance(col.dtype, pd.CategoricalDtype):  # text as Python strings, None where missing
+                values = np.append(np.asarray(col.cat.categories, dtype=object), None)[col.cat.codes.to_numpy()[self._take]]
+                self._cache[name] = pd.Series(values, index=self.index, dtype=object, copy=False)
+            else:
+                self._cache[name] = pd.Series(col.to_numpy()[self._take], index=self.index, dtype=col.dtype, copy=False)
         return self._cache[name]
 
     def __len__(self) -> int:
@@ -511,10 +509,10 @@ def check_commitments(commitments: pd.DataFrame, rubric: Rubric) -> tuple[pd.Dat
     ('' for none): the design lens credits only rows with ''.
     """
     c = commitments  # read only: checks keep their working in local arrays, never new columns
-    try:
-        return _check_commitments(c, rubric)
-    finally:
-        _forget(c)
+    plain = [k for k in CODED if k in c and not isinstance(c[k].dtype, pd.CategoricalDtype)]
+    if plain:  # coded once here (a table built by hand, or bids in several forms): each check reads the codes
+        c = c.assign(**{k: categorical(c[k]) for k in plain})
+    return _check_commitments(c, rubric)
 
 
 def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, pd.Series]:

@@ -1,5 +1,7 @@
 """Work on whole text columns once per distinct value: grouping, looking up, cleaning and normalising text
-that repeats down a bulk tender's million rows."""
+that repeats down a bulk tender's million rows. A column's codes and distinct values come from the column
+itself (a pandas categorical carries them; any other column is factorized when asked): nothing is
+remembered between calls."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -53,157 +55,62 @@ def group_starts(codes) -> "np.ndarray":
     return np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
 
 
-def factorize_objects(values) -> tuple:
-    """pd.factorize for a column of Python objects, grouping the objects first: (codes, -1 for missing;
-    distinct values in order of first appearance), exactly as pd.factorize gives them. Text repeated
-    down a column is usually one object per distinct value (the loaders and make_flags share them), so
-    this hashes a pointer per row instead of every row's characters: much faster for long text."""
+def factorize(s) -> tuple:
+    """A column's (codes, distinct values): -1 marks a missing value. A categorical column (the loaders
+    keep repeated text so) brings its own, at no cost; any other column is factorized here (numbered by
+    first appearance, as pd.factorize numbers them)."""
     import numpy as np
     import pandas as pd
-
-    values = np.asarray(values, dtype=object)
-    if not len(values):
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-        return codes, np.asarray(uniques, dtype=object)
-    values = np.ascontiguousarray(values)
-    by_object, _ = pd.factorize(_pointers(values))  # every row's id(), read at once
-    first = group_starts(by_object)
-    codes, uniques = pd.factorize(pd.Series(values[first], dtype=object), use_na_sentinel=True)
-    return codes[by_object], np.asarray(uniques, dtype=object)
-
-
-# Codes already known for an object array (the loaders get them free from the CSV parse, where text
-# arrives dictionary-encoded): id(array) -> (weak reference, codes, distinct values). An entry is used
-# only for the array it was made for, and only after checking that every row still holds the very
-# object its code names (see known_codes), so a table changed in place is simply factorized again.
-_KNOWN_CODES: dict = {}
+    if isinstance(s, pd.Series) and isinstance(s.dtype, pd.CategoricalDtype):
+        return np.asarray(s.cat.codes), np.asarray(s.cat.categories, dtype=object)
+    if isinstance(s, pd.Categorical):
+        return np.asarray(s.codes), np.asarray(s.categories, dtype=object)
+    values = s.to_numpy() if isinstance(s, pd.Series) else np.asarray(s)
+    if values.dtype == object:
+        values = pd.Series(values, dtype=object, copy=False)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
 
 
-def _pointers(values):
-    """The object pointers of a contiguous 1-D object array, as integers (read, never written)."""
-    import ctypes
-
-    import numpy as np
-    n = len(values)
-    if not n:
-        return np.zeros(0, dtype=np.uintp)
-    return np.ctypeslib.as_array((ctypes.c_size_t * n).from_address(values.ctypes.data))
-
-
-def _plain(values) -> bool:
-    import numpy as np
-    return isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1 and \
-        values.flags.c_contiguous
+def categorical(s, index=None) -> "pd.Series":
+    """Text as a categorical column (missing stays missing): its codes then travel with it, so each later
+    step that groups, compares or looks up the text costs no hashing."""
+    import pandas as pd
+    if isinstance(s, pd.Series) and isinstance(s.dtype, pd.CategoricalDtype):
+        return s
+    codes, uniques = factorize(s)
+    cat = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object), validate=False)
+    return pd.Series(cat, index=s.index if index is None and isinstance(s, pd.Series) else index, copy=False)
 
 
-def remember_codes(values, codes, uniques) -> None:
-    """Record that `values` is `uniques[codes]` (code -1 = None), element for element, with `uniques`
-    distinct and in order of first appearance: exactly what pd.factorize would return for it."""
-    import weakref
-
-    import numpy as np
-    if not _plain(values) or len(codes) != len(values):
-        return
-    owner = values.base if isinstance(values.base, np.ndarray) else None  # a whole view: its owner
-    if owner is not None and _plain(owner) and owner.shape == values.shape and \
-            owner.ctypes.data == values.ctypes.data:
-        values = owner
-    key = id(values)
-
-    def forget(ref, key=key):
-        entry = _KNOWN_CODES.get(key)
-        if entry is not None and entry[0] is ref:
-            del _KNOWN_CODES[key]
-    codes = np.asarray(codes)
-    if len(uniques) < 2**31 - 1:  # half the memory of pandas' own: a million-row table has a dozen of these
-        codes = codes.astype(np.int32, copy=False)
-    uniques = np.ascontiguousarray(uniques, dtype=object)  # its pointers are read in one piece
-    _KNOWN_CODES[key] = (weakref.ref(values, forget), codes, uniques)
-
-
-def known_codes(values) -> tuple | None:
-    """(codes, distinct values) recorded for this array (or an array it views whole), if every row
-    still holds the object its code names; None otherwise."""
-    import numpy as np
-    if not _plain(values) or not _KNOWN_CODES:
-        return None
-    owner = values
-    entry = _KNOWN_CODES.get(id(owner))
-    if entry is None or entry[0]() is not owner:
-        owner = values.base
-        entry = _KNOWN_CODES.get(id(owner)) if isinstance(owner, np.ndarray) else None
-        if entry is None or entry[0]() is not owner:
-            return None
-        if owner.shape != values.shape or owner.ctypes.data != values.ctypes.data or not _plain(owner):
-            return None
-    codes, uniques = entry[1], entry[2]
-    expected = np.append(_pointers(uniques), np.uintp(id(None)))
-    if not np.array_equal(_pointers(values), expected[codes]):
-        _KNOWN_CODES.pop(id(owner), None)  # changed since (or equal text in other objects): not again
-        return None
-    return codes, uniques
-
-
-def factorize_text(values) -> tuple:
-    """pd.factorize for an object column: (codes, -1 for missing; distinct values in order of first
-    appearance), by object first (:func:`factorize_objects`) when the text is long. Measured on a
-    million rows: hashing characters costs more than hashing pointers beyond about 20 characters.
-    Codes already known for the array (:func:`remember_codes`) are used instead, once checked."""
+def as_objects(s) -> "pd.Series":
+    """A column as Python objects, None where missing (a categorical column's values spread back to rows)."""
     import numpy as np
     import pandas as pd
-
-    values = np.asarray(values, dtype=object)
-    hit = known_codes(values)
-    if hit is not None:
-        return hit
-    sample = values[:: max(1, len(values) // 64)][:64]
-    lengths = [len(v) for v in sample if isinstance(v, str)]
-    try:  # text repeated as one shared object per value (flags' codes and names): group by object
-        shared = len({id(v) for v in sample}) == len(set(sample)) < len(sample) // 2
-    except TypeError:  # unhashable values: pandas says what to do with them
-        shared = False
-    if lengths and (shared or sum(lengths) / len(lengths) > 24):
-        codes, uniques = factorize_objects(values)
-    else:
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object, copy=False), use_na_sentinel=True)
-        uniques = np.asarray(uniques, dtype=object)
-    remember_codes(values, codes, uniques)  # the next check of the same column costs a comparison
-    return codes, uniques
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, uniques = factorize(s)
+        return pd.Series(np.append(uniques, None)[codes], index=s.index, dtype=object, copy=False)
+    return s
 
 
 def spread(per_value, codes, missing: Any = None):
     """Values worked out once per distinct value (`per_value[i]` for code i, `missing` for -1), spread
-    back to the rows. `codes` must be pd.factorize's for these very rows (every code used, numbered by
-    first appearance). When the values are text, the result's own codes are recorded with it, so
-    grouping or comparing it later costs no hashing."""
+    back to the rows, as an object array."""
     import numpy as np
-    import pandas as pd
-
-    codes = np.asarray(codes)
     done = np.empty(len(per_value) + 1, dtype=object)
     done[:-1] = per_value
     done[-1] = missing
-    if missing is not None or not all(v is None or type(v) is str for v in done[:-1]):
-        return done[codes]
-    # equal text from two codes is one value; a group's first code is its first appearance
-    groups, uniques = pd.factorize(done[:-1], use_na_sentinel=True)
-    row = np.append(groups, -1)[codes]
-    uniques = np.asarray(uniques, dtype=object)
-    out = np.append(uniques, None)[row]
-    remember_codes(out, row, uniques)
-    return out
+    return done[np.asarray(codes)]
 
 
-def factorize(s) -> tuple:
-    """pd.factorize (codes, -1 for missing; distinct values as an array), by :func:`factorize_text` for
-    a column of Python objects so that codes already known are used."""
+def spread_codes(per_value, codes) -> "pd.Categorical":
+    """:func:`spread` for text (None = missing): a categorical whose codes are the rows' own, so what is
+    spread can be grouped and compared later without hashing it again."""
     import numpy as np
     import pandas as pd
-    values = s.to_numpy() if isinstance(s, pd.Series) else s
-    if isinstance(values, np.ndarray) and values.dtype == object:
-        return factorize_text(values)
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    return codes, np.asarray(uniques, dtype=object)
+    groups, uniques = pd.factorize(np.asarray(per_value, dtype=object), use_na_sentinel=True)
+    row = np.append(groups, -1)[np.asarray(codes, dtype=np.intp)]
+    return pd.Categorical.from_codes(row, categories=pd.Index(uniques, dtype=object), validate=False)
 
 
 def positions(names: list, values) -> "np.ndarray":
@@ -218,13 +125,13 @@ def positions(names: list, values) -> "np.ndarray":
 
 
 def missing(s) -> "np.ndarray":
-    """isna() as a bool array, from the codes when they are known (a million strings need not be
-    looked at again)."""
+    """isna() as a bool array (from the codes of a categorical column)."""
     import numpy as np
     import pandas as pd
+    if isinstance(s, pd.Series) and isinstance(s.dtype, pd.CategoricalDtype):
+        return np.asarray(s.cat.codes) < 0
     values = s.to_numpy() if isinstance(s, pd.Series) else np.asarray(s)
-    hit = known_codes(values) if values.dtype == object else None
-    return hit[0] < 0 if hit is not None else np.asarray(pd.isna(values), dtype=bool)
+    return np.asarray(pd.isna(values), dtype=bool)
 
 
 def lookup(s: "pd.Series", mapping: dict, default: Any = float("nan")) -> "pd.Series":

@@ -16,7 +16,7 @@ from .design_checks import check_rubric
 from .flags import SEVERITY_ORDER, empty_flags
 from .bids import BidSet
 from .rubric import Rubric
-from .columns import factorize_objects, positions, quiet_numpy
+from .columns import factorize, positions, quiet_numpy
 
 LENSES = ("figures", "design")
 
@@ -279,12 +279,10 @@ def _json_pieces(columns: list, template: list[str]):
     import orjson
     import pyarrow as pa
 
-    from .columns import factorize_text
-
     key = np.zeros(len(columns[0]), dtype=np.int64)
     uniques = []
     for col in columns:
-        codes, values = factorize_text(col)
+        codes, values = factorize(col)
         values = list(values) + [None]
         key = key * len(values) + np.where(codes < 0, len(values) - 1, codes)
         uniques.append(values)
@@ -423,7 +421,7 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
     if not flags.empty:  # by bid (in bid order), then severity, then code: as a lead reads them
         bid_pos = positions(bidders, flags["bidder"].to_numpy(dtype=object))
         sev = positions(list(SEVERITY_ORDER), flags["severity"].to_numpy(dtype=object))
-        codes, names = factorize_objects(flags["code"].to_numpy(dtype=object))  # ranked in code order
+        codes, names = factorize(flags["code"].to_numpy(dtype=object))  # ranked in code order
         code = np.append(np.argsort(np.argsort(names.astype(str), kind="stable")), -1)[codes]
         flags = flags.take(np.lexsort((code, sev, bid_pos))).reset_index(drop=True)
     return Evaluation(rubric=rubric, bidset=bidset, scores=scores, commitments=valued, flags=flags,
