@@ -24,7 +24,7 @@ import pandas as pd
 from app.samples import ROOT
 from evaluator import (SCORE_COLUMNS, BidSet, EvaluatorError, InputErrors, Rubric, check_scores, load_bid_files,
                        load_scores, parse_rubric)
-from evaluator.document_data import parse_small_csv  # the CSV rules of scores.csv, over an upload's bytes
+from evaluator.documents import parse_small_csv  # the CSV rules of scores.csv, over an upload's bytes
 
 OUT_OF_PROCESS_BYTES = 5_000_000
 BID_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")

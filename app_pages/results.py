@@ -8,8 +8,8 @@ import streamlit as st
 from app.state import evaluation_key, get_evaluation, heavy_cache
 from app.ui import escape_md, guard, text_table
 from evaluator import charts
-from evaluator.checks import CODES
 from evaluator.explain_tables import explain_tables
+from evaluator.flags import CATALOGUE
 
 CHART_LIMIT = 30   # bids drawn in the marks chart; the table lists every bid
 FLAG_ROWS = 5000   # flags listed at once; filters narrow a bulk tender's list
@@ -88,7 +88,7 @@ def main() -> None:
     f1, f2, f3, f4 = st.columns([1, 2, 2, 2])
     severities = f1.multiselect("Severity", ["error", "warning", "info"], key="flag_severity")
     codes = f2.multiselect("Code", sorted(set(flags["code"])), key="flag_code",
-                           format_func=lambda c: f"{c} {CODES.get(c, ('', ''))[0]}")
+                           format_func=lambda c: f"{c} {CATALOGUE[c].name if c in CATALOGUE else ''}")
     bidder = f3.selectbox("Bid", ["(all bids)"] + ev.results["bidder"].tolist(), key="flag_bidder")
     words = f4.text_input("Message contains", key="flag_text")
     shown = flags

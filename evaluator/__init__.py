@@ -2,8 +2,8 @@
 
 Pure Python (no Streamlit): load -> check -> value -> score -> compare. See DESIGN.md and README.md.
 
-The names below load on first use, so `python -m evaluator` can start reading a bulk tender's CSV
-(util.read_ahead) before pandas and the rest of the tool are imported.
+The names below load on first use, so `python -m evaluator` can set up the process (tuning.py)
+before numpy, pandas and the rest of the tool are imported.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # for editors and type checkers; at run time see __getattr__
     from .rubric import Rubric, load_rubric, parse_rubric
     from .scores import check_scores, load_scores
     # what the app (app/, app_pages/) uses besides the names above: see _HOME.update below
-    from .checks import check_rubric
+    from .design_checks import check_rubric
     from .delivery import delivery_chart, track
     from .reading import figures_vs_design
     from .assessment_summary import assessment_summary_pdf
@@ -31,7 +31,8 @@ if TYPE_CHECKING:  # for editors and type checkers; at run time see __getattr__
     from .scores import MODERATED, SCORE_COLUMNS, split_scores
     from .scoring import scale_marks
     from .template import write_template
-    from .util import formula_safe_frame, gbp
+    from .formatting import gbp
+    from .spreadsheet import formula_safe_frame
     from .workbook import results_workbook
     from .workspace import Workspace, default_workspace_path
 
@@ -42,14 +43,14 @@ _HOME = {"BidSet": "bids", "load_bid": "bids", "load_bid_files": "bids", "load_b
          "check_scores": "scores", "load_scores": "scores"}
 
 _HOME.update({  # what the app (app/, app_pages/) uses besides the names above: pages import only from here
-    "check_rubric": "checks", "delivery_chart": "delivery", "track": "delivery",
+    "check_rubric": "design_checks", "delivery_chart": "delivery", "track": "delivery",
     "figures_vs_design": "reading", "Inputs": "provenance", "assessment_summary_pdf": "assessment_summary",
     "evaluation_report_pdf": "evaluation_report", "summary_context": "why_not", "summary_file_names": "report_set",
     "flag_rows": "review_output", "lot_rows": "review_output", "portfolio_charts": "review_output",
     "review_paths": "review",
     "GRADES": "rubric", "RubricSpec": "rubric", "MODERATED": "scores", "SCORE_COLUMNS": "scores",
     "split_scores": "scores", "scale_marks": "scoring", "write_template": "template",
-    "formula_safe_frame": "util", "gbp": "util", "results_workbook": "workbook", "Workspace": "workspace",
+    "formula_safe_frame": "spreadsheet", "gbp": "formatting", "results_workbook": "workbook", "Workspace": "workspace",
     "default_workspace_path": "workspace",
 })
 

@@ -1,10 +1,10 @@
 import sys
 
-from .util import keep_freed_memory, read_ahead
+from .tuning import arrow_memory_pool, keep_freed_memory
 
-keep_freed_memory()
-read_ahead(sys.argv[1:])  # a bulk tender's CSV is parsed while the rest of the tool loads
+keep_freed_memory()  # before numpy is imported, on purpose
+arrow_memory_pool()
 
-from .cli import main  # noqa: E402 - after the read-ahead has started, on purpose
+from .cli import main  # noqa: E402 - after the allocators are set, on purpose
 
 sys.exit(main())

@@ -22,21 +22,14 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from .document_data import parse_document
+from .documents import parse_document
 from .exceptions import EvaluatorError, InputError, InputErrors
+from .bulk_bids import BID_FIELDS, COMMITMENT_FIELDS
 from .rubric import Rubric
-from .util import load_document, suggest
+from .documents import load_document
+from .suggestions import suggest
 
-# The public field names (DESIGN.md 4.3). The XLSX template and the bulk CSV use the flattened
-# commitment fields, where `evidence: {grade, description}` becomes evidence_grade/evidence_description.
-BID_FIELDS = ["bidder", "supplier_id", "contact_email", "contact_address", "price"]
 BID_DOCUMENT_FIELDS = BID_FIELDS + ["responses", "commitments"]
-COMMITMENT_FIELDS = [
-    "id", "measure", "outcome", "description", "quantity", "unit", "claimed_proxy", "claimed_value",
-    "start_year", "end_year", "persistence_years", "drop_off", "location", "beneficiaries",
-    "evidence_grade", "evidence_description", "deadweight", "attribution", "displacement",
-    "deflator_rationale", "narrative", "kpi", "contract_specific",
-]
 COMMITMENT_DOCUMENT_FIELDS = [f for f in COMMITMENT_FIELDS if not f.startswith("evidence_")] + ["evidence"]
 
 BID_SHEET = "Bid"

@@ -1,4 +1,4 @@
-"""Every flag of DESIGN.md section 5: commitment checks (SV1xx), bid checks (SV2xx), design checks (SV3xx).
+"""The commitment checks (SV1xx of DESIGN.md section 5) over a prepared commitments table.
 
 Each commitment check is a named rule over the whole commitments table at once: a mask of the rows it
 fires on, a message built from those rows' own numbers, and a fix a supplier can act on. The design
@@ -13,78 +13,12 @@ import numpy as np
 import pandas as pd
 
 from .rubric import GRADES, Rubric
-from .util import factorize_text, group_starts, normalise_text, per_unique as _per_unique, repeated, spread
+from .flags import CATALOGUE, NARRATIVE_MIN_WORDS, empty_flags, fix_text, make_flags
+from .columns import categorical, factorize, group_starts, missing, normalise_text, per_unique as _per_unique, repeated, spread
 
-FLAG_COLUMNS = ["code", "name", "severity", "bidder", "commitment", "criterion", "message", "fix"]
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-CODES: dict[str, tuple[str, str]] = {
-    "SV101": ("unknown-measure", "error"),
-    "SV102": ("arithmetic", "warning"),
-    "SV103": ("proxy-inflated", "warning"),
-    "SV104": ("unit-mismatch", "error"),
-    "SV105": ("no-evidence", "error"),
-    "SV106": ("evidence-below-required", "warning"),
-    "SV107": ("beyond-term", "warning"),
-    "SV108": ("double-count", "error"),
-    "SV109": ("implausible-quantity", "error"),
-    "SV110": ("output-not-outcome", "warning"),
-    "SV111": ("no-additionality", "warning"),
-    "SV112": ("nominal-deflator", "warning"),
-    "SV113": ("not-local", "error"),
-    "SV114": ("off-design", "warning"),
-    "SV115": ("no-narrative", "warning"),
-    "SV116": ("no-monitoring", "warning"),
-    "SV117": ("not-contract-specific", "error"),
-    "SV201": ("claimed-share-outlier", "warning"),
-    "SV202": ("missing-response", "warning"),
-    "SV203": ("below-threshold", "error"),
-    "SV204": ("abnormally-low-price", "warning"),
-    "SV205": ("evaluator-disagreement", "warning"),
-    "SV206": ("no-consensus", "info"),
-    "SV207": ("unscored", "warning"),
-    "SV301": ("weights-sum", "error"),
-    "SV302": ("social-value-weight-low", "warning"),
-    "SV303": ("too-many-outcomes", "warning"),
-    "SV304": ("outcome-no-target", "warning"),
-    "SV305": ("outcome-no-evidence-requirement", "info"),
-    "SV306": ("figures-only", "warning"),
-    "SV308": ("no-remedy", "info"),
-    # practice reviews of published tenders (review.py)
-    "SV309": ("weight-unparsed", "warning"),
-    "SV310": ("mislabelled-criterion", "warning"),
-    "SV311": ("social-value-unweighted", "warning"),
-    "SV312": ("criteria-unpublished", "info"),
-    "SV313": ("duplicate-ocid", "warning"),
-    "SV314": ("unreadable-input", "error"),
-    # promised against delivered at contract stage (delivery.py)
-    "SV401": ("delivery-without-evidence", "warning"),
-    "SV402": ("delivery-not-credited", "warning"),
-    "SV403": ("no-delivery-reported", "warning"),
-}
-ERROR_CODES_SV1 = [c for c, (_, sev) in CODES.items() if c.startswith("SV1") and sev == "error"]
-NARRATIVE_MIN_WORDS = 25
 QUANTITY_LIMIT = 1e12  # beyond any contract: a slip of the keyboard (and a product that could overflow)
 NOMINAL_DEFLATOR = 0.02
 GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
-
-
-def empty_flags() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
-
-
-def make_flags(code: str, bidder, message, fix, commitment=None, criterion=None) -> pd.DataFrame:
-    """A block of flags of one code; every argument may be a scalar or a column of the same length."""
-    name, severity = CODES[code]
-    columns = {"bidder": bidder, "commitment": commitment, "criterion": criterion, "message": message, "fix": fix}
-    length = max((len(v) for v in columns.values() if isinstance(v, (np.ndarray, pd.Series, list))), default=1)
-    columns.update(code=code, name=name, severity=severity)
-    frame = pd.DataFrame(index=pd.RangeIndex(length))
-    for k in FLAG_COLUMNS:  # one fresh array per column, taken as it is (no second copy into a 2-D block)
-        v = columns[k]
-        v = np.array(v, dtype=object) if isinstance(v, (np.ndarray, pd.Series, list)) else repeated(length, v)
-        frame[k] = pd.Series(v, index=frame.index, dtype=object, copy=False)
-    return frame
 
 
 def _choose(cond, a, b) -> np.ndarray:
@@ -128,30 +62,15 @@ def _txt(s: pd.Series) -> pd.Series:
 
 _norm = normalise_text
 
-# Each column of the commitments table factorized once per check run (codes, distinct values), and shared
-# by every check that compares, looks up or groups it: a million-row column costs one hash pass, not ten.
-# Keyed by the table's id and holding the table itself, so an entry is only ever used for its own table.
-_FACTORIZED: dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
+# Text columns the checks group, compare or look up by their codes: check_commitments makes sure each is a
+# categorical (the loaders and the valuation give them so), so every check takes its codes at no cost.
+CODED = ["unit", "ref_unit", "evidence_grade", "required_grade", "exclusive_group", "_bid", "location", "narrative",
+         "ref_kind"]
 
 
 def _codes(c: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, distinct values) of a column, as pd.factorize gives them (-1 = missing)."""
-    hit = _FACTORIZED.get((id(c), name))
-    if hit is None or hit[0] is not c:
-        col = c[name]
-        if col.dtype == object:  # a narrative repeated down a million rows is hashed once, not per row
-            codes, uniques = factorize_text(col.to_numpy())
-        else:
-            codes, uniques = pd.factorize(col, use_na_sentinel=True)
-        hit = (c, codes, np.asarray(uniques, dtype=object))
-        if isinstance(c, pd.DataFrame):
-            _FACTORIZED[(id(c), name)] = hit
-    return hit[1], hit[2]
-
-
-def _forget(c: pd.DataFrame) -> None:
-    for key in [k for k in list(_FACTORIZED) if k[0] == id(c)]:
-        _FACTORIZED.pop(key, None)
+    """(codes, distinct values) of a column (-1 = missing): a categorical's own."""
+    return factorize(c[name])
 
 
 def _spread(c: pd.DataFrame, name: str, per_value: list, missing) -> np.ndarray:
@@ -165,13 +84,6 @@ def _by_value(c: pd.DataFrame, name: str, fn) -> pd.Series:
     return pd.Series(_spread(c, name, [fn(v) for v in uniques], fn(None)), index=c.index, dtype=object, copy=False)
 
 
-def _norm_col(c: pd.DataFrame, name: str) -> pd.Series:
-    """util.normalise_text for a column of the table being checked."""
-    _, uniques = _codes(c, name)
-    norm = normalise_text(pd.Series(uniques, dtype=object)).to_numpy(dtype=object) if len(uniques) else []
-    return pd.Series(_spread(c, name, list(norm), None), index=c.index, dtype=object, copy=False)
-
-
 def _lookup_col(c: pd.DataFrame, name: str, mapping: dict) -> pd.Series:
     """util.lookup (numeric mapping) for a column of the table being checked."""
     codes, uniques = _codes(c, name)
@@ -180,8 +92,18 @@ def _lookup_col(c: pd.DataFrame, name: str, mapping: dict) -> pd.Series:
 
 
 def _missing_col(c: pd.DataFrame, name: str) -> np.ndarray:
-    """isna() of a column of the table being checked, from its codes."""
-    return _codes(c, name)[0] < 0
+    """isna() of a column of the table being checked (from its codes, when it has them)."""
+    return missing(c[name])
+
+
+def _codes_on(c: pd.DataFrame, name: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column on some rows only: a categorical's own codes, or the values
+    of those rows factorized (mostly distinct text, a cohort described row by row, is hashed only where
+    it is needed)."""
+    col = c[name]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return _codes(c, name)[0][rows], np.asarray(col.cat.categories, dtype=object)
+    return factorize(col.to_numpy()[rows])
 
 
 def _norm_is(c: pd.DataFrame, name: str, value: str) -> np.ndarray:
@@ -217,7 +139,7 @@ def _isin_col(c: pd.DataFrame, name: str, values: list) -> pd.Series:
 class CommitmentCheck:
     code: str
     fires: Callable[[pd.DataFrame, Rubric], tuple[np.ndarray, pd.Series]]
-    fix: Callable[[pd.DataFrame, Rubric], pd.Series] | str
+    fix: Callable[[pd.DataFrame, Rubric], pd.Series | str] | None = None  # None: the catalogue's fix
 
 
 def _sv101(c, r):
@@ -312,28 +234,27 @@ def _is_number(col: pd.Series) -> bool:
 
 
 def _row_hashes(c: pd.DataFrame, names: list[str]) -> np.ndarray:
-    """One 64-bit hash per row of the values in `names` (text by its codes, numbers by their bits, with
-    one NaN and one zero): rows equal on those columns hash alike, so rows with a hash of their own
-    need no further look. Unequal rows may collide; the exact comparison that follows sorts them out."""
-    h = np.full(len(c), 0xCBF29CE484222325, dtype=np.uint64)
+    """One 64-bit hash per row of the values in `names`, rows equal on those columns hashing alike (numbers
+    as pandas compares them: one NaN, and -0.0 as 0.0), so rows with a hash of their own need no further
+    look. Unequal rows may collide; the exact comparison that follows sorts them out."""
+    parts = {}
     for name in names:
         col = c[name]
-        if not _is_number(col):
-            part = _codes(c, name)[0].astype(np.int64).view(np.uint64)
-        else:
+        if _is_number(col):
             v = col.to_numpy(dtype=float, na_value=np.nan)
-            part = np.where(np.isnan(v), np.nan, v + 0.0).view(np.uint64)
-        h ^= part
-        h *= np.uint64(0x100000001B3)  # FNV-1a's prime: wraps, as intended
-    return h
+            col = pd.Series(np.where(np.isnan(v), np.nan, v + 0.0), copy=False)
+        parts[name] = col.reset_index(drop=True)
+    return pd.util.hash_pandas_object(pd.DataFrame(parts, copy=False), index=False).to_numpy()
 
 
 def _subset_codes(c: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray:
     """Group numbers of a column's values on some rows only (numbers factorized for those rows alone)."""
     col = c[name]
-    if not _is_number(col):
+    if isinstance(col.dtype, pd.CategoricalDtype):
         return _codes(c, name)[0][rows]
-    return pd.factorize(col.to_numpy()[rows], use_na_sentinel=True)[0]
+    values = col.to_numpy()[rows]
+    return pd.factorize(pd.Series(values, dtype=object, copy=False) if values.dtype == object else values,
+                        use_na_sentinel=True)[0]
 
 
 def _cohort_codes(values: np.ndarray) -> np.ndarray:
@@ -360,12 +281,12 @@ def _sv108(c, r):
     cohort_dup = np.zeros(len(c), dtype=bool)
     if has.any():
         rows = np.flatnonzero(has)
-        codes, uniques = _codes(c, "beneficiaries")
-        needed = np.flatnonzero(np.bincount(codes[rows], minlength=len(uniques)))  # these rows' cohorts only
+        codes, uniques = _codes_on(c, "beneficiaries", rows)
+        needed = np.flatnonzero(np.bincount(codes, minlength=len(uniques)))  # these rows' cohorts only
         cohort = np.full(len(uniques) + 1, -1, dtype=np.int64)
         cohort[needed] = _cohort_codes(uniques[needed])
         head = rows[_first_in_group(_combine([_codes(c, "_bid")[0][rows], _codes(c, "exclusive_group")[0][rows],
-                                              cohort[codes[rows]]]))]
+                                              cohort[codes]]))]
         first[rows] = ids[head]
         cohort_dup[rows] = measure[rows] != measure[head]
     # (b) the same commitment twice under another id: same measure, quantity, years, cohort, place, words
@@ -524,42 +445,28 @@ def _outcome_list(r: Rubric) -> str:
     return "; ".join(f"{o.id} {o.name or ''}".strip() for o in r.spec.design.outcomes) or "none set"
 
 
-COMMITMENT_CHECKS = [
-    CommitmentCheck("SV101", _sv101, lambda c, r: "Use a measure code from the buyer's proxy table (the template's "
-                    "Measures sheet lists them), or ask the buyer to add one with a published, open-licence value."),
-    CommitmentCheck("SV102", _sv102, "Make claimed_value equal quantity × claimed_proxy, or correct the quantity "
-                    "or the proxy."),
-    CommitmentCheck("SV103", _sv103, lambda c, r: "Use the reference value of " + _gbp(c["ref_value"]) + " per "
-                    + _txt(c["ref_unit"]) + " from the proxy table, or cite a published source for a higher one."),
-    CommitmentCheck("SV104", _sv104, lambda c, r: "State the quantity in " + _txt(c["ref_unit"])
-                    + ", the unit of " + _txt(c["measure"]) + " (convert it, e.g. hours to FTE-years)."),
-    CommitmentCheck("SV105", _sv105, "Give evidence of at least E1 (a plan or logic model); better, your own "
-                    "monitoring data (E2) or an independent evaluation (E3, E4)."),
-    CommitmentCheck("SV106", _sv106, lambda c, r: "Provide evidence of grade " + _txt(c["required_grade"])
-                    + " or better, as the buyer's design asks for this outcome."),
-    CommitmentCheck("SV107", _sv107, lambda c, r: f"Limit delivery to the contract term (years 1-"
-                    f"{r.tender.duration_years}); claim persistence only with E3+ evidence that outcomes last."),
-    CommitmentCheck("SV108", _sv108, "Count each person once: remove this commitment or merge it into the one "
-                    "that already counts this cohort."),
-    CommitmentCheck("SV109", _sv109, "Check the quantity: it must be above 0 and within what this contract can "
-                    "deliver (bid price, buyer's workforce × years)."),
-    CommitmentCheck("SV110", _sv110, "Report the activity as a quantity without a £ value, and link it to an "
-                    "outcome the buyer set, with evidence of the change it makes."),
-    CommitmentCheck("SV111", _sv111, "State deadweight (what would happen anyway) and attribution (what others "
-                    "contribute), with a deflator_rationale."),
-    CommitmentCheck("SV112", _sv112, "Explain the deflators in deflator_rationale (with a source), or use "
-                    "realistic ones."),
-    CommitmentCheck("SV113", _sv113, lambda c, r: "Deliver this measure in the local area ("
-                    + (", ".join(r.tender.local_area) or "as the buyer defines it") + ") and say where, or use "
-                    "a measure that is not local-only."),
-    CommitmentCheck("SV114", _sv114, lambda c, r: "Link the commitment to one of the buyer's outcomes ("
-                    + _outcome_list(r) + ") with a measure that evidences it; otherwise it earns no design-lens credit."),
-    CommitmentCheck("SV115", _sv115, f"Write a narrative of {NARRATIVE_MIN_WORDS}+ words: how it will be "
-                    "delivered, with whom, and how you will know."),
-    CommitmentCheck("SV116", _sv116, "Add a KPI: what will be counted, how often, and from what records."),
-    CommitmentCheck("SV117", _sv117, "Offer activity delivered because of this contract, or leave it out of the bid."),
+COMMITMENT_CHECKS = [  # in the order their flags are listed; fixes are the catalogue's (flags.py)
+    CommitmentCheck("SV101", _sv101),
+    CommitmentCheck("SV102", _sv102),
+    CommitmentCheck("SV103", _sv103, lambda c, r: fix_text("SV103", ref_value=_gbp(c["ref_value"]),
+                                                           ref_unit=_txt(c["ref_unit"]))),
+    CommitmentCheck("SV104", _sv104, lambda c, r: fix_text("SV104", ref_unit=_txt(c["ref_unit"]),
+                                                           measure=_txt(c["measure"]))),
+    CommitmentCheck("SV105", _sv105),
+    CommitmentCheck("SV106", _sv106, lambda c, r: fix_text("SV106", required_grade=_txt(c["required_grade"]))),
+    CommitmentCheck("SV107", _sv107, lambda c, r: fix_text("SV107", duration=str(r.tender.duration_years))),
+    CommitmentCheck("SV108", _sv108),
+    CommitmentCheck("SV109", _sv109),
+    CommitmentCheck("SV110", _sv110),
+    CommitmentCheck("SV111", _sv111),
+    CommitmentCheck("SV112", _sv112),
+    CommitmentCheck("SV113", _sv113, lambda c, r: fix_text(
+        "SV113", area=", ".join(r.tender.local_area) or "as the buyer defines it")),
+    CommitmentCheck("SV114", _sv114, lambda c, r: fix_text("SV114", outcomes=_outcome_list(r))),
+    CommitmentCheck("SV115", _sv115),
+    CommitmentCheck("SV116", _sv116),
+    CommitmentCheck("SV117", _sv117),
 ]
-
 
 class _Rows:
     """The flagged rows of the commitments table, taken one column at a time as a message needs it:
@@ -573,7 +480,11 @@ class _Rows:
     def __getitem__(self, name: str) -> pd.Series:
         if name not in self._cache:
             col = self._frame[name]
-            self._cache[name] = pd.Series(col.to_numpy()[self._take], index=self.index, dtype=col.dtype, copy=False)
+            if isinstance(col.dtype, pd.CategoricalDtype):  # text as Python strings, None where missing
+                values = np.append(np.asarray(col.cat.categories, dtype=object), None)[col.cat.codes.to_numpy()[self._take]]
+                self._cache[name] = pd.Series(values, index=self.index, dtype=object, copy=False)
+            else:
+                self._cache[name] = pd.Series(col.to_numpy()[self._take], index=self.index, dtype=col.dtype, copy=False)
         return self._cache[name]
 
     def __len__(self) -> int:
@@ -598,10 +509,10 @@ def check_commitments(commitments: pd.DataFrame, rubric: Rubric) -> tuple[pd.Dat
     ('' for none): the design lens credits only rows with ''.
     """
     c = commitments  # read only: checks keep their working in local arrays, never new columns
-    try:
-        return _check_commitments(c, rubric)
-    finally:
-        _forget(c)
+    plain = [k for k in CODED if k in c and not isinstance(c[k].dtype, pd.CategoricalDtype)]
+    if plain:  # coded once here (a table built by hand, or bids in several forms): each check reads the codes
+        c = c.assign(**{k: categorical(c[k]) for k in plain})
+    return _check_commitments(c, rubric)
 
 
 def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, pd.Series]:
@@ -613,12 +524,12 @@ def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, p
         if not mask.any():
             continue
         d = _Rows(c, mask)
-        fix = check.fix if isinstance(check.fix, str) else check.fix(d, rubric)
+        fix = None if check.fix is None else check.fix(d, rubric)
         blocks.append(make_flags(check.code, d["bidder"].to_numpy(dtype=object),
                                  np.asarray(message(d), dtype=object),
-                                 np.asarray(fix, dtype=object) if not isinstance(fix, str) else fix,
+                                 np.asarray(fix, dtype=object) if fix is not None and not isinstance(fix, str) else fix,
                                  commitment=d["id"].to_numpy(dtype=object)))
-        if CODES[check.code][1] == "error":
+        if CATALOGUE[check.code].severity == "error":
             error_masks.append((check.code, mask))
     # each row's error codes joined in check order, written once per combination that occurs
     fired = np.zeros(len(c), dtype=np.int64)
@@ -629,43 +540,3 @@ def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, p
                      for bits in combos], combo)
     flags = pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
     return flags, pd.Series(errors, index=c.index, dtype=object, copy=False)
-
-
-def check_rubric(rubric: Rubric) -> pd.DataFrame:
-    """SV302-SV308: the commissioner's own design, checked (SV301 refuses the rubric when it loads)."""
-    blocks = []
-    sv = rubric.social_value_weight
-    if sv < 10:
-        blocks.append(make_flags("SV302", None, f"social value carries {sv:g}% of the marks, under the 10% "
-                                 "minimum of PPN 002 (mandatory for central government from 1 October 2025)",
-                                 "Weight social value at 10% or more of the total."))
-    outcomes = rubric.spec.design.outcomes
-    if len(outcomes) > 6:
-        blocks.append(make_flags("SV303", None, f"the design has {len(outcomes)} outcomes; more than 6 spreads "
-                                 "attention and monitoring thin (\"do not measure everything\")",
-                                 "Keep the 3-6 outcomes that matter most to this contract's users and place."))
-    for o in outcomes:
-        if o.target is None or o.baseline is None:
-            missing = " and ".join(n for n, v in (("target", o.target), ("baseline", o.baseline)) if v is None)
-            blocks.append(make_flags("SV304", None, f"outcome {o.id} ({o.name or o.id}) has no {missing}"
-                                     + ("; its attainment cannot be measured and it is left out of the design "
-                                        "fraction" if o.target is None else ""),
-                                     f"Set a baseline and a target for {o.id} over the term."))
-        if o.evidence_required is None:
-            blocks.append(make_flags("SV305", None, f"outcome {o.id} ({o.name or o.id}) sets no evidence "
-                                     "requirement", f"Say what evidence grade (E1-E4) you will require for {o.id}.",
-                                     ))
-        if not o.if_not_delivered:
-            blocks.append(make_flags("SV308", None, f"outcome {o.id} ({o.name or o.id}) says nothing about what "
-                                     "happens if it is not delivered", f"Add if_not_delivered for {o.id}: a KPI "
-                                     "consequence, service credits or a recovery plan."))
-    if sv > 0 and not outcomes:
-        blocks.append(make_flags("SV306", None, f"social value carries {sv:g}% of the marks but the design sets no "
-                                 "outcomes: figures will be counted at the end instead of outcomes designed at the "
-                                 "start", "Add design outcomes with measures, baselines, targets and evidence "
-                                 "requirements."))
-    if not blocks:
-        return empty_flags()
-    flags = pd.concat(blocks, ignore_index=True)
-    flags["bidder"] = None
-    return flags

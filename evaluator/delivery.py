@@ -42,10 +42,11 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .checks import empty_flags, make_flags
+from .flags import empty_flags, make_flags
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
-from .util import read_small_csv, suggest
+from .documents import read_small_csv
+from .suggestions import suggest
 from .valuation import discount_factors
 
 DELIVERY_COLUMNS = ["bidder", "commitment", "period", "delivered_quantity", "evidence_grade", "evidence_description"]
@@ -364,8 +365,8 @@ def _contracts(rubric: Rubric, holders: list, table: pd.DataFrame, as_of: pd.Ser
 def _flags(d: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     blocks = []
 
-    def add(code: str, rows: pd.DataFrame, message: pd.Series, fix: str) -> None:
-        blocks.append(make_flags(code, rows["bidder"].to_numpy(dtype=object), message.to_numpy(dtype=object), fix,
+    def add(code: str, rows: pd.DataFrame, message: pd.Series) -> None:
+        blocks.append(make_flags(code, rows["bidder"].to_numpy(dtype=object), message.to_numpy(dtype=object),
                                  commitment=rows["commitment"].to_numpy(dtype=object)))
 
     unit = d["unit"].fillna("").astype(str) if "unit" in d else ""
@@ -375,20 +376,16 @@ def _flags(d: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
         add("SV401", no_ev, no_ev["period"] + ": " + no_ev["delivered_quantity"].map(_qty) + " " + u
             + " reported against " + no_ev["commitment"] + " with "
             + no_ev["evidence_grade"].map(lambda g: "a bare assertion (E0)" if g == "E0" else "no evidence")
-            + "; credited at nothing until evidence is given",
-            "Send the records behind the figure (payroll, registers, surveys) and grade them E1-E4.")
+            + "; credited at nothing until evidence is given")
     nc = table[(~table["credited"]) & (table["periods_reported"] > 0)]
     if len(nc):
         add("SV402", nc, "delivery of " + nc["delivered_quantity"].map(_qty) + " " + nc["unit"].fillna("").astype(str)
             + " is reported against " + nc["commitment"] + ", which the award never credited ("
-            + nc["not_credited_reason"].fillna("").astype(str) + "): it adds nothing to the buyer's outcomes",
-            "Report delivery against the commitments the contract credits, or agree a variation that brings this one "
-            "into the design.")
+            + nc["not_credited_reason"].fillna("").astype(str) + "): it adds nothing to the buyer's outcomes")
     missing = table[table["credited"] & (table["periods_reported"] == 0) & (table["promised_to_date"] > 0)]
     if len(missing):
         add("SV403", missing, missing["commitment"] + ": " + missing["promised_to_date"].map(_qty) + " "
-            + missing["unit"].fillna("").astype(str) + " was due by now and nothing has been reported",
-            "Report delivery for every credited commitment each period, including nil returns.")
+            + missing["unit"].fillna("").astype(str) + " was due by now and nothing has been reported")
     return pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
 
 
@@ -407,7 +404,7 @@ def _str(v) -> Optional[str]:
 
 def render(tr: Tracking) -> str:
     """The readable report: each contract's rating, then its commitments and outcomes, then the flags."""
-    from .util import gbp
+    from .formatting import gbp
 
     t = tr.rubric.tender
     th = tr.rubric.spec.delivery_ratings

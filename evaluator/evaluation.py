@@ -13,9 +13,11 @@ import pandas as pd
 
 from . import checks, kernel, scoring, valuation
 from .bids import BidSet
+from .columns import factorize, positions, quiet_numpy
+from .design_checks import check_rubric
+from .flags import SEVERITY_ORDER, empty_flags
 from .rubric import Rubric
 from .scores import empty_scores
-from .util import factorize_objects, positions, quiet_numpy
 
 LENSES = ("figures", "design")
 
@@ -277,12 +279,10 @@ def _json_pieces(columns: list, template: list[str]):
     import orjson
     import pyarrow as pa
 
-    from .util import factorize_text
-
     key = np.zeros(len(columns[0]), dtype=np.int64)
     uniques = []
     for col in columns:
-        codes, values = factorize_text(col)
+        codes, values = factorize(col)
         values = list(values) + [None]
         key = key * len(values) + np.where(codes < 0, len(values) - 1, codes)
         uniques.append(values)
@@ -427,15 +427,15 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
                  scoring.price_flags(price),
                  scoring.claimed_share_flags(claimed, rubric)]
     flags = pd.concat([f for f in bid_flags if not f.empty], ignore_index=True) if any(
-        not f.empty for f in bid_flags) else checks.empty_flags()
+        not f.empty for f in bid_flags) else empty_flags()
     if not flags.empty:  # by bid (in bid order), then severity, then code: as a lead reads them
         bid_pos = positions(bidders, flags["bidder"].to_numpy(dtype=object))
-        sev = positions(list(checks.SEVERITY_ORDER), flags["severity"].to_numpy(dtype=object))
-        codes, names = factorize_objects(flags["code"].to_numpy(dtype=object))  # ranked in code order
+        sev = positions(list(SEVERITY_ORDER), flags["severity"].to_numpy(dtype=object))
+        codes, names = factorize(flags["code"].to_numpy(dtype=object))  # ranked in code order
         code = np.append(np.argsort(np.argsort(names.astype(str), kind="stable")), -1)[codes]
         flags = flags.take(np.lexsort((code, sev, bid_pos))).reset_index(drop=True)
     return Evaluation(rubric=rubric, bidset=bidset, scores=scores, commitments=valued, flags=flags,
-                      rubric_flags=checks.check_rubric(rubric), price=price, scale=scale, attainment=att,
+                      rubric_flags=check_rubric(rubric), price=price, scale=scale, attainment=att,
                       results=results, best_claimed=best)
 
 

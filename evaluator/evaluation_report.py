@@ -13,7 +13,7 @@ from .bid_slices import by_bidder, given, in_rank_order, shown_commitments
 from .pdf_charts import CHART_BIDS, PALETTE, attainment_chart, claimed_credited_chart, ranks_chart
 from .pdf_kit import Kit, esc, isnum, marks, money, num, pct, plain, rank_text
 from .provenance import Inputs, fingerprints, settings_json
-from .util import gbp
+from .formatting import gbp
 
 
 def evaluation_report_pdf(ev, inputs: Optional[Inputs] = None, *, generated: Optional[str] = None) -> bytes:

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from .util import gbp
+from .formatting import gbp
 
 
 FONT_DIR = Path(__file__).with_name("fonts")

@@ -13,8 +13,7 @@ import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .numbers import AmbiguousNumber, NotANumber, read_number
-from .document_data import parse_small_csv
-from .util import read_text
+from .documents import parse_small_csv, read_text
 
 REQUIRED = ["code", "name", "unit", "value"]
 OPTIONAL = ["low", "high", "price_year", "source", "licence", "kind", "local_only", "exclusive_group",

@@ -2,7 +2,7 @@
 paragraph built only from the evaluation's own numbers (so it can never say what the tables do not)."""
 from __future__ import annotations
 
-from .util import gbp
+from .formatting import gbp
 from .valuation import WALK_STEPS
 
 _STEP_WORDS = {

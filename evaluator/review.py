@@ -19,7 +19,7 @@ Checks (flags in DESIGN.md's shape, with the lot they concern): SV301 weights th
 read, SV310 a criterion whose name contradicts its type (a quality criterion called "Price"), SV311
 social value or community benefits asked for in the notice's text but carrying no weight, SV312 no
 weights published, SV313 an OCID seen more than once, SV314 input that cannot be read; rubrics also get
-the design checks SV302-SV308 of :func:`evaluator.checks.check_rubric`.
+the design checks SV302-SV308 of :func:`evaluator.design_checks.check_rubric`.
 
 Where each part lives: reading criteria and checking weights in :mod:`evaluator.review_criteria`; one
 release or rubric in :mod:`evaluator.review_tenders`; the portfolio in :mod:`evaluator.review_portfolio`

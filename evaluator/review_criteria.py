@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any, Optional
 
-from .checks import CODES
+from .flags import CATALOGUE
 
 SV_MINIMUM = 10.0  # PPN 002: at least 10% of the total score for social value
 SUM_TOLERANCE = 0.01
@@ -43,8 +43,8 @@ EXTENSION_KINDS = ("percentageExact", "percentageRangeMiddle", "decimalExact", "
 
 
 def flag(code: str, message: str, fix: str, lot: Any = None, criterion: Any = None) -> dict:
-    name, severity = CODES[code]
-    return {"code": code, "name": name, "severity": severity, "bidder": None, "commitment": None,
+    entry = CATALOGUE[code]
+    return {"code": code, "name": entry.name, "severity": entry.severity, "bidder": None, "commitment": None,
             "lot": lot, "criterion": criterion, "message": message, "fix": fix}
 
 
@@ -208,11 +208,11 @@ def weight_checks(criteria: list[dict], lot: Any) -> tuple[Optional[float], Opti
     missing = [c for c in criteria if c["weight_kind"] == "missing"]
     if any(k == "order" for k in kinds):
         flags.append(flag("SV312", "the criteria are published in order of importance only, with no weights",
-                          "Publish a weight for every criterion (Procurement Act 2023 s23 and its notices).", lot))
+                          CATALOGUE["SV312"].fixes["each-weight"], lot))
     elif missing:
         names = ", ".join(c["name"] or c["type"] or "?" for c in missing)
         flags.append(flag("SV312", f"no weight is published for {names}",
-                          "Publish a weight for every criterion (Procurement Act 2023 s23 and its notices).", lot))
+                          CATALOGUE["SV312"].fixes["each-weight"], lot))
     total = sum(c["weight"] for c in weighted) if weighted else None
     sv = [c for c in criteria if c["social_value"]]
     sv_weight = sum(c["weight"] for c in sv if c["weight"] is not None) if any(
@@ -229,13 +229,13 @@ def weight_checks(criteria: list[dict], lot: Any) -> tuple[Optional[float], Opti
                    if lo < 100 else "the weights are over 100" + (" (points out of 1,000?)" if abs(lo - 1000) < 0.01
                                                                   else ""))
             flags.append(flag("SV301", f"the published weights add up to {lo:g}, not 100 ({parts()}): {gap}",
-                              "Publish every criterion with its weight, as percentages summing to 100.", lot))
+                              CATALOGUE["SV301"].fixes["published"], lot))
         elif not exact and not (lo - SUM_TOLERANCE <= 100.0 <= hi + SUM_TOLERANCE):
             flags.append(flag("SV301", f"the weight ranges add up to {lo:g}-{hi:g}, which cannot make 100 ({parts()})",
-                              "Publish ranges whose sums include 100, or exact weights.", lot))
+                              CATALOGUE["SV301"].fixes["ranges"], lot))
     if sv_weight is not None and sv_weight < SV_MINIMUM:
         flags.append(flag("SV302", f"social value carries {sv_weight:g}% of the marks, under the 10% minimum "
-                          "of PPN 002", "Weight social value at 10% or more of the total.", lot))
+                          "of PPN 002", CATALOGUE["SV302"].fix, lot))
     return (round(total, 6) if total is not None else None), (round(sv_weight, 6) if sv_weight is not None else None), flags
 
 

@@ -59,7 +59,7 @@ def write_csv(review: Review, folder: Path | str) -> list[Path]:
     flags.csv and problems.csv into `folder`."""
     import csv
 
-    from .util import formula_safe
+    from .spreadsheet import formula_safe
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

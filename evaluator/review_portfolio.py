@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from .checks import CODES
+from .flags import CATALOGUE
 from .review_criteria import SV_MINIMUM
 from .review_maturity import MATURITY_LEVELS, MATURITY_RULE, maturity
 
@@ -83,7 +83,7 @@ def portfolio(review: Review) -> dict:
         "design": status_counts,
         "figures_only": status_counts["figures_only"],
         "designed": status_counts["designed"],
-        "design_gaps": [{"code": c, "name": CODES[c][0], "tenders": gap_tenders[c], "lots": gap_lots.get(c, 0)}
+        "design_gaps": [{"code": c, "name": CATALOGUE[c].name, "tenders": gap_tenders[c], "lots": gap_lots.get(c, 0)}
                         for c in gaps],
         "data_problems": {c: gap_tenders.get(c, 0) for c in DATA_CODES},
         "buyers": buyer_rows,

@@ -5,7 +5,7 @@ tender, or only the core ``tender.awardCriteria`` code such as ``priceOnly``), t
 extension's ``goal`` codes and whether contract implementation data flows back; the lot gets SV311 when
 social value is asked for (a criterion, a goal or the notice's text) but carries no weight. A rubric is
 read with the rubric loader's rules and gets the design checks SV302-SV308 of
-:func:`evaluator.checks.check_rubric`; its design status says whether its outcomes have targets,
+:func:`evaluator.design_checks.check_rubric`; its design status says whether its outcomes have targets,
 baselines and evidence requirements.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
+from .flags import CATALOGUE
 from .ocds import Problem
 from .review_criteria import (SOCIAL_VALUE_MENTION, SOCIAL_VALUE_NEGATED, flag, mislabelled, read_criteria,
                               text_or_none, weight_checks)
@@ -129,10 +130,10 @@ def _review_lot(raw: dict, lot_id: Optional[str], core: Any, tender_goals: list,
                      "weight_kind": "awardCriteriaCode", "social_value": False}]
     elif isinstance(core, str) and core:
         flags.append(flag("SV312", f"the tender is awarded on {core!r} but no weights are published",
-                          "Publish each award criterion with its weight.", lot_id))
+                          CATALOGUE["SV312"].fix, lot_id))
     else:
         flags.append(flag("SV312", "no award criteria are published" + (" for this lot" if lot_id else ""),
-                          "Publish each award criterion with its weight.", lot_id))
+                          CATALOGUE["SV312"].fix, lot_id))
     total, sv_weight, more = weight_checks(criteria, lot_id)
     flags += more
     goals = tender_goals + _goals(raw)
@@ -164,11 +165,11 @@ def review_rubric(path: Path | str) -> dict:
     Its keys and values are checked as the loader checks them (`validate_spec`, the same messages), but not
     refused: weights that do not sum to 100 are a flag here (SV301), so a draft can still be reviewed, and the
     proxy table it names is not read (the review values no commitments)."""
-    from .checks import check_rubric
+    from .design_checks import check_rubric
     from .exceptions import EvaluatorError, InputErrors
     from .proxies import empty_proxies
     from .rubric import Rubric, validate_spec
-    from .util import load_document
+    from .documents import load_document
 
     path = Path(path)
     source = str(path)
@@ -192,7 +193,7 @@ def review_rubric(path: Path | str) -> dict:
     if abs(total - 100) > 1e-9:
         parts = " + ".join(f"{c.id} {c.weight:g}" for c in spec.criteria)
         flags.append(flag("SV301", f"the criteria weights add up to {total:g}, not 100 ({parts}); the rubric "
-                          "would be refused for an award", "Change the weights so they sum to exactly 100.", None))
+                          "would be refused for an award", CATALOGUE["SV301"].fix, None))
     for c, rec in zip(spec.criteria, criteria):
         mislabelled({**rec, "type": {"price": "price"}.get(c.kind, "quality")}, rec["name"], None, flags)
     try:

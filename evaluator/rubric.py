@@ -23,7 +23,8 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationI
 
 from .exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
 from .numbers import AmbiguousNumber, NotANumber, read_number
-from .util import suggest
+from .flags import CATALOGUE
+from .suggestions import suggest
 
 GRADES = ("E0", "E1", "E2", "E3", "E4")
 DEFAULT_EVIDENCE_FACTORS = {"E0": 0.0, "E1": 0.5, "E2": 0.75, "E3": 0.9, "E4": 1.0}
@@ -322,7 +323,7 @@ def load_rubric(path: Path | str, *, proxies_path: Path | str | None = None) -> 
 
     `proxies_path` overrides the rubric's own `proxies:` entry (for a commissioner trying another table).
     """
-    from .util import load_document
+    from .documents import load_document
 
     path = Path(path)
     return parse_rubric(load_document(path), path, folder=path.parent,
@@ -344,7 +345,7 @@ def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | 
     or a table already checked (a DataFrame, e.g. the proxies of the rubric being edited). Anything else the rubric names is refused before it is
     opened, so no message shows a line of a file the user did not give.
     """
-    from .document_data import parse_document, parse_yaml
+    from .documents import parse_document, parse_yaml
     from .proxies import empty_proxies, load_proxies, parse_proxies
 
     if isinstance(data, (bytes, str)):
@@ -379,9 +380,10 @@ def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | 
     total = sum(c.weight for c in spec.criteria)
     if not math.isclose(total, 100.0, rel_tol=0, abs_tol=1e-9):
         weights = " + ".join(f"{c.id} {c.weight:g}" for c in spec.criteria)
+        entry = CATALOGUE["SV301"]
         raise RubricRefused(
-            f"weights-sum: the criteria weights add up to {total:g}, not 100 ({weights}); the rubric is "
-            "refused. Change the weights so they sum to exactly 100 (the tool never rescales them).",
+            f"{entry.name}: the criteria weights add up to {total:g}, not 100 ({weights}); the rubric is "
+            f"refused. {entry.fix.removesuffix('.')} (the tool never rescales them).",
             file=source, where="key criteria", field="weight", value=total, code="SV301")
 
     table_path: Optional[Path] = None

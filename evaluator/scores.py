@@ -16,7 +16,7 @@ import pandas as pd
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .numbers import AmbiguousNumber, NotANumber, read_number
 from .rubric import Rubric
-from .util import suggest
+from .suggestions import suggest
 
 SCORE_COLUMNS = ["bidder", "criterion", "evaluator", "score", "rationale"]
 MODERATED = "MODERATED"
@@ -28,8 +28,8 @@ def empty_scores() -> pd.DataFrame:
 
 def load_scores(path: Path | str, rubric: Rubric, bidders: Optional[Iterable[str]] = None) -> pd.DataFrame:
     """A scores.csv, every row checked (check_scores); any problem refuses the file, every problem named."""
-    from .document_data import parse_small_csv
-    from .util import read_text
+    from .documents import parse_small_csv
+    from .documents import read_text
 
     path = Path(path)
     _, rows = parse_small_csv(read_text(path), path, SCORE_COLUMNS, SCORE_COLUMNS)

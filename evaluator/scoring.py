@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import kernel
-from .checks import empty_flags, make_flags
+from .flags import empty_flags, make_flags
 from .guards import require_columns, require_unique
 from .rubric import Rubric
 from .scores import MODERATED, SCORE_COLUMNS, empty_scores
@@ -92,7 +92,6 @@ def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tup
             ("evaluators' scores for " + d["criterion"] + " range from " + d["lowest_score"].map("{:g}".format)
              + " to " + d["highest_score"].map("{:g}".format) + ", " + spread[hit].astype(str)
              + " scale steps apart").to_numpy(),
-            "Moderate: the panel discusses the evidence in the bid and records a consensus score with its rationale.",
             criterion=d["criterion"].to_numpy()))
     hit = (table["n_evaluators"] > 1) & table["moderated"].isna()
     if hit.any():
@@ -102,14 +101,13 @@ def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tup
             (d["n_evaluators"].astype(str) + " evaluators scored " + d["criterion"]
              + " but no MODERATED score is recorded; their median " + d["evaluator_median"].map("{:g}".format)
              + " is used").to_numpy(),
-            "Record a MODERATED consensus score with a rationale.", criterion=d["criterion"].to_numpy()))
+            criterion=d["criterion"].to_numpy()))
     hit = ~table["scored"]
     if hit.any():
         d = table[hit]
         blocks.append(make_flags(
             "SV207", d["bidder"].to_numpy(),
             ("criterion " + d["criterion"] + " (" + d["name"] + ") has no score: 0 marks until it is scored").to_numpy(),
-            "Score it: each evaluator's score with a rationale, then a MODERATED score.",
             criterion=d["criterion"].to_numpy()))
     hit = table["below_threshold"]
     if hit.any():
@@ -118,7 +116,6 @@ def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tup
             "SV203", d["bidder"].to_numpy(),
             ("scored " + d["score"].map("{:g}".format) + " on " + d["criterion"] + " (" + d["name"]
              + "), below the minimum of " + d["threshold"].map("{:g}".format) + ": the bid is disqualified").to_numpy(),
-            "A bid must meet every minimum score; the buyer cannot award to it (Procurement Act 2023 s23(3)(a)).",
             criterion=d["criterion"].to_numpy()))
     flags = pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
     return table, flags
@@ -137,7 +134,6 @@ def missing_responses(responses: pd.DataFrame, rubric: Rubric, bidders: list[str
     names = {c.id: c.name or c.id for c in crits}
     return make_flags("SV202", missing["bidder"].to_numpy(),
                       ("no response to " + missing["criterion"] + " (" + missing["criterion"].map(names) + ")").to_numpy(),
-                      "Answer every quality question; a missing response scores 0.",
                       criterion=missing["criterion"].to_numpy())
 
 
@@ -152,9 +148,7 @@ def price_flags(prices: pd.DataFrame) -> pd.DataFrame:
         return empty_flags()
     return make_flags("SV204", low["bidder"].to_numpy(),
                       ("price £" + low["price"].map("{:,.0f}".format) + f" is under 80% of the median bid price "
-                       f"£{median:,.0f} ({LOW_PRICE_SHARE * median:,.0f})").to_numpy(),
-                      "Explain how the price covers the service (e.g. pay at least the wage floor, travel time): "
-                      "the buyer must investigate abnormally low tenders.")
+                       f"£{median:,.0f} ({LOW_PRICE_SHARE * median:,.0f})").to_numpy())
 
 
 def claimed_share_flags(claimed: pd.Series, rubric: Rubric) -> pd.DataFrame:
@@ -167,9 +161,7 @@ def claimed_share_flags(claimed: pd.Series, rubric: Rubric) -> pd.DataFrame:
     return make_flags("SV201", over.index.to_numpy(),
                       ("claims £" + over.map("{:,.0f}".format) + " of social value, "
                        + (over / value * 100).map("{:.0f}".format) + f"% of the £{value:,.0f} contract "
-                       f"(benchmark: {share * 100:.0f}%)").to_numpy(),
-                      "Check every figure: claims on this scale need strong evidence and net (deadweight, "
-                      "attribution) quantities.")
+                       f"(benchmark: {share * 100:.0f}%)").to_numpy())
 
 
 def rank(total: pd.Series, quality: pd.Series, price: pd.Series, eligible: pd.Series) -> pd.Series:

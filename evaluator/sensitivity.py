@@ -33,7 +33,7 @@ import pandas as pd
 
 from . import kernel
 from .exceptions import EvaluatorError
-from .util import positions
+from .columns import positions
 from .valuation import attainment_cells
 
 GRADES = ["E0", "E1", "E2", "E3", "E4"]

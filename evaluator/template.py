@@ -19,11 +19,11 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .bid_documents import (BID_FIELDS, BID_HEADER, BID_SHEET, COMMITMENT_FIELDS, COMMITMENTS_SHEET,
-                            RESPONSES_HEADER, RESPONSES_SHEET)
+from .bid_documents import BID_HEADER, BID_SHEET, COMMITMENTS_SHEET, RESPONSES_HEADER, RESPONSES_SHEET
+from .bulk_bids import BID_FIELDS, COMMITMENT_FIELDS
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
-from .util import suggest
+from .suggestions import suggest
 
 OUTCOMES_HEADER = ["id", "name", "measures", "unit", "baseline", "target", "priority", "evidence_required",
                    "if_not_delivered"]

@@ -14,7 +14,7 @@ import pandas as pd
 from . import kernel
 from .guards import require_columns
 from .rubric import Rubric
-from .util import factorize, group_starts, lookup, missing, per_unique, positions, spread
+from .columns import as_objects, factorize, group_starts, lookup, missing, per_unique, positions, spread_codes
 
 # HM Treasury Green Book long-term discount schedule (STPR): after the first 30 years the rate declines.
 # (first year of band, rate); the rubric's `discount.rate` replaces the first band.
@@ -54,6 +54,9 @@ def _attach(c: pd.DataFrame, new: dict) -> pd.DataFrame:
     wide of text); text stays object, never inferred into another string type."""
     out = c.copy(deep=False)
     for k, v in new.items():
+        if isinstance(v, pd.Categorical):
+            out[k] = pd.Series(v, index=c.index, copy=False)
+            continue
         arr = np.asarray(v)
         out[k] = pd.Series(arr, index=c.index, dtype=object if arr.dtype == object else arr.dtype, copy=False)
     return out
@@ -81,12 +84,12 @@ def prepare(commitments: pd.DataFrame, bids: pd.DataFrame, rubric: Rubric) -> pd
         new[name] = _lookup(table, col, pos, np.nan)
     for col, name in (("unit", "ref_unit"), ("kind", "ref_kind"), ("price_year", "price_year"),
                       ("source", "proxy_source")):
-        new[name] = spread(_lookup(table, col, m_pos, None), m_codes)  # text: spread with its codes
+        new[name] = spread_codes(_lookup(table, col, m_pos, None), m_codes)  # text: categorical, with its codes
     # blank groups and the local-only test decided on the proxy table's rows, then looked up
     group = table["exclusive_group"].to_numpy(dtype=object)
     local = table["local_only"].to_numpy(dtype=object) == True  # noqa: E712 - object array
     group = np.append(np.where(pd.isna(group) | (group == ""), None, group).astype(object), None)
-    new["exclusive_group"] = spread(group[m_pos], m_codes)  # m_pos -1 (unknown measure): no group
+    new["exclusive_group"] = spread_codes(group[m_pos], m_codes)  # m_pos -1 (unknown measure): no group
     new["local_only"] = np.append(np.asarray(local, dtype=bool), False)[pos]
     bid_pos = positions(bids["bidder"].tolist(), c["bidder"])  # each distinct bidder looked up once
     new["price"] = np.append(bids["price"].to_numpy(dtype=float), np.nan)[bid_pos]  # -1: no price
@@ -115,8 +118,8 @@ def prepare(commitments: pd.DataFrame, bids: pd.DataFrame, rubric: Rubric) -> pd
         take = np.asarray(fits, dtype=bool) & pd.isna(served)
         served[take] = o.id
         required[take] = o.evidence_required
-    served = spread(served, combo) if len(combo) else np.full(0, None, dtype=object)
-    required = spread(required, combo) if len(combo) else np.full(0, None, dtype=object)
+    served = spread_codes(served, combo)
+    required = spread_codes(required, combo)
     new["served_outcome"] = served
     new["required_grade"] = required
     return _attach(c, new)
@@ -236,7 +239,9 @@ def credit(c: pd.DataFrame, w: dict, error_codes: pd.Series) -> pd.DataFrame:
     new["walk_deflators"] = deflated - with_persist
     new["walk_evidence"] = evidenced - deflated
     new["walk_discounting"] = credited_value - evidenced
-    return _attach(c, new)
+    # the explain tables show text as Python strings, None where missing: codes stay inside the engine
+    text = {k: as_objects(c[k]) for k in c.columns if isinstance(c[k].dtype, pd.CategoricalDtype)}
+    return _attach(c, {**text, **new})
 
 
 def attainment_cells(valued: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from .util import formula_like
+from .spreadsheet import formula_like
 
 MONEY = '"£"#,##0;-"£"#,##0'
 MARKS = "0.00"

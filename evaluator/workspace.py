@@ -48,7 +48,8 @@ import pandas as pd
 from .exceptions import EvaluatorError, InputError, InputErrors, Tampered, _show
 from .numbers import DuplicateKey, no_duplicate_keys
 from .scores import MODERATED, SCORE_COLUMNS
-from .util import formula_like, suggest
+from .spreadsheet import formula_like
+from .suggestions import suggest
 
 FORMAT = "2"          # keyed chain; format "1" (unkeyed, made before keyed chains) is still read
 FORMATS = ("1", "2")
@@ -1028,7 +1029,7 @@ def _csv_writer(buf):
 
 
 def csv_safe(value):
-    """`util.formula_safe` made exactly reversible for CSVs the tool reads back: text that a spreadsheet would
+    """`spreadsheet.formula_safe` made exactly reversible for CSVs the tool reads back: text that a spreadsheet would
     run as a formula, after any leading quotes, gets one more leading quote (`=x` -> `'=x`, `'=x` -> `''=x`)."""
     if isinstance(value, str) and formula_like(value.lstrip("'")):
         return "'" + value

@@ -8,7 +8,7 @@ import pandas as pd
 
 from evaluator import evaluate
 from evaluator.reading import figures_vs_design
-from evaluator.util import gbp
+from evaluator.formatting import gbp
 
 
 def test_home_care_reading_states_the_numbers(ev):

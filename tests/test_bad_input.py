@@ -25,7 +25,7 @@ from evaluator.bids import load_bid, load_bids
 from evaluator.exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
 from evaluator.rubric import load_rubric
 from evaluator.scores import load_scores
-from evaluator.util import load_json, load_yaml
+from evaluator.documents import load_json, load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_RUBRIC = ROOT / "rubrics" / "home_care_north.yaml"

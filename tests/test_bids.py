@@ -50,7 +50,7 @@ def test_uploaded_bids_are_the_bids_of_their_folder(tender):
 
 def _as_bulk_pair(folder: Path, tmp_path: Path) -> Path:
     """The sample's YAML/JSON bids written as the bulk pair bids.csv + commitments.csv."""
-    from evaluator.util import load_document
+    from evaluator.documents import load_document
     out = tmp_path / "bulk"
     out.mkdir()
     bids, commitments = [], []

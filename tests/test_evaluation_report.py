@@ -64,7 +64,7 @@ def test_one_section_per_bid_with_scores_commitments_flags_and_walk(report_text,
 
 
 def test_walk_ends_at_the_credited_value(report_text, fixture_ev):
-    from evaluator.util import gbp
+    from evaluator.formatting import gbp
     for b in fixture_ev.results.itertuples(index=False):
         assert f"Credited (validated £) {gbp(b.credited_value)}" in report_text
 

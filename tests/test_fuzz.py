@@ -38,9 +38,10 @@ from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from evaluator.bid_documents import BID_FIELDS, COMMITMENT_FIELDS, read_bid_workbook
+from evaluator.bid_documents import read_bid_workbook
 from evaluator.bids import BidSet, load_bid, load_bids
-from evaluator.checks import check_rubric
+from evaluator.bulk_bids import BID_FIELDS, COMMITMENT_FIELDS
+from evaluator.design_checks import check_rubric
 from evaluator.commands.check import render_rubric_check, render_self_assessment
 from evaluator.commands.evaluate import render_ranking
 from evaluator.evaluation import evaluate, self_assess, self_assessment_json
@@ -50,7 +51,7 @@ from evaluator.proxies import load_proxies
 from evaluator.rubric import load_rubric
 from evaluator.scores import SCORE_COLUMNS, load_scores
 from evaluator.template import write_template
-from evaluator.util import load_document, load_json, load_yaml
+from evaluator.documents import load_document, load_json, load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_RUBRIC = ROOT / "rubrics" / "home_care_north.yaml"

@@ -234,7 +234,7 @@ def test_review_csv_quotes_every_formula_trigger(tmp_path):
 def test_app_csv_downloads_quote_every_formula_trigger(tmp_path):
     from app_pages.reports import scores_csv
     from evaluator import evaluate, load_bids, load_rubric, load_scores
-    from evaluator.util import formula_safe_frame
+    from evaluator.spreadsheet import formula_safe_frame
     import pandas as pd
 
     bids, _ = _hostile_bids(tmp_path, name=FORMULAS[1], description="Local jobs")

@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 import yaml
 
-from evaluator.bid_documents import BID_FIELDS, COMMITMENT_FIELDS, read_bid_workbook
+from evaluator.bid_documents import read_bid_workbook
+from evaluator.bulk_bids import BID_FIELDS, COMMITMENT_FIELDS
 from evaluator.bids import load_bids
 from evaluator.exceptions import EvaluatorError, InputError
 from evaluator.rubric import load_rubric

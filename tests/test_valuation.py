@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 from evaluator import evaluate, load_bids, load_rubric, load_scores
-from evaluator.util import fte_years
 from evaluator.valuation import WALK_STEPS, credited_by_year, discount_factors
 
 from .conftest import TENDERS, tender_paths
@@ -30,14 +29,13 @@ def test_first_year_undiscounted_when_the_rubric_says_so():
 
 
 def test_torbay_fte_rule_in_the_sample_units():
-    # 10 full-time and 5 half-time staff over 2 years = 25 FTE-years
-    assert fte_years([(10, 1.0), (5, 0.5)], years=2) == 25
+    # Torbay's rule: 10 full-time and 5 half-time staff over 2 years = (10 + 2.5) x 2 = 25 FTE-years
     rubric, bids, _ = tender_paths("home_care_north")
     r = load_rubric(rubric)
     c = load_bids(bids, r).commitments
     torbay = c[(c["bidder"] == "Northtown Community Care CIC") & (c["id"] == "N1")]
     assert torbay["unit"].iat[0] == "fte_year" and torbay["end_year"].iat[0] - torbay["start_year"].iat[0] == 1
-    assert len(torbay) == 1 and torbay["quantity"].iat[0] == fte_years([(10, 1.0), (5, 0.5)], years=2)
+    assert len(torbay) == 1 and torbay["quantity"].iat[0] == 25
 
 
 def test_walk_from_claimed_to_credited_adds_up_for_every_commitment(ev):

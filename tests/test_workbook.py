@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from evaluator import evaluate, load_bids, load_rubric, load_scores
-from evaluator.util import formula_like, formula_safe, formula_safe_frame
+from evaluator.spreadsheet import formula_like, formula_safe, formula_safe_frame
 from evaluator.workbook import results_workbook
 
 from .conftest import ROOT

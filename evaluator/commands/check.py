@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..exceptions import EvaluatorError
 from ..terminal import shown
-from ..util import gbp
+from ..formatting import gbp
 from .output import EXIT_OK, print_json
 from .tender_args import add_rubric_args
 
@@ -24,7 +24,7 @@ def add_parsers(sub) -> None:
 
 def _cmd_check(args) -> int:
     from ..bids import load_bid
-    from ..checks import check_rubric
+    from ..design_checks import check_rubric
     from ..evaluation import self_assess, self_assessment_json, _flag_records
     from ..rubric import load_rubric
 

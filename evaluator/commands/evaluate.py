@@ -10,7 +10,8 @@ import pandas as pd
 
 from ..explain_tables import explain_tables
 from ..terminal import shown
-from ..util import gbp
+from ..formatting import gbp
+from ..tuning import widen_pipe
 from .output import EXIT_OK, mark, print_json, rank, shown_frame, text_table
 from .tender_args import add_rubric_args, load_tender, report_skipped
 
@@ -37,7 +38,7 @@ def _cmd_evaluate(args) -> int:
     report_skipped(bidset)
     if args.json:
         sys.stdout.flush()
-        _widen_pipe(sys.stdout)
+        widen_pipe(sys.stdout)
         ev.write_json(sys.stdout.buffer)  # streamed: a bulk tender's 200+ MB is never held whole
         sys.stdout.buffer.write(b"\n")
         sys.stdout.buffer.flush()
@@ -61,22 +62,6 @@ def _cmd_explain(args) -> int:
             print("(none)" if t.frame.empty else shown_frame(t.frame).to_string(index=False))
     return EXIT_OK
 
-
-def _widen_pipe(stream) -> None:
-    """A pipe holds 64 KB by default, so a bulk tender's 240 MB of JSON read by another program is
-    thousands of hand-overs between the two; ask for the largest pipe the system allows (Linux only;
-    measured on the bench: a third of a second). Anything else (a file, a terminal) is left alone."""
-    import os
-    import stat
-    try:
-        import fcntl
-        fd = stream.fileno()
-        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
-            return
-        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(limit, 1 << 22))
-    except (ImportError, AttributeError, OSError, ValueError):
-        return
 
 
 def render_ranking(ev) -> str:

@@ -34,7 +34,7 @@ def _cmd_review(args) -> int:
     from ..delivery import DELIVERY_COLUMNS, DELIVERY_REQUIRED
     from ..review import review_paths
     from ..review_output import render, write_csv
-    from ..util import read_small_csv
+    from ..documents import read_small_csv
 
     delivered = []
     for spec in args.delivery:

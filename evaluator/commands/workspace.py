@@ -173,7 +173,7 @@ def _moderation(ws, args) -> int:
 
 
 def _cmd_audit(args) -> int:
-    from ..util import load_json
+    from ..documents import load_json
     from ..workspace import Workspace
     manifest = None
     if args.manifest is not None:
