@@ -22,8 +22,8 @@ import pandas as pd
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .bid_documents import document_to_records, read_document
 from .rubric import Rubric
-from .bulk_bids import (BID_FIELDS, BULK_BIDS, BULK_COMMITMENTS, BULK_RESPONSES, COMMITMENT_FIELDS, _bulk_frames,
-                        _Checker, _clean_bids, _clean_commitments)
+from .bulk_bids import (BID_FIELDS, BULK_BIDS, BULK_COMMITMENTS, BULK_RESPONSES, COMMITMENT_FIELDS, bulk_frames,
+                        ValueChecker, clean_bids, clean_commitments)
 from .columns import missing, quiet_numpy
 
 SINGLE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
@@ -55,7 +55,7 @@ class BidSet:
 def _empty_commitments(duration: int) -> pd.DataFrame:
     """No commitments at all, typed like real ones so every later step works unchanged."""
     blank = pd.DataFrame({c: pd.Series(dtype=object) for c in ["bidder"] + COMMITMENT_FIELDS + ["_bid", "_file", "_loc"]})
-    return _clean_commitments(blank, duration)[0]
+    return clean_commitments(blank, duration)[0]
 
 
 def load_bids(folder: Path | str, rubric: Rubric) -> BidSet:
@@ -178,14 +178,14 @@ def _load(folder: Path, singles: list[tuple[Path, bytes | None]], bulk: list[Pat
     if bid_rows:
         unread = single_bids["_unread"].fillna(False).to_numpy(dtype=bool) if "_unread" in single_bids else \
             np.zeros(len(single_bids), dtype=bool)
-        cleaned, bad, issues = _clean_bids(single_bids[~unread], rubric)
+        cleaned, bad, issues = clean_bids(single_bids[~unread], rubric)
         problems.extend(issues)
         invalid.update(cleaned.loc[bad, "_bid"])
         parts_bids.append(cleaned)
         if unread.any():
             parts_bids.append(single_bids.loc[unread, ["_bid", "_file", "_loc", "bidder"]])
     if single_com is not None:
-        cleaned, bad, issues = _clean_commitments(single_com, rubric.tender.duration_years)
+        cleaned, bad, issues = clean_commitments(single_com, rubric.tender.duration_years)
         problems.extend(issues)
         invalid.update(cleaned.loc[bad, "_bid"])
         parts_com.append(cleaned)
@@ -194,24 +194,24 @@ def _load(folder: Path, singles: list[tuple[Path, bytes | None]], bulk: list[Pat
 
     unreadable_bulk = False
     if bulk:
-        b, cm, rs = _bulk_frames(folder, bulk, rubric, problems, notes)
+        b, cm, rs = bulk_frames(folder, bulk, rubric, problems, notes)
         unreadable_bulk = b is None
         if b is not None:
-            cleaned, bad, issues = _clean_bids(b, rubric)
+            cleaned, bad, issues = clean_bids(b, rubric)
             problems.extend(issues)
             invalid.update(cleaned.loc[bad, "_bid"])
             parts_bids.append(cleaned)
-            cleaned, bad, issues = _clean_commitments(cm, rubric.tender.duration_years)
+            cleaned, bad, issues = clean_commitments(cm, rubric.tender.duration_years)
             problems.extend(issues)
             invalid.update(cleaned.loc[bad, "_bid"].unique())
             known = cleaned["_bid"].isin(set(parts_bids[-1]["_bid"])).to_numpy()
-            orphan = _Checker(cm)
+            orphan = ValueChecker(cm)
             orphan.flag(~known & ~missing(cleaned["bidder"]), "bidder",
                         f"this bidder has no row in {BULK_BIDS}")
             problems.extend(orphan.problems)
             parts_com.append(cleaned if known.all() else cleaned[known])  # a million rows: copy only to drop
             if rs is not None:
-                rc = _Checker(rs)
+                rc = ValueChecker(rs)
                 resp = pd.DataFrame({"bidder": rc.text("bidder", required=True),
                                      "criterion": rc.text("criterion", required=True),
                                      "text": rc.text("text"), "_bid": rc.f["_bid"].to_numpy()})

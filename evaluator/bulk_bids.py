@@ -2,7 +2,7 @@
 `responses.csv`) read into them (DESIGN.md 4.3).
 
 Holds the field names every form shares, the bulk CSVs' parse (pyarrow, with Windows-1252 and bad rows
-named), and the vectorised value checks (:class:`_Checker`, `_clean_commitments`, `_clean_bids`) that
+named), and the vectorised value checks (:class:`ValueChecker`, `clean_commitments`, `clean_bids`) that
 every bid passes whatever form it came in. The bulk CSVs' repeated text leaves here as pandas
 categoricals (codes from the parse itself): codes and distinct values travel with the table, so the
 checks and the valuation group and compare text by its codes instead of hashing a million strings again.
@@ -189,7 +189,7 @@ def _text_column(col):
     return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object), validate=False)
 
 
-class _Checker:
+class ValueChecker:
     """Vectorised value checks over a table of rows that may come from many files.
 
     Each check takes a whole column; only rows that fail are turned into messages (at most MAX_LISTED
@@ -354,10 +354,10 @@ def _as_number(v: Any) -> tuple[float, str | None]:
         return np.nan, ""
 
 
-def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame, np.ndarray, list]:
+def clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame, np.ndarray, list]:
     """Typed commitments with defaults filled, rows in error marked. Shares stay NaN when not stated:
     the checks need to know the supplier said nothing (SV111), and valuation applies the table defaults."""
-    c = _Checker(frame)
+    c = ValueChecker(frame)
     out = pd.DataFrame(index=c.f.index)
     # text keeps the codes it came with (a bulk CSV's repeated text is categorical from the parse on)
     out["bidder"] = c.coded("bidder", required=True)
@@ -390,8 +390,8 @@ def _clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame
     return out, c.bad, c.problems
 
 
-def _clean_bids(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.ndarray, list]:
-    c = _Checker(frame)
+def clean_bids(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.ndarray, list]:
+    c = ValueChecker(frame)
     out = pd.DataFrame(index=c.f.index)
     out["bidder"] = c.text("bidder", required=True)
     needs_price = rubric.price_criterion is not None
@@ -405,7 +405,7 @@ def _clean_bids(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.n
     return out, c.bad, c.problems
 
 
-def _bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list, notes: list | None = None) -> tuple:
+def bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list, notes: list | None = None) -> tuple:
     """bids.csv, commitments.csv and responses.csv of the bulk form, with where-labels and bid keys."""
     names = {p.name.lower(): p for p in files}
     bids_path = names.get(BULK_BIDS)

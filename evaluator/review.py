@@ -119,7 +119,7 @@ def review_paths(paths: Iterable[Path | str], delivered: Iterable[str] = ()) -> 
                                    "with a tender section is the one reviewed", "Remove duplicate releases, or load "
                                    "a record package with compiled releases.", None))
     review = Review(tenders=tenders, problems=problems, delivered=set(delivered))
-    review.summary = portfolio(review)
+    review.summary = portfolio(review.tenders, review.delivered, len(review.problems))
     return review
 
 

@@ -2,14 +2,12 @@
 the commonest design gaps, and each buyer's maturity (:mod:`evaluator.review_maturity`)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from .flags import CATALOGUE
 from .review_criteria import SV_MINIMUM
 from .review_maturity import MATURITY_LEVELS, MATURITY_RULE, maturity
 
-if TYPE_CHECKING:
-    from .review import Review
 
 DESIGN_STATUSES = ("designed", "partly_designed", "figures_only", "design_not_published", "text_only",
                    "not_weighted")
@@ -27,12 +25,13 @@ def tender_codes(t: dict) -> set:
     return {f["code"] for f in t["flags"]} | {f["code"] for lot in t["lots"] for f in lot["flags"]}
 
 
-def portfolio(review: Review) -> dict:
+def portfolio(tenders: list[dict], delivered: set, problems: int) -> dict:
     """The portfolio view: who weights social value and how much, designed against figures-only, the
-    commonest design gaps, and each buyer's maturity on Moxham's matrix (rule in MATURITY_RULE)."""
+    commonest design gaps, and each buyer's maturity on Moxham's matrix (rule in MATURITY_RULE).
+    `tenders` are the reviewed tenders' records, `delivered` the OCIDs with delivery data given, and
+    `problems` how many inputs could not be read."""
     import numpy as np
 
-    tenders = review.tenders
     n = len(tenders)
     weights = []
     status_counts = {s: 0 for s in DESIGN_STATUSES}
@@ -60,7 +59,7 @@ def portfolio(review: Review) -> dict:
             b["meet_minimum"] += w >= SV_MINIMUM
         b["designed"] += t["design_status"] == "designed"
         b["text_only"] += t["design_status"] == "text_only"
-        b["delivered"] += bool(t["delivery_reported"] or (t["ocid"] in review.delivered))
+        b["delivered"] += bool(t["delivery_reported"] or (t["ocid"] in delivered))
     arr = np.asarray(weights, dtype=float)
     dist = {"tenders": int(arr.size)}
     if arr.size:
@@ -73,7 +72,7 @@ def portfolio(review: Review) -> dict:
     gaps = sorted((c for c in gap_tenders if c not in DATA_CODES), key=lambda c: (-gap_tenders[c], c))
     buyer_rows = [maturity(name, b) for name, b in sorted(buyers.items(), key=lambda kv: (-kv[1]["tenders"], kv[0]))]
     return {
-        "tenders": n, "lots": n_lots, "problems": len(review.problems),
+        "tenders": n, "lots": n_lots, "problems": problems,
         "rubrics": sum(t["kind"] == "rubric" for t in tenders),
         "ocds_tenders": sum(t["kind"] == "ocds" for t in tenders),
         "weight_social_value": {"tenders": weighted, "share": _share(weighted, n)},

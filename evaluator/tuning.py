@@ -1,6 +1,6 @@
 """Process tuning for the command line, and only for it: allocator settings, Arrow's memory pool and a
-wider stdout pipe. Nothing here changes a result; the
-engine never imports this module (the app and the tests run with the defaults)."""
+wider stdout pipe. Nothing here changes a result; the engine never imports this module (the app and the
+tests run with the defaults). What each setting was measured to save is in the README's "Speed"."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,15 +9,12 @@ from pathlib import Path
 def keep_freed_memory() -> None:
     """For a short-lived process (the command line): let glibc keep memory that is freed for the next
     allocation instead of handing it back to the kernel at once. A bulk tender allocates and frees
-    hundreds of 8 MB columns; every page handed back is faulted in again, zeroed, by the next one
-    (on the 1M-row bench: 170k fewer page faults, about a second). No effect where glibc is absent.
-    Arrow keeps its own allocators: moving it onto glibc's too was measured, and was slower (Arrow's
-    kernels grow buffers by copying there; bench medians 3.24 s against 3.13 s, six runs each).
+    hundreds of 8 MB columns; every page handed back would be faulted in again, zeroed, by the next one.
+    No effect where glibc is absent. Arrow keeps its own allocators (see arrow_memory_pool).
 
     numpy is also asked not to put its large arrays on transparent huge pages (its documented switch
-    NUMPY_MADVISE_HUGEPAGE, unless the user has set it): each first touch then zeroes 2 MB, and on
-    the bench that cost more than the fewer faults saved (medians 3.03 s against 3.76 s, eight runs
-    each in turn, every run faster). Must run before numpy is imported to take effect."""
+    NUMPY_MADVISE_HUGEPAGE, unless the user has set it): each first touch would zero 2 MB.
+    Must run before numpy is imported to take effect."""
     import ctypes
     import os
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
@@ -31,9 +28,8 @@ def keep_freed_memory() -> None:
 
 
 def arrow_memory_pool() -> None:
-    """Make jemalloc Arrow's default allocator where the pyarrow build has it: a fresh process reading a
-    400 MB CSV with the default allocator spends seconds in first-touch page faults (measured: 3.5 s
-    against 1.2 s)."""
+    """Make jemalloc Arrow's default allocator where the pyarrow build has it: with the default one, a
+    fresh process reading a bulk CSV spends much of its time in first-touch page faults."""
     import pyarrow as pa
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
@@ -43,8 +39,8 @@ def arrow_memory_pool() -> None:
 
 def widen_pipe(stream) -> None:
     """A pipe holds 64 KB by default, so a bulk tender's 240 MB of JSON read by another program is
-    thousands of hand-overs between the two; ask for the largest pipe the system allows (Linux only;
-    measured on the bench: a third of a second). Anything else (a file, a terminal) is left alone."""
+    thousands of hand-overs between the two; ask for the largest pipe the system allows (Linux only).
+    Anything else (a file, a terminal) is left alone."""
     import os
     import stat
     try:

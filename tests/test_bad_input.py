@@ -343,7 +343,7 @@ def _scores_rows(t: Tender) -> int:
 
 BULK_BUG = "a bulk CSV refused as a whole file (parse error, unknown or missing column) crashes load_bids with KeyError '_file' (bids.py _load: the empty bids frame has no _file column); the CLI exits 1 with 'unexpected problem inside the tool'"
 NAN_BUG = ("an explicit NaN (YAML .nan) in a number field is taken as 'not given' and silently accepted "
-           "(bids.py _Checker.number: `given = present & ~isnan`), so e.g. deadweight .nan gets the table default")
+           "(bids.py ValueChecker.number: `given = present & ~isnan`), so e.g. deadweight .nan gets the table default")
 
 CASES: list[Case] = [
     # --- documents that are not what they claim to be
@@ -466,7 +466,7 @@ CASES: list[Case] = [
     Case("price-huge-integer", lambda t: t.replace_in(t.bid(APEX), "price: 4395000", "price: 1" + "0" * 400),
          lambda t: [APEX, "'price'"],
          fixed="an integer beyond float range (price: 1 followed by 400 zeros) raises OverflowError out of "
-             "load_bids (_Checker.number: s.astype(float)); the CLI exits 1 'unexpected problem inside the tool'"),
+             "load_bids (ValueChecker.number: s.astype(float)); the CLI exits 1 'unexpected problem inside the tool'"),
     Case("start-year-inf", lambda t: t.edit_bid(APEX, _set(["commitments", 0, "start_year"], float("inf"))),
          lambda t: [APEX, "commitments[0]", "'start_year'", "inf"],
          fixed="numpy's RuntimeWarning 'invalid value encountered in remainder' (bids.py np.mod on inf) is printed "

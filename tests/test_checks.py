@@ -141,7 +141,7 @@ def test_good_commitments_raise_no_commitment_flags(tmp_path):
 @pytest.mark.parametrize("field", ["claimed_proxy", "deadweight", "start_year"])
 def test_optional_numeric_field_omitted_from_every_commitment(tmp_path, field):
     # DESIGN 4.3: these are optional; a folder where no commitment states one must load and be checked
-    # (regression: 2361f7c raised "ValueError: output array is read-only" in bids._Checker._present)
+    # (regression: 2361f7c raised "ValueError: output array is read-only" in bids.ValueChecker._present)
     ev = run(tmp_path, bid(commitments=[commitment("A1", **{field: DROP})]))
     assert ev.commitments["id"].tolist() == ["A1"]
 
