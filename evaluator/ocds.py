@@ -44,13 +44,14 @@ from typing import Iterable, Iterator, Union
 
 import orjson
 
+from .flags import CATALOGUE
+
 WHOLE_FILE_BYTES = 32 * 1024 * 1024   # a single document above this is streamed, not loaded
 MAX_LINE_BYTES = 64 * 1024 * 1024      # a JSON Lines line above this is a problem, not a release
 MAX_ITEM_BYTES = 16 * 1024 * 1024      # bytes read for one streamed release or record before giving up
 OCDS_SUFFIXES = (".json", ".jsonl", ".ndjson", ".geojson")
 LINES_SUFFIXES = (".jsonl", ".ndjson")
 BLANK = re.compile(rb"[ \t\r\n\x0b\x0c]*")  # what bytes.strip() takes off: a line of only these is blank
-UNREADABLE_FIX = "Check the file exists, is a regular file and can be opened (its permissions, and any symlink's target)."
 
 
 @dataclass(slots=True)
@@ -67,7 +68,7 @@ class Problem:
     source: str
     where: str | None
     message: str
-    fix: str = "Check the file is OCDS JSON (a release, a release or record package, or JSON Lines)."
+    fix: str = CATALOGUE["SV314"].fixes["not-ocds"]
 
 
 Item = Union[Release, Problem]
@@ -88,13 +89,13 @@ def _unreadable(path: Path) -> Problem | None:
     except OSError as exc:
         why = {errno.ENOENT: "a symlink to nothing: its target does not exist",
                errno.ELOOP: "a symlink loop"}.get(exc.errno, exc.strerror or str(exc))
-        return Problem(str(path), None, f"cannot be read ({why})", UNREADABLE_FIX)
+        return Problem(str(path), None, f"cannot be read ({why})", CATALOGUE["SV314"].fixes["unreadable"])
     if not stat.S_ISREG(st.st_mode):
         kind = "a named pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) \
             else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file"
-        return Problem(str(path), None, f"cannot be read (it is {kind}, not a file)", UNREADABLE_FIX)
+        return Problem(str(path), None, f"cannot be read (it is {kind}, not a file)", CATALOGUE["SV314"].fixes["unreadable"])
     if not os.access(path, os.R_OK):
-        return Problem(str(path), None, "cannot be read (permission denied)", UNREADABLE_FIX)
+        return Problem(str(path), None, "cannot be read (permission denied)", CATALOGUE["SV314"].fixes["unreadable"])
     return None
 
 
@@ -107,7 +108,7 @@ def _walk(folder: Path, wanted) -> tuple[list[Path], list[Problem]]:
     def refused(exc: OSError) -> None:
         problems.append(Problem(str(exc.filename or folder), None, "cannot be read: the folder cannot be "
                                 f"listed ({exc.strerror or exc}), so any files in it were not reviewed",
-                                UNREADABLE_FIX))
+                                CATALOGUE["SV314"].fixes["unreadable"]))
 
     for parent, _folders, files in os.walk(folder, onerror=refused):
         for name in files:
@@ -126,20 +127,20 @@ def expand(paths: Iterable[Path | str], wanted=is_ocds_path) -> Iterator[Path | 
             is_dir = p.is_dir()
             exists = is_dir or os.path.lexists(p)
         except OSError as exc:
-            yield Problem(str(p), None, f"cannot be read ({exc.strerror or exc})", UNREADABLE_FIX)
+            yield Problem(str(p), None, f"cannot be read ({exc.strerror or exc})", CATALOGUE["SV314"].fixes["unreadable"])
             continue
         if is_dir:
             found, problems = _walk(p, wanted)
             yield from problems
             if not found and not problems:
                 yield Problem(str(p), None, "the folder holds no OCDS JSON or rubric files",
-                              "Point the review at a folder of .json/.jsonl(.gz) releases or .yaml rubrics.")
+                              CATALOGUE["SV314"].fixes["empty-folder"])
             for f in found:
                 yield _unreadable(f) or f
         elif exists:
             yield _unreadable(p) or p
         else:
-            yield Problem(str(p), None, "file or folder not found", "Check the path.")
+            yield Problem(str(p), None, "file or folder not found", CATALOGUE["SV314"].fixes["not-found"])
 
 
 def _open(path: Path):
@@ -161,13 +162,13 @@ def iter_releases(path: Path | str) -> Iterator[Item]:
     try:
         f = _open(path)
     except OSError as exc:
-        yield Problem(source, None, f"cannot be read ({exc.strerror or exc})", UNREADABLE_FIX)
+        yield Problem(source, None, f"cannot be read ({exc.strerror or exc})", CATALOGUE["SV314"].fixes["unreadable"])
         return
     try:
         yield from _read(f, path, source)
     except (OSError, EOFError, zlib.error) as exc:  # a corrupt or truncated gzip among them
         yield Problem(source, None, f"cannot be read to the end ({type(exc).__name__}: {exc}); "
-                      "releases before this point were reviewed", "Download the file again: it may be truncated.")
+                      "releases before this point were reviewed", CATALOGUE["SV314"].fixes["truncated"])
     finally:
         f.close()
 
@@ -321,14 +322,14 @@ def _duplicate(item, source: str, where: str | None, nested: bool = True) -> Pro
         return None
     return Problem(source, where, f"holds the key '{key}' twice in one object{' (' + inside + ')' if inside else ''}; "
                    "a key given twice is refused, not read with the last value silently kept, so this was not reviewed",
-                   f"Remove one of the two '{key}' entries (keeping the right value) and review again.")
+                   CATALOGUE["SV314"].fixes["key-twice"].format(key=key))
 
 
 def _read(f, path: Path, source: str) -> Iterator[Item]:
     start = _skip_blank(f) + 1  # the line the first JSON is on
     first = f.readline(MAX_LINE_BYTES)
     if not first:
-        yield Problem(source, None, "is empty", "Remove the file or download it again.")
+        yield Problem(source, None, "is empty", CATALOGUE["SV314"].fixes["corrupt"])
         return
     stripped = first.lstrip()
     if stripped[:1] not in (b"{", b"["):
@@ -369,7 +370,7 @@ def _lines(f, first: bytes, source: str, start: int = 1) -> Iterator[Item]:
         if line.strip():
             if len(line) >= MAX_LINE_BYTES and not line.endswith(b"\n"):
                 yield Problem(source, f"line {n}", f"is longer than {MAX_LINE_BYTES // 2**20} MB and was skipped",
-                              "Split the line's package into one release per line.")
+                              CATALOGUE["SV314"].fixes["package-on-a-line"])
                 while line and not line.endswith(b"\n"):
                     line = f.readline(MAX_LINE_BYTES)
             else:
@@ -457,8 +458,7 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
         return
     except _TooLarge:
         yield Problem(source, None, f"was not reviewed: more than {limit} were read without finding its releases "
-                      "or records", "Publish the releases as a package with 'releases' near the start, or as JSON "
-                      "Lines.")
+                      "or records", CATALOGUE["SV314"].fixes["releases-late"])
         return
     # where ijson finds the items, what each is, and how a problem names it (no position for a single document)
     prefix, item_kind, label = {"array": ("item", "document", "item"), "releases": ("releases.item", "release", kind),
@@ -484,8 +484,7 @@ def _stream(path: Path, source: str) -> Iterator[Item]:
     except _TooLarge:
         yield Problem(source, f"after item {done[0]}", f"reading stopped: more than {limit} were read without completing "
                       "the next release or record (one item that large, or padding), so the rest of the file was not "
-                      "reviewed; the releases before this point were", "Split the file into smaller packages, or "
-                      "publish JSON Lines (one release per line).")
+                      "reviewed; the releases before this point were", CATALOGUE["SV314"].fixes["too-big"])
 
 
 def releases_in(doc, source: str, where: str | None) -> Iterator[Item]:
@@ -531,7 +530,7 @@ def _read_item(kind: str, item, source: str, where: str | None) -> Iterator[Item
         yield Release(source, where, item)
     elif "url" in item and len(item) <= 3:
         yield Problem(source, where, "is a linked release (a url only), not the release itself",
-                      "Download the full releases, or a record package with compiledRelease.")
+                      CATALOGUE["SV314"].fixes["linked-releases"])
     else:
         yield Problem(source, where, _NOT_AN_OBJECT["release"].format(_json_type(item)))
 
@@ -560,7 +559,7 @@ def _record(rec: dict, source: str, where: str | None) -> Iterator[Item]:
     elif isinstance(releases, list) and releases:
         yield Problem(source, where, f"record {rec.get('ocid') or '?'} has only linked releases and no "
                       "compiledRelease, so there is nothing to review",
-                      "Download the record package with compiled releases, or the releases themselves.")
+                      CATALOGUE["SV314"].fixes["records-without-releases"])
     else:
         yield Problem(source, where, f"record {rec.get('ocid') or '?'} has neither compiledRelease nor releases")
 

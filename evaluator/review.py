@@ -116,15 +116,14 @@ def review_paths(paths: Iterable[Path | str], delivered: Iterable[str] = ()) -> 
             t = tenders[by_ocid[ocid]]
             shown = "; ".join(sources[:3]) + (f"; and {len(sources) - 3} more" if len(sources) > 3 else "")
             t["flags"].append(flag("SV313", f"OCID {ocid} appears {len(sources)} times ({shown}); the latest release "
-                                   "with a tender section is the one reviewed", "Remove duplicate releases, or load "
-                                   "a record package with compiled releases.", None))
+                                   "with a tender section is the one reviewed", None, None))
     review = Review(tenders=tenders, problems=problems, delivered=set(delivered))
     review.summary = portfolio(review.tenders, review.delivered, len(review.problems))
     return review
 
 
 def _problem(p: Problem) -> dict:
-    return {**flag("SV314", p.message, p.fix), "source": p.source, "where": p.where}
+    return {**flag("SV314", p.message, fix=p.fix), "source": p.source, "where": p.where}
 
 
 def _add(rec: dict, tenders: list, by_ocid: dict, seen: dict) -> None:

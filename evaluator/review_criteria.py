@@ -42,8 +42,15 @@ EXTENSION_KINDS = ("percentageExact", "percentageRangeMiddle", "decimalExact", "
                    "pointsExact", "pointsRangeMiddle", "order")
 
 
-def flag(code: str, message: str, fix: str, lot: Any = None, criterion: Any = None) -> dict:
+def flag(code: str, message: str, situation: Optional[str] = None, lot: Any = None, criterion: Any = None, *,
+         fix: Optional[str] = None) -> dict:
+    """A review flag in DESIGN.md's shape. Its name, severity and fix come from the catalogue; `situation`
+    names the fix for what this notice got wrong when the code has more than one (see flags.py). `fix` is
+    one already written from the catalogue with this flag's own values (a design check's, a reading
+    problem's)."""
     entry = CATALOGUE[code]
+    if fix is None:
+        fix = entry.fixes[situation] if situation else entry.fix
     return {"code": code, "name": entry.name, "severity": entry.severity, "bidder": None, "commitment": None,
             "lot": lot, "criterion": criterion, "message": message, "fix": fix}
 
@@ -102,13 +109,13 @@ def read_criteria(criteria: Any, lot: Any) -> tuple[list[dict], list[dict]]:
     flags: list[dict] = []
     if not isinstance(criteria, list):
         flags.append(flag("SV309", f"awardCriteria.criteria is a JSON {type(criteria).__name__}, not a list, so "
-                          "no weight could be read", "Publish the criteria as a list, one entry per criterion.", lot))
+                          "no weight could be read", 'not-a-list', lot))
         return out, flags
     points: list[dict] = []
     for i, c in enumerate(criteria):
         if not isinstance(c, dict):
             flags.append(flag("SV309", f"criterion {i + 1} is not an object ({c!r:.60})",
-                              "Publish each criterion as an object with type, name and weight.", lot))
+                              'not-an-object', lot))
             continue
         ctype = text_or_none(c.get("type"))
         ctype = ctype.lower() if ctype else None
@@ -129,15 +136,15 @@ def read_criteria(criteria: Any, lot: Any) -> tuple[list[dict], list[dict]]:
             if kind not in EXTENSION_KINDS:
                 flags.append(flag("SV309", f"{label}: weight kind {kind!r} is not one of the award-criteria "
                                   f"extension's codes ({', '.join(EXTENSION_KINDS)})",
-                                  "Use a criterionWeight code such as percentageExact.", lot, label))
+                                  'unknown-kind', lot, label))
             elif kind == "order":
                 rec["order"] = value
             elif value is None:
                 flags.append(flag("SV309", f"{label}: the weight number {num.get('number')!r} is not a number",
-                                  "Publish the weight as a number (70 for 70%).", lot, label))
+                                  None, lot, label))
             elif value < 0:
                 flags.append(flag("SV309", f"{label}: the weight {value:g} is negative",
-                                  "Publish the weight as a number from 0 to 100.", lot, label))
+                                  'negative', lot, label))
             elif kind.startswith("percentage"):
                 rec["weight"] = value
                 if kind == "percentageExact":
@@ -145,7 +152,7 @@ def read_criteria(criteria: Any, lot: Any) -> tuple[list[dict], list[dict]]:
             elif kind.startswith("decimal"):
                 if value > 1:
                     flags.append(flag("SV309", f"{label}: a decimal weight must be a fraction from 0 to 1, not "
-                                      f"{value:g}", "Publish 0.7 for 70% (decimalExact), or use percentageExact.",
+                                      f"{value:g}", 'decimal-over-1',
                                       lot, label))
                 else:
                     rec["weight"] = value * 100
@@ -162,8 +169,7 @@ def read_criteria(criteria: Any, lot: Any) -> tuple[list[dict], list[dict]]:
             else:
                 rec["weight_kind"] = "unparsed"
                 flags.append(flag("SV309", f"{label}: no weight could be read from the description {desc!r:.80}",
-                                  "Publish the weight as a number or percentage (\"70\", \"70%\", \"15-40%\"), "
-                                  "or in awardCriteria numbers.", lot, label))
+                                  'unread-text', lot, label))
         else:
             rec["weight_kind"] = "missing"
         if ctype not in PRICE_TYPES:
@@ -189,12 +195,11 @@ def mislabelled(rec: dict, label: str, lot: Any, flags: list) -> None:
     if ctype not in PRICE_TYPES and PRICE_NAME.match(name) and not QUALITY_NAME.search(name):
         flags.append(flag("SV310", f"the criterion named {name!r} is published as type {ctype!r}: a {ctype} "
                           "criterion named as price or cost misleads anyone reading the weights",
-                          "Publish price and cost criteria with type price or cost, and name quality criteria "
-                          "for what they judge.", lot, label))
+                          None, lot, label))
     elif ctype in PRICE_TYPES and QUALITY_NAME.search(name) and not PRICE_NAME.match(name):
         flags.append(flag("SV310", f"the criterion named {name!r} is published as type {ctype!r}, but its name "
                           "says it judges quality or social value",
-                          "Publish it with type quality, and keep type price or cost for the price itself.",
+                          'quality-typed-as-price',
                           lot, label))
 
 
@@ -208,11 +213,11 @@ def weight_checks(criteria: list[dict], lot: Any) -> tuple[Optional[float], Opti
     missing = [c for c in criteria if c["weight_kind"] == "missing"]
     if any(k == "order" for k in kinds):
         flags.append(flag("SV312", "the criteria are published in order of importance only, with no weights",
-                          CATALOGUE["SV312"].fixes["each-weight"], lot))
+                          'each-weight', lot))
     elif missing:
         names = ", ".join(c["name"] or c["type"] or "?" for c in missing)
         flags.append(flag("SV312", f"no weight is published for {names}",
-                          CATALOGUE["SV312"].fixes["each-weight"], lot))
+                          'each-weight', lot))
     total = sum(c["weight"] for c in weighted) if weighted else None
     sv = [c for c in criteria if c["social_value"]]
     sv_weight = sum(c["weight"] for c in sv if c["weight"] is not None) if any(
@@ -229,13 +234,13 @@ def weight_checks(criteria: list[dict], lot: Any) -> tuple[Optional[float], Opti
                    if lo < 100 else "the weights are over 100" + (" (points out of 1,000?)" if abs(lo - 1000) < 0.01
                                                                   else ""))
             flags.append(flag("SV301", f"the published weights add up to {lo:g}, not 100 ({parts()}): {gap}",
-                              CATALOGUE["SV301"].fixes["published"], lot))
+                              'published', lot))
         elif not exact and not (lo - SUM_TOLERANCE <= 100.0 <= hi + SUM_TOLERANCE):
             flags.append(flag("SV301", f"the weight ranges add up to {lo:g}-{hi:g}, which cannot make 100 ({parts()})",
-                              CATALOGUE["SV301"].fixes["ranges"], lot))
+                              'ranges', lot))
     if sv_weight is not None and sv_weight < SV_MINIMUM:
         flags.append(flag("SV302", f"social value carries {sv_weight:g}% of the marks, under the 10% minimum "
-                          "of PPN 002", CATALOGUE["SV302"].fix, lot))
+                          "of PPN 002", None, lot))
     return (round(total, 6) if total is not None else None), (round(sv_weight, 6) if sv_weight is not None else None), flags
 
 

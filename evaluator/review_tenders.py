@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from .flags import CATALOGUE
 from .ocds import Problem
 from .review_criteria import (SOCIAL_VALUE_MENTION, SOCIAL_VALUE_NEGATED, flag, mislabelled, read_criteria,
                               text_or_none, weight_checks)
@@ -82,7 +81,7 @@ def review_release(rel: dict, source: str, where: Optional[str] = None) -> dict:
     if not isinstance(tender, dict):
         rec["flags"].append(flag("SV312", "the release has no tender section, so there are no award criteria "
                                  "to review" if tender is None else f"'tender' is a JSON {type(tender).__name__}, "
-                                 "not an object", "Review the tender release of this procurement.", None))
+                                 "not an object", 'no-tender-section', None))
         rec["design_status"] = "design_not_published"
         rec["_has_tender"] = False
         return rec
@@ -90,7 +89,7 @@ def review_release(rel: dict, source: str, where: Optional[str] = None) -> dict:
     rec["title"] = text_or_none(tender.get("title"))
     if not ocid:
         rec["flags"].append(flag("SV314", "the release has no ocid, so it cannot be matched with other releases "
-                                 "of the same procurement", "Publish the ocid on every release.", None))
+                                 "of the same procurement", None, None))
     core = tender.get("awardCriteria")
     core_details = tender.get("awardCriteriaDetails")
     tender_goals = _goals(tender)
@@ -103,7 +102,7 @@ def review_release(rel: dict, source: str, where: Optional[str] = None) -> dict:
     for raw in lots:
         if not isinstance(raw, dict):
             rec["flags"].append(flag("SV314", f"a lot is a JSON {type(raw).__name__}, not an object; it was skipped",
-                                     "Publish each lot as an object.", None))
+                                     'lot-not-an-object', None))
             continue
         lot_id = raw.get("id")
         lot_id = None if lot_id is None else str(lot_id)
@@ -130,10 +129,10 @@ def _review_lot(raw: dict, lot_id: Optional[str], core: Any, tender_goals: list,
                      "weight_kind": "awardCriteriaCode", "social_value": False}]
     elif isinstance(core, str) and core:
         flags.append(flag("SV312", f"the tender is awarded on {core!r} but no weights are published",
-                          CATALOGUE["SV312"].fix, lot_id))
+                          None, lot_id))
     else:
         flags.append(flag("SV312", "no award criteria are published" + (" for this lot" if lot_id else ""),
-                          CATALOGUE["SV312"].fix, lot_id))
+                          None, lot_id))
     total, sv_weight, more = weight_checks(criteria, lot_id)
     flags += more
     goals = tender_goals + _goals(raw)
@@ -143,16 +142,15 @@ def _review_lot(raw: dict, lot_id: Optional[str], core: Any, tender_goals: list,
         if sv_named:
             names = ", ".join(c["name"] or "?" for c in sv_named)
             flags.append(flag("SV311", f"social value is a criterion ({names}) but carries no weight that could be "
-                              "read", "Give the social-value criterion a weight of at least 10%.", lot_id))
+                              "read", None, lot_id))
         elif award_goals:
             flags.append(flag("SV311", "the notice codes sustainability goal(s) " + ", ".join(award_goals)
                               + " for the award, but no award criterion for social value carries a weight",
-                              "Add a weighted social-value criterion (at least 10%) for those goals.", lot_id))
+                              'goals-unweighted', lot_id))
         elif notice_mentions or _mentions_social_value(raw.get("title"), raw.get("description")):
             flags.append(flag("SV311", "social value or community benefits are asked for in the notice's text, "
                               "but no award criterion for them carries a weight",
-                              "Weight social value as an award criterion (at least 10%), with outcomes and "
-                              "targets, instead of leaving it to the text.", lot_id))
+                              'text-only', lot_id))
     return {"id": lot_id, "criteria": [{k: c[k] for k in ("type", "name", "weight", "weight_min", "weight_max",
                                                           "weight_kind", "social_value")} for c in criteria],
             "weight_total": total, "social_value_weight": sv_weight,
@@ -193,7 +191,7 @@ def review_rubric(path: Path | str) -> dict:
     if abs(total - 100) > 1e-9:
         parts = " + ".join(f"{c.id} {c.weight:g}" for c in spec.criteria)
         flags.append(flag("SV301", f"the criteria weights add up to {total:g}, not 100 ({parts}); the rubric "
-                          "would be refused for an award", CATALOGUE["SV301"].fix, None))
+                          "would be refused for an award", None, None))
     for c, rec in zip(spec.criteria, criteria):
         mislabelled({**rec, "type": {"price": "price"}.get(c.kind, "quality")}, rec["name"], None, flags)
     try:
@@ -202,7 +200,7 @@ def review_rubric(path: Path | str) -> dict:
         design = None
     if design is not None and not design.empty:
         for f in design.to_dict("records"):
-            flags.append(flag(f["code"], f["message"], f["fix"], None))
+            flags.append(flag(f["code"], f["message"], fix=f["fix"]))
     sv = rubric.social_value_weight
     outcomes = spec.design.outcomes
     if sv <= 0:
