@@ -58,6 +58,7 @@ def _empty_commitments(duration: int) -> pd.DataFrame:
     return clean_commitments(blank, duration)[0]
 
 
+@quiet_numpy
 def load_bids(folder: Path | str, rubric: Rubric) -> BidSet:
     """Load every bid in a folder (single files and/or the bulk CSV form) and check every value.
 
