@@ -10,11 +10,9 @@ Bids come as files (load_bids: a folder; load_bid: one draft) or as data (load_b
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -103,48 +101,17 @@ def load_bid_files(files: Iterable[tuple[str, bytes]], rubric: Rubric) -> BidSet
     if not singles and not bulk:
         raise InputError("no bids found: expected one bid per .yaml, .yml, .json or .xlsx file, or the bulk "
                          f"form {BULK_BIDS} + {BULK_COMMITMENTS}")
-    if not bulk:
-        bidset = _load(Path(), singles, [], rubric)
-    else:
-        # The bulk reader (pyarrow, with its read-ahead) reads files: the pair is written to a private
-        # folder for it, and every name that folder would put in a message is the upload's name again.
-        with tempfile.TemporaryDirectory(prefix="sv-bulk-") as tmp:
-            paths = []
-            for name, data in bulk:
-                path = Path(tmp) / Path(name).name
-                path.write_bytes(data)
-                paths.append(path)
-            bidset = _load(Path(tmp), singles, paths, rubric)
-            _unfold(bidset, tmp)
+    contents = {Path(Path(name).name): data for name, data in bulk}  # the bulk pair, read from its bytes
+    bidset = _load(None, singles, list(contents), rubric, contents)
     bidset.ignored_files = ignored
     return bidset
 
 
-def _unfold(bidset: BidSet, folder: str) -> None:
-    """Names in `folder` as the bare names the files were given (see load_bid_files)."""
-    inside = folder + os.sep
 
-    def name(value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        return None if value == folder else value.replace(inside, "")
-
-    for frame in (bidset.bids, bidset.commitments, bidset.responses):
-        for column in ("_file", "_bid"):
-            if column in frame.columns and len(frame):
-                codes, uniques = pd.factorize(frame[column])
-                renamed = np.array([name(u) for u in uniques] + [None], dtype=object)
-                frame[column] = pd.Series(renamed[codes], index=frame.index, dtype=object)
-    for problem in bidset.problems:
-        for e in problem.errors if isinstance(problem, InputErrors) else [problem]:
-            e.file = name(e.file)
-    bidset.notes = [name(n) for n in bidset.notes]
-    for entry in bidset.skipped:
-        entry["file"] = name(entry["file"])
-
-
-def _load(folder: Path, singles: list[tuple[Path, bytes | None]], bulk: list[Path], rubric: Rubric) -> BidSet:
-    """The bids of `singles` (each a file, or a name with its content) and of the bulk pair `bulk`."""
+def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: list[Path], rubric: Rubric,
+          contents: dict[Path, bytes] | None = None) -> BidSet:
+    """The bids of `singles` (each a file, or a name with its content) and of the bulk pair `bulk` (files in
+    `folder`, or names with their content in `contents` when uploaded)."""
     problems: list[EvaluatorError] = []
     notes: list[str] = []
     invalid: set[str] = set()
@@ -195,7 +162,7 @@ def _load(folder: Path, singles: list[tuple[Path, bytes | None]], bulk: list[Pat
 
     unreadable_bulk = False
     if bulk:
-        b, cm, rs = bulk_frames(folder, bulk, rubric, problems, notes)
+        b, cm, rs = bulk_frames(folder, bulk, rubric, problems, notes, contents)
         unreadable_bulk = b is None
         if b is not None:
             cleaned, bad, issues = clean_bids(b, rubric)
@@ -239,7 +206,8 @@ def _load(folder: Path, singles: list[tuple[Path, bytes | None]], bulk: list[Pat
     skipped = [{"file": f, "bidder": None if pd.isna(b) else b} for f, b in
                bids.loc[bids["_bid"].isin(invalid), ["_file", "bidder"]].itertuples(index=False)]
     if unreadable_bulk:  # every bid in the bulk files is set aside, though none can be named
-        skipped.append({"file": str(folder / BULK_BIDS), "bidder": None})
+        skipped.append({"file": next((str(p) for p in bulk if p.name.lower() == BULK_BIDS),
+                                     str(Path(folder or "") / BULK_BIDS)), "bidder": None})
     good = ~bids["_bid"].isin(invalid)
     bids = bids[good].reset_index(drop=True)
     if len(parts_com) == 1:

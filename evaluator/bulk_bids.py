@@ -42,16 +42,20 @@ MAX_LISTED = 20  # rows listed per file, field and problem before "and N more"
 MONEY_LIMIT = 1e12  # £1 trillion: any £ figure above it is a typing slip, and sums of it must stay finite
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """A bulk CSV, read by pyarrow (fast, multi-threaded); any parse problem is a one-line error."""
+def _read_csv(path: Path, data: bytes | None = None) -> pd.DataFrame:
+    """A bulk CSV, read by pyarrow (fast, multi-threaded); any parse problem is a one-line error. `data` is
+    the file's content when it was uploaded rather than named (then `path` is only its name)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .documents import parse_csv, read_text
-    if not path.is_file():
-        raise InputError("file not found", file=path)
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
+    from .documents import decode_text, parse_csv, read_text
+    if data is None:
+        if not path.is_file():
+            raise InputError("file not found", file=path)
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    else:
+        head = data[:4096]
     if b"\x00" in head:
         raise InputError("is not a CSV file (binary content)", file=path)
 
@@ -66,15 +70,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if "empty" in first.lower():
-                read_text(path)  # a better message for empty or non-text files
+                # a better message for empty or non-text files
+                read_text(path) if data is None else decode_text(data, path)
                 raise InputError("is empty: expected a header row", file=path) from None
-            where, detail = _locate_csv_problem(path)
+            where, detail = _locate_csv_problem(path, data)
             raise InputError(f"is not valid CSV: {detail or first}", file=path, where=where) from None
         return table
 
-    table, note = parse(path), None
+    table, note = parse(path if data is None else io.BytesIO(data)), None
     if not _utf8_table(table):  # Excel's 'CSV (Comma delimited)' is Windows-1252: read it as such, and say so
-        text, note = _windows_1252(path)
+        text, note = _windows_1252(path, data)
         table = parse(io.BytesIO(text.encode("utf-8")))
     columns, clean = {}, []
     for name, col in zip(table.column_names, table.columns):
@@ -126,10 +131,10 @@ def _utf8_table(table) -> bool:
     return True
 
 
-def _windows_1252(path: Path) -> tuple[str, str]:
+def _windows_1252(path: Path, data: bytes | None = None) -> tuple[str, str]:
     """A CSV that is not UTF-8, read as Windows-1252 (what Excel writes for 'CSV (Comma delimited)' on a UK
     machine): (its text, the note that says so). Bytes Windows-1252 does not define are refused, by offset."""
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     try:
         data.decode("utf-8")
         raise InputError("is not UTF-8 text (in Excel, save it as 'CSV UTF-8')", file=path)
@@ -144,12 +149,13 @@ def _windows_1252(path: Path) -> tuple[str, str]:
                   "encoding Excel uses for 'CSV (Comma delimited)'; save it as 'CSV UTF-8' to be sure")
 
 
-def _locate_csv_problem(path: Path) -> tuple[str | None, str | None]:
+def _locate_csv_problem(path: Path, data: bytes | None = None) -> tuple[str | None, str | None]:
     """pyarrow says what is wrong but not where: find the first row a person would have to fix."""
     import csv
 
     try:
-        with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+        with (open(path, newline="", encoding="utf-8-sig", errors="replace") if data is None else
+              io.TextIOWrapper(io.BytesIO(data), newline="", encoding="utf-8-sig", errors="replace")) as fh:
             reader = csv.reader(fh, strict=True)
             header = next(reader, None)
             if header is None:
@@ -405,8 +411,10 @@ def clean_bids(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.nd
     return out, c.bad, c.problems
 
 
-def bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list, notes: list | None = None) -> tuple:
-    """bids.csv, commitments.csv and responses.csv of the bulk form, with where-labels and bid keys."""
+def bulk_frames(folder: Path | None, files: list[Path], rubric: Rubric, problems: list, notes: list | None = None,
+                data: dict[Path, bytes] | None = None) -> tuple:
+    """bids.csv, commitments.csv and responses.csv of the bulk form, with where-labels and bid keys. With
+    `data` (uploads), each file's content is taken from it by name instead of read from disk."""
     names = {p.name.lower(): p for p in files}
     bids_path = names.get(BULK_BIDS)
     com_path = names.get(BULK_COMMITMENTS)
@@ -424,7 +432,7 @@ def bulk_frames(folder: Path, files: list[Path], rubric: Rubric, problems: list,
         if path is None:
             continue
         try:
-            frame = _read_csv(path)
+            frame = _read_csv(path, None if data is None else data[path])
         except EvaluatorError as exc:
             problems.append(exc)
             return None, None, None
