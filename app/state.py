@@ -23,7 +23,7 @@ Public API (other pages import them):
   are the only way pages read or write the table of scores.
 - ``save_score``, ``evaluator_status``, ``set_complete``: one score saved at once, who has marked their
   scoring complete.
-- ``check_scores(df, rubric, bidders) -> (usable DataFrame, problem lines)``: the engine's own checks
+- ``checked_scores(df, rubric, bidders) -> (usable DataFrame, problem lines)``: the engine's own checks
   (load_scores) on edited scores; rows with a problem are listed and left out, never silently fixed.
 - ``get_evaluation(key=None) -> Evaluation``: ``evaluate(get_rubric(), tender.bidset, usable scores)``, cached.
 - ``evaluation_key() -> str``: changes whenever the rubric, the bids or the scores change; use it as the
@@ -265,7 +265,7 @@ def rubric_from_spec(spec: dict, base: Rubric) -> Rubric:
 
 
 def get_scores() -> pd.DataFrame:
-    """Evaluator scores in use for the current tender (all rows, as entered; see check_scores). A shipped
+    """Evaluator scores in use for the current tender (all rows, as entered; see checked_scores). A shipped
     sample's scores live in its default workspace (app/workspaces.py): a refresh or a server
     restart finds them, and another evaluator's saves appear on the next run."""
     tender = get_tender()
@@ -351,7 +351,7 @@ def _frame_digest(df: pd.DataFrame) -> str:
     return digest(df.to_csv(index=False))
 
 
-def check_scores(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple[pd.DataFrame, list[str]]:
+def checked_scores(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple[pd.DataFrame, list[str]]:
     """(usable scores, problem lines): rows the engine refuses are named by row (1 = first row of the
     table) and left out; the user sees why."""
     if scores is None or scores.empty:
@@ -373,7 +373,7 @@ def evaluation_key() -> str:
 
 def get_evaluation(key: Optional[str] = None) -> Evaluation:
     """The evaluation of the current tender with the rubric and scores in use (scores with problems left
-    out: see check_scores). Kept in the session and cached by content, so a rerun costs nothing. A page
+    out: see checked_scores). Kept in the session and cached by content, so a rerun costs nothing. A page
     that has just asked for evaluation_key() may pass it, to save working it out twice."""
     key = key or evaluation_key()
     held = st.session_state.get(_EVAL)
@@ -381,7 +381,7 @@ def get_evaluation(key: Optional[str] = None) -> Evaluation:
         return held[1]
     tender = get_tender()
     rubric = get_rubric()
-    usable, _ = check_scores(get_scores(), rubric, tender.bidset.bidders)
+    usable, _ = checked_scores(get_scores(), rubric, tender.bidset.bidders)
     with st.spinner(f"Evaluating {len(tender.bidset.bids):,} bids under both lenses..."):
         ev = _evaluate(key, rubric, tender.bidset, usable)
     st.session_state[_EVAL] = (key, ev)
@@ -391,4 +391,4 @@ def get_evaluation(key: Optional[str] = None) -> Evaluation:
 def score_problems() -> list[str]:
     """Problems in the scores in use (rows left out of the evaluation), one line each."""
     tender = get_tender()
-    return check_scores(get_scores(), get_rubric(), tender.bidset.bidders)[1]
+    return checked_scores(get_scores(), get_rubric(), tender.bidset.bidders)[1]

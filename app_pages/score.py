@@ -14,7 +14,7 @@ import streamlit as st
 
 from app.panel import (CHOSEN, completed, mark_complete, question_grid, questions, score_label, still_scoring,
                        where_saved)
-from app.state import check_scores, evaluator_status, get_evaluation, get_rubric, get_scores, get_tender, set_scores
+from app.state import checked_scores, evaluator_status, get_evaluation, get_rubric, get_scores, get_tender, set_scores
 from app.ui import edit_table, escape_md, guard, show_problems, text_table
 from evaluator import MODERATED, SCORE_COLUMNS, formula_safe_frame, moderation, scale_marks
 
@@ -157,7 +157,7 @@ def _scoring(tender, rubric, scores: pd.DataFrame, evaluator: str) -> None:
         set_scores(merged)
         scores = merged
     mine = scores[scores["evaluator"] == evaluator].reset_index(drop=True)
-    usable, problems = check_scores(mine, rubric, bidders)
+    usable, problems = checked_scores(mine, rubric, bidders)
     if problems:
         st.warning("These scores are not saved or used until they are complete:")
         show_problems(problems, kind="warning")
@@ -190,7 +190,7 @@ def _complete(tender, rubric, scores: pd.DataFrame, evaluator: str, status: pd.D
     mine = evaluator_rows(scores, evaluator, rubric, bidders)
     st.subheader("Your scores")
     st.dataframe(text_table(mine), hide_index=True, width="stretch", height=_height(len(mine)))
-    usable, problems = check_scores(scores, rubric, bidders)  # rows not yet valid are not the panel's scores
+    usable, problems = checked_scores(scores, rubric, bidders)  # rows not yet valid are not the panel's scores
     if problems:
         show_problems([p for p in problems if f" / {evaluator})" in p], kind="warning")
     visible = moderation.visible_scores(usable[SCORE_COLUMNS], evaluator, status)

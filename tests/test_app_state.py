@@ -15,7 +15,7 @@ import sys
 import pandas as pd
 import pytest
 
-from app.state import check_scores, rubric_from_spec, rubric_spec
+from app.state import checked_scores, rubric_from_spec, rubric_spec
 from app.uploads import error_lines
 from evaluator import EvaluatorError, load_bids, load_rubric
 from tests.conftest import ROOT, tender_paths
@@ -37,7 +37,7 @@ def _table(rows: list[tuple]) -> pd.DataFrame:
 def test_typed_scores_with_problems_are_named_by_table_row_and_left_out(home):
     rubric, bidders = home
     apex, budget, carewell = bidders[:3]
-    usable, problems = check_scores(_table([
+    usable, problems = checked_scores(_table([
         (apex, "Q1", "Sam", 60.0, "Clear plan"),
         (apex, "Q1", "Ann", 100.0, None),
         (None, None, None, None, None),                      # a blank row is no score, and no problem
@@ -65,7 +65,7 @@ def test_typed_scores_with_problems_are_named_by_table_row_and_left_out(home):
 def test_a_score_typed_twice_names_the_first_row_as_the_evaluator_sees_it(home):
     rubric, bidders = home
     row = (bidders[0], "Q1", "Sam", 60.0, "Clear plan")
-    usable, problems = check_scores(_table([row, (bidders[1], "Q1", "Sam", 40.0, "Thin"), row]), rubric, bidders)
+    usable, problems = checked_scores(_table([row, (bidders[1], "Q1", "Sam", 40.0, "Thin"), row]), rubric, bidders)
     assert problems == ["scores, row 3 (Apex Care Group Ltd / Q1 / Sam), field 'evaluator', value 'Sam': scores "
                         "this bidder and criterion twice (also row 1): not used"]
     assert len(usable) == 2
@@ -73,7 +73,7 @@ def test_a_score_typed_twice_names_the_first_row_as_the_evaluator_sees_it(home):
 
 def test_no_scores_is_no_problem(home):
     rubric, bidders = home
-    usable, problems = check_scores(_table([]), rubric, bidders)
+    usable, problems = checked_scores(_table([]), rubric, bidders)
     assert usable.empty and problems == []
 
 
