@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Optional
 
 import numpy as np
 import pandas as pd
@@ -57,7 +57,7 @@ def _empty_commitments(duration: int) -> pd.DataFrame:
 
 
 @quiet_numpy
-def load_bids(folder: Path | str, rubric: Rubric) -> BidSet:
+def load_bids(folder: Path | str, rubric: Rubric, *, parsed: Optional[Callable] = None) -> BidSet:
     """Load every bid in a folder (single files and/or the bulk CSV form) and check every value.
 
     Problems are collected, never raised one at a time; a bid with any problem is set aside whole
@@ -75,7 +75,7 @@ def load_bids(folder: Path | str, rubric: Rubric) -> BidSet:
     if not singles and not bulk:
         raise InputError("no bids found: expected one bid per .yaml, .yml, .json or .xlsx file, or the bulk "
                          f"form {BULK_BIDS} + {BULK_COMMITMENTS}", file=folder)
-    bidset = _load(folder, [(p, None) for p in singles], bulk, rubric)
+    bidset = _load(folder, [(p, None) for p in singles], bulk, rubric, parsed=parsed)
     bidset.ignored_files = ignored
     return bidset
 
@@ -109,7 +109,7 @@ def load_bid_files(files: Iterable[tuple[str, bytes]], rubric: Rubric) -> BidSet
 
 
 def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: list[Path], rubric: Rubric,
-          contents: dict[Path, bytes] | None = None) -> BidSet:
+          contents: dict[Path, bytes] | None = None, parsed: Optional[Callable] = None) -> BidSet:
     """The bids of `singles` (each a file, or a name with its content) and of the bulk pair `bulk` (files in
     `folder`, or names with their content in `contents` when uploaded)."""
     problems: list[EvaluatorError] = []
@@ -162,7 +162,7 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
 
     unreadable_bulk = False
     if bulk:
-        b, cm, rs = bulk_frames(folder, bulk, rubric, problems, notes, contents)
+        b, cm, rs = bulk_frames(folder, bulk, rubric, problems, notes, contents, parsed)
         unreadable_bulk = b is None
         if b is not None:
             cleaned, bad, issues = clean_bids(b, rubric)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -42,9 +42,10 @@ MAX_LISTED = 20  # rows listed per file, field and problem before "and N more"
 MONEY_LIMIT = 1e12  # £1 trillion: any £ figure above it is a typing slip, and sums of it must stay finite
 
 
-def _read_csv(path: Path, data: bytes | None = None) -> pd.DataFrame:
+def _read_csv(path: Path, data: bytes | None = None, parsed: Optional[Callable] = None) -> pd.DataFrame:
     """A bulk CSV, read by pyarrow (fast, multi-threaded); any parse problem is a one-line error. `data` is
-    the file's content when it was uploaded rather than named (then `path` is only its name)."""
+    the file's content when it was uploaded rather than named (then `path` is only its name); `parsed(path)`
+    may give the table already parsed from the file (None: parse it here)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -61,6 +62,9 @@ def _read_csv(path: Path, data: bytes | None = None) -> pd.DataFrame:
 
     def parse(source) -> "pa.Table":
         try:
+            table = parsed(path) if parsed is not None and source is path else None
+            if table is not None:
+                return table
             try:  # the fast, parallel parse; quoted line breaks inside a cell need the careful one
                 table = parse_csv(source)
             except pa.ArrowInvalid:
@@ -412,9 +416,10 @@ def clean_bids(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.nd
 
 
 def bulk_frames(folder: Path | None, files: list[Path], rubric: Rubric, problems: list, notes: list | None = None,
-                data: dict[Path, bytes] | None = None) -> tuple:
+                data: dict[Path, bytes] | None = None, parsed: Optional[Callable] = None) -> tuple:
     """bids.csv, commitments.csv and responses.csv of the bulk form, with where-labels and bid keys. With
-    `data` (uploads), each file's content is taken from it by name instead of read from disk."""
+    `data` (uploads), each file's content is taken from it by name instead of read from disk; `parsed`
+    gives a file's table when the command line has already parsed it (tuning.read_ahead)."""
     names = {p.name.lower(): p for p in files}
     bids_path = names.get(BULK_BIDS)
     com_path = names.get(BULK_COMMITMENTS)
@@ -432,7 +437,7 @@ def bulk_frames(folder: Path | None, files: list[Path], rubric: Rubric, problems
         if path is None:
             continue
         try:
-            frame = _read_csv(path, None if data is None else data[path])
+            frame = _read_csv(path, None if data is None else data[path], parsed)
         except EvaluatorError as exc:
             problems.append(exc)
             return None, None, None

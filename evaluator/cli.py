@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from .commands import check, evaluate, report, review, sensitivity, workspace
 from .commands.output import EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, fail
@@ -34,13 +34,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None, *, parsed: Optional[Callable] = None) -> int:
+    """Run one verb. `parsed` is the command line's read-ahead of a bulk CSV (tuning.read_ahead), handed
+    to the loader; without it the loader reads every file itself."""
     # supplier text (names, descriptions, file names) is printed as text: control characters escaped
     # (terminal.py); each renderer escapes the fields it prints, and this is the last line of defence
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
     try:
-        return _main(_parser().parse_args(argv))
+        args = _parser().parse_args(argv)
+        args.parsed = parsed
+        return _main(args)
     finally:
         sys.stdout, sys.stderr = out, err
 

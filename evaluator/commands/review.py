@@ -66,7 +66,7 @@ def _cmd_track(args) -> int:
     from ..rubric import load_rubric
 
     rubric = load_rubric(args.rubric, proxies_path=args.proxies)
-    bidset = load_bids(args.bids, rubric).require_valid()
+    bidset = load_bids(args.bids, rubric, parsed=getattr(args, "parsed", None)).require_valid()
     tracking = track(rubric, bidset, args.delivery)
     if args.json:
         print_json(tracking.to_json())

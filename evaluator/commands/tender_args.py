@@ -39,7 +39,7 @@ def load_tender(args):
         raise EvaluatorError("give --rubric and --bids (and optionally --scores), or --db with a workspace",
                              field="--rubric" if args.rubric is None else "--bids")
     rubric = load_rubric(args.rubric, proxies_path=args.proxies)
-    bidset = load_bids(args.bids, rubric)
+    bidset = load_bids(args.bids, rubric, parsed=getattr(args, "parsed", None))
     if bidset.problems and not args.skip_invalid:
         tail = (f"{len(bidset.skipped)} bid(s) have problems; fix them, or pass --skip-invalid to rank the rest"
                 if bidset.skipped else "the bids cannot be loaded until the problems above are fixed")
