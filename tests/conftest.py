@@ -33,3 +33,12 @@ def _workspace_home(tmp_path_factory, monkeypatch):
     """The app keeps scores in a workspace under $SOCIAL_VALUE_HOME: each test gets its own, so no test
     sees another's saved scores and nothing is written to the real home folder."""
     monkeypatch.setenv("SOCIAL_VALUE_HOME", str(tmp_path_factory.mktemp("social_value_home")))
+
+
+@pytest.fixture
+def bulk(tmp_path: Path):
+    """The home-care sample tender written in the bulk form (bids.csv + commitments.csv), in a temp folder."""
+    from tests.test_bad_input import copy_tender
+    tender = copy_tender(tmp_path / "tender")
+    tender.to_bulk()
+    return tender

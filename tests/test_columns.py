@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from evaluator import columns as util
 from evaluator.bids import load_bids
@@ -23,12 +22,6 @@ from .test_bad_input import ROOT, copy_tender
 TEXT_COLUMNS = ["bidder", "id", "measure", "outcome", "description", "unit", "location", "beneficiaries",
                 "evidence_grade", "evidence_description", "deflator_rationale", "narrative", "kpi", "_bid"]
 
-
-@pytest.fixture
-def bulk(tmp_path: Path):
-    tender = copy_tender(tmp_path / "tender")
-    tender.to_bulk()
-    return tender
 
 
 def test_codes_from_the_parse_are_pandas_codes(bulk):

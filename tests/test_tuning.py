@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from evaluator.bids import load_bids
 from evaluator.rubric import load_rubric
 from evaluator.tuning import read_ahead
-from tests.test_bad_input import copy_tender
 
-
-@pytest.fixture
-def bulk(tmp_path: Path):
-    tender = copy_tender(tmp_path / "tender")
-    tender.to_bulk()
-    return tender
 
 
 def test_the_read_ahead_gives_the_table_of_the_file_it_read_and_nothing_else(bulk):
