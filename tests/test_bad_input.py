@@ -325,6 +325,18 @@ def _bulk_cell(file: str, row: int, column: str, value: str) -> Callable[[Tender
     return fn
 
 
+def _bulk_lot_column(value: str, row: int = 3) -> Callable[[Tender], None]:
+    """bids.csv gains a lot column, blank but for `value` in spreadsheet row `row`."""
+    def fn(t: Tender) -> None:
+        path = t.bids / "bids.csv"
+        rows = list(csv.reader(io.StringIO(path.read_text("utf-8"))))
+        rows = [r + (["lot"] if i == 0 else [value if i == row - 1 else ""]) for i, r in enumerate(rows)]
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        path.write_text(buf.getvalue(), "utf-8")
+    return fn
+
+
 def _scores_unclosed_quote(t: Tender) -> None:
     rows = t.score_rows()
     t.write_scores(rows)
@@ -564,6 +576,12 @@ CASES: list[Case] = [
          fixed=BULK_BUG),
     Case("response-unknown-criterion", lambda t: t.edit_bid(APEX, lambda d: d["responses"].__setitem__("Q2", "x")),
          lambda t: [APEX, "responses.Q2", "'Q2'"]),
+
+    # --- lots (issue 16): a bid names a lot only when the tender is let in lots
+    Case("lot-in-a-tender-without-lots", lambda t: t.edit_bid(APEX, _set(["lot"], "L1")),
+         lambda t: [APEX, "'lot'", "'L1'", "not let in lots"]),
+    Case("lot-column-bulk-without-lots", _bulk_then(_bulk_lot_column("L2")),
+         lambda t: ["bids.csv", "row 3", "'lot'", "'L2'", "not let in lots"]),
 ]
 
 @pytest.mark.parametrize("case", _params("cli"))
