@@ -157,7 +157,9 @@ class Evaluation:
         marks = self._marks_table(bidder, res)
         tree = {}
         if (self.rubric.nodes["kind"].isin(["group", "pass_fail"])).any():  # a flat rubric's marks table is its tree
-            tree = {"tree": self._tree_table(bidder, res)}
+            tree = {"tree": scoring.tree_table(self.rubric, *(t[t["bidder"] == bidder] for t in (
+                self.scale, self.pass_fail, self.groups, self.price)), res[f"{self.official_lens}_score"],
+                self.official_lens)}
         return {
             "marks": marks,
             **tree,
@@ -220,36 +222,6 @@ class Evaluation:
             rows.append({"criterion": "PRICE PER POINT", "part": "award: price per quality point", "weight": np.nan,
                          "working": working, "marks": res.price_per_point})
         return pd.DataFrame(rows)
-
-    def _tree_table(self, bidder: str, res: pd.Series) -> pd.DataFrame:
-        """9.1: one row per node of the criteria tree (groups and leaves, in tree order), with its level,
-        path, effective weight, score and marks; a group's marks are the exact sum of its leaves'."""
-        nodes = self.rubric.nodes
-        scale = self.scale[self.scale["bidder"] == bidder].set_index("criterion")
-        pf = self.pass_fail[self.pass_fail["bidder"] == bidder].set_index("criterion")
-        groups = self.groups[self.groups["bidder"] == bidder].set_index("group")
-        price = self.price[self.price["bidder"] == bidder]
-        rows = []
-        for node in nodes.itertuples(index=False):
-            score, result, marks, basis = np.nan, None, np.nan, ""
-            if node.kind == "group":
-                marks = groups["marks"].get(node.id, np.nan)
-                share = groups["share_of_marks"].get(node.id, np.nan)
-                basis = "sum of its sub-criteria" + (f"; {share * 100:.1f}% of its marks" if share == share else "")
-            elif node.kind == "scale":
-                score, marks, basis = scale["score"].get(node.id, np.nan), scale["marks"].get(node.id, np.nan), \
-                    scale["basis"].get(node.id, "")
-            elif node.kind == "pass_fail":
-                result, basis, marks = pf["result"].get(node.id), pf["basis"].get(node.id, ""), 0.0
-            elif node.kind == "price":
-                marks, basis = (float(price["marks"].iat[0]) if len(price) else np.nan), "price formula"
-            elif node.kind == "social_value":
-                marks, basis = res[f"{self.official_lens}_score"], f"{self.official_lens} lens (official)"
-            rows.append({"level": node.level, "path": node.path, "criterion": node.id, "name": node.name,
-                         "kind": node.kind, "weight": node.weight, "score": score, "result": result,
-                         "marks": marks, "basis": basis})
-        return pd.DataFrame(rows, columns=["level", "path", "criterion", "name", "kind", "weight", "score", "result",
-                                           "marks", "basis"])
 
 
 def _num(v) -> Optional[float]:
@@ -565,7 +537,10 @@ def _codes_by_bid(gates: list, n: int) -> np.ndarray:
 def self_assess(rubric: Rubric, bidset: BidSet, best_claimed: Optional[float] = None) -> dict:
     """A supplier's view of one draft bid: the buyer's checks with fixes, attainment, and the social-value
     marks under each lens. The figures lens is relative to the best claim in the field, which a supplier
-    cannot see: they may pass a guess (`best_claimed`); by default their own claim is the best."""
+    cannot see: they may pass a guess (`best_claimed`); by default their own claim is the best.
+    For a tender with lots, the bid is checked against the lot it names (9.3)."""
+    if rubric.has_lots:
+        rubric = rubric.for_lot(_bid_lot(rubric, bidset))
     ev = evaluate(rubric, bidset)
     if ev.results.empty:
         from .exceptions import InputError
@@ -594,7 +569,19 @@ def self_assess(rubric: Rubric, bidset: BidSet, best_claimed: Optional[float] = 
         "flags": flags,
         "attainment": att,
         "walk": ev.explain(bidder)["walk"],
+        "lot": rubric.lot.id if rubric.lot is not None else None,
     }
+
+
+def _bid_lot(rubric: Rubric, bidset: BidSet) -> str:
+    """The lot a draft bid for a lotted tender names."""
+    lots = [lot.id for lot in rubric.lots]
+    named = bidset.bids["lot"].astype(str).tolist() if "lot" in bidset.bids.columns else []
+    if not named or named[0] not in lots:
+        from .exceptions import InputError
+        raise InputError(f"names no lot of this tender ({', '.join(lots)}); a bid for a tender in lots says which "
+                         "lot it is for", field="lot", value=named[0] if named else "")
+    return named[0]
 
 
 def self_assessment_json(sa: dict, rubric: Rubric) -> dict:
@@ -602,6 +589,7 @@ def self_assessment_json(sa: dict, rubric: Rubric) -> dict:
     return {
         "tender": rubric.tender.id,
         "bidder": sa["bidder"],
+        **({"lot": sa["lot"]} if sa.get("lot") else {}),
         "official_lens": rubric.official_lens,
         "claimed_value": _num(sa["claimed_value"]),
         "credited_value": _num(sa["credited_value"]),

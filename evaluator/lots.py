@@ -131,4 +131,6 @@ def award_lots(rubric: Rubric, lots: dict[str, Evaluation]) -> pd.DataFrame:
             held[winner] = held.get(winner, 0) + 1
         rows[lot.id] = {"lot": lot.id, "title": lot.title, "contract_value": values[i], "awarded_to": winner,
                         "passed_over": passed, "order": order}
-    return pd.DataFrame([rows[lot.id] for lot in listed], columns=AWARD_COLUMNS)
+    award = pd.DataFrame([rows[lot.id] for lot in listed], columns=AWARD_COLUMNS)
+    award["awarded_to"] = pd.Series([rows[lot.id]["awarded_to"] for lot in listed], dtype=object)  # None, not NaN
+    return award

@@ -70,7 +70,7 @@ def split_scores(frame: pd.DataFrame, rubric: Rubric, bidders: Optional[Iterable
     `bidders`: the names of the tender's bids, or a mapping of lot id to the names bidding in that lot.
     The usable rows carry `lot` ("" without lots).
     """
-    lots = [lot.id for lot in getattr(rubric, "lots", None) or []]
+    lots = [lot.id for lot in rubric.lots]
     missing_columns = [c for c in SCORE_COLUMNS if c not in frame.columns]
     if lots and LOT_COLUMN not in frame.columns:
         missing_columns.append(LOT_COLUMN)
@@ -80,10 +80,10 @@ def split_scores(frame: pd.DataFrame, rubric: Rubric, bidders: Optional[Iterable
             file=source, where="row 1", field=name) for name in missing_columns])
     problems: list[tuple[int, EvaluatorError]] = []
     scale_ids = [c.id for c in rubric.scale_criteria]
-    pass_fail_ids = [c.id for c in getattr(rubric, "pass_fail_criteria", None) or []]
+    pass_fail_ids = [c.id for c in rubric.pass_fail_criteria]
     scored_ids = scale_ids + pass_fail_ids
     what = "scale or pass/fail criterion" if pass_fail_ids else "scale criterion"
-    scales = {cid: [float(v) for v in _scale_of(rubric, cid)] for cid in scale_ids}
+    scales = {cid: [float(v) for v in rubric.criterion_scale(cid)] for cid in scale_ids}
     by_lot = isinstance(bidders, dict)
     known = ({k: set(v) for k, v in bidders.items()} if by_lot else set(bidders)) if bidders is not None else None
     numbers = frame["_row"].tolist() if "_row" in frame.columns else list(range(2, len(frame) + 2))
@@ -138,7 +138,7 @@ def split_scores(frame: pd.DataFrame, rubric: Rubric, bidders: Optional[Iterable
             else:
                 scale = scales.get(rec["criterion"], [float(v) for v in rubric.spec.scale])
                 if score not in scale:
-                    own = rec["criterion"] in scales and _own_scale(rubric, rec["criterion"]) is not None
+                    own = rec["criterion"] in scales and rubric.criterion(rec["criterion"]).scale is not None
                     whose = f"{rec['criterion']}'s scale" if own else "the rubric's scale"
                     bad("score", f"is not on {whose} (" + ", ".join(f"{s:g}" for s in scale) + ")"); ok = False
         if not rec["rationale"]:
@@ -150,19 +150,6 @@ def split_scores(frame: pd.DataFrame, rubric: Rubric, bidders: Optional[Iterable
             seen[key] = n
             records.append({**rec, "score": score, "_row": n})
     return pd.DataFrame(records, columns=SCORE_COLUMNS + [LOT_COLUMN, "_row"]), problems
-
-
-def _own_scale(rubric: Rubric, cid: str):
-    """A criterion's own scale as written (None: it uses the rubric's)."""
-    crit = next((c for c in rubric.scale_criteria if c.id == cid), None)
-    return getattr(crit, "scale", None)
-
-
-def _scale_of(rubric: Rubric, cid: str):
-    """The scale a criterion is scored on: its own, else the rubric's."""
-    if hasattr(rubric, "criterion_scale"):
-        return rubric.criterion_scale(cid)
-    return rubric.spec.scale
 
 
 def _cell(value: Any) -> str:

@@ -384,6 +384,37 @@ def mandatory_flags(att: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tu
         unmet.any(axis=1)
 
 
+TREE_COLUMNS = ["level", "path", "criterion", "name", "kind", "weight", "score", "result", "marks", "basis"]
+
+
+def tree_table(rubric: Rubric, scale: pd.DataFrame, pass_fail: pd.DataFrame, groups: pd.DataFrame,
+               price: pd.DataFrame, sv_marks: float, lens: str) -> pd.DataFrame:
+    """9.1, one bid's explain table of the criteria tree: one row per node (groups and leaves, in tree
+    order) with its level, path, effective weight, score (a pass/fail question: its result) and marks;
+    a group's marks are the exact sum of its leaves'. The tables given are the bid's rows of evaluate's."""
+    scale, pf, groups = scale.set_index("criterion"), pass_fail.set_index("criterion"), groups.set_index("group")
+    rows = []
+    for node in rubric.nodes.itertuples(index=False):
+        score, result, marks, basis = np.nan, None, np.nan, ""
+        if node.kind == "group":
+            marks = groups["marks"].get(node.id, np.nan)
+            share = groups["share_of_marks"].get(node.id, np.nan)
+            basis = "sum of its sub-criteria" + (f"; {share * 100:.1f}% of its marks" if share == share else "")
+        elif node.kind == "scale":
+            score, marks = scale["score"].get(node.id, np.nan), scale["marks"].get(node.id, np.nan)
+            basis = scale["basis"].get(node.id, "")
+        elif node.kind == "pass_fail":
+            result, basis, marks = pf["result"].get(node.id), pf["basis"].get(node.id, ""), 0.0
+        elif node.kind == "price":
+            marks, basis = (float(price["marks"].iat[0]) if len(price) else np.nan), "price formula"
+        elif node.kind == "social_value":
+            marks, basis = sv_marks, f"{lens} lens (official)"
+        rows.append({"level": node.level, "path": node.path, "criterion": node.id, "name": node.name,
+                     "kind": node.kind, "weight": node.weight, "score": score, "result": result,
+                     "marks": marks, "basis": basis})
+    return pd.DataFrame(rows, columns=TREE_COLUMNS)
+
+
 def _scale_of(rubric: Rubric, cid: str) -> np.ndarray:
     """The scale a criterion is scored on: its own (9.1), else the rubric's."""
     return np.asarray(rubric.criterion_scale(cid), dtype=float)

@@ -119,3 +119,16 @@ def test_evaluate_takes_one_lot_at_a_time(tmp_path):
     assert ev.results.set_index("bidder").loc[Y, "quality_score"] == 16
     plain = rubric(CRITERIA)
     assert not isinstance(evaluate_tender(plain, bids(tmp_path / "plain", plain, {"bidder": X})), LotsEvaluation)
+
+
+def test_a_supplier_checks_a_draft_bid_against_the_lot_it_names(tmp_path):
+    from evaluator import InputError, self_assess
+    from evaluator.evaluation import self_assessment_json
+    r, whole = lotted(tmp_path, {"L2": [{"bidder": X, "price": 90_000}]})
+    one = whole.for_lot("L2")
+    one = BidSet(bids=one.bids.assign(lot="L2"), responses=one.responses, commitments=one.commitments)
+    sa = self_assess(r, one)
+    assert sa["lot"] == "L2" and sa["evaluation"].rubric.tender.contract_value == 1_000_000
+    assert self_assessment_json(sa, r)["lot"] == "L2"
+    with pytest.raises(InputError, match="names no lot of this tender"):
+        self_assess(r, BidSet(bids=one.bids.assign(lot="L9"), responses=one.responses, commitments=one.commitments))
