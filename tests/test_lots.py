@@ -23,14 +23,9 @@ LOTS = [{"id": "L1", "title": "North routes", "contract_value": 600_000},
 
 
 def lotted(tmp_path, per_lot: dict, **keys):
-    """A lotted rubric and a bid set built by hand, one folder of bids per lot."""
+    """A lotted rubric and its bids, each bid file naming its lot."""
     r = rubric(CRITERIA, lots=LOTS, **keys)
-    parts = {lot: bids(tmp_path / lot, r.for_lot(lot), *specs) for lot, specs in per_lot.items()}
-    whole = BidSet(bids=pd.concat([p.bids.assign(lot=lot) for lot, p in parts.items()], ignore_index=True),
-                   responses=pd.concat([p.responses.assign(lot=lot) for lot, p in parts.items()], ignore_index=True),
-                   commitments=pd.concat([p.commitments.assign(lot=lot) for lot, p in parts.items()], ignore_index=True))
-    whole.for_lot = lambda lot: parts[lot]  # the bids helper's BidSet.for_lot, by hand
-    return r, whole
+    return r, bids(tmp_path / "bids", r, *({**spec, "lot": lot} for lot, specs in per_lot.items() for spec in specs))
 
 
 def lot_scores(r, whole, rows):
@@ -126,7 +121,6 @@ def test_a_supplier_checks_a_draft_bid_against_the_lot_it_names(tmp_path):
     from evaluator.evaluation import self_assessment_json
     r, whole = lotted(tmp_path, {"L2": [{"bidder": X, "price": 90_000}]})
     one = whole.for_lot("L2")
-    one = BidSet(bids=one.bids.assign(lot="L2"), responses=one.responses, commitments=one.commitments)
     sa = self_assess(r, one)
     assert sa["lot"] == "L2" and sa["evaluation"].rubric.tender.contract_value == 1_000_000
     assert self_assessment_json(sa, r)["lot"] == "L2"
