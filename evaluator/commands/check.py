@@ -42,6 +42,11 @@ def _cmd_check(args) -> int:
     if args.pdf is not None:
         _check_pdf_path(args.pdf)
     bidset = load_bid(args.bid, rubric).require_valid()
+    lot = None
+    if getattr(rubric, "has_lots", False):  # the bid names its lot: assessed against that lot's figures
+        lot = _bid_lot(bidset, args.bid)
+        tender_rubric, rubric = rubric, rubric.for_lot(lot)
+        bidset = bidset.for_lot(lot)
     sa = self_assess(rubric, bidset, args.best_claimed)
     if args.pdf is not None:
         from ..report_set import write_file
@@ -50,10 +55,59 @@ def _cmd_check(args) -> int:
         if not args.json:
             print(f"Wrote the self-assessment report to {args.pdf}", file=sys.stderr)
     if args.json:
-        print_json(self_assessment_json(sa, rubric))
+        doc = self_assessment_json(sa, rubric)
+        if lot is not None:
+            doc["lot"] = _lot_json(rubric.lot, tender_rubric)
+        print_json(doc)
     else:
-        print(render_self_assessment(sa, rubric))
+        text = render_self_assessment(sa, rubric)
+        if lot is not None:
+            first, _, rest = text.partition("\n")
+            text = "\n".join([first, *_lot_lines(rubric.lot, tender_rubric), rest])
+        print(text)
     return EXIT_OK
+
+
+def _bid_lot(bidset, path) -> str:
+    lots = [x for x in dict.fromkeys(bidset.bids["lot"].astype(str).tolist()) if x]
+    if len(lots) != 1:  # the bid loader requires `lot` for a tender with lots; this is its last guard
+        raise EvaluatorError("the bid must name one lot of the tender", file=path, field="lot",
+                             value=", ".join(lots) or None)
+    return lots[0]
+
+
+def _targets(rubric) -> dict:
+    return {str(o.id): o.target for o in rubric.spec.design.outcomes}
+
+
+def _lot_json(lot, tender_rubric) -> dict:
+    return {"id": lot.id, "title": lot.title, "contract_value": getattr(lot, "contract_value", None),
+            "duration_years": getattr(lot, "duration_years", None), "local_area": getattr(lot, "local_area", None),
+            "targets": dict(getattr(lot, "targets", None) or {})}
+
+
+def _lot_lines(lot, tender_rubric) -> list[str]:
+    """What the bid's lot changes: its contract value and term, and the outcome targets it is judged on."""
+    t = tender_rubric.tender
+    value = lot.contract_value if getattr(lot, "contract_value", None) is not None else t.contract_value
+    years = lot.duration_years if getattr(lot, "duration_years", None) is not None else t.duration_years
+    out = [shown(f"Your bid is for lot {lot.id}" + (f" ({lot.title})" if lot.title else "")
+                 + f": contract value {gbp(value)} over {years} year{'s' if years != 1 else ''}.")]
+    overrides = dict(getattr(lot, "targets", None) or {})
+    tender_targets = _targets(tender_rubric)
+    units = {str(o.id): o.unit or "" for o in tender_rubric.spec.design.outcomes}
+    parts = []
+    for oid, target in tender_targets.items():
+        lot_target = overrides.get(oid, target)
+        if lot_target is None:
+            continue
+        text = f"{oid} {lot_target:g} {units[oid]}".rstrip()
+        if oid in overrides and target is not None and overrides[oid] != target:
+            text += f" (tender-wide {target:g})"
+        parts.append(text)
+    if parts:
+        out.append(shown("This lot's outcome targets: " + "; ".join(parts) + "."))
+    return out
 
 
 def _check_pdf_path(path: Path) -> None:
@@ -108,6 +162,11 @@ def render_rubric_check(rubric, flags) -> str:
     out = [f"Design checks for {shown(t.id)} {shown(t.title)}",
            f"Weights sum to 100; social value carries {rubric.social_value_weight:g}%. "
            f"{len(rubric.spec.design.outcomes)} design outcome(s); official lens: {rubric.official_lens}."]
+    if getattr(rubric, "has_lots", False):
+        limit = getattr(rubric.spec, "max_lots_per_supplier", None)
+        out.append(shown(f"{len(rubric.lots)} lots: " + "; ".join(
+            f"{x.id} {x.title or ''}".rstrip() + (f" ({gbp(x.contract_value)})" if x.contract_value is not None else "")
+            for x in rubric.lots) + (f". At most {limit} lot{'s' if limit != 1 else ''} per supplier." if limit else ".")))
     if flags.empty:
         out.append("No design problems found.")
     for f in flags.itertuples(index=False):
