@@ -82,7 +82,7 @@ def test_a_rubric_the_loader_refuses_for_its_keys_is_a_problem_in_the_loaders_ow
 
     text = (RUBRICS / "home_care_north.yaml").read_text()
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("weight: 40, method", "weight: forty, method").replace("tender:\n", "tender:\n  budget: 1\n", 1))
+    bad.write_text(text.replace("weight: 40, method", "weight: forty, method").replace("tender:\n", "tender:\n  budget_code: 1\n", 1))
     with pytest.raises(InputErrors) as refused:
         load_rubric(bad)
     r = review_paths([bad])
