@@ -159,9 +159,17 @@ def render_self_assessment(sa: dict, rubric) -> str:
 
 def render_rubric_check(rubric, flags) -> str:
     t = rubric.tender
+    ppqp = getattr(rubric, "award", "weighted") == "price_per_quality_point"
     out = [f"Design checks for {shown(t.id)} {shown(t.title)}",
-           f"Weights sum to 100; social value carries {rubric.social_value_weight:g}%. "
+           ("Quality points sum to 100 (awarded by price per quality point: lowest £ per point wins)"
+            if ppqp else "Weights sum to 100") + f"; social value carries {rubric.social_value_weight:g}%. "
            f"{len(rubric.spec.design.outcomes)} design outcome(s); official lens: {rubric.official_lens}."]
+    if getattr(rubric, "has_tree", False):  # DESIGN 9.1: the tree with each node's effective weight
+        out.append("Criteria tree (points of 100; a group's are the sum of its sub-criteria's):")
+        for n in rubric.nodes.itertuples(index=False):
+            weight = "pass/fail" if n.kind == "pass_fail" else f"{n.weight:g}" + (
+                f" ({n.share:g}% of {n.parent})" if n.share == n.share and n.share is not None else "")
+            out.append(shown("  " + "  " * (int(n.level) - 1) + f"{n.id} {n.name}: {weight}"))
     if getattr(rubric, "has_lots", False):
         limit = getattr(rubric.spec, "max_lots_per_supplier", None)
         out.append(shown(f"{len(rubric.lots)} lots: " + "; ".join(
