@@ -114,6 +114,28 @@ def test_price_per_quality_point_shows_quality_points_and_pounds_per_point(capsy
     assert float(cells[6].lstrip("£").replace(",", "")) == pytest.approx(alpha["price_per_point"], abs=0.006)
 
 
+def test_no_quality_question_and_a_failed_pass_fail_question(capsys, tender):
+    """Price and social value only (once a KeyError inside the tool), with a pass/fail question Alpha fails in L1:
+    disqualified with SV208 and the reason said; L1 goes to Beta, so Alpha is free to win L2."""
+    rubric = tender / "rubric.yaml"
+    text = rubric.read_text()
+    start, end = text.index("  - id: Q\n"), text.index("  - {id: SV, kind")
+    rubric.write_text(text[:start].replace("weight: 40, method", "weight: 85, method") + text[end:])
+    for bid in (tender / "bids").glob("*.yaml"):
+        lines = bid.read_text().splitlines()
+        bid.write_text("\n".join("responses: {}" if x.startswith("responses:") else x for x in lines) + "\n")
+    scores = tender / "scores.csv"
+    rows = [x for x in scores.read_text().splitlines() if x.startswith("lot,") or ",PF," in x]
+    scores.write_text("\n".join(rows).replace("L1,Alpha Travel Ltd,PF,MODERATED,pass",
+                                              "L1,Alpha Travel Ltd,PF,MODERATED,fail") + "\n")
+    code, out, err = cli(capsys, "evaluate", "--rubric", rubric, "--bids", tender / "bids", "--scores", scores)
+    assert code == 0, err
+    l1, l2 = out.split("=== Lot L2")
+    assert (f"Disqualified: {ALPHA}: failed pass/fail question PF (Insurance and operator licence, moderated): the "
+            "bid is disqualified") in l1.splitlines()
+    assert f"Awarded to {BETA}." in l1 and f"Awarded to {ALPHA}." in l2
+
+
 # ------------------------------------------------------------------------------------------------- explain
 def test_explain_gives_a_table_per_level_of_the_tree_for_the_lot_asked(capsys):
     code, out, err = cli(capsys, "explain", "--rubric", RUBRIC, "--bids", BIDS, "--scores", SCORES,
