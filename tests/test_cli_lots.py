@@ -181,7 +181,8 @@ def test_check_assesses_a_bid_against_its_own_lots_targets(capsys):
     assert any(line.startswith("  O1 ") and "of target 2 fte_year" in line for line in lines)
     code, out, err = cli(capsys, "check", "--rubric", RUBRIC, "--bid", BIDS / "alpha_l2.yaml", "--json")
     doc = json.loads(out)
-    assert doc["lot"]["id"] == "L2" and doc["lot"]["targets"] == {"O1": 2}
+    assert doc["lot"] == "L2" and doc["lot_figures"]["targets"] == {"O1": 2}
+    assert doc["lot_figures"]["contract_value"] == 600000
     code, out1, err = cli(capsys, "check", "--rubric", RUBRIC, "--bid", BIDS / "beta_l1.yaml", "--json")
     l1 = json.loads(out1)
     # the same 2 FTE-years (Alpha's in L2, Beta's in L1): twice the attainment against L2's halved target
@@ -206,6 +207,12 @@ def test_check_flags_a_mandatory_outcome_the_bid_leaves_out(capsys):
     code, out, err = cli(capsys, "check", "--rubric", RUBRIC, "--bid", BIDS / "gamma_l2.yaml", "--json")
     assert code == 0, err
     assert "SV209" in [f["code"] for f in json.loads(out)["flags"]]
+    code, out, err = cli(capsys, "check", "--rubric", RUBRIC, "--bid", BIDS / "gamma_l2.yaml")
+    lines = out.splitlines()
+    assert ("  O1 Local residents facing barriers into driving work: net 0.00 of target 2 fte_year = 0% (mandatory: "
+            "a bid with nothing credited towards it is disqualified)") in lines
+    assert ("Pass/fail questions the panel will judge (a fail disqualifies the bid): PF (Insurance and operator "
+            "licence).") in lines
 
 
 # ------------------------------------------------------------------------------------------------- review

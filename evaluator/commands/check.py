@@ -42,12 +42,10 @@ def _cmd_check(args) -> int:
     if args.pdf is not None:
         _check_pdf_path(args.pdf)
     bidset = load_bid(args.bid, rubric).require_valid()
-    lot = None
-    if getattr(rubric, "has_lots", False):  # the bid names its lot: assessed against that lot's figures
-        lot = _bid_lot(bidset, args.bid)
-        tender_rubric, rubric = rubric, rubric.for_lot(lot)
-        bidset = bidset.for_lot(lot)
     sa = self_assess(rubric, bidset, args.best_claimed)
+    lot = sa.get("lot")
+    if lot is not None:  # a tender with lots: the bid was assessed against its lot's figures (rubric.for_lot)
+        tender_rubric, rubric = rubric, sa["evaluation"].rubric
     if args.pdf is not None:
         from ..report_set import write_file
         from ..self_assessment_report import self_assessment_pdf
@@ -57,7 +55,7 @@ def _cmd_check(args) -> int:
     if args.json:
         doc = self_assessment_json(sa, rubric)
         if lot is not None:
-            doc["lot"] = _lot_json(rubric.lot, tender_rubric)
+            doc["lot_figures"] = _lot_json(rubric.lot)
         print_json(doc)
     else:
         text = render_self_assessment(sa, rubric)
@@ -68,20 +66,13 @@ def _cmd_check(args) -> int:
     return EXIT_OK
 
 
-def _bid_lot(bidset, path) -> str:
-    lots = [x for x in dict.fromkeys(bidset.bids["lot"].astype(str).tolist()) if x]
-    if len(lots) != 1:  # the bid loader requires `lot` for a tender with lots; this is its last guard
-        raise EvaluatorError("the bid must name one lot of the tender", file=path, field="lot",
-                             value=", ".join(lots) or None)
-    return lots[0]
-
-
 def _targets(rubric) -> dict:
     return {str(o.id): o.target for o in rubric.spec.design.outcomes}
 
 
-def _lot_json(lot, tender_rubric) -> dict:
-    return {"id": lot.id, "title": lot.title, "contract_value": getattr(lot, "contract_value", None),
+def _lot_json(lot) -> dict:
+    """The lot's own figures, which override the tender's (DESIGN 9): what the bid was assessed against."""
+    return {"title": lot.title, "contract_value": getattr(lot, "contract_value", None),
             "duration_years": getattr(lot, "duration_years", None), "local_area": getattr(lot, "local_area", None),
             "targets": dict(getattr(lot, "targets", None) or {})}
 
@@ -134,6 +125,10 @@ def render_self_assessment(sa: dict, rubric) -> str:
     sv_scale = [c for c in rubric.scale_criteria if c.social_value]
     if sv_scale:
         out.append("  plus the panel's score for " + ", ".join(f"{shown(c.id)} ({c.weight:g} marks)" for c in sv_scale))
+    pass_fail = getattr(rubric, "pass_fail_criteria", None) or []
+    if pass_fail:  # DESIGN 9.2
+        out.append("Pass/fail questions the panel will judge (a fail disqualifies the bid): "
+                   + ", ".join(shown(f"{c.id} ({c.name or c.id})") for c in pass_fail) + ".")
     out += ["", f"Claimed {gbp(sa['claimed_value'])}; the design lens credits {gbp(sa['credited_value'])} "
                 "(validated, net, evidenced, discounted)."]
     walk = sa["walk"]
@@ -143,10 +138,12 @@ def render_self_assessment(sa: dict, rubric) -> str:
     att = sa["attainment"]
     if len(att):
         out += ["", "Attainment of the buyer's outcomes:"]
+        mandatory = set(getattr(rubric, "mandatory_outcomes", None) or [])
         for a in att.itertuples(index=False):
             target = "no target" if a.target != a.target else f"target {a.target:g} {a.unit or ''}".rstrip()
             share = "-" if a.attainment != a.attainment else f"{a.attainment:.0%}"
-            out.append(shown(f"  {a.outcome} {a.name}: net {a.net_quantity:,.2f} of {target} = {share}"))
+            must = " (mandatory: a bid with nothing credited towards it is disqualified)" if a.outcome in mandatory else ""
+            out.append(shown(f"  {a.outcome} {a.name}: net {a.net_quantity:,.2f} of {target} = {share}{must}"))
     flags = sa["flags"]
     out += ["", f"Flags ({len(flags)}), with what to fix:" if len(flags) else "No flags: nothing to fix."]
     for sev in ("error", "warning", "info"):
