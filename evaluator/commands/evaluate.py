@@ -14,7 +14,7 @@ from ..terminal import shown
 from ..formatting import gbp
 from ..tuning import widen_pipe
 from .output import EXIT_OK, mark, print_json, rank, shown_frame, text_table
-from .tender_args import add_rubric_args, load_tender, report_skipped
+from .tender_args import add_rubric_args, load_tender, pick_lot, report_skipped
 
 
 def add_parsers(sub) -> None:
@@ -87,27 +87,6 @@ def _cmd_explain(args) -> int:
 
 # the codes that disqualify a bid (DESIGN 5 and 9): the reasons a ranking gives for a DQ
 DISQUALIFYING = ("SV203", "SV208", "SV209", "SV210")
-
-
-def pick_lot(lev, bidder: str, lot) -> str:
-    """The lot whose bid `explain` shows: --lot if given (it must be a lot of the tender, and the bidder must
-    bid in it), else the one lot the bidder bids in. One line naming the lots when it is unknown or ambiguous."""
-    ids = [str(x.id) for x in lev.rubric.lots]
-    bids_in = [i for i in ids if bidder in set(lev.evaluation(i).results["bidder"])]
-    if lot is not None:
-        if str(lot) not in ids:
-            raise EvaluatorError(f"is not a lot of this tender; its lots are {', '.join(ids)}", field="--lot", value=lot)
-        if str(lot) not in bids_in:
-            where = f"it bids in {', '.join(bids_in)}" if bids_in else f"it bids in none of {', '.join(ids)}"
-            raise EvaluatorError(f"has no bid in lot {lot}; {where}", field="--bidder", value=bidder)
-        return str(lot)
-    if not bids_in:
-        raise EvaluatorError(f"is not a bidder in any lot of this tender ({', '.join(ids)})", field="--bidder",
-                             value=bidder)
-    if len(bids_in) > 1:
-        raise EvaluatorError(f"bids in lots {', '.join(bids_in)}: pass --lot with one of them", field="--bidder",
-                             value=bidder)
-    return bids_in[0]
 
 
 def render_ranking(ev) -> str:

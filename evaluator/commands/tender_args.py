@@ -65,6 +65,28 @@ def evaluate_tender(rubric, bidset, scores):
     return evaluate(rubric, bidset, scores)
 
 
+def pick_lot(lev, bidder: str, lot) -> str:
+    """The lot of a LotsEvaluation whose bid a verb about one bidder shows (explain): --lot if given (it must
+    be a lot of the tender, and the bidder must bid in it), else the one lot the bidder bids in. One line
+    naming the lots when it is unknown or ambiguous."""
+    ids = [str(x.id) for x in lev.rubric.lots]
+    bids_in = [i for i in ids if bidder in set(lev.evaluation(i).results["bidder"])]
+    if lot is not None:
+        if str(lot) not in ids:
+            raise EvaluatorError(f"is not a lot of this tender; its lots are {', '.join(ids)}", field="--lot", value=lot)
+        if str(lot) not in bids_in:
+            where = f"it bids in {', '.join(bids_in)}" if bids_in else f"it bids in none of {', '.join(ids)}"
+            raise EvaluatorError(f"has no bid in lot {lot}; {where}", field="--bidder", value=bidder)
+        return str(lot)
+    if not bids_in:
+        raise EvaluatorError(f"is not a bidder in any lot of this tender ({', '.join(ids)})", field="--bidder",
+                             value=bidder)
+    if len(bids_in) > 1:
+        raise EvaluatorError(f"bids in lots {', '.join(bids_in)}: pass --lot with one of them", field="--bidder",
+                             value=bidder)
+    return bids_in[0]
+
+
 def report_skipped(bidset) -> None:
     """On stderr: how a file was read, and each bid set aside with its problems."""
     for note in getattr(bidset, "notes", ()):  # how a file was read (a CSV saved from Excel as Windows-1252)
