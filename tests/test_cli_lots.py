@@ -201,6 +201,9 @@ def test_check_without_a_bid_shows_the_tree_the_award_and_the_lots(capsys):
                           "    Q2 Safeguarding: 17.5 (25% of Q)"]
     assert "  PF Insurance and operator licence: pass/fail" in lines
     assert "2 lots: L1 North routes (£1,000,000); L2 South routes (£600,000). At most 1 lot per supplier." in lines
+    code, out, err = cli(capsys, "check", "--rubric", PPQP, "--json")
+    lots = json.loads(out)["lots"]
+    assert [(x["id"], x["contract_value"], x["targets"]) for x in lots] == [("L1", 1000000, {}), ("L2", 600000, {"O1": 2})]
 
 
 def test_check_flags_a_mandatory_outcome_the_bid_leaves_out(capsys):

@@ -32,8 +32,11 @@ def _cmd_check(args) -> int:
     if args.bid is None:
         flags = check_rubric(rubric)
         if args.json:
-            print_json({"tender": rubric.tender.id, "social_value_weight": rubric.social_value_weight,
-                        "rubric_flags": _flag_records(flags)})
+            doc = {"tender": rubric.tender.id, "social_value_weight": rubric.social_value_weight,
+                   "rubric_flags": _flag_records(flags)}
+            if getattr(rubric, "has_lots", False):
+                doc["lots"] = [{"id": x.id, **_lot_json(x)} for x in rubric.lots]
+            print_json(doc)
         else:
             print(render_rubric_check(rubric, flags))
         return EXIT_OK
