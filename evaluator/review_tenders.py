@@ -197,6 +197,14 @@ def review_rubric(path: Path | str) -> dict:
                               "would be refused for an award", None, None))
         for c, rec in zip(spec.criteria, criteria):
             mislabelled({**rec, "type": {"price": "price"}.get(c.kind, "quality")}, rec["name"], None, flags)
+    if getattr(spec, "award", "weighted") == "price_per_quality_point":  # DESIGN 9.5: no price criterion
+        priced = [r for r in criteria if r["type"] == "price"]
+        if priced:
+            points = total - sum(r["weight"] or 0 for r in priced)
+            flags.append(flag("SV301", "award: price_per_quality_point divides each price by its quality points, "
+                              f"but the criteria hold a price criterion ({', '.join(r['name'] for r in priced)}); "
+                              f"the quality points add up to {points:g}, not 100; the rubric would be refused",
+                              None, None))
     if not tree:
         rubric = Rubric(spec=spec, path=path, proxies=empty_proxies(), proxies_path=None)
     else:

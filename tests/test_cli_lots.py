@@ -235,6 +235,16 @@ def test_review_reads_a_tree_and_its_lots(capsys):
     assert "    PF Insurance and operator licence: pass/fail" in text.splitlines()
 
 
+def test_review_flags_price_per_quality_point_with_a_price_criterion(capsys, tender):
+    rubric = edit(tender / "rubric.yaml", "scale: [0, 25, 50, 75, 100]\n",
+                  "scale: [0, 25, 50, 75, 100]\naward: price_per_quality_point\n")
+    code, out, err = cli(capsys, "review", rubric, "--json")
+    assert code == 0, err
+    sv301 = [f["message"] for f in json.loads(out)["tenders"][0]["flags"] if f["code"] == "SV301"]
+    assert sv301 == ["award: price_per_quality_point divides each price by its quality points, but the criteria hold "
+                     "a price criterion (Price); the quality points add up to 60, not 100; the rubric would be refused"]
+
+
 def test_review_flags_each_group_that_does_not_add_up(capsys, tender):
     edit(tender / "rubric.yaml", "name: Safeguarding, share: 25", "name: Safeguarding, share: 20")
     code, out, err = cli(capsys, "review", tender / "rubric.yaml", "--json")
