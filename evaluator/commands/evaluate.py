@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -97,12 +98,21 @@ def render_ranking(ev) -> str:
             f"Official lens: {official}; the {other} lens is shown beside it for comparison. "
             f"{len(r)} bids ranked " + ("by £ per quality point (lowest wins)." if _ppqp(ev.rubric)
                                          else "out of 100 marks.")]
-    out = head + ["", _ranking_table(ev, r), ""] + _winner_lines(ev, r, "wins")
+    by_bid = _flags_by_bidder(ev.flags)
+    out = head + ["", _ranking_table(ev, r, by_bid), ""] + _winner_lines(ev, r, "wins", by_bid)
     if ev.bidset.skipped:
         out.append(_skipped_line(ev.bidset))
     out += _rubric_flag_lines(ev.rubric_flags)
-    out += _flag_lines(ev, r)
+    out += _flag_lines(r, by_bid)
     return "\n".join(out)
+
+
+def _flags_by_bidder(flags: pd.DataFrame) -> dict:
+    """Each bidder's flags in the table's order, read once (a lotted or bulk tender has thousands of bids)."""
+    out: dict = {}
+    for x in flags.itertuples(index=False):
+        out.setdefault(x.bidder, []).append(x)
+    return out
 
 
 def _ppqp(rubric) -> bool:
@@ -115,12 +125,12 @@ def _ranked(ev) -> pd.DataFrame:
     return r.sort_values(["_order", "total"], ascending=[True, False])
 
 
-def _ranking_table(ev, r: pd.DataFrame) -> str:
+def _ranking_table(ev, r: pd.DataFrame, by_bid: dict) -> str:
     other = ev.other_lens
     ppqp = _ppqp(ev.rubric)
     rows = []
     for b in r.itertuples(index=False):
-        counts = ev.flags[ev.flags["bidder"] == b.bidder]["severity"].value_counts()
+        counts = Counter(x.severity for x in by_bid.get(b.bidder, ()))
         flags = ", ".join(f"{counts.get(s, 0)} {s}{'s' if counts.get(s, 0) != 1 else ''}"
                           for s in ("error", "warning", "info") if counts.get(s, 0))
         marks = ([mark(b.quality_points), gbp(b.price), gbp(b.price_per_point, 2)] if ppqp
@@ -138,7 +148,7 @@ def _ranking_table(ev, r: pd.DataFrame) -> str:
                                        "Flags"], right=right)
 
 
-def _winner_lines(ev, r: pd.DataFrame, verb: str) -> list[str]:
+def _winner_lines(ev, r: pd.DataFrame, verb: str, by_bid: dict) -> list[str]:
     official, other = ev.official_lens, ev.other_lens
     out = []
     w_off, w_oth = ev.winner(official), ev.winner(other)
@@ -151,7 +161,7 @@ def _winner_lines(ev, r: pd.DataFrame, verb: str) -> list[str]:
         out.append(f"{shown(w_off)} {verb} under both lenses.")
     dq = r[~r["eligible"]]
     for b in dq.itertuples(index=False):
-        reasons = ev.flags[(ev.flags["bidder"] == b.bidder) & (ev.flags["code"].isin(DISQUALIFYING))]["message"]
+        reasons = [x.message for x in by_bid.get(b.bidder, ()) if x.code in DISQUALIFYING]
         out.append(f"Disqualified: {shown(b.bidder)}: " + "; ".join(shown(x) for x in reasons))
     return out
 
@@ -168,17 +178,17 @@ def _rubric_flag_lines(rubric_flags) -> list[str]:
         f"  {f.code} {f.name} ({f.severity}): {shown(f.message)}" for f in rubric_flags.itertuples(index=False)]
 
 
-def _flag_lines(ev, r: pd.DataFrame) -> list[str]:
+def _flag_lines(r: pd.DataFrame, by_bid: dict) -> list[str]:
     out = ["", "Flags by bid (error: not credited in the design lens; warning: credited but questioned; info):"]
     for b in r.itertuples(index=False):
-        f = ev.flags[ev.flags["bidder"] == b.bidder]
+        f = by_bid.get(b.bidder, [])
         out.append(f"\n{shown(b.bidder)}" + ("" if len(f) else ": no flags"))
         for sev in ("error", "warning", "info"):
-            g = f[f["severity"] == sev]
-            if g.empty:
+            g = [x for x in f if x.severity == sev]
+            if not g:
                 continue
             out.append(f"  {sev}s ({len(g)})" if len(g) != 1 else f"  {sev} (1)")
-            for x in g.itertuples(index=False):
+            for x in g:
                 where = x.commitment if isinstance(x.commitment, str) else (x.criterion if isinstance(x.criterion, str) else "bid")
                 out.append(f"    {x.code} {x.name} [{shown(where)}]: {shown(x.message)}")
     return out
@@ -202,16 +212,17 @@ def render_lots(lev) -> str:
     for lot in rubric.lots:
         ev = lev.evaluation(lot.id)
         r = _ranked(ev)
+        by_bid = _flags_by_bidder(ev.flags)
         a = by_lot.get(str(lot.id), {})
         value = getattr(lot, "contract_value", None)
         if value is None:
             value = a.get("contract_value")
         out += ["", f"=== Lot {shown(lot.id)}: {shown(lot.title or lot.id)}"
                 + (f" (contract value {gbp(value)})" if value is not None else "") + " ===",
-                f"{len(r)} bid{'s' if len(r) != 1 else ''}.", "", _ranking_table(ev, r), ""]
-        out += _winner_lines(ev, r, "ranks first")
+                f"{len(r)} bid{'s' if len(r) != 1 else ''}.", "", _ranking_table(ev, r, by_bid), ""]
+        out += _winner_lines(ev, r, "ranks first", by_bid)
         out += _award_lines(a, by_lot, limit)
-        out += _flag_lines(ev, r)
+        out += _flag_lines(r, by_bid)
     if lev.bidset.skipped:
         out += ["", _skipped_line(lev.bidset)]
     out += ["", "Award across lots (in the order awarded):", _award_table(award)]
