@@ -166,6 +166,10 @@ def test_explain_names_the_lots_when_the_bidder_bids_in_several(capsys):
     assert line == "error: field '--lot', value 'L3': is not a lot of this tender; its lots are L1, L2"
     line = refused(capsys, "explain", "--rubric", RUBRIC, "--bids", BIDS, "--bidder", GAMMA, "--lot", "L1")
     assert line == f"error: field '--bidder', value '{GAMMA}': has no bid in lot L1; it bids in L2"
+    flat = Path(__file__).parent.parent / "rubrics" / "schools_fm.yaml"
+    line = refused(capsys, "explain", "--rubric", flat, "--bids", flat.parent.parent / "sample_bids" / "schools_fm",
+                   "--bidder", ALPHA, "--lot", "L1")
+    assert line == f"error: {flat}, field '--lot', value 'L1': this tender has no lots: leave --lot out"
     # one lot: no --lot needed
     code, out, err = cli(capsys, "explain", "--rubric", RUBRIC, "--bids", BIDS, "--bidder", GAMMA, "--json")
     assert code == 0 and json.loads(out)["lot"] == "L2"
