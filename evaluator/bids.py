@@ -213,6 +213,9 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
                         f"this bidder has no row for this lot in {BULK_BIDS}" if in_lots else
                         f"this bidder has no row in {BULK_BIDS}")
             problems.extend(orphan.problems)
+            if in_lots and not np.all(lot_ok):  # whose bid is a row without a lot? any of its bidder's: all set aside
+                unsure = set(cleaned.loc[~lot_ok, "bidder"].dropna().astype(object))
+                invalid.update(parts_bids[-1].loc[parts_bids[-1]["bidder"].isin(unsure), "_bid"])
             parts_com.append(cleaned if known.all() else cleaned[known])  # a million rows: copy only to drop
             if rs is not None:
                 rc = ValueChecker(rs)
@@ -225,6 +228,9 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
                         f"is not {what} of this rubric (expected one of {', '.join(scale_ids)})")
                 problems.extend(rc.problems)
                 invalid.update(resp.loc[rc.bad, "_bid"])
+                if in_lots:  # an answer without a readable lot: each bid of its bidder is set aside
+                    unsure = set(resp.loc[~resp[LOT_FIELD].isin(lots), "bidder"].dropna())
+                    invalid.update(parts_bids[-1].loc[parts_bids[-1]["bidder"].isin(unsure), "_bid"])
                 parts_resp.append(resp[~rc.bad & resp["text"].notna().to_numpy()])
 
     bids = pd.concat(parts_bids, ignore_index=True) if parts_bids else \
