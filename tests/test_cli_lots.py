@@ -91,6 +91,18 @@ def test_evaluate_text_shows_each_lot_its_ranking_and_the_award(capsys):
     assert award[4].split()[:2] == ["2", "L2"] and award[4].rstrip().endswith(ALPHA) and BETA in award[4]
 
 
+def test_a_lot_nobody_bids_for_is_said_and_not_awarded(capsys, tender):
+    rubric = edit(tender / "rubric.yaml", "  - {id: L2, title: South routes, contract_value: 600000, targets: {O1: 2}}\n",
+                  "  - {id: L2, title: South routes, contract_value: 600000, targets: {O1: 2}}\n"
+                  "  - {id: L3, title: East routes, contract_value: 300000}\n")
+    code, out, err = cli(capsys, "evaluate", "--rubric", rubric, "--bids", tender / "bids", "--scores", SCORES)
+    assert code == 0, err
+    lines = out.splitlines()
+    at = lines.index("=== Lot L3: East routes (contract value £300,000) ===")
+    assert lines[at + 1] == "No bids for this lot: not awarded."
+    assert lines[-1].split() == ["3", "L3", "East", "routes", "£300,000", "not", "awarded", "-"]
+
+
 def test_price_per_quality_point_shows_quality_points_and_pounds_per_point(capsys):
     code, out, err = cli(capsys, "evaluate", "--rubric", PPQP, "--bids", BIDS, "--scores", SCORES, "--json")
     assert code == 0, err

@@ -218,8 +218,11 @@ def render_lots(lev) -> str:
         if value is None:
             value = a.get("contract_value")
         out += ["", f"=== Lot {shown(lot.id)}: {shown(lot.title or lot.id)}"
-                + (f" (contract value {gbp(value)})" if value is not None else "") + " ===",
-                f"{len(r)} bid{'s' if len(r) != 1 else ''}.", "", _ranking_table(ev, r, by_bid), ""]
+                + (f" (contract value {gbp(value)})" if value is not None else "") + " ==="]
+        if r.empty:
+            out.append("No bids for this lot: not awarded.")
+            continue
+        out += [f"{len(r)} bid{'s' if len(r) != 1 else ''}.", "", _ranking_table(ev, r, by_bid), ""]
         out += _winner_lines(ev, r, "ranks first", by_bid)
         out += _award_lines(a, by_lot, limit)
         out += _flag_lines(r, by_bid)
