@@ -149,5 +149,5 @@ def tree_marks(ev) -> pd.DataFrame:
                 if mn:
                     why += (f" Under {mn:.0%} of them disqualifies; this tender is below it." if below else
                             f" The minimum is {mn:.0%}.")
-            rows.append([b, cid, kind, int(level), name or cid, float(weight), score, text, marks, basis, why, below])
+            rows.append([b, cid, kind, int(level), name if isinstance(name, str) and name else cid, float(weight), score, text, marks, basis, why, below])
     return pd.DataFrame(rows, columns=TREE_COLUMNS)

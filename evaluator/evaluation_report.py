@@ -102,7 +102,8 @@ def ranking_story(k: Kit, ev, res: pd.DataFrame, heading: str, award: Optional[d
     head = (["Rank", "Bidder", "Quality points", "Price £", "£ per quality point"] if ppqp else
             ["Rank", "Bidder", "Total", "Price", "Quality"])
     story.append(k.table(head + ["Social value", f"{other.title()} rank", "Flags"], rows,
-                         [10, 48, 14, 14, 14, 16, 16, 34], right={0, 2, 3, 4, 5, 6}))
+                         [10, 40, 14, 18, 20, 14, 14, 32] if ppqp else [10, 48, 14, 14, 14, 16, 16, 34],
+                         right={0, 2, 3, 4, 5, 6}))
     if ppqp:
         story.append(k.p("Ranked by £ per quality point, lowest first (price ÷ quality points).", k.small))
     dq = res[~res["eligible"].astype(bool)]

@@ -97,10 +97,8 @@ def why_not(ev, bidder, row, winner, win_row, compare, cache) -> list[str]:
                        "most advantageous tender, so it was not ranked.")
         return out
     passed = cache.get("passed_over", {}).get(bidder)
-    if passed:
-        out.append(passed + ("" if winner is None else f" This lot is being awarded to {winner}."))
-        if winner is None or win_row is None:
-            return out
+    if passed:  # the lot limit, not the marks: the table below still sets the marks side by side
+        return [passed + ("" if winner is None else f" This lot is being awarded to {winner}.")]
     if winner is None or win_row is None:
         out.append("No eligible tender was ranked first." if winner is None else "")
         return [o for o in out if o]
