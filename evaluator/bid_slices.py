@@ -128,7 +128,10 @@ def tree_marks(ev) -> pd.DataFrame:
             elif kind == "social_value":
                 marks = float(sv_m)
                 text = (f"{pct(frac, 1)} of the targets" if lens == "design" else f"{money(claimed)} claimed")
-                why = ""  # the caller explains social value from the bid's commitments
+                why = (f"Priority-weighted share of the buyer's outcome targets reached: {pct(frac, 1)}; marks = "
+                       f"{weight:g} × that share." if lens == "design" else
+                       f"Claimed {money(claimed)}; marks in proportion to the highest eligible claim "
+                       f"({money(ev.best_claimed)}).")  # the summaries explain it from the bid's commitments
             elif kind == "pass_fail":
                 result, basis = passfail.get((b, cid), (None, ""))
                 text = result if result in ("pass", "fail") else "unresolved"

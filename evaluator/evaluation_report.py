@@ -286,7 +286,7 @@ def bid_sections(k: Kit, ev, res: pd.DataFrame, lot: Optional[str] = None) -> li
         row = rindex.loc[b]
         story.append(PageBreak())
         status = (f"rank {rank_text(row['rank'])} under the official lens" if row["eligible"] else "disqualified")
-        story.append(k.p((f"Lot {esc(lot)} · " if lot else "") + f"Bid {n}: {esc(b)}", k.h1))
+        story.append(k.p((f"Lot {esc(lot)}, bid {n}: " if lot else f"Bid {n}: ") + esc(b), k.h1))
         info = bids.loc[b] if b in bids.index else {}
         result = (f"{marks(row['quality_points'])} quality points, {pence(row['price_per_point'])} per quality point"
                   if ppqp else f"{marks(row['total'])} of 100")
