@@ -53,7 +53,9 @@ def assessment_summary_pdf(ev, bidder: str, *, generated: Optional[str] = None,
     # outcome in one sentence
     story.append(k.p("Result", k.h2))
     n_ranked = int(res["rank"].notna().sum())
-    if not row["eligible"]:
+    if not row["eligible"] and not set(dq_reasons(cache["flags"].get(bidder))[0]) <= {"SV203"}:
+        story.append(k.p(_result_text(ev, cache, bidder, row, winner)))   # a mandatory outcome, or over budget
+    elif not row["eligible"]:
         story.append(k.p(f"Your tender scored {marks(row['total'])} of 100 marks but is <b>disqualified</b>: it did "
                          f"not reach a minimum score the tender set, so the contract cannot be awarded to you."))
     elif isnum(row["rank"]) and int(row["rank"]) == 1 and bidder == winner:
@@ -211,6 +213,10 @@ def _result_text(ev, cache: dict, bidder: str, row, winner) -> str:
         return (f"{scored} but is <b>disqualified</b> ({esc('; '.join(msgs))}), so {what} cannot be awarded to you.")
     first = isnum(row["rank"]) and int(row["rank"]) == 1
     ranked = f"ranked {'<b>first</b>' if first else rank_text(row['rank'])} of {n_ranked}{where}"
+    if bidder == winner and not first and cache.get("passed_over"):
+        return (f"{scored} and {ranked}. The tender{'s' if len(cache['passed_over']) > 1 else ''} ranked above yours "
+                f"{'are' if len(cache['passed_over']) > 1 else 'is'} passed over under the limit on lots per supplier, "
+                f"so the buyer intends to award {what} to you, subject to the standstill period.")
     if bidder == winner:
         return (f"{scored} and {ranked}: it is the most advantageous tender and the buyer intends to award {what} to "
                 "you, subject to the standstill period.")

@@ -48,9 +48,10 @@ def award_rows(lev) -> list[dict]:
     out = []
     a = lev.award.sort_values("order", kind="stable") if "order" in lev.award.columns else lev.award
     for x in a.to_dict("records"):
-        passed = []
+        passed, before = [], {}
         for b in list(x.get("passed_over") or []):
             got = held.get(b, [])
+            before[b] = list(got)
             passed.append((b, f"already awarded {', '.join('lot ' + str(g) for g in got) or 'its limit of lots'}; "
                               f"the tender allows {limit} lot{'s' if limit != 1 else ''} per supplier"))
         winner = x.get("awarded_to")
@@ -58,7 +59,7 @@ def award_rows(lev) -> list[dict]:
             held.setdefault(winner, []).append(str(x["lot"]))
         out.append({"lot": str(x["lot"]), "title": x.get("title") or "", "contract_value": x.get("contract_value"),
                     "awarded_to": winner if isinstance(winner, str) and winner else None, "passed_over": passed,
-                    "order": x.get("order")})
+                    "order": x.get("order"), "held": before, "limit": limit})
     return out
 
 
@@ -139,8 +140,13 @@ def summary_context(ev, lot=None) -> dict:
         lot_obj = next((x for x in lots_ev.rubric.lots if x.id == lot), None)
         reasons = {}
         for b, why in a.get("passed_over", []):
-            reasons[b] = (f"Your tender ranked above the tender this lot is awarded to, but you are passed over: "
-                          f"{why}, and lots are awarded in descending contract value.")
+            got = a.get("held", {}).get(b) or []
+            limit = a.get("limit")
+            held = ", ".join("lot " + str(g) for g in got)
+            reasons[b] = (f"Your tender ranked above the tender this lot is awarded to, but you are passed over: you "
+                          f"have already been awarded {held or 'your limit of lots'} and the tender allows {limit} "
+                          f"lot{'s' if limit != 1 else ''} per supplier. Lots are awarded in descending contract value"
+                          + (f", so {held} came before this one." if held else "."))
         extra = {"lot": lot_obj, "award": a, "passed_over": reasons, "winner": a.get("awarded_to")}
     r = ev.rubric
     res = ev.results.set_index("bidder", drop=False)
