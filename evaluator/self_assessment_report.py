@@ -18,10 +18,10 @@ def self_assessment_pdf(sa: dict, rubric, *, generated: Optional[str] = None) ->
     story: list = [k.p("Self-assessment of a draft bid", k.title),
                    k.p(f"{esc(sa['bidder'])}", k.h1),
                    k.p(f"against {esc(t.id)}: {esc(t.title)}" + (f" ({esc(t.buyer)})" if t.buyer else ""), k.h2)]
-    lot = getattr(rubric, "lot", None)
+    lot = getattr(ev.rubric, "lot", None)
     if lot is not None:  # a bid for one lot of a tender with lots is checked against that lot's figures
-        story.append(k.p(f"Lot {esc(lot.id)}: {esc(lot.title or lot.id)} (contract value {money(t.contract_value)})",
-                         k.h2))
+        story.append(k.p(f"Lot {esc(lot.id)}: {esc(lot.title or lot.id)} (contract value "
+                         f"{money(ev.rubric.tender.contract_value)})", k.h2))
     story.append(k.p(f"Generated {esc(generated)}. The buyer runs these same checks on every bid; the official lens "
                      f"for this tender is the <b>{esc(rubric.official_lens)} lens</b>.", k.small))
     sv = rubric.sv_criterion
