@@ -68,11 +68,23 @@ def _cover(k: Kit, ev, generated: str, counted: list) -> list:
     return story
 
 
-def ranking_story(k: Kit, ev, res: pd.DataFrame, heading: str, award: Optional[dict] = None) -> list:
+def _lot_facts(r) -> str:
+    """A lot's own figures, as its evaluation used them (rubric.for_lot)."""
+    t = r.tender
+    targets = ", ".join(f"{o.id} {o.target:g}" for o in r.spec.design.outcomes if o.target is not None)
+    return (f"Contract value {money(t.contract_value)} over {t.duration_years:g} year{'s' if t.duration_years != 1 else ''}"
+            f"; local area {', '.join(t.local_area) or 'not stated'}" + (f"; outcome targets {targets}" if targets else "")
+            + ".")
+
+
+def ranking_story(k: Kit, ev, res: pd.DataFrame, heading: str, award: Optional[dict] = None,
+                  lot_facts: Optional[str] = None) -> list:
     """The ranking of one evaluation (a tender, or one lot) with the disqualified and why."""
     other = ev.other_lens
     ppqp = per_point(ev.rubric)
     story = [k.p(heading, k.h1)]
+    if lot_facts:
+        story.append(k.p(esc(lot_facts), k.small))
     winner = ev.winner()
     if winner and ppqp:
         w = res.set_index("bidder").loc[winner]
@@ -151,10 +163,22 @@ def lots_report_story(k: Kit, lev, generated: str) -> list:
         res = in_rank_order(ev.results)
         story.append(PageBreak())
         story += ranking_story(k, ev, res, f"Lot {esc(lot.id)}: {esc(lot.title or lot.id)}. Ranking under the "
-                               f"official ({esc(ev.official_lens)}) lens", award=by_lot.get(lot.id))
+                               f"official ({esc(ev.official_lens)}) lens", award=by_lot.get(lot.id),
+                               lot_facts=_lot_facts(ev.rubric))
         story += figures_story(k, ev, res, charts=False)
-        story += bid_sections(k, ev, res, lot=lot.id)
+        story += bid_sections(k, ev, res, lot=lot.id, award=by_lot.get(lot.id))
     return story
+
+
+def _award_of(a: Optional[dict], bidder: str) -> str:
+    if not a:
+        return "-"
+    if a["awarded_to"] == bidder:
+        return "awarded to this bid"
+    why = dict(a["passed_over"]).get(bidder)
+    if why:
+        return f"passed over: {why}"
+    return f"awarded to {a['awarded_to']}" if a["awarded_to"] else "not awarded: no eligible bid"
 
 
 def _award_sentence(a: dict) -> str:
@@ -271,7 +295,7 @@ def _appendix(k: Kit, ev, inputs: Optional[Inputs]) -> list:
     return story
 
 
-def bid_sections(k: Kit, ev, res: pd.DataFrame, lot: Optional[str] = None) -> list:
+def bid_sections(k: Kit, ev, res: pd.DataFrame, lot: Optional[str] = None, award: Optional[dict] = None) -> list:
     from reportlab.platypus import PageBreak
     story: list = []
     scores = by_bidder(ev.scores)
@@ -292,6 +316,7 @@ def bid_sections(k: Kit, ev, res: pd.DataFrame, lot: Optional[str] = None) -> li
                   if ppqp else f"{marks(row['total'])} of 100")
         story.append(k.facts([
             ("Result", f"{result}, {status}" + ("" if row["complete"] else "; incomplete scoring")),
+            *([("Award of this lot", _award_of(award, b))] if award is not None else []),
             ("Price", money(row["price"])),
             ("Supplier identifier", given(info, "supplier_id")),
             ("Contact", "; ".join(x for x in (given(info, "contact_address", ""), given(info, "contact_email", "")) if x)
