@@ -199,3 +199,16 @@ def test_price_per_quality_point_ranks_ascending_with_points_and_pounds(ppqp_dir
 def _summary_ppqp(folder, bidder):
     stem = re.sub(r"[^a-z0-9]+", "_", bidder.lower()).strip("_")
     return pdf_text(folder / f"assessment_summary_{stem}.pdf")
+
+
+def test_scores_without_a_lot_column_are_one_line_and_nothing_is_written(tmp_path, capsys):
+    import csv
+    rows = list(csv.reader((LOTS / "bids" / "scores.csv").open(encoding="utf-8")))
+    with (tmp_path / "scores.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([r[:5] for r in rows])
+    code = main(["report", "--rubric", str(LOTS / "rubric.yaml"), "--bids", str(LOTS / "bids"), "--scores",
+                 str(tmp_path / "scores.csv"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "scores.csv" in err[0] and "'lot'" in err[0]
+    assert list((tmp_path / "out").iterdir()) == []
