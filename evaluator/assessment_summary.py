@@ -231,6 +231,7 @@ def _tree_summary(k: Kit, ev, bidder: str, cache: dict, generated: Optional[str]
     """The summary of a tree (groups and sub-criteria, pass/fail questions, own scales), of one lot, or of
     an award on price per quality point: every criterion and sub-criterion with its weight, the scores
     available, the bidder's score and the explanation; group totals; pass/fail results as pass or fail."""
+    from reportlab.platypus import CondPageBreak
     r = ev.rubric
     t = r.tender
     res = cache["res"]
@@ -294,6 +295,7 @@ def _tree_summary(k: Kit, ev, bidder: str, cache: dict, generated: Optional[str]
                          rows, [70, 16, 64, 20], right={1, 3}))
     groups = tree[tree["kind"] == "group"]
     if len(groups):
+        story.append(CondPageBreak(70))
         story.append(k.p("Group totals", k.h3))
         gmap = {g: (s_, b_) for g, s_, b_ in zip(ev.groups.loc[ev.groups["bidder"] == bidder, "group"],
                                                 ev.groups.loc[ev.groups["bidder"] == bidder, "share_of_marks"],
@@ -309,6 +311,7 @@ def _tree_summary(k: Kit, ev, bidder: str, cache: dict, generated: Optional[str]
                              grows, [50, 14, 18, 26, 20, 52], right={1, 2, 3, 4}))
     pf = tree[tree["kind"] == "pass_fail"]
     if len(pf):
+        story.append(CondPageBreak(70))
         story.append(k.p("Pass/fail questions", k.h3))
         story.append(k.table(["Question", "Result", "Explanation"],
                              [[f"{x.id} {x.name}", x.score_text, x.explanation] for x in pf.itertuples(index=False)],

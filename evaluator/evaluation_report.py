@@ -209,13 +209,15 @@ def group_story(k: Kit, ev, res: pd.DataFrame) -> list:
     head = ["Bidder"] + [f"{x} {criterion_title(r.criterion(x))} (of {r.criterion(x).weight:g}"
                          + (f"; minimum {r.criterion(x).min_share:.0%})" if r.criterion(x).min_share else ")")
                          for x in groups]
-    return [k.p("Group totals", k.h2), k.table(head, rows, [48] + [30] * len(groups), right=set(range(1, len(head))))]
+    from reportlab.platypus import CondPageBreak
+    return [CondPageBreak(80), k.p("Group totals", k.h2),
+            k.table(head, rows, [48] + [30] * len(groups), right=set(range(1, len(head))))]
 
 
 def figures_story(k: Kit, ev, res: pd.DataFrame, charts: bool = True) -> list:
     from reportlab.platypus import CondPageBreak
     off, other = ev.official_lens, ev.other_lens
-    story: list = []
+    story: list = [] if charts else [CondPageBreak(90)]
     story.append(k.p("Figures as claimed against the buyer's design", k.h1 if charts else k.h2))
     w_off, w_oth = ev.winner(off), ev.winner(other)
     if w_off and w_oth and w_off != w_oth:
