@@ -165,7 +165,7 @@ def lots_report_story(k: Kit, lev, generated: str) -> list:
         story += ranking_story(k, ev, res, f"Lot {esc(lot.id)}: {esc(lot.title or lot.id)}. Ranking under the "
                                f"official ({esc(ev.official_lens)}) lens", award=by_lot.get(lot.id),
                                lot_facts=_lot_facts(ev.rubric))
-        story += figures_story(k, ev, res, charts=False)
+        story += figures_story(k, ev, res, in_lot=True)
         story += bid_sections(k, ev, res, lot=lot.id, award=by_lot.get(lot.id))
     return story
 
@@ -214,11 +214,13 @@ def group_story(k: Kit, ev, res: pd.DataFrame) -> list:
             k.table(head, rows, [48] + [30] * len(groups), right=set(range(1, len(head))))]
 
 
-def figures_story(k: Kit, ev, res: pd.DataFrame, charts: bool = True) -> list:
+def figures_story(k: Kit, ev, res: pd.DataFrame, in_lot: bool = False) -> list:
+    """Figures as claimed against the design: totals, the table and the three charts (for one lot of a
+    tender with lots, under the lot's ranking)."""
     from reportlab.platypus import CondPageBreak
     off, other = ev.official_lens, ev.other_lens
-    story: list = [] if charts else [CondPageBreak(90)]
-    story.append(k.p("Figures as claimed against the buyer's design", k.h1 if charts else k.h2))
+    story: list = [CondPageBreak(90)] if in_lot else []
+    story.append(k.p("Figures as claimed against the buyer's design", k.h2 if in_lot else k.h1))
     w_off, w_oth = ev.winner(off), ev.winner(other)
     if w_off and w_oth and w_off != w_oth:
         story.append(k.p(f"<b>The winner changes with the lens</b>: {esc(w_off)} under the {esc(off)} lens, "
@@ -236,8 +238,6 @@ def figures_story(k: Kit, ev, res: pd.DataFrame, charts: bool = True) -> list:
     story.append(k.table(["Bidder", "Claimed £", "Credited £", "Credited share", "Figures marks", "Figures rank",
                           "Design marks", "Design rank"], rows, [50, 22, 22, 16, 16, 14, 16, 14],
                          right={1, 2, 3, 4, 5, 6, 7}))
-    if not charts:
-        return story
     chart_res = res.head(CHART_BIDS)
     more = f" (the first {CHART_BIDS} bids by official rank; every bid is in the table above)" if len(res) > CHART_BIDS else ""
     story.append(CondPageBreak(120))
