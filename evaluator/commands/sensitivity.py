@@ -27,6 +27,8 @@ def add_parsers(sub) -> None:
                    help="deadweight, attribution and displacement drawn within ± this (default 0.10)")
     v.add_argument("--evidence-range", type=float, default=0.10,
                    help="each evidence factor drawn within ± this (default 0.10)")
+    v.add_argument("--lot", help="a tender with lots: this lot only (default: every lot in turn, and the award "
+                                 "across the lots)")
     v.add_argument("--skip-invalid", action="store_true")
 
 
@@ -40,8 +42,19 @@ def _cmd_sensitivity(args) -> int:
         raise EvaluatorError("give --scores (the evaluators' scores CSV), or --db with a workspace", field="--scores")
     rubric, bidset, ev = load_tender(args)
     report_skipped(bidset)
-    result = sensitivity.analyse(ev, args.draws, args.seed, lens=args.lens, concentration=args.concentration,
-                                 deflator_range=args.deflator_range, evidence_range=args.evidence_range)
+    settings = dict(lens=args.lens, concentration=args.concentration, deflator_range=args.deflator_range,
+                    evidence_range=args.evidence_range)
+    if hasattr(ev, "lots"):  # a tender with lots: each lot, and the award across them
+        from .. import lot_sensitivity
+        result = lot_sensitivity.analyse_lots(ev, args.draws, args.seed, lot=args.lot, **settings)
+        if args.json:
+            print_json(result.to_json())
+        else:
+            print(lot_sensitivity.render_lots(result))
+        return EXIT_OK
+    if args.lot is not None:
+        raise EvaluatorError("this tender has no lots; leave --lot out", field="--lot", value=args.lot)
+    result = sensitivity.analyse(ev, args.draws, args.seed, **settings)
     if args.json:
         print_json(result.to_json())
     else:
