@@ -534,7 +534,7 @@ def switching_values(m: Model, base: Optional[dict] = None) -> pd.DataFrame:
         row = {"criterion": cid, "weight": wk, "switch_at": None, "new_winner": None, "direction": None,
                "level": int(1 + (parent >= 0) + (parent >= 0 and m.node_parent[parent] >= 0)),
                "parent": m.nodes[parent] if parent >= 0 else None,
-               "share": 100.0 * wk / whole if whole > 0 else None, "share_switch_at": None}
+               "share": 100.0 * wk / whole if parent >= 0 and whole > 0 else None, "share_switch_at": None}
         if a is None or wk >= whole or eligible.sum() < 2:
             rows.append(row)
             continue
@@ -574,7 +574,7 @@ def switching_values(m: Model, base: Optional[dict] = None) -> pd.DataFrame:
         if best is not None:
             at = float(min(whole, max(0.0, best[1])))
             row.update(switch_at=at, new_winner=m.bidders[best[2]], direction=best[3],
-                       share_switch_at=100.0 * at / whole)
+                       share_switch_at=100.0 * at / whole if parent >= 0 else None)
         rows.append(row)
     out = pd.DataFrame({"criterion": pd.Series([r["criterion"] for r in rows], dtype=object),
                         "weight": [r["weight"] for r in rows],
