@@ -127,28 +127,3 @@ def analyse_lots(tev, draws: int = 10_000, seed: int = 0, *, lot: Optional[str] 
                            settings={"concentration": concentration, "deflator_range": deflator_range,
                                      "evidence_range": evidence_range, "lens": first.lens},
                            lots=lots, titles=titles, award=award, award_probabilities=probs, no_award=none)
-
-
-def render_lots(ls: LotsSensitivity) -> str:
-    """Each lot's readable table in turn, then the award across the lots."""
-    from .terminal import shown
-    out = []
-    for lot_id, s in ls.lots.items():
-        out += [f"Lot {shown(lot_id)}: {shown(ls.titles.get(lot_id) or '')}", S.render(s), ""]
-    if ls.award is not None:
-        out.append(f"Award across the lots ({ls.draws:,} draws; lots awarded in descending contract value)")
-        for r in ls.award_table().itertuples(index=False):
-            who = shown(r.awarded_to) if isinstance(r.awarded_to, str) else "no eligible bid"
-            value = f" (£{r.contract_value:,.0f})" if r.contract_value == r.contract_value and r.contract_value else ""
-            line = f"  {shown(r.lot)}{value}: published to {who}"
-            if isinstance(r.awarded_to, str):
-                line += f", who is awarded it in {r.awarded_to_share:.1%} of draws"
-            if r.passed_over:
-                line += f"; passed over: {shown(r.passed_over)}"
-            if isinstance(r.most_often, str) and r.most_often != r.awarded_to:
-                p = ls.award_probabilities[r.lot][r.most_often]
-                line += f"; most often awarded to {shown(r.most_often)} ({p:.1%})"
-            if r.no_award_share:
-                line += f"; no eligible bid in {r.no_award_share:.1%}"
-            out.append(line)
-    return "\n".join(out).rstrip("\n")
