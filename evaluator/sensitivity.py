@@ -337,17 +337,6 @@ def fractions(m: Model, base: Optional[dict] = None) -> np.ndarray:
     return frac
 
 
-def node_fractions(m: Model, frac: np.ndarray) -> np.ndarray:
-    """(n, N): each node's marks over its weight as published; a leaf's is its own fraction, a group's the
-    share-weighted mean of its leaves'."""
-    out = np.zeros((m.n, len(m.nodes)))
-    out[:, m.node_leaf] = frac
-    for g in sorted(set(range(len(m.nodes))) - set(m.node_leaf.tolist())):
-        w = np.where(m.under[g], m.weights, 0.0)
-        out[:, g] = (frac @ w) / m.node_weights[g] if m.node_weights[g] > 0 else 0.0
-    return out
-
-
 # ------------------------------------------------------------------------------------------ draws
 @dataclass
 class Sensitivity:
@@ -506,97 +495,13 @@ def simulate(m: Model, draws: int = 10_000, seed=0, *, concentration: Optional[f
     return {"totals": totals, "ranks": ranks}
 
 
-def switching_values(m: Model, base: Optional[dict] = None) -> pd.DataFrame:
-    """For each criterion and sub-criterion (each weighted node of the tree): the weight nearest the
-    published one at which the published winner is overtaken, and who overtakes; none if no bid does.
-    A top-level criterion moves between 0 and 100 with the other top-level weights rescaled in
-    proportion; a sub-criterion moves between 0 and its group's weight with its siblings rescaled in
-    proportion (the group's weight held). `base`: the published draw, if already worked out.
-
-    With fractions F (fixed: they do not depend on the weights), moving node k's weight to x within a
-    parent of weight W gives total_b(x) = x F[b,k] + (W - x) / (W - w_k) * sum_{siblings j} w_j F[b,j]
-    + the marks outside the parent: a straight line in x. Eligibility is held as published (a group's
-    minimum share is not re-judged along the line). With price per quality point, b overtakes a where
-    price_a total_b(x) - price_b total_a(x), also a straight line, turns positive.
-    """
-    base = published(m) if base is None else base
-    frac = node_fractions(m, fractions(m, base))
-    eligible = base["eligible"][0]
-    ranks = base["ranks"][0]
-    rows = []
-    winners = np.flatnonzero(ranks == 1)
-    a = int(winners[0]) if len(winners) else None
-    marks = frac * m.node_weights  # (n, N) each node's marks as published
-    for j, cid in enumerate(m.nodes):
-        wk = float(m.node_weights[j])
-        parent = int(m.node_parent[j])
-        whole = 100.0 if parent < 0 else float(m.node_weights[parent])
-        row = {"criterion": cid, "weight": wk, "switch_at": None, "new_winner": None, "direction": None,
-               "level": int(1 + (parent >= 0) + (parent >= 0 and m.node_parent[parent] >= 0)),
-               "parent": m.nodes[parent] if parent >= 0 else None,
-               "share": 100.0 * wk / whole if parent >= 0 and whole > 0 else None, "share_switch_at": None}
-        if a is None or wk >= whole or eligible.sum() < 2:
-            rows.append(row)
-            continue
-        sib = np.flatnonzero(m.node_parent == parent)
-        others = frac[:, sib] @ m.node_weights[sib] - wk * frac[:, j]
-        r = others / (whole - wk)
-        intercept, slope = whole * r, frac[:, j] - r
-        if parent >= 0:  # the marks from outside the group do not move
-            intercept = intercept + (base["totals"][0] - marks[:, parent])
-        best = None
-        for b in np.flatnonzero(eligible):
-            if b == a:
-                continue
-            if m.per_point:  # b ahead when price_a total_b - price_b total_a > 0
-                di = m.price[a] * intercept[b] - m.price[b] * intercept[a]
-                ds = m.price[a] * slope[b] - m.price[b] * slope[a]
-            else:
-                di, ds = intercept[b] - intercept[a], slope[b] - slope[a]
-            if abs(ds) < 1e-15:
-                continue
-            x = -di / ds
-            gap_now = di + ds * wk  # <= 0: the winner leads (or wins the tie-break) at the published weight
-            if ds > 0 and x >= wk - 1e-12 and x <= whole + 1e-12:
-                direction = "up"
-            elif ds < 0 and x <= wk + 1e-12 and x >= -1e-12:
-                direction = "down"
-            else:
-                continue
-            if gap_now > 1e-9 * (1 if not m.per_point else max(1.0, abs(m.price[a]))):
-                continue
-            # at the top (or 0) the lines only meet at the edge: the winner does not change inside the range
-            if (direction == "up" and x >= whole - 1e-12) or (direction == "down" and x <= 1e-12):
-                continue
-            key = (abs(x - wk), -abs(ds))
-            if best is None or key < best[0]:
-                best = (key, x, b, direction)
-        if best is not None:
-            at = float(min(whole, max(0.0, best[1])))
-            row.update(switch_at=at, new_winner=m.bidders[best[2]], direction=best[3],
-                       share_switch_at=100.0 * at / whole if parent >= 0 else None)
-        rows.append(row)
-    out = pd.DataFrame({"criterion": pd.Series([r["criterion"] for r in rows], dtype=object),
-                        "weight": [r["weight"] for r in rows],
-                        "switch_at": np.array([np.nan if r["switch_at"] is None else r["switch_at"] for r in rows], dtype=float),
-                        # object columns: "no new winner" stays None, never NaN
-                        "new_winner": pd.Series([r["new_winner"] for r in rows], dtype=object),
-                        "direction": pd.Series([r["direction"] for r in rows], dtype=object)})
-    if m.tree:
-        out["level"] = [r["level"] for r in rows]
-        out["parent"] = pd.Series([r["parent"] for r in rows], dtype=object)
-        out["share"] = np.array([np.nan if r["share"] is None else r["share"] for r in rows], dtype=float)
-        out["share_switch_at"] = np.array([np.nan if r["share_switch_at"] is None else r["share_switch_at"]
-                                           for r in rows], dtype=float)
-    return out
-
-
 def analyse(ev, draws: int = 10_000, seed=0, *, lens: Optional[str] = None,
             concentration: Optional[float] = DEFAULTS["concentration"],
             deflator_range: float = DEFAULTS["deflator_range"], evidence_range: float = DEFAULTS["evidence_range"],
             weights: Optional[tuple] = None, model: Optional[Model] = None) -> Sensitivity:
     """Win and rank probabilities over the draws, and the exact switching values, for one evaluation (a
     tender without lots, or one lot's). `weights`: drawn already (see simulate)."""
+    from .switching import switching_values
     m = model if model is not None else build_model(ev, lens)
     sim = simulate(m, draws, seed, concentration=concentration, deflator_range=deflator_range,
                    evidence_range=evidence_range, weights=weights)

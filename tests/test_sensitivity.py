@@ -14,7 +14,9 @@ import pytest
 import yaml
 
 from evaluator import evaluate, load_bids, load_rubric, load_scores
+from evaluator import lot_sensitivity as LS
 from evaluator import sensitivity as S
+from evaluator import switching as SW
 from evaluator.exceptions import EvaluatorError
 
 from .conftest import ROOT, TENDERS, tender_paths
@@ -73,7 +75,7 @@ def crossing():
 def test_switching_values_match_the_hand_worked_case(crossing):
     assert crossing.results.set_index("bidder")["total"].round(9).to_dict() == {"Alpha Services Ltd": 56.0,
                                                                                  "Beta Care Ltd": 64.0}
-    sw = S.switching_values(S.build_model(crossing)).set_index("criterion")
+    sw = SW.switching_values(S.build_model(crossing)).set_index("criterion")
     assert sw.loc["PRICE", "switch_at"] == pytest.approx(400 / 7, abs=1e-9)
     assert sw.loc["PRICE", "new_winner"] == "Alpha Services Ltd" and sw.loc["PRICE", "direction"] == "up"
     assert sw.loc["Q1", "switch_at"] == pytest.approx(25.0, abs=1e-9)
@@ -110,7 +112,7 @@ def test_switching_values_of_a_two_bid_two_criterion_tender_worked_by_hand(tmp_p
     ev = _evaluate(_reweighted(tmp_path, {"PRICE": 60, "Q1": 40}), FIX / "crossing", FIX / "crossing" / "scores.csv")
     assert ev.results.set_index("bidder")["total"].round(9).to_dict() == {"Alpha Services Ltd": 76.0,
                                                                           "Beta Care Ltd": 80.0}
-    sw = S.switching_values(S.build_model(ev)).set_index("criterion")
+    sw = SW.switching_values(S.build_model(ev)).set_index("criterion")
     assert sw.loc["PRICE", "switch_at"] == pytest.approx(200 / 3, abs=1e-9)
     assert (sw.loc["PRICE", "new_winner"], sw.loc["PRICE", "direction"]) == ("Alpha Services Ltd", "up")
     assert sw.loc["Q1", "switch_at"] == pytest.approx(100 / 3, abs=1e-9)
@@ -251,3 +253,19 @@ def test_cli_with_a_workspace(tmp_path):
     from_files = cli("sensitivity", "--rubric", rubric, "--bids", bids, "--scores", scores, "--draws", "500",
                      "--seed", "2", "--json")
     assert from_db.returncode == 0 and from_db.stdout == from_files.stdout
+
+
+# ---------------------------------------------------------------------- lots
+def test_the_award_across_lots_passes_over_a_supplier_at_the_limit_worked_by_hand():
+    bidders = {"L1": ["A", "B"], "L2": ["A", "B", "C"]}
+    ranks = {"L1": np.array([[1, 2], [2, 1], [1, 0], [0, 0]]),
+             "L2": np.array([[1, 2, 3], [1, 2, 3], [1, 0, 0], [2, 1, 3]])}
+    got = LS.award_draws(ranks, bidders, ["L1", "L2"], 1)
+    # draw 0: A takes L1 and is passed over in L2 for B; draw 1: B takes L1, A L2; draw 2: A takes L1,
+    # nobody else is eligible in L2; draw 3: nobody eligible in L1, B wins L2
+    assert got["L1"].tolist() == [0, 1, 0, -1]
+    assert got["L2"].tolist() == [1, 0, -1, 1]
+    assert LS.award_draws(ranks, bidders, ["L1", "L2"], None)["L2"].tolist() == [0, 0, 0, 1]
+    # L2 awarded first (were it the dearer lot): A takes it in draws 0-2 and is passed over in L1 (for B,
+    # or for nobody in draw 2, where B is not eligible); in draw 3 B takes L2 and nobody is eligible in L1
+    assert LS.award_draws(ranks, bidders, ["L2", "L1"], 1)["L1"].tolist() == [1, 1, -1, -1]
