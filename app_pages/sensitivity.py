@@ -33,8 +33,8 @@ def _pick_lot(tev) -> str:
     from app import ui
     titles = {x.id: x.title for x in tev.rubric.lots}
     picker = getattr(ui, "lot_picker", None)
-    if picker is not None:
-        return picker(tev)
+    if picker is not None:  # app/ui.py's (remembered across the pages that work per lot)
+        return picker(tev.rubric)
     return st.selectbox("Lot", list(tev.lots), key="sens_lot",
                         format_func=lambda x: f"{x}: {titles.get(x) or ''}".rstrip(": "))
 
@@ -115,8 +115,11 @@ def main() -> None:
     st.caption("Each draw moves, together: the weights (Dirichlet around the published weights), every credited "
                "commitment's deadweight, attribution and displacement, the evidence factors, and each score the "
                "panel disagreed on (one scale step either way); in the figures lens, each measure's £ per unit "
-               "between its low and high. Switching values are exact, not sampled: the weight at which another "
-               "bid overtakes the winner, with the other weights rescaled in proportion.")
+               "between its low and high. In a criteria tree each level is drawn: a group's weight among its "
+               "siblings, its sub-criteria's shares of it. A bid that failed a pass/fail question, left a mandatory "
+               "outcome unmet or priced over a ceiling budget stays disqualified in every draw. Switching values are "
+               "exact, not sampled: the weight at which another bid overtakes the winner, with the other weights "
+               "rescaled in proportion (a sub-criterion within its group).")
     if hasattr(ev, "lots"):  # a tender with lots: one lot at a time, and the award across them
         lots, lot = ev, _pick_lot(ev)
         ev = lots.evaluation(lot)

@@ -110,7 +110,7 @@ class Model:
     scale_tops: np.ndarray           # (s,) the top of each scale criterion's own scale
     fixed_ok: np.ndarray             # (n,) bool: not disqualified by SV208-SV210 (held in every draw)
     award: str = "weighted"
-    tie_break: tuple = ("quality", "price")
+    tie_break: tuple = kernel.TIE_BREAK
     p_codes: list[str] = field(default_factory=list)
 
     @property
@@ -268,22 +268,50 @@ def _lens_fractions(m: Model, eligible: np.ndarray, dw, at, dp, ef, proxy_mult) 
     return kernel.figures_fractions(claimed, eligible)[0]
 
 
-def _min_share_ok(m: Model, scale: np.ndarray, node_weights: np.ndarray) -> np.ndarray:
-    """(d, n): no group with a minimum share has under that share of its marks from its scale criteria."""
-    ok = np.ones(scale.shape[:2], dtype=bool)
+def _marks(m: Model, weights: np.ndarray, eligible: np.ndarray, dw, at, dp, ef, proxy_mult) -> tuple:
+    """Price marks and the lens's social-value fraction and marks for a batch of draws, given eligibility:
+    the lowest price and the best claim are among the eligible bids (6.1, 3)."""
+    d = weights.shape[0]
+    price = np.zeros((d, m.n))
+    if m.price_method is not None:
+        marks, _ = kernel.price_marks(m.price, eligible, weights[:, [m.kinds.index("price")]], m.price_method)
+        price = np.where(np.isnan(marks), 0.0, marks)  # no price, no marks (as evaluate)
+    fraction = sv = np.zeros((d, m.n))
+    if "social_value" in m.kinds:
+        fraction = _lens_fractions(m, eligible, dw, at, dp, ef, proxy_mult)
+        sv = weights[:, [m.kinds.index("social_value")]] * fraction
+    return price, fraction, sv
+
+
+def _below_min_share(m: Model, scores: np.ndarray, scale: np.ndarray, price: np.ndarray, sv: np.ndarray,
+                     node_weights: np.ndarray) -> np.ndarray:
+    """(d, n): under some group's minimum share of its marks (9.1), as evaluate judges it: each group's
+    marks the sum of its leaves' (kernel.group_marks), not below while a scale criterion in it is unscored."""
+    groups = np.flatnonzero(~np.isnan(m.min_share))
+    d = scale.shape[0]
+    leaf = np.zeros((d, m.n, len(m.criteria)))
+    known = np.ones((d, m.n, len(m.criteria)), dtype=bool)
     cols = [m.criteria.index(cid) for cid in m.scale_ids]
-    for g in np.flatnonzero(~np.isnan(m.min_share)):
-        inside = m.under[g, cols]
-        marks = scale[:, :, inside].sum(axis=-1)
-        ok &= ~(marks < m.min_share[g] * node_weights[:, [g]])
-    return ok
+    leaf[:, :, cols] = scale
+    known[:, :, cols] = ~np.isnan(scores)
+    if m.price_method is not None:
+        leaf[:, :, m.kinds.index("price")] = price
+    if "social_value" in m.kinds:
+        leaf[:, :, m.kinds.index("social_value")] = sv
+    members = [np.flatnonzero(m.under[g]).tolist() for g in groups]
+    marks = kernel.group_marks(leaf, members)
+    full = np.stack([known[:, :, x].all(axis=-1) for x in members], axis=-1)
+    below = kernel.below_min_share(marks, node_weights[:, None, groups], m.min_share[groups], full)
+    return below.any(axis=-1)
 
 
 def totals_for(m: Model, weights: np.ndarray, scores: np.ndarray, dw=None, at=None, dp=None, ef=None,
                proxy_mult=None, node_weights: Optional[np.ndarray] = None) -> dict:
     """Totals, quality marks, eligibility and ranks for a batch of draws (leading axis d): weights (d, k),
     scores (d, n, s), deflators and evidence factors (d, c) or None for the values used, proxy
-    multipliers (d, p) or None, the tree's node weights (d, N) or None for the published ones."""
+    multipliers (d, p) or None, the tree's node weights (d, N) or None for the published ones. In
+    evaluate's order: the gates (thresholds; SV208-SV210 held), price and social-value marks among the
+    eligible, a group's minimum share (then the marks again among the bids still eligible), ranks."""
     d = weights.shape[0]
     dw = m.c_dw[None, :] if dw is None else dw
     at = m.c_at[None, :] if at is None else at
@@ -292,27 +320,24 @@ def totals_for(m: Model, weights: np.ndarray, scores: np.ndarray, dw=None, at=No
     eligible = kernel.eligibility(scores, m.thresholds) & m.fixed_ok
     cols = [m.criteria.index(cid) for cid in m.scale_ids]
     scale = kernel.scale_marks(scores, weights[:, None, cols], m.scale_tops)
+    price, fraction, sv = _marks(m, weights, eligible, dw, at, dp, ef, proxy_mult)
     if (~np.isnan(m.min_share)).any():
-        eligible &= _min_share_ok(m, scale, m.node_weights[None, :] if node_weights is None else node_weights)
-    price = np.zeros((d, m.n))
-    if m.price_method is not None:
-        marks, _ = kernel.price_marks(m.price, eligible, weights[:, [m.kinds.index("price")]], m.price_method)
-        price = np.where(np.isnan(marks), 0.0, marks)  # no price, no marks (as evaluate)
+        below = _below_min_share(m, scores, scale, price, sv,
+                                 np.broadcast_to(m.node_weights, (d, len(m.nodes))) if node_weights is None
+                                 else node_weights)
+        if below.any():  # the minimum took bids out: the lowest price and best claim are among the rest
+            eligible = eligible & ~below
+            price, fraction, sv = _marks(m, weights, eligible, dw, at, dp, ef, proxy_mult)
     names = np.asarray(m.bidders, dtype=object)
     quality = kernel.bid_sums(scale[:, :, ~m.scale_sv], names)
     sv_scale = kernel.bid_sums(scale[:, :, m.scale_sv], names)
-    fraction = sv = np.zeros((d, m.n))
-    if "social_value" in m.kinds:
-        fraction = _lens_fractions(m, eligible, dw, at, dp, ef, proxy_mult)
-        sv = weights[:, [m.kinds.index("social_value")]] * fraction
     totals = kernel.totals(price, quality, sv_scale, sv)
     out = {"totals": totals, "quality": quality, "eligible": eligible, "sv_fraction": fraction}
+    key = totals
     if m.per_point:  # price per quality point: the lowest £ per point ranks first
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["per_point"] = np.where(totals > 0, m.price / totals, np.inf)
-        out["ranks"] = kernel.ranks(-out["per_point"], quality, m.price, eligible)
-    else:
-        out["ranks"] = kernel.ranks(totals, quality, m.price, eligible)
+        key = out["per_point"] = kernel.price_per_point(m.price, totals)
+    tie_break = {} if m.tie_break == kernel.TIE_BREAK else {"tie_break": m.tie_break, "social_value": sv + sv_scale}
+    out["ranks"] = kernel.ranks(key, quality, m.price, eligible, ascending=m.per_point, **tie_break)
     return out
 
 

@@ -10,7 +10,7 @@ import pytest
 from evaluator import evaluate, load_bids, load_rubric, load_scores
 from evaluator import sensitivity
 from evaluator.switching import switching_values
-from tests.apptest import APP, ok
+from tests.apptest import APP, ok, unescape
 from tests.conftest import ROOT, tender_paths
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -92,3 +92,45 @@ def test_the_page_is_in_the_app_navigation():
     at.switch_page("app_pages/sensitivity.py").run()
     ok(at)
     assert any(re.search("Sensitivity", t.value) for t in at.title)
+
+
+def _lotted_page(root: str, draws: int = 500, seed: int = 3):
+    """The page on the hand-worked tender with two lots (tests/fixtures/sensitivity/rubric_lots.yaml), the
+    app's evaluation of it standing in for the loaded tender's."""
+    def script(root):
+        import runpy
+        from pathlib import Path
+
+        import app.state as state
+        from evaluator import load_bids, load_rubric, load_scores
+        from evaluator.lots import evaluate_tender
+        fix = Path(root) / "tests" / "fixtures" / "sensitivity"
+        rubric = load_rubric(fix / "rubric_lots.yaml")
+        bids = load_bids(fix / "lots", rubric).require_valid()
+        tev = evaluate_tender(rubric, bids, load_scores(fix / "lots" / "scores.csv", rubric, bids.bidders))
+        state.get_evaluation = lambda key=None, lot=None: tev if lot is None else tev.evaluation(lot)
+        runpy.run_path(str(Path(root) / "app_pages" / "sensitivity.py"))
+    at = AppTest.from_function(script, args=(root,), default_timeout=120)
+    at.session_state["sens_draws"] = draws
+    at.session_state["sens_seed"] = seed
+    at.run()
+    ok(at)
+    return at
+
+
+def test_a_tender_with_lots_has_a_lot_picker_and_the_award_across_lots():
+    at = _lotted_page(str(ROOT))
+    picker = next(s for s in at.selectbox if s.label == "Lot")
+    assert picker.options[:2] and picker.value == "L1"
+    award = next(df.value for df in at.dataframe if "awarded to" in df.value.columns).set_index("lot")
+    assert award.loc["L2", "awarded to"] == "Beta Care Ltd"
+    assert award.loc["L2", "passed over"] == "Alpha Services Ltd"
+    assert award.loc["L2", "awarded to it in"] == "100.0%"
+    l1 = _probabilities(at)
+    picker.set_value("L2").run()
+    ok(at)
+    l2 = _probabilities(at)
+    assert set(l2.index) == {"Alpha Services Ltd", "Beta Care Ltd"}
+    assert l2.loc["Alpha Services Ltd", "win_probability"] == 1.0  # first on marks in L2 in every draw
+    assert not l1.equals(l2)
+    assert any("--lot L2" in unescape(c.value) for c in at.caption)
