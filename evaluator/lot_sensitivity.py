@@ -41,7 +41,7 @@ class LotsSensitivity:
             rows.append({"lot": r.lot, "title": r.title, "contract_value": r.contract_value,
                          "awarded_to": r.awarded_to, "passed_over": ", ".join(map(str, r.passed_over or [])),
                          "awarded_to_share": p.get(r.awarded_to, 0.0) if isinstance(r.awarded_to, str) else None,
-                         "most_often": max(p, key=p.get) if p else None, "no_award_share": self.no_award.get(r.lot, 0.0)})
+                         "most_often": max(p, key=p.get) if p and max(p.values()) > 0 else None, "no_award_share": self.no_award.get(r.lot, 0.0)})
         return pd.DataFrame(rows, columns=["lot", "title", "contract_value", "awarded_to", "passed_over",
                                            "awarded_to_share", "most_often", "no_award_share"])
 

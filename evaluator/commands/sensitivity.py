@@ -122,9 +122,10 @@ def render_lots(ls: lot_sensitivity.LotsSensitivity) -> str:
     if ls.award is not None:
         out.append(f"Award across the lots ({ls.draws:,} draws; lots awarded in descending contract value)")
         for r in ls.award_table().itertuples(index=False):
-            who = shown(r.awarded_to) if isinstance(r.awarded_to, str) else "no eligible bid"
+            who = shown(r.awarded_to) if isinstance(r.awarded_to, str) else ""
             value = f" (£{r.contract_value:,.0f})" if r.contract_value == r.contract_value and r.contract_value else ""
-            line = f"  {shown(r.lot)}{value}: published to {who}"
+            line = f"  {shown(r.lot)}{value}: " + (f"published to {who}" if isinstance(r.awarded_to, str)
+                                                    else "not awarded: no eligible bid")
             if isinstance(r.awarded_to, str):
                 line += f", who is awarded it in {r.awarded_to_share:.1%} of draws"
             if r.passed_over:
@@ -132,7 +133,7 @@ def render_lots(ls: lot_sensitivity.LotsSensitivity) -> str:
             if isinstance(r.most_often, str) and r.most_often != r.awarded_to:
                 p = ls.award_probabilities[r.lot][r.most_often]
                 line += f"; most often awarded to {shown(r.most_often)} ({p:.1%})"
-            if r.no_award_share:
+            if r.no_award_share and isinstance(r.awarded_to, str):
                 line += f"; no eligible bid in {r.no_award_share:.1%}"
             out.append(line)
     return "\n".join(out).rstrip("\n")
