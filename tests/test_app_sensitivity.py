@@ -94,10 +94,10 @@ def test_the_page_is_in_the_app_navigation():
     assert any(re.search("Sensitivity", t.value) for t in at.title)
 
 
-def _lotted_page(root: str, draws: int = 500, seed: int = 3):
-    """The page on the hand-worked tender with two lots (tests/fixtures/sensitivity/rubric_lots.yaml), the
-    app's evaluation of it standing in for the loaded tender's."""
-    def script(root):
+def _lotted_page(root: str, draws: int = 500, seed: int = 3, rubric: str = "rubric_lots.yaml", bids: str = "lots"):
+    """The page on a hand-worked tender of tests/fixtures/sensitivity (by default the one with two lots),
+    the app's evaluation of it standing in for the loaded tender's."""
+    def script(root, rubric_name, bids_name):
         import runpy
         from pathlib import Path
 
@@ -105,12 +105,12 @@ def _lotted_page(root: str, draws: int = 500, seed: int = 3):
         from evaluator import load_bids, load_rubric, load_scores
         from evaluator.lots import evaluate_tender
         fix = Path(root) / "tests" / "fixtures" / "sensitivity"
-        rubric = load_rubric(fix / "rubric_lots.yaml")
-        bids = load_bids(fix / "lots", rubric).require_valid()
-        tev = evaluate_tender(rubric, bids, load_scores(fix / "lots" / "scores.csv", rubric, bids.bidders))
+        rubric = load_rubric(fix / rubric_name)
+        bids = load_bids(fix / bids_name, rubric).require_valid()
+        tev = evaluate_tender(rubric, bids, load_scores(fix / bids_name / "scores.csv", rubric, bids.bidders))
         state.get_evaluation = lambda key=None, lot=None: tev if lot is None else tev.evaluation(lot)
         runpy.run_path(str(Path(root) / "app_pages" / "sensitivity.py"))
-    at = AppTest.from_function(script, args=(root,), default_timeout=120)
+    at = AppTest.from_function(script, args=(root, rubric, bids), default_timeout=120)
     at.session_state["sens_draws"] = draws
     at.session_state["sens_seed"] = seed
     at.run()
@@ -134,3 +134,16 @@ def test_a_tender_with_lots_has_a_lot_picker_and_the_award_across_lots():
     assert l2.loc["Alpha Services Ltd", "win_probability"] == 1.0  # first on marks in L2 in every draw
     assert not l1.equals(l2)
     assert any("--lot L2" in unescape(c.value) for c in at.caption)
+
+
+def test_a_criteria_tree_s_switching_values_name_each_sub_criterion_s_group_and_share():
+    """The tree worked by hand in test_sensitivity: Q1 (50% of Q, 30 points) falls to 48.15% of Q (28.89
+    points) before Beta wins; the tree's bid that failed its pass/fail question is never ranked."""
+    at = _lotted_page(str(ROOT), rubric="rubric_tree.yaml", bids="tree")
+    assert not [s for s in at.selectbox if s.label == "Lot"]  # no lots, no picker
+    sw = next(df.value for df in at.dataframe if "switch at" in df.value.columns).set_index("criterion")
+    assert (sw.loc["Q1", "group"], sw.loc["Q1", "level"], sw.loc["Q1", "share of group %"]) == ("Q", 2, 50.0)
+    assert sw.loc["Q1", "switch at"] == 28.89 and sw.loc["Q1", "new winner"] == "Beta Care Ltd"
+    assert sw.loc["Q1", "reading"] == "if it falls to 28.89 (48.15% of Q), Beta Care Ltd wins"
+    assert "PF" not in sw.index
+    assert _probabilities(at).loc["Gamma Homes Ltd", "disqualified_share"] == 1.0
