@@ -41,7 +41,8 @@ class LotsSensitivity:
             rows.append({"lot": r.lot, "title": r.title, "contract_value": r.contract_value,
                          "awarded_to": r.awarded_to, "passed_over": ", ".join(map(str, r.passed_over or [])),
                          "awarded_to_share": p.get(r.awarded_to, 0.0) if isinstance(r.awarded_to, str) else None,
-                         "most_often": max(p, key=p.get) if p and max(p.values()) > 0 else None, "no_award_share": self.no_award.get(r.lot, 0.0)})
+                         "most_often": max(p, key=p.get) if p and max(p.values()) > 0 else None,
+                         "no_award_share": self.no_award.get(r.lot, 0.0)})
         return pd.DataFrame(rows, columns=["lot", "title", "contract_value", "awarded_to", "passed_over",
                                            "awarded_to_share", "most_often", "no_award_share"])
 
@@ -98,7 +99,7 @@ def analyse_lots(tev, draws: int = 10_000, seed: int = 0, *, lot: Optional[str] 
     S._check_settings(draws, concentration, deflator_range, evidence_range)
     ids = list(tev.lots)
     if lot is not None and lot not in ids:
-        raise EvaluatorError(f"is not a lot of this tender (its lots: {', '.join(ids)})", field="--lot", value=lot)
+        raise EvaluatorError(f"is not a lot of this tender; its lots are {', '.join(ids)}", field="--lot", value=lot)
     rubric = tev.rubric
     models = {lid: S.build_model(tev.lots[lid], lens) for lid in ids}
     first = models[ids[0]]
