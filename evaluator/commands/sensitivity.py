@@ -1,5 +1,6 @@
 """`sensitivity`: how safe the winner is, over random draws of the weights, deflators and evidence
-factors, with exact switching values for each weight."""
+factors, with exact switching values for each weight (each sub-criterion's within its group); for a
+tender with lots, each lot in turn (or --lot's) and the award across the lots over the same draws."""
 from __future__ import annotations
 
 import sys
