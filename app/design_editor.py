@@ -184,6 +184,8 @@ def section_of(error: Any) -> str:
     lots, else general."""
     where = str(getattr(error, "where", None) or "")
     field = str(getattr(error, "field", None) or "")
+    if "price_per_quality_point" in str(getattr(error, "problem", "")):
+        return "award"  # the award method against the price criterion: shown where the method is chosen
     head = where.removeprefix("key ").replace("[", " ").replace(".", " ").split(" ")[0] if where else field
     if head in ("criteria", "criterion"):
         return "criteria"

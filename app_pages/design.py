@@ -87,6 +87,7 @@ def _add(tender_key: str) -> None:
     st.session_state[ADDED] = ("success", f"Added {cid} {where}.")
     st.session_state[f"{ADD}_id"] = ""
     st.session_state[f"{ADD}_name"] = ""
+    st.session_state[f"{ADD}_share"] = None
 
 
 def _group_options(frame: pd.DataFrame) -> dict[str, str]:

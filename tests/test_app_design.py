@@ -12,7 +12,7 @@ import yaml
 
 from app import design_editor as ed
 from evaluator import parse_rubric
-from tests.apptest import APP, click, messages, ok, table
+from tests.apptest import APP, messages, ok, table, unescape
 from tests.conftest import tender_paths
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -167,6 +167,27 @@ def refusals(at, text: str) -> list[str]:
     return [m for m in messages(at) if text in m and m.startswith("the design")]
 
 
+def _walk(node):
+    kids = getattr(node, "children", None)
+    if isinstance(kids, dict):
+        for k in sorted(kids):
+            yield from _walk(kids[k])
+    else:
+        yield node
+
+
+def placed(at, text: str) -> str:
+    """The heading of the part of the page a message containing `text` is shown in."""
+    heading = ""
+    for el in _walk(at.main):
+        if getattr(el, "type", None) in ("title", "subheader"):
+            heading = el.value
+        elif getattr(el, "type", None) == "alert" or type(el).__name__ == "Error":
+            if text in unescape(el.value):
+                return heading
+    raise AssertionError(f"no message with {text!r}")
+
+
 def metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
 
@@ -190,6 +211,7 @@ def test_a_sub_criterion_added_under_a_group_shows_the_groups_sum_live_then_the_
     add(at, "Q1", "Q1a", "Care planning", amount=60)
     assert "Service delivery model (Q1): the shares of its sub-criteria add up to 60, not 100" in messages(at)
     assert metrics(at)["Shares in Service delivery model (Q1)"] == "60"
+    assert placed(at, "add up to 60, not 100") == "Criteria and weights"
     refused = refusals(at, "SV301")  # the rubric's own check says it too, once, naming the group and the sum
     assert len(refused) == 1 and "group Q1" in refused[0] and "add up to 60, not 100" in refused[0]
     assert in_use(at) is None  # the refused draft is never used
@@ -227,6 +249,7 @@ def test_a_pass_fail_question_has_no_weight():
     refused = refusals(at, "id PF")
     assert len(refused) == 1 and "field 'weight', value 5" in refused[0] and "pass/fail question carries no weight" \
         in refused[0]
+    assert placed(at, "pass/fail question carries no weight") == "Criteria and weights"
     assert in_use(at).spec == rubric.spec  # the last valid design stays in use
 
 
@@ -311,6 +334,7 @@ def test_lots_with_their_overrides():
     seed(at, "lots", added=[lots[0], {**lots[1], "targets": "O9: 3"}])
     refused = refusals(at, "O9")
     assert len(refused) == 1 and "key lots[1] (id L2), field 'targets', value 'O9'" in refused[0]
+    assert placed(at, "overrides the target of an outcome") == "Lots"
     seed(at, "lots", added=[lots[0], {**lots[1], "targets": "O1 ten"}])
     assert refusals(at, "outcome targets") == [
         "the design (edited), lot L2, field 'outcome targets', value 'O1 ten': each target is 'outcome: number', "
@@ -324,6 +348,7 @@ def test_most_lots_per_supplier_without_lots_is_refused():
     ok(at)
     refused = refusals(at, "max_lots_per_supplier")
     assert len(refused) == 1 and "applies only to a tender with lots" in refused[0]
+    assert placed(at, "applies only to a tender with lots") == "Lots"
 
 
 def test_a_mandatory_outcome():
@@ -341,6 +366,7 @@ def test_award_by_price_per_quality_point_and_the_tie_break():
     ok(at)
     refused = refusals(at, "price_per_quality_point")
     assert len(refused) == 1 and "id PRICE" in refused[0] and "field 'kind', value 'price'" in refused[0]
+    assert placed(at, "price_per_quality_point divides") == "Award"
     assert in_use(at) is None
     seed(at, "criteria", {3: {"weight": 60.0}}, deleted=[0])  # no price criterion: the rest are 100 quality points
     assert valid(at)
@@ -359,6 +385,7 @@ def test_budget_and_ceiling():
     ok(at)
     refused = refusals(at, "budget_is_ceiling")
     assert len(refused) == 1 and "needs the budget itself" in refused[0]
+    assert placed(at, "needs the budget itself") == "Award"
     at.number_input(key="design_budget").set_value(5_000_000).run()
     ok(at)
     assert valid(at)
