@@ -95,7 +95,7 @@ def _group_options(frame: pd.DataFrame) -> dict[str, str]:
     rows = [r for r in frame.to_dict("records")
             if ed.given(r.get("id")) and ed.KIND_OF.get(r.get("kind"), r.get("kind")) == "group"]
     return {**{str(r["id"]).strip(): ed.group_label(r) for r in rows},
-            ed.TOP: "the top level (a weight: points of 100)"}
+            ed.TOP: "Top level"}
 
 
 _SHOWN = ["id", "name", "kind", "parent", "weight", "share", "threshold", "method", "social_value", "min_share",
@@ -261,6 +261,7 @@ def main() -> None:
     places = {}
     _criteria_section(tender.key, draft)
     places["criteria"] = st.container()
+    status = st.container()  # valid and in use, or not: next to the table (on a phone, the checks are far below)
     form, checks = st.columns([3, 2], gap="large")
     with form:
         _add_section(tender.key, draft)
@@ -298,8 +299,7 @@ def main() -> None:
             with places[section]:
                 show_problems(lines)
 
-    with checks:
-        st.subheader("Checks")
+    with status:
         if problems:
             st.error("This draft cannot be used" + (" (SV301: the weights must add up to exactly 100)" if refused else "")
                      + ". The evaluation still uses the last valid design. The problems are shown where they are.")
@@ -309,6 +309,8 @@ def main() -> None:
                 set_rubric(candidate)
                 in_use = candidate
             st.success("The design is valid and in use on every page.")
+    with checks:
+        st.subheader("Checks")
         if flags is not None:
             if flags.empty:
                 st.success("No design warnings (SV302-SV308).")
@@ -335,11 +337,10 @@ def _marks_table(rubric) -> None:
         return
     st.markdown("**Where the points fall**")
     shown = pd.DataFrame({
-        "criterion": ["\u2003" * (int(lv) - 1) + str(i) for i, lv in zip(nodes["id"], nodes["level"])],
-        "name": nodes["name"].astype(object),
-        "kind": nodes["kind"].map(lambda k: ed.KIND_LABELS.get(k, k)).astype(object),
+        "criterion": ["\u2003" * (int(lv) - 1) + (f"{i} {n}" if n and n != i else str(i))
+                      for i, n, lv in zip(nodes["id"], nodes["name"], nodes["level"])],
         "share %": nodes["share"].astype(float),
-        "points of 100": nodes["weight"].astype(float).round(2),
+        "points of 100": nodes["weight"].astype(float),
     })
     st.dataframe(text_table(shown), hide_index=True, width="stretch",
                  column_config={"share %": st.column_config.NumberColumn(format="%g"),

@@ -222,8 +222,9 @@ def test_a_sub_criterion_added_under_a_group_shows_the_groups_sum_live_then_the_
     rubric = in_use(at)
     assert rubric.criteria.set_index("id")["weight"][["Q1a", "Q1b"]].tolist() == pytest.approx([18.0, 12.0])
     assert rubric.children("Q1") == ["Q1a", "Q1b"]
-    shown = table(at, {"criterion", "points of 100"}).set_index("name")
-    assert shown.loc["Care planning", "points of 100"] == pytest.approx(18.0)
+    shown = table(at, {"criterion", "points of 100"}).set_index("criterion")  # a sub-criterion indented
+    assert shown.loc["\u2003Q1a Care planning", "points of 100"] == pytest.approx(18.0)
+    assert shown.loc["Q1 Service delivery model", "points of 100"] == pytest.approx(30.0)
     assert at.data_editor(key="design_criteria").value["id"].tolist() == ["PRICE", "Q1", "Q1a", "Q1b", "SVQ", "SV"]
     round_trips(rubric)
 

@@ -46,7 +46,7 @@ def test_adding_a_sub_criterion_shows_the_groups_sum_in_place(app_url):
             page.get_by_role("link", name="Design", exact=True).click()
             page.get_by_role("heading", name="Criteria and weights").first.wait_for(timeout=60_000)
             settled(page)
-            _add(page, "the top level (a weight: points of 100)", "QG", "Staffing", "Group of sub-criteria", "0")
+            _add(page, "Top level", "QG", "Staffing", "Group of sub-criteria", "0")
             page.get_by_text("Staffing (QG) has no sub-criteria yet").first.wait_for(timeout=60_000)
             _add(page, "Staffing (QG)", "QG1", "Recruitment", "Scored question", "60")
             message = page.get_by_text("Staffing (QG): the shares of its sub-criteria add up to 60, not 100")
