@@ -339,8 +339,8 @@ def _marks_table(rubric) -> None:
     shown = pd.DataFrame({
         "criterion": ["\u2003" * (int(lv) - 1) + (f"{i} {n}" if n and n != i else str(i))
                       for i, n, lv in zip(nodes["id"], nodes["name"], nodes["level"])],
-        "share %": nodes["share"].astype(float),
         "points of 100": nodes["weight"].astype(float),
+        "share %": nodes["share"].astype(float),
     })
     st.dataframe(text_table(shown), hide_index=True, width="stretch",
                  column_config={"share %": st.column_config.NumberColumn(format="%g"),
