@@ -413,7 +413,9 @@ def tree_table(rubric: Rubric, scale: pd.DataFrame, pass_fail: pd.DataFrame, gro
         rows.append({"level": node.level, "path": node.path, "criterion": node.id, "name": node.name,
                      "kind": node.kind, "weight": node.weight, "score": score, "result": result,
                      "marks": marks, "basis": basis})
-    return pd.DataFrame(rows, columns=TREE_COLUMNS)
+    table = pd.DataFrame(rows, columns=TREE_COLUMNS)
+    table["result"] = pd.Series([row["result"] for row in rows], dtype=object)  # None where no pass/fail, not NaN
+    return table
 
 
 def _scale_of(rubric: Rubric, cid: str) -> np.ndarray:
