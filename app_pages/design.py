@@ -299,6 +299,8 @@ def main() -> None:
             with places[section]:
                 show_problems(lines)
 
+    if candidate is not None and candidate.has_lots:
+        _bids_without_lot(tender, places["lots"])
     with status:
         if problems:
             st.error("This draft cannot be used" + (" (SV301: the weights must add up to exactly 100)" if refused else "")
@@ -328,6 +330,20 @@ def main() -> None:
                            file_name=f"{in_use.tender.id}_bid_template.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         st.button("Discard edits: back to the rubric as loaded", on_click=_reset, args=(tender.key,))
+
+
+def _bids_without_lot(tender, place) -> None:
+    """With lots, every bid names its lot: say so in place when the bids loaded do not (they were written for
+    the tender without lots)."""
+    bids = tender.bidset.bids
+    lots = bids["lot"].astype(str).str.strip() if "lot" in bids.columns else pd.Series([""] * len(bids))
+    missing = bids.loc[lots.eq("").to_numpy(), "bidder"].astype(str).tolist()
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        with place:
+            st.warning(escape_md(f"{len(missing)} of the {len(bids)} bids loaded name no lot ({shown}): with lots, "
+                                 "every bid names its lot (the field 'lot'). Load bids written for the lots before "
+                                 "evaluating."))
 
 
 def _marks_table(rubric) -> None:

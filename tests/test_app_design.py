@@ -176,13 +176,13 @@ def _walk(node):
         yield node
 
 
-def placed(at, text: str) -> str:
+def placed(at, text: str, kind: str = "error") -> str:
     """The heading of the part of the page a message containing `text` is shown in."""
     heading = ""
     for el in _walk(at.main):
         if getattr(el, "type", None) in ("title", "subheader"):
             heading = el.value
-        elif getattr(el, "type", None) == "alert" or type(el).__name__ == "Error":
+        elif type(el).__name__ == kind.capitalize():
             if text in unescape(el.value):
                 return heading
     raise AssertionError(f"no message with {text!r}")
@@ -327,6 +327,9 @@ def test_lots_with_their_overrides():
     rubric = in_use(at)
     assert rubric.has_lots and [lot.id for lot in rubric.lots] == ["L1", "L2"]
     assert rubric.spec.max_lots_per_supplier == 1
+    warned = [unescape(w.value) for w in at.warning]
+    assert any(w.startswith("6 of the 6 bids loaded name no lot (") and "and 3 more" in w for w in warned), warned
+    assert placed(at, "name no lot", kind="warning") == "Lots"
     south = rubric.for_lot("L2")
     assert south.tender.contract_value == 1_800_000 and south.tender.duration_years == 2
     assert south.tender.local_area == ["Easton", "Millbrook"]
