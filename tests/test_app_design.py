@@ -192,10 +192,16 @@ def metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
 
 
-def round_trips(rubric) -> None:
-    """The YAML the page offers loads back as the same design."""
+def round_trips(rubric, at=None) -> None:
+    """The YAML the page offers loads back as the same design (with `at`: the download button holds exactly
+    that YAML; Streamlit names a download by a hash of its bytes, its type and its file name)."""
     from app.state import rubric_yaml
     text = rubric_yaml(rubric)
+    if at is not None:
+        from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+        button = [d for d in at.get("download_button") if d.proto.label == "Download the rubric (YAML)"][0]
+        assert button.proto.url.rsplit("/", 1)[-1] == _calculate_file_id(
+            text.encode(), "application/x-yaml", f"{rubric.tender.id}.yaml")
     again = parse_rubric(text.encode(), "downloaded.yaml", proxies=rubric.proxies)
     assert again.spec == rubric.spec
     assert "!!python" not in text
@@ -226,7 +232,7 @@ def test_a_sub_criterion_added_under_a_group_shows_the_groups_sum_live_then_the_
     assert shown.loc["\u2003Q1a Care planning", "points of 100"] == pytest.approx(18.0)
     assert shown.loc["Q1 Service delivery model", "points of 100"] == pytest.approx(30.0)
     assert at.data_editor(key="design_criteria").value["id"].tolist() == ["PRICE", "Q1", "Q1a", "Q1b", "SVQ", "SV"]
-    round_trips(rubric)
+    round_trips(rubric, at)
 
 
 def test_the_add_form_refuses_a_blank_or_taken_id_in_place():
@@ -334,7 +340,7 @@ def test_lots_with_their_overrides():
     assert south.tender.contract_value == 1_800_000 and south.tender.duration_years == 2
     assert south.tender.local_area == ["Easton", "Millbrook"]
     assert south.outcomes.set_index("id").loc["O1", "target"] == 10
-    round_trips(rubric)
+    round_trips(rubric, at)
     seed(at, "lots", added=[lots[0], {**lots[1], "targets": "O9: 3"}])
     refused = refusals(at, "O9")
     assert len(refused) == 1 and "key lots[1] (id L2), field 'targets', value 'O9'" in refused[0]
