@@ -139,13 +139,13 @@ def _sums(draft: dict) -> None:
     groups = ed.group_sums(frame)
     cells = st.columns(min(4, 2 + len(groups)))
     cells[0].metric("Weights add up to", f"{total:g}", delta=None if np.isclose(total, 100) else
-                    f"{total - 100:+g} from 100", delta_color="inverse")
+                    f"{total - 100:+g} from 100", delta_color="off")
     cells[1].metric("Social value weight", f"{ed.social_value_weight(frame):g}%")
     for i, g in enumerate(groups):
         what = "Weights" if g["basis"] == "weight" else "Shares"
         off = g["total"] - g["expected"]
         cells[(2 + i) % len(cells)].metric(
-            f"{what} in {g['label']}", f"{g['total']:g}", delta_color="inverse",
+            f"{what} in {g['label']}", f"{g['total']:g}", delta_color="off",
             delta=None if g["ok"] or g["basis"] is None or np.isnan(off) else f"{off:+g} from {g['expected']:g}")
     for g in groups:
         if not g["ok"]:
@@ -153,7 +153,7 @@ def _sums(draft: dict) -> None:
 
 
 def _add_section(tender_key: str, draft: dict) -> None:
-    with st.expander("Add a sub-criterion", expanded=True):
+    with st.expander("Add a criterion or a sub-criterion", expanded=True):
         options = _group_options(draft["criteria"])
         c1, c2, c3 = st.columns([2, 1, 2])
         c1.selectbox("Under", list(options), format_func=options.get, key=f"{ADD}_under")
@@ -303,7 +303,7 @@ def main() -> None:
         _bids_without_lot(tender, places["lots"])
     with status:
         if problems:
-            st.error("This draft cannot be used" + (" (SV301: the weights must add up to exactly 100)" if refused else "")
+            st.error("This draft cannot be used" + (" (SV301: weights and shares must add up exactly; the tool never rescales them)" if refused else "")
                      + ". The evaluation still uses the last valid design. The problems are shown where they are.")
             show_problems(by_section.get("general", []))
         else:
