@@ -29,6 +29,8 @@ AWARD_LABELS = {"weighted": "Highest total marks (weighted)",
                 "price_per_quality_point": "Lowest price per quality point"}
 TIE_LABELS = {"quality": "Quality marks", "price": "Price", "social_value": "Social value marks"}
 TIE_OF = {label: key for key, label in TIE_LABELS.items()}
+LOW_LABELS = {"median_share": "Under a share of the median price",
+              "below_mean_excluding_highest": "Below the mean of the others (the highest left out)"}
 
 # the first seven as before issue 16 (a flat rubric's rows read as they did); then the tree's
 CRITERIA_COLUMNS = ["id", "kind", "name", "weight", "method", "threshold", "social_value", "parent", "share",
@@ -162,12 +164,15 @@ def tables_from_spec(spec: dict) -> dict:
                          "descriptor": list(spec.get("descriptors", {}).values())}, columns=["score", "descriptor"])
     desc["descriptor"] = desc["descriptor"].astype(object)
     tender = spec.get("tender", {})
+    low = spec.get("abnormally_low") or {}
     return {"criteria": crit, "outcomes": outcomes, "descriptors": desc, "lots": lots,
             "scale": numbers_text(spec.get("scale", [])), "lens": spec.get("lens", "design"),
             "award": spec.get("award", "weighted"),
             "tie_break": list(spec.get("tie_break", ["quality", "price"])),
             "max_lots_per_supplier": spec.get("max_lots_per_supplier"),
-            "budget": tender.get("budget"), "budget_is_ceiling": bool(tender.get("budget_is_ceiling", False))}
+            "budget": tender.get("budget"), "budget_is_ceiling": bool(tender.get("budget_is_ceiling", False)),
+            "low_rule": low.get("rule", "median_share"),
+            "low_share": None if low.get("share") is None else round(float(low["share"]) * 100, 9)}
 
 
 # ------------------------------------------------------------------------------------------ tables -> spec
@@ -344,6 +349,10 @@ def spec_from_tables(draft: dict, base: dict) -> tuple[dict, list[InputError]]:
     _set(spec, base, "max_lots_per_supplier", draft.get("max_lots_per_supplier"), None)
     _set(spec, base, "award", draft.get("award", "weighted"), "weighted")
     _set(spec, base, "tie_break", list(draft.get("tie_break", ["quality", "price"])), ["quality", "price"])
+    low = {"rule": draft.get("low_rule", "median_share")}
+    if given(draft.get("low_share")):
+        low["share"] = number(round(float(draft["low_share"]), 9) / 100)
+    _set(spec, base, "abnormally_low", low, {"rule": "median_share"})
     tender = dict(spec.get("tender", {}))
     _set(tender, base.get("tender", {}), "budget", draft.get("budget"), None)
     _set(tender, base.get("tender", {}), "budget_is_ceiling", bool(draft.get("budget_is_ceiling")), False)

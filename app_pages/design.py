@@ -203,6 +203,14 @@ def _award_section(draft: dict) -> None:
                                              value=draft["budget_is_ceiling"], key="design_ceiling")
     if draft["budget"] is not None:
         st.caption(f"Budget: £{draft['budget']:,.2f}".replace(".00", ""))
+    c5, c6 = st.columns(2)
+    rules = list(ed.LOW_LABELS.values())
+    rule = c5.selectbox("A price is abnormally low (SV204) when it is", rules,
+                        index=rules.index(ed.LOW_LABELS.get(draft["low_rule"], rules[0])), key="design_low_rule")
+    draft["low_rule"] = {v: k for k, v in ed.LOW_LABELS.items()}[rule]
+    low = c6.number_input("Share % (blank: 80 of the median; 15 below the mean)", min_value=0.0, step=1.0,
+                          value=draft["low_share"], key="design_low_share")
+    draft["low_share"] = low
 
 
 def _outcomes_section(tender_key: str, draft: dict) -> None:

@@ -26,6 +26,7 @@ TREE = {
               "targets": {"O1": 2}}],
     "max_lots_per_supplier": 1,
     "tie_break": ["price", "quality"],
+    "abnormally_low": {"rule": "below_mean_excluding_highest", "share": 0.15},
     "scale": [0, 20, 40, 60, 80, 100],
     "descriptors": {0: "None", 100: "Excellent"},
     "criteria": [
@@ -65,7 +66,7 @@ def test_a_flat_rubric_comes_back_without_new_keys():
     spec = yaml.safe_load(tender_paths("home_care_north")[0].read_text())
     again, problems = ed.spec_from_tables(ed.tables_from_spec(spec), spec)
     assert problems == [] and again == spec
-    assert not {"award", "lots", "tie_break", "max_lots_per_supplier"} & set(again)
+    assert not {"award", "lots", "tie_break", "max_lots_per_supplier", "abnormally_low"} & set(again)
     assert not {"budget", "budget_is_ceiling"} & set(again["tender"])
 
 
@@ -413,3 +414,21 @@ def test_kinds_are_in_a_commissioners_words():
     assert at.multiselect(key="design_tie_break").value == ["Quality marks", "Price"]
     shown = " ".join([str(s.value) for s in at.selectbox] + [str(o) for s in at.selectbox for o in s.options])
     assert "pass_fail" not in shown and "price_per_quality_point" not in shown
+
+
+def test_the_abnormally_low_price_rule():
+    at = start()
+    assert at.selectbox(key="design_low_rule").value == "Under a share of the median price"
+    at.selectbox(key="design_low_rule").set_value("Below the mean of the others (the highest left out)").run()
+    at.number_input(key="design_low_share").set_value(20).run()
+    ok(at)
+    assert valid(at)
+    rubric = in_use(at)
+    assert rubric.abnormally_low.rule == "below_mean_excluding_highest" and rubric.abnormally_low.share == 0.2
+    round_trips(rubric, at)
+    at.number_input(key="design_low_share").set_value(100).run()
+    ok(at)
+    refused = refusals(at, "abnormally_low")
+    assert len(refused) == 1 and "field 'share', value 1" in refused[0]
+    assert placed(at, "abnormally_low") == "Award"
+    assert in_use(at).spec == rubric.spec
