@@ -25,7 +25,7 @@ TOP = ""  # `parent` of a top-level criterion
 KIND_LABELS = {"price": "Price", "scale": "Scored question", "social_value": "Social value commitments",
                "group": "Group of sub-criteria", "pass_fail": "Pass/fail question"}
 KIND_OF = {label: kind for kind, label in KIND_LABELS.items()}
-AWARD_LABELS = {"weighted": "Highest total marks (weighted)",
+AWARD_LABELS = {"weighted": "Highest total marks",
                 "price_per_quality_point": "Lowest price per quality point"}
 TIE_LABELS = {"quality": "Quality marks", "price": "Price", "social_value": "Social value marks"}
 TIE_OF = {label: key for key, label in TIE_LABELS.items()}

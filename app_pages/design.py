@@ -199,8 +199,9 @@ def _award_section(draft: dict) -> None:
     budget = c3.number_input("Budget (£, whole term; blank: none)", min_value=0.0, step=1000.0, format="%.2f",
                              value=None if draft["budget"] is None else float(draft["budget"]), key="design_budget")
     draft["budget"] = None if budget is None or budget == 0 else ed.number(budget)
-    draft["budget_is_ceiling"] = c4.checkbox("The budget is a ceiling: a bid priced above it is non-compliant",
-                                             value=draft["budget_is_ceiling"], key="design_ceiling")
+    draft["budget_is_ceiling"] = c4.checkbox("The budget is a ceiling", value=draft["budget_is_ceiling"],
+                                             key="design_ceiling",
+                                             help="A bid priced above the budget is non-compliant (SV210)")
     if draft["budget"] is not None:
         st.caption(f"Budget: £{draft['budget']:,.2f}".replace(".00", ""))
     c5, c6 = st.columns(2)

@@ -410,7 +410,7 @@ def test_kinds_are_in_a_commissioners_words():
     at = start()
     kinds = at.data_editor(key="design_criteria").value["kind"].tolist()
     assert kinds == ["Price", "Scored question", "Scored question", "Social value commitments"]
-    assert at.selectbox(key="design_award").value == "Highest total marks (weighted)"
+    assert at.selectbox(key="design_award").value == "Highest total marks"
     assert at.multiselect(key="design_tie_break").value == ["Quality marks", "Price"]
     shown = " ".join([str(s.value) for s in at.selectbox] + [str(o) for s in at.selectbox for o in s.options])
     assert "pass_fail" not in shown and "price_per_quality_point" not in shown
