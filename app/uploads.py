@@ -108,8 +108,12 @@ def read_scores(up: Upload, rubric: Rubric, bidset: BidSet) -> tuple[Optional[pd
     """An uploaded scores file against the tender, read as load_scores reads scores.csv: (usable scores, [])
     or (None, problem lines)."""
     try:
-        _, rows = parse_small_csv(up.data, up.name, SCORE_COLUMNS, SCORE_COLUMNS)
-        frame = pd.DataFrame([{**rec, "_row": n} for n, rec in rows], columns=SCORE_COLUMNS + ["_row"])
+        # scores.csv's own columns and, for a tender with lots, `lot` (DESIGN.md 9.3; the engine says when it is
+        # missing or names a lot the tender does not have)
+        columns = SCORE_COLUMNS + ["lot"]
+        _, rows = parse_small_csv(up.data, up.name, SCORE_COLUMNS, columns)
+        present = SCORE_COLUMNS + (["lot"] if any("lot" in rec for _, rec in rows) else [])
+        frame = pd.DataFrame([{**rec, "_row": n} for n, rec in rows], columns=present + ["_row"])
         return _used(check_scores(frame, rubric, _named(bidset), source=up.name), bidset), []
     except EvaluatorError as exc:
         return None, error_lines(exc)
