@@ -111,7 +111,7 @@ def read_scores(up: Upload, rubric: Rubric, bidset: BidSet) -> tuple[Optional[pd
         # scores.csv's own columns and, for a tender with lots, `lot` (DESIGN.md 9.3; the engine says when it is
         # missing or names a lot the tender does not have)
         columns = SCORE_COLUMNS + ["lot"]
-        _, rows = parse_small_csv(up.data, up.name, SCORE_COLUMNS, columns)
+        _, rows = parse_small_csv(up.data, up.name, columns, SCORE_COLUMNS)
         present = SCORE_COLUMNS + (["lot"] if any("lot" in rec for _, rec in rows) else [])
         frame = pd.DataFrame([{**rec, "_row": n} for n, rec in rows], columns=present + ["_row"])
         return _used(check_scores(frame, rubric, _named(bidset), source=up.name), bidset), []

@@ -1,18 +1,29 @@
 """Results: totals, marks and ranks under the official lens; disqualified bids and why; every flag; and, for
-any bid, the working behind each number (the engine's explain tables)."""
+any bid, the working behind each number (the engine's explain tables). A tender with lots: the award across
+lots (who won each lot, anyone passed over by the limit on lots per supplier, and why), then one lot at a
+time, chosen with the lot picker. A criteria tree: the marks of each group; pass/fail questions: each bid's
+result. Price per quality point: quality points and £ per point, lowest first."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from app.state import evaluation_key, get_evaluation, heavy_cache
-from app.ui import escape_md, guard, text_table
+import re
+
+from app.state import evaluation_key, get_evaluation, get_rubric, heavy_cache
+from app.ui import escape_md, guard, lot_picker, show_award, text_table
 from evaluator import charts
 from evaluator.explain_tables import explain_tables
 from evaluator.flags import CATALOGUE
 
 CHART_LIMIT = 30   # bids drawn in the marks chart; the table lists every bid
 FLAG_ROWS = 5000   # flags listed at once; filters narrow a bulk tender's list
+DISQUALIFYING = ("SV203", "SV208", "SV209", "SV210")  # below a minimum, failed pass/fail, mandatory outcome, budget
+
+
+def per_point(ev) -> bool:
+    """Whether the award is price per quality point (DESIGN.md 9.5): lowest £ per quality point wins."""
+    return getattr(ev.rubric, "award", "weighted") == "price_per_quality_point" and "price_per_point" in ev.results
 
 
 def results_table(ev) -> pd.DataFrame:
@@ -32,6 +43,14 @@ def results_table(ev) -> pd.DataFrame:
         "claimed £": r["claimed_value"].astype(float),
         "credited £": r["credited_value"].astype(float),
     })
+    if per_point(ev):  # price per quality point: what decides the award, beside the marks
+        table.insert(2, "quality points", r["quality_points"].astype(float).to_numpy())
+        table.insert(3, "price £", ev.bidset.bids.set_index("bidder")["price"].reindex(r["bidder"]).astype(float)
+                     .to_numpy())
+        table.insert(4, "£ per point", r["price_per_point"].astype(float).to_numpy())
+        table = table.drop(columns=["total", "price"])
+    if "disqualified_by" in r:
+        table["disqualified by"] = r["disqualified_by"].fillna("").astype(str).to_numpy()
     for sev in ("error", "warning", "info"):
         table[f"{sev}s"] = (counts[sev].reindex(r["bidder"]).fillna(0).astype(int).to_numpy()
                             if sev in counts else 0)
@@ -40,18 +59,67 @@ def results_table(ev) -> pd.DataFrame:
 
 
 @heavy_cache(max_entries=8, show_spinner=False)
-def _results_table(key: str, _ev) -> pd.DataFrame:
+def _results_table(key: str, lot, _ev) -> pd.DataFrame:
     return results_table(_ev)
 
 
+def disqualified(ev) -> pd.DataFrame:
+    """Each disqualified bid with the flag(s) that disqualified it (the codes in `disqualified_by`, else SV203)."""
+    codes = set(DISQUALIFYING[:1])
+    if "disqualified_by" in ev.results:
+        codes |= {c for v in ev.results["disqualified_by"].fillna("") for c in re.findall(r"SV\d{3}", str(v))}
+    dq = ev.flags[ev.flags["code"].isin(codes)]
+    return dq[["bidder", "criterion", "code", "message"]].rename(columns={"message": "reason"})
+
+
+def group_marks(ev) -> pd.DataFrame:
+    """A criteria tree: each bid's marks per group (the exact sum of its sub-criteria's), and whether it is
+    under a group's minimum share."""
+    g = getattr(ev, "groups", None)
+    if g is None or not len(g):
+        return pd.DataFrame()
+    wide = g.pivot_table(index="bidder", columns="group", values="marks", aggfunc="first", sort=False)
+    names = dict(zip(g["group"], g["name"]))
+    weights = dict(zip(g["group"], g["weight"]))
+    wide.columns = [f"{c} {names.get(c) or ''} (of {float(weights.get(c, 0)):g})".replace("  ", " ") for c in wide.columns]
+    wide = wide.reindex(ev.results["bidder"]).reset_index()
+    below = g[g["below_min_share"].astype(bool)] if "below_min_share" in g else g.iloc[0:0]
+    wide["under a group minimum"] = wide["bidder"].map(
+        below.groupby("bidder")["group"].agg(lambda s: ", ".join(map(str, s)))).fillna("")
+    return wide
+
+
+def pass_fail_results(ev) -> pd.DataFrame:
+    """Each bid's pass/fail results, one column per question: Pass, Fail, or 'unresolved' (no consensus yet)."""
+    pf = getattr(ev, "pass_fail", None)
+    if pf is None or not len(pf):
+        return pd.DataFrame()
+    words = pf.assign(result=pf["result"].map({"pass": "Pass", "fail": "Fail"}).fillna("unresolved"))
+    wide = words.pivot_table(index="bidder", columns="criterion", values="result", aggfunc="first", sort=False)
+    return wide.reindex(ev.results["bidder"]).reset_index()
+
+
 def main() -> None:
-    ev = get_evaluation()
     key = evaluation_key()
-    rubric = ev.rubric
+    whole = get_evaluation(key)
+    rubric = get_rubric()
     st.title("Results")
-    st.caption(f"Official lens: {ev.official_lens}. Price, quality and social-value marks out of 100; the "
-               f"{ev.other_lens} lens is shown for comparison on the Figures vs design page.")
-    table = _results_table(key, ev)
+    lot = lot_picker(rubric, key="results_lot")
+    if lot:
+        show_award(whole)
+        ev = get_evaluation(key, lot=lot)
+        st.subheader(f"Lot {lot}: {ev.rubric.lot.title if getattr(ev.rubric, 'lot', None) else ''}".rstrip(": "))
+    else:
+        ev = whole
+    rubric = ev.rubric
+    if per_point(ev):
+        st.caption(f"Official lens: {ev.official_lens}. Award by price per quality point: each bid's quality points "
+                   "(its marks out of 100, no price criterion) and its price divided by them; the lowest £ per point "
+                   f"wins. The {ev.other_lens} lens is shown for comparison on the Figures vs design page.")
+    else:
+        st.caption(f"Official lens: {ev.official_lens}. Price, quality and social-value marks out of 100; the "
+                   f"{ev.other_lens} lens is shown for comparison on the Figures vs design page.")
+    table = _results_table(key, lot, ev)
     winner, other = ev.winner(), ev.winner(ev.other_lens)
     c = st.columns(4)
     c[0].metric("Bids", f"{len(table):,}")
@@ -65,7 +133,17 @@ def main() -> None:
     money = st.column_config.NumberColumn(format="£%,.0f")
     mark = st.column_config.NumberColumn(format="%.2f")
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "total": mark, "price": mark, "quality": mark, "social value": mark, "claimed £": money, "credited £": money})
+        "total": mark, "price": mark, "quality": mark, "social value": mark, "claimed £": money, "credited £": money,
+        "quality points": mark, "price £": money, "£ per point": st.column_config.NumberColumn(format="£%,.2f")})
+    groups = group_marks(ev)
+    if len(groups):
+        st.markdown("**Marks per group** (each the exact sum of its sub-criteria's marks)")
+        st.dataframe(text_table(groups), hide_index=True, width="stretch", column_config={
+            c: mark for c in groups.columns if c not in ("bidder", "under a group minimum")})
+    pf = pass_fail_results(ev)
+    if len(pf):
+        st.markdown("**Pass/fail questions** (a fail disqualifies: SV208)")
+        st.dataframe(text_table(pf), hide_index=True, width="stretch")
     ranked = table[table["eligible"]].head(CHART_LIMIT)
     if len(ranked):
         note = f" (the first {CHART_LIMIT} of {int(table['eligible'].sum()):,} ranked bids)" if \
@@ -75,13 +153,12 @@ def main() -> None:
         if note:
             st.caption(note.strip(" ()").capitalize())
 
-    dq = ev.flags[ev.flags["code"] == "SV203"]
+    dq = disqualified(ev)
     st.subheader("Disqualified")
     if dq.empty:
         st.success("No bid is disqualified.")
     else:
-        st.dataframe(text_table(dq[["bidder", "criterion", "message"]].rename(columns={"message": "reason"})),
-                     hide_index=True, width="stretch")
+        st.dataframe(text_table(dq), hide_index=True, width="stretch")
 
     st.subheader("Flags")
     flags = ev.flags
