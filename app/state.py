@@ -361,16 +361,13 @@ def _checked_scores(digest: str, rubric_key: str, _scores: pd.DataFrame, _rubric
     columns = SCORES if lotted else SCORE_COLUMNS
     frame = with_lot(_scores)[columns].assign(_row=[int(i) + 1 for i in _scores.index])
     pairs = [b for b in bidders if isinstance(b, tuple)]
-    names = list(dict.fromkeys(b[0] if isinstance(b, tuple) else b for b in bidders))
-    usable, problems = split_scores(frame, _rubric, names, source="scores")
-    if lotted and len(usable) and pairs:
-        known = set(pairs)
-        lots = {lot.id for lot in _rubric.lots}
-        stray = [(b, lot) not in known and lot in lots for b, lot in zip(usable["bidder"], usable[LOT])]
-        for r in usable[stray].to_dict("records"):
-            problems.append((r["_row"], InputError(f"has no bid in lot {r[LOT]}", file="scores", field="bidder",
-                                                   value=r["bidder"])))
-        usable = usable[[not s for s in stray]].reset_index(drop=True)
+    if lotted and pairs:  # each score's bidder must have a bid in the score's lot
+        known: dict = {lot.id: [] for lot in _rubric.lots}
+        for b, lot in pairs:
+            known.setdefault(lot, []).append(b)
+    else:
+        known = list(dict.fromkeys(b[0] if isinstance(b, tuple) else b for b in bidders))
+    usable, problems = split_scores(frame, _rubric, known, source="scores")
     rows = {r["_row"]: r for r in frame.to_dict("records")}
     lines = []
     for n, e in sorted(problems, key=lambda p: p[0]):

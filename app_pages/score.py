@@ -28,9 +28,6 @@ EDITOR = "score_editor"         # the one grid of a flat rubric; a tree's questi
 PANEL_CODES = ("SV205", "SV206", "SV207", "SV203", "SV208")
 OWN_CODES = ("SV203", "SV206", "SV207", "SV208")  # what the evaluator's own scores alone can raise
 
-__all__ = ["score_from_label"]  # kept importable from here (it lives in app.panel)
-
-
 def _lot_rows(scores: pd.DataFrame, lot: str) -> pd.DataFrame:
     frame = with_lot(scores)
     return frame[frame[LOT] == (lot or "")]

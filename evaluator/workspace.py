@@ -258,7 +258,12 @@ def _schema_problems(con: sqlite3.Connection) -> tuple[list[str], list[str]]:
     """(objects the tool did not make or that were changed, objects of the tool's that were removed); a
     workspace of a tender with lots (format 3) has its own schema."""
     have = {(t, n): sql for t, n, sql in con.execute("SELECT type, name, sql FROM sqlite_master")}
-    want = _expected_schema(_stored_format(con) == LOTS_FORMAT)
+    stored = _stored_format(con)
+    if stored is None:  # being made (no settings yet): the schema it was made with
+        lots = have.get(("table", "bidders")) == _expected_schema(True)[("table", "bidders")]
+    else:
+        lots = stored == LOTS_FORMAT
+    want = _expected_schema(lots)
     foreign, removed = [], []
     for (kind, name), sql in have.items():
         if (kind, name) in want:
@@ -618,7 +623,11 @@ class Workspace:
                 "the workspace holds the tender as evaluated: fix the bids above first", file=bids_dir)])
         if bidset.bids.empty:
             raise InputError("no bids to evaluate", file=bids_dir)
-        scores = load_scores(scores_path, rubric, bidset.bidders) if scores_path else None
+        lotted = bool(getattr(rubric, "has_lots", False))
+        named = bidset.bidders
+        if lotted:  # each score's bidder must have a bid in its lot
+            named = {lot.id: bidset.bids.loc[bidset.bids["lot"] == lot.id, "bidder"].tolist() for lot in rubric.lots}
+        scores = load_scores(scores_path, rubric, named) if scores_path else None
 
         files = [(f"rubric/{Path(rubric_path).name}", "rubric", Path(rubric_path))]
         if rubric.proxies_path is not None:
@@ -632,7 +641,6 @@ class Workspace:
                 raise InputError("this file name cannot be kept in a workspace (it must be a plain name: no "
                                  "slashes, backslashes, colons or control characters)", file=src)
         bid_files = bidset.bids["_file"].tolist() if "_file" in bidset.bids else [None] * len(bidset.bids)
-        lotted = bool(getattr(rubric, "has_lots", False))
         bid_lots = [str(x) for x in bidset.bids["lot"]] if lotted else [None] * len(bidset.bids)
         meta = cls._meta_rows(rubric, files[0][0], files[1][0] if len(files) > 1 and files[1][1] == "proxies" else None)
         hkey = server_key(create=True)

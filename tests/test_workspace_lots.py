@@ -20,7 +20,9 @@ from evaluator.workspace import FORMAT, LOTS_FORMAT, Workspace
 from .conftest import ROOT, tender_paths
 
 PY = sys.executable
-WESTVALE, CRESTLINE = "Westvale Building Services Ltd", "Crestline Estates Services"
+WESTVALE, CRESTLINE = "Westvale Building Services Ltd", "Crestline Estates Services Ltd"
+ASHBY, KINGSFORD, MERIDIAN = ("Ashby & District Property Maintenance Ltd", "Kingsford Mechanical & Electrical Ltd",
+                             "Meridian FM Solutions plc")
 # who bids in which lot: Westvale in both (one bid per lot), the others in one
 LOTS = {"westvale_building_services.yaml": ["L1", "L2"], "ashby_district_property_maintenance.yaml": ["L1"],
         "kingsford_mechanical_electrical.json": ["L1"], "crestline_estates_services.yaml": ["L2"],
@@ -171,7 +173,7 @@ def test_a_lotted_tender_keeps_scores_keyed_by_lot(lotted):
 def test_a_lotted_workspace_refuses_a_score_without_its_lot_or_for_a_bid_not_in_it(lotted):
     cases = [({}, "field 'lot'", "required"),
              ({"lot": "L9"}, "field 'lot'", "'L9'"),
-             ({"lot": "L2", "bidder": "Ashby District Property Maintenance"}, "field 'bidder'", "in lot L2")]
+             ({"lot": "L2", "bidder": ASHBY}, "field 'bidder'", "in lot L2")]
     for extra, field, words in cases:
         args = {"bidder": WESTVALE, **extra}
         lot = args.pop("lot", "")
@@ -182,20 +184,17 @@ def test_a_lotted_workspace_refuses_a_score_without_its_lot_or_for_a_bid_not_in_
         assert "\n" not in line
 
 
-def test_tampering_with_a_lot_is_caught(lotted):
+def test_a_score_moved_to_another_lot_behind_the_tools_back_is_caught(lotted):
     con = sqlite3.connect(lotted.path)
     try:
-        con.execute("UPDATE scores SET lot = 'L2' WHERE lot = 'L1' AND bidder = ? AND criterion = 'SVQ' "
-                    "AND evaluator = 'MODERATED'", (WESTVALE,))
-        con.commit()
-    except sqlite3.IntegrityError:  # the L2 row exists already: move another bidder's instead
-        con.execute("UPDATE scores SET lot = 'L2' WHERE lot = 'L1' AND bidder = 'Ashby District Property "
-                    "Maintenance' AND criterion = 'SVQ' AND evaluator = 'MODERATED'")
+        con.execute("UPDATE scores SET lot = 'L2' WHERE bidder = ? AND criterion = 'SVQ' AND evaluator = 'MODERATED'",
+                    (ASHBY,))
         con.commit()
     finally:
         con.close()
     report = lotted.verify()
     assert not report.intact
+    assert f"{ASHBY} / SVQ / MODERATED / L2" in report.first.line()
 
 
 def test_export_and_import_carry_the_lots(lotted, tmp_path):
