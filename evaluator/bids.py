@@ -21,7 +21,8 @@ from .exceptions import EvaluatorError, InputError, InputErrors
 from .bid_documents import document_to_records, read_document
 from .rubric import Rubric
 from .bulk_bids import (BID_FIELDS, BULK_BIDS, BULK_COMMITMENTS, BULK_RESPONSES, COMMITMENT_FIELDS, LOT_FIELD,
-                        bulk_frames, ValueChecker, checked_lots, clean_bids, clean_commitments, tender_lots)
+                        bulk_frames, ValueChecker, checked_lots, clean_bids, clean_commitments, lot_durations,
+                        tender_lots)
 from .columns import as_objects, missing, quiet_numpy
 
 SINGLE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
@@ -182,7 +183,8 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
         if unread.any():
             parts_bids.append(single_bids.loc[unread, ["_bid", "_file", "_loc", "bidder"]])
     if single_com is not None:
-        cleaned, bad, issues = clean_commitments(single_com, rubric.tender.duration_years)
+        cleaned, bad, issues = clean_commitments(single_com, rubric.tender.duration_years,
+                                                 durations=lot_durations(rubric))
         problems.extend(issues)
         invalid.update(cleaned.loc[bad, "_bid"])
         parts_com.append(cleaned)
@@ -198,7 +200,8 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
             problems.extend(issues)
             invalid.update(cleaned.loc[bad, "_bid"])
             parts_bids.append(cleaned)
-            cleaned, bad, issues = clean_commitments(cm, rubric.tender.duration_years, rubric)
+            cleaned, bad, issues = clean_commitments(cm, rubric.tender.duration_years, rubric,
+                                                     durations=lot_durations(rubric))
             problems.extend(issues)
             invalid.update(cleaned.loc[bad, "_bid"].unique())
             known = cleaned["_bid"].isin(set(parts_bids[-1]["_bid"])).to_numpy()

@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 import pandas as pd
 
-from .columns import as_objects, clean_text, factorize, group_starts, missing, per_unique, spread_codes
+from .columns import as_objects, clean_text, factorize, group_starts, lookup, missing, per_unique, spread_codes
 from .exceptions import EvaluatorError, InputError
 from .numbers import AmbiguousNumber, NotANumber, read_number
 from .rubric import GRADES, Rubric
@@ -382,6 +382,12 @@ def tender_lots(rubric: Rubric) -> tuple[list[str], str | None]:
     return [], None
 
 
+def lot_durations(rubric: Rubric) -> dict[str, float]:
+    """Each lot's own term in years, where it gives one (DESIGN 9: a lot may override duration_years)."""
+    return {str(lot.id): float(lot.duration_years) for lot in (getattr(rubric, "lots", None) or [])
+            if getattr(lot, "duration_years", None) is not None}
+
+
 def lot_labels(rubric: Rubric) -> str:
     """The tender's lots as a commissioner names them: 'L1 (North routes), L2 (South routes)'."""
     lots = list(getattr(rubric, "lots", None) or []) or [x for x in [getattr(rubric, "lot", None)] if x]
@@ -423,12 +429,13 @@ def checked_lots(c: ValueChecker, rubric: Rubric) -> pd.Series | pd.Categorical:
     return pd.Series(out, index=s.index, dtype=object, copy=False)
 
 
-def clean_commitments(frame: pd.DataFrame, duration: int, rubric: Rubric | None = None
-                      ) -> tuple[pd.DataFrame, np.ndarray, list]:
+def clean_commitments(frame: pd.DataFrame, duration: int, rubric: Rubric | None = None,
+                      durations: dict[str, float] | None = None) -> tuple[pd.DataFrame, np.ndarray, list]:
     """Typed commitments with defaults filled, rows in error marked. Shares stay NaN when not stated:
     the checks need to know the supplier said nothing (SV111), and valuation applies the table defaults.
     With `rubric` (the bulk form), each row's own `lot` is checked against the tender's lots; without, the
-    `lot` the rows carry (their bid's, checked with the bid) is kept, "" when they carry none."""
+    `lot` the rows carry (their bid's, checked with the bid) is kept, "" when they carry none. `durations`
+    (lot id -> years, lot_durations) gives a lot's own term, the default end_year of its commitments."""
     c = ValueChecker(frame)
     out = pd.DataFrame(index=c.f.index)
     # text keeps the codes it came with (a bulk CSV's repeated text is categorical from the parse on)
@@ -446,7 +453,11 @@ def clean_commitments(frame: pd.DataFrame, duration: int, rubric: Rubric | None 
     for name in SHARE_FIELDS:
         out[name] = c.number(name, minimum=0, maximum=1)
     out["start_year"] = c.number("start_year", minimum=1, integer=True).fillna(1.0)
-    out["end_year"] = c.number("end_year", minimum=1, integer=True).fillna(float(duration))
+    end_year = c.number("end_year", minimum=1, integer=True)
+    if durations:  # a tender in lots, a lot with a term of its own: its commitments end with it by default
+        out["end_year"] = end_year.fillna(lookup(out[LOT_FIELD], durations, float(duration)))
+    else:
+        out["end_year"] = end_year.fillna(float(duration))
     out["persistence_years"] = c.number("persistence_years", minimum=0, maximum=100, integer=True).fillna(0.0)
     c.flag((out["start_year"] > out["end_year"]).to_numpy(), "end_year",
            "is before start_year; a commitment must end in or after the year it starts",

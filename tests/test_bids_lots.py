@@ -254,3 +254,24 @@ def test_one_lots_rubric_takes_a_bid_without_lot_as_that_lots(lotted):
     assert bidset.bids["lot"].tolist() == ["L2"] and set(bidset.commitments["lot"]) == {"L2"}
     other = load_bid(folder / "carewell_services.json", south)
     assert [e.field for e in other.problems] == ["lot"]
+
+
+def test_a_lots_own_term_is_the_default_end_year_of_its_commitments(tmp_path):
+    doc = yaml.safe_load(HOME.read_text("utf-8"))
+    doc["lots"] = [LOTS[0], {**LOTS[1], "duration_years": 3}]
+    shutil.copytree(RUBRICS / "proxies", tmp_path / "proxies")
+    (tmp_path / "lots.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+    rubric = load_rubric(tmp_path / "lots.yaml")
+    folder = tmp_path / "bids"
+    folder.mkdir()
+    for name, lot in (("apex_care_group.yaml", "L1"), ("budget_home_support.yaml", "L2")):
+        bid = load_document(HOME_BIDS / name)
+        bid["lot"] = lot
+        for c in bid["commitments"]:
+            c.pop("end_year", None)
+        _write_doc(folder / name, bid)
+    bidset = load_bids(folder, rubric).require_valid()
+    ends = bidset.commitments.groupby("lot")["end_year"].unique().map(list).to_dict()
+    assert ends == {"L1": [4.0], "L2": [3.0]}
+    bulk = load_bids(_bulk(folder, tmp_path / "bulk"), rubric).require_valid()
+    assert bulk.commitments.groupby("lot", observed=True)["end_year"].unique().map(list).to_dict() == ends
