@@ -5,6 +5,7 @@ use (the schools maintenance sample in two lots, with a criteria tree, an own sc
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -50,15 +51,18 @@ def _own(score: float) -> int:
     return {0: 0, 20: 1, 40: 2, 60: 2, 80: 3, 100: 4}[int(score)]
 
 
-def lotted_tender(folder: Path, lots: bool = True, pf_fail: str = CRESTLINE) -> tuple[Path, Path, Path]:
+def lotted_tender(folder: Path, lots: bool = True, pf_fail: str = CRESTLINE, tree: bool = True) -> tuple[Path, Path, Path]:
     """The schools maintenance sample as a real tender: a criteria tree (Quality = Q1 75% + Q2 25%, Q2 on its
     own 0-4 scale with its own descriptors), a pass/fail question (PF; `pf_fail` fails it) and, with
     `lots`, two lots (L1 North schools £8m, L2 Civic buildings £4.5m; one lot per supplier), Westvale
-    bidding in both. Returns (rubric, bids folder, scores.csv), scores.csv with a lot column when lotted."""
+    bidding in both. `tree` False: the sample's own flat criteria (lots only). Returns (rubric, bids folder,
+    scores.csv), scores.csv with a lot column when lotted."""
     rubric_path, bids, scores_path = tender_paths("schools_fm")
     spec = yaml.safe_load(rubric_path.read_text(encoding="utf-8"))
-    spec["proxies"] = str(rubric_path.parent / spec["proxies"])
-    spec["criteria"] = TREE
+    (folder / "proxies").mkdir(parents=True, exist_ok=True)  # the shipped table, beside the rubric as shipped
+    shutil.copy(rubric_path.parent / spec["proxies"], folder / spec["proxies"])
+    if tree:
+        spec["criteria"] = TREE
     if lots:
         spec["lots"] = [{"id": "L1", "title": "North schools", "contract_value": 8_000_000},
                         {"id": "L2", "title": "Civic buildings", "contract_value": 4_500_000}]
@@ -80,9 +84,10 @@ def lotted_tender(folder: Path, lots: bool = True, pf_fail: str = CRESTLINE) -> 
             target.write_text(json.dumps(doc, indent=1) if suffix == "json" else
                               yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
     frame = pd.read_csv(scores_path)
-    frame.loc[frame["criterion"] == "Q2", "score"] = frame.loc[frame["criterion"] == "Q2", "score"].map(_own)
+    if tree:
+        frame.loc[frame["criterion"] == "Q2", "score"] = frame.loc[frame["criterion"] == "Q2", "score"].map(_own)
     frame["score"] = frame["score"].astype(object).map(lambda v: f"{float(v):g}")
-    pf = [{"bidder": b, "criterion": "PF", "evaluator": "MODERATED",
+    pf = [] if not tree else [{"bidder": b, "criterion": "PF", "evaluator": "MODERATED",
            "score": "fail" if b == pf_fail else "pass",
            "rationale": "Certificates missing" if b == pf_fail else "Certificates seen"} for b in who]
     frame = pd.concat([frame, pd.DataFrame(pf)], ignore_index=True)
@@ -187,14 +192,15 @@ def test_a_lotted_workspace_refuses_a_score_without_its_lot_or_for_a_bid_not_in_
 def test_a_score_moved_to_another_lot_behind_the_tools_back_is_caught(lotted):
     con = sqlite3.connect(lotted.path)
     try:
-        con.execute("UPDATE scores SET lot = 'L2' WHERE bidder = ? AND criterion = 'SVQ' AND evaluator = 'MODERATED'",
-                    (ASHBY,))
+        moved = con.execute("UPDATE scores SET lot = 'L2' WHERE bidder = ? AND criterion = 'Q1' "
+                            "AND evaluator = 'MODERATED'", (ASHBY,)).rowcount
         con.commit()
     finally:
         con.close()
+    assert moved == 1
     report = lotted.verify()
     assert not report.intact
-    assert f"{ASHBY} / SVQ / MODERATED / L2" in report.first.line()
+    assert f"{ASHBY} / Q1 / MODERATED / L2" in " ".join(p.line() for p in report.problems)
 
 
 def test_export_and_import_carry_the_lots(lotted, tmp_path):
