@@ -35,6 +35,7 @@ Public API (other pages import them):
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -383,8 +384,21 @@ def _text(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
+_DIGESTS: dict[int, tuple] = {}  # id(frame) -> (weak reference, digest): a table read once is digested once
+
+
 def _frame_digest(df: pd.DataFrame) -> str:
-    return digest(df.to_csv(index=False))
+    """A content key for a table of scores, worked out once per table object (the tables of scores in use are
+    never changed in place: every change makes a new one)."""
+    held = _DIGESTS.get(id(df))
+    if held is not None and held[0]() is df:
+        return held[1]
+    value = digest(df.to_csv(index=False))
+    if len(_DIGESTS) > 64:
+        for k in [k for k, (ref, _) in _DIGESTS.items() if ref() is None]:
+            del _DIGESTS[k]
+    _DIGESTS[id(df)] = (weakref.ref(df), value)
+    return value
 
 
 def checked_scores(scores: pd.DataFrame, rubric: Rubric, bidders) -> tuple[pd.DataFrame, list[str]]:

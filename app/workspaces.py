@@ -37,6 +37,7 @@ _WS = "sv_workspaces"        # {tender key: Workspace or None}
 _BASE = "sv_ws_base"         # {tender key: scores as this session last read or wrote them}
 _PENDING = "sv_ws_pending"   # {tender key: {(bidder, criterion, evaluator): row dict}} not yet valid
 _PROBLEM = "sv_ws_problem"   # {tender key: why there is no workspace}
+_READ = "sv_ws_read"         # {tender key: ((path, head), scores as read at that head)}: never changed in place
 _KEY = ["bidder", "criterion", "evaluator", "lot"]  # lot "" in a tender without lots
 _COLUMNS = SCORE_COLUMNS + ["lot"]
 LAST_OPENED = "last_opened.json"  # in $SOCIAL_VALUE_HOME: what a new session (after a restart) opens
@@ -124,13 +125,20 @@ def read(tender) -> Optional[pd.DataFrame]:
     ws = workspace_for(tender)
     if ws is None:
         return None
-    saved = ws.scores()[_COLUMNS]
+    stamp = (str(ws.path), ws.head_stamp())  # every save moves the head: until then, what was read stands
+    held = _store(_READ).get(tender.key)
+    if held is not None and held[0] == stamp:
+        saved = held[1]
+    else:
+        saved = ws.scores()[_COLUMNS]
+        _store(_READ)[tender.key] = (stamp, saved)
     pending = _store(_PENDING).get(tender.key, {})
     if pending:
         keep = ~pd.Series([_key(r) in pending for r in saved.to_dict("records")], index=saved.index, dtype=bool)
         saved = pd.concat([saved[keep], pd.DataFrame(list(pending.values()), columns=_COLUMNS)],
                           ignore_index=True)
-    saved = saved.reset_index(drop=True)
+    if pending:
+        saved = saved.reset_index(drop=True)
     _store(_BASE)[tender.key] = saved
     return saved
 

@@ -63,6 +63,31 @@ def _results_table(key: str, lot, _ev) -> pd.DataFrame:
     return results_table(_ev)
 
 
+FLAG_COLUMNS = ["bidder", "commitment", "criterion", "code", "name", "severity", "message", "fix"]
+
+
+@heavy_cache(max_entries=8, show_spinner=False)
+def _page_tables(key: str, lot, _ev) -> dict:
+    """The page's other tables, made once per evaluation and lot (a rerun, a filter changed, only draws): the
+    marks chart's spec, the marks per group, the pass/fail results, the disqualified bids, the flags as text."""
+    ev = _ev
+    table = results_table(ev)
+    ranked = table[table["eligible"]].head(CHART_LIMIT)
+    spec = None
+    if len(ranked):
+        res = ev.results.set_index("bidder").loc[ranked["bidder"]].reset_index()
+        spec = charts.marks(res).to_dict()
+    return {"chart": spec, "groups": text_table(group_marks(ev)), "pass_fail": text_table(pass_fail_results(ev)),
+            "disqualified": text_table(disqualified(ev)), "flags": text_table(ev.flags[FLAG_COLUMNS]),
+            "codes": sorted(set(ev.flags["code"]))}
+
+
+@heavy_cache(max_entries=64, show_spinner=False)
+def _explanation(key: str, lot, bidder: str, _ev) -> list:
+    """One bid's explain tables as text tables, made once per evaluation, lot and bid."""
+    return [(name, title, text_table(frame)) for name, title, frame in explain_tables(_ev, bidder)]
+
+
 def disqualified(ev) -> pd.DataFrame:
     """Each disqualified bid with the flag(s) that disqualified it (the codes in `disqualified_by`, else SV203)."""
     codes = set(DISQUALIFYING[:1])
@@ -84,8 +109,10 @@ def group_marks(ev) -> pd.DataFrame:
     wide.columns = [f"{c} {names.get(c) or ''} (of {float(weights.get(c, 0)):g})".replace("  ", " ") for c in wide.columns]
     wide = wide.reindex(ev.results["bidder"]).reset_index()
     below = g[g["below_min_share"].astype(bool)] if "below_min_share" in g else g.iloc[0:0]
-    wide["under a group minimum"] = wide["bidder"].map(
-        below.groupby("bidder")["group"].agg(lambda s: ", ".join(map(str, s)))).fillna("")
+    under: dict = {}
+    for bidder, group in zip(below["bidder"], below["group"]):
+        under.setdefault(bidder, []).append(str(group))
+    wide["under a group minimum"] = [", ".join(under.get(b, [])) for b in wide["bidder"]]
     return wide
 
 
@@ -135,36 +162,36 @@ def main() -> None:
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "total": mark, "price": mark, "quality": mark, "social value": mark, "claimed £": money, "credited £": money,
         "quality points": mark, "price £": money, "£ per point": st.column_config.NumberColumn(format="£%,.2f")})
-    groups = group_marks(ev)
+    made = _page_tables(key, lot, ev)
+    groups = made["groups"]
     if len(groups):
         st.markdown("**Marks per group** (each the exact sum of its sub-criteria's marks)")
-        st.dataframe(text_table(groups), hide_index=True, width="stretch", column_config={
+        st.dataframe(groups, hide_index=True, width="stretch", column_config={
             c: mark for c in groups.columns if c not in ("bidder", "under a group minimum")})
-    pf = pass_fail_results(ev)
+    pf = made["pass_fail"]
     if len(pf):
         st.markdown("**Pass/fail questions** (a fail disqualifies: SV208)")
-        st.dataframe(text_table(pf), hide_index=True, width="stretch")
+        st.dataframe(pf, hide_index=True, width="stretch")
     ranked = table[table["eligible"]].head(CHART_LIMIT)
     if len(ranked):
         note = f" (the first {CHART_LIMIT} of {int(table['eligible'].sum()):,} ranked bids)" if \
             table["eligible"].sum() > CHART_LIMIT else ""
-        res = ev.results.set_index("bidder").loc[ranked["bidder"]].reset_index()
-        st.altair_chart(charts.marks(res), width="stretch")
+        st.vega_lite_chart(spec=made["chart"], width="stretch")
         if note:
             st.caption(note.strip(" ()").capitalize())
 
-    dq = disqualified(ev)
+    dq = made["disqualified"]
     st.subheader("Disqualified")
     if dq.empty:
         st.success("No bid is disqualified.")
     else:
-        st.dataframe(text_table(dq), hide_index=True, width="stretch")
+        st.dataframe(dq, hide_index=True, width="stretch")
 
     st.subheader("Flags")
-    flags = ev.flags
+    flags = made["flags"]
     f1, f2, f3, f4 = st.columns([1, 2, 2, 2])
     severities = f1.multiselect("Severity", ["error", "warning", "info"], key="flag_severity")
-    codes = f2.multiselect("Code", sorted(set(flags["code"])), key="flag_code",
+    codes = f2.multiselect("Code", made["codes"], key="flag_code",
                            format_func=lambda c: f"{c} {CATALOGUE[c].name if c in CATALOGUE else ''}")
     bidder = f3.selectbox("Bid", ["(all bids)"] + ev.results["bidder"].tolist(), key="flag_bidder")
     words = f4.text_input("Message contains", key="flag_text")
@@ -178,8 +205,7 @@ def main() -> None:
     if words.strip():
         shown = shown[shown["message"].astype(str).str.contains(words.strip(), case=False, regex=False)]
     st.caption(f"{len(shown):,} of {len(flags):,} flags" + (f"; the first {FLAG_ROWS:,} are listed" if len(shown) > FLAG_ROWS else ""))
-    st.dataframe(text_table(shown.head(FLAG_ROWS)[["bidder", "commitment", "criterion", "code", "name", "severity",
-                                                   "message", "fix"]]), hide_index=True, width="stretch")
+    st.dataframe(shown.head(FLAG_ROWS), hide_index=True, width="stretch")
     if len(ev.rubric_flags):
         with st.expander(f"Design checks on the rubric ({len(ev.rubric_flags)})"):
             st.dataframe(text_table(ev.rubric_flags[["code", "name", "severity", "message", "fix"]]),
@@ -191,12 +217,12 @@ def main() -> None:
     if chosen is not None:
         st.caption("Every number above, walked back to the bid's own figures. Tables in the order a lead would "
                    "go through them with the supplier.")
-        for name, title, frame in explain_tables(ev, chosen):
+        for name, title, frame in _explanation(key, lot, chosen, ev):
             with st.expander(title, expanded=name in ("marks", "walk")):
                 if frame.empty:
                     st.text("(none)")
                 else:
-                    st.dataframe(text_table(frame), hide_index=True, width="stretch")
+                    st.dataframe(frame, hide_index=True, width="stretch")
     st.caption(escape_md(f"Tender {rubric.tender.id}: {rubric.tender.title}"))
 
 

@@ -801,6 +801,13 @@ class Workspace:
         df["_row"] = df["seq"]
         return df
 
+    def head_stamp(self) -> tuple:
+        """The audit log's head as the settings record it (entry number, hash): it moves with every save, so a
+        reader may keep what it read until it does (the app's scores on a big tender)."""
+        with self._read() as con:
+            rows = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('head_seq', 'head_hash')").fetchall())
+        return rows.get("head_seq"), rows.get("head_hash")
+
     # ------------------------------------------------------------------------------ scoring complete
     def evaluators(self) -> pd.DataFrame:
         """Every evaluator who has scored or marked complete, with their status (MODERATED excluded)."""
