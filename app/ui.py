@@ -153,12 +153,28 @@ def award_table(lots_ev) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["order", "lot", "title", "contract value", "awarded to", "passed over", "why"])
 
 
+def award_lines(table: pd.DataFrame) -> list[str]:
+    """The award as sentences, one per lot in the order awarded (readable on a phone, where the table's right
+    columns are off screen), markdown-escaped: 'L2 Civic buildings: Meridian FM Solutions plc. Passed over: ...'."""
+    from evaluator import gbp
+    lines = []
+    for r in table.to_dict("records"):
+        value = r["contract value"]
+        head = f"{r['lot']} {r['title']}".strip() + (f" ({gbp(value)})" if value == value and value else "")
+        text = f"{head}: {r['awarded to']}."
+        if r["passed over"] or r["awarded to"] == "(not awarded)":
+            text += f" {r['why'][:1].upper()}{r['why'][1:]}."
+        lines.append(escape_md(text).replace("\\(not awarded\\)", "not awarded"))
+    return lines
+
+
 def show_award(lots_ev, heading: str = "Award across lots") -> None:
     """The award across lots: a table (see award_table) and the rule it follows, in one sentence."""
     st.subheader(heading)
     table = award_table(lots_ev)
     st.dataframe(text_table(table), hide_index=True, width="stretch", column_config={
         "contract value": st.column_config.NumberColumn(format="£%,.0f")})
+    st.markdown("  \n".join(award_lines(table)))
     limit = getattr(lots_ev.rubric.spec, "max_lots_per_supplier", None)
     st.caption("Lots are awarded in descending contract value (ties: the order listed), each to its first eligible "
                "bid" + (f"; a supplier already holding {limit} lot(s) is passed over for the next eligible bid."

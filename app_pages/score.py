@@ -171,8 +171,9 @@ def _tree_grids(tender, rubric, grid: pd.DataFrame, owner: str) -> pd.DataFrame:
         group = parents.get(c.id)
         group = group if isinstance(group, str) else None
         if group != group_shown and group is not None:
-            st.markdown("#### " + escape_md(f"{path_names(rubric, group)}: {float(weights.get(group, 0)):g} points "
-                                            "(the sum of its sub-criteria)"))
+            st.divider()
+            st.markdown(f"**{escape_md(path_names(rubric, group))}**: " + escape_md(
+                f"{float(weights.get(group, 0)):g} points, the sum of its sub-criteria"))
         group_shown = group
         pass_fail = c.kind == "pass_fail"
         what = "Pass or Fail (a fail disqualifies the bid)" if pass_fail else \
