@@ -122,7 +122,7 @@ def test_the_score_page_shows_the_tree_own_scales_and_pass_fail(tender):
                                              "    Health, safety and safeguarding"]
     assert tree.set_index("id").loc["Q1", "points"] == pytest.approx(26.25)  # 75% of 35
     assert tree.set_index("id").loc["PF", "scored as"].startswith("Pass or Fail")
-    assert "Quality: 35 points, the sum of its sub-criteria" in text
+    assert "**Quality**: 35 points, the sum of its sub-criteria" in text
     lot = at.selectbox(key="score_lot")
     assert lot.value == "L1" and lot.options == ["L1 North schools (£8,000,000)", "L2 Civic buildings (£4,500,000)"]
     at.text_input(key="new_evaluator").set_value("Nina Patel").run()
