@@ -249,3 +249,22 @@ def test_price_per_quality_point_shows_quality_points_and_pounds_per_point(tmp_p
     ranked = shown_table[shown_table["rank"].notna()].sort_values("rank")
     assert ranked["£ per point"].is_monotonic_increasing  # lowest £ per quality point first
     assert any("price per quality point" in c.value for c in at.caption)
+
+
+# ------------------------------------------------------------------------------------------ Self-assessment
+
+def test_a_supplier_assesses_a_draft_on_its_own_lots_terms(tender, tmp_path):
+    _, bids, _ = tender
+    at = opened(tender, "self_assessment")
+    upload(at, "draft_bid", bids / "westvale_building_services_L2.yaml").run()
+    ok(at)
+    texts = [t.value for t in at.text]
+    assert "Lot: L2 Civic buildings" in texts
+    assert any(m.label.startswith("Design lens marks") for m in at.metric)
+    no_lot = tmp_path / "draft.yaml"
+    no_lot.write_text("\n".join(line for line in (bids / "westvale_building_services_L2.yaml").read_text(
+        encoding="utf-8").splitlines() if not line.startswith("lot:")), encoding="utf-8")
+    upload(at, "draft_bid", no_lot).run()
+    ok(at)
+    said = "\n".join(messages(at, "error"))
+    assert "draft.yaml" in said and "lot" in said, said
