@@ -153,6 +153,14 @@ def test_a_pass_fail_score_entered_on_the_score_page_is_saved_for_its_lot(tender
     saved = ws.scores().set_index(["bidder", "criterion", "evaluator", "lot"])
     assert saved.loc[(WESTVALE, "PF", "Nina Patel", "L2"), "score"] == 0.0
     assert (WESTVALE, "PF", "Nina Patel", "L1") not in saved.index
+    # once she marks her scoring complete, the panel's scores of lot L2 show, pass/fail as Pass or Fail
+    at.button(key="score_complete").click().run()
+    ok(at)
+    panel = table(at, {"bid", "criterion", "Nina Patel", "moderated", "score used"})
+    pf = panel[panel["criterion"] == "PF"].set_index("bid")
+    assert pf.loc[WESTVALE, "Nina Patel"] == "Fail" and pf.loc[WESTVALE, "moderated"] == "Pass"
+    assert pf.loc[CRESTLINE, "score used"] == "Fail"
+    assert set(panel["bid"]) == {WESTVALE, CRESTLINE, MERIDIAN}
 
 
 def test_moderation_reads_pass_fail_as_pass_or_fail_and_records_a_consensus_per_lot(tender):
