@@ -275,3 +275,19 @@ def test_a_lots_own_term_is_the_default_end_year_of_its_commitments(tmp_path):
     assert ends == {"L1": [4.0], "L2": [3.0]}
     bulk = load_bids(_bulk(folder, tmp_path / "bulk"), rubric).require_valid()
     assert bulk.commitments.groupby("lot", observed=True)["end_year"].unique().map(list).to_dict() == ends
+
+
+def test_a_bulk_row_without_its_lot_sets_aside_every_bid_of_its_bidder(lotted, tmp_path):
+    rubric, folder = lotted
+    out = _bulk(folder, tmp_path / "bulk")
+    rows = list(csv.DictReader(io.StringIO((out / "commitments.csv").read_text("utf-8"))))
+    apex = next(i for i, r in enumerate(rows) if r["bidder"] == "Apex Care Group Ltd")
+    rows[apex]["lot"] = ""
+    _csv(out / "commitments.csv", rows)
+    bidset = load_bids(out, rubric)
+    assert _lines(bidset) == [f"{out / 'commitments.csv'}, row {apex + 2}, field 'lot': required: this tender is let "
+                              "in lots; name one of L1 (North routes), L2 (South routes)"]
+    # the row could be either lot's: neither of Apex's bids is ranked on a guess
+    assert sorted((s["bidder"], s["lot"]) for s in bidset.skipped) == [("Apex Care Group Ltd", "L1"),
+                                                                       ("Apex Care Group Ltd", "L2")]
+    assert "Apex Care Group Ltd" not in bidset.bidders and len(bidset.bidders) == 5
