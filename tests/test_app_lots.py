@@ -276,3 +276,22 @@ def test_a_supplier_assesses_a_draft_on_its_own_lots_terms(tender, tmp_path):
     ok(at)
     said = "\n".join(messages(at, "error"))
     assert "draft.yaml" in said and "lot" in said, said
+
+
+def test_a_flat_rubric_in_lots_keeps_its_one_grid_per_lot(tmp_path):
+    at = opened(lotted_tender(tmp_path / "flat", tree=False), "score")
+    at.text_input(key="new_evaluator").set_value("Nina Patel").run()
+    click(at, "Add").run()
+    at.selectbox(key="score_lot").set_value("L2").run()
+    ok(at)
+    grid = [e for e in at.data_editor if e.key == "score_editor"][0].value
+    assert set(grid["bidder"]) == {WESTVALE, CRESTLINE, MERIDIAN}  # lot L2's bids, every question in one grid
+    row = [i for i, (b, c) in enumerate(zip(grid["bidder"], grid["criterion"])) if b == CRESTLINE and c == "Q1"][0]
+    at.session_state["score_editor"] = {"edited_rows": {row: {"score": "40 - Weak: partly meets the requirement, "
+                                                                        "with gaps", "rationale": "Thin on mobilisation"}},
+                                        "added_rows": [], "deleted_rows": []}
+    at.run()
+    ok(at)
+    saved = Workspace.open(Path(os.environ["SOCIAL_VALUE_HOME"]) / "lots.sqlite").scores()
+    mine = saved[saved["evaluator"] == "Nina Patel"]
+    assert mine[["bidder", "criterion", "score", "lot"]].values.tolist() == [[CRESTLINE, "Q1", 40.0, "L2"]]
