@@ -295,3 +295,33 @@ def test_a_flat_rubric_in_lots_keeps_its_one_grid_per_lot(tmp_path):
     saved = Workspace.open(Path(os.environ["SOCIAL_VALUE_HOME"]) / "lots.sqlite").scores()
     mine = saved[saved["evaluator"] == "Nina Patel"]
     assert mine[["bidder", "criterion", "score", "lot"]].values.tolist() == [[CRESTLINE, "Q1", 40.0, "L2"]]
+
+
+def test_reports_of_a_lotted_tender_use_the_whole_tender_documents_when_the_report_functions_draw_them(
+        tmp_path, monkeypatch):
+    """With report functions that draw a tender with lots whole (report_set.iter_summaries: the reports
+    helper's), the page offers one evaluation report and workbook for every lot and the award, and the chosen
+    lot's summaries, the lot's awardee marked as the intended award (the award across lots, not the lot's rank)."""
+    import evaluator
+    from evaluator import report_set
+    drawn = []
+
+    def report(ev, inputs=None, **_):
+        drawn.append(type(ev).__name__)
+        return b"%PDF whole tender"
+
+    def summaries(ev):
+        for lot in ev.lots:
+            for b in ev.evaluation(lot).results["bidder"]:
+                yield lot, b, f"assessment_summary_lot_{lot}_{b[:4]}.pdf", b"%PDF summary"
+    monkeypatch.setattr(report_set, "iter_summaries", summaries, raising=False)
+    monkeypatch.setattr(evaluator, "evaluation_report_pdf", report)
+    monkeypatch.setattr(evaluator, "results_workbook", lambda ev, workspace=None: b"PK workbook")
+    at = opened(lotted_tender(tmp_path / "flat", tree=False), "reports")
+    at.selectbox(key="reports_lot").set_value("L2").run()
+    ok(at)
+    assert drawn and set(drawn) == {"LotsEvaluation"}
+    labels = [unescape(b.proto.label) for b in at.get("download_button")]
+    assert f"{MERIDIAN} (intended award)" in labels and WESTVALE in labels  # Westvale: passed over in L2
+    assert ASHBY not in " ".join(labels)  # lot L1's
+    assert any("cover every lot and the award" in unescape(c.value) for c in at.caption)
