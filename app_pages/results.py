@@ -157,6 +157,12 @@ def main() -> None:
         st.text(f"First under the official {ev.official_lens} lens: {winner}")
         if other is not None and other != winner:
             st.text(f"First under the {ev.other_lens} lens instead: {other}")
+    if lot:
+        awarded = whole.awarded_to(lot)
+        if awarded != winner:  # the limit on lots per supplier passed the first-ranked bid over
+            st.warning(escape_md(f"Lot {lot} is awarded to {awarded or 'nobody (no eligible bid left)'}: "
+                                 f"{winner} ranks first but is passed over by the limit on lots per supplier "
+                                 "(see the award across lots above)."))
     money = st.column_config.NumberColumn(format="£%,.0f")
     mark = st.column_config.NumberColumn(format="%.2f")
     st.dataframe(table, hide_index=True, width="stretch", column_config={

@@ -210,6 +210,10 @@ def test_results_show_the_award_across_lots_and_each_lot_on_its_own(tender):
             assert results.loc[bidder, "total"] == pytest.approx(total)
         groups = table(at, {"bidder", "under a group minimum"})
         assert any(c.startswith("Q Quality") for c in groups.columns)
+    at.selectbox(key="results_lot").set_value(passed[0]).run()
+    said = "\n".join(messages(at, "warning"))
+    winner = lots_ev.evaluation(passed[0]).winner()
+    assert f"Lot {passed[0]} is awarded to {want.loc[passed[0], 'awarded_to']}: {winner} ranks first" in said, said
     at.selectbox(key="results_lot").set_value("L2").run()
     dq = table(at, {"bidder", "criterion", "code", "reason"})
     assert CRESTLINE in set(dq.loc[dq["code"] == "SV208", "bidder"])
