@@ -178,8 +178,7 @@ def _tree_grids(tender, rubric, grid: pd.DataFrame, owner: str) -> pd.DataFrame:
         pass_fail = c.kind == "pass_fail"
         what = "Pass or Fail (a fail disqualifies the bid)" if pass_fail else \
             f"{float(c.weight):g} points; scale " + ", ".join(f"{x:g}" for x in criterion_scale(rubric, c.id))
-        indent = "\u2003" if group is not None else ""
-        st.markdown(f"{indent}**{escape_md(c.id)}  {escape_md(c.name or c.id)}**  \n{indent}{escape_md(what)}")
+        st.markdown(f"**{escape_md(c.id)}  {escape_md(c.name or c.id)}**  \n{escape_md(what)}")
         rows = grid[grid["criterion"] == c.id].reset_index(drop=True)
         config = _grid_config(options(rubric, c.id))
         config["score"] = st.column_config.SelectboxColumn("result" if pass_fail else "score",
