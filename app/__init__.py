@@ -6,9 +6,11 @@
 - ``workspaces``: the app's scores kept in evaluation workspaces (SQLite), saved workspaces, what was open.
 - ``state``: the session: the tender, design and scores in use, the cached evaluation.
 - ``loading``: putting what was uploaded in use (a new tender, new scores), with its workspace.
-- ``ui``: one-line messages, safe text and tables, the table editor whose edits survive leaving a page.
-- ``panel``: what the Score and Moderation pages share (scale labels, where scores are kept, the
-  completion mark).
+- ``ui``: one-line messages, safe text and tables, the table editor whose edits survive leaving a page;
+  for a tender with lots, ``lot_picker`` (the lot a page shows, remembered across pages) and the award
+  across lots (``show_award``).
+- ``panel``: what the Score and Moderation pages share (each question's scale labels, Pass/Fail, the criteria
+  as a tree, the panel's scores side by side, where scores are kept, the completion mark).
 
 Each imports only those above it in this list (``ui`` takes its error lines from ``uploads``), so there is
 no import circle.
