@@ -24,8 +24,7 @@ def check_rubric(rubric: Rubric) -> pd.DataFrame:
         if o.target is None or o.baseline is None:
             missing = " and ".join(n for n, v in (("target", o.target), ("baseline", o.baseline)) if v is None)
             blocks.append(make_flags("SV304", None, f"outcome {o.id} ({o.name or o.id}) has no {missing}"
-                                     + ("; its attainment cannot be measured and it is left out of the design "
-                                        "fraction" if o.target is None else ""),
+                                     + (_left_out(o, outcomes) if o.target is None else ""),
                                      fix_text("SV304", outcome=o.id)))
         if o.evidence_required is None:
             blocks.append(make_flags("SV305", None, f"outcome {o.id} ({o.name or o.id}) sets no evidence "
@@ -42,3 +41,33 @@ def check_rubric(rubric: Rubric) -> pd.DataFrame:
     flags = pd.concat(blocks, ignore_index=True)
     flags["bidder"] = None
     return flags
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1f}%"
+
+
+def _left_out(outcome, outcomes) -> str:
+    """SV304's words for an outcome with no target: it is left out of the design fraction (its attainment
+    cannot be measured), so the outcomes that have a target share its priority. Said with the numbers,
+    because leaving an outcome out silently raises the others' priorities."""
+    text = "; its attainment cannot be measured and it is left out of the design fraction"
+    total = sum(o.priority for o in outcomes)
+    kept = [o for o in outcomes if o.target is not None]
+    kept_total = sum(o.priority for o in kept)
+    if not kept or kept_total <= 0:
+        return text + ": no outcome has both a target and a priority, so every bid's design fraction is 0"
+    if outcome.priority <= 0:
+        return text + ", where its priority of 0 changes nothing for the others"
+    dropped = [o for o in outcomes if o.target is None and o.priority > 0]
+    left = (f"its priority of {outcome.priority:g} of {total:g} passes" if len(dropped) == 1 else
+            f"its priority of {outcome.priority:g} and that of " + ", ".join(o.id for o in dropped if o is not outcome)
+            + f" ({total - kept_total:g} of {total:g} in all) pass")
+    first = max(kept, key=lambda o: o.priority)
+    rise = total / kept_total
+    many = len(kept) != 1
+    return (text + f": {left} to the {len(kept)} outcome{'s' if many else ''} with a target, "
+            f"whose priorit{'ies' if many else 'y'} ({kept_total:g} of {total:g}) "
+            f"{'each count' if many else 'counts'} {_pct((rise - 1) * 100)} more "
+            f"({first.id} from {_pct(100 * first.priority / total)} to {_pct(100 * first.priority / kept_total)} "
+            "of the fraction)")

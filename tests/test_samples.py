@@ -53,3 +53,39 @@ def test_the_proxy_table_ships_only_openly_licensed_values_with_their_provenance
         text = " ".join(row.values()).lower()
         assert "toms" not in text and "hact" not in text and "nc-nd" not in text, row["code"]
         assert "open government licence" in row["licence"].lower() or "not applicable" in row["licence"].lower()
+
+
+def _readme_table(heading: str) -> list[list[str]]:
+    """The expected-results table under a README heading: its rows of cells (header and rule left out)."""
+    text = (SAMPLES / "README.md").read_text(encoding="utf-8").split(heading, 1)[1]
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    start = next(i for i, line in enumerate(rows) if "design total" in line)
+    out = []
+    for line in rows[start + 1:]:
+        if not line.startswith("| ") or "---" in line:
+            continue
+        cells = [c.strip().strip("*") for c in line.strip("|").split("|")]
+        if len(cells) != 9:
+            break
+        out.append(cells)
+    return out
+
+
+def test_readme_schools_table_is_what_the_tool_gives_an_outcome_without_a_target_left_out():
+    """The README's rule (an outcome with no target is left out of the design fraction) is the tool's:
+    its schools table gives the totals and fractions `evaluate` prints, to the table's precision."""
+    rubric, bids, scores = tender_paths("schools_fm")
+    r = load_rubric(rubric)
+    b = load_bids(bids, r).require_valid()
+    res = evaluate(r, b, load_scores(scores, r, b.bidders)).results.set_index("bidder")
+    rows = _readme_table("## Tender 2")
+    assert len(rows) == len(res)
+    for cells in rows:
+        got = res.loc[cells[0]]
+        total, rank = cells[8].replace(")", "").split(" (")
+        assert float(total) == pytest.approx(got["total"], abs=0.05), cells[0]
+        assert int(rank) == got["rank"], cells[0]
+        assert float(cells[7]) == pytest.approx(got["design_fraction"], abs=0.0005), cells[0]
+        figures, figures_rank = cells[6].replace(")", "").split(" (")
+        assert float(figures) == pytest.approx(got["figures_total"], abs=0.05), cells[0]
+        assert int(figures_rank) == got["figures_rank"], cells[0]

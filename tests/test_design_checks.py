@@ -1,0 +1,54 @@
+"""The rubric design checks (SV3xx) on the shapes of DESIGN 9: what a commissioner reads about their own
+design. SV304 says what leaving an outcome with no target out of the design fraction does to the others'
+priorities, with the numbers; SV302 judges social value by effective weights in a criteria tree, and
+against the quality points when the award is price per quality point."""
+from __future__ import annotations
+
+import pytest
+
+from evaluator import load_rubric
+from evaluator.design_checks import check_rubric
+
+from .conftest import RUBRICS
+from .test_checks import DROP, flags_of, outcome, outcomes, variant
+
+
+def sv304(rubric):
+    return flags_of(check_rubric(rubric), "SV304")["message"].tolist()
+
+
+def test_schools_sample_says_o5_is_left_out_and_the_others_rise_by_a_ninth():
+    """The shipped schools design: O5 (priority 10 of 100) has no target, so the other six share 90 -> 100."""
+    (message,) = sv304(load_rubric(RUBRICS / "schools_fm.yaml"))
+    assert message.startswith("outcome O5 (Less vandalism and criminal damage at school and civic sites) has no "
+                              "target; its attainment cannot be measured and it is left out of the design fraction")
+    assert "its priority of 10 of 100 passes to the 6 outcomes with a target" in message
+    assert "(90 of 100) each count 11.1% more" in message
+    assert "O1 from 20.0% to 22.2% of the fraction" in message
+
+
+@pytest.mark.parametrize("items,needles", [
+    # one of two equal outcomes left out: the other doubles
+    ((outcome(1), outcome(2, target=DROP)),
+     ["O2", "priority of 1 of 2 passes to the 1 outcome with a target", "(1 of 2) counts 100.0% more",
+      "O1 from 50.0% to 100.0%"]),
+    # two left out: each flag names the other and the priority left out in all
+    ((outcome(1, priority=60), outcome(2, priority=20), outcome(3, target=DROP, priority=15),
+      outcome(4, target=DROP, priority=5)),
+     ["priority of 15 and that of O4 (20 of 100 in all) pass to the 2 outcomes with a target",
+      "(80 of 100) each count 25.0% more", "O1 from 60.0% to 75.0%"]),
+    # a priority of 0 left out changes nothing
+    ((outcome(1), outcome(2, target=DROP, priority=0)), ["its priority of 0 changes nothing for the others"]),
+    # nothing left to attain
+    ((outcome(1, target=DROP), outcome(2, target=DROP)),
+     ["no outcome has both a target and a priority, so every bid's design fraction is 0"]),
+])
+def test_sv304_says_how_much_the_others_priorities_rise(tmp_path, items, needles):
+    messages = sv304(variant(tmp_path, outcomes(*items)))
+    assert messages
+    assert any(all(n in m for n in needles) for m in messages), messages
+
+
+def test_sv304_near_miss_a_missing_baseline_leaves_the_fraction_alone(tmp_path):
+    (message,) = sv304(variant(tmp_path, outcomes(outcome(1), outcome(2, baseline=DROP))))
+    assert message == "outcome O2 (Outcome 2) has no baseline"
