@@ -83,6 +83,12 @@ CATALOGUE: dict[str, FlagCode] = _entries(
      "records a consensus score with its rationale."),
     ("SV206", "no-consensus", "info", "Record a MODERATED consensus score with a rationale."),
     ("SV207", "unscored", "warning", "Score it: each evaluator's score with a rationale, then a MODERATED score."),
+    ("SV208", "failed-pass-fail", "error", "Meet every pass/fail requirement (the tender says what evidence each "
+     "asks for); a fail means the buyer cannot award to the bid."),
+    ("SV209", "mandatory-outcome-unmet", "error", "Offer at least one commitment towards every outcome the buyer "
+     "made mandatory, with evidence of the grade it asks for and no error flag, so some of it is credited."),
+    ("SV210", "over-budget", "error", "Price within the buyer's budget: it is a ceiling, and a dearer bid cannot be "
+     "awarded."),
     # rubric and design checks (rubric.py, design_checks.py, review.py)
     ("SV301", "weights-sum", "error", "Change the weights so they sum to exactly 100.",
      {"published": "Publish every criterion with its weight, as percentages summing to 100.",

@@ -71,7 +71,7 @@ def settings_json(ev, inputs: Optional[Inputs] = None) -> str:
     so anyone can recompute the fingerprint from the text."""
     inputs = inputs or Inputs()
     doc = {
-        "rubric": ev.rubric.spec.model_dump(mode="json"),
+        "rubric": ev.rubric.spec.settings(),
         "proxy_table": Path(ev.rubric.proxies_path).name if ev.rubric.proxies_path else None,
         "official_lens": ev.official_lens,
         "options": {k: inputs.options[k] for k in sorted(inputs.options)},

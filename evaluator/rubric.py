@@ -81,6 +81,8 @@ class Tender(_Model):
     duration_years: int = Field(ge=1, le=75)
     local_area: list[str] = Field(default_factory=list)
     workforce_fte: Optional[float] = Field(default=None, gt=0)
+    budget: Optional[float] = Field(default=None, gt=0)       # DESIGN 9: the most the buyer can pay, £
+    budget_is_ceiling: bool = False                            # a dearer bid is non-compliant (SV210)
 
     @field_validator("id", "title", mode="before")
     @classmethod
@@ -89,24 +91,57 @@ class Tender(_Model):
 
 
 class Criterion(_Model):
+    """A criterion, or (kind group) a heading whose marks are the sum of its sub-criteria's (DESIGN 9.1).
+
+    `weight` is points of 100; a sub-criterion may give `share` instead (percent of its group). The checks
+    across a tree (sums, depth, which keys a kind takes) are parse_rubric's, so each names its place."""
     id: str = Field(min_length=1)
-    kind: Literal["price", "scale", "social_value"]
+    kind: Literal["price", "scale", "social_value", "group", "pass_fail"]
     name: Optional[str] = None
-    weight: float = Field(ge=0, le=100)
+    weight: Optional[float] = Field(default=None, ge=0, le=100)
+    share: Optional[float] = Field(default=None, gt=0, le=100)
     method: Optional[Literal["relative", "linear"]] = None
     threshold: Optional[float] = None
     social_value: bool = False
     description: Optional[str] = None
+    scale: Optional[list[float]] = Field(default=None, min_length=2)
+    descriptors: Optional[dict[float, str]] = None
+    min_share: Optional[float] = Field(default=None, gt=0, le=1)
+    criteria: Optional[list["Criterion"]] = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _text_id(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+    @field_validator("scale")
+    @classmethod
+    def _own_scale(cls, v: Optional[list[float]]) -> Optional[list[float]]:
+        return None if v is None else _check_scale(v)
 
     @model_validator(mode="after")
     def _by_kind(self) -> "Criterion":
         if self.method is not None and self.kind != "price":
             raise ValueError(f"'method' applies only to price criteria, not to kind {self.kind}")
         if self.threshold is not None and self.kind != "scale":
-            raise ValueError(f"'threshold' applies only to scale criteria, not to kind {self.kind}")
-        if self.social_value and self.kind != "scale":
-            raise ValueError("'social_value: true' marks a scale criterion; kind social_value already is one")
+            raise ValueError(f"'threshold' applies only to scale criteria, not to kind {self.kind}"
+                             + ("; a group's minimum is 'min_share'" if self.kind == "group" else ""))
+        if self.social_value and self.kind not in ("scale", "group"):
+            raise ValueError("'social_value: true' marks a scale criterion or a group; kind social_value already is one"
+                             if self.kind == "social_value" else
+                             f"'social_value: true' marks a scale criterion or a group, not kind {self.kind}")
+        if (self.scale is not None or self.descriptors is not None) and self.kind != "scale":
+            raise ValueError(f"'scale' and 'descriptors' apply only to scale criteria, not to kind {self.kind}")
+        if self.min_share is not None and self.kind != "group":
+            raise ValueError(f"'min_share' applies only to a group (kind group), not to kind {self.kind}")
+        if self.kind == "group" and not self.criteria:
+            raise ValueError("a group (kind group) needs its sub-criteria under 'criteria'")
+        if self.criteria is not None and self.kind != "group":
+            raise ValueError(f"only a group (kind group) holds sub-criteria under 'criteria', not kind {self.kind}")
         return self
+
+
+Criterion.model_rebuild()
 
 
 class Outcome(_Model):
@@ -120,6 +155,7 @@ class Outcome(_Model):
     evidence_required: Optional[Literal["E0", "E1", "E2", "E3", "E4"]] = None
     if_not_delivered: Optional[str] = None
     rationale: Optional[str] = None
+    mandatory: bool = False          # DESIGN 9: a bid with nothing credited towards it is disqualified (SV209)
 
     @field_validator("evidence_required", mode="before")
     @classmethod
@@ -168,6 +204,48 @@ class DeliveryRatings(_Model):
         return self
 
 
+class Lot(_Model):
+    """One lot of a tender (DESIGN 9.3): evaluated on its own, with the tender's criteria and design; it may
+    override the contract value, duration, local area and outcome targets."""
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    contract_value: Optional[float] = Field(default=None, gt=0)
+    duration_years: Optional[int] = Field(default=None, ge=1, le=75)
+    local_area: Optional[list[str]] = None
+    targets: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("id", "title", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, v: dict) -> dict:
+        for outcome, target in v.items():
+            if not target > 0:
+                raise ValueError(f"the target for {outcome} must be above 0, not {target:g}")
+        return v
+
+
+ABNORMALLY_LOW_SHARES = {"median_share": 0.8, "below_mean_excluding_highest": 0.15}
+
+
+class AbnormallyLow(_Model):
+    """When a price is abnormally low (SV204): under `share` of the median price (median_share, default 0.8),
+    or more than `share` below the mean of the other prices with the highest left out
+    (below_mean_excluding_highest, default 0.15)."""
+    rule: Literal["median_share", "below_mean_excluding_highest"] = "median_share"
+    share: Optional[float] = Field(default=None, gt=0, lt=1)
+
+    @property
+    def effective_share(self) -> float:
+        return self.share if self.share is not None else ABNORMALLY_LOW_SHARES[self.rule]
+
+
+TIE_BREAKS = ("quality", "price", "social_value")
+
+
 class RubricSpec(_Model):
     tender: Tender
     proxies: Optional[str] = None
@@ -179,43 +257,115 @@ class RubricSpec(_Model):
     discount: Discount = Field(default_factory=Discount)
     benchmarks: Benchmarks = Field(default_factory=Benchmarks)
     delivery_ratings: DeliveryRatings = Field(default_factory=DeliveryRatings)
+    # DESIGN 9: real tenders
+    award: Literal["weighted", "price_per_quality_point"] = "weighted"
+    lots: list[Lot] = Field(default_factory=list)
+    max_lots_per_supplier: Optional[int] = Field(default=None, ge=1)
+    tie_break: list[Literal["quality", "price", "social_value"]] = Field(
+        default_factory=lambda: ["quality", "price"])
+    abnormally_low: AbnormallyLow = Field(default_factory=AbnormallyLow)
 
     @field_validator("scale")
     @classmethod
     def _scale(cls, v: list[float]) -> list[float]:
-        if any(x < 0 for x in v):
-            raise ValueError("scale values must be 0 or more")
-        if any(b <= a for a, b in zip(v, v[1:])):
-            raise ValueError("scale values must rise from left to right with no repeats")
-        if v[-1] <= 0:
-            raise ValueError("the top of the scale must be above 0")
+        return _check_scale(v)
+
+    @field_validator("tie_break")
+    @classmethod
+    def _tie_break(cls, v: list[str]) -> list[str]:
+        repeated = sorted({x for x in v if v.count(x) > 1})
+        if repeated:
+            raise ValueError(f"names {', '.join(repeated)} twice; list each of quality, price, social_value once")
         return v
+
+    def settings(self) -> dict:
+        """The rubric as the engine read it, defaults filled in, for the settings fingerprint. DESIGN 9's
+        keys appear only when the rubric uses them, so a rubric written to sections 4-6 keeps its fingerprint."""
+        doc = self.model_dump(mode="json")
+        for key, default in _SECTION9_DEFAULTS["spec"].items():
+            if doc.get(key) == default:
+                doc.pop(key, None)
+        for key, default in _SECTION9_DEFAULTS["tender"].items():
+            if doc["tender"].get(key) == default:
+                doc["tender"].pop(key, None)
+        for outcome in doc["design"]["outcomes"]:
+            if outcome.get("mandatory") is False:
+                outcome.pop("mandatory")
+
+        def plain(criteria: list[dict]) -> None:
+            for c in criteria:
+                for key in ("share", "scale", "descriptors", "min_share", "criteria"):
+                    if c.get(key) is None:
+                        c.pop(key, None)
+                plain(c.get("criteria") or [])
+        plain(doc["criteria"])
+        return doc
+
+
+_SECTION9_DEFAULTS = {
+    "spec": {"award": "weighted", "lots": [], "max_lots_per_supplier": None, "tie_break": ["quality", "price"],
+             "abnormally_low": {"rule": "median_share", "share": None}},
+    "tender": {"budget": None, "budget_is_ceiling": False},
+}
+
+
+def _check_scale(v: list[float]) -> list[float]:
+    if any(x < 0 for x in v):
+        raise ValueError("scale values must be 0 or more")
+    if any(b <= a for a, b in zip(v, v[1:])):
+        raise ValueError("scale values must rise from left to right with no repeats")
+    if v[-1] <= 0:
+        raise ValueError("the top of the scale must be above 0")
+    return v
+
+
+NODE_COLUMNS = ["id", "kind", "name", "weight", "share", "parent", "level", "path", "social_value", "min_share",
+                "threshold", "scale_max", "method"]
+MAX_LEVELS = 3
 
 
 @dataclass
 class Rubric:
-    """A validated rubric with its proxy table, and the tables the rest of the engine works from."""
+    """A validated rubric with its proxy table, and the tables the rest of the engine works from.
+
+    The criteria tree (DESIGN 9.1) is read here once: `nodes` has every criterion and group with its
+    effective weight (a share resolved through its parents, in points of 100), `criteria` the leaves the
+    engine scores. A flat rubric is a tree of one level, so the engine has one path for both."""
 
     spec: RubricSpec
     path: Path
     proxies: pd.DataFrame            # indexed by measure code (see proxies.py)
     proxies_path: Optional[Path]
+    lot: Optional[Lot] = None        # the lot this rubric was made for (for_lot), else None
     criteria: pd.DataFrame = field(init=False)
+    nodes: pd.DataFrame = field(init=False)
     outcomes: pd.DataFrame = field(init=False)
 
     def __post_init__(self) -> None:
+        records = list(_walk(self.spec.criteria))
+        for r in records:
+            if r["kind"] == "scale" and r["spec"].scale is None:
+                r["scale_max"] = float(self.spec.scale[-1])
+        self._effective = {r["id"]: r for r in records}
+        self.nodes = pd.DataFrame(
+            [{k: r[k] for k in NODE_COLUMNS} for r in records], columns=NODE_COLUMNS)
+        leaves = [r for r in records if r["kind"] != "group"]
         self.criteria = pd.DataFrame(
-            [{"id": c.id, "kind": c.kind, "name": c.name or c.id, "weight": c.weight,
-              "method": c.method or ("relative" if c.kind == "price" else None),
-              "threshold": c.threshold, "social_value": c.social_value or c.kind == "social_value"}
-             for c in self.spec.criteria])
+            [{"id": r["id"], "kind": r["kind"], "name": r["name"], "weight": r["weight"],
+              "method": r["method"] or ("relative" if r["kind"] == "price" else None),
+              "threshold": r["threshold"], "social_value": r["social_value"] or r["kind"] == "social_value",
+              "parent": r["parent"], "level": r["level"], "path": r["path"], "scale_max": r["scale_max"]}
+             for r in leaves],
+            columns=["id", "kind", "name", "weight", "method", "threshold", "social_value", "parent", "level",
+                     "path", "scale_max"])
         self.outcomes = pd.DataFrame(
             [{"id": o.id, "name": o.name or o.id, "measures": list(o.measures), "unit": o.unit,
               "baseline": o.baseline, "target": o.target, "priority": o.priority,
-              "evidence_required": o.evidence_required, "if_not_delivered": o.if_not_delivered}
+              "evidence_required": o.evidence_required, "if_not_delivered": o.if_not_delivered,
+              "mandatory": o.mandatory}
              for o in self.spec.design.outcomes],
             columns=["id", "name", "measures", "unit", "baseline", "target", "priority",
-                     "evidence_required", "if_not_delivered"])
+                     "evidence_required", "if_not_delivered", "mandatory"])
 
     # Convenience views used across the engine -------------------------------------------------
     @property
@@ -234,24 +384,141 @@ class Rubric:
     def official_lens(self) -> str:
         return self.spec.lens
 
+    def _leaves(self, kind: str) -> list[Criterion]:
+        return [self.criterion(cid) for cid in self.criteria.loc[self.criteria["kind"] == kind, "id"]]
+
     @property
     def price_criterion(self) -> Optional[Criterion]:
-        return next((c for c in self.spec.criteria if c.kind == "price"), None)
+        found = self._leaves("price")
+        return found[0] if found else None
 
     @property
     def sv_criterion(self) -> Optional[Criterion]:
-        return next((c for c in self.spec.criteria if c.kind == "social_value"), None)
+        found = self._leaves("social_value")
+        return found[0] if found else None
 
     @property
     def scale_criteria(self) -> list[Criterion]:
-        return [c for c in self.spec.criteria if c.kind == "scale"]
+        """Every scale criterion, sub-criteria included, with its effective weight and social value."""
+        return self._leaves("scale")
+
+    @property
+    def pass_fail_criteria(self) -> list[Criterion]:
+        return self._leaves("pass_fail")
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        return self.nodes[self.nodes["kind"] == "group"].reset_index(drop=True)
+
+    @property
+    def has_tree(self) -> bool:
+        return bool((self.nodes["kind"] == "group").any())
+
+    def criterion(self, cid: str) -> Criterion:
+        """A criterion or group of the tree by id, as a copy carrying its effective weight (points of 100)
+        and social value (inherited from a social-value group); its sub-criteria are not copied."""
+        r = self._effective.get(cid)
+        if r is None:
+            raise KeyError(f"no criterion {cid!r} in this rubric")
+        return r["spec"].model_copy(update={"weight": r["weight"], "social_value": bool(r["social_value"]),
+                                            "criteria": None})
+
+    def children(self, group_id: str) -> list[str]:
+        return self.nodes.loc[self.nodes["parent"] == group_id, "id"].tolist()
+
+    def leaves_under(self, group_id: str) -> list[str]:
+        """The scored criteria (not groups) anywhere under a group, in tree order."""
+        prefix = self._effective[group_id]["path"] + " > "
+        return self.criteria.loc[self.criteria["path"].str.startswith(prefix), "id"].tolist()
+
+    def criterion_scale(self, cid: str) -> np.ndarray:
+        own = self._effective[cid]["spec"].scale
+        return np.asarray(own if own is not None else self.spec.scale, dtype=float)
+
+    def criterion_scale_max(self, cid: str) -> float:
+        return float(self.criterion_scale(cid)[-1])
 
     @property
     def social_value_weight(self) -> float:
-        return float(sum(c.weight for c in self.spec.criteria if c.kind == "social_value" or c.social_value))
+        c = self.criteria
+        return float(c.loc[(c["kind"] == "social_value") | c["social_value"].astype(bool), "weight"].sum())
 
-    def descriptor(self, score: float) -> str:
+    def descriptor(self, score: float, criterion: Optional[str] = None) -> str:
+        """The words for a score: the criterion's own descriptors, else the rubric's when it uses the
+        rubric's scale (a criterion with its own scale and no descriptors has none)."""
+        if criterion is not None and criterion in self._effective:
+            spec = self._effective[criterion]["spec"]
+            if spec.descriptors is not None:
+                return spec.descriptors.get(float(score), "")
+            if spec.scale is not None:
+                return ""
         return self.spec.descriptors.get(float(score), "")
+
+    # DESIGN 9: award, tie break, lots ---------------------------------------------------------
+    @property
+    def award(self) -> str:
+        return self.spec.award
+
+    @property
+    def tie_break(self) -> list[str]:
+        return list(self.spec.tie_break)
+
+    @property
+    def abnormally_low(self) -> AbnormallyLow:
+        return self.spec.abnormally_low
+
+    @property
+    def lots(self) -> list[Lot]:
+        return list(self.spec.lots)
+
+    @property
+    def has_lots(self) -> bool:
+        return bool(self.spec.lots)
+
+    @property
+    def mandatory_outcomes(self) -> list[str]:
+        return [o.id for o in self.spec.design.outcomes if o.mandatory]
+
+    def for_lot(self, lot_id: str) -> "Rubric":
+        """The rubric one lot is evaluated on: the tender's contract value, duration and local area and the
+        outcomes' targets replaced by the lot's own where it gives them. It has no lots itself (to the
+        engine it is a plain tender); `lot` names the lot."""
+        lot = next((x for x in self.spec.lots if x.id == lot_id), None)
+        if lot is None:
+            raise KeyError(f"no lot {lot_id!r} in this rubric")
+        tender = self.spec.tender.model_copy(update={
+            k: getattr(lot, k) for k in ("contract_value", "duration_years", "local_area")
+            if getattr(lot, k) is not None})
+        outcomes = [o.model_copy(update={"target": lot.targets[o.id]}) if o.id in lot.targets else o
+                    for o in self.spec.design.outcomes]
+        design = self.spec.design.model_copy(update={"outcomes": outcomes})
+        spec = self.spec.model_copy(update={"tender": tender, "design": design, "lots": [],
+                                            "max_lots_per_supplier": None})
+        return Rubric(spec=spec, path=self.path, proxies=self.proxies, proxies_path=self.proxies_path, lot=lot)
+
+
+def _walk(criteria: list[Criterion], parent: Optional[dict] = None, loc: str = "criteria"):
+    """Every node of the criteria tree, depth first, with its effective weight: a child's `share` is that
+    percent of its parent's weight (the top level's parent is 100); a `weight` is points of 100."""
+    base = 100.0 if parent is None else parent["weight"]
+    for i, c in enumerate(criteria):
+        if c.kind == "pass_fail":
+            weight = 0.0
+        elif c.share is not None:
+            weight = base * c.share / 100.0
+        else:
+            weight = float(c.weight) if c.weight is not None else 0.0
+        path = c.id if parent is None else f"{parent['path']} > {c.id}"
+        record = {"id": c.id, "kind": c.kind, "name": c.name or c.id, "weight": weight, "share": c.share,
+                  "parent": None if parent is None else parent["id"], "level": 1 if parent is None else parent["level"] + 1,
+                  "path": path, "social_value": bool(c.social_value or (parent is not None and parent["social_value"])),
+                  "min_share": c.min_share, "threshold": c.threshold, "method": c.method,
+                  "scale_max": np.nan, "spec": c, "loc": f"{loc}[{i}]"}
+        if c.kind == "scale":
+            record["scale_max"] = float((c.scale or [])[-1]) if c.scale else np.nan
+        yield record
+        if c.criteria:
+            yield from _walk(c.criteria, record, f"{loc}[{i}].criteria")
 
 
 def _where_from_loc(loc: tuple, data: Any) -> tuple[str, str | None, Any]:
@@ -354,19 +621,16 @@ def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | 
     spec = validate_spec(data, source)
 
     problems: list[EvaluatorError] = []
-    _unique(spec.criteria, "criteria", source, problems)
+    nodes = list(_walk(spec.criteria))
+    _unique_nodes(nodes, source, problems)
     _unique(spec.design.outcomes, "design.outcomes", source, problems)
     for kind in ("price", "social_value"):
-        found = [c.id for c in spec.criteria if c.kind == kind]
+        found = [n["id"] for n in nodes if n["kind"] == kind]
         if len(found) > 1:
             problems.append(InputError(f"only one {kind} criterion is allowed; found {', '.join(found)}",
                                        file=source, where="key criteria", field="kind", value=kind))
-    top = spec.scale[-1]
-    for i, c in enumerate(spec.criteria):
-        if c.threshold is not None and not (spec.scale[0] <= c.threshold <= top):
-            problems.append(InputError(f"threshold must lie on the scale {spec.scale[0]:g}-{top:g}",
-                                       file=source, where=f"key criteria[{i}] (id {c.id})",
-                                       field="threshold", value=c.threshold))
+    for n in nodes:
+        _check_node(n, spec, source, problems)
     for key in spec.descriptors:
         if key not in spec.scale:
             problems.append(InputError("descriptor for a score that is not on the scale", file=source,
@@ -374,17 +638,19 @@ def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | 
     if spec.design.outcomes and sum(o.priority for o in spec.design.outcomes) <= 0:
         problems.append(InputError("outcome priorities add up to 0; give at least one a priority above 0",
                                    file=source, where="key design.outcomes", field="priority", value=0))
+    _check_tender_structure(spec, nodes, source, problems)
     if problems:
         raise InputErrors(problems)
 
-    total = sum(c.weight for c in spec.criteria)
-    if not math.isclose(total, 100.0, rel_tol=0, abs_tol=1e-9):
-        weights = " + ".join(f"{c.id} {c.weight:g}" for c in spec.criteria)
+    total = sum(c.weight or 0.0 for c in spec.criteria if c.share is None and c.kind != "pass_fail")
+    if all(c.share is None for c in spec.criteria) and not math.isclose(total, 100.0, rel_tol=0, abs_tol=1e-9):
+        weights = " + ".join(f"{c.id} {c.weight:g}" for c in spec.criteria if c.kind != "pass_fail")
         entry = CATALOGUE["SV301"]
         raise RubricRefused(
             f"{entry.name}: the criteria weights add up to {total:g}, not 100 ({weights}); the rubric is "
             f"refused. {entry.fix.removesuffix('.')} (the tool never rescales them).",
             file=source, where="key criteria", field="weight", value=total, code="SV301")
+    _check_sums(spec.criteria, None, "criteria", source)
 
     table_path: Optional[Path] = None
     if isinstance(proxies, pd.DataFrame):
@@ -475,3 +741,114 @@ def _unique(items: list, key: str, path: Any, problems: list) -> None:
             problems.append(InputError(f"duplicate id (also {key}[{seen[item.id]}])", file=path,
                                        where=f"key {key}[{i}]", field="id", value=item.id))
         seen.setdefault(item.id, i)
+
+
+def _unique_nodes(nodes: list[dict], source: Any, problems: list) -> None:
+    """Ids are unique across the whole tree: a score names a criterion by id alone."""
+    seen: dict[str, str] = {}
+    for n in nodes:
+        if n["id"] in seen:
+            problems.append(InputError(f"duplicate id (also {seen[n['id']]})", file=source,
+                                       where=f"key {n['loc']}", field="id", value=n["id"]))
+        seen.setdefault(n["id"], n["loc"])
+
+
+def _check_node(n: dict, spec: RubricSpec, source: Any, problems: list) -> None:
+    """One criterion's keys against its place in the tree: depth, weight or share, its scale."""
+    c: Criterion = n["spec"]
+    where = f"key {n['loc']} (id {c.id})"
+
+    def bad(problem: str, field_name: str, value: Any) -> None:
+        problems.append(InputError(problem, file=source, where=where, field=field_name, value=value))
+
+    if n["level"] > MAX_LEVELS:
+        bad(f"is {n['level']} levels deep; a criteria tree has {MAX_LEVELS} levels at most (group, "
+            "sub-criterion, sub-sub-criterion)", "criteria", c.id)
+    if c.kind == "pass_fail":
+        for key in ("weight", "share"):
+            if getattr(c, key) is not None:
+                bad("a pass/fail question carries no weight: a fail disqualifies the bid and a pass adds no "
+                    f"marks; remove '{key}'", key, getattr(c, key))
+    elif c.weight is not None and c.share is not None:
+        bad("give 'weight' (points of 100) or 'share' (percent of its group), never both", "share", c.share)
+    elif c.weight is None and c.share is None:
+        problems.append(InputError("required but missing" + ("" if n["parent"] is None else
+                                   " (or give 'share', the percent of its group)"),
+                                   file=source, where=where, field="weight"))
+    if c.kind == "price" and n["social_value"]:
+        bad("a price criterion cannot sit in a social-value group", "kind", c.kind)
+    own = c.scale if c.scale is not None else spec.scale
+    if c.threshold is not None and not (own[0] <= c.threshold <= own[-1]):
+        bad(f"threshold must lie on the scale {own[0]:g}-{own[-1]:g}", "threshold", c.threshold)
+    for key in (c.descriptors or {}):
+        if key not in own:
+            bad("descriptor for a score that is not on the criterion's scale ("
+                + ", ".join(f"{x:g}" for x in own) + ")", "descriptors", key)
+
+
+def _check_tender_structure(spec: RubricSpec, nodes: list[dict], source: Any, problems: list) -> None:
+    """Lots, award method and budget against the rest of the rubric (DESIGN 9)."""
+    if spec.award == "price_per_quality_point":
+        for n in nodes:
+            if n["kind"] == "price":
+                problems.append(InputError(
+                    "award: price_per_quality_point divides each price by its quality points, so the criteria "
+                    "hold no price criterion; remove it and let the other weights add up to 100 quality points",
+                    file=source, where=f"key {n['loc']} (id {n['id']})", field="kind", value="price"))
+    if spec.tender.budget_is_ceiling and spec.tender.budget is None:
+        problems.append(InputError("budget_is_ceiling needs the budget itself (tender.budget, in £)",
+                                   file=source, where="key tender", field="budget_is_ceiling", value=True))
+    if spec.max_lots_per_supplier is not None and not spec.lots:
+        problems.append(InputError("applies only to a tender with lots (this rubric lists none)", file=source,
+                                   where="key max_lots_per_supplier", field="max_lots_per_supplier",
+                                   value=spec.max_lots_per_supplier))
+    _unique(spec.lots, "lots", source, problems)
+    outcome_ids = [o.id for o in spec.design.outcomes]
+    for i, lot in enumerate(spec.lots):
+        for outcome in lot.targets:
+            if outcome not in outcome_ids:
+                problems.append(InputError(
+                    "overrides the target of an outcome the design does not have ("
+                    + (", ".join(outcome_ids) or "it has no outcomes") + ")" + suggest(outcome, outcome_ids),
+                    file=source, where=f"key lots[{i}] (id {lot.id})", field="targets", value=outcome))
+
+
+def _check_sums(criteria: list[Criterion], parent: Optional[dict], loc: str, source: Any,
+                parent_weight: float = 100.0) -> None:
+    """Each group's children add up exactly: shares to 100, weights to the group's weight (SV301, naming
+    the group; the tool never rescales them). The top level's weights are checked by parse_rubric itself,
+    with its long-standing message."""
+    scored = [c for c in criteria if c.kind != "pass_fail"]
+    shares = [c for c in scored if c.share is not None]
+    weights = [c for c in scored if c.weight is not None]
+    entry = CATALOGUE["SV301"]
+    group = "the top level" if parent is None else f"group {parent['id']}"
+    where = f"key {loc}" + ("" if parent is None else f" (group {parent['id']})")
+    if shares and weights:
+        raise RubricRefused(
+            f"{entry.name}: the criteria of {group} mix 'share' ({', '.join(c.id for c in shares)}) and 'weight' "
+            f"({', '.join(c.id for c in weights)}); give all of them shares (percent of the group) or all weights "
+            "(points of 100); the rubric is refused", file=source, where=where, field="share",
+            value=", ".join(c.id for c in shares), code="SV301")
+    if shares:
+        total = sum(c.share for c in shares)
+        if not math.isclose(total, 100.0, rel_tol=0, abs_tol=1e-9):
+            parts = " + ".join(f"{c.id} {c.share:g}" for c in shares)
+            raise RubricRefused(
+                f"{entry.name}: the shares of {group}'s criteria add up to {total:g}, not 100 ({parts}); the "
+                f"rubric is refused. Make them add up to exactly 100 (percent of the group; the tool never "
+                "rescales them).", file=source, where=where, field="share", value=total, code="SV301")
+    elif weights and parent is not None:
+        total = sum(c.weight for c in weights)
+        if not math.isclose(total, parent_weight, rel_tol=0, abs_tol=1e-9):
+            parts = " + ".join(f"{c.id} {c.weight:g}" for c in weights)
+            raise RubricRefused(
+                f"{entry.name}: the weights of {group}'s criteria add up to {total:g}, not the group's "
+                f"{parent_weight:g} ({parts}); the rubric is refused. Make them add up to the group's weight, or "
+                "give shares (percent of the group) instead (the tool never rescales them).", file=source,
+                where=where, field="weight", value=total, code="SV301")
+    base = 100.0 if parent is None else parent_weight
+    for i, c in enumerate(criteria):
+        if c.criteria:
+            weight = base * c.share / 100.0 if c.share is not None else float(c.weight or 0.0)
+            _check_sums(c.criteria, {"id": c.id}, f"{loc}[{i}].criteria", source, weight)
