@@ -13,9 +13,9 @@ def check_rubric(rubric: Rubric) -> pd.DataFrame:
     """SV302-SV308: the commissioner's own design, checked (SV301 refuses the rubric when it loads)."""
     blocks = []
     sv = rubric.social_value_weight
-    if sv < 10:
-        blocks.append(make_flags("SV302", None, f"social value carries {sv:g}% of the marks, under the 10% "
-                                 "minimum of PPN 002 (mandatory for central government from 1 October 2025)"))
+    low = _social_value_low(rubric, sv)
+    if low:
+        blocks.append(make_flags("SV302", None, low))
     outcomes = rubric.spec.design.outcomes
     if len(outcomes) > 6:
         blocks.append(make_flags("SV303", None, f"the design has {len(outcomes)} outcomes; more than 6 spreads "
@@ -41,6 +41,34 @@ def check_rubric(rubric: Rubric) -> pd.DataFrame:
     flags = pd.concat(blocks, ignore_index=True)
     flags["bidder"] = None
     return flags
+
+
+PPN002 = "the 10% minimum of PPN 002 (mandatory for central government from 1 October 2025)"
+
+
+def _social_value_low(rubric: Rubric, sv: float) -> str | None:
+    """SV302's message, or None when social value carries at least 10%. A flat rubric's words are as they
+    always were. In a criteria tree the social value is the effective weight of its leaves (a share of a
+    share), named one by one. With award by price per quality point (DESIGN 9.5) price carries no weight:
+    social value is judged against the quality points, the non-price weights the award divides price by."""
+    ppqp = getattr(rubric, "award", "weighted") == "price_per_quality_point"
+    groups = getattr(rubric, "groups", None)
+    tree = groups is not None and len(groups) > 0
+    if not (ppqp or tree):
+        return (f"social value carries {sv:g}% of the marks, under {PPN002}" if sv < 10 else None)
+    leaves = rubric.criteria
+    total = float(leaves.loc[leaves["kind"] != "price", "weight"].sum()) if ppqp else 100.0
+    share = 100.0 * sv / total if total > 0 else 0.0
+    if share >= 10 - 1e-9:
+        return None
+    sv_leaves = leaves[(leaves["kind"] == "social_value") | (leaves["social_value"] == True)]  # noqa: E712
+    where = (" (" + ", ".join(f"{r.path} {r.weight:.4g}" for r in sv_leaves.itertuples()) + ")"
+             if tree and len(sv_leaves) else "")
+    if ppqp:
+        return (f"social value carries {sv:.4g} of the {total:.4g} quality points{where} ({share:.4g}%), under "
+                f"{PPN002}: with award by price per quality point, price is divided by the quality points, so "
+                "social value's share of them is its weight in the award")
+    return f"social value carries {sv:.4g}% of the marks{where}, under {PPN002}"
 
 
 def _pct(x: float) -> str:

@@ -52,3 +52,75 @@ def test_sv304_says_how_much_the_others_priorities_rise(tmp_path, items, needles
 def test_sv304_near_miss_a_missing_baseline_leaves_the_fraction_alone(tmp_path):
     (message,) = sv304(variant(tmp_path, outcomes(outcome(1), outcome(2, baseline=DROP))))
     assert message == "outcome O2 (Outcome 2) has no baseline"
+
+
+# ----------------------------------------------------------------------------- SV302 in trees and by price per point
+
+def criteria(*items):
+    def edit(data):
+        data["criteria"] = list(items)
+    return edit
+
+
+PRICE = {"id": "PRICE", "kind": "price", "name": "Price", "weight": 40, "method": "relative"}
+
+
+def quality(weight, *children):
+    return {"id": "Q", "kind": "group", "name": "Quality", "weight": weight, "criteria": list(children)}
+
+
+def sv_group(weight, svq_share=40, sv_share=60):
+    return {"id": "SVG", "kind": "group", "name": "Social value", "weight": weight, "social_value": True,
+            "criteria": [{"id": "SVQ", "kind": "scale", "name": "Social value plan", "share": svq_share},
+                         {"id": "SV", "kind": "social_value", "name": "Commitments", "share": sv_share}]}
+
+
+def leaf(cid, share, **more):
+    return {"id": cid, "kind": "scale", "name": f"Question {cid}", "share": share, **more}
+
+
+def ppqp(*items):
+    def edit(data):
+        data["award"] = "price_per_quality_point"
+        data["criteria"] = list(items)
+    return edit
+
+
+SV302_CASES = [
+    # a social-value group: its children's effective weights (9 x 40% = 3.6 and 9 x 60% = 5.4) are named
+    ("tree-fires", criteria(PRICE, quality(51, leaf("Q1", 100)), sv_group(9)),
+     ["social value carries 9% of the marks (SVG > SVQ 3.6, SVG > SV 5.4)", "10% minimum of PPN 002"]),
+    ("tree-quiet", criteria(PRICE, quality(50, leaf("Q1", 100)), sv_group(10)), None),
+    # a social-value question inside the Quality group counts by its effective weight: 55 x 9% = 4.95 + 5
+    ("leaf-in-quality-fires", criteria(PRICE, quality(55, leaf("Q1", 91), leaf("Q2", 9, social_value=True)),
+                                       {"id": "SV", "kind": "social_value", "name": "Commitments", "weight": 5}),
+     ["9.95% of the marks (Q > Q2 4.95, SV 5)"]),
+    # 50 x 10% = 5 + 5 = exactly 10
+    ("leaf-in-quality-quiet", criteria({**PRICE, "weight": 45}, quality(50, leaf("Q1", 90),
+                                                                         leaf("Q2", 10, social_value=True)),
+                                       {"id": "SV", "kind": "social_value", "name": "Commitments", "weight": 5}),
+     None),
+    # price per quality point: judged against the 100 quality points (price carries no weight)
+    ("ppqp-fires", ppqp(quality(92, leaf("Q1", 100)), sv_group(8)),
+     ["social value carries 8 of the 100 quality points (SVG > SVQ 3.2, SVG > SV 4.8) (8%)",
+      "price is divided by the quality points"]),
+    ("ppqp-quiet", ppqp(quality(90, leaf("Q1", 100)), sv_group(10)), None),
+]
+
+
+@pytest.mark.parametrize("case,edit,needles", SV302_CASES, ids=[c[0] for c in SV302_CASES])
+def test_sv302_counts_effective_weights_and_quality_points(tmp_path, case, edit, needles):
+    hits = flags_of(check_rubric(variant(tmp_path, edit)), "SV302")
+    if needles is None:
+        assert hits.empty, hits["message"].tolist()
+    else:
+        (message,) = hits["message"].tolist()
+        for n in needles:
+            assert n in message, message
+
+
+def test_sv302_flat_rubric_words_unchanged(tmp_path):
+    from .test_checks import weights
+    (message,) = flags_of(check_rubric(variant(tmp_path, weights(SVQ=None, Q1=51, SV=9))), "SV302")["message"]
+    assert message == ("social value carries 9% of the marks, under the 10% minimum of PPN 002 (mandatory for "
+                       "central government from 1 October 2025)")
