@@ -24,12 +24,14 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from .documents import parse_document
 from .exceptions import EvaluatorError, InputError, InputErrors
-from .bulk_bids import BID_FIELDS, COMMITMENT_FIELDS
+from .bulk_bids import BID_FIELDS, COMMITMENT_FIELDS, LOT_FIELD
 from .rubric import Rubric
 from .documents import load_document
 from .suggestions import suggest
 
-BID_DOCUMENT_FIELDS = BID_FIELDS + ["responses", "commitments"]
+BID_DOCUMENT_FIELDS = BID_FIELDS + [LOT_FIELD, "responses", "commitments"]
+# the Bid sheet's fields: a tender in lots adds `lot` (the loader refuses it when the tender has none)
+BID_SHEET_FIELDS = BID_FIELDS + [LOT_FIELD]
 COMMITMENT_DOCUMENT_FIELDS = [f for f in COMMITMENT_FIELDS if not f.startswith("evidence_")] + ["evidence"]
 
 BID_SHEET = "Bid"
@@ -84,7 +86,7 @@ def document_to_records(doc: Any, file: Path, rubric: Rubric) -> tuple[dict, lis
         if key not in BID_DOCUMENT_FIELDS:
             bad(f"unknown key{suggest(key, BID_DOCUMENT_FIELDS)}", where=f"key {key}", field=str(key))
     bid: dict = {"_file": str(file)}
-    for name in BID_FIELDS:
+    for name in BID_FIELDS + [LOT_FIELD]:
         value = doc.get(name)
         issue = _scalar_problem(value)
         if issue:
@@ -409,8 +411,8 @@ def _bid_fields(rows: list[Row], bad) -> dict:
             if not _empty(value):
                 bad("a value with no field name", BID_SHEET, row_no, value_col, value=value)
             continue
-        if name not in BID_FIELDS:
-            bad(f"unknown field{suggest(name, BID_FIELDS)}; the fields are {', '.join(BID_FIELDS)}",
+        if name not in BID_SHEET_FIELDS:
+            bad(f"unknown field{suggest(name, BID_SHEET_FIELDS)}; the fields are {', '.join(BID_SHEET_FIELDS)}",
                 BID_SHEET, row_no, field_col, name)
             continue
         if name in seen:

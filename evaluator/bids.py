@@ -20,9 +20,10 @@ import pandas as pd
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .bid_documents import document_to_records, read_document
 from .rubric import Rubric
-from .bulk_bids import (BID_FIELDS, BULK_BIDS, BULK_COMMITMENTS, BULK_RESPONSES, COMMITMENT_FIELDS, bulk_frames,
-                        ValueChecker, clean_bids, clean_commitments)
-from .columns import missing, quiet_numpy
+from .bulk_bids import (BID_FIELDS, BULK_BIDS, BULK_COMMITMENTS, BULK_RESPONSES, COMMITMENT_FIELDS, LOT_FIELD,
+                        bulk_frames, ValueChecker, checked_lots, clean_bids, clean_commitments, lot_durations,
+                        tender_lots)
+from .columns import as_objects, missing, quiet_numpy
 
 SINGLE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 
@@ -31,9 +32,9 @@ SINGLE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 class BidSet:
     """Everything loaded from a bids folder: the good bids as tables, and every problem found."""
 
-    bids: pd.DataFrame          # one row per usable bid
-    responses: pd.DataFrame     # bidder, criterion, text
-    commitments: pd.DataFrame   # one row per commitment, typed, in submission order
+    bids: pd.DataFrame          # one row per usable bid (with its `lot`: "" when the tender has no lots)
+    responses: pd.DataFrame     # bidder, lot, criterion, text
+    commitments: pd.DataFrame   # one row per commitment, typed, in submission order, with its bid's `lot`
     problems: list[EvaluatorError] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)     # {file, bidder, problems}
     ignored_files: list[str] = field(default_factory=list)
@@ -48,6 +49,31 @@ class BidSet:
     @property
     def bidders(self) -> list[str]:
         return self.bids["bidder"].tolist()
+
+    @property
+    def lots(self) -> list[str]:
+        """The lots the usable bids name, in the order they first appear ([] when the tender has no lots)."""
+        if LOT_FIELD not in self.bids:
+            return []
+        return [lot for lot in dict.fromkeys(self.bids[LOT_FIELD].astype(object).tolist())
+                if isinstance(lot, str) and lot]
+
+    def for_lot(self, lot_id: str) -> "BidSet":
+        """The bids, responses and commitments of one lot only (a supplier bids once per lot), for the
+        engine to evaluate that lot as a tender of its own. Problems are kept whole (they concern the
+        tender); bids set aside are those of this lot and those whose lot could not be read."""
+        lot_id = str(lot_id)
+
+        def only(frame: pd.DataFrame) -> pd.DataFrame:
+            if LOT_FIELD not in frame:
+                return frame.iloc[:0].reset_index(drop=True)
+            keep = (frame[LOT_FIELD] == lot_id).to_numpy(dtype=bool)
+            return frame[keep].reset_index(drop=True)
+
+        return BidSet(bids=only(self.bids), responses=only(self.responses), commitments=only(self.commitments),
+                      problems=list(self.problems),
+                      skipped=[s for s in self.skipped if s.get(LOT_FIELD) in (lot_id, None, "")],
+                      ignored_files=list(self.ignored_files), notes=list(self.notes))
 
 
 def _empty_commitments(duration: int) -> pd.DataFrame:
@@ -115,6 +141,8 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
     problems: list[EvaluatorError] = []
     notes: list[str] = []
     invalid: set[str] = set()
+    lots, lot_default = tender_lots(rubric)
+    lotted = bool(lots)
     bid_rows, response_rows, commitment_rows = [], [], []
     for path, data in singles:
         try:
@@ -131,8 +159,10 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
             bid_rows.append({"_bid": key, "_file": str(path), "_loc": "bid", "bidder": None, "_unread": True})
             continue
         bid.update({"_bid": key, "_file": str(path), "_loc": "bid"})
+        lot = (bid.get(LOT_FIELD) or lot_default) if lotted else ""
         for r in responses + commitments:
             r["_bid"] = key
+            r[LOT_FIELD] = lot
         if issues:
             problems.extend(issues)
             invalid.add(key)
@@ -153,7 +183,8 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
         if unread.any():
             parts_bids.append(single_bids.loc[unread, ["_bid", "_file", "_loc", "bidder"]])
     if single_com is not None:
-        cleaned, bad, issues = clean_commitments(single_com, rubric.tender.duration_years)
+        cleaned, bad, issues = clean_commitments(single_com, rubric.tender.duration_years,
+                                                 durations=lot_durations(rubric))
         problems.extend(issues)
         invalid.update(cleaned.loc[bad, "_bid"])
         parts_com.append(cleaned)
@@ -169,18 +200,24 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
             problems.extend(issues)
             invalid.update(cleaned.loc[bad, "_bid"])
             parts_bids.append(cleaned)
-            cleaned, bad, issues = clean_commitments(cm, rubric.tender.duration_years)
+            cleaned, bad, issues = clean_commitments(cm, rubric.tender.duration_years, rubric,
+                                                     durations=lot_durations(rubric))
             problems.extend(issues)
             invalid.update(cleaned.loc[bad, "_bid"].unique())
             known = cleaned["_bid"].isin(set(parts_bids[-1]["_bid"])).to_numpy()
             orphan = ValueChecker(cm)
-            orphan.flag(~known & ~missing(cleaned["bidder"]), "bidder",
+            in_lots = lotted and lot_default is None
+            # (a row whose lot is missing or unknown is named for its lot already)
+            lot_ok = cleaned[LOT_FIELD].isin(lots).to_numpy(dtype=bool) if in_lots else True
+            orphan.flag(~known & ~missing(cleaned["bidder"]) & lot_ok, "bidder",
+                        f"this bidder has no row for this lot in {BULK_BIDS}" if in_lots else
                         f"this bidder has no row in {BULK_BIDS}")
             problems.extend(orphan.problems)
             parts_com.append(cleaned if known.all() else cleaned[known])  # a million rows: copy only to drop
             if rs is not None:
                 rc = ValueChecker(rs)
                 resp = pd.DataFrame({"bidder": rc.text("bidder", required=True),
+                                     LOT_FIELD: as_objects(pd.Series(checked_lots(rc, rubric), index=rc.f.index)),
                                      "criterion": rc.text("criterion", required=True),
                                      "text": rc.text("text"), "_bid": rc.f["_bid"].to_numpy()})
                 scale_ids = [c.id for c in rubric.scale_criteria]
@@ -191,23 +228,41 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
                 parts_resp.append(resp[~rc.bad & resp["text"].notna().to_numpy()])
 
     bids = pd.concat(parts_bids, ignore_index=True) if parts_bids else \
-        pd.DataFrame({c: pd.Series(dtype=object) for c in BID_FIELDS + ["_bid", "_file", "_loc"]})
+        pd.DataFrame({c: pd.Series(dtype=object) for c in BID_FIELDS + [LOT_FIELD, "_bid", "_file", "_loc"]})
     bids["price"] = pd.to_numeric(bids["price"], errors="coerce").astype(float) if "price" in bids else np.nan
-    # A bidder may appear once in a tender: the first file keeps the name, later ones are in error.
+    # A bidder may appear once in a tender (once in each lot of a tender in lots): the first file keeps the
+    # name, later ones are in error and set aside.
+    if LOT_FIELD not in bids:  # only files that could not be read
+        bids[LOT_FIELD] = None
     named = bids["bidder"].notna()
-    dup = bids.duplicated("bidder", keep="first") & named
+    if lotted:
+        lot_known = bids[LOT_FIELD].notna()
+        dup = bids.duplicated(["bidder", LOT_FIELD], keep="first") & named & lot_known
+    else:
+        dup = bids.duplicated("bidder", keep="first") & named
     for i in np.flatnonzero(dup.to_numpy()):
-        first = bids.loc[(bids["bidder"] == bids["bidder"].iat[i]) & ~dup, "_file"].iat[0]
-        problems.append(InputError(f"duplicate bidder: the same name is already used by {first}",
-                                   file=bids["_file"].iat[i], where=_where_label(bids, i), field="bidder",
+        same = (bids["bidder"] == bids["bidder"].iat[i]) & ~dup
+        if lotted:
+            lot = bids[LOT_FIELD].iat[i]
+            first = bids.loc[same & (bids[LOT_FIELD] == lot), "_file"].iat[0]
+            problem = (f"the same supplier bids twice for lot {lot} (first in {first}); one bid per supplier per "
+                       "lot, so this one is set aside")
+        else:
+            first = bids.loc[same, "_file"].iat[0]
+            problem = f"duplicate bidder: the same name is already used by {first}"
+        problems.append(InputError(problem, file=bids["_file"].iat[i], where=_where_label(bids, i), field="bidder",
                                    value=bids["bidder"].iat[i]))
         invalid.add(bids["_bid"].iat[i])
 
-    skipped = [{"file": f, "bidder": None if pd.isna(b) else b} for f, b in
-               bids.loc[bids["_bid"].isin(invalid), ["_file", "bidder"]].itertuples(index=False)]
+    # each bid set aside: its file and bidder (and, in a tender with lots, its lot: None when unreadable)
+    skipped = [{"file": f, "bidder": None if pd.isna(b) else b,
+                **({LOT_FIELD: lot if isinstance(lot, str) and lot else None} if lotted else {})}
+               for f, b, lot in bids.loc[bids["_bid"].isin(invalid), ["_file", "bidder", LOT_FIELD]
+                                         ].itertuples(index=False)]
     if unreadable_bulk:  # every bid in the bulk files is set aside, though none can be named
         skipped.append({"file": next((str(p) for p in bulk if p.name.lower() == BULK_BIDS),
-                                     str(Path(folder or "") / BULK_BIDS)), "bidder": None})
+                                     str(Path(folder or "") / BULK_BIDS)), "bidder": None,
+                        **({LOT_FIELD: None} if lotted else {})})
     good = ~bids["_bid"].isin(invalid)
     bids = bids[good].reset_index(drop=True)
     if len(parts_com) == 1:
@@ -220,7 +275,7 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
         if drop.any():
             commitments = commitments[~drop].reset_index(drop=True)
     responses = pd.concat(parts_resp, ignore_index=True) if parts_resp else \
-        pd.DataFrame(columns=["bidder", "criterion", "text", "_bid"])
+        pd.DataFrame(columns=["bidder", LOT_FIELD, "criterion", "text", "_bid"])
     responses = responses[~responses["_bid"].isin(invalid)].reset_index(drop=True)
     return BidSet(bids=bids, responses=responses, commitments=commitments, problems=problems,
                   skipped=skipped, notes=notes)

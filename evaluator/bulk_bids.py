@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 import pandas as pd
 
-from .columns import as_objects, clean_text, factorize, missing, per_unique, spread_codes
+from .columns import as_objects, clean_text, factorize, group_starts, lookup, missing, per_unique, spread_codes
 from .exceptions import EvaluatorError, InputError
 from .numbers import AmbiguousNumber, NotANumber, read_number
 from .rubric import GRADES, Rubric
@@ -25,6 +25,9 @@ from .suggestions import suggest
 # The public field names (DESIGN.md 4.3). The XLSX template and the bulk CSV use the flattened
 # commitment fields, where `evidence: {grade, description}` becomes evidence_grade/evidence_description.
 BID_FIELDS = ["bidder", "supplier_id", "contact_email", "contact_address", "price"]
+# A tender in lots (DESIGN.md 9.3): each bid names its lot (YAML/JSON key, the Bid sheet's field, a column of
+# each bulk CSV). Required when the rubric has lots, refused when it has none; "" in the tables without lots.
+LOT_FIELD = "lot"
 COMMITMENT_FIELDS = [
     "id", "measure", "outcome", "description", "quantity", "unit", "claimed_proxy", "claimed_value",
     "start_year", "end_year", "persistence_years", "drop_off", "location", "beneficiaries",
@@ -223,7 +226,10 @@ class ValueChecker:
             return self.f[name]
         return pd.Series([None] * len(self.f), index=self.f.index, dtype=object)
 
-    def flag(self, mask: Any, field: str | None, problem: str, values: pd.Series | None = None) -> None:
+    def flag(self, mask: Any, field: str | None, problem: str, values: pd.Series | None = None,
+             show_value: bool = True) -> None:
+        """Mark the rows of `mask` in error, each named (file, row, field, value unless `show_value` is
+        False: a value that is missing says nothing)."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
@@ -234,7 +240,7 @@ class ValueChecker:
         for file in dict.fromkeys(files):
             rows = idx[files == file]
             for i in rows[:MAX_LISTED]:
-                value = _value_at(shown, int(i)) if shown is not None else ...
+                value = _value_at(shown, int(i)) if shown is not None and show_value else ...
                 self.problems.append(InputError(problem, file=file, where=self.where(int(i)), field=field,
                                                 value=value))
             if len(rows) > MAX_LISTED:
@@ -364,13 +370,80 @@ def _as_number(v: Any) -> tuple[float, str | None]:
         return np.nan, ""
 
 
-def clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame, np.ndarray, list]:
+def tender_lots(rubric: Rubric) -> tuple[list[str], str | None]:
+    """(the lot ids a bid may name, the lot a blank `lot` means). A tender in lots: its lots, and a blank is
+    refused; one lot's rubric (Rubric.for_lot): that lot, which a blank means; a tender without lots: none."""
+    lots = [str(lot.id) for lot in (getattr(rubric, "lots", None) or [])]
+    if lots:
+        return lots, None
+    own = getattr(rubric, "lot", None)
+    if own is not None:
+        return [str(own.id)], str(own.id)
+    return [], None
+
+
+def lot_durations(rubric: Rubric) -> dict[str, float]:
+    """Each lot's own term in years, where it gives one (DESIGN 9: a lot may override duration_years)."""
+    return {str(lot.id): float(lot.duration_years) for lot in (getattr(rubric, "lots", None) or [])
+            if getattr(lot, "duration_years", None) is not None}
+
+
+def lot_labels(rubric: Rubric) -> str:
+    """The tender's lots as a commissioner names them: 'L1 (North routes), L2 (South routes)'."""
+    lots = list(getattr(rubric, "lots", None) or []) or [x for x in [getattr(rubric, "lot", None)] if x]
+    return ", ".join(f"{lot.id} ({lot.title})" if getattr(lot, "title", None) else str(lot.id) for lot in lots)
+
+
+def no_lots(n: int) -> pd.Categorical:
+    """The `lot` column of a tender without lots: "" on every row, as one category (no per-row work)."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([""], dtype=object),
+                                     validate=False)
+
+
+def checked_lots(c: ValueChecker, rubric: Rubric) -> pd.Series | pd.Categorical:
+    """The `lot` of each row in `c`, checked against the tender's lots: required (and known) when the tender
+    has lots, refused when it has none. Decided once per distinct value; without lots, "" throughout."""
+    lots, default = tender_lots(rubric)
+    if not lots:
+        if LOT_FIELD in c.f:
+            s = c.coded(LOT_FIELD)
+            c.flag(~missing(s), LOT_FIELD, "this tender is not let in lots: leave lot out (or blank)")
+        return no_lots(len(c.f))
+    s = c.coded(LOT_FIELD)
+    codes, uniques = factorize(s)
+    if default is None:
+        c.flag(codes < 0, LOT_FIELD, f"required: this tender is let in lots; name one of {lot_labels(rubric)}",
+               show_value=False)
+    for j, value in enumerate(uniques):
+        if str(value) not in lots:
+            same = [lot for lot in lots if lot.casefold() == str(value).strip().casefold()]  # 'l1' for 'L1'
+            hint = f" (did you mean '{same[0]}'?)" if same else suggest(str(value), lots)
+            c.flag(codes == j, LOT_FIELD, f"is not a lot of this tender (its lots are {lot_labels(rubric)}){hint}")
+    per_value = [str(v) for v in uniques]
+    if default is not None:  # a blank names the lot this rubric is for
+        codes = np.where(codes < 0, len(per_value), codes)
+        per_value.append(default)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # a bulk CSV's column keeps its codes
+        return pd.Series(spread_codes(per_value, codes), index=s.index, copy=False)
+    out = np.append(np.asarray(per_value, dtype=object), None)[codes]
+    return pd.Series(out, index=s.index, dtype=object, copy=False)
+
+
+def clean_commitments(frame: pd.DataFrame, duration: int, rubric: Rubric | None = None,
+                      durations: dict[str, float] | None = None) -> tuple[pd.DataFrame, np.ndarray, list]:
     """Typed commitments with defaults filled, rows in error marked. Shares stay NaN when not stated:
-    the checks need to know the supplier said nothing (SV111), and valuation applies the table defaults."""
+    the checks need to know the supplier said nothing (SV111), and valuation applies the table defaults.
+    With `rubric` (the bulk form), each row's own `lot` is checked against the tender's lots; without, the
+    `lot` the rows carry (their bid's, checked with the bid) is kept, "" when they carry none. `durations`
+    (lot id -> years, lot_durations) gives a lot's own term, the default end_year of its commitments."""
     c = ValueChecker(frame)
     out = pd.DataFrame(index=c.f.index)
     # text keeps the codes it came with (a bulk CSV's repeated text is categorical from the parse on)
     out["bidder"] = c.coded("bidder", required=True)
+    if rubric is not None:
+        out[LOT_FIELD] = checked_lots(c, rubric)
+    else:
+        out[LOT_FIELD] = c.f[LOT_FIELD].fillna("") if LOT_FIELD in c.f else no_lots(len(c.f))
     for name in TEXT_FIELDS:
         out[name] = c.coded(name, required=name in ("id", "measure"))
     # quantity: any number; zero, negative or infinite quantities are SV109 flags, not load errors
@@ -380,7 +453,11 @@ def clean_commitments(frame: pd.DataFrame, duration: int) -> tuple[pd.DataFrame,
     for name in SHARE_FIELDS:
         out[name] = c.number(name, minimum=0, maximum=1)
     out["start_year"] = c.number("start_year", minimum=1, integer=True).fillna(1.0)
-    out["end_year"] = c.number("end_year", minimum=1, integer=True).fillna(float(duration))
+    end_year = c.number("end_year", minimum=1, integer=True)
+    if durations:  # a tender in lots, a lot with a term of its own: its commitments end with it by default
+        out["end_year"] = end_year.fillna(lookup(out[LOT_FIELD], durations, float(duration)))
+    else:
+        out["end_year"] = end_year.fillna(float(duration))
     out["persistence_years"] = c.number("persistence_years", minimum=0, maximum=100, integer=True).fillna(0.0)
     c.flag((out["start_year"] > out["end_year"]).to_numpy(), "end_year",
            "is before start_year; a commitment must end in or after the year it starts",
@@ -404,6 +481,7 @@ def clean_bids(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.nd
     c = ValueChecker(frame)
     out = pd.DataFrame(index=c.f.index)
     out["bidder"] = c.text("bidder", required=True)
+    out[LOT_FIELD] = as_objects(pd.Series(checked_lots(c, rubric), index=c.f.index))
     needs_price = rubric.price_criterion is not None
     out["price"] = c.number("price", required=needs_price, above=0, maximum=MONEY_LIMIT,
                             why=f" (the rubric scores price under {rubric.price_criterion.id})" if needs_price else "")
@@ -429,11 +507,14 @@ def bulk_frames(folder: Path | None, files: list[Path], rubric: Rubric, problems
                                    f"{missing} is missing", file=folder))
         return None, None, None
     frames = {}
+    # a tender in lots: each file says which lot a row belongs to (the lot column of each is required)
+    lotted = bool(tender_lots(rubric)[0]) and tender_lots(rubric)[1] is None
+    lot = [LOT_FIELD] if lotted else []
     for label, path, allowed, required in (
-            ("bids", bids_path, BID_FIELDS, ["bidder"]),
-            ("commitments", com_path, ["bidder"] + COMMITMENT_FIELDS, ["bidder", "id", "measure"]),
-            ("responses", names.get(BULK_RESPONSES), ["bidder", "criterion", "text"],
-             ["bidder", "criterion", "text"])):
+            ("bids", bids_path, BID_FIELDS + [LOT_FIELD], ["bidder"] + lot),
+            ("commitments", com_path, ["bidder", LOT_FIELD] + COMMITMENT_FIELDS, ["bidder", "id", "measure"] + lot),
+            ("responses", names.get(BULK_RESPONSES), ["bidder", LOT_FIELD, "criterion", "text"],
+             ["bidder", "criterion", "text"] + lot)):
         if path is None:
             continue
         try:
@@ -451,7 +532,9 @@ def bulk_frames(folder: Path | None, files: list[Path], rubric: Rubric, problems
                 bad_cols = True
         for col in required:
             if col not in frame.columns:
-                problems.append(InputError("required column missing", file=path, where="row 1", field=col))
+                problems.append(InputError("required column missing" + (
+                    f": this tender is let in lots ({lot_labels(rubric)}); each row names its lot"
+                    if col == LOT_FIELD else ""), file=path, where="row 1", field=col))
                 bad_cols = True
         if len(set(frame.attrs.get("header", frame.columns))) != len(frame.attrs.get("header", frame.columns)):
             problems.append(InputError("a column appears twice in the header", file=path, where="row 1"))
@@ -461,9 +544,19 @@ def bulk_frames(folder: Path | None, files: list[Path], rubric: Rubric, problems
         frame["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
                                                    categories=pd.Index([str(path)], dtype=object))
         frame["_row"] = np.arange(2, len(frame) + 2)
-        # one key per distinct bidder name as typed (cleaned the way the loaders keep text), spread to rows
+        # one key per distinct bidder name as typed (cleaned the way the loaders keep text), spread to rows;
+        # in a tender with lots, one per bidder and lot (a bid is a supplier's offer for one lot)
         codes, names = factorize(frame["bidder"])
         keys = [f"{bids_path}#{v or ''}" for v in clean_text(pd.Series(list(names) + [None], dtype=object))]
+        if lotted:
+            l_codes, l_names = factorize(frame[LOT_FIELD])
+            lot_keys = np.array([f"#{v or ''}" for v in clean_text(pd.Series(list(l_names) + [None], dtype=object))],
+                                dtype=object)
+            pair, pairs = pd.factorize(codes.astype(np.int64) * (len(l_names) + 1) + np.where(l_codes < 0, len(l_names),
+                                                                                             l_codes))
+            first = group_starts(pair)
+            keys = np.array(keys, dtype=object)[codes[first]] + lot_keys[l_codes[first]]
+            codes = pair
         key_codes, key_values = pd.factorize(np.array(keys, dtype=object))  # two spellings may clean alike
         frame["_bid"] = pd.Categorical.from_codes(key_codes[codes], categories=pd.Index(key_values, dtype=object),
                                                   validate=False)

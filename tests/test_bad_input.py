@@ -325,6 +325,29 @@ def _bulk_cell(file: str, row: int, column: str, value: str) -> Callable[[Tender
     return fn
 
 
+def _in_lots(fn: Callable[[Tender], None]) -> Callable[[Tender], None]:
+    """The tender let in two lots (each bid naming one), then `fn` breaks something."""
+    def both(t: Tender) -> None:
+        t.edit_rubric(_set(["lots"], [{"id": "L1", "title": "North routes"}, {"id": "L2", "title": "South routes"}]))
+        for i, p in enumerate(sorted(t.bids.iterdir())):
+            if p.suffix in (".yaml", ".json"):
+                t.edit_bid(p.name, _set(["lot"], "L1" if i % 2 == 0 else "L2"))
+        fn(t)
+    return both
+
+
+def _bulk_lot_column(value: str, row: int = 3) -> Callable[[Tender], None]:
+    """bids.csv gains a lot column, blank but for `value` in spreadsheet row `row`."""
+    def fn(t: Tender) -> None:
+        path = t.bids / "bids.csv"
+        rows = list(csv.reader(io.StringIO(path.read_text("utf-8"))))
+        rows = [r + (["lot"] if i == 0 else [value if i == row - 1 else ""]) for i, r in enumerate(rows)]
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        path.write_text(buf.getvalue(), "utf-8")
+    return fn
+
+
 def _scores_unclosed_quote(t: Tender) -> None:
     rows = t.score_rows()
     t.write_scores(rows)
@@ -564,6 +587,20 @@ CASES: list[Case] = [
          fixed=BULK_BUG),
     Case("response-unknown-criterion", lambda t: t.edit_bid(APEX, lambda d: d["responses"].__setitem__("Q2", "x")),
          lambda t: [APEX, "responses.Q2", "'Q2'"]),
+
+    # --- lots (issue 16): a bid names a lot only when the tender is let in lots
+    Case("lot-in-a-tender-without-lots", lambda t: t.edit_bid(APEX, _set(["lot"], "L1")),
+         lambda t: [APEX, "'lot'", "'L1'", "not let in lots"]),
+    Case("lot-column-bulk-without-lots", _bulk_then(_bulk_lot_column("L2")),
+         lambda t: ["bids.csv", "row 3", "'lot'", "'L2'", "not let in lots"]),
+    Case("bid-for-a-lot-that-does-not-exist", _in_lots(lambda t: t.edit_bid(APEX, _set(["lot"], "L3"))),
+         lambda t: [APEX, "'lot'", "'L3'", "not a lot of this tender", "L1 (North routes)"]),
+    Case("bid-without-its-lot", _in_lots(lambda t: t.edit_bid(APEX, _del(["lot"]))),
+         lambda t: [APEX, "'lot'", "required", "L1 (North routes), L2 (South routes)"]),
+    Case("same-supplier-twice-in-one-lot", _in_lots(_duplicate_bidder),
+         lambda t: ["apex_copy.yaml", "'bidder'", "'Apex Care Group Ltd'", "twice for lot L1", APEX]),
+    Case("bulk-without-lot-column-in-lots", _in_lots(lambda t: t.to_bulk()),
+         lambda t: ["bids.csv", "row 1", "'lot'", "required column missing"]),
 ]
 
 @pytest.mark.parametrize("case", _params("cli"))
