@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # for editors and type checkers; at run time see __getattr__
     from .bids import BidSet, load_bid, load_bid_files, load_bids
     from .evaluation import Evaluation, evaluate, self_assess
+    from .lots import LotsEvaluation, evaluate_tender
     from .exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
     from .rubric import Rubric, load_rubric, parse_rubric
     from .scores import check_scores, load_scores
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # for editors and type checkers; at run time see __getattr__
     from .review_output import flag_rows, lot_rows, portfolio_charts
     from .why_not import summary_context
     from .rubric import GRADES, RubricSpec
-    from .scores import MODERATED, SCORE_COLUMNS, split_scores
+    from .scores import LOT_COLUMN, MODERATED, SCORE_COLUMNS, scores_for_lot, split_scores
     from .scoring import scale_marks
     from .template import write_template
     from .formatting import gbp
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # for editors and type checkers; at run time see __getattr__
 
 _HOME = {"BidSet": "bids", "load_bid": "bids", "load_bid_files": "bids", "load_bids": "bids",
          "Evaluation": "evaluation", "evaluate": "evaluation", "self_assess": "evaluation",
+         "LotsEvaluation": "lots", "evaluate_tender": "lots",
          "EvaluatorError": "exceptions", "InputError": "exceptions", "InputErrors": "exceptions",
          "RubricRefused": "exceptions", "Rubric": "rubric", "load_rubric": "rubric", "parse_rubric": "rubric",
          "check_scores": "scores", "load_scores": "scores"}
@@ -49,7 +51,7 @@ _HOME.update({  # what the app (app/, app_pages/) uses besides the names above: 
     "flag_rows": "review_output", "lot_rows": "review_output", "portfolio_charts": "review_output",
     "review_paths": "review",
     "GRADES": "rubric", "RubricSpec": "rubric", "MODERATED": "scores", "SCORE_COLUMNS": "scores",
-    "split_scores": "scores", "scale_marks": "scoring", "write_template": "template",
+    "split_scores": "scores", "LOT_COLUMN": "scores", "scores_for_lot": "scores", "scale_marks": "scoring", "write_template": "template",
     "formula_safe_frame": "spreadsheet", "gbp": "formatting", "results_workbook": "workbook", "Workspace": "workspace",
     "default_workspace_path": "workspace",
 })

@@ -5,7 +5,7 @@ the CLI, the app and the reports show the same numbers and the working behind th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
@@ -17,7 +17,8 @@ from .columns import factorize, positions, quiet_numpy
 from .design_checks import check_rubric
 from .flags import SEVERITY_ORDER, empty_flags
 from .rubric import Rubric
-from .scores import empty_scores
+from .scoring import GROUP_COLUMNS, PASS_FAIL_COLUMNS
+from .scores import LOT_COLUMN, empty_scores, scores_for_lot
 
 LENSES = ("figures", "design")
 
@@ -35,6 +36,8 @@ class Evaluation:
     attainment: pd.DataFrame         # 6.3 per bid and outcome
     results: pd.DataFrame            # one row per bid: marks, lenses, totals, ranks
     best_claimed: float = 0.0        # the figures lens's best eligible claim
+    groups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=GROUP_COLUMNS))  # 9.1 per bid and group
+    pass_fail: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PASS_FAIL_COLUMNS))  # 9.2
 
     @property
     def official_lens(self) -> str:
@@ -72,6 +75,9 @@ class Evaluation:
         num = {k: _numbers(r[k]) for k in ("total", "price_score", "quality_score", "social_value_score",
                                            "claimed_value", "figures_score", "credited_value", "design_score")}
         rank = {k: _ranks(r[k]) for k in ("rank", "figures_rank", "design_rank")}
+        per_point = "price_per_point" in r.columns
+        if per_point:
+            num.update({k: _numbers(r[k]) for k in ("quality_points", "price_per_point")})
         eligible = r["eligible"].astype(bool).tolist()
         complete = r["complete"].astype(bool).tolist()
         out = [{
@@ -83,6 +89,8 @@ class Evaluation:
             "price_score": num["price_score"][i],
             "quality_score": num["quality_score"][i],
             "social_value_score": num["social_value_score"][i],
+            **({"quality_points": num["quality_points"][i], "price_per_point": num["price_per_point"][i]}
+               if per_point else {}),
             "lenses": {
                 "figures": {"claimed_value": num["claimed_value"][i], "score": num["figures_score"][i],
                             "rank": rank["figures_rank"][i]},
@@ -147,8 +155,14 @@ class Evaluation:
         walk["running_total"] = walk["amount"].cumsum()
         walk.loc[len(walk)] = ["Credited (validated £)", np.nan, float(c["credited_value"].sum()) if len(c) else 0.0]
         marks = self._marks_table(bidder, res)
+        tree = {}
+        if (self.rubric.nodes["kind"].isin(["group", "pass_fail"])).any():  # a flat rubric's marks table is its tree
+            tree = {"tree": scoring.tree_table(self.rubric, *(t[t["bidder"] == bidder] for t in (
+                self.scale, self.pass_fail, self.groups, self.price)), res[f"{self.official_lens}_score"],
+                self.official_lens)}
         return {
             "marks": marks,
+            **tree,
             "price": self.price[self.price["bidder"] == bidder].reset_index(drop=True),
             "scale": self.scale[self.scale["bidder"] == bidder].reset_index(drop=True),
             "claimed": c[["id", "measure", "quantity", "unit", "claimed_proxy", "claimed_value",
@@ -179,8 +193,8 @@ class Evaluation:
             rows.append({"criterion": crit.id, "part": "price", "weight": crit.weight, "working": formula,
                          "marks": pr.marks})
         for s in self.scale[self.scale["bidder"] == bidder].itertuples(index=False):
-            working = (f"{s.weight:g} × {s.score:g} / {self.rubric.scale_max:g} ({s.basis})" if s.scored
-                       else "unscored: 0")
+            working = (f"{s.weight:g} × {s.score:g} / {self.rubric.criterion_scale_max(s.criterion):g} ({s.basis})"
+                       if s.scored else "unscored: 0")
             rows.append({"criterion": s.criterion, "part": "social value (qualitative)" if s.social_value else "quality",
                          "weight": s.weight, "working": working, "marks": s.marks})
         sv = self.rubric.sv_criterion
@@ -194,8 +208,19 @@ class Evaluation:
                 official = " (official)" if lens == self.official_lens else " (for comparison)"
                 rows.append({"criterion": sv.id, "part": f"social value, {lens} lens{official}", "weight": sv.weight,
                              "working": working, "marks": res[f"{lens}_score"]})
+        for q in self.pass_fail[self.pass_fail["bidder"] == bidder].itertuples(index=False):
+            rows.append({"criterion": q.criterion, "part": "pass/fail", "weight": 0.0,
+                         "working": f"{q.result or 'unresolved'} ({q.basis})" + (": disqualified" if q.result == "fail"
+                                                                                  else ""), "marks": 0.0})
+        per_point = self.rubric.award == "price_per_quality_point"
         rows.append({"criterion": "TOTAL", "part": f"official lens: {self.official_lens}", "weight": 100.0,
-                     "working": "price + quality + social value", "marks": res.total})
+                     "working": "quality points: quality + social value" if per_point else "price + quality + social value",
+                     "marks": res.total})
+        if per_point:
+            working = (f"price £{res.price:,.0f} / {res.quality_points:.2f} quality points (lowest wins)"
+                       if res.quality_points > 0 else "no quality points: no price per point")
+            rows.append({"criterion": "PRICE PER POINT", "part": "award: price per quality point", "weight": np.nan,
+                         "working": working, "marks": res.price_per_point})
         return pd.DataFrame(rows)
 
 
@@ -356,16 +381,26 @@ def _flags_json_by_bidder(flags: pd.DataFrame, bidders: list) -> dict:
     return {bidders[p]: orjson.Fragment(bytes(view)) for p, view in _flag_json_batches(flags, bidders)}
 
 
+DISQUALIFYING = ("SV203", "SV208", "SV209", "SV210")  # the codes that take a bid out of the ranking
+
+
 @quiet_numpy
 def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = None) -> Evaluation:
     """Score every usable bid under both lenses. `bidset` problems are the caller's to refuse or accept.
     The guarded steps (valuation, scoring) return the explain tables; the per-bid arithmetic is the
-    kernel's, with one draw: the one sensitivity.py perturbs."""
+    kernel's, with one draw: the one sensitivity.py perturbs.
+
+    `rubric` is a plain tender or one lot of a lotted one (`rubric.for_lot`); a lotted tender is
+    lots.evaluate_tender's (each lot on its own). With a lot's rubric, only that lot's scores are read."""
+    if rubric.has_lots:
+        raise ValueError("evaluate: this rubric has lots; use lots.evaluate_tender (or evaluate each rubric.for_lot)")
     bids = bidset.bids.reset_index(drop=True)
     bidders = bids["bidder"].tolist()
     if len(set(bidders)) != len(bidders):
         raise ValueError("evaluate: a bidder is named twice in the bid set (load_bids sets such bids aside)")
     scores = scores if scores is not None else empty_scores()
+    if rubric.lot is not None and LOT_COLUMN in scores.columns:
+        scores = scores_for_lot(scores, rubric.lot.id)
 
     prepared = valuation.prepare(bidset.commitments, bids, rubric)
     working = valuation.lens_working(prepared, rubric)
@@ -373,31 +408,71 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
     valued = valuation.credit(prepared, working, error_codes)
 
     scale, scale_flags = scoring.scale_marks(scores, rubric, bidders)
+    pass_fail, pf_flags = scoring.pass_fail(scores, rubric, bidders)
     n, crits = len(bidders), rubric.scale_criteria
     shape = (1, n, len(crits))  # one draw; the scale table is bidder-major
     thresholds = np.array([np.nan if c.threshold is None else float(c.threshold) for c in crits])
-    eligible = kernel.eligibility(scale["score"].to_numpy(dtype=float).reshape(shape), thresholds)[0]
-    complete = scale["scored"].to_numpy(dtype=bool).reshape(shape).all(axis=-1)[0]
+    # each gate a numpy bool per bid (never a Python bool: ~False is -1, a label no table has)
+    gates = {"SV203": ~kernel.eligibility(scale["score"].to_numpy(dtype=float).reshape(shape), thresholds)[0]}
+    pf_values = pass_fail["value"].to_numpy(dtype=float).reshape(1, n, -1) if len(pass_fail) else np.full((1, n, 0), np.nan)
+    gates["SV208"] = kernel.pass_fail_failed(pf_values)[0]
+    att = valuation.attainment(valued, rubric, bidders)
+    sv209_flags, gates["SV209"] = scoring.mandatory_flags(att, rubric, bidders)
+    sv210_flags, gates["SV210"] = scoring.budget_flags(bids, rubric)
+    complete = (scale["scored"].to_numpy(dtype=bool).reshape(shape).all(axis=-1)[0]
+                & ~np.isnan(pf_values).any(axis=-1)[0])
     marks = scale["marks"].to_numpy().reshape(shape)  # objects stay objects: see kernel.group_sum
     sv_cols = np.array([bool(c.social_value) for c in crits], dtype=bool)
     names = np.asarray(bidders, dtype=object)
     quality = kernel.bid_sums(marks[:, :, ~sv_cols], names)[0]
     sv_scale = kernel.bid_sums(marks[:, :, sv_cols], names)[0]
-    price = scoring.price_marks(bids, rubric, pd.Series(eligible, index=bidders))
-    price_score = price["marks"].to_numpy(dtype=float)
-    price_score = np.where(np.isnan(price_score), 0.0, price_score)
-
     sums = kernel.group_sum(np.stack([valued["figures_value"].to_numpy(dtype=float),
                                       valued["credited_value"].to_numpy(dtype=float)]),
                             positions(bidders, valued["bidder"]), range(n))
     claimed, credited = sums[0], sums[1]
-    att = valuation.attainment(valued, rubric, bidders)
     fraction = valuation.design_fraction(att, bidders).to_numpy()
-    figures_fraction, best = kernel.figures_fractions(claimed[None, :], eligible[None, :])
-    figures_fraction, best = figures_fraction[0], float(best[0])
-
     sv = rubric.sv_criterion
     sv_weight = sv.weight if sv is not None else 0.0
+
+    def lens_marks(eligible: np.ndarray):
+        price = scoring.price_marks(bids, rubric, pd.Series(eligible, index=bidders))
+        price_score = price["marks"].to_numpy(dtype=float)
+        figures_fraction, best = kernel.figures_fractions(claimed[None, :], eligible[None, :])
+        return price, np.where(np.isnan(price_score), 0.0, price_score), figures_fraction[0], float(best[0])
+
+    def leaf_marks(price_score: np.ndarray, figures_fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n, k) marks of every leaf in rubric.criteria's order (the official lens for social value),
+        and whether each leaf has what it needs (a scale criterion its score)."""
+        kinds = rubric.criteria["kind"].tolist()
+        ids = rubric.criteria["id"].tolist()
+        out, known = np.zeros((n, len(ids))), np.ones((n, len(ids)), dtype=bool)
+        scale_at = {c.id: j for j, c in enumerate(crits)}
+        sv_marks = sv_weight * (fraction if rubric.official_lens == "design" else figures_fraction)
+        for k, (cid, kind) in enumerate(zip(ids, kinds)):
+            if kind == "price":
+                out[:, k] = price_score
+            elif kind == "scale":
+                out[:, k] = marks[0, :, scale_at[cid]].astype(float)
+                known[:, k] = scale["scored"].to_numpy(dtype=bool).reshape(n, len(crits))[:, scale_at[cid]]
+            elif kind == "social_value":
+                out[:, k] = sv_marks
+        return out, known
+
+    eligible = ~np.logical_or.reduce(list(gates.values()))
+    price, price_score, figures_fraction, best = lens_marks(eligible)
+    has_groups = len(rubric.groups) > 0
+    if has_groups:
+        groups, below = scoring.groups_table(*leaf_marks(price_score, figures_fraction), rubric, bidders)
+        gates["SV203"] = gates["SV203"] | below.any(axis=1)
+        if below.any():  # the minimum took bids out: the lowest price and best claim are among the rest
+            eligible = ~np.logical_or.reduce(list(gates.values()))
+            price, price_score, figures_fraction, best = lens_marks(eligible)
+            groups["below_min_share"] = below.ravel()
+            fresh, _ = scoring.groups_table(*leaf_marks(price_score, figures_fraction), rubric, bidders)
+            groups["marks"], groups["share_of_marks"] = fresh["marks"].to_numpy(), fresh["share_of_marks"].to_numpy()
+    else:
+        groups = pd.DataFrame(columns=scoring.GROUP_COLUMNS)
+
     results = pd.DataFrame({"bidder": bidders}).set_index("bidder", drop=False)
     results["eligible"] = eligible
     results["complete"] = complete
@@ -411,20 +486,30 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
     results["design_fraction"] = fraction
     results["figures_score"] = sv_weight * figures_fraction
     results["design_score"] = sv_weight * fraction
+    per_point = rubric.award == "price_per_quality_point"
+    prices = bids["price"].to_numpy(dtype=float, na_value=np.nan)
     for lens in LENSES:
         results[f"{lens}_total"] = kernel.totals(price_score, quality, sv_scale, results[f"{lens}_score"].to_numpy())
-        results[f"{lens}_rank"] = scoring.rank(results[f"{lens}_total"], results["quality_score"],
-                                               results["price"], results["eligible"])
+        key = results[f"{lens}_total"]
+        if per_point:
+            key = pd.Series(kernel.price_per_point(prices, key.to_numpy(dtype=float)[None, :])[0], index=key.index)
+        results[f"{lens}_rank"] = scoring.rank(key, results["quality_score"], results["price"], results["eligible"],
+                                               tie_break=rubric.tie_break, ascending=per_point,
+                                               social_value=results[f"{lens}_score"] + results["sv_scale_score"])
     official = rubric.official_lens
     results["social_value_score"] = results[f"{official}_score"] + results["sv_scale_score"]
     results["total"] = results[f"{official}_total"]
     results["rank"] = results[f"{official}_rank"]
+    if per_point:
+        results["quality_points"] = results["total"]
+        results["price_per_point"] = kernel.price_per_point(prices, results["total"].to_numpy(dtype=float)[None, :])[0]
+    results["disqualified_by"] = _codes_by_bid([(code, gates[code]) for code in DISQUALIFYING], n)
     results = results.reset_index(drop=True)
     claimed = pd.Series(claimed, index=bidders)
 
-    bid_flags = [c_flags, scale_flags,
+    bid_flags = [c_flags, scale_flags, pf_flags, scoring.min_share_flags(groups), sv209_flags, sv210_flags,
                  scoring.missing_responses(bidset.responses, rubric, bidders),
-                 scoring.price_flags(price),
+                 scoring.price_flags(price, rubric.abnormally_low),
                  scoring.claimed_share_flags(claimed, rubric)]
     flags = pd.concat([f for f in bid_flags if not f.empty], ignore_index=True) if any(
         not f.empty for f in bid_flags) else empty_flags()
@@ -436,13 +521,26 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
         flags = flags.take(np.lexsort((code, sev, bid_pos))).reset_index(drop=True)
     return Evaluation(rubric=rubric, bidset=bidset, scores=scores, commitments=valued, flags=flags,
                       rubric_flags=check_rubric(rubric), price=price, scale=scale, attainment=att,
-                      results=results, best_claimed=best)
+                      results=results, best_claimed=best, groups=groups.reset_index(drop=True),
+                      pass_fail=pass_fail.drop(columns="value"))
+
+
+def _codes_by_bid(gates: list, n: int) -> np.ndarray:
+    """Each bid's disqualifying codes, in code order, as "SV203, SV208" ("" for none)."""
+    out = np.full(n, "", dtype=object)
+    for code, hit in gates:
+        hit = np.asarray(hit, dtype=bool)
+        out[hit] = np.where(out[hit] == "", code, out[hit] + ", " + code)
+    return out
 
 
 def self_assess(rubric: Rubric, bidset: BidSet, best_claimed: Optional[float] = None) -> dict:
     """A supplier's view of one draft bid: the buyer's checks with fixes, attainment, and the social-value
     marks under each lens. The figures lens is relative to the best claim in the field, which a supplier
-    cannot see: they may pass a guess (`best_claimed`); by default their own claim is the best."""
+    cannot see: they may pass a guess (`best_claimed`); by default their own claim is the best.
+    For a tender with lots, the bid is checked against the lot it names (9.3)."""
+    if rubric.has_lots:
+        rubric = rubric.for_lot(_bid_lot(rubric, bidset))
     ev = evaluate(rubric, bidset)
     if ev.results.empty:
         from .exceptions import InputError
@@ -471,7 +569,19 @@ def self_assess(rubric: Rubric, bidset: BidSet, best_claimed: Optional[float] = 
         "flags": flags,
         "attainment": att,
         "walk": ev.explain(bidder)["walk"],
+        "lot": rubric.lot.id if rubric.lot is not None else None,
     }
+
+
+def _bid_lot(rubric: Rubric, bidset: BidSet) -> str:
+    """The lot a draft bid for a lotted tender names."""
+    lots = [lot.id for lot in rubric.lots]
+    named = bidset.bids["lot"].astype(str).tolist() if "lot" in bidset.bids.columns else []
+    if not named or named[0] not in lots:
+        from .exceptions import InputError
+        raise InputError(f"names no lot of this tender ({', '.join(lots)}); a bid for a tender in lots says which "
+                         "lot it is for", field="lot", value=named[0] if named else "")
+    return named[0]
 
 
 def self_assessment_json(sa: dict, rubric: Rubric) -> dict:
@@ -479,6 +589,7 @@ def self_assessment_json(sa: dict, rubric: Rubric) -> dict:
     return {
         "tender": rubric.tender.id,
         "bidder": sa["bidder"],
+        **({"lot": sa["lot"]} if sa.get("lot") else {}),
         "official_lens": rubric.official_lens,
         "claimed_value": _num(sa["claimed_value"]),
         "credited_value": _num(sa["credited_value"]),

@@ -149,24 +149,89 @@ def totals(price, quality, sv_scale, social_value):
     return price + quality + sv_scale + social_value
 
 
-def ranks(total: np.ndarray, quality: np.ndarray, price: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """6.5 per draw: eligible bids by higher total, then higher quality marks, then lower price (a missing
-    price counts as the highest); bids equal on all three share the rank of the first of them, so a rank
-    is 1 + the number of bids strictly ahead. 0 = not ranked (not eligible in that draw).
+TIE_BREAK = ("quality", "price")  # 6.5's default order after the total
+
+
+def ranks(total: np.ndarray, quality: np.ndarray, price: np.ndarray, eligible: np.ndarray, *,
+          tie_break=TIE_BREAK, social_value: np.ndarray | None = None, ascending: bool = False) -> np.ndarray:
+    """6.5 per draw: eligible bids by higher total (with `ascending`, by LOWER total: price per quality
+    point), then by the `tie_break` keys in order: "quality" (higher quality marks), "price" (lower price; a
+    missing price counts as the highest), "social_value" (higher social-value marks, `social_value` (d, n)).
+    Bids equal on every key share the rank of the first of them, so a rank is 1 + the number of bids
+    strictly ahead. 0 = not ranked (not eligible in that draw).
 
     total, quality, eligible (d, n); price (n,). A sort per draw, O(n log n)."""
     d, n = total.shape
     if n == 0:
         return np.zeros((d, 0), dtype=np.int64)
     t = np.round(total, RANK_DECIMALS)
-    q = np.round(quality, RANK_DECIMALS)
-    p = np.broadcast_to(np.where(np.isnan(price), np.inf, price)[None, :], t.shape)
-    order = np.lexsort((p, -q, -t, ~eligible), axis=1)  # last key first: ineligible bids sort last
-    ts, qs, ps = (np.take_along_axis(a, order, axis=1) for a in (t, q, p))
+    t = np.where(np.isnan(t), np.inf, t) if ascending else t  # no quality points: never ahead
+    keys = [t if ascending else -t]  # each key: lower sorts first
+    for name in tie_break:
+        if name == "quality":
+            keys.append(-np.round(quality, RANK_DECIMALS))
+        elif name == "price":
+            keys.append(np.broadcast_to(np.where(np.isnan(price), np.inf, price)[None, :], t.shape))
+        elif name == "social_value":
+            keys.append(-np.round(social_value, RANK_DECIMALS))
+        else:
+            raise ValueError(f"ranks: unknown tie-break {name!r}")
+    order = np.lexsort(tuple(reversed(keys)) + (~eligible,), axis=1)  # last key first: ineligible sort last
     same = np.zeros((d, n), dtype=bool)
-    same[:, 1:] = (ts[:, 1:] == ts[:, :-1]) & (qs[:, 1:] == qs[:, :-1]) & (ps[:, 1:] == ps[:, :-1])
+    same[:, 1:] = True
+    for key in keys:
+        ks = np.take_along_axis(np.broadcast_to(key, (d, n)), order, axis=1)
+        same[:, 1:] &= ks[:, 1:] == ks[:, :-1]
     position = np.broadcast_to(np.arange(1, n + 1), (d, n))
     first = np.maximum.accumulate(np.where(same, 0, position), axis=1)
     out = np.empty((d, n), dtype=np.int64)
     np.put_along_axis(out, order, first, axis=1)
     return np.where(eligible, out, 0)
+
+
+def price_per_point(price: np.ndarray, quality_points: np.ndarray) -> np.ndarray:
+    """9.5: price / quality points per draw ((n,) prices, (d, n) points); lowest wins. No quality points
+    (or no price) gives NaN: such a bid is never ahead of one that has a price per point."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(quality_points > 0, price / quality_points, np.nan)
+
+
+# ------------------------------------------------------------------------------------------ 9 trees and gates
+def group_marks(leaf_marks: np.ndarray, members: list) -> np.ndarray:
+    """9.1: (d, n, k) marks of the leaves -> (d, n, g): each group's marks, the sum of its leaves' marks
+    (members[g]: the leaf positions under group g, in tree order) added left to right from 0, exactly the
+    sum a reader makes of the rows shown under it (no rounding: round only for display)."""
+    d, n, _ = leaf_marks.shape
+    out = np.zeros((d, n, len(members)))
+    for g, leaves in enumerate(members):
+        acc = np.zeros((d, n))
+        for k in leaves:
+            acc = acc + leaf_marks[:, :, k]
+        out[:, :, g] = acc
+    return out
+
+
+def below_min_share(marks: np.ndarray, weights, min_shares, known: np.ndarray | None = None) -> np.ndarray:
+    """9.1: (d, n, g) group marks -> bool: under `min_share` (a fraction, NaN: none) of the group's weight.
+    `known` (d, n, g): the group is fully scored (an unscored group is not below: it is incomplete)."""
+    below = marks < np.asarray(min_shares, dtype=float) * np.asarray(weights, dtype=float)
+    return below & known if known is not None else below
+
+
+def pass_fail_failed(results: np.ndarray) -> np.ndarray:
+    """9.2: (d, n, p) results (1 pass, 0 fail, NaN unresolved) -> (d, n): some question failed."""
+    return (results == 0).any(axis=-1)
+
+
+def over_budget(prices: np.ndarray, budget) -> np.ndarray:
+    """9: (n,) prices above the budget (None: no ceiling); a missing price is not over."""
+    prices = np.asarray(prices, dtype=float)
+    if budget is None:
+        return np.zeros(prices.shape, dtype=bool)
+    return prices > float(budget)
+
+
+def mandatory_unmet(net: np.ndarray, mandatory: np.ndarray) -> np.ndarray:
+    """9: (d, n, o) net quantities credited per bid and outcome -> (d, n, o): a mandatory outcome (o,) bool
+    towards which nothing (0, or no credited commitment) is credited in the design lens."""
+    return np.asarray(mandatory, dtype=bool) & ~(net > 0)

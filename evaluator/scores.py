@@ -1,6 +1,7 @@
-"""Evaluators' scores (DESIGN.md 4.4), checked row by row, whether they come from a scores.csv or from a
-table the app holds: known bidder and scale criterion, a score on the rubric's scale, a rationale
-(reg 31 needs an explanation for every score), no row given twice.
+"""Evaluators' scores (DESIGN.md 4.4, 9.2, 9.3), checked row by row, whether they come from a scores.csv or
+from a table the app holds: known bidder and scored criterion (scale or pass/fail), a score on the
+criterion's own scale (a pass/fail answer: pass or fail, also 1 or 0, stored as 1.0 / 0.0), a rationale
+(reg 31 needs an explanation for every score), the lot (required when the tender has lots), no row given twice.
 
 Each row carries the row number its user sees (`_row`: the spreadsheet row of a CSV, the table row in
 the app) as data, so a problem names that row and a caller that keeps the good rows needs no message
@@ -19,11 +20,20 @@ from .rubric import Rubric
 from .suggestions import suggest
 
 SCORE_COLUMNS = ["bidder", "criterion", "evaluator", "score", "rationale"]
+LOT_COLUMN = "lot"  # optional in a scores.csv; required when the tender has lots; "" in frames without lots
 MODERATED = "MODERATED"
+PASS_FAIL = {"pass": 1.0, "fail": 0.0, "1": 1.0, "0": 0.0}
 
 
 def empty_scores() -> pd.DataFrame:
-    return pd.DataFrame(columns=SCORE_COLUMNS + ["_row"])
+    return pd.DataFrame(columns=SCORE_COLUMNS + [LOT_COLUMN, "_row"])
+
+
+def scores_for_lot(frame: pd.DataFrame, lot_id: str) -> pd.DataFrame:
+    """The scores of one lot (all of them when the frame has no lot column)."""
+    if LOT_COLUMN not in frame.columns:
+        return frame.reset_index(drop=True)
+    return frame[frame[LOT_COLUMN].astype(str) == str(lot_id)].reset_index(drop=True)
 
 
 def load_scores(path: Path | str, rubric: Rubric, bidders: Optional[Iterable[str]] = None) -> pd.DataFrame:
@@ -32,8 +42,9 @@ def load_scores(path: Path | str, rubric: Rubric, bidders: Optional[Iterable[str
     from .documents import read_text
 
     path = Path(path)
-    _, rows = parse_small_csv(read_text(path), path, SCORE_COLUMNS, SCORE_COLUMNS)
-    frame = pd.DataFrame([{**rec, "_row": n} for n, rec in rows], columns=SCORE_COLUMNS + ["_row"])
+    header, rows = parse_small_csv(read_text(path), path, SCORE_COLUMNS + [LOT_COLUMN], SCORE_COLUMNS)
+    columns = SCORE_COLUMNS + ([LOT_COLUMN] if LOT_COLUMN in header else []) + ["_row"]
+    frame = pd.DataFrame([{**rec, "_row": n} for n, rec in rows], columns=columns)
     return check_scores(frame, rubric, bidders, source=path)
 
 
@@ -52,57 +63,93 @@ def split_scores(frame: pd.DataFrame, rubric: Rubric, bidders: Optional[Iterable
     """(usable rows, [(row, problem)]): the rows with no problem, and each problem with the row it is on,
     for a caller (the app) that uses the good rows and lists the others as not used.
 
-    `frame` has the columns bidder, criterion, evaluator, score, rationale, and may carry `_row`, the row
-    number its user sees; without it rows are numbered as a CSV with a header row (the first is row 2).
-    Cells are read as typed: blank (None, NaN) is empty, a number score is its text; a row blank in
-    every column is skipped, as a blank line in a CSV is.
+    `frame` has the columns bidder, criterion, evaluator, score, rationale (and `lot`: required when the
+    tender has lots), and may carry `_row`, the row number its user sees; without it rows are numbered
+    as a CSV with a header row (the first is row 2). Cells are read as typed: blank (None, NaN) is empty,
+    a number score is its text; a row blank in every column is skipped, as a blank line in a CSV is.
+    `bidders`: the names of the tender's bids, or a mapping of lot id to the names bidding in that lot.
+    The usable rows carry `lot` ("" without lots).
     """
+    lots = [lot.id for lot in rubric.lots]
     missing_columns = [c for c in SCORE_COLUMNS if c not in frame.columns]
+    if lots and LOT_COLUMN not in frame.columns:
+        missing_columns.append(LOT_COLUMN)
     if missing_columns:
-        raise InputErrors([InputError("required column missing", file=source, where="row 1", field=name)
-                           for name in missing_columns])
+        raise InputErrors([InputError("required column missing" + (
+            f": this tender has lots ({', '.join(lots)}), so each score names its lot" if name == LOT_COLUMN else ""),
+            file=source, where="row 1", field=name) for name in missing_columns])
     problems: list[tuple[int, EvaluatorError]] = []
-    scale = [float(s) for s in rubric.spec.scale]
     scale_ids = [c.id for c in rubric.scale_criteria]
-    known = set(bidders) if bidders is not None else None
+    pass_fail_ids = [c.id for c in rubric.pass_fail_criteria]
+    scored_ids = scale_ids + pass_fail_ids
+    what = "scale or pass/fail criterion" if pass_fail_ids else "scale criterion"
+    scales = {cid: [float(v) for v in rubric.criterion_scale(cid)] for cid in scale_ids}
+    by_lot = isinstance(bidders, dict)
+    known = ({k: set(v) for k, v in bidders.items()} if by_lot else set(bidders)) if bidders is not None else None
     numbers = frame["_row"].tolist() if "_row" in frame.columns else list(range(2, len(frame) + 2))
+    columns = SCORE_COLUMNS + ([LOT_COLUMN] if LOT_COLUMN in frame.columns else [])
     records, seen = [], {}
-    for n, raw in zip(numbers, frame[SCORE_COLUMNS].to_dict("records")):
+    for n, raw in zip(numbers, frame[columns].to_dict("records")):
         rec = {k: _cell(v) for k, v in raw.items()}
         if not any(rec.values()):
             continue
+        rec.setdefault(LOT_COLUMN, "")
 
         def bad(field: str, problem: str) -> None:
             problems.append((n, InputError(problem, file=source, where=f"row {n}", field=field, value=rec[field])))
 
         ok = True
+        if lots and not rec[LOT_COLUMN]:
+            bad(LOT_COLUMN, f"required but empty: this tender has lots ({', '.join(lots)})"); ok = False
+        elif lots and rec[LOT_COLUMN] not in lots:
+            bad(LOT_COLUMN, f"is not a lot of this tender ({', '.join(lots)})" + suggest(rec[LOT_COLUMN], lots)); ok = False
+        elif not lots and rec[LOT_COLUMN]:
+            bad(LOT_COLUMN, "this tender has no lots: leave the lot blank"); ok = False
         if not rec["bidder"]:
             bad("bidder", "required but empty"); ok = False
-        elif known is not None and rec["bidder"] not in known:
+        elif known is not None and by_lot and ok and rec["bidder"] not in known.get(rec[LOT_COLUMN], ()):
+            bad("bidder", f"is not a bidder in lot {rec[LOT_COLUMN]}"
+                + suggest(rec["bidder"], known.get(rec[LOT_COLUMN], ()))); ok = False
+        elif known is not None and not by_lot and rec["bidder"] not in known:
             bad("bidder", "is not a bidder in this tender" + suggest(rec["bidder"], known)); ok = False
-        if rec["criterion"] not in scale_ids:
-            bad("criterion", f"is not a scale criterion of this rubric ({', '.join(scale_ids) or 'none'})"
-                + suggest(rec["criterion"], scale_ids)); ok = False
+        if rec["criterion"] not in scored_ids:
+            bad("criterion", f"is not a {what} of this rubric ({', '.join(scored_ids) or 'none'})"
+                + suggest(rec["criterion"], scored_ids)); ok = False
         if not rec["evaluator"]:
             bad("evaluator", "required but empty"); ok = False
-        try:
-            score = read_number(rec["score"])
-        except AmbiguousNumber as exc:
-            bad("score", str(exc)); ok = False
-        except NotANumber:
-            bad("score", "not a number"); ok = False
+        score = None
+        if rec["criterion"] in pass_fail_ids:
+            score = PASS_FAIL.get(rec["score"].strip().lower())
+            if score is None:
+                try:
+                    number = read_number(rec["score"])
+                except (AmbiguousNumber, NotANumber):
+                    number = None
+                score = {1.0: 1.0, 0.0: 0.0}.get(number)
+            if score is None:
+                bad("score", "is not pass or fail (also 1 or 0)"); ok = False
         else:
-            if score not in scale:
-                bad("score", "is not on the rubric's scale (" + ", ".join(f"{s:g}" for s in scale) + ")"); ok = False
+            try:
+                score = read_number(rec["score"])
+            except AmbiguousNumber as exc:
+                bad("score", str(exc)); ok = False
+            except NotANumber:
+                bad("score", "not a number"); ok = False
+            else:
+                scale = scales.get(rec["criterion"], [float(v) for v in rubric.spec.scale])
+                if score not in scale:
+                    own = rec["criterion"] in scales and rubric.criterion(rec["criterion"]).scale is not None
+                    whose = f"{rec['criterion']}'s scale" if own else "the rubric's scale"
+                    bad("score", f"is not on {whose} (" + ", ".join(f"{s:g}" for s in scale) + ")"); ok = False
         if not rec["rationale"]:
             bad("rationale", "is empty: every score needs a rationale (reg 31 asks for an explanation)"); ok = False
-        key = (rec["bidder"], rec["criterion"], rec["evaluator"])
+        key = (rec[LOT_COLUMN], rec["bidder"], rec["criterion"], rec["evaluator"])
         if ok and key in seen:
             bad("evaluator", f"scores this bidder and criterion twice (also row {seen[key]})"); ok = False
         if ok:
             seen[key] = n
             records.append({**rec, "score": score, "_row": n})
-    return pd.DataFrame(records, columns=SCORE_COLUMNS + ["_row"]), problems
+    return pd.DataFrame(records, columns=SCORE_COLUMNS + [LOT_COLUMN, "_row"]), problems
 
 
 def _cell(value: Any) -> str:

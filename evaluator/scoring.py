@@ -1,10 +1,12 @@
 """Marks: price (6.1), scale criteria with evaluators' scores (6.2), the two social-value lenses, totals
-and ranks (6.5), and the bid checks that come from them (SV2xx).
+and ranks (6.5), the criteria tree's groups (9.1) and pass/fail questions (9.2), and the bid checks that
+come from them (SV2xx).
 
 Each step returns its table with the inputs beside the marks, so a lead can show a supplier the sum.
 """
 from __future__ import annotations
 
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -15,7 +17,8 @@ from .guards import require_columns, require_unique
 from .rubric import Rubric
 from .scores import MODERATED, SCORE_COLUMNS, empty_scores
 
-LOW_PRICE_SHARE = 0.8
+LOW_PRICE_SHARE = 0.8     # abnormally_low median_share's default
+BELOW_MEAN_SHARE = 0.15  # abnormally_low below_mean_excluding_highest's default
 
 
 def price_marks(bids: pd.DataFrame, rubric: Rubric, eligible: pd.Series) -> pd.DataFrame:
@@ -44,8 +47,8 @@ def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tup
     require_columns(scores if scores is not None else empty_scores(), SCORE_COLUMNS, "scale_marks")
     require_unique(pd.Series(bidders, dtype=object), "scale_marks")
     crits = rubric.scale_criteria
-    scale = rubric.scale
-    top = rubric.scale_max
+    scales = {c.id: _scale_of(rubric, c.id) for c in crits}  # each criterion's own scale, else the rubric's
+    tops = np.array([float(scales[c.id][-1]) for c in crits])
     grid = pd.MultiIndex.from_product([bidders, [c.id for c in crits]], names=["bidder", "criterion"])
     table = pd.DataFrame(index=grid).reset_index()
     meta = {c.id: c for c in crits}
@@ -76,13 +79,16 @@ def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tup
     weights = np.array([float(c.weight) for c in crits])
     thresholds = np.array([np.nan if c.threshold is None else float(c.threshold) for c in crits])
     score = table["score"].to_numpy(dtype=float).reshape(shape)
-    marks = kernel.scale_marks(score, weights, top).ravel()
+    marks = kernel.scale_marks(score, weights, tops).ravel()
     # a score column with no score in it is one of Python objects: its marks are too, as they print
     table["marks"] = marks.astype(object) if table["score"].dtype == object else marks
     table["below_threshold"] = kernel.below_threshold(score, thresholds).ravel()
 
-    steps = lambda v: np.searchsorted(scale, v)  # noqa: E731 - index on the scale
-    spread = pd.Series(steps(table["highest_score"].fillna(0)) - steps(table["lowest_score"].fillna(0)))
+    spread = pd.Series(np.zeros(len(table), dtype=np.int64), index=table.index)  # steps on the criterion's scale
+    for cid, scale in scales.items():
+        at = (table["criterion"] == cid).to_numpy()
+        spread[at] = (np.searchsorted(scale, table["highest_score"][at].fillna(0))
+                      - np.searchsorted(scale, table["lowest_score"][at].fillna(0)))
     blocks = []
     hit = (table["n_evaluators"] > 1) & (spread > 2)
     if hit.any():
@@ -137,18 +143,46 @@ def missing_responses(responses: pd.DataFrame, rubric: Rubric, bidders: list[str
                       criterion=missing["criterion"].to_numpy())
 
 
-def price_flags(prices: pd.DataFrame) -> pd.DataFrame:
-    """SV204: a price under 80% of the median of all bids' prices."""
+def price_flags(prices: pd.DataFrame, rule=None) -> pd.DataFrame:
+    """SV204 by the rubric's `abnormally_low` rule (None: the default, median_share 0.8): median_share, a
+    price under `share` of the median of all bids' prices; below_mean_excluding_highest, a price more than
+    `share` below the mean of the other bids' prices with the highest of them left out."""
     p = prices.dropna(subset=["price"])
     if p.empty:
         return empty_flags()
+    name = getattr(rule, "rule", "median_share")
+    share = getattr(rule, "share", None)
+    if share is None:
+        share = LOW_PRICE_SHARE if name == "median_share" else BELOW_MEAN_SHARE
+    if name == "below_mean_excluding_highest":
+        return _below_mean_flags(p, share)
     median = float(p["price"].median())
-    low = p[p["price"] < LOW_PRICE_SHARE * median]
+    low = p[p["price"] < share * median]
     if low.empty:
         return empty_flags()
     return make_flags("SV204", low["bidder"].to_numpy(),
-                      ("price £" + low["price"].map("{:,.0f}".format) + f" is under 80% of the median bid price "
-                       f"£{median:,.0f} ({LOW_PRICE_SHARE * median:,.0f})").to_numpy())
+                      ("price £" + low["price"].map("{:,.0f}".format) + f" is under {share * 100:g}% of the median bid "
+                       f"price £{median:,.0f} ({share * median:,.0f})").to_numpy())
+
+
+def _below_mean_flags(p: pd.DataFrame, share: float) -> pd.DataFrame:
+    """below_mean_excluding_highest: each price against the mean of the other bids' prices, the highest
+    of them left out (at least two others needed, so there is a mean after leaving one out)."""
+    prices = p["price"].to_numpy(dtype=float)
+    bidders, messages = [], []
+    for i, price in enumerate(prices):
+        others = np.delete(prices, i)
+        if len(others) < 2:
+            continue
+        kept = np.delete(others, int(np.argmax(others)))
+        mean = float(kept.mean())
+        if price < (1 - share) * mean:
+            bidders.append(p["bidder"].iat[i])
+            messages.append(f"price £{price:,.0f} is more than {share * 100:g}% below £{mean:,.0f}, the mean of the "
+                            f"other bids' prices leaving out the highest (£{float(others.max()):,.0f})")
+    if not bidders:
+        return empty_flags()
+    return make_flags("SV204", np.array(bidders, dtype=object), np.array(messages, dtype=object))
 
 
 def claimed_share_flags(claimed: pd.Series, rubric: Rubric) -> pd.DataFrame:
@@ -164,14 +198,223 @@ def claimed_share_flags(claimed: pd.Series, rubric: Rubric) -> pd.DataFrame:
                        f"(benchmark: {share * 100:.0f}%)").to_numpy())
 
 
-def rank(total: pd.Series, quality: pd.Series, price: pd.Series, eligible: pd.Series) -> pd.Series:
-    """6.5: rank eligible bids by total; ties by higher quality marks, then lower price, else shared.
-    Guarded step: the four series are one per bid, on the same index; an ineligible bid gets no rank."""
-    for name, s in (("quality", quality), ("price", price), ("eligible", eligible)):
+def rank(total: pd.Series, quality: pd.Series, price: pd.Series, eligible: pd.Series, *,
+         tie_break=kernel.TIE_BREAK, social_value: Optional[pd.Series] = None, ascending: bool = False) -> pd.Series:
+    """6.5: rank eligible bids by total (with `ascending`, lowest first: price per quality point); ties by
+    the rubric's `tie_break` (default higher quality marks, then lower price), else shared.
+    Guarded step: the series are one per bid, on the same index; an ineligible bid gets no rank."""
+    others = (("quality", quality), ("price", price), ("eligible", eligible))
+    if social_value is not None:
+        others += (("social_value", social_value),)
+    for name, s in others:
         if not s.index.equals(total.index):
             raise ValueError(f"rank: {name} is not indexed like total (one value per bid, in the same order)")
+    if "social_value" in tie_break and social_value is None:
+        raise ValueError("rank: the tie-break names social_value but no social-value marks were given")
+    sv = None if social_value is None else social_value.to_numpy(dtype=float, na_value=np.nan)[None, :]
     r = kernel.ranks(total.to_numpy(dtype=float, na_value=np.nan)[None, :],
                      quality.to_numpy(dtype=float, na_value=np.nan)[None, :],
-                     price.to_numpy(dtype=float, na_value=np.nan), eligible.to_numpy(dtype=bool)[None, :])[0]
+                     price.to_numpy(dtype=float, na_value=np.nan), eligible.to_numpy(dtype=bool)[None, :],
+                     tie_break=tuple(tie_break), social_value=sv, ascending=ascending)[0]
     return pd.Series(np.where(r > 0, r, np.nan), index=total.index).astype("Int64")
 
+
+# ------------------------------------------------------------------------------------------ 9.2 pass/fail
+PASS_FAIL_COLUMNS = ["bidder", "criterion", "name", "result", "basis", "n_evaluators"]
+
+
+def pass_fail(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """9.2 for every bid and pass/fail question: the MODERATED result, else the evaluators' unanimous one,
+    else unresolved (SV206: the bid is incomplete until moderated); none at all is unscored (SV207); a
+    fail disqualifies (SV208). Returns (table: result "pass" | "fail" | None, SV206/SV207/SV208 flags)."""
+    crits = list(rubric.pass_fail_criteria)
+    if not crits or not bidders:
+        return pd.DataFrame(columns=PASS_FAIL_COLUMNS + ["value"]), empty_flags()
+    require_unique(pd.Series(bidders, dtype=object), "pass_fail")
+    ids = [c.id for c in crits]
+    s = scores if scores is not None and len(scores) else empty_scores()
+    s = s[s["criterion"].isin(ids)]
+    grid = pd.MultiIndex.from_product([bidders, ids], names=["bidder", "criterion"])
+    table = pd.DataFrame(index=grid).reset_index()
+    names = {c.id: c.name or c.id for c in crits}
+    table["name"] = table["criterion"].map(names)
+    values = pd.to_numeric(s["score"], errors="coerce")
+    panel = s.assign(score=values)[s["evaluator"] != MODERATED]
+    moderated = s.assign(score=values)[s["evaluator"] == MODERATED].groupby(["bidder", "criterion"])["score"].first()
+    grouped = panel.groupby(["bidder", "criterion"])["score"]
+    stats = pd.DataFrame({"n": grouped.size(), "low": grouped.min(), "high": grouped.max()}).reindex(grid)
+    n = stats["n"].fillna(0).astype(int).to_numpy()
+    mod = moderated.reindex(grid).to_numpy(dtype=float) if len(moderated) else np.full(len(table), np.nan)
+    low, high = stats["low"].to_numpy(dtype=float), stats["high"].to_numpy(dtype=float)
+    unanimous = (n > 0) & (low == high)
+    value = np.where(~np.isnan(mod), mod, np.where(unanimous, low, np.nan))
+    table["result"] = np.where(value == 1.0, "pass", np.where(value == 0.0, "fail", None))
+    table["result"] = table["result"].astype(object).where(~np.isnan(value), None)
+    table["basis"] = np.where(~np.isnan(mod), "moderated",
+                              np.where(unanimous & (n > 1), "unanimous", np.where(unanimous, "single evaluator",
+                                       np.where(n > 1, "evaluators disagree (no consensus)", "unscored"))))
+    table["n_evaluators"] = n
+    table["value"] = value  # 1.0 pass, 0.0 fail, NaN unresolved: what the kernel reads
+    blocks = []
+    hit = (n > 1) & np.isnan(value)
+    if hit.any():
+        d = table[hit]
+        passes = (panel.groupby(["bidder", "criterion"])["score"].sum().reindex(grid).to_numpy()[hit]).astype(int)
+        blocks.append(make_flags(
+            "SV206", d["bidder"].to_numpy(),
+            (d["n_evaluators"].astype(str) + " evaluators disagree on pass/fail question " + d["criterion"] + " ("
+             + d["name"] + "): " + pd.Series(passes, index=d.index).astype(str) + " pass, "
+             + (d["n_evaluators"] - passes).astype(str) + " fail, and no MODERATED result is recorded; "
+             "the bid is incomplete until it is moderated").to_numpy(),
+            criterion=d["criterion"].to_numpy()))
+    hit = n == 0
+    hit &= np.isnan(mod)
+    if hit.any():
+        d = table[hit]
+        blocks.append(make_flags(
+            "SV207", d["bidder"].to_numpy(),
+            ("pass/fail question " + d["criterion"] + " (" + d["name"] + ") has no result: the bid is incomplete "
+             "until it is scored pass or fail").to_numpy(),
+            criterion=d["criterion"].to_numpy()))
+    hit = value == 0.0
+    if hit.any():
+        d = table[hit]
+        blocks.append(make_flags(
+            "SV208", d["bidder"].to_numpy(),
+            ("failed pass/fail question " + d["criterion"] + " (" + d["name"] + ", " + d["basis"]
+             + "): the bid is disqualified").to_numpy(),
+            criterion=d["criterion"].to_numpy()))
+    return table, (pd.concat(blocks, ignore_index=True) if blocks else empty_flags())
+
+
+# ------------------------------------------------------------------------------------------ 9.1 groups
+GROUP_COLUMNS = ["bidder", "group", "name", "level", "weight", "marks", "min_share", "share_of_marks",
+                 "below_min_share"]
+
+
+def group_members(rubric: Rubric) -> tuple[list[str], list[list[int]]]:
+    """(group ids in tree order, for each the positions of its leaves in `rubric.criteria`)."""
+    leaves = rubric.criteria["id"].tolist()
+    at = {cid: i for i, cid in enumerate(leaves)}
+    groups = rubric.groups["id"].tolist() if len(rubric.groups) else []
+    return groups, [[at[c] for c in rubric.leaves_under(g)] for g in groups]
+
+
+def groups_table(leaf_marks: np.ndarray, leaf_known: np.ndarray, rubric: Rubric,
+                 bidders: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """9.1: each group's marks for each bid, the exact sum of its leaves' marks (leaf_marks (n, k) in
+    `rubric.criteria` order; leaf_known (n, k): the leaf has its score), and the group minimum (min_share).
+    Returns (table bidder-major, below (n, g) bool: under a group's minimum, every leaf under it scored)."""
+    groups, members = group_members(rubric)
+    n = len(bidders)
+    if not groups or not n:
+        return pd.DataFrame(columns=GROUP_COLUMNS), np.zeros((n, len(groups)), dtype=bool)
+    marks = kernel.group_marks(np.asarray(leaf_marks, dtype=float)[None], members)[0]
+    known = np.stack([leaf_known[:, m].all(axis=1) for m in members], axis=1)
+    meta = rubric.groups.set_index("id")
+    weights = meta["weight"].reindex(groups).to_numpy(dtype=float)
+    mins = pd.to_numeric(meta["min_share"].reindex(groups), errors="coerce").to_numpy(dtype=float)
+    below = kernel.below_min_share(marks[None], weights, mins, known[None])[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(weights > 0, marks / weights, np.nan)
+    g = len(groups)
+    table = pd.DataFrame({
+        "bidder": np.repeat(np.asarray(bidders, dtype=object), g),
+        "group": np.tile(np.asarray(groups, dtype=object), n),
+        "name": np.tile(meta["name"].reindex(groups).to_numpy(dtype=object), n),
+        "level": np.tile(meta["level"].reindex(groups).to_numpy(), n),
+        "weight": np.tile(weights, n),
+        "marks": marks.ravel(),
+        "min_share": np.tile(mins, n),
+        "share_of_marks": share.ravel(),
+        "below_min_share": below.ravel(),
+    })
+    return table, below
+
+
+def min_share_flags(groups: pd.DataFrame) -> pd.DataFrame:
+    """SV203 from a group's minimum: under `min_share` of its marks disqualifies."""
+    if groups.empty or not groups["below_min_share"].any():
+        return empty_flags()
+    d = groups[groups["below_min_share"].astype(bool)]
+    return make_flags(
+        "SV203", d["bidder"].to_numpy(),
+        ("scored " + d["marks"].map("{:.2f}".format) + " of " + d["weight"].map("{:g}".format) + " marks on "
+         + d["group"] + " (" + d["name"].astype(str) + "), " + (d["share_of_marks"] * 100).map("{:.1f}".format)
+         + "%, below the group's minimum of " + (d["min_share"] * 100).map("{:g}".format)
+         + "%: the bid is disqualified").to_numpy(),
+        criterion=d["group"].to_numpy())
+
+
+# ------------------------------------------------------------------------------------------ 9 gates
+def budget_flags(bids: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, np.ndarray]:
+    """SV210: with `budget_is_ceiling`, a price above the budget makes the bid non-compliant (a price at
+    the budget is within it). Returns (flags, over (n,) bool)."""
+    tender = rubric.tender
+    budget = tender.budget if getattr(tender, "budget_is_ceiling", False) else None
+    prices = bids["price"].to_numpy(dtype=float, na_value=np.nan)
+    over = kernel.over_budget(prices, budget)
+    if not over.any():
+        return empty_flags(), over
+    d = bids[over]
+    return make_flags("SV210", d["bidder"].to_numpy(),
+                      ("price £" + d["price"].astype(float).map("{:,.0f}".format) + f" is above the budget of "
+                       f"£{budget:,.0f}, which the buyer set as a ceiling: the bid is non-compliant and "
+                       "disqualified").to_numpy()), over
+
+
+def mandatory_flags(att: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """SV209: a bid with nothing credited in the design lens towards a mandatory outcome is disqualified.
+    `att`: valuation.attainment's table (bidder-major, outcomes in rubric order). Returns (flags, unmet (n,))."""
+    outcomes = rubric.outcomes
+    n = len(bidders)
+    if outcomes.empty or not n or "mandatory" not in outcomes.columns or not outcomes["mandatory"].any():
+        return empty_flags(), np.zeros(n, dtype=bool)
+    o = len(outcomes)
+    net = att["net_quantity"].to_numpy(dtype=float, na_value=np.nan).reshape(1, n, o)
+    unmet = kernel.mandatory_unmet(net, outcomes["mandatory"].to_numpy(dtype=bool))[0]
+    rows, cols = np.nonzero(unmet)
+    if not len(rows):
+        return empty_flags(), unmet.any(axis=1)
+    ids = outcomes["id"].to_numpy(dtype=object)[cols]
+    names = outcomes["name"].to_numpy(dtype=object)[cols]
+    messages = [f"nothing is credited towards mandatory outcome {i} ({nm}) in the design lens: the bid is "
+                "disqualified" for i, nm in zip(ids, names)]
+    return make_flags("SV209", np.asarray(bidders, dtype=object)[rows], np.array(messages, dtype=object)), \
+        unmet.any(axis=1)
+
+
+TREE_COLUMNS = ["level", "path", "criterion", "name", "kind", "weight", "score", "result", "marks", "basis"]
+
+
+def tree_table(rubric: Rubric, scale: pd.DataFrame, pass_fail: pd.DataFrame, groups: pd.DataFrame,
+               price: pd.DataFrame, sv_marks: float, lens: str) -> pd.DataFrame:
+    """9.1, one bid's explain table of the criteria tree: one row per node (groups and leaves, in tree
+    order) with its level, path, effective weight, score (a pass/fail question: its result) and marks;
+    a group's marks are the exact sum of its leaves'. The tables given are the bid's rows of evaluate's."""
+    scale, pf, groups = scale.set_index("criterion"), pass_fail.set_index("criterion"), groups.set_index("group")
+    rows = []
+    for node in rubric.nodes.itertuples(index=False):
+        score, result, marks, basis = np.nan, None, np.nan, ""
+        if node.kind == "group":
+            marks = groups["marks"].get(node.id, np.nan)
+            share = groups["share_of_marks"].get(node.id, np.nan)
+            basis = "sum of its sub-criteria" + (f"; {share * 100:.1f}% of its marks" if share == share else "")
+        elif node.kind == "scale":
+            score, marks = scale["score"].get(node.id, np.nan), scale["marks"].get(node.id, np.nan)
+            basis = scale["basis"].get(node.id, "")
+        elif node.kind == "pass_fail":
+            result, basis, marks = pf["result"].get(node.id), pf["basis"].get(node.id, ""), 0.0
+        elif node.kind == "price":
+            marks, basis = (float(price["marks"].iat[0]) if len(price) else np.nan), "price formula"
+        elif node.kind == "social_value":
+            marks, basis = sv_marks, f"{lens} lens (official)"
+        rows.append({"level": node.level, "path": node.path, "criterion": node.id, "name": node.name,
+                     "kind": node.kind, "weight": node.weight, "score": score, "result": result,
+                     "marks": marks, "basis": basis})
+    return pd.DataFrame(rows, columns=TREE_COLUMNS)
+
+
+def _scale_of(rubric: Rubric, cid: str) -> np.ndarray:
+    """The scale a criterion is scored on: its own (9.1), else the rubric's."""
+    return np.asarray(rubric.criterion_scale(cid), dtype=float)

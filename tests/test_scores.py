@@ -75,3 +75,62 @@ def test_scores_csv_number_that_reads_differently_is_refused(tmp_path):
     csv.writer(out, lineterminator="\n").writerows([header, row])
     path.write_text(out.getvalue(), encoding="utf-8")
     assert load_scores(path, rubric, bidders)["score"].tolist() == [60.0]
+
+
+# ------------------------------------------------------------------------------------------ issue 16: real tenders
+def _tree_rubric(**keys):
+    from tests.test_tree_scoring import rubric
+    return rubric([{"id": "PRICE", "kind": "price", "weight": 60},
+                   {"id": "Q1", "kind": "scale", "weight": 40, "scale": [0, 1, 2, 3, 4]},
+                   {"id": "PF", "kind": "pass_fail", "name": "Insurance"}], **keys)
+
+
+def _one(criterion, score, **extra) -> pd.DataFrame:
+    return pd.DataFrame([{"bidder": "A", "criterion": criterion, "evaluator": "E1", "score": score,
+                          "rationale": "because", **extra}])
+
+
+def test_a_pass_fail_answer_is_pass_or_fail_also_1_or_0_and_maybe_is_refused():
+    r = _tree_rubric()
+    for text, value in (("pass", 1.0), ("FAIL", 0.0), (" Pass ", 1.0), ("1", 1.0), ("0", 0.0), (1, 1.0)):
+        assert check_scores(_one("PF", text), r, ["A"])["score"].tolist() == [value]
+    with pytest.raises(InputErrors) as caught:
+        check_scores(_one("PF", "maybe"), r, ["A"])
+    assert [e.line() for e in caught.value.errors] == [
+        "scores.csv, row 2, field 'score', value 'maybe': is not pass or fail (also 1 or 0)"]
+
+
+def test_a_score_must_be_on_its_criterions_own_scale():
+    r = _tree_rubric()
+    assert check_scores(_one("Q1", 3), r, ["A"])["score"].tolist() == [3.0]
+    with pytest.raises(InputErrors) as caught:
+        check_scores(_one("Q1", 60), r, ["A"])  # on the rubric's scale, not on Q1's
+    assert [e.line() for e in caught.value.errors] == [
+        "scores.csv, row 2, field 'score', value '60': is not on Q1's scale (0, 1, 2, 3, 4)"]
+
+
+def test_a_lotted_tender_needs_the_lot_column_and_a_lot_it_has(tmp_path):
+    r = _tree_rubric(lots=[{"id": "L1", "title": "North"}, {"id": "L2", "title": "South"}])
+    with pytest.raises(InputErrors) as caught:
+        check_scores(_one("Q1", 3), r, ["A"])
+    assert [e.line() for e in caught.value.errors] == [
+        "scores.csv, row 1, field 'lot': required column missing: this tender has lots (L1, L2), so each score "
+        "names its lot"]
+    with pytest.raises(InputErrors) as caught:
+        check_scores(_one("Q1", 3, lot="L3"), r, {"L1": ["A"], "L2": ["B"]})
+    assert "field 'lot', value 'L3': is not a lot of this tender (L1, L2)" in caught.value.errors[0].line()
+    with pytest.raises(InputErrors) as caught:
+        check_scores(_one("Q1", 3, lot="L2"), r, {"L1": ["A"], "L2": ["B"]})
+    assert "field 'bidder', value 'A': is not a bidder in lot L2" in caught.value.errors[0].line()
+    usable = check_scores(_one("Q1", 3, lot="L1"), r, {"L1": ["A"], "L2": ["B"]})
+    assert usable["lot"].tolist() == ["L1"]
+    path = tmp_path / "scores.csv"
+    path.write_text("lot,bidder,criterion,evaluator,score,rationale\nL1,A,PF,MODERATED,pass,insured\n", encoding="utf-8")
+    assert load_scores(path, r, ["A"])[["lot", "score"]].to_dict("records") == [{"lot": "L1", "score": 1.0}]
+
+
+def test_a_tender_without_lots_reads_scores_with_a_blank_lot():
+    assert check_scores(_rows(60), RUBRIC, BIDDERS)["lot"].tolist() == [""]
+    with pytest.raises(InputErrors) as caught:
+        check_scores(_rows(60).assign(lot="L1"), RUBRIC, BIDDERS)
+    assert "field 'lot', value 'L1': this tender has no lots" in caught.value.errors[0].line()
