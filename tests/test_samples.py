@@ -105,15 +105,15 @@ def test_readme_schools_table_is_what_the_tool_gives_an_outcome_without_a_target
 
 @pytest.fixture(scope="module")
 def catering() -> dict:
-    """`evaluate --json` of the shipped school-catering tender, as a user runs it (DESIGN 9.3's document)."""
+    """The shipped school-catering tender evaluated with its scores: DESIGN 9.3's document, the one
+    `evaluate --json` prints for a tender with lots (LotsEvaluation.to_json)."""
     import json
-    import subprocess
-    import sys
+
+    from evaluator.lots import evaluate_tender
     rubric, bids, scores = tender_paths(CATERING)
-    proc = subprocess.run([sys.executable, "-m", "evaluator", "evaluate", "--rubric", str(rubric), "--bids", str(bids),
-                           "--scores", str(scores), "--json"], cwd=ROOT, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    r = load_rubric(rubric)
+    b = load_bids(bids, r).require_valid()
+    return json.loads(evaluate_tender(r, b, load_scores(scores, r, b.bidders)).json_bytes())
 
 
 def _lot(doc, lot_id):
