@@ -2,11 +2,11 @@
 (issue 16's target: under 2 s).
 
 Generates the tender in a temporary folder (a rubric with 20 lots, a criteria tree three levels deep with
-shares, a per-criterion scale, a pass/fail question and a mandatory outcome; bids.csv and commitments.csv in
-the bulk form with a `lot` column; scores.csv from three evaluators plus MODERATED, with a `lot` column),
+shares, a per-criterion scale, a pass/fail question and a mandatory outcome; bids.csv, responses.csv and
+commitments.csv in the bulk form with a `lot` column; scores.csv from three evaluators plus MODERATED, with a `lot` column),
 then times `python -m evaluator evaluate --json` in a fresh process, N times, against a floor measured in
 the same run: a fresh process that imports pandas and reads the same files (the rubric with PyYAML, the
-three CSV files with pandas), timed whole the same way. Prints best and median of each, and the ratio of
+four CSV files with pandas), timed whole the same way. Prints best and median of each, and the ratio of
 the medians.
 
     python bench/bench_lots.py [--lots 20] [--bids 50] [--commitments 5] [--repeats 5] [--keep DIR]
@@ -61,7 +61,7 @@ def rubric(n_lots: int, rng: np.random.Generator) -> dict:
         "proxies": "public_2025.csv",
         "lens": "design",
         "lots": lots,
-        "max_lots_per_supplier": 2,
+        "max_lots_per_supplier": 1,
         "tie_break": ["quality", "price"],
         "scale": [0, 25, 50, 75, 100],
         "criteria": [
@@ -96,20 +96,23 @@ def rubric(n_lots: int, rng: np.random.Generator) -> dict:
 
 
 def generate(out: Path, n_lots: int, n_bids: int, n_commitments: int, seed: int = 16) -> dict[str, Path]:
-    """The tender's four files in `out`: rubric.yaml (+ its proxy table), bids/bids.csv,
+    """The tender's files in `out`: rubric.yaml (+ its proxy table), bids/bids.csv, bids/responses.csv,
     bids/commitments.csv and scores.csv. Suppliers come from a pool of 2.5 x bids a lot, so most bid in
-    several lots and the award limit (2 lots each) passes some over."""
+    several lots, and each scores alike in every lot, so the award limit (one lot each) passes some over."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     spec = rubric(n_lots, rng)
     (out / "rubric.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     shutil.copy(PROXIES, out / "public_2025.csv")
     pool = np.array([f"Supplier {i:03d} Ltd" for i in range(int(n_bids * 2.5))], dtype=object)
-    bids, commitments, scores = [], [], []
+    strength = dict(zip(pool, rng.uniform(0, 1, len(pool))))  # a supplier scores alike in every lot
+    bids, responses, commitments, scores = [], [], [], []
     for lot in spec["lots"]:
         value = lot["contract_value"]
         for bidder in rng.choice(pool, n_bids, replace=False):
             bids.append({"bidder": bidder, "lot": lot["id"], "price": float(round(value * rng.uniform(0.85, 1.1), -3))})
+            responses += [{"bidder": bidder, "lot": lot["id"], "criterion": c, "text": "Our answer to the question."}
+                          for c in ("QA1", "QA2", "QB1", "QB2", "SVQ")]
             for j in range(n_commitments):
                 code, unit, outcome, typical = MEASURES[int(rng.choice(len(MEASURES), p=[.3, .2, .15, .15, .1, .1]))]
                 commitments.append({
@@ -121,16 +124,18 @@ def generate(out: Path, n_lots: int, n_bids: int, n_commitments: int, seed: int 
                     "evidence_description": "Monitoring data 2025", "deadweight": 0.2, "attribution": 0.1,
                     "deflator_rationale": "Local trend", "narrative": NARRATIVE,
                     "kpi": "Quarterly count from records", "contract_specific": True})
-            levels = {"QA1": [0, 1, 2, 3, 4], "PF": ["pass", "pass", "pass", "pass", "fail"]}
+            levels = {"QA1": [1, 2, 3, 4], "PF": ["fail", "pass", "pass", "pass", "pass", "pass"]}
             for crit in ("QA1", "QA2", "QB1", "QB2", "SVQ", "PF"):
-                choices = levels.get(crit, [25, 50, 50, 75, 75, 100])
-                moderated = choices[int(rng.integers(1 if crit != "PF" else 0, len(choices)))]
+                choices = levels.get(crit, [25, 50, 75, 100])
+                at = np.clip(strength[bidder] + rng.normal(0, 0.15), 0, 0.999) if crit != "PF" else rng.random()
+                moderated = choices[int(at * len(choices))]
                 for who in EVALUATORS + ["MODERATED"]:
                     scores.append({"lot": lot["id"], "bidder": bidder, "criterion": crit, "evaluator": who,
                                    "score": moderated, "rationale": "Scored against the descriptors"})
     folder = out / "bids"
     folder.mkdir(exist_ok=True)
     pd.DataFrame(bids).to_csv(folder / "bids.csv", index=False)
+    pd.DataFrame(responses).to_csv(folder / "responses.csv", index=False)
     pd.DataFrame(commitments).to_csv(folder / "commitments.csv", index=False)
     pd.DataFrame(scores).to_csv(out / "scores.csv", index=False)
     return {"rubric": out / "rubric.yaml", "bids": folder, "scores": out / "scores.csv"}
@@ -168,8 +173,8 @@ def main() -> None:
         cmd = [sys.executable, "-m", "evaluator", "evaluate", "--rubric", str(files["rubric"]),
                "--bids", str(files["bids"]), "--scores", str(files["scores"]), "--json"]
         env = {**os.environ, "SOCIAL_VALUE_HOME": str(out / "home")}
-        floor_cmd = [sys.executable, "-c", FLOOR, str(files["rubric"]), str(files["bids"] / "bids.csv"),
-                     str(files["bids"] / "commitments.csv"), str(files["scores"])]
+        floor_cmd = [sys.executable, "-c", FLOOR, str(files["rubric"]), str(files["scores"]),
+                     *(str(files["bids"] / f) for f in ("bids.csv", "responses.csv", "commitments.csv"))]
         evaluate_s, floor_s, document = [], [], b""
         for _ in range(args.repeats):  # interleaved, so both see the same load on the machine
             seconds, document = _timed(cmd, cwd=ROOT, env=env)
@@ -184,7 +189,7 @@ def main() -> None:
               f"{passed_over} bids passed over by the award limit")
         print(f"evaluate --json: median {e_med:.2f} s, best {min(evaluate_s):.2f} s of {args.repeats} "
               f"(target under {TARGET_S:g} s: {'met' if e_med < TARGET_S else 'NOT met'})")
-        print(f"floor (python, import pandas, read the same 4 files): median {f_med:.2f} s, best {min(floor_s):.2f} s")
+        print(f"floor (python, import pandas, read the same 5 files): median {f_med:.2f} s, best {min(floor_s):.2f} s")
         print(f"evaluate / floor (medians): {e_med / f_med:.2f}x; JSON {len(document) / 1e6:.1f} MB")
         print(json.dumps({"lots": len(lots), "bids": n_bids, "passed_over": passed_over, "repeats": args.repeats,
                           "evaluate_median_s": round(e_med, 3), "evaluate_best_s": round(min(evaluate_s), 3),
