@@ -3,9 +3,9 @@
 
 Generates the tender in a temporary folder (a rubric with 20 lots, a criteria tree three levels deep with
 shares, a per-criterion scale, a pass/fail question and a mandatory outcome; bids.csv, responses.csv and
-commitments.csv in the bulk form with a `lot` column; scores.csv from three evaluators plus MODERATED, with a `lot` column),
-then times `python -m evaluator evaluate --json` in a fresh process, N times, against a floor measured in
-the same run: a fresh process that imports pandas and reads the same files (the rubric with PyYAML, the
+commitments.csv in the bulk form with a `lot` column; scores.csv from three evaluators plus MODERATED,
+with a `lot` column), then times `python -m evaluator evaluate --json` in a fresh process, N times,
+against a floor measured in the same run: a fresh process that imports pandas and reads the same files (the rubric with PyYAML, the
 four CSV files with pandas), timed whole the same way. Prints best and median of each, and the ratio of
 the medians.
 
@@ -84,9 +84,11 @@ def rubric(n_lots: int, rng: np.random.Generator) -> dict:
              "target": 150000, "priority": 35, "mandatory": True, "evidence_required": "E2",
              "if_not_delivered": "Recovery plan"},
             {"id": "O2", "name": "Local jobs", "measures": ["EMP-LOCAL-BARRIERS"], "unit": "fte_year",
-             "baseline": 0, "target": 6, "priority": 25, "evidence_required": "E2", "if_not_delivered": "Recovery plan"},
+             "baseline": 0, "target": 6, "priority": 25, "evidence_required": "E2",
+             "if_not_delivered": "Recovery plan"},
             {"id": "O3", "name": "Apprentices", "measures": ["APPRENTICE"], "unit": "apprentice_year",
-             "baseline": 0, "target": 3, "priority": 15, "evidence_required": "E2", "if_not_delivered": "Carried forward"},
+             "baseline": 0, "target": 3, "priority": 15, "evidence_required": "E2",
+             "if_not_delivered": "Carried forward"},
             {"id": "O4", "name": "Carbon", "measures": ["CARBON-TCO2E"], "unit": "tco2e", "baseline": 0,
              "target": 30, "priority": 15, "evidence_required": "E2", "if_not_delivered": "Revised plan"},
             {"id": "O5", "name": "Skills", "measures": ["TRAINING-HOUR"], "unit": "hour", "baseline": 0,
@@ -117,7 +119,8 @@ def generate(out: Path, n_lots: int, n_bids: int, n_commitments: int, seed: int 
                 code, unit, outcome, typical = MEASURES[int(rng.choice(len(MEASURES), p=[.3, .2, .15, .15, .1, .1]))]
                 commitments.append({
                     "bidder": bidder, "lot": lot["id"], "id": f"C{j + 1}", "measure": code, "outcome": outcome,
-                    "description": "Commitment", "quantity": float(max(1, round(rng.gamma(2, typical * value / 2e6), 1))),
+                    "description": "Commitment",
+                    "quantity": float(max(1, round(rng.gamma(2, typical * value / 2e6), 1))),
                     "unit": unit, "start_year": 1, "end_year": 3, "location": PLACES[int(rng.integers(3))],
                     "beneficiaries": f"{bidder} cohort {j}",
                     "evidence_grade": str(rng.choice(["E1", "E2", "E3"], p=[.2, .6, .2])),

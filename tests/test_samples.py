@@ -146,7 +146,7 @@ def test_catering_awards_lot_1_to_the_winner_and_passes_it_over_for_lot_2(cateri
 
 
 @pytest.mark.parametrize("lot_id,bidder,code", [
-    ("L1", "Nationwide Education Catering plc", "SV209"),   # local food spend (mandatory O1) in Doncaster: nothing credited
+    ("L1", "Nationwide Education Catering plc", "SV209"),   # local food spend (mandatory O1) in Doncaster
     ("L1", "Crown Contract Dining Ltd", "SV210"),           # £10,150,000 over the £9,900,000 ceiling
     ("L2", "Little Acorns Kitchen Co-operative", "SV208"),  # allergen management: MODERATED fail
 ])
