@@ -20,11 +20,14 @@ def check_rubric(rubric: Rubric) -> pd.DataFrame:
     if len(outcomes) > 6:
         blocks.append(make_flags("SV303", None, f"the design has {len(outcomes)} outcomes; more than 6 spreads "
                                  "attention and monitoring thin (\"do not measure everything\")"))
+    scopes = _target_scopes(rubric, outcomes)
     for o in outcomes:
-        if o.target is None or o.baseline is None:
-            missing = " and ".join(n for n, v in (("target", o.target), ("baseline", o.baseline)) if v is None)
+        untargeted = [label for label, targets in scopes if targets[o.id] is None]
+        if untargeted or o.baseline is None:
+            missing = " and ".join(n for n, absent in (("target", bool(untargeted)), ("baseline", o.baseline is None))
+                                   if absent)
             blocks.append(make_flags("SV304", None, f"outcome {o.id} ({o.name or o.id}) has no {missing}"
-                                     + (_left_out(o, outcomes) if o.target is None else ""),
+                                     + (_left_out_in(o, outcomes, scopes, untargeted) if untargeted else ""),
                                      fix_text("SV304", outcome=o.id)))
         if o.evidence_required is None:
             blocks.append(make_flags("SV305", None, f"outcome {o.id} ({o.name or o.id}) sets no evidence "
@@ -75,19 +78,46 @@ def _pct(x: float) -> str:
     return f"{x:.1f}%"
 
 
-def _left_out(outcome, outcomes) -> str:
+def _target_scopes(rubric: Rubric, outcomes) -> list[tuple]:
+    """(lot id or None, {outcome id: target or None}) for each place a design fraction is computed: the
+    tender itself, or each of its lots with the lot's own targets over the tender's (DESIGN 9.3)."""
+    lots = list(getattr(rubric.spec, "lots", None) or [])
+    if not lots:
+        return [(None, {o.id: o.target for o in outcomes})]
+    return [(lot.id, {o.id: lot.targets.get(o.id, o.target) for o in outcomes}) for lot in lots]
+
+
+def _left_out_in(outcome, outcomes, scopes, untargeted) -> str:
+    """SV304's words for an outcome with no target where the fraction is computed: in a tender without
+    lots (or with no target in any lot), as :func:`_left_out` says; when some lots set a target and others
+    do not, the lots that leave it out are named, each with what leaving it out does there."""
+    texts = {label: _left_out(outcome, outcomes, targets) for label, targets in scopes if label in untargeted}
+    if len(untargeted) == len(scopes):
+        if len(set(texts.values())) == 1:
+            return next(iter(texts.values()))
+        return "".join(f"; in lot {label}{text.removeprefix(';')}" for label, text in texts.items())
+    given = [label for label, _ in scopes if label not in untargeted]
+    head = (f" in lot{'s' if len(untargeted) > 1 else ''} {', '.join(untargeted)} (lot{'s' if len(given) > 1 else ''} "
+            f"{', '.join(given)} set{'' if len(given) > 1 else 's'} one)")
+    if len(set(texts.values())) == 1:
+        return head + next(iter(texts.values())).replace("the design fraction", "those lots' design fractions"
+                                                         if len(untargeted) > 1 else "that lot's design fraction", 1)
+    return head + "".join(f"; in lot {label}{text.removeprefix(';')}" for label, text in texts.items())
+
+
+def _left_out(outcome, outcomes, targets: dict) -> str:
     """SV304's words for an outcome with no target: it is left out of the design fraction (its attainment
     cannot be measured), so the outcomes that have a target share its priority. Said with the numbers,
     because leaving an outcome out silently raises the others' priorities."""
     text = "; its attainment cannot be measured and it is left out of the design fraction"
     total = sum(o.priority for o in outcomes)
-    kept = [o for o in outcomes if o.target is not None]
+    kept = [o for o in outcomes if targets[o.id] is not None]
     kept_total = sum(o.priority for o in kept)
     if not kept or kept_total <= 0:
         return text + ": no outcome has both a target and a priority, so every bid's design fraction is 0"
     if outcome.priority <= 0:
         return text + ", where its priority of 0 changes nothing for the others"
-    dropped = [o for o in outcomes if o.target is None and o.priority > 0]
+    dropped = [o for o in outcomes if targets[o.id] is None and o.priority > 0]
     left = (f"its priority of {outcome.priority:g} of {total:g} passes" if len(dropped) == 1 else
             f"its priority of {outcome.priority:g} and that of " + ", ".join(o.id for o in dropped if o is not outcome)
             + f" ({total - kept_total:g} of {total:g} in all) pass")

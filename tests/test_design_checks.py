@@ -124,3 +124,51 @@ def test_sv302_flat_rubric_words_unchanged(tmp_path):
     (message,) = flags_of(check_rubric(variant(tmp_path, weights(SVQ=None, Q1=51, SV=9))), "SV302")["message"]
     assert message == ("social value carries 9% of the marks, under the 10% minimum of PPN 002 (mandatory for "
                        "central government from 1 October 2025)")
+
+
+# ----------------------------------------------------------------------------- SV304 in a tender with lots
+
+def catering(tmp_path, edit):
+    """The shipped school-catering rubric (two lots; L2 overrides every target) with one change."""
+    import shutil
+
+    import yaml
+    data = yaml.safe_load((RUBRICS / "school_catering.yaml").read_text(encoding="utf-8"))
+    edit(data)
+    (tmp_path / "proxies").mkdir(exist_ok=True)
+    shutil.copy(RUBRICS / "proxies" / "public_2025.csv", tmp_path / "proxies" / "public_2025.csv")
+    path = tmp_path / "rubric.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return load_rubric(path)
+
+
+def no_tender_target(*lots_without):
+    def edit(data):
+        o5 = next(o for o in data["design"]["outcomes"] if o["id"] == "O5")
+        del o5["target"]
+        for lot in data["lots"]:
+            if lot["id"] in lots_without:
+                lot.get("targets", {}).pop("O5", None)
+            else:
+                lot.setdefault("targets", {})["O5"] = 900
+    return edit
+
+
+def test_sv304_lotted_a_target_in_every_lot_is_a_target(tmp_path):
+    """Near miss: the tender states no target for O5 but each lot does, so no lot leaves it out."""
+    assert sv304(catering(tmp_path, no_tender_target())) == []
+
+
+def test_sv304_lotted_names_the_lot_that_leaves_the_outcome_out(tmp_path):
+    (message,) = sv304(catering(tmp_path, no_tender_target("L1")))
+    assert message.startswith("outcome O5 (Cooking and food skills for pupils and families) has no target in lot "
+                              "L1 (lot L2 sets one); its attainment cannot be measured and it is left out of that "
+                              "lot's design fraction: its priority of 10 of 100 passes to the 4 outcomes")
+    assert "(90 of 100) each count 11.1% more (O1 from 35.0% to 38.9% of the fraction)" in message
+
+
+def test_sv304_lotted_no_target_anywhere_reads_as_for_a_tender_without_lots(tmp_path):
+    (message,) = sv304(catering(tmp_path, no_tender_target("L1", "L2")))
+    assert message.startswith("outcome O5 (Cooking and food skills for pupils and families) has no target; its "
+                              "attainment cannot be measured and it is left out of the design fraction: its "
+                              "priority of 10 of 100 passes to the 4 outcomes with a target")
