@@ -40,6 +40,8 @@ COMMITMENTS_SHEET = "Commitments"
 REQUIRED_SHEETS = (BID_SHEET, RESPONSES_SHEET, COMMITMENTS_SHEET)
 BID_HEADER = ["field", "value"]
 RESPONSES_HEADER = ["criterion", "name", "text"]
+# the guidance a template of a criteria tree or of pass/fail questions adds beside each answer (read, ignored)
+RESPONSES_GUIDE = ["kind", "weight", "how it is judged"]
 _MAX_UNZIPPED = 200 * 1024 ** 2  # a bid workbook is kilobytes; refuse zip bombs before parsing
 _EXCEL_LAST_ROW = 1_048_576       # a row number past this is a forged file; stop before looping to it
 
@@ -66,6 +68,16 @@ def _text(value: Any) -> Any:
         value = value.strip()
         return value or None
     return str(value)
+
+
+def answerable(rubric: Rubric) -> tuple[list[str], str]:
+    """(the criterion ids a bid may answer in `responses`, what they are): the scale criteria, and the
+    pass/fail questions (the supplier's evidence for them) when the rubric has any."""
+    ids = [c.id for c in rubric.scale_criteria]
+    pass_fail = [c.id for c in getattr(rubric, "pass_fail_criteria", [])]
+    if not pass_fail:
+        return ids, "a scale criterion"
+    return ids + pass_fail, "a scale or pass/fail criterion"
 
 
 def document_to_records(doc: Any, file: Path, rubric: Rubric) -> tuple[dict, list[dict], list[dict], list]:
@@ -101,11 +113,11 @@ def document_to_records(doc: Any, file: Path, rubric: Rubric) -> tuple[dict, lis
         bad("must be a mapping of criterion id to answer text", where="key responses", field="responses",
             value=raw_responses)
     elif raw_responses:
-        scale_ids = [c.id for c in rubric.scale_criteria]
+        scale_ids, what = answerable(rubric)
         for crit, text in raw_responses.items():
             crit = str(crit)
             if crit not in scale_ids:
-                bad(f"is not a scale criterion of this rubric (expected one of {', '.join(scale_ids)})"
+                bad(f"is not {what} of this rubric (expected one of {', '.join(scale_ids)})"
                     f"{suggest(crit, scale_ids)}", where=f"key responses.{crit}", field=crit, value=crit)
                 continue
             issue = _scalar_problem(text)
@@ -427,8 +439,8 @@ def _bid_fields(rows: list[Row], bad) -> dict:
 def _responses(rows: list[Row], bad) -> dict:
     out: dict[Any, Any] = {}
     seen: dict[Any, int] = {}
-    for row_no, crit, text, crit_col, _ in _keyed_rows(rows, RESPONSES_SHEET, RESPONSES_HEADER, "criterion",
-                                                       "text", bad):
+    for row_no, crit, text, crit_col, _ in _keyed_rows(rows, RESPONSES_SHEET, RESPONSES_HEADER + RESPONSES_GUIDE,
+                                                       "criterion", "text", bad):
         if _empty(text):
             continue
         if _empty(crit):

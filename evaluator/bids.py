@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
-from .bid_documents import document_to_records, read_document
+from .bid_documents import answerable, document_to_records, read_document
 from .rubric import Rubric
 from .bulk_bids import (BID_FIELDS, BULK_BIDS, BULK_COMMITMENTS, BULK_RESPONSES, COMMITMENT_FIELDS, LOT_FIELD,
                         bulk_frames, ValueChecker, checked_lots, clean_bids, clean_commitments, lot_durations,
@@ -220,9 +220,9 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
                                      LOT_FIELD: as_objects(pd.Series(checked_lots(rc, rubric), index=rc.f.index)),
                                      "criterion": rc.text("criterion", required=True),
                                      "text": rc.text("text"), "_bid": rc.f["_bid"].to_numpy()})
-                scale_ids = [c.id for c in rubric.scale_criteria]
+                scale_ids, what = answerable(rubric)
                 rc.flag((resp["criterion"].notna() & ~resp["criterion"].isin(scale_ids)).to_numpy(), "criterion",
-                        f"is not a scale criterion of this rubric (expected one of {', '.join(scale_ids)})")
+                        f"is not {what} of this rubric (expected one of {', '.join(scale_ids)})")
                 problems.extend(rc.problems)
                 invalid.update(resp.loc[rc.bad, "_bid"])
                 parts_resp.append(resp[~rc.bad & resp["text"].notna().to_numpy()])

@@ -19,8 +19,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .bid_documents import BID_HEADER, BID_SHEET, COMMITMENTS_SHEET, RESPONSES_HEADER, RESPONSES_SHEET
-from .bulk_bids import BID_FIELDS, COMMITMENT_FIELDS
+from .bid_documents import (BID_HEADER, BID_SHEET, COMMITMENTS_SHEET, RESPONSES_GUIDE, RESPONSES_HEADER,
+                            RESPONSES_SHEET)
+from .bulk_bids import BID_FIELDS, COMMITMENT_FIELDS, LOT_FIELD, tender_lots
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
 from .suggestions import suggest
@@ -73,6 +74,9 @@ _COMMITMENT_HELP = {
     "kpi": "The KPI the buyer can monitor it by.",
     "contract_specific": "TRUE if done for this contract; FALSE for corporate activity that would happen anyway.",
 }
+MANDATORY_MARK = "MANDATORY: a bid with nothing credited towards it is disqualified"
+MANDATORY_HELP = ("A mandatory outcome must be served: a bid with no commitment credited towards it is "
+                  "disqualified (SV209), whatever its other marks.")
 _WIDE_COLUMNS = {"description", "evidence_description", "deflator_rationale", "narrative", "kpi", "text",
                  "if_not_delivered", "source", "meaning", "name"}
 
@@ -101,26 +105,42 @@ def write_template(rubric: Rubric, out_path: Path | str, bid: dict | None = None
     ws_grades = wb.create_sheet("Evidence grades")
     ws_lists = wb.create_sheet("Lists")
 
-    # Bid: one row per field, always, so a supplier sees every field even when it is optional.
+    # Bid: one row per field, always, so a supplier sees every field even when it is optional. A tender
+    # in lots adds `lot` under the bidder, a drop-down of the lots' ids (one bid per lot).
+    lots, this_lot = tender_lots(rubric)
+    fields = BID_FIELDS[:1] + [LOT_FIELD] + BID_FIELDS[1:] if lots else BID_FIELDS
     _header(ws_bid, BID_HEADER)
-    for r, name in enumerate(BID_FIELDS, start=2):
+    for r, name in enumerate(fields, start=2):
         _put(ws_bid, r, 1, name, problems, "sheet Bid", "field")
-        ws_bid.cell(row=r, column=1).comment = Comment(_BID_HELP.get(name, name), "template")
-        _put(ws_bid, r, 2, bid.get(name), problems, f"key {name}", name)
+        ws_bid.cell(row=r, column=1).comment = Comment(
+            lot_help(rubric) if name == LOT_FIELD else _BID_HELP.get(name, name), "template")
+        value = bid.get(name, this_lot) if name == LOT_FIELD else bid.get(name)
+        _put(ws_bid, r, 2, value, problems, f"key {name}", name)
     _widths(ws_bid, {1: 20, 2: 60})
 
     # Responses: the rubric's scale criteria first, then any answer the bid gives to another id, so
-    # nothing in the bid is lost; the loader says which ids the rubric does not know.
-    _header(ws_resp, RESPONSES_HEADER)
+    # nothing in the bid is lost; the loader says which ids the rubric does not know. A criteria tree or
+    # pass/fail questions: every question under its group, with its weight and how it is judged.
+    tree = detailed(rubric)
+    _header(ws_resp, RESPONSES_HEADER + (RESPONSES_GUIDE if tree else []))
     answers = dict(bid.get("responses") or {})
-    rows = [(c.id, c.name or c.id, answers.pop(c.id, None)) for c in rubric.scale_criteria]
-    rows += [(crit, None, text) for crit, text in answers.items()]
-    for r, (crit, name, text) in enumerate(rows, start=2):
+    if tree:
+        rows = response_rows(rubric, answers)
+    else:
+        rows = [(c.id, c.name or c.id, answers.pop(c.id, None), None) for c in rubric.scale_criteria]
+    rows += [(crit, None, text, None) for crit, text in answers.items()]
+    for r, (crit, name, text, guide) in enumerate(rows, start=2):
         _put(ws_resp, r, 1, crit, problems, "key responses", "criterion")
         _put(ws_resp, r, 2, name, problems, "key responses", "name")
         _put(ws_resp, r, 3, text, problems, f"key responses.{crit}", str(crit))
         ws_resp.cell(row=r, column=3).alignment = Alignment(wrap_text=True, vertical="top")
-    _widths(ws_resp, {1: 12, 2: 36, 3: 100})
+        for c, value in enumerate(guide or (), start=4):
+            _put(ws_resp, r, c, value, problems, "sheet Responses", RESPONSES_GUIDE[c - 4])
+            ws_resp.cell(row=r, column=c).alignment = Alignment(wrap_text=True, vertical="top")
+        if guide and guide[0] == "group":
+            for c in (1, 2):
+                ws_resp.cell(row=r, column=c).font = Font(bold=True)
+    _widths(ws_resp, {1: 12, 2: 36, 3: 100, **({4: 12, 5: 24, 6: 60} if tree else {})})
 
     # Commitments: the flattened fields, one row per commitment.
     _header(ws_com, COMMITMENT_FIELDS)
@@ -136,10 +156,21 @@ def write_template(rubric: Rubric, out_path: Path | str, bid: dict | None = None
                      for c, name in enumerate(COMMITMENT_FIELDS, start=1)})
 
     _reference_sheets(rubric, ws_out, ws_meas, ws_grades, problems)
+    if tree:
+        _criteria_sheet(rubric, wb.create_sheet(CRITERIA_SHEET, index=3), problems)
+    if lots and not this_lot:
+        _lots_sheet(rubric, wb.create_sheet(LOTS_SHEET, index=3 + tree), problems)
     lists = _lists_sheet(rubric, ws_lists, problems)
     if problems:
         raise problems[0] if len(problems) == 1 else InputErrors(problems)
+    lot_list = lists.pop(LOT_FIELD, None)
     _drop_downs(ws_com, lists, last_row=max(_VALIDATED_ROWS, len(commitments) + 200))
+    if lot_list:
+        dv = DataValidation(type="list", formula1=lot_list, allow_blank=False, showErrorMessage=True,
+                            errorStyle="stop", errorTitle="Not a lot of this tender",
+                            error="Choose the lot this bid is for (a separate bid for each lot).")
+        dv.add(f"B{fields.index(LOT_FIELD) + 2}")
+        ws_bid.add_data_validation(dv)
 
     tender = rubric.spec.tender
     wb.properties.identifier = tender.id
@@ -163,7 +194,7 @@ def _checked_bid(bid: Any) -> dict:
     if not isinstance(bid, dict):
         raise InputError(f"a bid must be a mapping of keys (bidder, price, commitments, ...), "
                          f"not {type(bid).__name__}")
-    known = BID_FIELDS + ["responses", "commitments"]
+    known = BID_FIELDS + [LOT_FIELD, "responses", "commitments"]
     for key in bid:
         if key not in known:
             problems.append(InputError(f"unknown key{suggest(key, known)}", where=f"key {key}", field=str(key)))
@@ -283,14 +314,23 @@ def _blank(value: Any) -> Any:
 
 def _reference_sheets(rubric: Rubric, ws_out, ws_meas, ws_grades, problems: list) -> None:
     """What the buyer asked for and how it is valued, beside the form, so the supplier need not guess."""
-    _header(ws_out, OUTCOMES_HEADER)
+    # a mandatory outcome (DESIGN 9) is marked in a column of its own, there only when the rubric has one
+    mandatory = any(getattr(o, "mandatory", False) for o in rubric.spec.design.outcomes)
+    header = OUTCOMES_HEADER + (["mandatory"] if mandatory else [])
+    _header(ws_out, header)
+    if mandatory:
+        ws_out.cell(row=1, column=len(header)).comment = Comment(MANDATORY_HELP, "template")
     for r, o in enumerate(rubric.spec.design.outcomes, start=2):
         values = [o.id, o.name, ", ".join(o.measures), o.unit, o.baseline, o.target, o.priority,
                   o.evidence_required, o.if_not_delivered]
+        if mandatory:
+            values.append(MANDATORY_MARK if o.mandatory else None)
         for c, value in enumerate(values, start=1):
-            _put(ws_out, r, c, value, problems, "sheet Outcomes", OUTCOMES_HEADER[c - 1])
+            _put(ws_out, r, c, value, problems, "sheet Outcomes", header[c - 1])
         ws_out.cell(row=r, column=9).alignment = Alignment(wrap_text=True, vertical="top")
-    _widths(ws_out, {1: 8, 2: 50, 3: 28, 4: 16, 5: 10, 6: 10, 7: 10, 8: 18, 9: 80})
+        if mandatory and o.mandatory:
+            ws_out.cell(row=r, column=len(header)).font = Font(bold=True)
+    _widths(ws_out, {1: 8, 2: 50, 3: 28, 4: 16, 5: 10, 6: 10, 7: 10, 8: 18, 9: 80, **({10: 40} if mandatory else {})})
 
     _header(ws_meas, MEASURES_HEADER)
     table = rubric.proxies
@@ -343,6 +383,14 @@ def _lists_sheet(rubric: Rubric, ws, problems: list) -> dict[str, str]:
     c = len(columns) + 1
     ws.cell(row=1, column=c, value="tender").font = Font(bold=True)
     _put(ws, 2, c, rubric.spec.tender.id, problems, "sheet Lists", "tender")
+    lots = tender_lots(rubric)[0]
+    if lots:  # the Bid sheet's lot drop-down
+        c += 1
+        ws.cell(row=1, column=c, value=LOT_FIELD).font = Font(bold=True)
+        for r, value in enumerate(lots, start=2):
+            _put(ws, r, c, value, problems, "sheet Lists", LOT_FIELD)
+        letter = get_column_letter(c)
+        formulas[LOT_FIELD] = f"{quote_sheetname(ws.title)}!${letter}$2:${letter}${len(lots) + 1}"
     formulas["evidence_grade"] = '"' + ",".join(GRADES) + '"'
     formulas["contract_specific"] = '"TRUE,FALSE"'
     ws.sheet_state = "hidden"
@@ -365,3 +413,146 @@ def _drop_downs(ws, formulas: dict[str, str], last_row: int) -> None:
                             errorStyle="stop", errorTitle=f"Not a valid {name}", error=_DROP_DOWN_ERRORS[name])
         dv.add(f"{column}2:{column}{last_row}")
         ws.add_data_validation(dv)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Real tenders (DESIGN 9): a criteria tree, pass/fail questions, own scales, lots
+# ---------------------------------------------------------------------------------------------------
+
+CRITERIA_SHEET = "Criteria"
+LOTS_SHEET = "Lots"
+CRITERIA_HEADER = ["id", "name", "kind", "points of 100", "share of its group", "scale", "descriptors",
+                   "threshold", "group minimum", "you give"]
+LOTS_HEADER = ["id", "title", "contract_value", "duration_years", "local_area", "targets"]
+_KIND_WORDS = {"price": "price", "scale": "scored", "social_value": "social value", "group": "group",
+               "pass_fail": "pass/fail"}
+_INDENT = "    "
+
+
+def detailed(rubric: Rubric) -> bool:
+    """A rubric the flat template cannot show: a criteria tree, pass/fail questions, or a criterion with its
+    own scale or descriptors. A flat rubric's template stays exactly as it was."""
+    if rubric.has_tree or rubric.pass_fail_criteria:
+        return True
+    return any(c.scale is not None or c.descriptors is not None for c in rubric.spec.criteria)
+
+
+def _number(x: float) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def _weight_text(rubric: Rubric, row) -> str | None:
+    """'30 points of 100 (75% of Q Quality)': a criterion's effective weight and its share of its group."""
+    if row.kind == "pass_fail":
+        return "no marks: a fail disqualifies"
+    text = f"{_number(row.weight)} points of 100"
+    parent = row.parent if isinstance(row.parent, str) else None
+    if parent:
+        group = rubric.criterion(parent)
+        share = 100 * row.weight / group.weight if group.weight else 0.0
+        text += f" ({_number(share)}% of {parent} {group.name or ''}".rstrip() + ")"
+    return text
+
+
+def _scale_text(rubric: Rubric, cid: str) -> str:
+    scale = rubric.criterion_scale(cid)
+    return ", ".join(_number(float(v)) for v in scale)
+
+
+def _descriptors_text(rubric: Rubric, cid: str) -> str | None:
+    words = [(float(v), rubric.descriptor(float(v), cid)) for v in rubric.criterion_scale(cid)]
+    return "; ".join(f"{_number(v)} {w}" for v, w in words if w) or None
+
+
+def _judged(rubric: Rubric, row) -> str | None:
+    """How the buyer judges a question, in the words a supplier needs: its scale and descriptors, its
+    threshold; for pass/fail, what evidence is asked."""
+    c = rubric.criterion(row.id)
+    if row.kind == "pass_fail":
+        asked = c.description or c.name or c.id
+        return f"PASS/FAIL: give the evidence asked for ({asked}); a fail disqualifies the bid"
+    parts = [f"scored on {_scale_text(rubric, row.id)}"]
+    words = _descriptors_text(rubric, row.id)
+    if words:
+        parts.append(words)
+    if c.threshold is not None:
+        parts.append(f"a score under {_number(c.threshold)} disqualifies")
+    if c.description:
+        parts.append(c.description)
+    return "; ".join(parts)
+
+
+def _answerable_nodes(rubric: Rubric):
+    """The tree's rows a supplier answers (scale and pass/fail questions) and the groups above them."""
+    nodes = rubric.nodes
+    leaves = set(nodes.loc[nodes["kind"].isin(["scale", "pass_fail"]), "id"])
+    keep = set(leaves)
+    for path in nodes.loc[nodes["id"].isin(leaves), "path"]:
+        keep.update(path.split(" > "))
+    return [row for row in nodes.itertuples(index=False) if row.id in keep]
+
+
+def response_rows(rubric: Rubric, answers: dict) -> list[tuple]:
+    """The Responses sheet of a detailed rubric: (criterion, name, text, guide) in tree order, each group a
+    heading over its questions (indented by level), each question with its kind, weight and how it is
+    judged. The answers given are popped from `answers`."""
+    rows = []
+    for row in _answerable_nodes(rubric):
+        name = _INDENT * (int(row.level) - 1) + (row.name or row.id)
+        guide = (_KIND_WORDS.get(row.kind, row.kind), _weight_text(rubric, row),
+                 None if row.kind == "group" else _judged(rubric, row))
+        if row.kind == "group":
+            guide = (guide[0], guide[1], "answer the questions below it")
+        rows.append((row.id, name, None if row.kind == "group" else answers.pop(row.id, None), guide))
+    return rows
+
+
+def lot_help(rubric: Rubric) -> str:
+    lots, this_lot = tender_lots(rubric)
+    if this_lot:
+        return f"This template is for lot {this_lot}. Required."
+    return ("The lot this bid is for: " + ", ".join(f"{lot.id} {lot.title}" for lot in rubric.lots)
+            + ". Required; a separate bid (a separate file) for each lot you bid for.")
+
+
+def _criteria_sheet(rubric: Rubric, ws, problems: list) -> None:
+    """Every criterion and group as the buyer weighs it: sub-criteria indented under their groups, each
+    with its points of 100 and its share of the group, its own scale and descriptors, its threshold."""
+    _header(ws, CRITERIA_HEADER)
+    for r, row in enumerate(rubric.nodes.itertuples(index=False), start=2):
+        c = rubric.criterion(row.id)
+        parent = row.parent if isinstance(row.parent, str) else None
+        share = None
+        if parent and row.kind != "pass_fail":
+            group_weight = rubric.criterion(parent).weight
+            share = round(100 * row.weight / group_weight, 10) if group_weight else None
+        scored = row.kind == "scale"
+        gives = {"price": "your price (Bid sheet)", "social_value": "your commitments (Commitments sheet)",
+                 "group": "answers to its sub-criteria", "scale": "an answer (Responses sheet)",
+                 "pass_fail": "PASS/FAIL: the evidence asked for (Responses sheet)"}.get(row.kind)
+        values = [row.id, _INDENT * (int(row.level) - 1) + (row.name or row.id), _KIND_WORDS.get(row.kind, row.kind),
+                  None if row.kind == "pass_fail" else float(row.weight), share,
+                  _scale_text(rubric, row.id) if scored else None,
+                  _descriptors_text(rubric, row.id) if scored else None,
+                  c.threshold, c.min_share, gives]
+        for col, value in enumerate(values, start=1):
+            _put(ws, r, col, value, problems, f"sheet {CRITERIA_SHEET}", CRITERIA_HEADER[col - 1])
+        if row.kind == "group":
+            ws.cell(row=r, column=2).font = Font(bold=True)
+        ws.cell(row=r, column=7).alignment = Alignment(wrap_text=True, vertical="top")
+    _widths(ws, {1: 10, 2: 44, 3: 12, 4: 14, 5: 18, 6: 24, 7: 60, 8: 10, 9: 14, 10: 44})
+
+
+def _lots_sheet(rubric: Rubric, ws, problems: list) -> None:
+    """The tender's lots: a bid names one; a lot's own value, term, area and outcome targets override the
+    tender's for the bids in it."""
+    _header(ws, LOTS_HEADER)
+    tender = rubric.spec.tender
+    for r, lot in enumerate(rubric.lots, start=2):
+        values = [lot.id, lot.title, lot.contract_value if lot.contract_value is not None else tender.contract_value,
+                  lot.duration_years if lot.duration_years is not None else tender.duration_years,
+                  ", ".join(lot.local_area if lot.local_area is not None else tender.local_area) or None,
+                  ", ".join(f"{k}: {_number(v)}" for k, v in lot.targets.items()) or None]
+        for col, value in enumerate(values, start=1):
+            _put(ws, r, col, value, problems, f"sheet {LOTS_SHEET}", LOTS_HEADER[col - 1])
+    _widths(ws, {1: 8, 2: 40, 3: 16, 4: 14, 5: 30, 6: 40})

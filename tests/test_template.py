@@ -384,3 +384,162 @@ def test_prefilled_template_with_a_huge_integer(tmp_path: Path) -> None:
     bidset = load_bids(tmp_path, load_rubric(SHIPPED_RUBRIC))
     assert bidset.problems
     assert all(isinstance(p, EvaluatorError) and "\n" not in p.line() for p in bidset.problems)
+
+
+# --- real tenders (DESIGN 9): a criteria tree, pass/fail, own scales, lots, mandatory outcomes ---------
+
+TREE_YAML = f"""
+tender: {{id: SC-2026-001, title: School catering, contract_value: 1600000, duration_years: 3}}
+proxies: {PROXIES.as_posix()}
+descriptors: {{0: No response, 20: Poor, 40: Weak, 60: Satisfactory, 80: Good, 100: Excellent}}
+lots:
+  - {{id: L1, title: Primary schools, contract_value: 1000000}}
+  - {{id: L2, title: Secondary schools, contract_value: 600000, duration_years: 2, targets: {{O1: 2}}}}
+criteria:
+  - {{id: PRICE, kind: price, weight: 40, method: relative}}
+  - id: Q
+    kind: group
+    name: Quality
+    weight: 40
+    min_share: 0.5
+    criteria:
+      - {{id: Q1, kind: scale, name: Menu and nutrition, share: 75, threshold: 2, scale: [0, 1, 2, 3, 4],
+          descriptors: {{0: None, 1: Weak, 2: Adequate, 3: Good, 4: Excellent}}}}
+      - {{id: Q2, kind: scale, name: Allergen safety, share: 25}}
+  - {{id: SVQ, kind: scale, name: Social value delivery plan, weight: 5, social_value: true}}
+  - {{id: SV, kind: social_value, name: Social value commitments, weight: 15}}
+  - {{id: PF, kind: pass_fail, name: Food hygiene rating,
+      description: "Food Standards Agency hygiene rating of 5 for every kitchen"}}
+design:
+  outcomes:
+    - {{id: O1, name: Local jobs, measures: [EMP-LOCAL-BARRIERS], unit: fte_year, target: 4, priority: 60,
+       mandatory: true}}
+    - {{id: O2, name: Less loneliness, measures: [WELLBY], unit: wellby, target: 40, priority: 40}}
+"""
+
+TREE_BID = {"bidder": "Crumbs & Co", "lot": "L2", "supplier_id": "GB-COH-07654321", "price": 590000,
+            "responses": {"Q1": "Seasonal menus", "Q2": "Allergen matrix", "SVQ": "Plan", "PF": "All kitchens 5"},
+            "commitments": [{"id": "C1", "measure": "EMP-LOCAL-BARRIERS", "outcome": "O1", "quantity": 2,
+                             "unit": "fte_year", "evidence": {"grade": "E2"}, "contract_specific": True}]}
+
+
+@pytest.fixture
+def tree(tmp_path):
+    path = tmp_path / "catering.yaml"
+    path.write_text(TREE_YAML, encoding="utf-8")
+    return load_rubric(path)
+
+
+def _rows(ws) -> list[tuple]:
+    return [tuple(c.value for c in row) for row in ws.iter_rows(min_row=2)]
+
+
+def test_tree_template_lists_sub_criteria_under_their_groups_with_weights(tree, tmp_path):
+    wb = openpyxl.load_workbook(write_template(tree, tmp_path / "t.xlsx"))
+    responses = wb["Responses"]
+    assert [c.value for c in responses[1]] == ["criterion", "name", "text", "kind", "weight", "how it is judged"]
+    rows = {r[0]: r for r in _rows(responses)}
+    assert [r[0] for r in _rows(responses)] == ["Q", "Q1", "Q2", "SVQ", "PF"]  # tree order, groups first
+    assert rows["Q"][1:5] == ("Quality", None, "group", "40 points of 100") and responses["A2"].font.bold
+    assert rows["Q1"][1] == "    Menu and nutrition"  # indented under its group
+    assert rows["Q1"][4] == "30 points of 100 (75% of Q Quality)"
+    assert rows["Q2"][4] == "10 points of 100 (25% of Q Quality)"
+    assert rows["SVQ"][4] == "5 points of 100"
+    criteria = {r[0]: r for r in _rows(wb["Criteria"])}
+    assert [c.value for c in wb["Criteria"][1]][:5] == ["id", "name", "kind", "points of 100", "share of its group"]
+    assert list(criteria) == ["PRICE", "Q", "Q1", "Q2", "SVQ", "SV", "PF"]
+    assert criteria["Q"][3] == 40 and criteria["Q"][8] == 0.5  # the group's minimum share
+    assert criteria["Q1"][3:5] == (30, 75) and criteria["Q2"][3:5] == (10, 25)
+
+
+def test_each_criterion_shows_its_own_scale_and_descriptors(tree, tmp_path):
+    wb = openpyxl.load_workbook(write_template(tree, tmp_path / "t.xlsx"))
+    rows = {r[0]: r for r in _rows(wb["Responses"])}
+    assert rows["Q1"][5] == ("scored on 0, 1, 2, 3, 4; 0 None; 1 Weak; 2 Adequate; 3 Good; 4 Excellent; "
+                             "a score under 2 disqualifies")
+    assert rows["Q2"][5] == ("scored on 0, 20, 40, 60, 80, 100; 0 No response; 20 Poor; 40 Weak; 60 Satisfactory; "
+                             "80 Good; 100 Excellent")
+    criteria = {r[0]: r for r in _rows(wb["Criteria"])}
+    assert criteria["Q1"][5:8] == ("0, 1, 2, 3, 4", "0 None; 1 Weak; 2 Adequate; 3 Good; 4 Excellent", 2)
+
+
+def test_pass_fail_questions_are_marked_with_the_evidence_asked(tree, tmp_path):
+    wb = openpyxl.load_workbook(write_template(tree, tmp_path / "t.xlsx"))
+    pf = {r[0]: r for r in _rows(wb["Responses"])}["PF"]
+    assert pf[3:] == ("pass/fail", "no marks: a fail disqualifies",
+                      "PASS/FAIL: give the evidence asked for (Food Standards Agency hygiene rating of 5 for every "
+                      "kitchen); a fail disqualifies the bid")
+    criteria = {r[0]: r for r in _rows(wb["Criteria"])}
+    assert criteria["PF"][2] == "pass/fail" and criteria["PF"][3] is None and "PASS/FAIL" in criteria["PF"][9]
+
+
+def test_a_tender_in_lots_has_a_lot_field_with_a_drop_down_of_its_lots(tree, tmp_path):
+    path = write_template(tree, tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(path)
+    bid = wb["Bid"]
+    assert [bid.cell(row=r, column=1).value for r in range(2, 8)] == ["bidder", "lot", "supplier_id",
+                                                                      "contact_email", "contact_address", "price"]
+    assert "L1 Primary schools" in bid["A3"].comment.text and "L2 Secondary schools" in bid["A3"].comment.text
+    (dv,) = bid.data_validations.dataValidation
+    assert str(dv.sqref) == "B3" and dv.type == "list" and dv.showErrorMessage
+    assert _list_values(wb, dv.formula1) == ["L1", "L2"]
+    assert _rows(wb["Lots"]) == [("L1", "Primary schools", 1000000, 3, None, None),
+                                 ("L2", "Secondary schools", 600000, 2, None, "O1: 2")]
+
+
+def test_mandatory_outcomes_are_marked(tree, tmp_path):
+    wb = openpyxl.load_workbook(write_template(tree, tmp_path / "t.xlsx"))
+    outcomes = wb["Outcomes"]
+    assert outcomes["J1"].value == "mandatory" and "SV209" in outcomes["J1"].comment.text
+    assert outcomes["J2"].value.startswith("MANDATORY") and outcomes["J2"].font.bold
+    assert outcomes["A3"].value == "O2" and outcomes["J3"].value is None
+
+
+def test_a_filled_tree_template_reads_back_as_the_same_bid(tree, tmp_path):
+    path = write_template(tree, tmp_path / "crumbs.xlsx", copy.deepcopy(TREE_BID))
+    assert _without_where(read_bid_workbook(path)) == TREE_BID
+    from evaluator.bids import load_bid
+    bidset = load_bid(path, tree).require_valid()
+    assert bidset.bids[["bidder", "lot", "price"]].to_dict("records") == [
+        {"bidder": "Crumbs & Co", "lot": "L2", "price": 590000.0}]
+    assert dict(zip(bidset.responses["criterion"], bidset.responses["lot"])) == {
+        "Q1": "L2", "Q2": "L2", "SVQ": "L2", "PF": "L2"}
+    assert bidset.commitments["end_year"].tolist() == [2.0]  # lot L2's own term
+    # a supplier filling the empty template the same way gets the same bid
+    wb = openpyxl.load_workbook(write_template(tree, tmp_path / "empty.xlsx"))
+    for r, name in enumerate(["bidder", "lot", "supplier_id", "contact_email", "contact_address", "price"], 2):
+        wb["Bid"].cell(row=r, column=2, value=TREE_BID.get(name))
+    for row in wb["Responses"].iter_rows(min_row=2):
+        if row[0].value in TREE_BID["responses"]:
+            row[2].value = TREE_BID["responses"][row[0].value]
+    for c, name in enumerate(COMMITMENT_FIELDS, 1):
+        item = TREE_BID["commitments"][0]
+        value = item.get("evidence", {}).get(name[9:]) if name.startswith("evidence_") else item.get(name)
+        wb["Commitments"].cell(row=2, column=c, value=value)
+    wb.save(tmp_path / "filled.xlsx")
+    assert _without_where(read_bid_workbook(tmp_path / "filled.xlsx")) == TREE_BID
+
+
+def test_one_lots_template_names_its_lot_already(tree, tmp_path):
+    wb = openpyxl.load_workbook(write_template(tree.for_lot("L1"), tmp_path / "t.xlsx"))
+    assert (wb["Bid"]["A3"].value, wb["Bid"]["B3"].value) == ("lot", "L1")
+    assert "Lots" not in wb.sheetnames
+
+
+def test_a_flat_rubric_template_has_no_new_sheets_or_columns(rubric, tmp_path):
+    wb = openpyxl.load_workbook(write_template(rubric, tmp_path / "t.xlsx"))
+    assert wb.sheetnames == ["Bid", "Responses", "Commitments", "Outcomes", "Measures", "Evidence grades", "Lists"]
+    assert [c.value for c in wb["Outcomes"][1]][-1] == "if_not_delivered"
+    assert [c.value for c in wb["Lists"][1]] == ["measure", "outcome", "unit", "evidence_grade", "tender"]
+    assert not wb["Bid"].data_validations.dataValidation
+
+
+def test_an_answer_typed_beside_a_group_heading_is_refused_naming_it(tree, tmp_path):
+    from evaluator.bids import load_bid
+    path = tmp_path / "t.xlsx"
+    wb = openpyxl.load_workbook(write_template(tree, path, copy.deepcopy(TREE_BID)))
+    wb["Responses"]["C2"] = "our quality answer"  # row 2 is the group Q's heading
+    wb.save(path)
+    lines = [e.line() for e in load_bid(path, tree).problems]
+    assert lines == [f"{path}, key responses.Q, field 'Q', value 'Q': is not a scale or pass/fail criterion of this "
+                     "rubric (expected one of Q1, Q2, SVQ, PF)"]
