@@ -460,8 +460,7 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
 
     eligible = ~np.logical_or.reduce(list(gates.values()))
     price, price_score, figures_fraction, best = lens_marks(eligible)
-    has_groups = len(rubric.groups) > 0
-    if has_groups:
+    if rubric.has_tree:
         groups, below = scoring.groups_table(*leaf_marks(price_score, figures_fraction), rubric, bidders)
         gates["SV203"] = gates["SV203"] | below.any(axis=1)
         if below.any():  # the minimum took bids out: the lowest price and best claim are among the rest

@@ -292,12 +292,12 @@ GROUP_COLUMNS = ["bidder", "group", "name", "level", "weight", "marks", "min_sha
                  "below_min_share"]
 
 
-def group_members(rubric: Rubric) -> tuple[list[str], list[list[int]]]:
+def group_members(rubric: Rubric, groups: Optional[pd.DataFrame] = None) -> tuple[list[str], list[list[int]]]:
     """(group ids in tree order, for each the positions of its leaves in `rubric.criteria`)."""
     leaves = rubric.criteria["id"].tolist()
     at = {cid: i for i, cid in enumerate(leaves)}
-    groups = rubric.groups["id"].tolist() if len(rubric.groups) else []
-    return groups, [[at[c] for c in rubric.leaves_under(g)] for g in groups]
+    ids = (rubric.groups if groups is None else groups)["id"].tolist()
+    return ids, [[at[c] for c in rubric.leaves_under(g)] for g in ids]
 
 
 def groups_table(leaf_marks: np.ndarray, leaf_known: np.ndarray, rubric: Rubric,
@@ -305,13 +305,14 @@ def groups_table(leaf_marks: np.ndarray, leaf_known: np.ndarray, rubric: Rubric,
     """9.1: each group's marks for each bid, the exact sum of its leaves' marks (leaf_marks (n, k) in
     `rubric.criteria` order; leaf_known (n, k): the leaf has its score), and the group minimum (min_share).
     Returns (table bidder-major, below (n, g) bool: under a group's minimum, every leaf under it scored)."""
-    groups, members = group_members(rubric)
+    meta = rubric.groups
+    groups, members = group_members(rubric, meta)
     n = len(bidders)
     if not groups or not n:
         return pd.DataFrame(columns=GROUP_COLUMNS), np.zeros((n, len(groups)), dtype=bool)
     marks = kernel.group_marks(np.asarray(leaf_marks, dtype=float)[None], members)[0]
     known = np.stack([leaf_known[:, m].all(axis=1) for m in members], axis=1)
-    meta = rubric.groups.set_index("id")
+    meta = meta.set_index("id")
     weights = meta["weight"].reindex(groups).to_numpy(dtype=float)
     mins = pd.to_numeric(meta["min_share"].reindex(groups), errors="coerce").to_numpy(dtype=float)
     below = kernel.below_min_share(marks[None], weights, mins, known[None])[0]

@@ -183,3 +183,46 @@ def test_bid_sums_add_each_bids_criteria():
     assert kernel.bid_sums(marks, names).tolist() == [[21.5, 9.25]]
     assert kernel.bid_sums(marks[:, :, :1], names).tolist() == [[18.0, 9.0]]
     assert kernel.bid_sums(marks[:, :, :0], names).tolist() == [[0.0, 0.0]]
+
+
+# ---------------------------------------------------------------------- 9 real tenders (issue 16)
+def test_ties_break_in_the_order_given_and_social_value_can_break_them():
+    total = np.array([[76.0, 76.0, 76.0]])
+    quality = np.array([[48.0, 36.0, 48.0]])
+    sv = np.array([[8.0, 20.0, 8.0]])
+    price = np.array([100.0, 100.0, 90.0])
+    ok = np.ones((1, 3), dtype=bool)
+    assert kernel.ranks(total, quality, price, ok).tolist() == [[2, 3, 1]]  # quality, then price
+    assert kernel.ranks(total, quality, price, ok, tie_break=("price",)).tolist() == [[2, 2, 1]]  # price alone
+    assert kernel.ranks(total, quality, price, ok, tie_break=("social_value", "quality", "price"),
+                        social_value=sv).tolist() == [[3, 1, 2]]
+    assert kernel.ranks(total, quality, price, ok, tie_break=()).tolist() == [[1, 1, 1]]  # nothing: shared
+
+
+def test_price_per_point_ranks_lowest_first_and_a_bid_with_no_points_last():
+    price = np.array([100_000.0, 90_000.0, 120_000.0, 80_000.0, 80_000.0])
+    points = np.array([[80.0, 60.0, 90.0, 0.0, 0.0]])
+    ppp = kernel.price_per_point(price, points)
+    assert ppp[0, :3].tolist() == [1250.0, 1500.0, 120_000 / 90] and np.isnan(ppp[0, 3:]).all()
+    ranks = kernel.ranks(ppp, points, price, np.ones((1, 5), dtype=bool), ascending=True)
+    assert ranks.tolist() == [[1, 3, 2, 4, 4]]  # two bids without points: last, together
+
+
+def test_group_marks_are_the_sum_of_their_leaves_added_left_to_right():
+    leaves = np.array([[[28 * 2 / 3, 6.4, 1.6, 5.0]], [[0.1, 0.2, 0.3, 0.0]]])  # two draws, one bid, four leaves
+    groups = kernel.group_marks(leaves, [[0, 1, 2], [1, 2], [3]])
+    assert groups[0, 0].tolist() == [28 * 2 / 3 + 6.4 + 1.6, 6.4 + 1.6, 5.0]  # never the rounded rows
+    assert groups[1, 0, 0] == sum([0.1, 0.2, 0.3])  # as a reader adds the rows shown: 0.6000000000000001
+
+
+def test_gates_group_minimum_pass_fail_mandatory_outcome_and_budget():
+    marks = np.array([[[19.99, 20.0], [30.0, np.nan]]])  # (1 draw, 2 bids, 2 groups)
+    known = np.array([[[True, True], [True, False]]])
+    below = kernel.below_min_share(marks, [40.0, 40.0], [0.5, np.nan], known)
+    assert below.tolist() == [[[True, False], [False, False]]]  # exactly half is not below; no minimum: never
+    results = np.array([[[1.0, np.nan], [1.0, 0.0]]])
+    assert kernel.pass_fail_failed(results).tolist() == [[False, True]]  # unresolved is not a fail
+    net = np.array([[[0.0, 3.0], [0.1, 0.0]]])
+    assert kernel.mandatory_unmet(net, np.array([True, False])).tolist() == [[[True, False], [False, False]]]
+    assert kernel.over_budget([100.0, 100.01, NAN], 100.0).tolist() == [False, True, False]
+    assert kernel.over_budget([1e9], None).tolist() == [False]

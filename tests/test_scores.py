@@ -94,10 +94,11 @@ def test_a_pass_fail_answer_is_pass_or_fail_also_1_or_0_and_maybe_is_refused():
     r = _tree_rubric()
     for text, value in (("pass", 1.0), ("FAIL", 0.0), (" Pass ", 1.0), ("1", 1.0), ("0", 0.0), (1, 1.0)):
         assert check_scores(_one("PF", text), r, ["A"])["score"].tolist() == [value]
-    with pytest.raises(InputErrors) as caught:
-        check_scores(_one("PF", "maybe"), r, ["A"])
-    assert [e.line() for e in caught.value.errors] == [
-        "scores.csv, row 2, field 'score', value 'maybe': is not pass or fail (also 1 or 0)"]
+    for text in ("maybe", "2", "0.5", "yes"):
+        with pytest.raises(InputErrors) as caught:
+            check_scores(_one("PF", text), r, ["A"])
+        assert [e.line() for e in caught.value.errors] == [
+            f"scores.csv, row 2, field 'score', value '{text}': is not pass or fail (also 1 or 0)"]
 
 
 def test_a_score_must_be_on_its_criterions_own_scale():
