@@ -243,7 +243,7 @@ def set_rubric(rubric: Rubric) -> None:
 
 def rubric_spec(rubric: Rubric) -> dict:
     """The rubric as the YAML structure a commissioner writes (DESIGN.md 4.1)."""
-    return _whole(rubric.spec.model_dump(mode="python", exclude_none=True))
+    return _whole(rubric.spec.as_written())
 
 
 def _whole(value: Any) -> Any:

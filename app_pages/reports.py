@@ -76,18 +76,10 @@ def _report_set(key: str, _ev, head: Optional[dict] = None, lot: str = "") -> di
     return {"report": report, "summaries": summaries, "workbook": book, "zip": buf.getvalue(), "scores": csv}
 
 
-def whole_tender_documents() -> bool:
-    """Whether the report functions draw a tender with lots whole: one evaluation report of every lot and the
-    award across them, a workbook with its Award sheet, a summary per bid in each lot (report_set's
-    iter_summaries). Without them, each lot's documents are drawn from that lot's own evaluation."""
-    from evaluator import report_set
-    return hasattr(report_set, "iter_summaries")
-
-
 @heavy_cache(max_entries=2, show_spinner=False)
 def _tender_report_set(key: str, _ev, head: Optional[dict] = None) -> dict:
-    """Every document of a tender with lots, whole (see whole_tender_documents): the summaries by lot."""
-    from evaluator.report_set import iter_summaries
+    """Every document of a tender with lots, whole (report_set.iter_summaries): the summaries by lot."""
+    from evaluator import iter_summaries
     ev = _ev
     csv = scores_csv(ev, every_lot=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,12 +107,11 @@ def main() -> None:
     st.title("Reports")
     lot = lot_picker(get_rubric(), key="reports_lot") or ""
     ev = get_evaluation(key, lot=lot or None)
-    whole = bool(lot) and whole_tender_documents()
+    whole = bool(lot)  # a tender with lots: its documents cover every lot
     t = ev.rubric.tender
     st.caption(escape_md(f"Tender {t.id}: {t.title}. Official lens: {ev.official_lens}." + (
         f" The evaluation report and the workbook cover every lot and the award across them; the assessment "
-        f"summaries below are lot {lot}'s." if whole else
-        f" Lot {lot}: the documents below are this lot's (each lot is evaluated on its own)." if lot else "")))
+        f"summaries below are lot {lot}'s." if whole else "")))
     if lot:
         show_award(get_evaluation(key))
     st.write("The documents that close the procurement: the evaluation report to keep on file (Procurement Act "
@@ -135,19 +126,17 @@ def main() -> None:
             made["summaries"] = made["by_lot"].get(lot, {})
         else:
             made = _report_set(key, ev, head, lot)
-    stem = "".join(ch if ch.isalnum() else "_" for ch in t.id + (f"_{lot}" if lot and not whole else ""))[:40] \
-        or "tender"
+    stem = "".join(ch if ch.isalnum() else "_" for ch in t.id)[:40] or "tender"
 
     st.subheader("For the file")
     c1, c2, c3 = st.columns(3)
-    part = f"_lot_{''.join(ch if ch.isalnum() else '_' for ch in lot)}" if lot and not whole else ""
-    c1.download_button("Evaluation report (PDF)", made["report"], file_name=f"evaluation_report{part}.pdf",
+    c1.download_button("Evaluation report (PDF)", made["report"], file_name=f"evaluation_report.pdf",
                        mime="application/pdf", key="dl_report")
-    c2.download_button("Results workbook (XLSX)", made["workbook"], file_name=f"results{part}.xlsx",
+    c2.download_button("Results workbook (XLSX)", made["workbook"], file_name=f"results.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_workbook")
     c3.download_button("Everything (ZIP)", made["zip"], file_name=f"reports_{stem}.zip", mime="application/zip",
                        key="dl_zip")
-    st.download_button("Scores in use (CSV)", made["scores"], file_name=f"scores_in_use{part}.csv", mime="text/csv",
+    st.download_button("Scores in use (CSV)", made["scores"], file_name=f"scores_in_use.csv", mime="text/csv",
                        key="dl_scores", help="The scores the report was made with; its SHA-256 is in the report's appendix.")
 
     st.subheader("Assessment summaries (regulation 31)" + (f": lot {lot}" if lot else ""))

@@ -48,6 +48,7 @@ _HOME.update({  # what the app (app/, app_pages/) uses besides the names above: 
     "check_rubric": "design_checks", "delivery_chart": "delivery", "track": "delivery",
     "figures_vs_design": "reading", "Inputs": "provenance", "assessment_summary_pdf": "assessment_summary",
     "evaluation_report_pdf": "evaluation_report", "summary_context": "why_not", "summary_file_names": "report_set",
+    "iter_summaries": "report_set",
     "flag_rows": "review_output", "lot_rows": "review_output", "portfolio_charts": "review_output",
     "review_paths": "review",
     "GRADES": "rubric", "RubricSpec": "rubric", "MODERATED": "scores", "SCORE_COLUMNS": "scores",

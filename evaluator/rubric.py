@@ -281,25 +281,37 @@ class RubricSpec(_Model):
     def settings(self) -> dict:
         """The rubric as the engine read it, defaults filled in, for the settings fingerprint. DESIGN 9's
         keys appear only when the rubric uses them, so a rubric written to sections 4-6 keeps its fingerprint."""
-        doc = self.model_dump(mode="json")
-        for key, default in _SECTION9_DEFAULTS["spec"].items():
-            if doc.get(key) == default:
-                doc.pop(key, None)
-        for key, default in _SECTION9_DEFAULTS["tender"].items():
-            if doc["tender"].get(key) == default:
-                doc["tender"].pop(key, None)
-        for outcome in doc["design"]["outcomes"]:
-            if outcome.get("mandatory") is False:
-                outcome.pop("mandatory")
+        return _without_section9_defaults(self.model_dump(mode="json"))
 
-        def plain(criteria: list[dict]) -> None:
-            for c in criteria:
-                for key in ("share", "scale", "descriptors", "min_share", "criteria"):
-                    if c.get(key) is None:
-                        c.pop(key, None)
-                plain(c.get("criteria") or [])
-        plain(doc["criteria"])
-        return doc
+    def as_written(self) -> dict:
+        """The rubric as a commissioner writes it (what the Design page downloads): no empty keys, and
+        DESIGN 9's keys only when the rubric uses them."""
+        return _without_section9_defaults(self.model_dump(mode="python", exclude_none=True))
+
+
+def _without_section9_defaults(doc: dict) -> dict:
+    for key, default in _SECTION9_DEFAULTS["spec"].items():
+        if key in doc and doc[key] in (default, _drop_none(default)):
+            doc.pop(key)
+    for key, default in _SECTION9_DEFAULTS["tender"].items():
+        if key in doc["tender"] and doc["tender"][key] == default:
+            doc["tender"].pop(key)
+    for outcome in doc.get("design", {}).get("outcomes", []):
+        if outcome.get("mandatory") is False:
+            outcome.pop("mandatory")
+
+    def plain(criteria: list[dict]) -> None:
+        for c in criteria:
+            for key in ("share", "scale", "descriptors", "min_share", "criteria"):
+                if key in c and c[key] is None:
+                    c.pop(key)
+            plain(c.get("criteria") or [])
+    plain(doc["criteria"])
+    return doc
+
+
+def _drop_none(value: Any) -> Any:
+    return {k: v for k, v in value.items() if v is not None} if isinstance(value, dict) else value
 
 
 _SECTION9_DEFAULTS = {

@@ -235,7 +235,7 @@ def test_figures_and_reports_work_per_lot(tmp_path):
     files = [b.proto.url for b in buttons]  # the documents offered, for that lot
     assert len(buttons) >= 4, files
     text = shown(at)
-    assert "Lot L2" in text
+    assert "Assessment summaries (regulation 31): lot L2" in text
 
 
 # ------------------------------------------------------------------------------------------ price per quality point

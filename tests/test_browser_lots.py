@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,16 +35,7 @@ def lots_url(tmp_path_factory):
             os.environ["SOCIAL_VALUE_HOME"] = prior
     (home / "last_opened.json").write_text(json.dumps({"workspace": str(ws.path)}), encoding="utf-8")
     server = Server(home, tmp_path_factory.mktemp("streamlit") / "server.log")
-    real = subprocess.Popen
-
-    def popen(*args, **kwargs):  # on the shared test machine something sends SIGUSR1 to servers: not ours to stop
-        kwargs.setdefault("preexec_fn", lambda: signal.signal(signal.SIGUSR1, signal.SIG_IGN))
-        return real(*args, **kwargs)
-    subprocess.Popen = popen
-    try:
-        url = server.start()
-    finally:
-        subprocess.Popen = real
+    url = server.start()
     try:
         yield url
     finally:
