@@ -232,58 +232,51 @@ def pass_fail(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple
         return pd.DataFrame(columns=PASS_FAIL_COLUMNS + ["value"]), empty_flags()
     require_unique(pd.Series(bidders, dtype=object), "pass_fail")
     ids = [c.id for c in crits]
+    names = [c.name or c.id for c in crits]
+    n_b, n_c = len(bidders), len(ids)
     s = scores if scores is not None and len(scores) else empty_scores()
-    s = s[s["criterion"].isin(ids)]
-    grid = pd.MultiIndex.from_product([bidders, ids], names=["bidder", "criterion"])
-    table = pd.DataFrame(index=grid).reset_index()
-    names = {c.id: c.name or c.id for c in crits}
-    table["name"] = table["criterion"].map(names)
-    values = pd.to_numeric(s["score"], errors="coerce")
-    panel = s.assign(score=values)[s["evaluator"] != MODERATED]
-    moderated = s.assign(score=values)[s["evaluator"] == MODERATED].groupby(["bidder", "criterion"])["score"].first()
-    grouped = panel.groupby(["bidder", "criterion"])["score"]
-    stats = pd.DataFrame({"n": grouped.size(), "low": grouped.min(), "high": grouped.max()}).reindex(grid)
-    n = stats["n"].fillna(0).astype(int).to_numpy()
-    mod = moderated.reindex(grid).to_numpy(dtype=float) if len(moderated) else np.full(len(table), np.nan)
-    low, high = stats["low"].to_numpy(dtype=float), stats["high"].to_numpy(dtype=float)
-    unanimous = (n > 0) & (low == high)
-    value = np.where(~np.isnan(mod), mod, np.where(unanimous, low, np.nan))
-    table["result"] = np.where(value == 1.0, "pass", np.where(value == 0.0, "fail", None))
-    table["result"] = table["result"].astype(object).where(~np.isnan(value), None)
-    table["basis"] = np.where(~np.isnan(mod), "moderated",
-                              np.where(unanimous & (n > 1), "unanimous", np.where(unanimous, "single evaluator",
-                                       np.where(n > 1, "evaluators disagree (no consensus)", "unscored"))))
-    table["n_evaluators"] = n
-    table["value"] = value  # 1.0 pass, 0.0 fail, NaN unresolved: what the kernel reads
+    # each score's cell in the bidder-major grid (bid, question); rows of no listed bid or question: left out
+    b_at = pd.Index(bidders, dtype=object).get_indexer(pd.Index(s["bidder"].to_numpy(dtype=object)))
+    c_at = pd.Index(ids, dtype=object).get_indexer(pd.Index(s["criterion"].to_numpy(dtype=object)))
+    keep = (b_at >= 0) & (c_at >= 0)
+    cell = (b_at * n_c + c_at)[keep]
+    value_in = pd.to_numeric(s["score"], errors="coerce").to_numpy(dtype=float)[keep]
+    is_mod = (s["evaluator"].to_numpy(dtype=object) == MODERATED)[keep]
+    size = n_b * n_c
+    n = np.bincount(cell[~is_mod], minlength=size)
+    passes = np.bincount(cell[~is_mod], weights=value_in[~is_mod], minlength=size).round().astype(int)
+    mod = np.full(size, np.nan)
+    mod[cell[is_mod]] = value_in[is_mod]
+    unanimous = (n > 0) & ((passes == 0) | (passes == n))
+    value = np.where(~np.isnan(mod), mod, np.where(unanimous, np.where(passes > 0, 1.0, 0.0), np.nan))
+    result = np.full(size, None, dtype=object)
+    result[value == 1.0] = "pass"
+    result[value == 0.0] = "fail"
+    basis = np.where(~np.isnan(mod), "moderated",
+                     np.where(unanimous & (n > 1), "unanimous", np.where(unanimous, "single evaluator",
+                              np.where(n > 1, "evaluators disagree (no consensus)", "unscored")))).astype(object)
+    bid_col = np.repeat(np.asarray(bidders, dtype=object), n_c)
+    crit_col = np.tile(np.asarray(ids, dtype=object), n_b)
+    name_col = np.tile(np.asarray(names, dtype=object), n_b)
+    table = pd.DataFrame({"bidder": bid_col, "criterion": crit_col, "name": name_col,
+                          "result": pd.Series(result, dtype=object), "basis": basis, "n_evaluators": n,
+                          "value": value})  # value: 1.0 pass, 0.0 fail, NaN unresolved (what the kernel reads)
     blocks = []
-    hit = (n > 1) & np.isnan(value)
-    if hit.any():
-        d = table[hit]
-        passes = (panel.groupby(["bidder", "criterion"])["score"].sum().reindex(grid).to_numpy()[hit]).astype(int)
-        blocks.append(make_flags(
-            "SV206", d["bidder"].to_numpy(),
-            (d["n_evaluators"].astype(str) + " evaluators disagree on pass/fail question " + d["criterion"] + " ("
-             + d["name"] + "): " + pd.Series(passes, index=d.index).astype(str) + " pass, "
-             + (d["n_evaluators"] - passes).astype(str) + " fail, and no MODERATED result is recorded; "
-             "the bid is incomplete until it is moderated").to_numpy(),
-            criterion=d["criterion"].to_numpy()))
-    hit = n == 0
-    hit &= np.isnan(mod)
-    if hit.any():
-        d = table[hit]
-        blocks.append(make_flags(
-            "SV207", d["bidder"].to_numpy(),
-            ("pass/fail question " + d["criterion"] + " (" + d["name"] + ") has no result: the bid is incomplete "
-             "until it is scored pass or fail").to_numpy(),
-            criterion=d["criterion"].to_numpy()))
-    hit = value == 0.0
-    if hit.any():
-        d = table[hit]
-        blocks.append(make_flags(
-            "SV208", d["bidder"].to_numpy(),
-            ("failed pass/fail question " + d["criterion"] + " (" + d["name"] + ", " + d["basis"]
-             + "): the bid is disqualified").to_numpy(),
-            criterion=d["criterion"].to_numpy()))
+    for code, hit, message in (
+            ("SV206", (n > 1) & np.isnan(value),
+             lambda i: (f"{n[i]} evaluators disagree on pass/fail question {crit_col[i]} ({name_col[i]}): {passes[i]} "
+                        f"pass, {n[i] - passes[i]} fail, and no MODERATED result is recorded; the bid is incomplete "
+                        "until it is moderated")),
+            ("SV207", (n == 0) & np.isnan(mod),
+             lambda i: (f"pass/fail question {crit_col[i]} ({name_col[i]}) has no result: the bid is incomplete "
+                        "until it is scored pass or fail")),
+            ("SV208", value == 0.0,
+             lambda i: (f"failed pass/fail question {crit_col[i]} ({name_col[i]}, {basis[i]}): the bid is "
+                        "disqualified"))):
+        at = np.flatnonzero(hit)
+        if len(at):
+            blocks.append(make_flags(code, bid_col[at], np.array([message(i) for i in at], dtype=object),
+                                     criterion=crit_col[at]))
     return table, (pd.concat(blocks, ignore_index=True) if blocks else empty_flags())
 
 
@@ -312,9 +305,8 @@ def groups_table(leaf_marks: np.ndarray, leaf_known: np.ndarray, rubric: Rubric,
         return pd.DataFrame(columns=GROUP_COLUMNS), np.zeros((n, len(groups)), dtype=bool)
     marks = kernel.group_marks(np.asarray(leaf_marks, dtype=float)[None], members)[0]
     known = np.stack([leaf_known[:, m].all(axis=1) for m in members], axis=1)
-    meta = meta.set_index("id")
-    weights = meta["weight"].reindex(groups).to_numpy(dtype=float)
-    mins = pd.to_numeric(meta["min_share"].reindex(groups), errors="coerce").to_numpy(dtype=float)
+    weights = meta["weight"].to_numpy(dtype=float)
+    mins = pd.to_numeric(meta["min_share"], errors="coerce").to_numpy(dtype=float)
     below = kernel.below_min_share(marks[None], weights, mins, known[None])[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(weights > 0, marks / weights, np.nan)
@@ -322,8 +314,8 @@ def groups_table(leaf_marks: np.ndarray, leaf_known: np.ndarray, rubric: Rubric,
     table = pd.DataFrame({
         "bidder": np.repeat(np.asarray(bidders, dtype=object), g),
         "group": np.tile(np.asarray(groups, dtype=object), n),
-        "name": np.tile(meta["name"].reindex(groups).to_numpy(dtype=object), n),
-        "level": np.tile(meta["level"].reindex(groups).to_numpy(), n),
+        "name": np.tile(meta["name"].to_numpy(dtype=object), n),
+        "level": np.tile(meta["level"].to_numpy(), n),
         "weight": np.tile(weights, n),
         "marks": marks.ravel(),
         "min_share": np.tile(mins, n),
@@ -338,13 +330,11 @@ def min_share_flags(groups: pd.DataFrame) -> pd.DataFrame:
     if groups.empty or not groups["below_min_share"].any():
         return empty_flags()
     d = groups[groups["below_min_share"].astype(bool)]
-    return make_flags(
-        "SV203", d["bidder"].to_numpy(),
-        ("scored " + d["marks"].map("{:.2f}".format) + " of " + d["weight"].map("{:g}".format) + " marks on "
-         + d["group"] + " (" + d["name"].astype(str) + "), " + (d["share_of_marks"] * 100).map("{:.1f}".format)
-         + "%, below the group's minimum of " + (d["min_share"] * 100).map("{:g}".format)
-         + "%: the bid is disqualified").to_numpy(),
-        criterion=d["group"].to_numpy())
+    messages = [f"scored {m:.2f} of {w:g} marks on {g} ({nm}), {sh * 100:.1f}%, below the group's minimum of "
+                f"{ms * 100:g}%: the bid is disqualified"
+                for m, w, g, nm, sh, ms in zip(d["marks"], d["weight"], d["group"], d["name"], d["share_of_marks"],
+                                               d["min_share"])]
+    return make_flags("SV203", d["bidder"].to_numpy(), np.array(messages, dtype=object), criterion=d["group"].to_numpy())
 
 
 # ------------------------------------------------------------------------------------------ 9 gates
@@ -413,7 +403,9 @@ def tree_table(rubric: Rubric, scale: pd.DataFrame, pass_fail: pd.DataFrame, gro
         rows.append({"level": node.level, "path": node.path, "criterion": node.id, "name": node.name,
                      "kind": node.kind, "weight": node.weight, "score": score, "result": result,
                      "marks": marks, "basis": basis})
-    return pd.DataFrame(rows, columns=TREE_COLUMNS)
+    table = pd.DataFrame(rows, columns=TREE_COLUMNS)
+    table["result"] = pd.Series([row["result"] for row in rows], dtype=object)  # None where no pass/fail, not NaN
+    return table
 
 
 def _scale_of(rubric: Rubric, cid: str) -> np.ndarray:

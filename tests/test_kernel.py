@@ -226,3 +226,26 @@ def test_gates_group_minimum_pass_fail_mandatory_outcome_and_budget():
     assert kernel.mandatory_unmet(net, np.array([True, False])).tolist() == [[[True, False], [False, False]]]
     assert kernel.over_budget([100.0, 100.01, NAN], 100.0).tolist() == [False, True, False]
     assert kernel.over_budget([1e9], None).tolist() == [False]
+
+
+def test_ranks_by_sorting_equal_ranks_by_counting_in_every_tie_break_order_and_ascending():
+    rng = np.random.default_rng(4)
+    d, n = 300, 8
+    totals = rng.integers(50, 54, (d, n)).astype(float)
+    quality = rng.integers(10, 12, (d, n)).astype(float)
+    sv = rng.integers(3, 5, (d, n)).astype(float)
+    price = np.array([100, 100, 120, np.nan, 90, 100, 130, 90], dtype=float)
+    eligible = rng.random((d, n)) > 0.2
+    keys = {"quality": -quality, "price": np.broadcast_to(np.where(np.isnan(price), np.inf, price), (d, n)),
+            "social_value": -sv}
+    for order in [(), ("price",), ("social_value", "quality"), ("price", "social_value", "quality")]:
+        for ascending in (False, True):
+            first = totals if ascending else -totals
+            ahead = np.zeros((d, n, n), dtype=bool)
+            equal = np.ones((d, n, n), dtype=bool)
+            for k in [first] + [keys[name] for name in order]:  # j ahead of i: better on the first key that differs
+                ahead |= equal & (k[:, None, :] < k[:, :, None])
+                equal &= k[:, None, :] == k[:, :, None]
+            expected = np.where(eligible, 1 + (ahead & eligible[:, None, :]).sum(axis=2), 0)
+            got = kernel.ranks(totals, quality, price, eligible, tie_break=order, social_value=sv, ascending=ascending)
+            np.testing.assert_array_equal(got, expected)

@@ -118,7 +118,7 @@ def test_explain_gives_the_tree_one_row_per_node_with_level_path_weight_score_an
     assert tree["criterion"].tolist() == ["PRICE", "Q", "Q1", "Q2", "Q2a", "Q2b", "SVQ", "SV"]
     t = tree.set_index("criterion")
     assert t.loc["Q2a", "level"] == 3 and t.loc["Q2a", "path"] == "Q > Q2 > Q2a"
-    assert t.loc["Q2", "weight"] == pytest.approx(12) and t.loc["Q1", "score"] == 3
+    assert t.loc["Q2", "weight"] == pytest.approx(12) and t.loc["Q1", "score"] == 3 and t.loc["Q1", "result"] is None
     assert t.loc["Q", "marks"] == t.loc["Q1", "marks"] + t.loc["Q2a", "marks"] + t.loc["Q2b", "marks"]
     assert "3 / 4" in ev.explain("A")["marks"].set_index("criterion").loc["Q1", "working"]
 
@@ -180,6 +180,9 @@ def test_pass_fail_is_the_moderated_result_else_the_unanimous_one_else_unresolve
     assert r.loc["E", "disqualified_by"] == "SV208" and "SV208" not in codes(ev, "A")
     message = ev.flags[ev.flags["code"] == "SV208"]["message"].iat[0]
     assert "PF (Insurance and operator licence" in message and "disqualified" in message
+    tree = ev.explain("E")["tree"].set_index("criterion")  # a flat rubric with a pass/fail question shows it
+    assert tree.loc["PF", "result"] == "fail" and tree.loc["Q1", "result"] is None
+    assert "fail (unanimous): disqualified" in ev.explain("E")["marks"].set_index("criterion").loc["PF", "working"]
 
 
 def test_a_pass_fail_question_carries_no_marks(tmp_path):
