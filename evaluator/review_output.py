@@ -26,13 +26,32 @@ def lot_rows(review: Review) -> list[dict]:
         tcodes = [f["code"] for f in t["flags"]]
         for lot in t["lots"] or [{"id": None, "criteria": [], "weight_total": None, "social_value_weight": None,
                                   "flags": []}]:
-            crit = "; ".join(f"{c['type'] or '?'}:{c['name'] or ''}={_show_weight(c)}" for c in lot["criteria"])
+            crit = "; ".join(f"{c['type'] or '?'}:{_label(c)}={_show_weight(c)}" for c in lot["criteria"])
             codes = sorted(set(tcodes) | {f["code"] for f in lot["flags"]})
             rows.append({"source": t["source"], "kind": t["kind"], "ocid": t["ocid"], "title": t["title"],
                          "buyer": t["buyer"], "lot": lot["id"], "criteria": crit, "weight_total": lot["weight_total"],
                          "social_value_weight": lot["social_value_weight"], "design_status": t["design_status"],
                          "flags": " ".join(codes)})
     return rows
+
+
+def _label(c: dict) -> str:
+    """A criterion's name; in a criteria tree (DESIGN 9.1) with its path of ids, so sub-criteria read in place."""
+    if "path" in c:
+        return f"{c['path']} {c['name'] or ''}".rstrip()
+    return c["name"] or ""
+
+
+def tree_lines(t: dict) -> list[str]:
+    """A rubric's criteria tree, one line per node indented by level, with its effective weight (points of 100)."""
+    lots = [lot["id"] for lot in t["lots"] if lot["id"] is not None]
+    head = f"  {t['ocid'] or '?'}  {t['title'] or ''}" + (f"  (lots {', '.join(map(str, lots))})" if lots else "")
+    out = [head]
+    for c in (t["lots"][0]["criteria"] if t["lots"] else []):
+        weight = "pass/fail" if c["weight_kind"] == "pass_fail" else _show_weight(c)
+        out.append("    " + "  " * (c.get("level", 1) - 1) + f"{c.get('id') or ''} {c['name'] or ''}: {weight}"
+                   + (" (social value)" if c.get("social_value") else ""))
+    return out
 
 
 def _show_weight(c: dict) -> str:
@@ -148,6 +167,14 @@ def render(review: Review, limit: int = 40) -> str:
         out.append(f"  {b['buyer']}: {b['maturity']} ({b['reason']})")
     if len(s["buyers"]) > limit:
         out.append(f"  ... and {len(s['buyers']) - limit} more buyers (--json or --csv for all)")
+    trees = [t for t in review.tenders if t["kind"] == "rubric" and t["lots"]
+             and any("level" in c for c in t["lots"][0]["criteria"])]
+    if trees:
+        out += ["", "Criteria trees (effective weights, points of 100; a group's weight is the sum of its children's):"]
+        for t in trees[:limit]:
+            out += tree_lines(t)
+        if len(trees) > limit:
+            out.append(f"  ... and {len(trees) - limit} more (--json or --csv for all)")
     out += ["", "Tenders with flags:"]
     shown = 0
     for t in review.tenders:

@@ -181,27 +181,47 @@ def review_rubric(path: Path | str) -> dict:
         errors = exc.errors if isinstance(exc, InputErrors) else [exc]
         return {"_problem": [Problem(source, None, e.line(), "Fix the rubric (python -m evaluator check --rubric "
                                      f"{path.name} names every problem).") for e in errors]}
-    rubric = Rubric(spec=spec, path=path, proxies=empty_proxies(), proxies_path=None)
-    kinds = {"price": "price", "scale": "quality", "social_value": "social_value"}
-    criteria = [{"type": kinds[c.kind], "name": c.name or c.id, "weight": c.weight, "weight_min": c.weight,
-                 "weight_max": c.weight, "weight_kind": "rubric", "social_value": c.kind == "social_value" or c.social_value}
-                for c in spec.criteria]
+    tree = any(c.kind in ("group", "pass_fail") for c in spec.criteria)
     flags: list[dict] = []
-    total = sum(c.weight for c in spec.criteria)
-    if abs(total - 100) > 1e-9:
-        parts = " + ".join(f"{c.id} {c.weight:g}" for c in spec.criteria)
-        flags.append(flag("SV301", f"the criteria weights add up to {total:g}, not 100 ({parts}); the rubric "
-                          "would be refused for an award", None, None))
-    for c, rec in zip(spec.criteria, criteria):
-        mislabelled({**rec, "type": {"price": "price"}.get(c.kind, "quality")}, rec["name"], None, flags)
+    if tree:  # DESIGN 9.1: every node with its effective weight; SV301 for each group that does not add up
+        criteria, total, sv_tree = _tree_records(spec.criteria, flags)
+    else:
+        kinds = {"price": "price", "scale": "quality", "social_value": "social_value"}
+        criteria = [{"type": kinds[c.kind], "name": c.name or c.id, "weight": c.weight, "weight_min": c.weight,
+                     "weight_max": c.weight, "weight_kind": "rubric", "social_value": c.kind == "social_value" or c.social_value}
+                    for c in spec.criteria]
+        total = sum(c.weight for c in spec.criteria)
+        if abs(total - 100) > 1e-9:
+            parts = " + ".join(f"{c.id} {c.weight:g}" for c in spec.criteria)
+            flags.append(flag("SV301", f"the criteria weights add up to {total:g}, not 100 ({parts}); the rubric "
+                              "would be refused for an award", None, None))
+        for c, rec in zip(spec.criteria, criteria):
+            mislabelled({**rec, "type": {"price": "price"}.get(c.kind, "quality")}, rec["name"], None, flags)
+    if getattr(spec, "award", "weighted") == "price_per_quality_point":  # DESIGN 9.5: no price criterion
+        priced = [r for r in criteria if r["type"] == "price"]
+        if priced:
+            points = total - sum(r["weight"] or 0 for r in priced)
+            flags.append(flag("SV301", "award: price_per_quality_point divides each price by its quality points, "
+                              f"but the criteria hold a price criterion ({', '.join(r['name'] for r in priced)}); "
+                              f"the quality points add up to {points:g}, not 100; the rubric would be refused",
+                              None, None))
+    if not tree:
+        rubric = Rubric(spec=spec, path=path, proxies=empty_proxies(), proxies_path=None)
+    else:
+        try:
+            rubric = Rubric(spec=spec, path=path, proxies=empty_proxies(), proxies_path=None)
+        except Exception:  # noqa: BLE001 - a tree the engine would refuse is still reviewed (SV301 says why)
+            rubric = None
     try:
-        design = check_rubric(rubric)
+        design = None if rubric is None else check_rubric(rubric)
     except Exception:  # noqa: BLE001 - a design the checks cannot read is reported, never a traceback
         design = None
     if design is not None and not design.empty:
         for f in design.to_dict("records"):
             flags.append(flag(f["code"], f["message"], fix=f["fix"]))
-    sv = rubric.social_value_weight
+    sv = rubric.social_value_weight if rubric is not None else sv_tree
+    if tree and rubric is None and sv < 10:  # the design checks could not run: PPN 002's minimum still applies
+        flags.append(flag("SV302", f"social value carries {sv:g}% of the marks, under the 10% minimum of PPN 002"))
     outcomes = spec.design.outcomes
     if sv <= 0:
         status = "not_weighted"
@@ -211,8 +231,83 @@ def review_rubric(path: Path | str) -> dict:
         status = "designed"
     else:
         status = "partly_designed"
-    lot = {"id": None, "criteria": criteria, "weight_total": round(total, 6), "social_value_weight": sv if sv > 0 else None,
-           "sustainability_goals": [], "flags": []}
+    lots = [{"id": None, "criteria": criteria, "weight_total": round(total, 6),
+             "social_value_weight": sv if sv > 0 else None, "sustainability_goals": [], "flags": []}]
+    if getattr(spec, "lots", None):  # DESIGN 9.3: each lot is awarded on the same criteria
+        lots = [{**lots[0], "id": lot.id, "criteria": [dict(c) for c in criteria]} for lot in spec.lots]
     return {"source": source, "kind": "rubric", "ocid": spec.tender.id, "title": spec.tender.title,
-            "buyer": spec.tender.buyer, "date": None, "lots": [lot], "flags": flags, "design_status": status,
+            "buyer": spec.tender.buyer, "date": None, "lots": lots, "flags": flags, "design_status": status,
             "delivery_reported": False, "outcomes": len(outcomes), "_has_tender": True}
+
+
+MAX_LEVELS = 3  # DESIGN 9.1: a criteria tree has three levels at most
+_TREE_KINDS = {"price": "price", "scale": "quality", "social_value": "social_value", "group": "quality",
+               "pass_fail": "pass_fail"}
+
+
+def _tree_records(top: list, flags: list) -> tuple[list[dict], float, float]:
+    """Every node of a criteria tree in tree order (depth first) as a review record with its effective weight
+    (points of 100: a share resolved through its parents), its level and path; the top level's sum; the
+    effective social-value weight. Each group whose children do not add up, mixes `share` and `weight`, or
+    nests deeper than three levels gets an SV301 flag naming the group and the sum, as the loader refuses it."""
+    records: list[dict] = []
+    sv_total = [0.0]
+
+    def walk(children: list, parent, parent_weight: Optional[float], level: int, sv: bool, prefix: str) -> None:
+        label = "the top level" if parent is None else f"group {parent.id}"
+        shared = [c for c in children if getattr(c, "share", None) is not None]
+        weighted = [c for c in children if c.weight is not None]
+        if parent is not None and shared and weighted:
+            flags.append(flag("SV301", f"{label} mixes share ({', '.join(c.id for c in shared)}) and weight "
+                              f"({', '.join(c.id for c in weighted)}) among its sub-criteria; use one or the other",
+                              None, None, parent.id))
+        elif shared and parent is not None:
+            total = sum(c.share for c in shared)
+            if abs(total - 100) > 1e-9:
+                parts = " + ".join(f"{c.id} {c.share:g}" for c in shared)
+                flags.append(flag("SV301", f"the shares in {label} add up to {total:g}, not 100 ({parts}); the rubric "
+                                  "would be refused for an award", None, None, parent.id))
+        elif weighted and parent is not None and parent_weight is not None:
+            total = sum(c.weight for c in weighted)
+            if abs(total - parent_weight) > 1e-9:
+                parts = " + ".join(f"{c.id} {c.weight:g}" for c in weighted)
+                flags.append(flag("SV301", f"the weights in {label} add up to {total:g}, not the group's "
+                                  f"{parent_weight:g} ({parts}); the rubric would be refused for an award",
+                                  None, None, parent.id))
+        for c in children:
+            share = getattr(c, "share", None)
+            if c.kind == "pass_fail":
+                w = None
+                if c.weight is not None or share is not None:
+                    flags.append(flag("SV301", f"the pass/fail question {c.id} carries a "
+                                      f"{'weight' if c.weight is not None else 'share'} "
+                                      f"({c.weight if c.weight is not None else share:g}); a pass/fail question has "
+                                      "none (a fail disqualifies)", None, None, c.id))
+            elif share is not None:
+                w = None if parent_weight is None else parent_weight * share / 100
+            else:
+                w = c.weight
+            path = f"{prefix} > {c.id}" if prefix else c.id
+            social = bool(sv or c.kind == "social_value" or c.social_value)
+            rec = {"type": _TREE_KINDS.get(c.kind, "quality"), "name": c.name or c.id, "weight": w, "weight_min": w,
+                   "weight_max": w, "weight_kind": "pass_fail" if c.kind == "pass_fail" else "rubric",
+                   "social_value": social, "id": c.id, "level": level, "path": path}
+            records.append(rec)
+            if c.kind != "pass_fail":
+                mislabelled({**rec, "type": {"price": "price"}.get(c.kind, "quality")}, rec["name"], None, flags)
+            sub = getattr(c, "criteria", None) or []
+            if c.kind == "group":
+                if level >= MAX_LEVELS and sub:
+                    flags.append(flag("SV301", f"group {c.id} ({path}) nests sub-criteria below level {MAX_LEVELS}; "
+                                      f"a criteria tree has {MAX_LEVELS} levels at most", None, None, c.id))
+                walk(sub, c, w, level + 1, social, path)
+            elif social and w is not None:
+                sv_total[0] += w
+
+    walk(top, None, 100.0, 1, False, "")
+    total = sum(r["weight"] for r in records if r["level"] == 1 and r["weight"] is not None)
+    if abs(total - 100) > 1e-9:
+        parts = " + ".join(f"{r['id']} {r['weight']:g}" for r in records if r["level"] == 1 and r["weight"] is not None)
+        flags.insert(0, flag("SV301", f"the criteria weights add up to {total:g}, not 100 ({parts}); the rubric "
+                             "would be refused for an award", None, None))
+    return records, total, sv_total[0]

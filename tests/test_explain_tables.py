@@ -29,3 +29,27 @@ def test_explain_on_the_command_line_prints_those_titles_in_that_order():
     printed = [line for line in out.stdout.splitlines() if line.startswith("== ")]
     assert printed == [f"== {t.title} ==" for t in explain_tables(ev, "Apex Care Group Ltd")]
     assert "== Validated £ year by year (6.4) ==" in printed
+
+
+def test_a_criteria_tree_is_one_table_per_level_after_the_marks_with_its_groups_and_pass_fail():
+    from pathlib import Path
+
+    from evaluator import load_bids, load_rubric, load_scores
+    from evaluator.lots import evaluate_tender
+    lots = Path(__file__).parent / "fixtures" / "lots"
+    r = load_rubric(lots / "rubric.yaml")
+    b = load_bids(lots / "bids", r).require_valid()
+    ev = evaluate_tender(r, b, load_scores(lots / "scores.csv", r, b.bidders)).evaluation("L2")
+    tables = explain_tables(ev, "Alpha Travel Ltd")
+    keys = [t.key for t in tables]
+    assert keys[:5] == ["marks", "tree_level_1", "tree_level_2", "groups", "pass_fail"]
+    tree = ev.explain("Alpha Travel Ltd")["tree"]
+    assert "tree" not in keys and [k for k in ev.explain("Alpha Travel Ltd") if k != "tree"] == [
+        k for k in keys if not k.startswith("tree_level_") and k not in ("groups", "pass_fail")]
+    level1, level2 = tables[1].frame, tables[2].frame
+    assert len(level1) + len(level2) == len(tree)          # every node of the tree, once
+    assert list(level2["path"]) == ["Q > Q1", "Q > Q2"]
+    assert level1.set_index("path").loc["Q", "marks"] == level2["marks"].sum()   # a group is its children's sum
+    assert list(tables[4].frame["result"]) == ["pass"]
+    untitled = [t.key for t in tables if t.title == t.key]
+    assert not untitled and len({t.title for t in tables}) == len(tables)

@@ -82,10 +82,39 @@ def test_a_rubric_the_loader_refuses_for_its_keys_is_a_problem_in_the_loaders_ow
 
     text = (RUBRICS / "home_care_north.yaml").read_text()
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("weight: 40, method", "weight: forty, method").replace("tender:\n", "tender:\n  budget: 1\n", 1))
+    bad.write_text(text.replace("weight: 40, method", "weight: forty, method").replace("tender:\n", "tender:\n  budget_code: 1\n", 1))
     with pytest.raises(InputErrors) as refused:
         load_rubric(bad)
     r = review_paths([bad])
     assert r.tenders == []
     assert [p["message"] for p in r.problems] == [e.line() for e in refused.value.errors]
     assert len(r.problems) == 2 and all(p["code"] == "SV314" for p in r.problems)
+
+
+def test_a_three_level_tree_is_read_with_effective_weights_and_each_group_checked(tmp_path):
+    """Shares resolve through their parents (Q 40 -> Q2 25% = 10 -> Q2a 60% = 6); a group whose children are
+    weights must add up to the group's own weight, and is named with its sum when it does not."""
+    from pathlib import Path
+    text = (Path(__file__).parent / "fixtures" / "lots" / "rubric.yaml").read_text()
+    three = text.replace("      - {id: Q2, kind: scale, name: Safeguarding, share: 25}\n", """\
+      - id: Q2
+        kind: group
+        name: Safeguarding
+        share: 25
+        criteria:
+          - {id: Q2a, kind: scale, name: Training, share: 60}
+          - {id: Q2b, kind: scale, name: Vetting, share: 40}
+""")
+    good = tmp_path / "three.yaml"
+    good.write_text(three)
+    t = review_paths([good]).tenders[0]
+    rows = {c["path"]: (c["level"], c["weight"]) for c in t["lots"][0]["criteria"]}
+    assert rows["Q > Q2"] == (2, 10) and rows["Q > Q2 > Q2a"] == (3, 6) and rows["Q > Q2 > Q2b"] == (3, 4)
+    assert "SV301" not in codes(t)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(three.replace("name: Training, share: 60}", "name: Training, weight: 7}")
+                   .replace("name: Vetting, share: 40}", "name: Vetting, weight: 4}"))
+    t = review_paths([bad]).tenders[0]
+    assert [f["message"] for f in t["flags"] if f["code"] == "SV301"] == [
+        "the weights in group Q2 add up to 11, not the group's 10 (Q2a 7 + Q2b 4); the rubric would be refused "
+        "for an award"]

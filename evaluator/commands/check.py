@@ -32,8 +32,11 @@ def _cmd_check(args) -> int:
     if args.bid is None:
         flags = check_rubric(rubric)
         if args.json:
-            print_json({"tender": rubric.tender.id, "social_value_weight": rubric.social_value_weight,
-                        "rubric_flags": _flag_records(flags)})
+            doc = {"tender": rubric.tender.id, "social_value_weight": rubric.social_value_weight,
+                   "rubric_flags": _flag_records(flags)}
+            if getattr(rubric, "has_lots", False):
+                doc["lots"] = [{"id": x.id, **_lot_json(x)} for x in rubric.lots]
+            print_json(doc)
         else:
             print(render_rubric_check(rubric, flags))
         return EXIT_OK
@@ -43,6 +46,9 @@ def _cmd_check(args) -> int:
         _check_pdf_path(args.pdf)
     bidset = load_bid(args.bid, rubric).require_valid()
     sa = self_assess(rubric, bidset, args.best_claimed)
+    lot = sa.get("lot")
+    if lot is not None:  # a tender with lots: the bid was assessed against its lot's figures (rubric.for_lot)
+        tender_rubric, rubric = rubric, sa["evaluation"].rubric
     if args.pdf is not None:
         from ..report_set import write_file
         from ..self_assessment_report import self_assessment_pdf
@@ -50,10 +56,52 @@ def _cmd_check(args) -> int:
         if not args.json:
             print(f"Wrote the self-assessment report to {args.pdf}", file=sys.stderr)
     if args.json:
-        print_json(self_assessment_json(sa, rubric))
+        doc = self_assessment_json(sa, rubric)
+        if lot is not None:
+            doc["lot_figures"] = _lot_json(rubric.lot)
+        print_json(doc)
     else:
-        print(render_self_assessment(sa, rubric))
+        text = render_self_assessment(sa, rubric)
+        if lot is not None:
+            first, _, rest = text.partition("\n")
+            text = "\n".join([first, *_lot_lines(rubric.lot, tender_rubric), rest])
+        print(text)
     return EXIT_OK
+
+
+def _targets(rubric) -> dict:
+    return {str(o.id): o.target for o in rubric.spec.design.outcomes}
+
+
+def _lot_json(lot) -> dict:
+    """The lot's own figures, which override the tender's (DESIGN 9): what the bid was assessed against."""
+    return {"title": lot.title, "contract_value": getattr(lot, "contract_value", None),
+            "duration_years": getattr(lot, "duration_years", None), "local_area": getattr(lot, "local_area", None),
+            "targets": dict(getattr(lot, "targets", None) or {})}
+
+
+def _lot_lines(lot, tender_rubric) -> list[str]:
+    """What the bid's lot changes: its contract value and term, and the outcome targets it is judged on."""
+    t = tender_rubric.tender
+    value = lot.contract_value if getattr(lot, "contract_value", None) is not None else t.contract_value
+    years = lot.duration_years if getattr(lot, "duration_years", None) is not None else t.duration_years
+    out = [shown(f"Your bid is for lot {lot.id}" + (f" ({lot.title})" if lot.title else "")
+                 + f": contract value {gbp(value)} over {years} year{'s' if years != 1 else ''}.")]
+    overrides = dict(getattr(lot, "targets", None) or {})
+    tender_targets = _targets(tender_rubric)
+    units = {str(o.id): o.unit or "" for o in tender_rubric.spec.design.outcomes}
+    parts = []
+    for oid, target in tender_targets.items():
+        lot_target = overrides.get(oid, target)
+        if lot_target is None:
+            continue
+        text = f"{oid} {lot_target:g} {units[oid]}".rstrip()
+        if oid in overrides and target is not None and overrides[oid] != target:
+            text += f" (tender-wide {target:g})"
+        parts.append(text)
+    if parts:
+        out.append(shown("This lot's outcome targets: " + "; ".join(parts) + "."))
+    return out
 
 
 def _check_pdf_path(path: Path) -> None:
@@ -80,6 +128,10 @@ def render_self_assessment(sa: dict, rubric) -> str:
     sv_scale = [c for c in rubric.scale_criteria if c.social_value]
     if sv_scale:
         out.append("  plus the panel's score for " + ", ".join(f"{shown(c.id)} ({c.weight:g} marks)" for c in sv_scale))
+    pass_fail = getattr(rubric, "pass_fail_criteria", None) or []
+    if pass_fail:  # DESIGN 9.2
+        out.append("Pass/fail questions the panel will judge (a fail disqualifies the bid): "
+                   + ", ".join(shown(f"{c.id} ({c.name or c.id})") for c in pass_fail) + ".")
     out += ["", f"Claimed {gbp(sa['claimed_value'])}; the design lens credits {gbp(sa['credited_value'])} "
                 "(validated, net, evidenced, discounted)."]
     walk = sa["walk"]
@@ -89,10 +141,12 @@ def render_self_assessment(sa: dict, rubric) -> str:
     att = sa["attainment"]
     if len(att):
         out += ["", "Attainment of the buyer's outcomes:"]
+        mandatory = set(getattr(rubric, "mandatory_outcomes", None) or [])
         for a in att.itertuples(index=False):
             target = "no target" if a.target != a.target else f"target {a.target:g} {a.unit or ''}".rstrip()
             share = "-" if a.attainment != a.attainment else f"{a.attainment:.0%}"
-            out.append(shown(f"  {a.outcome} {a.name}: net {a.net_quantity:,.2f} of {target} = {share}"))
+            must = " (mandatory: a bid with nothing credited towards it is disqualified)" if a.outcome in mandatory else ""
+            out.append(shown(f"  {a.outcome} {a.name}: net {a.net_quantity:,.2f} of {target} = {share}{must}"))
     flags = sa["flags"]
     out += ["", f"Flags ({len(flags)}), with what to fix:" if len(flags) else "No flags: nothing to fix."]
     for sev in ("error", "warning", "info"):
@@ -105,9 +159,22 @@ def render_self_assessment(sa: dict, rubric) -> str:
 
 def render_rubric_check(rubric, flags) -> str:
     t = rubric.tender
+    ppqp = getattr(rubric, "award", "weighted") == "price_per_quality_point"
     out = [f"Design checks for {shown(t.id)} {shown(t.title)}",
-           f"Weights sum to 100; social value carries {rubric.social_value_weight:g}%. "
+           ("Quality points sum to 100 (awarded by price per quality point: lowest £ per point wins)"
+            if ppqp else "Weights sum to 100") + f"; social value carries {rubric.social_value_weight:g}%. "
            f"{len(rubric.spec.design.outcomes)} design outcome(s); official lens: {rubric.official_lens}."]
+    if getattr(rubric, "has_tree", False):  # DESIGN 9.1: the tree with each node's effective weight
+        out.append("Criteria tree (points of 100; a group's are the sum of its sub-criteria's):")
+        for n in rubric.nodes.itertuples(index=False):
+            weight = "pass/fail" if n.kind == "pass_fail" else f"{n.weight:g}" + (
+                f" ({n.share:g}% of {n.parent})" if n.share == n.share and n.share is not None else "")
+            out.append(shown("  " + "  " * (int(n.level) - 1) + f"{n.id} {n.name}: {weight}"))
+    if getattr(rubric, "has_lots", False):
+        limit = getattr(rubric.spec, "max_lots_per_supplier", None)
+        out.append(shown(f"{len(rubric.lots)} lots: " + "; ".join(
+            f"{x.id} {x.title or ''}".rstrip() + (f" ({gbp(x.contract_value)})" if x.contract_value is not None else "")
+            for x in rubric.lots) + (f". At most {limit} lot{'s' if limit != 1 else ''} per supplier." if limit else ".")))
     if flags.empty:
         out.append("No design problems found.")
     for f in flags.itertuples(index=False):

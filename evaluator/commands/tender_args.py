@@ -21,7 +21,6 @@ def load_tender(args):
     """(rubric, bidset, evaluation) from --db's workspace, or from --rubric, --bids and --scores; bids with
     problems stop the run unless --skip-invalid."""
     from ..bids import load_bids
-    from ..evaluation import evaluate
     from ..rubric import load_rubric
     from ..scores import load_scores
 
@@ -34,7 +33,9 @@ def load_tender(args):
             print(f"note: {args.db}: {head.unchecked}; its contents were checked, its chain's hashes were not",
                   file=sys.stderr)
         rubric, bidset = ws.load_tender()
-        return rubric, bidset, evaluate(rubric, bidset, ws.scores()[SCORE_COLUMNS + ["_row"]])
+        frame = ws.scores()
+        cols = SCORE_COLUMNS + (["lot"] if "lot" in frame.columns else []) + ["_row"]
+        return rubric, bidset, evaluate_tender(rubric, bidset, frame[cols])
     if args.rubric is None or args.bids is None:
         raise EvaluatorError("give --rubric and --bids (and optionally --scores), or --db with a workspace",
                              field="--rubric" if args.rubric is None else "--bids")
@@ -52,7 +53,38 @@ def load_tender(args):
         skipped = [s["bidder"] for s in bidset.skipped if s["bidder"]]
         scores = load_scores(args.scores, rubric, bidset.bidders + skipped)
         scores = scores[scores["bidder"].isin(bidset.bidders)].reset_index(drop=True)
-    return rubric, bidset, evaluate(rubric, bidset, scores)
+    return rubric, bidset, evaluate_tender(rubric, bidset, scores)
+
+
+def evaluate_tender(rubric, bidset, scores):
+    """An Evaluation, or for a tender with lots a LotsEvaluation (one Evaluation per lot, and the award)."""
+    if getattr(rubric, "has_lots", False):
+        from ..lots import evaluate_tender as evaluate_lots
+        return evaluate_lots(rubric, bidset, scores)
+    from ..evaluation import evaluate
+    return evaluate(rubric, bidset, scores)
+
+
+def pick_lot(lev, bidder: str, lot) -> str:
+    """The lot of a LotsEvaluation whose bid a verb about one bidder shows (explain): --lot if given (it must
+    be a lot of the tender, and the bidder must bid in it), else the one lot the bidder bids in. One line
+    naming the lots when it is unknown or ambiguous."""
+    ids = [str(x.id) for x in lev.rubric.lots]
+    bids_in = [i for i in ids if bidder in set(lev.evaluation(i).results["bidder"])]
+    if lot is not None:
+        if str(lot) not in ids:
+            raise EvaluatorError(f"is not a lot of this tender; its lots are {', '.join(ids)}", field="--lot", value=lot)
+        if str(lot) not in bids_in:
+            where = f"it bids in {', '.join(bids_in)}" if bids_in else f"it bids in none of {', '.join(ids)}"
+            raise EvaluatorError(f"has no bid in lot {lot}; {where}", field="--bidder", value=bidder)
+        return str(lot)
+    if not bids_in:
+        raise EvaluatorError(f"is not a bidder in any lot of this tender ({', '.join(ids)})", field="--bidder",
+                             value=bidder)
+    if len(bids_in) > 1:
+        raise EvaluatorError(f"bids in lots {', '.join(bids_in)}: pass --lot with one of them", field="--bidder",
+                             value=bidder)
+    return bids_in[0]
 
 
 def report_skipped(bidset) -> None:
