@@ -176,7 +176,10 @@ def marks(results: pd.DataFrame) -> alt.Chart:
     """Each bid's total under the official lens, split into price, quality and social-value marks."""
     if results.empty:
         return _empty("No bids")
+    per_point = "price_per_point" in results.columns   # award on price per quality point: price earns no marks
     parts = [("Price", "price_score"), ("Quality", "quality_score"), ("Social value", "social_value_score")]
+    if per_point:
+        parts = parts[1:]
     long = pd.DataFrame({
         "bidder": np.repeat(results["bidder"].astype(str).to_numpy(), len(parts)),
         "part": np.tile([p for p, _ in parts], len(results)),
@@ -186,11 +189,31 @@ def marks(results: pd.DataFrame) -> alt.Chart:
     long = _plain(long)
     return alt.Chart(long).mark_bar().encode(
         y=alt.Y(**_n("bidder", ""), sort=results["bidder"].astype(str).tolist(), axis=alt.Axis(labelLimit=260)),
-        x=alt.X(**_q("marks", "Marks out of 100"), scale=alt.Scale(domain=[0, 100])),
+        x=alt.X(**_q("marks", "Quality points out of 100" if per_point else "Marks out of 100"),
+                scale=alt.Scale(domain=[0, 100])),
         color=alt.Color(**_n("part", ""), sort=list(PART_COLOURS),
                         scale=alt.Scale(domain=list(PART_COLOURS), range=list(PART_COLOURS.values())),
                         legend=alt.Legend(orient="top")),
         order=alt.Order(field="order", type="quantitative"),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_n("part", "")),
                  alt.Tooltip(**_q("marks", "Marks"), format=".2f")],
-    ).properties(height=alt.Step(22), title="Marks under the official lens")
+    ).properties(height=alt.Step(22), title="Quality points under the official lens" if per_point else
+                 "Marks under the official lens")
+
+
+def price_per_point(results: pd.DataFrame) -> alt.Chart:
+    """Award on price per quality point: each eligible bid's £ per quality point, lowest (the winner) first."""
+    if results.empty or "price_per_point" not in results.columns:
+        return _empty("No bids priced per quality point")
+    r = results[results["eligible"].astype(bool)].sort_values("price_per_point", kind="stable")
+    if r.empty:
+        return _empty("No eligible bids")
+    data = _plain(pd.DataFrame({"bidder": r["bidder"].astype(str), "per_point": r["price_per_point"].astype(float),
+                                "points": r["quality_points"].astype(float), "price": r["price"].astype(float)}))
+    return alt.Chart(data).mark_bar(color="#1d3557").encode(
+        y=alt.Y(**_n("bidder", ""), sort=data["bidder"].tolist(), axis=alt.Axis(labelLimit=260)),
+        x=alt.X(**_q("per_point", "£ per quality point (lowest wins)"), axis=alt.Axis(format=",.0f")),
+        tooltip=[alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_q("per_point", "£ per quality point"), format=",.2f"),
+                 alt.Tooltip(**_q("points", "Quality points"), format=".2f"),
+                 alt.Tooltip(**_q("price", "Price £"), format=",.0f")],
+    ).properties(height=alt.Step(22), title="Price per quality point")

@@ -68,6 +68,11 @@ def money(v: Any) -> str:
     return gbp(float(v)) if isnum(v) else "-"
 
 
+def pence(v: Any) -> str:
+    """£ with pence: a price per quality point (£11,875.00)."""
+    return gbp(float(v), 2) if isnum(v) else "-"
+
+
 def num(v: Any) -> str:
     if not isnum(v):
         return "-"

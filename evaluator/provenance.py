@@ -73,7 +73,7 @@ def settings_json(ev, inputs: Optional[Inputs] = None) -> str:
     doc = {
         "rubric": ev.rubric.spec.settings(),
         "proxy_table": Path(ev.rubric.proxies_path).name if ev.rubric.proxies_path else None,
-        "official_lens": ev.official_lens,
+        "official_lens": ev.rubric.official_lens,
         "options": {k: inputs.options[k] for k in sorted(inputs.options)},
     }
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(", ", ": "), default=str)

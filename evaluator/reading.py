@@ -2,6 +2,8 @@
 paragraph built only from the evaluation's own numbers (so it can never say what the tables do not)."""
 from __future__ import annotations
 
+import re
+
 from .formatting import gbp
 from .valuation import WALK_STEPS
 
@@ -15,6 +17,10 @@ _STEP_WORDS = {
     "evidence": "weighting by the strength of evidence",
     "discounting": "discounting to present value",
 }
+
+
+_DQ_WORDS = {"SV203": "below a minimum score", "SV208": "a failed pass/fail question",
+             "SV209": "nothing credited towards a mandatory outcome", "SV210": "a price over the budget"}
 
 
 def _ordinal(n: int) -> str:
@@ -44,7 +50,12 @@ def figures_vs_design(ev) -> str:
         parts.append(f"No bid can be ranked: all {n} are disqualified.")
     else:
         top = eligible.loc[eligible["bidder"] == win_o].iloc[0]
-        parts.append(f"Under the official {official} lens {win_o} comes first with {top['total']:.2f} marks out of 100.")
+        if "price_per_point" in top.index and getattr(ev.rubric, "award", "weighted") == "price_per_quality_point":
+            parts.append(f"Under the official {official} lens {win_o} comes first at {gbp(top['price_per_point'], 2)} "
+                         f"per quality point ({top['total']:.2f} quality points out of 100).")
+        else:
+            parts.append(f"Under the official {official} lens {win_o} comes first with {top['total']:.2f} marks out "
+                         "of 100.")
         if win_x is not None and win_x != win_o:
             row = eligible.loc[eligible["bidder"] == win_x].iloc[0]
             parts.append(f"Under the {other} lens the award would go to {win_x} instead, which ranks "
@@ -115,6 +126,11 @@ def figures_vs_design(ev) -> str:
 
     dq = r[~r["eligible"].astype(bool)]
     if len(dq):
+        codes = set()
+        if "disqualified_by" in dq.columns:
+            for c in dq["disqualified_by"].fillna("").astype(str):
+                codes |= set(re.findall(r"SV\d{3}", c))
+        why = " or ".join(_DQ_WORDS[c] for c in sorted(codes) if c in _DQ_WORDS) or _DQ_WORDS["SV203"]
         parts.append(f"{_names(dq['bidder'].tolist())} {'is' if len(dq) == 1 else 'are'} disqualified "
-                     "(below a minimum score) and not ranked.")
+                     f"({why}) and not ranked.")
     return " ".join(parts)

@@ -17,9 +17,13 @@ def self_assessment_pdf(sa: dict, rubric, *, generated: Optional[str] = None) ->
     generated = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%d %B %Y, %H:%M UTC")
     story: list = [k.p("Self-assessment of a draft bid", k.title),
                    k.p(f"{esc(sa['bidder'])}", k.h1),
-                   k.p(f"against {esc(t.id)}: {esc(t.title)}" + (f" ({esc(t.buyer)})" if t.buyer else ""), k.h2),
-                   k.p(f"Generated {esc(generated)}. The buyer runs these same checks on every bid; the official lens "
-                       f"for this tender is the <b>{esc(rubric.official_lens)} lens</b>.", k.small)]
+                   k.p(f"against {esc(t.id)}: {esc(t.title)}" + (f" ({esc(t.buyer)})" if t.buyer else ""), k.h2)]
+    lot = getattr(ev.rubric, "lot", None)
+    if lot is not None:  # a bid for one lot of a tender with lots is checked against that lot's figures
+        story.append(k.p(f"Lot {esc(lot.id)}: {esc(lot.title or lot.id)} (contract value "
+                         f"{money(ev.rubric.tender.contract_value)})", k.h2))
+    story.append(k.p(f"Generated {esc(generated)}. The buyer runs these same checks on every bid; the official lens "
+                     f"for this tender is the <b>{esc(rubric.official_lens)} lens</b>.", k.small))
     sv = rubric.sv_criterion
     if sv is not None:
         story.append(k.p("Social-value marks you could expect", k.h2))

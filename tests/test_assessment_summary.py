@@ -81,3 +81,27 @@ def test_a_very_long_rationale_runs_over_pages_without_loss(report_dir, summarie
     assert text.replace("Criterion Explanation ", "").count(LONG_SENTENCE) == 700
     assert report_text.count("Criterion Evaluator Score Rationale") >= 3
     assert report_text.replace("Criterion Evaluator Score Rationale ", "").count(LONG_SENTENCE) == 700
+
+
+def test_a_flat_tender_disqualifying_for_a_mandatory_outcome_says_so(tmp_path):
+    """A rubric written to section 4 plus `mandatory: true` on O1 (DESIGN 9): the bid with nothing credited
+    towards O1 is told that, not that it missed a minimum score."""
+    import shutil
+    from evaluator import evaluate, load_bids, load_rubric, load_scores
+    from evaluator.assessment_summary import assessment_summary_pdf
+    from evaluator.evaluation_report import evaluation_report_pdf
+    from .report_fixture import BIDS, FIX, SCORES, pdf_text
+    text = (FIX / "rubric.yaml").read_text(encoding="utf-8")
+    (tmp_path / "rubric.yaml").write_text(text.replace(
+        "    - id: O1\n", "    - id: O1\n      mandatory: true\n"), encoding="utf-8")
+    shutil.copytree(FIX / "proxies", tmp_path / "proxies")
+    r = load_rubric(tmp_path / "rubric.yaml")
+    b = load_bids(BIDS, r).require_valid()
+    ev = evaluate(r, b, load_scores(SCORES, r, b.bidders))
+    budget = HOSTILE[2]
+    summary = pdf_text(assessment_summary_pdf(ev, budget))
+    assert "but is disqualified (nothing is credited towards mandatory outcome O1" in summary
+    assert "did not reach a minimum score" not in summary
+    assert "Your tender is disqualified: nothing is credited towards mandatory outcome O1" in summary
+    report = pdf_text(evaluation_report_pdf(ev))
+    assert has(report, f"Disqualified: {budget}: nothing is credited towards mandatory outcome O1")

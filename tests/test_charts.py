@@ -142,3 +142,19 @@ def test_rank_moves_uses_a_log_scale_only_for_a_spread_field(ev):
 def _scale_type(chart) -> str | None:
     spec = chart.to_dict()
     return spec["layer"][0]["encoding"]["y"]["scale"].get("type")
+
+
+def test_price_per_quality_point_chart_puts_the_lowest_first_and_marks_drop_price():
+    res = pd.DataFrame({"bidder": ["Dear Ltd", "Cheap Ltd", "Out Ltd"], "eligible": [True, True, False],
+                        "price": [900000.0, 600000.0, 100.0], "quality_points": [80.0, 60.0, 10.0],
+                        "price_score": [0.0, 0.0, 0.0], "quality_score": [60.0, 45.0, 8.0],
+                        "social_value_score": [20.0, 15.0, 2.0]})
+    res["price_per_point"] = res["price"] / res["quality_points"]
+    spec = charts.price_per_point(res).to_dict()
+    rows = _data(charts.price_per_point(res))
+    assert [r["bidder"] for r in rows] == ["Cheap Ltd", "Dear Ltd"]          # ascending; the ineligible left out
+    assert rows[0]["per_point"] == 10000.0 and rows[1]["per_point"] == 11250.0
+    assert spec["encoding"]["y"]["sort"] == ["Cheap Ltd", "Dear Ltd"]
+    parts = {r["part"] for r in _data(charts.marks(res))}
+    assert parts == {"Quality", "Social value"}                              # price earns no marks
+    assert charts.marks(res).to_dict()["title"] == "Quality points under the official lens"

@@ -26,3 +26,19 @@ def test_check_pdf_bad_path_is_bad_input(tmp_path, capsys, name):
                       "--pdf", str(tmp_path / name)], capsys)
     assert code == 2 and len(err) == 1 and "--pdf" in err[0]
     assert not (tmp_path / name).exists()
+
+
+def test_a_bid_for_one_lot_is_assessed_against_that_lot(tmp_path):
+    from evaluator import load_bids, load_rubric
+    from evaluator.evaluation import self_assess
+    from evaluator.self_assessment_report import self_assessment_pdf
+    from .conftest import ROOT
+    fix = ROOT / "tests" / "fixtures" / "report_lots"
+    rubric = load_rubric(fix / "rubric.yaml")
+    folder = tmp_path / "bid"
+    folder.mkdir()
+    (folder / "abbey_l2.yaml").write_bytes((fix / "bids" / "abbey_l2.yaml").read_bytes())
+    sa = self_assess(rubric, load_bids(folder, rubric))
+    text = pdf_text(self_assessment_pdf(sa, rubric))
+    assert "Lot L2: South schools (contract value £600,000)" in text
+    assert "Q1 Menu and nutrition is scored on its own scale" in text      # the tree's method, not the flat one

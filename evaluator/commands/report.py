@@ -28,7 +28,7 @@ def _cmd_report(args) -> int:
     from ..provenance import Inputs
     from ..report_set import check_out_dir, write_report_set
     check_out_dir(args.out)  # an unwritable folder is found before the tender is read
-    rubric, bidset, ev = load_tender(args)
+    rubric, bidset, ev = _load(args)
     report_skipped(bidset)
     head = getattr(args, "workspace_head", None)
     made = write_report_set(ev, args.out, Inputs(scores_path=args.scores,
@@ -39,14 +39,45 @@ def _cmd_report(args) -> int:
                                                      "chain": head.chain}))
     files = [made.evaluation_report, *made.summaries.values(), made.workbook]
     if args.json:
+        summaries = ({b: str(p) for b, p in made.summaries.items()} if made.lot_summaries is None else
+                     {lot: {b: str(p) for b, p in got.items()} for lot, got in made.lot_summaries.items()})
         print_json({"tender": rubric.tender.id, "evaluation_report": str(made.evaluation_report),
-                    "assessment_summaries": {b: str(p) for b, p in made.summaries.items()},
-                    "workbook": str(made.workbook)})
+                    "assessment_summaries": summaries, "workbook": str(made.workbook)})
     else:
         print(f"Wrote {len(files)} files for {rubric.tender.id} ({rubric.tender.title}) to {args.out}:")
         for f in files:
             print(f"  {f.name}")
     return EXIT_OK
+
+
+def _load(args):
+    """The tender as `load_tender` reads it; a tender with lots evaluated lot by lot (a LotsEvaluation).
+    Until the shared loader evaluates lots itself (tender_args.evaluate_tender), a lotted tender is read
+    here the same way: bids with problems stop the run unless --skip-invalid."""
+    from . import tender_args
+    if hasattr(tender_args, "evaluate_tender") or getattr(args, "db", None) or args.rubric is None or args.bids is None:
+        return load_tender(args)
+    from ..rubric import load_rubric
+    rubric = load_rubric(args.rubric, proxies_path=args.proxies)
+    if not getattr(rubric, "has_lots", False):
+        return load_tender(args)
+    from ..bids import load_bids
+    from ..exceptions import InputErrors
+    from ..lots import evaluate_tender
+    from ..scores import load_scores
+    bidset = load_bids(args.bids, rubric, parsed=getattr(args, "parsed", None))
+    if bidset.problems and not args.skip_invalid:
+        tail = (f"{len(bidset.skipped)} bid(s) have problems; fix them, or pass --skip-invalid to rank the rest"
+                if bidset.skipped else "the bids cannot be loaded until the problems above are fixed")
+        raise InputErrors(bidset.problems + [EvaluatorError(tail, file=args.bids)])
+    if bidset.bids.empty:
+        raise EvaluatorError("no usable bids: every bid has problems", file=args.bids)
+    scores = None
+    if args.scores:
+        skipped = [s["bidder"] for s in bidset.skipped if s["bidder"]]
+        scores = load_scores(args.scores, rubric, bidset.bidders + skipped)
+        scores = scores[scores["bidder"].isin(bidset.bidders)].reset_index(drop=True)
+    return rubric, bidset, evaluate_tender(rubric, bidset, scores)
 
 
 def _cmd_template(args) -> int:
