@@ -1,6 +1,7 @@
 """Sensitivity (procurement lead): how safe is the winner? Win and rank probabilities over random draws
 of the weights, deflators, evidence factors and disputed scores (and proxies, in the figures lens), and
-the exact weight at which each criterion would change the winner.
+the exact weight at which each criterion would change the winner. A tender with lots: a lot picker, and
+the award across the lots over the same draws.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import streamlit as st
 
 from app.state import evaluation_key, get_evaluation, heavy_cache
 from app.ui import escape_md, guard, text_table
-from evaluator import sensitivity
+from evaluator import lot_sensitivity, sensitivity
 
 
 @heavy_cache(max_entries=16, show_spinner="Running the draws…")
@@ -18,6 +19,24 @@ def _analyse(key: str, draws: int, seed: int, lens: str, concentration: float, d
              evidence_range: float, _ev) -> sensitivity.Sensitivity:
     return sensitivity.analyse(_ev, draws, seed, lens=lens, concentration=concentration,
                                deflator_range=deflator_range, evidence_range=evidence_range)
+
+
+@heavy_cache(max_entries=8, show_spinner="Running the draws for every lot…")
+def _analyse_lots(key: str, draws: int, seed: int, lens: str, concentration: float, deflator_range: float,
+                  evidence_range: float, _tev) -> lot_sensitivity.LotsSensitivity:
+    return lot_sensitivity.analyse_lots(_tev, draws, seed, lens=lens, concentration=concentration,
+                                        deflator_range=deflator_range, evidence_range=evidence_range)
+
+
+def _pick_lot(tev) -> str:
+    """The lot to show: the panel's lot picker if the app has one, else a selectbox labelled Lot."""
+    from app import ui
+    titles = {x.id: x.title for x in tev.rubric.lots}
+    picker = getattr(ui, "lot_picker", None)
+    if picker is not None:  # app/ui.py's (remembered across the pages that work per lot)
+        return picker(tev.rubric)
+    return st.selectbox("Lot", list(tev.lots), key="sens_lot",
+                        format_func=lambda x: f"{x}: {titles.get(x) or ''}".rstrip(": "))
 
 
 def win_chart(table: pd.DataFrame) -> alt.Chart:
@@ -57,25 +76,53 @@ def rank_chart(s: sensitivity.Sensitivity) -> alt.Chart:
 def switching_table(s: sensitivity.Sensitivity) -> pd.DataFrame:
     rows = []
     for r in s.switching.itertuples(index=False):
+        parent = getattr(r, "parent", None) if s.tree else None
+        top = r.weight / r.share * 100 if isinstance(parent, str) and r.share else 100
         if r.switch_at is None or r.switch_at != r.switch_at:
-            reading = "the winner holds for any weight from 0 to 100"
+            reading = f"the winner holds for any weight from 0 to {top:g}"
         else:
-            reading = (f"if it {'rises' if r.direction == 'up' else 'falls'} to {r.switch_at:.2f}, "
-                       f"{r.new_winner} wins")
-        rows.append({"criterion": r.criterion, "published weight": r.weight,
-                     "switch at": None if r.switch_at != r.switch_at else round(float(r.switch_at), 2),
-                     "new winner": r.new_winner, "reading": reading})
-    return pd.DataFrame(rows, columns=["criterion", "published weight", "switch at", "new winner", "reading"])
+            reading = (f"if it {'rises' if r.direction == 'up' else 'falls'} to {r.switch_at:.2f}"
+                       + (f" ({r.share_switch_at:.2f}% of {parent})" if isinstance(parent, str) else "")
+                       + f", {r.new_winner} wins")
+        row = {"criterion": r.criterion, "published weight": r.weight,
+               "switch at": None if r.switch_at != r.switch_at else round(float(r.switch_at), 2),
+               "new winner": r.new_winner, "reading": reading}
+        if s.tree:
+            row = {"criterion": r.criterion, "level": r.level, "group": parent,
+                   "share of group %": None if not isinstance(parent, str) else round(float(r.share), 2), **row}
+        rows.append(row)
+    cols = ["criterion", "published weight", "switch at", "new winner", "reading"]
+    if s.tree:
+        cols = ["criterion", "level", "group", "share of group %"] + cols[1:]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def award_table(ls: lot_sensitivity.LotsSensitivity) -> pd.DataFrame:
+    t = ls.award_table()
+    return pd.DataFrame({"lot": t["lot"], "title": t["title"],
+                         "contract value": [f"£{v:,.0f}" if v == v and v else "" for v in t["contract_value"]],
+                         "awarded to": t["awarded_to"].map(lambda x: x if isinstance(x, str) else "no eligible bid"),
+                         "passed over": t["passed_over"],
+                         "awarded to it in": [None if x is None or x != x else f"{x:.1%}" for x in t["awarded_to_share"]],
+                         "most often awarded to": t["most_often"],
+                         "no award in": [f"{x:.1%}" for x in t["no_award_share"]]})
 
 
 def main() -> None:
     ev = get_evaluation()
+    lots = None
     st.title("Sensitivity of the winner")
     st.caption("Each draw moves, together: the weights (Dirichlet around the published weights), every credited "
                "commitment's deadweight, attribution and displacement, the evidence factors, and each score the "
                "panel disagreed on (one scale step either way); in the figures lens, each measure's £ per unit "
-               "between its low and high. Switching values are exact, not sampled: the weight at which another "
-               "bid overtakes the winner, with the other weights rescaled in proportion.")
+               "between its low and high. In a criteria tree each level is drawn: a group's weight among its "
+               "siblings, its sub-criteria's shares of it. A bid that failed a pass/fail question, left a mandatory "
+               "outcome unmet or priced over a ceiling budget stays disqualified in every draw. Switching values are "
+               "exact, not sampled: the weight at which another bid overtakes the winner, with the other weights "
+               "rescaled in proportion (a sub-criterion within its group).")
+    if hasattr(ev, "lots"):  # a tender with lots: one lot at a time, and the award across them
+        lots, lot = ev, _pick_lot(ev)
+        ev = lots.evaluation(lot)
     if ev.results.empty:
         st.info("No bids to analyse.")
         return
@@ -92,7 +139,11 @@ def main() -> None:
                                               key="sens_conc"))
         deflator_range = float(st.slider("Deflators ± (share)", 0.0, 0.5, 0.10, 0.01, key="sens_deflators"))
         evidence_range = float(st.slider("Evidence factors ± (share)", 0.0, 0.5, 0.10, 0.01, key="sens_evidence"))
-    s = _analyse(evaluation_key(), draws, seed, lens, concentration, deflator_range, evidence_range, ev)
+    if lots is not None:
+        ls = _analyse_lots(evaluation_key(), draws, seed, lens, concentration, deflator_range, evidence_range, lots)
+        s = ls.lots[lot]
+    else:
+        s = _analyse(evaluation_key(), draws, seed, lens, concentration, deflator_range, evidence_range, ev)
     table = s.table()
     if s.published_winner is None:
         st.warning("No eligible bid: there is no winner to test.")
@@ -107,8 +158,14 @@ def main() -> None:
     st.dataframe(text_table(shown.round(4)), hide_index=True, width="stretch")
     st.subheader("Switching values")
     st.dataframe(text_table(switching_table(s)), hide_index=True, width="stretch")
+    if lots is not None:
+        st.subheader("Award across the lots")
+        st.caption("Lots are awarded in descending contract value; a supplier already holding the most lots "
+                   "allowed is passed over. Each draw is awarded the same way, with the weights shared by every lot.")
+        st.dataframe(text_table(award_table(ls)), hide_index=True, width="stretch")
+    lot_arg = f" --lot {lot}" if lots is not None else ""
     st.caption(escape_md(f"{s.draws:,} draws, seed {s.seed}, {s.lens} lens. The same figures come from "
-                         f"`python -m evaluator sensitivity ... --draws {s.draws} --seed {s.seed}`."))
+                         f"`python -m evaluator sensitivity ...{lot_arg} --draws {s.draws} --seed {s.seed}`."))
 
 
 with guard("the Sensitivity page"):

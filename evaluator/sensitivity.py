@@ -22,6 +22,17 @@ the same seed gives the same numbers.
 Switching values are exact: moving one criterion's weight to x, with the other weights rescaled in
 proportion so they still sum to 100, makes every total a straight line in x, so the weight at which
 another bid overtakes the winner is where two lines cross.
+
+Real tenders (DESIGN 9). A criteria tree is drawn level by level: the top level's weights as above, then
+each group's children's shares of it, Dirichlet around their written shares with the same concentration;
+a leaf's weight is the product down the tree, so the weights still sum to 100. A sub-criterion's
+switching value moves its share of its group (its siblings rescaled in proportion, the group's weight
+held): the totals are still straight lines. With `award: price_per_quality_point` each draw ranks by
+price / quality points, lowest first, and bid b overtakes the winner a where price_a x points_b =
+price_b x points_a: a straight line again. Pass/fail fails, unmet mandatory outcomes and prices over a
+ceiling budget (SV208-SV210) do not depend on anything drawn: those bids stay disqualified in every
+draw. Lots: each lot is its own evaluation; the weights are drawn once for the tender and shared by every
+lot (the other draws are each lot's own), so each draw also gives an award across the lots.
 """
 from __future__ import annotations
 
@@ -42,16 +53,19 @@ MAX_DRAWS = 1_000_000
 CHUNK_CELLS = 4_000_000  # draws x commitments per chunk
 
 
+FIXED_CODES = ("SV208", "SV209", "SV210")  # disqualifications no draw can change: pass/fail, mandatory, budget
+
+
 @dataclass
 class Model:
-    """The arrays one evaluation's totals are made of (n bids, k criteria, s scale criteria, c credited
-    commitments, f commitments for the figures lens, o outcomes, p measures)."""
+    """The arrays one evaluation's totals are made of (n bids, k weighted criteria, s scale criteria, c
+    credited commitments, f commitments for the figures lens, o outcomes, p measures, N tree nodes)."""
 
     lens: str
     bidders: list[str]
-    criteria: list[str]
+    criteria: list[str]              # the weighted leaves of the criteria tree, in tree order
     kinds: list[str]
-    weights: np.ndarray              # (k,) published, out of 100
+    weights: np.ndarray              # (k,) published, out of 100 (effective: down the tree)
     price: np.ndarray                # (n,)
     price_method: Optional[str]
     scale_values: np.ndarray
@@ -59,7 +73,7 @@ class Model:
     scale_ids: list[str]
     scale_sv: np.ndarray             # (s,) bool: the criterion counts as social value, not quality
     base_scores: np.ndarray          # (n, s) the score used (moderated, else median); NaN unscored
-    score_down: np.ndarray           # (n, s) one scale step below (itself where evaluators agreed)
+    score_down: np.ndarray           # (n, s) one step below on the criterion's scale (itself where evaluators agreed)
     score_up: np.ndarray             # (n, s) one scale step above
     disagree: np.ndarray             # (n, s) bool
     thresholds: np.ndarray           # (s,) NaN when none
@@ -85,6 +99,18 @@ class Model:
     p_low: np.ndarray                # (p,)
     p_mode: np.ndarray
     p_high: np.ndarray
+    # the criteria tree: one node per weighted criterion or group, in tree order (a flat rubric's nodes
+    # are its criteria)
+    nodes: list[str]
+    node_parent: np.ndarray          # (N,) the parent's node index, -1 at the top level
+    node_weights: np.ndarray         # (N,) published, effective
+    node_leaf: np.ndarray            # (k,) each weighted leaf's node index
+    under: np.ndarray                # (N, k) bool: the leaf is the node or under it
+    min_share: np.ndarray            # (N,) a group's minimum share of its marks; NaN none
+    scale_tops: np.ndarray           # (s,) the top of each scale criterion's own scale
+    fixed_ok: np.ndarray             # (n,) bool: not disqualified by SV208-SV210 (held in every draw)
+    award: str = "weighted"
+    tie_break: tuple = kernel.TIE_BREAK
     p_codes: list[str] = field(default_factory=list)
 
     @property
@@ -95,6 +121,53 @@ class Model:
     def n_outcomes(self) -> int:
         return len(self.targets)
 
+    @property
+    def tree(self) -> bool:
+        """The rubric has groups (sub-criteria)."""
+        return len(self.nodes) != len(self.criteria)
+
+    @property
+    def per_point(self) -> bool:
+        return self.award == "price_per_quality_point"
+
+
+def _steps(scale: np.ndarray, base: np.ndarray, disagree: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One step down and one up on `scale` from each base score, where the panel disagreed."""
+    below_idx = np.searchsorted(scale, base, side="left") - 1         # largest scale value < base
+    above_idx = np.searchsorted(scale, base, side="right")            # smallest scale value > base
+    down = np.where(below_idx >= 0, scale[np.clip(below_idx, 0, len(scale) - 1)], base)
+    up = np.where(above_idx < len(scale), scale[np.clip(above_idx, 0, len(scale) - 1)], base)
+    return np.where(disagree, down, base), np.where(disagree, up, base)
+
+
+def _tree(rubric, leaves: pd.DataFrame) -> dict:
+    """The weighted nodes of the criteria tree (pass/fail left out: it has no weight) and which leaves
+    lie under each."""
+    nodes = getattr(rubric, "nodes", None)
+    nodes = leaves if nodes is None else nodes[nodes["kind"] != "pass_fail"]
+    ids = nodes["id"].tolist()
+    index = {cid: i for i, cid in enumerate(ids)}
+    parents = nodes["parent"].tolist() if "parent" in nodes else [None] * len(ids)
+    parent = np.array([index.get(p, -1) if isinstance(p, str) else -1 for p in parents], dtype=np.int64)
+    leaf = np.array([index[cid] for cid in leaves["id"]], dtype=np.int64)
+    under = np.zeros((len(ids), len(leaf)), dtype=bool)
+    for j, i in enumerate(leaf.tolist()):
+        while i >= 0:
+            under[i, j] = True
+            i = parent[i]
+    share = pd.to_numeric(nodes["min_share"], errors="coerce").to_numpy(dtype=float) if "min_share" in nodes \
+        else np.full(len(ids), np.nan)
+    return {"nodes": ids, "node_parent": parent, "node_weights": nodes["weight"].to_numpy(dtype=float),
+            "node_leaf": leaf, "under": under, "min_share": share}
+
+
+def _fixed_ok(results: pd.DataFrame) -> np.ndarray:
+    """Bids not disqualified by a pass/fail fail, an unmet mandatory outcome or a price over the ceiling."""
+    if "disqualified_by" not in results:
+        return np.ones(len(results), dtype=bool)
+    codes = results["disqualified_by"].fillna("").astype(str)
+    return ~codes.str.contains("|".join(FIXED_CODES), regex=True).to_numpy(dtype=bool)
+
 
 def build_model(ev, lens: Optional[str] = None) -> Model:
     """The arrays behind an evaluation's totals, for the lens that awards (the official one by default)."""
@@ -104,11 +177,12 @@ def build_model(ev, lens: Optional[str] = None) -> Model:
         raise EvaluatorError("must be design or figures", field="--lens", value=lens)
     bidders = ev.results["bidder"].tolist()
     n = len(bidders)
-    crits = rubric.spec.criteria
+    leaves = rubric.criteria[rubric.criteria["kind"] != "pass_fail"].reset_index(drop=True)
     price_crit = rubric.price_criterion
 
     scale = rubric.scale
-    s_ids = [c.id for c in rubric.scale_criteria]
+    crits = rubric.scale_criteria
+    s_ids = [c.id for c in crits]
     sc = ev.scale.set_index(["bidder", "criterion"]).reindex(pd.MultiIndex.from_product([bidders, s_ids]))
     shape = (n, len(s_ids))
     base = sc["score"].to_numpy(dtype=float).reshape(shape)
@@ -116,13 +190,16 @@ def build_model(ev, lens: Optional[str] = None) -> Model:
     high = sc["highest_score"].to_numpy(dtype=float).reshape(shape)
     n_eval = sc["n_evaluators"].to_numpy(dtype=float).reshape(shape)
     disagree = (n_eval > 1) & (high > low) & ~np.isnan(base)
-    below_idx = np.searchsorted(scale, base, side="left") - 1         # largest scale value < base
-    above_idx = np.searchsorted(scale, base, side="right")            # smallest scale value > base
-    down = np.where(below_idx >= 0, scale[np.clip(below_idx, 0, len(scale) - 1)], base)
-    up = np.where(above_idx < len(scale), scale[np.clip(above_idx, 0, len(scale) - 1)], base)
-    down = np.where(disagree, down, base)
-    up = np.where(disagree, up, base)
-    thresholds = np.array([np.nan if c.threshold is None else float(c.threshold) for c in rubric.scale_criteria])
+    own = getattr(rubric, "criterion_scale", None)
+    scales = [np.asarray(own(cid), dtype=float) if own else scale for cid in s_ids]
+    if all(len(x) == len(scale) and (x == scale).all() for x in scales):
+        down, up = _steps(scale, base, disagree)
+    else:  # each criterion's steps on its own scale
+        pairs = [_steps(x, base[:, j], disagree[:, j]) for j, x in enumerate(scales)]
+        down = np.stack([p[0] for p in pairs], axis=1).reshape(shape)
+        up = np.stack([p[1] for p in pairs], axis=1).reshape(shape)
+    thresholds = np.array([np.nan if c.threshold is None else float(c.threshold) for c in crits])
+    tops = np.array([float(x[-1]) for x in scales]) if scales else np.zeros(0)
 
     c = ev.commitments
     r_label, cells = attainment_cells(c, rubric, bidders)
@@ -157,19 +234,21 @@ def build_model(ev, lens: Optional[str] = None) -> Model:
         f_bid, f_value, f_measure = np.zeros(0, dtype=int), np.zeros(0), np.zeros(0, dtype=int)
 
     return Model(
-        lens=lens, bidders=bidders, criteria=[x.id for x in crits], kinds=[x.kind for x in crits],
-        weights=np.array([float(x.weight) for x in crits]),
+        lens=lens, bidders=bidders, criteria=leaves["id"].tolist(), kinds=leaves["kind"].tolist(),
+        weights=leaves["weight"].to_numpy(dtype=float),
         price=ev.results["price"].to_numpy(dtype=float),
         price_method=(price_crit.method or "relative") if price_crit is not None else None,
         scale_values=scale, scale_top=rubric.scale_max, scale_ids=s_ids,
-        scale_sv=np.array([bool(x.social_value) for x in rubric.scale_criteria], dtype=bool),
+        scale_sv=np.array([bool(x.social_value) for x in crits], dtype=bool),
         base_scores=base, score_down=down, score_up=up, disagree=disagree, thresholds=thresholds,
         r_label=r_label, cells=cells, c_row=c_row, c_qin=col["quantity_in_term"], c_dw=col["deadweight_used"],
         c_at=col["attribution_used"], c_dp=col["displacement_used"], c_grade=grade, c_ef=col["evidence_factor"],
         ef_base=ef_base,
         targets=targets, priorities=priorities, cap=float(rubric.spec.design.attainment_cap),
         f_bid=f_bid, f_value=f_value, f_measure=f_measure, p_low=np.array(lows), p_mode=np.array(modes),
-        p_high=np.array(highs), p_codes=codes)
+        p_high=np.array(highs), **_tree(rubric, leaves), scale_tops=tops, fixed_ok=_fixed_ok(ev.results),
+        award=getattr(rubric, "award", "weighted") or "weighted",
+        tie_break=tuple(getattr(rubric, "tie_break", None) or ("quality", "price")), p_codes=codes)
 
 
 # ------------------------------------------------------------------------------------------ one batch
@@ -189,33 +268,77 @@ def _lens_fractions(m: Model, eligible: np.ndarray, dw, at, dp, ef, proxy_mult) 
     return kernel.figures_fractions(claimed, eligible)[0]
 
 
+def _marks(m: Model, weights: np.ndarray, eligible: np.ndarray, dw, at, dp, ef, proxy_mult) -> tuple:
+    """Price marks and the lens's social-value fraction and marks for a batch of draws, given eligibility:
+    the lowest price and the best claim are among the eligible bids (6.1, 3)."""
+    d = weights.shape[0]
+    price = np.zeros((d, m.n))
+    if m.price_method is not None:
+        marks, _ = kernel.price_marks(m.price, eligible, weights[:, [m.kinds.index("price")]], m.price_method)
+        price = np.where(np.isnan(marks), 0.0, marks)  # no price, no marks (as evaluate)
+    fraction = sv = np.zeros((d, m.n))
+    if "social_value" in m.kinds:
+        fraction = _lens_fractions(m, eligible, dw, at, dp, ef, proxy_mult)
+        sv = weights[:, [m.kinds.index("social_value")]] * fraction
+    return price, fraction, sv
+
+
+def _below_min_share(m: Model, scores: np.ndarray, scale: np.ndarray, price: np.ndarray, sv: np.ndarray,
+                     node_weights: np.ndarray) -> np.ndarray:
+    """(d, n): under some group's minimum share of its marks (9.1), as evaluate judges it: each group's
+    marks the sum of its leaves' (kernel.group_marks), not below while a scale criterion in it is unscored."""
+    groups = np.flatnonzero(~np.isnan(m.min_share))
+    d = scale.shape[0]
+    leaf = np.zeros((d, m.n, len(m.criteria)))
+    known = np.ones((d, m.n, len(m.criteria)), dtype=bool)
+    cols = [m.criteria.index(cid) for cid in m.scale_ids]
+    leaf[:, :, cols] = scale
+    known[:, :, cols] = ~np.isnan(scores)
+    if m.price_method is not None:
+        leaf[:, :, m.kinds.index("price")] = price
+    if "social_value" in m.kinds:
+        leaf[:, :, m.kinds.index("social_value")] = sv
+    members = [np.flatnonzero(m.under[g]).tolist() for g in groups]
+    marks = kernel.group_marks(leaf, members)
+    full = np.stack([known[:, :, x].all(axis=-1) for x in members], axis=-1)
+    below = kernel.below_min_share(marks, node_weights[:, None, groups], m.min_share[groups], full)
+    return below.any(axis=-1)
+
+
 def totals_for(m: Model, weights: np.ndarray, scores: np.ndarray, dw=None, at=None, dp=None, ef=None,
-               proxy_mult=None) -> dict:
+               proxy_mult=None, node_weights: Optional[np.ndarray] = None) -> dict:
     """Totals, quality marks, eligibility and ranks for a batch of draws (leading axis d): weights (d, k),
     scores (d, n, s), deflators and evidence factors (d, c) or None for the values used, proxy
-    multipliers (d, p) or None."""
+    multipliers (d, p) or None, the tree's node weights (d, N) or None for the published ones. In
+    evaluate's order: the gates (thresholds; SV208-SV210 held), price and social-value marks among the
+    eligible, a group's minimum share (then the marks again among the bids still eligible), ranks."""
     d = weights.shape[0]
     dw = m.c_dw[None, :] if dw is None else dw
     at = m.c_at[None, :] if at is None else at
     dp = m.c_dp[None, :] if dp is None else dp
     ef = m.c_ef[None, :] if ef is None else ef
-    eligible = kernel.eligibility(scores, m.thresholds)
-    price = np.zeros((d, m.n))
-    if m.price_method is not None:
-        marks, _ = kernel.price_marks(m.price, eligible, weights[:, [m.kinds.index("price")]], m.price_method)
-        price = np.where(np.isnan(marks), 0.0, marks)  # no price, no marks (as evaluate)
+    eligible = kernel.eligibility(scores, m.thresholds) & m.fixed_ok
     cols = [m.criteria.index(cid) for cid in m.scale_ids]
-    scale = kernel.scale_marks(scores, weights[:, None, cols], m.scale_top)
+    scale = kernel.scale_marks(scores, weights[:, None, cols], m.scale_tops)
+    price, fraction, sv = _marks(m, weights, eligible, dw, at, dp, ef, proxy_mult)
+    if (~np.isnan(m.min_share)).any():
+        below = _below_min_share(m, scores, scale, price, sv,
+                                 np.broadcast_to(m.node_weights, (d, len(m.nodes))) if node_weights is None
+                                 else node_weights)
+        if below.any():  # the minimum took bids out: the lowest price and best claim are among the rest
+            eligible = eligible & ~below
+            price, fraction, sv = _marks(m, weights, eligible, dw, at, dp, ef, proxy_mult)
     names = np.asarray(m.bidders, dtype=object)
     quality = kernel.bid_sums(scale[:, :, ~m.scale_sv], names)
     sv_scale = kernel.bid_sums(scale[:, :, m.scale_sv], names)
-    fraction = sv = np.zeros((d, m.n))
-    if "social_value" in m.kinds:
-        fraction = _lens_fractions(m, eligible, dw, at, dp, ef, proxy_mult)
-        sv = weights[:, [m.kinds.index("social_value")]] * fraction
     totals = kernel.totals(price, quality, sv_scale, sv)
-    return {"totals": totals, "quality": quality, "eligible": eligible, "sv_fraction": fraction,
-            "ranks": kernel.ranks(totals, quality, m.price, eligible)}
+    out = {"totals": totals, "quality": quality, "eligible": eligible, "sv_fraction": fraction}
+    key = totals
+    if m.per_point:  # price per quality point: the lowest £ per point ranks first
+        key = out["per_point"] = kernel.price_per_point(m.price, totals)
+    tie_break = {} if m.tie_break == kernel.TIE_BREAK else {"tie_break": m.tie_break, "social_value": sv + sv_scale}
+    out["ranks"] = kernel.ranks(key, quality, m.price, eligible, ascending=m.per_point, **tie_break)
+    return out
 
 
 def published(m: Model) -> dict:
@@ -233,7 +356,7 @@ def fractions(m: Model, base: Optional[dict] = None) -> np.ndarray:
     if m.price_method is not None:
         marks, _ = kernel.price_marks(m.price, base["eligible"], 1.0, m.price_method)
         frac[:, m.kinds.index("price")] = np.where(np.isnan(marks[0]), 0.0, marks[0])
-    frac[:, [m.criteria.index(cid) for cid in m.scale_ids]] = kernel.scale_marks(scores, 1.0, m.scale_top)[0]
+    frac[:, [m.criteria.index(cid) for cid in m.scale_ids]] = kernel.scale_marks(scores, 1.0, m.scale_tops)[0]
     if "social_value" in m.kinds:
         frac[:, m.kinds.index("social_value")] = base["sv_fraction"][0]
     return frac
@@ -249,37 +372,56 @@ class Sensitivity:
     bidders: list[str]
     win: np.ndarray                  # (n,)
     rank_probabilities: np.ndarray   # (n, n): [bid, rank-1]
-    disqualified: np.ndarray         # (n,) share of draws the bid fell below a threshold
+    disqualified: np.ndarray         # (n,) share of draws the bid was disqualified
     mean_total: np.ndarray
     total_p05: np.ndarray
     total_p95: np.ndarray
     switching: pd.DataFrame
     published_winner: Optional[str]
     published_totals: np.ndarray
+    award: str = "weighted"
+    tree: bool = False
+    published_per_point: Optional[np.ndarray] = None
+    ranks: Optional[np.ndarray] = None  # (draws, n) each draw's ranks, for the award across lots
 
     def table(self) -> pd.DataFrame:
         t = pd.DataFrame({"bidder": self.bidders, "published_total": self.published_totals,
                           "win_probability": self.win, "mean_total": self.mean_total,
                           "total_p05": self.total_p05, "total_p95": self.total_p95,
                           "disqualified_share": self.disqualified})
+        if self.published_per_point is not None:
+            t.insert(2, "published_price_per_point", self.published_per_point)
         for r in range(len(self.bidders)):
             t[f"rank_{r + 1}"] = self.rank_probabilities[:, r]
         return t
 
+    def switching_json(self) -> list[dict]:
+        def num(v):
+            return None if v is None or v != v else round(float(v), 4)
+        rows = []
+        for r in self.switching.itertuples(index=False):
+            row = {"criterion": r.criterion, "weight": float(r.weight), "switch_at": num(r.switch_at),
+                   "new_winner": r.new_winner if isinstance(r.new_winner, str) else None}
+            if self.tree:  # a sub-criterion's switch as its share of its group too
+                row.update(level=int(r.level), parent=r.parent if isinstance(r.parent, str) else None,
+                           share=num(r.share), share_switch_at=num(r.share_switch_at))
+            rows.append(row)
+        return rows
+
     def to_json(self) -> dict:
         order = np.lexsort((-self.published_totals, -self.win))
-        return {
+        doc = {
             "draws": self.draws,
             "seed": self.seed,
             "bids": [{"bidder": self.bidders[i], "win_probability": float(self.win[i]),
                       "rank_probabilities": {str(r + 1): float(self.rank_probabilities[i, r])
                                              for r in range(len(self.bidders))}}
                      for i in order],
-            "switching": [{"criterion": r.criterion, "weight": float(r.weight),
-                           "switch_at": None if r.switch_at is None or r.switch_at != r.switch_at else round(float(r.switch_at), 4),
-                           "new_winner": r.new_winner if isinstance(r.new_winner, str) else None}
-                          for r in self.switching.itertuples(index=False)],
+            "switching": self.switching_json(),
         }
+        if self.award != "weighted":
+            doc = {"award": self.award, **doc}
+        return doc
 
 
 def _triangular(u: np.ndarray, lo: np.ndarray, mode: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -291,10 +433,39 @@ def _triangular(u: np.ndarray, lo: np.ndarray, mode: np.ndarray, hi: np.ndarray)
     return np.where(u < cut, left, right)
 
 
-def simulate(m: Model, draws: int = 10_000, seed: int = 0, *, concentration: Optional[float] = DEFAULTS["concentration"],
-             deflator_range: float = DEFAULTS["deflator_range"], evidence_range: float = DEFAULTS["evidence_range"],
-             vary_scores: bool = True, vary_proxies: bool = True) -> dict:
-    """Run the draws; returns per-draw totals and ranks (draws x bids) for the tables and charts."""
+def draw_weights(m: Model, rng: np.random.Generator, d: int, concentration: Optional[float]
+                 ) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """d draws of (leaf weights (d, k), node weights (d, N) or None for a flat rubric). Each level of the
+    tree is a Dirichlet around its published shares: the top level's weights out of 100, then, parent
+    before child, each group's children's shares of the group's drawn weight. Concentration None: the
+    published weights."""
+    w = np.broadcast_to(m.weights, (d, len(m.weights))).copy()
+    if concentration is None:
+        return w, None
+    if not m.tree:  # one level: the draws flat rubrics have always had
+        positive = m.weights > 0
+        if positive.sum() > 1:
+            w[:, positive] = rng.dirichlet(concentration * m.weights[positive] / 100.0, size=d) * 100.0
+        return w, None
+    nw = np.broadcast_to(m.node_weights, (d, len(m.nodes))).copy()
+    for parent in [-1] + [g for g in range(len(m.nodes)) if g not in set(m.node_leaf.tolist())]:
+        kids = np.flatnonzero(m.node_parent == parent)
+        whole = 100.0 if parent < 0 else m.node_weights[parent]
+        if not len(kids) or whole <= 0:
+            continue
+        base = m.node_weights[kids] / whole
+        positive = base > 0
+        drawn = nw[:, [parent]] if parent >= 0 else 100.0
+        if positive.sum() > 1:
+            shares = rng.dirichlet(concentration * base[positive], size=d)
+        else:
+            shares = np.broadcast_to(base[positive], (d, int(positive.sum())))
+        nw[:, kids[positive]] = drawn * shares
+        nw[:, kids[~positive]] = 0.0
+    return nw[:, m.node_leaf], nw
+
+
+def _check_settings(draws, concentration, deflator_range, evidence_range) -> None:
     if not (isinstance(draws, (int, np.integer)) and 1 <= draws <= MAX_DRAWS):
         raise EvaluatorError(f"must be a whole number from 1 to {MAX_DRAWS:,}", field="--draws", value=draws)
     if concentration is not None and not (np.isfinite(concentration) and concentration > 0):
@@ -303,20 +474,27 @@ def simulate(m: Model, draws: int = 10_000, seed: int = 0, *, concentration: Opt
     for name, v in (("--deflator-range", deflator_range), ("--evidence-range", evidence_range)):
         if not (np.isfinite(v) and 0 <= v <= 1):
             raise EvaluatorError("must be between 0 and 1 (a share, e.g. 0.1 for ±10 points)", field=name, value=v)
+
+
+def simulate(m: Model, draws: int = 10_000, seed=0, *, concentration: Optional[float] = DEFAULTS["concentration"],
+             deflator_range: float = DEFAULTS["deflator_range"], evidence_range: float = DEFAULTS["evidence_range"],
+             vary_scores: bool = True, vary_proxies: bool = True, weights: Optional[tuple] = None) -> dict:
+    """Run the draws; returns per-draw totals and ranks (draws x bids) for the tables and charts.
+    `weights`: (leaf weights (draws, k), node weights (draws, N) or None) drawn already (lots share them)."""
+    _check_settings(draws, concentration, deflator_range, evidence_range)
     rng = np.random.default_rng(seed)
     n, c = m.n, len(m.c_qin)
     chunk = int(max(1, min(draws, CHUNK_CELLS // max(c, n * max(len(m.criteria), 1), 1))))
     totals = np.empty((draws, n))
     ranks = np.empty((draws, n), dtype=np.int32)
-    positive = m.weights > 0
-    alpha = concentration * m.weights[positive] / 100.0 if concentration is not None else None
     figures = m.lens == "figures" and vary_proxies and len(m.p_codes) > 0
     done = 0
     while done < draws:
         d = min(chunk, draws - done)
-        w = np.broadcast_to(m.weights, (d, len(m.weights))).copy()
-        if alpha is not None and positive.sum() > 1:
-            w[:, positive] = rng.dirichlet(alpha, size=d) * 100.0
+        if weights is None:
+            w, nw = draw_weights(m, rng, d, concentration)
+        else:
+            w, nw = weights[0][done:done + d], None if weights[1] is None else weights[1][done:done + d]
         scores = np.broadcast_to(m.base_scores, (d,) + m.base_scores.shape).copy()
         if vary_scores and m.disagree.any():
             step = rng.integers(-1, 2, size=(d,) + m.base_scores.shape)
@@ -335,80 +513,23 @@ def simulate(m: Model, draws: int = 10_000, seed: int = 0, *, concentration: Opt
         if figures:
             u = rng.random((d, len(m.p_codes)))
             mult = _triangular(u, m.p_low, m.p_mode, m.p_high) / m.p_mode
-        out = totals_for(m, w, scores, dw, at, dp, ef, mult)
+        out = totals_for(m, w, scores, dw, at, dp, ef, mult, node_weights=nw)
         totals[done:done + d] = out["totals"]
         ranks[done:done + d] = out["ranks"]
         done += d
     return {"totals": totals, "ranks": ranks}
 
 
-def switching_values(m: Model, base: Optional[dict] = None) -> pd.DataFrame:
-    """For each criterion: the weight (0-100) nearest the published one at which the published winner is
-    overtaken, the other weights rescaled in proportion, and who overtakes; none if no bid does.
-    `base`: the published draw, if already worked out.
-
-    With fractions F (fixed: they do not depend on the weights), moving criterion k's weight to x gives
-    total_b(x) = x F[b,k] + (100 - x) / (100 - w_k) * sum_{j != k} w_j F[b,j]: a straight line in x.
-    """
-    base = published(m) if base is None else base
-    frac = fractions(m, base)
-    eligible = base["eligible"][0]
-    ranks = base["ranks"][0]
-    rows = []
-    winners = np.flatnonzero(ranks == 1)
-    a = int(winners[0]) if len(winners) else None
-    for j, cid in enumerate(m.criteria):
-        wk = float(m.weights[j])
-        row = {"criterion": cid, "weight": wk, "switch_at": None, "new_winner": None, "direction": None}
-        if a is None or wk >= 100 or eligible.sum() < 2:
-            rows.append(row)
-            continue
-        others = frac @ m.weights - wk * frac[:, j]
-        r = others / (100.0 - wk)
-        intercept, slope = 100.0 * r, frac[:, j] - r
-        best = None
-        for b in np.flatnonzero(eligible):
-            if b == a:
-                continue
-            di, ds = intercept[b] - intercept[a], slope[b] - slope[a]
-            if abs(ds) < 1e-15:
-                continue
-            x = -di / ds
-            gap_now = di + ds * wk  # <= 0: the winner leads (or wins the tie-break) at the published weight
-            if ds > 0 and x >= wk - 1e-12 and x <= 100 + 1e-12:
-                direction = "up"
-            elif ds < 0 and x <= wk + 1e-12 and x >= -1e-12:
-                direction = "down"
-            else:
-                continue
-            if gap_now > 1e-9:
-                continue
-            # at x = 100 (or 0) the lines only meet at the edge: the winner does not change inside 0-100
-            if (direction == "up" and x >= 100 - 1e-12) or (direction == "down" and x <= 1e-12):
-                continue
-            key = (abs(x - wk), -abs(ds))
-            if best is None or key < best[0]:
-                best = (key, x, b, direction)
-        if best is not None:
-            row.update(switch_at=float(min(100.0, max(0.0, best[1]))), new_winner=m.bidders[best[2]], direction=best[3])
-        rows.append(row)
-    out = pd.DataFrame({"criterion": pd.Series([r["criterion"] for r in rows], dtype=object),
-                        "weight": [r["weight"] for r in rows],
-                        "switch_at": np.array([np.nan if r["switch_at"] is None else r["switch_at"] for r in rows], dtype=float),
-                        # object columns: "no new winner" stays None, never NaN
-                        "new_winner": pd.Series([r["new_winner"] for r in rows], dtype=object),
-                        "direction": pd.Series([r["direction"] for r in rows], dtype=object)})
-    return out
-
-
-def analyse(ev, draws: int = 10_000, seed: int = 0, *, lens: Optional[str] = None,
+def analyse(ev, draws: int = 10_000, seed=0, *, lens: Optional[str] = None,
             concentration: Optional[float] = DEFAULTS["concentration"],
             deflator_range: float = DEFAULTS["deflator_range"], evidence_range: float = DEFAULTS["evidence_range"],
-            ) -> Sensitivity:
-    """Win and rank probabilities over the draws, and the exact switching values, for one evaluation."""
-    m = build_model(ev, lens)
+            weights: Optional[tuple] = None, model: Optional[Model] = None) -> Sensitivity:
+    """Win and rank probabilities over the draws, and the exact switching values, for one evaluation (a
+    tender without lots, or one lot's). `weights`: drawn already (see simulate)."""
+    from .switching import switching_values
+    m = model if model is not None else build_model(ev, lens)
     sim = simulate(m, draws, seed, concentration=concentration, deflator_range=deflator_range,
-                   evidence_range=evidence_range)
+                   evidence_range=evidence_range, weights=weights)
     n = m.n
     ranks = sim["ranks"]
     rank_p = np.stack([(ranks == r).mean(axis=0) for r in range(1, n + 1)], axis=1) if n else np.zeros((0, 0))
@@ -416,42 +537,13 @@ def analyse(ev, draws: int = 10_000, seed: int = 0, *, lens: Optional[str] = Non
     pub_ranks = base["ranks"][0]
     winner = m.bidders[int(np.flatnonzero(pub_ranks == 1)[0])] if (pub_ranks == 1).any() else None
     return Sensitivity(
-        draws=int(draws), seed=int(seed), lens=m.lens,
+        draws=int(draws), seed=int(seed if np.isscalar(seed) else seed[0]), lens=m.lens,
         settings={"concentration": concentration, "deflator_range": deflator_range,
                   "evidence_range": evidence_range, "lens": m.lens},
         bidders=m.bidders, win=rank_p[:, 0] if n else np.zeros(0), rank_probabilities=rank_p,
         disqualified=(ranks == 0).mean(axis=0), mean_total=sim["totals"].mean(axis=0),
-        total_p05=np.percentile(sim["totals"], 5, axis=0), total_p95=np.percentile(sim["totals"], 95, axis=0),
-        switching=switching_values(m, base), published_winner=winner, published_totals=base["totals"][0])
-
-
-def render(s: Sensitivity) -> str:
-    """The readable table: who wins how often, and how far each weight can move before the winner changes.
-    Bidder names are the suppliers' text, shown escaped (terminal.shown): a newline cannot forge a row."""
-    from .terminal import shown
-    t = s.table().sort_values(["win_probability", "published_total"], ascending=False)
-    st = s.settings
-    head = [f"Sensitivity of the winner ({s.lens} lens): {s.draws:,} draws, seed {s.seed}",
-            f"Weights Dirichlet around the published ones (concentration {st['concentration']}); deflators "
-            f"±{st['deflator_range']:.0%}; evidence factors ±{st['evidence_range']:.0%}; disputed scores ±1 scale step"
-            + ("; proxies between low and high" if s.lens == "figures" else "") + ".",
-            f"Published winner: {shown(s.published_winner) if s.published_winner else 'none'}", ""]
-    ranks = min(len(s.bidders), 4)
-    cols = ["Bidder", "Published", "Wins", "Mean total", "5%-95%"] + [f"P(rank {r})" for r in range(1, ranks + 1)] + ["DQ"]
-    rows = []
-    for r in t.itertuples(index=False):
-        rows.append([shown(r.bidder), f"{r.published_total:.2f}", f"{r.win_probability:.1%}", f"{r.mean_total:.2f}",
-                     f"{r.total_p05:.1f}-{r.total_p95:.1f}"]
-                    + [f"{getattr(r, f'rank_{k}'):.1%}" for k in range(1, ranks + 1)] + [f"{r.disqualified_share:.1%}"])
-    widths = [max(len(str(x)) for x in col) for col in zip(cols, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
-                                   for i, (c, w) in enumerate(zip(cells, widths)))
-    out = head + [line(cols), line(["-" * w for w in widths])] + [line(r) for r in rows]
-    out += ["", "Switching values (exact): the weight at which the winner changes, other weights rescaled in proportion"]
-    for r in s.switching.itertuples(index=False):
-        if r.switch_at is None or r.switch_at != r.switch_at:
-            out.append(f"  {r.criterion}: published {r.weight:g}; the winner holds anywhere from 0 to 100")
-        else:
-            way = "rises" if r.direction == "up" else "falls"
-            out.append(f"  {r.criterion}: published {r.weight:g}; if it {way} to {r.switch_at:.2f}, {shown(r.new_winner)} wins")
-    return "\n".join(out)
+        total_p05=np.percentile(sim["totals"], 5, axis=0) if n else np.zeros(0),
+        total_p95=np.percentile(sim["totals"], 95, axis=0) if n else np.zeros(0),
+        switching=switching_values(m, base), published_winner=winner, published_totals=base["totals"][0],
+        award=m.award, tree=m.tree, published_per_point=base["per_point"][0] if m.per_point else None,
+        ranks=ranks if weights is not None else None)

@@ -9,7 +9,8 @@ import pytest
 
 from evaluator import evaluate, load_bids, load_rubric, load_scores
 from evaluator import sensitivity
-from tests.apptest import APP, ok
+from evaluator.switching import switching_values
+from tests.apptest import APP, ok, unescape
 from tests.conftest import ROOT, tender_paths
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -49,7 +50,7 @@ def test_page_shows_the_engines_probabilities_and_switching_values(home_ev):
     np.testing.assert_allclose(shown.loc[ref.index, "rank_2"], ref["rank_2"].round(4), atol=1e-9)
     assert len(at.get("vega_lite_chart")) == 2  # win probabilities and rank probabilities
     switching = next(df.value for df in at.dataframe if "switch at" in df.value.columns)
-    ref_sw = sensitivity.switching_values(sensitivity.build_model(home_ev)).set_index("criterion")
+    ref_sw = switching_values(sensitivity.build_model(home_ev)).set_index("criterion")
     price = switching.set_index("criterion").loc["PRICE"]
     assert price["switch at"] == pytest.approx(round(ref_sw.loc["PRICE", "switch_at"], 2))
     assert price["new winner"] == ref_sw.loc["PRICE", "new_winner"]
@@ -91,3 +92,58 @@ def test_the_page_is_in_the_app_navigation():
     at.switch_page("app_pages/sensitivity.py").run()
     ok(at)
     assert any(re.search("Sensitivity", t.value) for t in at.title)
+
+
+def _lotted_page(root: str, draws: int = 500, seed: int = 3, rubric: str = "rubric_lots.yaml", bids: str = "lots"):
+    """The page on a hand-worked tender of tests/fixtures/sensitivity (by default the one with two lots),
+    the app's evaluation of it standing in for the loaded tender's."""
+    def script(root, rubric_name, bids_name):
+        import runpy
+        from pathlib import Path
+
+        import app.state as state
+        from evaluator import load_bids, load_rubric, load_scores
+        from evaluator.lots import evaluate_tender
+        fix = Path(root) / "tests" / "fixtures" / "sensitivity"
+        rubric = load_rubric(fix / rubric_name)
+        bids = load_bids(fix / bids_name, rubric).require_valid()
+        tev = evaluate_tender(rubric, bids, load_scores(fix / bids_name / "scores.csv", rubric, bids.bidders))
+        state.get_evaluation = lambda key=None, lot=None: tev if lot is None else tev.evaluation(lot)
+        runpy.run_path(str(Path(root) / "app_pages" / "sensitivity.py"))
+    at = AppTest.from_function(script, args=(root, rubric, bids), default_timeout=120)
+    at.session_state["sens_draws"] = draws
+    at.session_state["sens_seed"] = seed
+    at.run()
+    ok(at)
+    return at
+
+
+def test_a_tender_with_lots_has_a_lot_picker_and_the_award_across_lots():
+    at = _lotted_page(str(ROOT))
+    picker = next(s for s in at.selectbox if s.label == "Lot")
+    assert picker.options[:2] and picker.value == "L1"
+    award = next(df.value for df in at.dataframe if "awarded to" in df.value.columns).set_index("lot")
+    assert award.loc["L2", "awarded to"] == "Beta Care Ltd"
+    assert award.loc["L2", "passed over"] == "Alpha Services Ltd"
+    assert award.loc["L2", "awarded to it in"] == "100.0%"
+    l1 = _probabilities(at)
+    picker.set_value("L2").run()
+    ok(at)
+    l2 = _probabilities(at)
+    assert set(l2.index) == {"Alpha Services Ltd", "Beta Care Ltd"}
+    assert l2.loc["Alpha Services Ltd", "win_probability"] == 1.0  # first on marks in L2 in every draw
+    assert not l1.equals(l2)
+    assert any("--lot L2" in unescape(c.value) for c in at.caption)
+
+
+def test_a_criteria_tree_s_switching_values_name_each_sub_criterion_s_group_and_share():
+    """The tree worked by hand in test_sensitivity: Q1 (50% of Q, 30 points) falls to 48.15% of Q (28.89
+    points) before Beta wins; the tree's bid that failed its pass/fail question is never ranked."""
+    at = _lotted_page(str(ROOT), rubric="rubric_tree.yaml", bids="tree")
+    assert not [s for s in at.selectbox if s.label == "Lot"]  # no lots, no picker
+    sw = next(df.value for df in at.dataframe if "switch at" in df.value.columns).set_index("criterion")
+    assert (sw.loc["Q1", "group"], sw.loc["Q1", "level"], sw.loc["Q1", "share of group %"]) == ("Q", 2, 50.0)
+    assert sw.loc["Q1", "switch at"] == 28.89 and sw.loc["Q1", "new winner"] == "Beta Care Ltd"
+    assert sw.loc["Q1", "reading"] == "if it falls to 28.89 (48.15% of Q), Beta Care Ltd wins"
+    assert "PF" not in sw.index
+    assert _probabilities(at).loc["Gamma Homes Ltd", "disqualified_share"] == 1.0

@@ -14,7 +14,9 @@ import pytest
 import yaml
 
 from evaluator import evaluate, load_bids, load_rubric, load_scores
+from evaluator import lot_sensitivity as LS
 from evaluator import sensitivity as S
+from evaluator import switching as SW
 from evaluator.exceptions import EvaluatorError
 
 from .conftest import ROOT, TENDERS, tender_paths
@@ -73,7 +75,7 @@ def crossing():
 def test_switching_values_match_the_hand_worked_case(crossing):
     assert crossing.results.set_index("bidder")["total"].round(9).to_dict() == {"Alpha Services Ltd": 56.0,
                                                                                  "Beta Care Ltd": 64.0}
-    sw = S.switching_values(S.build_model(crossing)).set_index("criterion")
+    sw = SW.switching_values(S.build_model(crossing)).set_index("criterion")
     assert sw.loc["PRICE", "switch_at"] == pytest.approx(400 / 7, abs=1e-9)
     assert sw.loc["PRICE", "new_winner"] == "Alpha Services Ltd" and sw.loc["PRICE", "direction"] == "up"
     assert sw.loc["Q1", "switch_at"] == pytest.approx(25.0, abs=1e-9)
@@ -110,7 +112,7 @@ def test_switching_values_of_a_two_bid_two_criterion_tender_worked_by_hand(tmp_p
     ev = _evaluate(_reweighted(tmp_path, {"PRICE": 60, "Q1": 40}), FIX / "crossing", FIX / "crossing" / "scores.csv")
     assert ev.results.set_index("bidder")["total"].round(9).to_dict() == {"Alpha Services Ltd": 76.0,
                                                                           "Beta Care Ltd": 80.0}
-    sw = S.switching_values(S.build_model(ev)).set_index("criterion")
+    sw = SW.switching_values(S.build_model(ev)).set_index("criterion")
     assert sw.loc["PRICE", "switch_at"] == pytest.approx(200 / 3, abs=1e-9)
     assert (sw.loc["PRICE", "new_winner"], sw.loc["PRICE", "direction"]) == ("Alpha Services Ltd", "up")
     assert sw.loc["Q1", "switch_at"] == pytest.approx(100 / 3, abs=1e-9)
@@ -251,3 +253,233 @@ def test_cli_with_a_workspace(tmp_path):
     from_files = cli("sensitivity", "--rubric", rubric, "--bids", bids, "--scores", scores, "--draws", "500",
                      "--seed", "2", "--json")
     assert from_db.returncode == 0 and from_db.stdout == from_files.stdout
+
+
+# ---------------------------------------------------------------------- real tenders (DESIGN 9)
+def _tree_doc(shares: dict) -> dict:
+    doc = yaml.safe_load((FIX / "rubric_tree.yaml").read_text())
+    doc["proxies"] = str((FIX / doc["proxies"]).resolve())
+    group = next(c for c in doc["criteria"] if c["id"] == "Q")
+    for c in group["criteria"]:
+        c["share"] = shares[c["id"]]
+    return doc
+
+
+@pytest.fixture(scope="module")
+def tree():
+    return _evaluate(FIX / "rubric_tree.yaml", FIX / "tree", FIX / "tree" / "scores.csv")
+
+
+def test_a_tree_s_published_draw_is_the_engines_evaluation_to_the_last_bit(tree):
+    m = S.build_model(tree)
+    p = S.published(m)
+    np.testing.assert_array_equal(p["totals"][0], tree.results["total"].to_numpy(dtype=float))
+    assert p["ranks"][0].tolist() == tree.results["rank"].astype("Float64").fillna(0).astype(int).tolist()
+    assert p["eligible"][0].tolist() == tree.results["eligible"].tolist()
+
+
+# Tree: PRICE 40; Q 60 = Q1 (50%) + Q2 (50%), 30 points each. Alpha: lowest price (fraction 1), Q1 100,
+# Q2 0: 40 + 30 + 0 = 70. Beta: price fraction 100/125 = 0.8, Q1 20, Q2 100: 32 + 6 + 30 = 68. Gamma
+# fails the pass/fail question: disqualified. Alpha wins.
+# Q1's share s of Q (Q2 100 - s, Q's 60 held): Alpha 40 + 0.6 s, Beta 32 + 0.12 s + 0.6 (100 - s) =
+#   92 - 0.48 s; equal at 1.08 s = 52, s = 48.148...% of Q (28.889 points); below it Beta wins.
+# Q2's share t: Alpha 40 + 0.6 (100 - t) = 100 - 0.6 t, Beta 32 + 0.12 (100 - t) + 0.6 t = 44 + 0.48 t;
+#   equal at t = 56 / 1.08 = 51.852% of Q (31.111 points); above it Beta wins.
+# The group Q at y of 100 (PRICE 100 - y): Q's fraction Alpha (1 + 0)/2 = 0.5, Beta (0.2 + 1)/2 = 0.6:
+#   Alpha (100 - y) + 0.5 y, Beta 0.8 (100 - y) + 0.6 y; equal at 0.3 y = 20, y = 66.667; above, Beta.
+# PRICE at x (Q 100 - x): Alpha 50 + 0.5 x, Beta 60 + 0.2 x; equal at x = 33.333; below, Beta.
+def test_sub_criterion_switching_values_match_the_hand_worked_case(tree):
+    assert tree.results.set_index("bidder")["total"].round(9).to_dict()["Alpha Services Ltd"] == 70.0
+    assert tree.results.set_index("bidder")["total"].round(9).to_dict()["Beta Care Ltd"] == 68.0
+    sw = SW.switching_values(S.build_model(tree)).set_index("criterion")
+    assert "PF" not in sw.index  # pass/fail has no weight to move
+    q1, q2 = sw.loc["Q1"], sw.loc["Q2"]
+    assert (q1["parent"], q1["level"], q1["share"], q1["weight"]) == ("Q", 2, 50.0, 30.0)
+    assert q1["share_switch_at"] == pytest.approx(5200 / 108, abs=1e-9)
+    assert q1["switch_at"] == pytest.approx(0.6 * 5200 / 108, abs=1e-9)
+    assert (q1["new_winner"], q1["direction"]) == ("Beta Care Ltd", "down")
+    assert q2["share_switch_at"] == pytest.approx(5600 / 108, abs=1e-9)
+    assert (q2["new_winner"], q2["direction"]) == ("Beta Care Ltd", "up")
+    assert sw.loc["Q", "switch_at"] == pytest.approx(200 / 3, abs=1e-9) and sw.loc["Q", "direction"] == "up"
+    assert sw.loc["PRICE", "switch_at"] == pytest.approx(100 / 3, abs=1e-9) and sw.loc["PRICE", "direction"] == "down"
+    assert sw.loc["Q", "parent"] is None and sw.loc["Q", "level"] == 1
+
+
+@pytest.mark.parametrize("q1, winner", [(48, "Beta Care Ltd"), (49, "Alpha Services Ltd")])
+def test_the_engine_agrees_either_side_of_the_sub_criterion_switch(tmp_path, q1, winner):
+    path = tmp_path / "tree.yaml"
+    path.write_text(yaml.safe_dump(_tree_doc({"Q1": q1, "Q2": 100 - q1})))
+    assert _evaluate(path, FIX / "tree", FIX / "tree" / "scores.csv").winner() == winner
+
+
+def test_tree_weights_are_drawn_level_by_level_and_always_sum_to_100(tree):
+    """Top level Dirichlet(a0 x (0.4, 0.6)); Q's children's shares Dirichlet(a0 x (0.5, 0.5)), drawn apart
+    from Q's weight. So Q1's share of Q has mean 0.5 and variance 0.5 x 0.5 / (a0 + 1) = 0.25 / 21 at
+    a0 = 20 (drawn over the three leaves in one Dirichlet it would be 0.25 / (a0 x 0.6 + 1) = 0.25 / 13),
+    and Q1's weight has mean 60 x 0.5 = 30."""
+    m = S.build_model(tree)
+    assert m.criteria == ["PRICE", "Q1", "Q2"]
+    w, nodes = S.draw_weights(m, np.random.default_rng(1), 40_000, 20.0)
+    np.testing.assert_allclose(w.sum(axis=1), 100.0, rtol=1e-12)
+    share = w[:, 1] / (w[:, 1] + w[:, 2])
+    assert share.mean() == pytest.approx(0.5, abs=0.003)
+    assert share.var() == pytest.approx(0.25 / 21, rel=0.05)
+    assert w[:, 1].mean() == pytest.approx(30.0, abs=0.15)
+    np.testing.assert_allclose(nodes[:, m.nodes.index("Q")], w[:, 1] + w[:, 2], rtol=1e-12)
+    assert (w[:, 0] + w[:, 1] + w[:, 2]).var() < 1e-18
+
+
+def test_a_pass_fail_fail_stays_disqualified_in_every_draw(tree):
+    s = S.analyse(tree, 3000, seed=2, concentration=2.0)
+    share = dict(zip(s.bidders, s.disqualified))
+    assert share["Gamma Homes Ltd"] == 1.0      # failed PF: never ranked, however the weights move
+    assert share["Beta Care Ltd"] == 0.0         # passed PF: the near miss ranks in every draw
+    win = dict(zip(s.bidders, s.win))
+    assert 0 < win["Beta Care Ltd"] < 1 and win["Gamma Homes Ltd"] == 0.0
+
+
+# Price per quality point (DESIGN 9.5): Q1 60 (scale 0-100), Q2 40 (its own scale 0-4). Alpha £60,000,
+# Q1 80, Q2 2 of 4: 48 + 20 = 68 points, £882.35 a point. Beta £100,000, Q1 80, Q2 4 of 4: 48 + 40 = 88
+# points, £1,136.36 a point. Alpha wins on price per point (Beta would win on points alone).
+# Q2 at y (Q1 100 - y): Alpha 0.8 (100 - y) + 0.5 y = 80 - 0.3 y points, Beta 80 + 0.2 y. Beta is
+#   cheaper a point when 100,000 (80 - 0.3 y) < 60,000 (80 + 0.2 y): y > 3,200,000 / 42,000 = 76.19.
+# Q1 at x: Alpha 50 + 0.3 x, Beta 100 - 0.2 x: Beta when x < 1,000,000 / 42,000 = 23.81.
+@pytest.fixture(scope="module")
+def per_point():
+    return _evaluate(FIX / "rubric_ppqp.yaml", FIX / "ppqp", FIX / "ppqp" / "scores.csv")
+
+
+def test_price_per_quality_point_ranks_the_lowest_price_a_point_first(per_point):
+    m = S.build_model(per_point)
+    p = S.published(m)
+    np.testing.assert_array_equal(p["totals"][0], per_point.results["total"].to_numpy(dtype=float))
+    assert p["totals"][0].round(9).tolist() == [68.0, 88.0]
+    assert p["per_point"][0].round(2).tolist() == [882.35, 1136.36]
+    assert p["ranks"][0].tolist() == [1, 2] == per_point.results["rank"].astype(int).tolist()
+    sw = SW.switching_values(m).set_index("criterion")
+    assert sw.loc["Q2", "switch_at"] == pytest.approx(3200 / 42, abs=1e-9) and sw.loc["Q2", "direction"] == "up"
+    assert sw.loc["Q1", "switch_at"] == pytest.approx(1000 / 42, abs=1e-9) and sw.loc["Q1", "direction"] == "down"
+    assert set(sw["new_winner"]) == {"Beta Care Ltd"}
+    s = S.analyse(per_point, 2000, seed=1, concentration=5.0)
+    assert s.to_json()["award"] == "price_per_quality_point"
+    # each draw's winner is the lower price per point: Beta only when Q2's weight passes 76.19
+    sim = S.simulate(m, 2000, 1, concentration=5.0)
+    w, _ = S.draw_weights(m, np.random.default_rng(1), 2000, 5.0)
+    beta_wins = sim["ranks"][:, 1] == 1
+    np.testing.assert_array_equal(beta_wins, w[:, 1] > 3200 / 42)
+
+
+# ---------------------------------------------------------------------- lots
+def test_the_award_across_lots_passes_over_a_supplier_at_the_limit_worked_by_hand():
+    bidders = {"L1": ["A", "B"], "L2": ["A", "B", "C"]}
+    ranks = {"L1": np.array([[1, 2], [2, 1], [1, 0], [0, 0]]),
+             "L2": np.array([[1, 2, 3], [1, 2, 3], [1, 0, 0], [2, 1, 3]])}
+    got = LS.award_draws(ranks, bidders, ["L1", "L2"], 1)
+    # draw 0: A takes L1 and is passed over in L2 for B; draw 1: B takes L1, A L2; draw 2: A takes L1,
+    # nobody else is eligible in L2; draw 3: nobody eligible in L1, B wins L2
+    assert got["L1"].tolist() == [0, 1, 0, -1]
+    assert got["L2"].tolist() == [1, 0, -1, 1]
+    assert LS.award_draws(ranks, bidders, ["L1", "L2"], None)["L2"].tolist() == [0, 0, 0, 1]
+    # L2 awarded first (were it the dearer lot): A takes it in draws 0-2 and is passed over in L1 (for B,
+    # or for nobody in draw 2, where B is not eligible); in draw 3 B takes L2 and nobody is eligible in L1
+    assert LS.award_draws(ranks, bidders, ["L2", "L1"], 1)["L1"].tolist() == [1, 1, -1, -1]
+
+
+# Two lots, at most one per supplier. Lot L1 (£1m): Alpha and Beta both £100,000, Q1 80 against 60: Alpha
+# ahead for any weights (equal price marks, more quality marks). Lot L2 (£600k): Alpha £100,000 Q1 80,
+# Beta £110,000 Q1 60: Alpha ahead for any weights too (price fraction 1 > 0.909, Q1 0.8 > 0.6). L1 is
+# awarded first (dearer): Alpha in every draw; so in every draw Alpha is passed over for L2, which goes
+# to Beta, although Alpha wins L2 on marks in every draw.
+LOTS = (FIX / "rubric_lots.yaml", FIX / "lots", FIX / "lots" / "scores.csv")
+# the command line's shared loader (commands/tender_args.py, the CLI branch) evaluates a tender with lots
+lotted_cli = pytest.mark.skipif(not hasattr(__import__("evaluator.commands.tender_args").commands.tender_args,
+                                            "evaluate_tender"),
+                                reason="the shared loader does not evaluate tenders with lots yet")
+
+
+@lotted_cli
+def test_the_award_across_lots_over_the_draws_passes_alpha_over_for_lot_l2():
+    r = cli("sensitivity", "--rubric", LOTS[0], "--bids", LOTS[1], "--scores", LOTS[2], "--draws", "2000",
+            "--seed", "3", "--concentration", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert set(doc) == {"tender", "draws", "seed", "lots"} and [x["id"] for x in doc["lots"]] == ["L1", "L2"]
+    l1, l2 = doc["lots"]
+    assert (l1["awarded_to"], l1["passed_over"]) == ("Alpha Services Ltd", [])
+    assert (l2["awarded_to"], l2["passed_over"]) == ("Beta Care Ltd", ["Alpha Services Ltd"])
+    assert l1["award_probabilities"] == {"Alpha Services Ltd": 1.0, "Beta Care Ltd": 0.0}
+    assert l2["award_probabilities"] == {"Alpha Services Ltd": 0.0, "Beta Care Ltd": 1.0}
+    alpha_l2 = next(b for b in l2["bids"] if b["bidder"] == "Alpha Services Ltd")
+    assert alpha_l2["win_probability"] == 1.0  # first on marks in every draw, never awarded
+    assert l2["title"] == "South routes" and l2["no_award_probability"] == 0.0
+
+
+@lotted_cli
+def test_one_lot_on_its_own_gives_exactly_its_part_of_the_whole_run():
+    args = ["sensitivity", "--rubric", LOTS[0], "--bids", LOTS[1], "--scores", LOTS[2], "--draws", "800",
+            "--seed", "5", "--json"]
+    whole = json.loads(cli(*args).stdout)
+    one = cli(*args, "--lot", "L2")
+    assert one.returncode == 0, one.stderr
+    part = json.loads(one.stdout)
+    assert [x["id"] for x in part["lots"]] == ["L2"]
+    full = whole["lots"][1]
+    assert part["lots"][0]["bids"] == full["bids"] and part["lots"][0]["switching"] == full["switching"]
+    text = cli(*args[:-1])
+    assert text.returncode == 0 and "Lot L1: North routes" in text.stdout and "Award across the lots" in text.stdout
+    assert "passed over: Alpha Services Ltd" in text.stdout
+
+
+@pytest.mark.parametrize("rubric, bids, scores, lot, says", [
+    pytest.param(*LOTS, "L9", "L9", marks=lotted_cli),
+    (RUBRIC, FIX / "crossing", FIX / "crossing" / "scores.csv", "L1", "no lots")])
+def test_a_lot_that_is_not_there_is_one_line_naming_it(rubric, bids, scores, lot, says):
+    r = cli("sensitivity", "--rubric", rubric, "--bids", bids, "--scores", scores, "--lot", lot, "--draws", "100")
+    assert r.returncode == 2 and "--lot" in r.stderr and says in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+# The tree case with a minimum of 49% of Q's marks (SV203 from the group). Alpha's share of Q's marks is
+# Q1's share of Q (100 on Q1, 0 on Q2): at 49% it is at the minimum, below it Alpha is disqualified. So
+# Q1's switching value is no longer 48.15% (where Beta overtakes) but 49% (where Alpha falls out), and
+# Q2's 51%, not 51.85%; at the top level the group's shares do not move, and nothing changes.
+def test_a_group_minimum_share_moves_the_sub_criterion_switch_to_where_the_winner_falls_out(tmp_path):
+    doc = _tree_doc({"Q1": 50, "Q2": 50})
+    next(c for c in doc["criteria"] if c["id"] == "Q")["min_share"] = 0.49
+    path = tmp_path / "tree.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    sw = SW.switching_values(S.build_model(_evaluate(path, FIX / "tree", FIX / "tree" / "scores.csv")))
+    sw = sw.set_index("criterion")
+    assert sw.loc["Q1", "share_switch_at"] == pytest.approx(49.0, abs=1e-9) and sw.loc["Q1", "direction"] == "down"
+    assert sw.loc["Q2", "share_switch_at"] == pytest.approx(51.0, abs=1e-9) and sw.loc["Q2", "direction"] == "up"
+    assert sw.loc["Q", "switch_at"] == pytest.approx(200 / 3, abs=1e-9)
+    assert set(sw["new_winner"]) == {"Beta Care Ltd"}
+    # the engine either side: at 48.5% Alpha is out (though it would lead Beta there), at 49.5% it wins
+    for q1, winner in ((48.5, "Beta Care Ltd"), (49.5, "Alpha Services Ltd")):
+        shares = _tree_doc({"Q1": q1, "Q2": 100 - q1})
+        next(c for c in shares["criteria"] if c["id"] == "Q")["min_share"] = 0.49
+        path.write_text(yaml.safe_dump(shares))
+        assert _evaluate(path, FIX / "tree", FIX / "tree" / "scores.csv").winner() == winner
+
+
+def _lots():
+    from evaluator.lots import evaluate_tender
+    r = load_rubric(LOTS[0])
+    b = load_bids(LOTS[1], r).require_valid()
+    return evaluate_tender(r, b, load_scores(LOTS[2], r, b.bidders))
+
+
+def test_each_lot_s_published_draw_is_its_evaluation_and_the_award_holds_in_every_draw():
+    tev = _lots()
+    for lot_id, ev in tev.lots.items():
+        p = S.published(S.build_model(ev))
+        np.testing.assert_array_equal(p["totals"][0], ev.results["total"].to_numpy(dtype=float))
+    ls = LS.analyse_lots(tev, 1500, seed=4, concentration=3.0)
+    assert ls.award_probabilities == {"L1": {"Alpha Services Ltd": 1.0, "Beta Care Ltd": 0.0},
+                                      "L2": {"Alpha Services Ltd": 0.0, "Beta Care Ltd": 1.0}}
+    assert dict(zip(ls.lots["L2"].bidders, ls.lots["L2"].win))["Alpha Services Ltd"] == 1.0
+    one = LS.analyse_lots(tev, 1500, seed=4, concentration=3.0, lot="L2")
+    assert list(one.lots) == ["L2"] and one.lots["L2"].to_json() == ls.lots["L2"].to_json()
+    assert one.lots["L2"].table().equals(ls.lots["L2"].table())  # Beta's disputed Q1 drawn alike too
+    with pytest.raises(EvaluatorError, match="L9"):
+        LS.analyse_lots(tev, 10, lot="L9")
