@@ -1,12 +1,13 @@
-"""Design (commissioner): edit criteria, weights, scale, thresholds and the outcomes the buyer wants to buy.
+"""Design (commissioner): the criteria tree and its weights, scales, pass/fail questions, the award method,
+budget, lots, and the outcomes the buyer wants to buy.
 
-The draft is checked on every edit, exactly as a rubric file is when it loads. A valid draft is used
-everywhere at once; a refused one (weights not summing to 100: SV301) is never used and never rescaled:
-the last valid design stays in use until the draft is fixed.
+The draft is checked on every edit, exactly as a rubric file is when it loads (evaluator.parse_rubric). A
+valid draft is used everywhere at once; a refused one (weights or shares that do not add up: SV301) is never
+used and never rescaled: the last valid design stays in use until the draft is fixed. Each refusal is shown
+as one line under the part of the page it concerns. The tables <-> YAML work is app/design_editor.py.
 """
 from __future__ import annotations
 
-import math
 import tempfile
 from pathlib import Path
 
@@ -14,99 +15,22 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app import design_editor as ed
 from app.state import get_rubric, get_tender, rubric_digest, rubric_from_spec, rubric_spec, rubric_yaml, set_rubric
-from app.ui import edit_table, guard, show_problems, text_table
-from app.uploads import error_lines
-from evaluator import GRADES, EvaluatorError, Rubric, RubricRefused, RubricSpec, check_rubric
+from app.ui import edit_table, escape_md, guard, show_problems, text_table
+from evaluator import GRADES, EvaluatorError, InputErrors, Rubric, RubricRefused, RubricSpec, check_rubric
 
-_DRAFTS = "sv_design_drafts"   # {tender key: {"criteria": df, "outcomes": df, "descriptors": df, "scale": str, "lens": str}}
-CRITERIA_COLUMNS = ["id", "kind", "name", "weight", "method", "threshold", "social_value"]
-OUTCOME_COLUMNS = ["id", "name", "measures", "unit", "baseline", "target", "priority", "evidence_required",
-                   "if_not_delivered", "rationale"]
-TABLES = ("criteria", "outcomes", "descriptors")
+_DRAFTS = "sv_design_drafts"   # {tender key: the editor's tables and fields (design_editor.tables_from_spec)}
+TABLES = ("criteria", "outcomes", "descriptors", "lots")
+ADD = "design_add"              # the add-a-criterion form's widgets: design_add_under, _id, _name, _kind, _share
+ADDED = "sv_design_added"       # the form's last message: (kind, text)
 
 
 def draft_from_rubric(rubric: Rubric) -> dict:
     """The rubric as editable tables."""
-    spec = rubric_spec(rubric)
-    crit = pd.DataFrame([{**{c: None for c in CRITERIA_COLUMNS}, **c} for c in spec["criteria"]],
-                        columns=CRITERIA_COLUMNS)
-    crit["social_value"] = crit["social_value"].fillna(False).astype(bool)
-    crit["weight"] = pd.to_numeric(crit["weight"], errors="coerce").astype(float)
-    crit["threshold"] = pd.to_numeric(crit["threshold"], errors="coerce").astype(float)
-    for col in ("id", "kind", "name", "method"):
-        crit[col] = crit[col].astype(object)
-    outs = []
-    for o in spec.get("design", {}).get("outcomes", []):
-        row = {c: o.get(c) for c in OUTCOME_COLUMNS}
-        row["measures"] = ", ".join(o.get("measures", []))
-        outs.append(row)
-    outcomes = pd.DataFrame(outs, columns=OUTCOME_COLUMNS)
-    for col in ("baseline", "target", "priority"):
-        outcomes[col] = pd.to_numeric(outcomes[col], errors="coerce").astype(float)
-    for col in ("id", "name", "measures", "unit", "evidence_required", "if_not_delivered", "rationale"):
-        outcomes[col] = outcomes[col].astype(object)
-    desc = pd.DataFrame({"score": [float(k) for k in spec.get("descriptors", {})],
-                         "descriptor": list(spec.get("descriptors", {}).values())}, columns=["score", "descriptor"])
-    desc["descriptor"] = desc["descriptor"].astype(object)
-    return {"criteria": crit, "outcomes": outcomes, "descriptors": desc,
-            "scale": ", ".join(f"{v:g}" for v in rubric.spec.scale), "lens": rubric.official_lens,
-            "from": rubric_digest(rubric)}
-
-
-def _given(v) -> bool:
-    return v is not None and not (isinstance(v, float) and math.isnan(v)) and not (isinstance(v, str) and not v.strip())
-
-
-def _number(v):
-    f = float(v)
-    return int(f) if f.is_integer() else f
-
-
-def spec_from_draft(draft: dict, base: Rubric) -> tuple[dict, list[str]]:
-    """The draft tables back into the rubric's YAML structure, with anything the tables cannot say
-    (tender, proxies, discounting...) kept from `base`. Returns (spec, problems found in the tables)."""
-    spec = rubric_spec(base)
-    problems: list[str] = []
-    criteria = []
-    for i, row in enumerate(draft["criteria"].to_dict("records"), start=1):
-        if not any(_given(row.get(c)) for c in ("id", "kind", "name", "weight")):
-            continue  # an empty row the editor added
-        c = {k: (row[k].strip() if isinstance(row[k], str) else row[k]) for k in CRITERIA_COLUMNS if _given(row.get(k))}
-        if "weight" in c:
-            c["weight"] = _number(c["weight"])
-        if "threshold" in c:
-            c["threshold"] = _number(c["threshold"])
-        if not c.get("social_value"):
-            c.pop("social_value", None)
-        else:
-            c["social_value"] = True
-        criteria.append(c)
-    spec["criteria"] = criteria
-    outcomes = []
-    for row in draft["outcomes"].to_dict("records"):
-        if not any(_given(row.get(c)) for c in OUTCOME_COLUMNS):
-            continue
-        o = {k: (row[k].strip() if isinstance(row[k], str) else row[k]) for k in OUTCOME_COLUMNS if _given(row.get(k))}
-        o["measures"] = [m.strip() for m in str(row.get("measures") or "").split(",") if m.strip()]
-        for k in ("baseline", "target", "priority"):
-            if k in o:
-                o[k] = _number(o[k])
-        outcomes.append(o)
-    spec.setdefault("design", {})["outcomes"] = outcomes
-    scale_text = str(draft["scale"] or "")
-    try:
-        spec["scale"] = [_number(v) for v in scale_text.replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        problems.append(f"the design, field 'scale', value {scale_text!r}: the scale must be numbers separated by "
-                        "commas, e.g. 0, 20, 40, 60, 80, 100")
-    descriptors = {}
-    for row in draft["descriptors"].to_dict("records"):
-        if _given(row.get("score")) and _given(row.get("descriptor")):
-            descriptors[_number(row["score"])] = str(row["descriptor"]).strip()
-    spec["descriptors"] = descriptors
-    spec["lens"] = draft["lens"]
-    return spec, problems
+    draft = ed.tables_from_spec(rubric_spec(rubric))
+    draft["from"] = rubric_digest(rubric)
+    return draft
 
 
 def _check_only(spec: dict, base: Rubric):
@@ -133,9 +57,192 @@ def _editor(tender_key: str, name: str, draft: dict, **kwargs) -> pd.DataFrame:
 
 def _reset(tender_key: str) -> None:
     st.session_state.get(_DRAFTS, {}).pop(tender_key, None)
-    for name in TABLES:
-        st.session_state.pop(f"design_{name}", None)
+    for key in [k for k in st.session_state if str(k).startswith("design_")]:
+        st.session_state.pop(key, None)
+    st.session_state.pop(ADDED, None)
     set_rubric(get_tender().rubric)
+
+
+def _add(tender_key: str) -> None:
+    """The add-a-criterion form: the new row goes after its group's last row; the table is drawn afresh."""
+    draft = st.session_state[_DRAFTS][tender_key]
+    frame = draft["criteria"]
+    under = st.session_state.get(f"{ADD}_under") or ed.TOP
+    cid = str(st.session_state.get(f"{ADD}_id") or "").strip()
+    name = str(st.session_state.get(f"{ADD}_name") or "").strip()
+    kind = ed.KIND_OF.get(st.session_state.get(f"{ADD}_kind"), "scale")
+    amount = st.session_state.get(f"{ADD}_share")
+    ids = {str(v).strip() for v in frame["id"] if ed.given(v)}
+    if not cid:
+        st.session_state[ADDED] = ("error", "Give the new criterion an id (e.g. Q3) before adding it.")
+        return
+    if cid in ids:
+        st.session_state[ADDED] = ("error", f"There is already a criterion {cid}: choose another id.")
+        return
+    share = None if kind == "pass_fail" or under == ed.TOP else amount
+    weight = amount if under == ed.TOP and kind != "pass_fail" else None
+    draft["criteria"] = ed.add_row(frame, under=under, cid=cid, name=name, kind=kind, share=share, weight=weight)
+    st.session_state.pop("design_criteria", None)  # drawn afresh from the draft, which now has the row
+    where = "at the top level" if under == ed.TOP else f"under {under}"
+    st.session_state[ADDED] = ("success", f"Added {cid} {where}.")
+    st.session_state[f"{ADD}_id"] = ""
+    st.session_state[f"{ADD}_name"] = ""
+    st.session_state[f"{ADD}_share"] = None
+
+
+def _group_options(frame: pd.DataFrame) -> dict[str, str]:
+    """{group id: how it is offered}, the top level last."""
+    rows = [r for r in frame.to_dict("records")
+            if ed.given(r.get("id")) and ed.KIND_OF.get(r.get("kind"), r.get("kind")) == "group"]
+    return {**{str(r["id"]).strip(): ed.group_label(r) for r in rows},
+            ed.TOP: "Top level"}
+
+
+_SHOWN = ["id", "name", "kind", "parent", "weight", "share", "threshold", "method", "social_value", "min_share",
+          "scale", "descriptors", "description"]
+
+
+def _criteria_section(tender_key: str, draft: dict) -> None:
+    st.subheader("Criteria and weights")
+    st.caption("Top-level criteria carry a weight (points of 100, adding up to exactly 100). A group's "
+               "sub-criteria name the group in 'part of' and carry a share of it (percent, adding up to 100) or "
+               "a weight (points of 100, adding up to the group's). A pass/fail question has no weight: a fail "
+               "disqualifies. Leave 'own scale' blank to use the tender's scale.")
+    draft["criteria"] = _editor(tender_key, "criteria", draft, num_rows="dynamic", hide_index=True,
+                                width="stretch", column_order=_SHOWN, column_config={
+        "id": st.column_config.TextColumn("id", required=True),
+        "kind": st.column_config.SelectboxColumn("kind", options=list(ed.KIND_LABELS.values()), required=True),
+        "name": st.column_config.TextColumn("name"),
+        "parent": st.column_config.TextColumn("part of", help="The id of the group this is a sub-criterion of; "
+                                              "blank: a top-level criterion"),
+        "weight": st.column_config.NumberColumn("weight", min_value=0, max_value=100, step=0.5,
+                                                help="Points of 100"),
+        "share": st.column_config.NumberColumn("share of its group %", min_value=0, max_value=100, step=0.5),
+        "method": st.column_config.SelectboxColumn("price formula", options=["relative", "linear"]),
+        "threshold": st.column_config.NumberColumn("minimum score", help="Below it the bid is disqualified"),
+        "min_share": st.column_config.NumberColumn("group minimum %", min_value=0, max_value=100,
+                                                   help="A group only: a bid with under this % of the group's "
+                                                        "marks is disqualified"),
+        "social_value": st.column_config.CheckboxColumn("counts as social value"),
+        "scale": st.column_config.TextColumn("own scale", help="Scores allowed for this question, e.g. 0, 1, 2, 3, 4"),
+        "descriptors": st.column_config.TextColumn("own descriptors",
+                                                   help="e.g. 0: No answer; 1: Poor; 2: Fair; 3: Good; 4: Excellent"),
+        "description": st.column_config.TextColumn("question wording"),
+    })
+    _sums(draft)
+
+
+def _sums(draft: dict) -> None:
+    """The sums as the table stands, live: the top level's weights, social value, each group's shares."""
+    frame = draft["criteria"]
+    total = ed.top_level_weight(frame)
+    groups = ed.group_sums(frame)
+    cells = st.columns(min(4, 2 + len(groups)))
+    cells[0].metric("Weights add up to", f"{total:g}", delta=None if np.isclose(total, 100) else
+                    f"{total - 100:+g} from 100", delta_color="inverse")
+    cells[1].metric("Social value weight", f"{ed.social_value_weight(frame):g}%")
+    for i, g in enumerate(groups):
+        what = "Weights" if g["basis"] == "weight" else "Shares"
+        off = g["total"] - g["expected"]
+        cells[(2 + i) % len(cells)].metric(
+            f"{what} in {g['label']}", f"{g['total']:g}", delta_color="inverse",
+            delta=None if g["ok"] or g["basis"] is None or np.isnan(off) else f"{off:+g} from {g['expected']:g}")
+    for g in groups:
+        if not g["ok"]:
+            st.error(escape_md(g["message"]))
+
+
+def _add_section(tender_key: str, draft: dict) -> None:
+    with st.expander("Add a sub-criterion", expanded=True):
+        options = _group_options(draft["criteria"])
+        c1, c2, c3 = st.columns([2, 1, 2])
+        c1.selectbox("Under", list(options), format_func=options.get, key=f"{ADD}_under")
+        c2.text_input("Id", key=f"{ADD}_id", placeholder="Q3")
+        c3.text_input("Name", key=f"{ADD}_name", placeholder="Staff training")
+        c4, c5 = st.columns([2, 1])
+        c4.selectbox("Kind", [ed.KIND_LABELS[k] for k in ("scale", "pass_fail", "group", "price", "social_value")],
+                     key=f"{ADD}_kind")
+        c5.number_input("Share % (weight at the top level)", min_value=0.0, max_value=100.0, value=None, step=5.0,
+                        key=f"{ADD}_share")
+        st.button("Add", on_click=_add, args=(tender_key,), key=f"{ADD}_button")
+        message = st.session_state.get(ADDED)
+        if message:
+            (st.success if message[0] == "success" else st.error)(escape_md(message[1]))
+
+
+def _scale_section(tender_key: str, draft: dict) -> None:
+    st.subheader("Scale")
+    c1, c2 = st.columns([2, 1])
+    draft["scale"] = c1.text_input("Allowed scores, lowest to highest", value=draft["scale"])
+    lenses = ["design", "figures"]
+    draft["lens"] = c2.selectbox("Official lens for the award", lenses, index=lenses.index(draft["lens"]))
+    draft["descriptors"] = _editor(tender_key, "descriptors", draft, num_rows="dynamic", hide_index=True,
+                                   width="stretch", column_config={
+        "score": st.column_config.NumberColumn("score", required=True),
+        "descriptor": st.column_config.TextColumn("descriptor", required=True)})
+
+
+def _award_section(draft: dict) -> None:
+    st.subheader("Award")
+    awards = list(ed.AWARD_LABELS.values())
+    c1, c2 = st.columns(2)
+    chosen = c1.selectbox("How the award is decided", awards,
+                          index=awards.index(ed.AWARD_LABELS.get(draft["award"], awards[0])), key="design_award",
+                          help="Lowest price per quality point: no price criterion; the other weights are 100 "
+                               "quality points and the bid with the lowest price per point wins")
+    draft["award"] = {v: k for k, v in ed.AWARD_LABELS.items()}[chosen]
+    ties = c2.multiselect("If bids tie, separate them by (in this order)", list(ed.TIE_LABELS.values()),
+                          default=[ed.TIE_LABELS[t] for t in draft["tie_break"] if t in ed.TIE_LABELS],
+                          key="design_tie_break", help="None chosen: tied bids share a rank")
+    draft["tie_break"] = [ed.TIE_OF[t] for t in ties]
+    c3, c4 = st.columns(2)
+    budget = c3.number_input("Budget (£, whole term; blank: none)", min_value=0.0, step=1000.0, format="%.2f",
+                             value=None if draft["budget"] is None else float(draft["budget"]), key="design_budget")
+    draft["budget"] = None if budget is None or budget == 0 else ed.number(budget)
+    draft["budget_is_ceiling"] = c4.checkbox("The budget is a ceiling: a bid priced above it is non-compliant",
+                                             value=draft["budget_is_ceiling"], key="design_ceiling")
+    if draft["budget"] is not None:
+        st.caption(f"Budget: £{draft['budget']:,.2f}".replace(".00", ""))
+
+
+def _outcomes_section(tender_key: str, draft: dict) -> None:
+    st.subheader("Outcomes the buyer wants to buy")
+    draft["outcomes"] = _editor(tender_key, "outcomes", draft, num_rows="dynamic", hide_index=True,
+                                width="stretch", column_config={
+        "id": st.column_config.TextColumn("id", required=True),
+        "measures": st.column_config.TextColumn("measures", help="Proxy-table codes, separated by commas"),
+        "baseline": st.column_config.NumberColumn("baseline"),
+        "target": st.column_config.NumberColumn("target", help="Quantity wanted over the term"),
+        "priority": st.column_config.NumberColumn("priority", min_value=0),
+        "evidence_required": st.column_config.SelectboxColumn("evidence required", options=list(GRADES)),
+        "if_not_delivered": st.column_config.TextColumn("if not delivered (remedy)"),
+        "rationale": st.column_config.TextColumn("rationale"),
+        "mandatory": st.column_config.CheckboxColumn("must be offered",
+                                                     help="A bid offering nothing towards it is disqualified"),
+    })
+
+
+def _lots_section(tender_key: str, draft: dict) -> None:
+    st.subheader("Lots")
+    st.caption("Each lot is evaluated on its own. A lot may set its own contract value, duration, local area and "
+               "outcome targets; blank cells take the tender's. No lots: one award for the whole tender.")
+    draft["lots"] = _editor(tender_key, "lots", draft, num_rows="dynamic", hide_index=True, width="stretch",
+                            column_config={
+        "id": st.column_config.TextColumn("id", required=True),
+        "title": st.column_config.TextColumn("title", required=True),
+        "contract_value": st.column_config.NumberColumn("contract value £", min_value=0, format="localized"),
+        "duration_years": st.column_config.NumberColumn("duration (years)", min_value=1, step=1),
+        "local_area": st.column_config.TextColumn("local area", help="Places, separated by commas"),
+        "targets": st.column_config.TextColumn("outcome targets", help="e.g. O1: 2; O3: 15"),
+    })
+    limit = st.number_input("Most lots one supplier may win (blank: no limit)", min_value=1, step=1,
+                            value=None if draft["max_lots_per_supplier"] is None else int(draft["max_lots_per_supplier"]),
+                            key="design_max_lots")
+    draft["max_lots_per_supplier"] = None if limit is None else int(limit)
+
+
+def _errors(exc: EvaluatorError) -> list[EvaluatorError]:
+    return list(exc.errors) if isinstance(exc, InputErrors) else [exc]
 
 
 def main() -> None:
@@ -151,46 +258,27 @@ def main() -> None:
                "and what happens if it is not delivered. Edits are checked as you type and used everywhere as "
                "soon as the design is valid. Weights must add up to exactly 100: the tool never rescales them.")
 
+    places = {}
+    _criteria_section(tender.key, draft)
+    places["criteria"] = st.container()
+    status = st.container()  # valid and in use, or not: next to the table (on a phone, the checks are far below)
     form, checks = st.columns([3, 2], gap="large")
     with form:
-        st.subheader("Criteria and weights")
-        draft["criteria"] = _editor(tender.key, "criteria", draft, num_rows="dynamic", hide_index=True,
-                                    width="stretch", column_config={
-            "id": st.column_config.TextColumn("id", required=True),
-            "kind": st.column_config.SelectboxColumn("kind", options=["price", "scale", "social_value"], required=True),
-            "name": st.column_config.TextColumn("name"),
-            "weight": st.column_config.NumberColumn("weight", min_value=0, max_value=100, step=0.5),
-            "method": st.column_config.SelectboxColumn("price method", options=["relative", "linear"]),
-            "threshold": st.column_config.NumberColumn("minimum score", help="Below it the bid is disqualified"),
-            "social_value": st.column_config.CheckboxColumn("counts as social value"),
-        })
-        st.subheader("Scale")
-        c1, c2 = st.columns([2, 1])
-        draft["scale"] = c1.text_input("Allowed scores, lowest to highest", value=draft["scale"])
-        lenses = ["design", "figures"]
-        draft["lens"] = c2.selectbox("Official lens for the award", lenses, index=lenses.index(draft["lens"]))
-        draft["descriptors"] = _editor(tender.key, "descriptors", draft, num_rows="dynamic", hide_index=True,
-                                       width="stretch", column_config={
-            "score": st.column_config.NumberColumn("score", required=True),
-            "descriptor": st.column_config.TextColumn("descriptor", required=True)})
-        st.subheader("Outcomes the buyer wants to buy")
-        draft["outcomes"] = _editor(tender.key, "outcomes", draft, num_rows="dynamic", hide_index=True,
-                                    width="stretch", column_config={
-            "id": st.column_config.TextColumn("id", required=True),
-            "measures": st.column_config.TextColumn("measures", help="Proxy-table codes, separated by commas"),
-            "baseline": st.column_config.NumberColumn("baseline"),
-            "target": st.column_config.NumberColumn("target", help="Quantity wanted over the term"),
-            "priority": st.column_config.NumberColumn("priority", min_value=0),
-            "evidence_required": st.column_config.SelectboxColumn("evidence required", options=list(GRADES)),
-            "if_not_delivered": st.column_config.TextColumn("if not delivered (remedy)"),
-            "rationale": st.column_config.TextColumn("rationale"),
-        })
+        _add_section(tender.key, draft)
+        _scale_section(tender.key, draft)
+        places["scale"] = st.container()
+        _award_section(draft)
+        places["award"] = st.container()
+        _outcomes_section(tender.key, draft)
+        places["outcomes"] = st.container()
+        _lots_section(tender.key, draft)
+        places["lots"] = st.container()
         codes = in_use.proxies.reset_index(drop="code" in in_use.proxies.columns)
         with st.expander("Measures in the proxy table (codes to use in an outcome's measures)"):
             cols = [c for c in ("code", "name", "unit", "value", "kind", "source") if c in codes.columns]
             st.dataframe(text_table(codes[cols]), hide_index=True, width="stretch")
 
-    spec, problems = spec_from_draft(draft, tender.rubric)
+    spec, problems = ed.spec_from_tables(draft, rubric_spec(tender.rubric))
     candidate, flags = None, None
     refused = False
     if not problems:
@@ -199,36 +287,39 @@ def main() -> None:
             flags = check_rubric(candidate)
         except RubricRefused as exc:
             refused = True
-            problems = error_lines(exc)
+            problems = _errors(exc)
             flags = _check_only(spec, tender.rubric)
         except EvaluatorError as exc:
-            problems = error_lines(exc)
+            problems = _errors(exc)
+    by_section: dict[str, list[str]] = {}
+    for p in problems:
+        by_section.setdefault(ed.section_of(p), []).append(p.line())
+    for section, lines in by_section.items():
+        if section in places:
+            with places[section]:
+                show_problems(lines)
 
-    with checks:
-        st.subheader("Checks")
-        weights = pd.to_numeric(draft["criteria"]["weight"], errors="coerce").fillna(0.0)
-        total = float(weights.sum())
-        sv = draft["criteria"]["kind"].eq("social_value") | draft["criteria"]["social_value"].fillna(False).astype(bool)
-        sv_weight = float(weights[sv.to_numpy()].sum())
-        m1, m2 = st.columns(2)
-        m1.metric("Weights add up to", f"{total:g}", delta=None if np.isclose(total, 100) else f"{total - 100:+g} from 100",
-                  delta_color="inverse")
-        m2.metric("Social value weight", f"{sv_weight:g}%")
+    if candidate is not None and candidate.has_lots:
+        _bids_without_lot(tender, places["lots"])
+    with status:
         if problems:
             st.error("This draft cannot be used" + (" (SV301: the weights must add up to exactly 100)" if refused else "")
-                     + ". The evaluation still uses the last valid design.")
-            show_problems(problems)
+                     + ". The evaluation still uses the last valid design. The problems are shown where they are.")
+            show_problems(by_section.get("general", []))
         else:
             if rubric_digest(candidate) != rubric_digest(in_use):
                 set_rubric(candidate)
                 in_use = candidate
             st.success("The design is valid and in use on every page.")
+    with checks:
+        st.subheader("Checks")
         if flags is not None:
             if flags.empty:
                 st.success("No design warnings (SV302-SV308).")
             else:
                 st.dataframe(text_table(flags[["code", "name", "severity", "message", "fix"]]), hide_index=True,
                              width="stretch")
+        _marks_table(candidate)
         st.divider()
         st.download_button("Download the rubric (YAML)",
                            data=(rubric_yaml(candidate) if candidate is not None else rubric_yaml(in_use)).encode(),
@@ -239,6 +330,37 @@ def main() -> None:
                            file_name=f"{in_use.tender.id}_bid_template.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         st.button("Discard edits: back to the rubric as loaded", on_click=_reset, args=(tender.key,))
+
+
+def _bids_without_lot(tender, place) -> None:
+    """With lots, every bid names its lot: say so in place when the bids loaded do not (they were written for
+    the tender without lots)."""
+    bids = tender.bidset.bids
+    lots = bids["lot"].astype(str).str.strip() if "lot" in bids.columns else pd.Series([""] * len(bids))
+    missing = bids.loc[lots.eq("").to_numpy(), "bidder"].astype(str).tolist()
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        with place:
+            st.warning(escape_md(f"{len(missing)} of the {len(bids)} bids loaded name no lot ({shown}): with lots, "
+                                 "every bid names its lot (the field 'lot'). Load bids written for the lots before "
+                                 "evaluating."))
+
+
+def _marks_table(rubric) -> None:
+    """Where the 100 points fall, level by level (a valid draft only: the engine's own numbers)."""
+    nodes = getattr(rubric, "nodes", None)
+    if nodes is None or len(nodes) == 0 or not (nodes["level"] > 1).any():
+        return
+    st.markdown("**Where the points fall**")
+    shown = pd.DataFrame({
+        "criterion": ["\u2003" * (int(lv) - 1) + (f"{i} {n}" if n and n != i else str(i))
+                      for i, n, lv in zip(nodes["id"], nodes["name"], nodes["level"])],
+        "points of 100": nodes["weight"].astype(float),
+        "share %": nodes["share"].astype(float),
+    })
+    st.dataframe(text_table(shown), hide_index=True, width="stretch",
+                 column_config={"share %": st.column_config.NumberColumn(format="%g"),
+                                "points of 100": st.column_config.NumberColumn(format="%.2f")})
 
 
 with guard("the Design page"):
