@@ -12,9 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from app import workspaces
-from app.state import Tender, get_rubric, get_scores, get_tender, rubric_digest, rubric_yaml, set_scores, set_tender
+from app.state import (SCORES, Tender, get_rubric, get_scores, get_tender, rubric_digest, rubric_yaml, set_scores,
+                       set_tender, with_lot)
 from app.uploads import BID_SUFFIXES, BULK_NAMES, Upload, digest, read_bids, read_draft, read_rubric, read_scores
-from evaluator import SCORE_COLUMNS, BidSet, Rubric
+from evaluator import BidSet, Rubric
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -93,7 +94,7 @@ def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: I
             return LoadResult(None, None, problems + ["no usable bids in the upload: nothing was changed"], notes)
         tender = Tender(key=digest("upload", rubric_key, *[u.digest for u in bids_up]),
                         label=f"{rubric.tender.id} {rubric.tender.title}: {len(bidset.bids)} uploaded bid(s)",
-                        rubric=rubric, bidset=bidset, scores=pd.DataFrame(columns=SCORE_COLUMNS),
+                        rubric=rubric, bidset=bidset, scores=pd.DataFrame(columns=SCORES),
                         problems=list(problems), skipped=list(bidset.skipped),
                         files=([rubric_up.name] if rubric_up else []) + [u.name for u in bids_up])
     else:
@@ -108,7 +109,7 @@ def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: I
             if not bids_up:
                 return LoadResult(None, None, problems + ["nothing was changed"], notes)
         else:
-            scores = parsed[SCORE_COLUMNS].copy()
+            scores = with_lot(parsed)[SCORES].copy()
             if bids_up:
                 tender.scores = scores
                 tender.files.append(scores_up.name)
@@ -169,10 +170,10 @@ def apply_load(result: LoadResult) -> None:
         if new:
             held = get_scores()
             if len(held):
-                key = ["bidder", "criterion", "evaluator"]
+                key = ["bidder", "criterion", "evaluator", "lot"]
                 saved = pd.MultiIndex.from_frame(held[key].astype(str))
                 extra = scores[~pd.MultiIndex.from_frame(scores[key].astype(str)).isin(saved)]
-                scores = pd.concat([held[SCORE_COLUMNS], extra[SCORE_COLUMNS]], ignore_index=True)
+                scores = pd.concat([held[SCORES], extra[SCORES]], ignore_index=True)
         set_scores(scores)
 
 

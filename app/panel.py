@@ -1,35 +1,175 @@
-"""What the Score and Moderation pages share: a scale point as offered ('60 - Satisfactory'), the grid of
-bids by question, who this browser scores as, where the scores are kept, and an evaluator's completion mark
-(the other evaluators' scores stay hidden until it is set)."""
+"""What the Score and Moderation pages share: a scale point as offered ('60 - Satisfactory', or 'Pass' and
+'Fail' for a pass/fail question), each criterion with its own scale and descriptors, the criteria as a tree
+(groups with their sub-criteria and weights), the grid of bids by question, the panel's scores side by side,
+who this browser scores as, where the scores are kept, and an evaluator's completion mark (the other
+evaluators' scores stay hidden until it is set)."""
 from __future__ import annotations
 
 from typing import Callable, Optional
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from app import workspaces
 from app.state import set_complete
 from app.ui import escape_md
+from evaluator import moderation
 
 CHOSEN = "sv_scoring_as"  # {tender key: who this browser scores as}, kept across both pages
+PASS, FAIL = "Pass", "Fail"   # a pass/fail question's choices (stored as 1 and 0)
 
 
-def score_label(score: float, rubric) -> str:
-    """A scale point with its descriptor, as offered in the drop-down: '60 - Satisfactory'."""
-    d = rubric.descriptor(score)
+def pass_fail_ids(rubric) -> set[str]:
+    return {c.id for c in getattr(rubric, "pass_fail_criteria", None) or []}
+
+
+def scored(rubric) -> list:
+    """The criteria evaluators score, in the tree's order: scale questions and pass/fail questions."""
+    wanted = {c.id: c for c in list(rubric.scale_criteria) + list(getattr(rubric, "pass_fail_criteria", None) or [])}
+    order = [i for i in rubric.criteria["id"] if i in wanted] if "id" in rubric.criteria else []
+    return [wanted[i] for i in order] + [c for i, c in wanted.items() if i not in order]
+
+
+def criterion_scale(rubric, cid: Optional[str]) -> list[float]:
+    """The scores a criterion takes: 1 and 0 for pass/fail, else its own scale or the rubric's."""
+    if cid is not None and cid in pass_fail_ids(rubric):
+        return [1.0, 0.0]
+    if cid is not None and hasattr(rubric, "criterion_scale"):
+        return [float(s) for s in rubric.criterion_scale(cid)]
+    return [float(s) for s in rubric.spec.scale]
+
+
+def own_scale(rubric, cid: str) -> bool:
+    """Whether a criterion has a scale of its own (or is pass/fail): then the single grid cannot offer it."""
+    return cid in pass_fail_ids(rubric) or criterion_scale(rubric, cid) != [float(s) for s in rubric.spec.scale]
+
+
+def simple(rubric) -> bool:
+    """A flat rubric whose questions all use the rubric's scale (every rubric before DESIGN.md 9): the Score
+    page keeps its one grid of bids by question."""
+    return (len(getattr(rubric, "groups", ())) == 0
+            and not any(own_scale(rubric, c.id) for c in scored(rubric)))
+
+
+def score_label(score: float, rubric, criterion: Optional[str] = None) -> str:
+    """A score as offered in the drop-down: '60 - Satisfactory' (the criterion's own descriptors when it has
+    them), 'Pass' or 'Fail' for a pass/fail question."""
+    if criterion is not None and criterion in pass_fail_ids(rubric):
+        return PASS if float(score) >= 1 else FAIL
+    try:
+        d = rubric.descriptor(score, criterion) if criterion is not None else rubric.descriptor(score)
+    except TypeError:  # a Rubric from before per-criterion descriptors
+        d = rubric.descriptor(score)
     return f"{score:g} - {d}" if d else f"{score:g}"
 
 
+def score_from_label(label) -> Optional[float]:
+    """The score a drop-down label stands for: 'Pass' 1, 'Fail' 0, '60 - Satisfactory' 60; None when blank."""
+    if label is None or (isinstance(label, float) and label != label) or str(label).strip() == "":
+        return None
+    text = str(label).strip()
+    if text.lower() in ("pass", "fail"):
+        return 1.0 if text.lower() == "pass" else 0.0
+    return float(text.split(" - ", 1)[0])
+
+
+def options(rubric, cid: Optional[str] = None) -> list[str]:
+    """Every choice for a criterion's score (the rubric's scale when `cid` is None)."""
+    return [score_label(s, rubric, cid) for s in criterion_scale(rubric, cid)]
+
+
+def shown_score(value, rubric, cid: str) -> str:
+    """A stored score as read: 'Pass'/'Fail' for pass/fail, else the number."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "" if value is None else str(value)
+    if v != v:
+        return ""
+    return score_label(v, rubric, cid) if cid in pass_fail_ids(rubric) else f"{v:g}"
+
+
+def path_names(rubric, cid: str) -> str:
+    """A criterion's place in the tree in names: 'Quality > Service model' (its name alone at the top)."""
+    nodes = getattr(rubric, "nodes", None)
+    if nodes is None or "parent" not in getattr(nodes, "columns", ()):
+        return next((c.name or c.id for c in rubric.spec.criteria if c.id == cid), cid)
+    names = dict(zip(nodes["id"], nodes["name"]))
+    parents = dict(zip(nodes["id"], nodes["parent"]))
+    out, at = [], cid
+    while isinstance(at, str) and at in names and len(out) < 4:
+        out.append(str(names[at] or at))
+        at = parents.get(at)
+    return " > ".join(reversed(out))
+
+
+def criteria_tree(rubric) -> pd.DataFrame:
+    """Every criterion as a tree, as an evaluator reads it before scoring: groups with their sub-criteria
+    indented under them, points of 100 (a share resolved through its parents), the share of its group as
+    written, how it is scored (its scale, pass/fail, price, social value) and any minimum."""
+    nodes = getattr(rubric, "nodes", None)
+    if nodes is None or "level" not in getattr(nodes, "columns", ()):
+        nodes = rubric.criteria.assign(level=1, share=None, min_share=None)
+    pf = pass_fail_ids(rubric)
+    rows = []
+    for r in nodes.to_dict("records"):
+        level = int(r.get("level") or 1)
+        kind = r["kind"]
+        if kind == "group":
+            how = "the sum of its sub-criteria"
+        elif r["id"] in pf or kind == "pass_fail":
+            how = "Pass or Fail (a fail disqualifies)"
+        elif kind == "scale":
+            scale = criterion_scale(rubric, r["id"])
+            how = "scale " + ", ".join(f"{s:g}" for s in scale)
+        else:
+            how = {"price": "price formula", "social_value": "social value (both lenses)"}.get(kind, kind)
+        share, minimum, threshold = r.get("share"), r.get("min_share"), r.get("threshold")
+        rows.append({
+            "criterion": ("    " * (level - 1)) + (str(r.get("name") or r["id"])),
+            "id": r["id"], "level": level,
+            "points": None if kind == "pass_fail" or r["id"] in pf else float(r["weight"]),
+            "share of its group": f"{float(share):g}%" if share is not None and share == share else "",
+            "scored as": how,
+            "minimum": (f"{float(minimum):.0%} of the group's marks" if minimum is not None and minimum == minimum
+                        else f"score {float(threshold):g}" if threshold is not None and threshold == threshold else ""),
+        })
+    return pd.DataFrame(rows, columns=["criterion", "id", "level", "points", "share of its group", "scored as",
+                                       "minimum"])
+
+
 def questions(rubric) -> list[dict]:
-    """The scale (quality) questions, as the engine's moderation functions take them."""
-    return [{"id": c.id, "name": c.name or c.id} for c in rubric.scale_criteria]
+    """The questions evaluators score (scale and pass/fail), as the engine's moderation functions take them."""
+    return [{"id": c.id, "name": c.name or c.id} for c in scored(rubric)]
 
 
 def question_grid(bidders: list[str], rubric, bid: str = "bidder") -> pd.DataFrame:
-    """One row per bid and scale question: `bid` (the column's name), criterion, question."""
-    return pd.DataFrame([(b, c.id, c.name or c.id) for b in bidders for c in rubric.scale_criteria],
-                        columns=[bid, "criterion", "question"])
+    """One row per bid and scored question: `bid` (the column's name), criterion, question (its place in the
+    tree for a sub-criterion)."""
+    flat = simple(rubric)
+    return pd.DataFrame([(b, c.id, (c.name or c.id) if flat else path_names(rubric, c.id))
+                         for b in bidders for c in scored(rubric)], columns=[bid, "criterion", "question"])
+
+
+def panel_table(scores: pd.DataFrame, rubric, bidders: list[str]) -> pd.DataFrame:
+    """The panel's scores side by side (moderation.side_by_side), each question read on its own scale (a
+    pass/fail question: 1 pass, 0 fail). A rubric whose questions share one scale: exactly as before."""
+    if simple(rubric):
+        return moderation.side_by_side(scores, rubric.spec.scale, bidders, questions(rubric))
+    parts = [moderation.side_by_side(scores[scores["criterion"] == q["id"]] if len(scores) else scores,
+                                     sorted(criterion_scale(rubric, q["id"])), bidders, [q])
+             for q in questions(rubric)]
+    if not parts:
+        return moderation.side_by_side(scores, rubric.spec.scale, bidders, [])
+    table = pd.concat(parts, ignore_index=True)
+    at = {b: i for i, b in enumerate(bidders)}
+    order = np.argsort(table["bidder"].map(at).to_numpy(), kind="stable")
+    fixed = [c for c in table.columns if c not in ("bidder", "criterion", "name")]
+    evaluators = sorted(c for c in fixed if c not in ("n_evaluators", "lowest", "highest", "spread_steps", "SV205",
+                                                      "moderated", "moderated_rationale", "status"))
+    rest = [c for c in fixed if c not in evaluators]
+    return table.iloc[order][["bidder", "criterion", "name"] + evaluators + rest].reset_index(drop=True)
 
 
 def where_saved(tender, saved: str, session_only: Callable[[Optional[str]], None]) -> None:

@@ -19,18 +19,23 @@ Public API (other pages import them):
 - ``rubric_from_spec(spec, base) -> Rubric``: build a Rubric from a spec dict (the YAML structure);
   raises the EvaluatorError family exactly as loading a file would.
 - ``get_scores() -> DataFrame`` / ``set_scores(df)``: evaluator scores in use for the current tender
-  (``bidder, criterion, evaluator, score, rationale``; evaluator ``MODERATED`` is the consensus). These two
-  are the only way pages read or write the table of scores.
+  (``bidder, criterion, evaluator, score, rationale, lot``: SCORES below; ``lot`` is "" for a tender without
+  lots; evaluator ``MODERATED`` is the consensus). These two are the only way pages read or write the table
+  of scores.
 - ``save_score``, ``evaluator_status``, ``set_complete``: one score saved at once, who has marked their
   scoring complete.
 - ``checked_scores(df, rubric, bidders) -> (usable DataFrame, problem lines)``: the engine's own checks
   (load_scores) on edited scores; rows with a problem are listed and left out, never silently fixed.
-- ``get_evaluation(key=None) -> Evaluation``: ``evaluate(get_rubric(), tender.bidset, usable scores)``, cached.
+- ``get_evaluation(key=None, lot=None) -> Evaluation | LotsEvaluation``: ``evaluate(get_rubric(), tender.bidset,
+  usable scores)``, cached; for a tender with lots ``evaluate_tender``'s LotsEvaluation (every lot and the award
+  across lots), or with ``lot`` that lot's own Evaluation (``app.ui.lot_picker`` gives the lot a page shows).
+- ``lot_bidders(tender, lot) -> list``: the bidders of one lot (every bidder when ``lot`` is None or "").
 - ``evaluation_key() -> str``: changes whenever the rubric, the bids or the scores change; use it as the
   first argument of your own cached functions (``heavy_cache``) for tables derived from the evaluation.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -44,6 +49,22 @@ from app.samples import DEFAULT_SAMPLE, SAMPLES
 from app.uploads import clean_bidset, digest, error_lines, usable_scores
 from evaluator import (MODERATED, SCORE_COLUMNS, BidSet, Evaluation, EvaluatorError, InputError, Rubric, Workspace,
                        evaluate, load_bids, load_rubric, parse_rubric, split_scores)
+
+LOT = "lot"
+SCORES = SCORE_COLUMNS + [LOT]   # the app's table of scores: scores.csv's columns and the bid's lot ("" without lots)
+
+
+def with_lot(scores: pd.DataFrame) -> pd.DataFrame:
+    """A scores table with its `lot` column ("" where it has none: a tender without lots, an old file)."""
+    if LOT in scores.columns:
+        out = scores.copy()
+        out[LOT] = out[LOT].astype(object).where(out[LOT].notna(), "").map(str)
+        return out
+    return scores.assign(**{LOT: ""})
+
+
+def has_lots(rubric) -> bool:
+    return bool(getattr(rubric, "has_lots", False))
 
 _TENDER = "sv_tender"          # session keys, private to this module
 _RUBRICS = "sv_rubrics"        # {tender key: Rubric in use}
@@ -146,7 +167,7 @@ def _load_workspace(path: str, files_key: str, size: int = 0) -> Tender:
     files = ws.files()
     return Tender(key=f"workspace:{files_key}:{path}",
                   label=f"workspace {Path(path).name}: {rubric.tender.id} {rubric.tender.title}",
-                  rubric=rubric, bidset=clean_bidset(bidset), scores=ws.scores()[SCORE_COLUMNS],
+                  rubric=rubric, bidset=clean_bidset(bidset), scores=ws.scores()[SCORES],
                   files=[str(f).rsplit("/", 1)[-1] for f in files["path"]], workspace=path)
 
 
@@ -274,37 +295,40 @@ def get_scores() -> pd.DataFrame:
         return saved
     store = _per_tender(_SCORES)
     if tender.key not in store:
-        store[tender.key] = tender.scores[SCORE_COLUMNS].copy() if len(tender.scores) else \
-            pd.DataFrame(columns=SCORE_COLUMNS)
+        store[tender.key] = with_lot(tender.scores)[SCORES].copy() if len(tender.scores) else \
+            pd.DataFrame(columns=SCORES)
     return store[tender.key]
 
 
 def set_scores(scores: pd.DataFrame) -> None:
-    """Replace the scores in use for the current tender (every page sees them on its next run)."""
+    """Replace the scores in use for the current tender (every page sees them on its next run). A table
+    without a `lot` column is taken as a tender's without lots (lot "")."""
     missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
     if missing:
         raise InputError("the scores table lacks columns: " + ", ".join(missing), field=missing[0])
-    frame = scores[SCORE_COLUMNS].reset_index(drop=True).copy()
+    frame = with_lot(scores)[SCORES].reset_index(drop=True).copy()
     if not workspaces.write(get_tender(), frame):  # committed to the workspace before this returns
         _per_tender(_SCORES)[get_tender().key] = frame
     st.session_state.pop(_EVAL, None)
 
 
 def save_score(tender: Tender, bidder: str, criterion: str, evaluator: str, score, rationale: str,
-               actor: str) -> dict:
+               actor: str, lot: str = "") -> dict:
     """Save one score at once (the Moderation page's consensus, with the lead who recorded it): in the
     tender's workspace, else in the session. Refused with a message, never half-saved, when it is not a
-    valid score."""
-    saved = workspaces.save_score(tender, bidder, criterion, evaluator, score, rationale, actor)
+    valid score. `lot`: the bid's lot in a tender with lots."""
+    lot = str(lot or "")
+    saved = workspaces.save_score(tender, bidder, criterion, evaluator, score, rationale, actor, lot=lot)
     if saved is not None:
         return saved
     scores = get_scores()
-    keep = ~((scores["bidder"] == bidder) & (scores["criterion"] == criterion) & (scores["evaluator"] == evaluator))
+    keep = ~((scores["bidder"] == bidder) & (scores["criterion"] == criterion) & (scores["evaluator"] == evaluator)
+             & (scores[LOT] == lot))
     row = pd.DataFrame([{"bidder": bidder, "criterion": criterion, "evaluator": evaluator, "score": float(score),
-                         "rationale": str(rationale).strip()}])
+                         "rationale": str(rationale).strip(), LOT: lot}])
     set_scores(pd.concat([scores[keep], row], ignore_index=True))
     return {"bidder": bidder, "criterion": criterion, "evaluator": evaluator, "score": float(score),
-            "rationale": str(rationale).strip(), "seq": None, "changed": True}
+            "rationale": str(rationale).strip(), LOT: lot, "seq": None, "changed": True}
 
 
 def evaluator_status(tender: Tender) -> pd.DataFrame:
@@ -331,14 +355,27 @@ def set_complete(tender: Tender, evaluator: str, complete: bool = True) -> None:
 def _checked_scores(digest: str, rubric_key: str, _scores: pd.DataFrame, _rubric: Rubric,
                     bidders: tuple[str, ...]) -> tuple[pd.DataFrame, list[str]]:
     """Scores through the engine's own checks (split_scores): each row with a problem is named by its row in
-    the table (1 = the first) with its bid, question and evaluator, and left out; the rest are used."""
-    frame = _scores[SCORE_COLUMNS].assign(_row=[int(i) + 1 for i in _scores.index])
-    usable, problems = split_scores(frame, _rubric, bidders, source="scores")
+    the table (1 = the first) with its bid, question and evaluator (and lot), and left out; the rest are used.
+    For a tender with lots `bidders` are (bidder, lot) pairs: a score for a bidder with no bid in that lot
+    is named too."""
+    lotted = has_lots(_rubric)
+    columns = SCORES if lotted else SCORE_COLUMNS
+    frame = with_lot(_scores)[columns].assign(_row=[int(i) + 1 for i in _scores.index])
+    pairs = [b for b in bidders if isinstance(b, tuple)]
+    if lotted and pairs:  # each score's bidder must have a bid in the score's lot
+        known: dict = {lot.id: [] for lot in _rubric.lots}
+        for b, lot in pairs:
+            known.setdefault(lot, []).append(b)
+    else:
+        known = list(dict.fromkeys(b[0] if isinstance(b, tuple) else b for b in bidders))
+    usable, problems = split_scores(frame, _rubric, known, source="scores")
     rows = {r["_row"]: r for r in frame.to_dict("records")}
     lines = []
-    for n, e in problems:
+    for n, e in sorted(problems, key=lambda p: p[0]):
         r = rows[n]
-        e.where = f"row {n} ({_text(r['bidder']) or '?'} / {_text(r['criterion']) or '?'} / {_text(r['evaluator']) or '?'})"
+        lot = f"{_text(r[LOT]) or '?'} / " if lotted else ""
+        e.where = (f"row {n} ({lot}{_text(r['bidder']) or '?'} / {_text(r['criterion']) or '?'} / "
+                   f"{_text(r['evaluator']) or '?'})")
         lines.append(e.line() + ": not used")
     return usable, lines
 
@@ -347,21 +384,50 @@ def _text(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
+_DIGESTS: dict[int, tuple] = {}  # id(frame) -> (weak reference, digest): a table read once is digested once
+
+
 def _frame_digest(df: pd.DataFrame) -> str:
-    return digest(df.to_csv(index=False))
+    """A content key for a table of scores, worked out once per table object (the tables of scores in use are
+    never changed in place: every change makes a new one)."""
+    held = _DIGESTS.get(id(df))
+    if held is not None and held[0]() is df:
+        return held[1]
+    value = digest(df.to_csv(index=False))
+    if len(_DIGESTS) > 64:
+        for k in [k for k, (ref, _) in _DIGESTS.items() if ref() is None]:
+            del _DIGESTS[k]
+    _DIGESTS[id(df)] = (weakref.ref(df), value)
+    return value
 
 
-def checked_scores(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple[pd.DataFrame, list[str]]:
+def checked_scores(scores: pd.DataFrame, rubric: Rubric, bidders) -> tuple[pd.DataFrame, list[str]]:
     """(usable scores, problem lines): rows the engine refuses are named by row (1 = first row of the
-    table) and left out; the user sees why."""
+    table) and left out; the user sees why. `bidders`: names, or for a tender with lots the bidset itself
+    (each score's bidder must have a bid in the score's lot)."""
     if scores is None or scores.empty:
-        return pd.DataFrame(columns=SCORE_COLUMNS + ["_row"]), []
+        return pd.DataFrame(columns=SCORES + ["_row"]), []
+    if isinstance(bidders, BidSet):
+        bids = bidders.bids
+        bidders = (list(zip(bids["bidder"].astype(str), bids[LOT].astype(str)))
+                   if has_lots(rubric) and LOT in bids.columns else bidders.bidders)
     return _checked_scores(_frame_digest(scores), rubric_digest(rubric), scores, rubric, tuple(bidders))
+
+
+def lot_bidders(tender: Tender, lot: Optional[str]) -> list[str]:
+    """The bidders of one lot, in the order loaded (every bidder when `lot` is None or "")."""
+    bids = tender.bidset.bids
+    if not lot or LOT not in bids.columns:
+        return tender.bidset.bidders
+    return bids.loc[bids[LOT].astype(str) == str(lot), "bidder"].astype(str).tolist()
 
 
 @heavy_cache(max_entries=16, big=lambda key, _rubric, _bidset, _scores: len(_bidset.bids) > BIG_BIDS,
              session=False)
-def _evaluate(key: str, _rubric: Rubric, _bidset: BidSet, _scores: pd.DataFrame) -> Evaluation:
+def _evaluate(key: str, _rubric: Rubric, _bidset: BidSet, _scores: pd.DataFrame):
+    if has_lots(_rubric):
+        from evaluator.lots import evaluate_tender
+        return evaluate_tender(_rubric, _bidset, _scores)
     return evaluate(_rubric, _bidset, _scores)
 
 
@@ -371,24 +437,29 @@ def evaluation_key() -> str:
     return digest(tender.key, rubric_digest(get_rubric()), _frame_digest(get_scores()))
 
 
-def get_evaluation(key: Optional[str] = None) -> Evaluation:
+def get_evaluation(key: Optional[str] = None, lot: Optional[str] = None):
     """The evaluation of the current tender with the rubric and scores in use (scores with problems left
-    out: see checked_scores). Kept in the session and cached by content, so a rerun costs nothing. A page
-    that has just asked for evaluation_key() may pass it, to save working it out twice."""
+    out: see checked_scores): an Evaluation, or for a tender with lots the LotsEvaluation (each lot's
+    Evaluation and the award across lots), or with `lot` that lot's Evaluation. Kept in the session and
+    cached by content, so a rerun costs nothing. A page that has just asked for evaluation_key() may pass
+    it, to save working it out twice."""
     key = key or evaluation_key()
     held = st.session_state.get(_EVAL)
     if held is not None and held[0] == key:
-        return held[1]
-    tender = get_tender()
-    rubric = get_rubric()
-    usable, _ = checked_scores(get_scores(), rubric, tender.bidset.bidders)
-    with st.spinner(f"Evaluating {len(tender.bidset.bids):,} bids under both lenses..."):
-        ev = _evaluate(key, rubric, tender.bidset, usable)
-    st.session_state[_EVAL] = (key, ev)
+        ev = held[1]
+    else:
+        tender = get_tender()
+        rubric = get_rubric()
+        usable, _ = checked_scores(get_scores(), rubric, tender.bidset)
+        with st.spinner(f"Evaluating {len(tender.bidset.bids):,} bids under both lenses..."):
+            ev = _evaluate(key, rubric, tender.bidset, usable)
+        st.session_state[_EVAL] = (key, ev)
+    if lot and hasattr(ev, "lots") and isinstance(getattr(ev, "lots"), dict):
+        return ev.evaluation(lot)
     return ev
 
 
 def score_problems() -> list[str]:
     """Problems in the scores in use (rows left out of the evaluation), one line each."""
     tender = get_tender()
-    return checked_scores(get_scores(), get_rubric(), tender.bidset.bidders)[1]
+    return checked_scores(get_scores(), get_rubric(), tender.bidset)[1]

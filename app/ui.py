@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
-from typing import Iterable
+from typing import Iterable, Optional
 
 import pandas as pd
 import streamlit as st
@@ -90,3 +90,92 @@ def edit_table(key: str, owner: str, data: pd.DataFrame, **kwargs) -> pd.DataFra
         st.session_state.pop(key, None)
         bases[key] = (owner, data)
     return st.data_editor(bases[key][1], key=key, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------------ lots
+
+_LOT = "sv_lot"  # the lot last chosen, kept across pages (a widget's own state goes when its page is left)
+
+
+def lot_label(lot) -> str:
+    """A lot as offered: 'L1 North routes (£1,000,000)'."""
+    from evaluator import gbp
+    value = getattr(lot, "contract_value", None)
+    return f"{lot.id} {lot.title or ''}".strip() + (f" ({gbp(value)})" if value else "")
+
+
+def lot_picker(rubric, *, key: str = "lot_choice", label: str = "Lot", container=None) -> Optional[str]:
+    """For a tender with lots, a choice of lot (remembered across pages, so Results, Figures vs design,
+    Sensitivity and Reports open on the lot last chosen) and the lot id chosen; for a tender without lots
+    nothing is drawn and None is returned. Each lot is evaluated on its own: pass the id to
+    app.state.get_evaluation(lot=...) for that lot's Evaluation."""
+    lots = list(getattr(rubric, "lots", None) or [])
+    if not lots:
+        return None
+    ids = [lot.id for lot in lots]
+    labels = {lot.id: lot_label(lot) for lot in lots}
+    remembered = st.session_state.get(_LOT)
+    if st.session_state.get(key) not in ids:
+        st.session_state[key] = remembered if remembered in ids else ids[0]
+    chosen = (container or st).selectbox(label, ids, key=key, format_func=lambda i: labels.get(i, i),
+                                         help="Each lot is evaluated on its own: its own lowest price, best "
+                                              "claim, ranks and flags.")
+    st.session_state[_LOT] = chosen
+    return chosen
+
+
+def award_table(lots_ev) -> pd.DataFrame:
+    """The award across lots as a commissioner reads it: lots in the order they were awarded (descending
+    contract value), who won each, who was passed over by the limit on lots per supplier, and why."""
+    award = lots_ev.award
+    limit = getattr(lots_ev.rubric.spec, "max_lots_per_supplier", None)
+    held: dict[str, list[str]] = {}
+    rows = []
+    ordered = award.sort_values("order", kind="stable") if "order" in award.columns else award
+    for r in ordered.to_dict("records"):
+        passed = [str(b) for b in (r.get("passed_over") or [])]
+        winner = r.get("awarded_to")
+        winner = None if winner is None or winner != winner else str(winner)
+        why = []
+        for b in passed:
+            lots = held.get(b, [])
+            why.append(f"{b} already holds {len(lots)} lot(s) ({', '.join(lots)})"
+                       + (f", the most one supplier may win ({limit})" if limit else ""))
+        if winner is None:
+            why.append("no eligible bid" + (" left after the limit on lots per supplier" if passed else ""))
+        elif passed:
+            why.append(f"so the lot goes to the next eligible bid: {winner}")
+        if winner is not None:
+            held.setdefault(winner, []).append(str(r["lot"]))
+        rows.append({"order": r.get("order"), "lot": str(r["lot"]), "title": r.get("title") or "",
+                     "contract value": r.get("contract_value"), "awarded to": winner or "(not awarded)",
+                     "passed over": ", ".join(passed), "why": "; ".join(why)})
+    return pd.DataFrame(rows, columns=["order", "lot", "title", "contract value", "awarded to", "passed over", "why"])
+
+
+def award_lines(table: pd.DataFrame) -> list[str]:
+    """The award as sentences, one per lot in the order awarded (readable on a phone, where the table's right
+    columns are off screen), markdown-escaped: 'L2 Civic buildings: Meridian FM Solutions plc. Passed over: ...'."""
+    from evaluator import gbp
+    lines = []
+    for r in table.to_dict("records"):
+        value = r["contract value"]
+        head = f"{r['lot']} {r['title']}".strip() + (f" ({gbp(value)})" if value == value and value else "")
+        text = f"{head}: {r['awarded to']}."
+        if r["passed over"] or r["awarded to"] == "(not awarded)":
+            text += f" {r['why'][:1].upper()}{r['why'][1:]}."
+        lines.append(escape_md(text).replace("\\(not awarded\\)", "not awarded"))
+    return lines
+
+
+def show_award(lots_ev, heading: str = "Award across lots") -> None:
+    """The award across lots: a table (see award_table) and the rule it follows, in one sentence."""
+    st.subheader(heading)
+    table = award_table(lots_ev)
+    st.dataframe(text_table(table), hide_index=True, width="stretch", column_config={
+        "contract value": st.column_config.NumberColumn(format="£%,.0f")})
+    st.markdown("  \n".join(award_lines(table)))
+    limit = getattr(lots_ev.rubric.spec, "max_lots_per_supplier", None)
+    st.caption("Lots are awarded in descending contract value (ties: the order listed), each to its first eligible "
+               "bid" + (f"; a supplier already holding {limit} lot(s) is passed over for the next eligible bid."
+                        if limit else "; there is no limit on the lots one supplier may win."))

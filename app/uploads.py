@@ -90,27 +90,42 @@ def read_rubric(rubric_up: Upload, proxies_up: Optional[Upload]) -> tuple[Option
     return rubric, [], note
 
 
-def _named(bidset: BidSet) -> list[str]:
-    """Bidders whose scores are accepted: the usable bids and the bids set aside (their scores are not used)."""
-    return bidset.bidders + [s["bidder"] for s in bidset.skipped if s.get("bidder")]
+def _named(bidset: BidSet, rubric: Optional[Rubric] = None):
+    """Bidders whose scores are accepted: the usable bids and the bids set aside (their scores are not used);
+    for a tender with lots, per lot ({lot: bidders}; a bid set aside counts in every lot)."""
+    skipped = [s["bidder"] for s in bidset.skipped if s.get("bidder")]
+    if rubric is not None and getattr(rubric, "has_lots", False) and "lot" in bidset.bids.columns:
+        named: dict = {lot.id: list(skipped) for lot in rubric.lots}
+        for b, lot in zip(bidset.bids["bidder"].astype(str), bidset.bids["lot"].astype(str)):
+            named.setdefault(lot, []).append(b)
+        return named
+    return bidset.bidders + skipped
 
 
 def _used(scores: pd.DataFrame, bidset: BidSet) -> pd.DataFrame:
+    if "lot" in scores.columns and "lot" in bidset.bids.columns and (bidset.bids["lot"].astype(str) != "").any():
+        have = set(zip(bidset.bids["bidder"].astype(str), bidset.bids["lot"].astype(str)))
+        keep = [(b, lot) in have for b, lot in zip(scores["bidder"].astype(str), scores["lot"].astype(str))]
+        return scores[keep].reset_index(drop=True)
     return scores[scores["bidder"].isin(bidset.bidders)].reset_index(drop=True)
 
 
 def usable_scores(scores_path: Path, rubric: Rubric, bidset: BidSet) -> pd.DataFrame:
     """A scores file checked against the bids: a skipped bid's scores are accepted but not used."""
-    return _used(load_scores(scores_path, rubric, _named(bidset)), bidset)
+    return _used(load_scores(scores_path, rubric, _named(bidset, rubric)), bidset)
 
 
 def read_scores(up: Upload, rubric: Rubric, bidset: BidSet) -> tuple[Optional[pd.DataFrame], list[str]]:
     """An uploaded scores file against the tender, read as load_scores reads scores.csv: (usable scores, [])
     or (None, problem lines)."""
     try:
-        _, rows = parse_small_csv(up.data, up.name, SCORE_COLUMNS, SCORE_COLUMNS)
-        frame = pd.DataFrame([{**rec, "_row": n} for n, rec in rows], columns=SCORE_COLUMNS + ["_row"])
-        return _used(check_scores(frame, rubric, _named(bidset), source=up.name), bidset), []
+        # scores.csv's own columns and, for a tender with lots, `lot` (DESIGN.md 9.3; the engine says when it is
+        # missing or names a lot the tender does not have)
+        columns = SCORE_COLUMNS + ["lot"]
+        _, rows = parse_small_csv(up.data, up.name, columns, SCORE_COLUMNS)
+        present = SCORE_COLUMNS + (["lot"] if any("lot" in rec for _, rec in rows) else [])
+        frame = pd.DataFrame([{**rec, "_row": n} for n, rec in rows], columns=present + ["_row"])
+        return _used(check_scores(frame, rubric, _named(bidset, rubric), source=up.name), bidset), []
     except EvaluatorError as exc:
         return None, error_lines(exc)
 

@@ -37,7 +37,9 @@ _WS = "sv_workspaces"        # {tender key: Workspace or None}
 _BASE = "sv_ws_base"         # {tender key: scores as this session last read or wrote them}
 _PENDING = "sv_ws_pending"   # {tender key: {(bidder, criterion, evaluator): row dict}} not yet valid
 _PROBLEM = "sv_ws_problem"   # {tender key: why there is no workspace}
-_KEY = ["bidder", "criterion", "evaluator"]
+_READ = "sv_ws_read"         # {tender key: ((path, head), scores as read at that head)}: never changed in place
+_KEY = ["bidder", "criterion", "evaluator", "lot"]  # lot "" in a tender without lots
+_COLUMNS = SCORE_COLUMNS + ["lot"]
 LAST_OPENED = "last_opened.json"  # in $SOCIAL_VALUE_HOME: what a new session (after a restart) opens
 _LOG = logging.getLogger("social_value_app")
 
@@ -93,12 +95,13 @@ def workspace_problem(tender) -> Optional[str]:
 
 
 def _key(row) -> tuple:
-    return tuple(str(row[k]) for k in _KEY)
+    return tuple("" if k == "lot" and (row.get(k) is None or row.get(k) != row.get(k)) else str(row[k]) for k in _KEY)
 
 
 def _as_map(df: pd.DataFrame) -> dict:
     out = {}
-    for r in df[SCORE_COLUMNS].to_dict("records"):
+    frame = df if "lot" in df.columns else df.assign(lot="")
+    for r in frame[_COLUMNS].to_dict("records"):
         out[_key(r)] = r
     return out
 
@@ -122,13 +125,20 @@ def read(tender) -> Optional[pd.DataFrame]:
     ws = workspace_for(tender)
     if ws is None:
         return None
-    saved = ws.scores()[SCORE_COLUMNS]
+    stamp = (str(ws.path), ws.head_stamp())  # every save moves the head: until then, what was read stands
+    held = _store(_READ).get(tender.key)
+    if held is not None and held[0] == stamp:
+        saved = held[1]
+    else:
+        saved = ws.scores()[_COLUMNS]
+        _store(_READ)[tender.key] = (stamp, saved)
     pending = _store(_PENDING).get(tender.key, {})
     if pending:
         keep = ~pd.Series([_key(r) in pending for r in saved.to_dict("records")], index=saved.index, dtype=bool)
-        saved = pd.concat([saved[keep], pd.DataFrame(list(pending.values()), columns=SCORE_COLUMNS)],
+        saved = pd.concat([saved[keep], pd.DataFrame(list(pending.values()), columns=_COLUMNS)],
                           ignore_index=True)
-    saved = saved.reset_index(drop=True)
+    if pending:
+        saved = saved.reset_index(drop=True)
     _store(_BASE)[tender.key] = saved
     return saved
 
@@ -149,22 +159,22 @@ def write(tender, scores: pd.DataFrame) -> bool:
         if key in old and _same(old[key], row):
             continue
         try:
-            ws.check_score(row["bidder"], row["criterion"], row["evaluator"], row["score"], row["rationale"])
+            ws.check_score(row["bidder"], row["criterion"], row["evaluator"], row["score"], row["rationale"], key[3])
         except EvaluatorError:
-            pending[key] = {k: row.get(k) for k in SCORE_COLUMNS}
+            pending[key] = {**{k: row.get(k) for k in SCORE_COLUMNS}, "lot": key[3]}
             continue
         ws.set_score(row["bidder"], row["criterion"], row["evaluator"], row["score"], row["rationale"],
-                     actor=str(row["evaluator"]))
+                     actor=str(row["evaluator"]), lot=key[3])
         pending.pop(key, None)
     for key in old.keys() - new.keys():
         pending.pop(key, None)
-        ws.delete_score(*key, actor=key[2])
+        ws.delete_score(*key[:3], actor=key[2], lot=key[3])
     read(tender)
     return True
 
 
 def save_score(tender, bidder: str, criterion: str, evaluator: str, score, rationale: str,
-               actor: str) -> Optional[dict]:
+               actor: str, lot: str = "") -> Optional[dict]:
     """Save one score at once in the tender's workspace (the Moderation page's consensus, with the lead who
     recorded it); None when the tender has none (app/state.py then keeps it in the session). Refused with a
     message, never half-saved, when it is not a valid score."""
@@ -173,8 +183,8 @@ def save_score(tender, bidder: str, criterion: str, evaluator: str, score, ratio
                          field="rationale", value=rationale)
     ws = workspace_for(tender)
     if ws is not None:
-        saved = ws.set_score(bidder, criterion, evaluator, score, rationale, actor=actor or evaluator)
-        _store(_PENDING).get(tender.key, {}).pop((bidder, criterion, evaluator), None)
+        saved = ws.set_score(bidder, criterion, evaluator, score, rationale, actor=actor or evaluator, lot=lot)
+        _store(_PENDING).get(tender.key, {}).pop((bidder, criterion, evaluator, str(lot or "")), None)
         read(tender)
         return saved
     return None
@@ -276,7 +286,8 @@ def _save_upload(tender, path, files, rubric, proxies, bids, scores) -> tuple[Op
             scores_path = None
             if scores is not None and len(scores):
                 scores_path = folder / "scores.csv"
-                scores[SCORE_COLUMNS].to_csv(scores_path, index=False)
+                lotted = bool(getattr(tender.rubric, "has_lots", False)) and "lot" in scores.columns
+                scores[_COLUMNS if lotted else SCORE_COLUMNS].to_csv(scores_path, index=False)
             Workspace.create(path, rubric_path, folder / "bids", proxies_path=proxies_path, scores_path=scores_path,
                              actor="app (upload)")
     except EvaluatorError as exc:

@@ -2,22 +2,23 @@
 
 Ranks side by side and how they move; claimed £ against credited £; for a chosen bid, the walk from
 claimed £ to credited £ step by step; attainment of each outcome against its target; and a plain-English
-reading generated from these numbers.
+reading generated from these numbers. A tender with lots: one lot at a time (the lot picker; each lot has its
+own outcome targets), with the award across lots.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from app.state import evaluation_key, get_evaluation, heavy_cache
-from app.ui import escape_md, guard, text_table
+from app.state import evaluation_key, get_evaluation, get_rubric, heavy_cache
+from app.ui import escape_md, guard, lot_picker, show_award, text_table
 from evaluator import charts, figures_vs_design
 
 CHART_LIMIT = 25  # bids drawn in a chart; the tables list every bid
 
 
 @heavy_cache(max_entries=8, show_spinner=False)
-def lens_tables(key: str, _ev) -> dict:
+def lens_tables(key: str, _ev, lot: str = "") -> dict:
     """The page's tables, worked out once per evaluation (a rerun only draws)."""
     r = _ev.results
     ranks = pd.DataFrame({
@@ -52,7 +53,7 @@ def lens_tables(key: str, _ev) -> dict:
 
 
 @heavy_cache(max_entries=64, show_spinner=False)
-def walk_of(key: str, bidder: str, _ev) -> tuple[pd.DataFrame, dict]:
+def walk_of(key: str, bidder: str, _ev, lot: str = "") -> tuple[pd.DataFrame, dict]:
     """One bid's walk from claimed £ to credited £: the table and its chart's spec."""
     walk = _ev.explain(bidder)["walk"]
     return walk, charts.walk(walk).to_dict()
@@ -60,9 +61,10 @@ def walk_of(key: str, bidder: str, _ev) -> tuple[pd.DataFrame, dict]:
 
 def main() -> None:
     key = evaluation_key()
-    ev = get_evaluation(key)
-    t = lens_tables(key, ev)
     st.title("Figures vs design")
+    lot = lot_picker(get_rubric(), key="figures_lot") or ""
+    ev = get_evaluation(key, lot=lot or None)
+    t = lens_tables(key, ev, lot)
     st.caption("Each bid scored twice: the figures lens takes the £ each supplier claims at face value; the design "
                "lens credits only validated, net, evidenced contributions to the outcomes the buyer designed. "
                f"Official lens for this award: {ev.official_lens}.")
@@ -94,7 +96,7 @@ def main() -> None:
         st.session_state["walk_bidder"] = default
     chosen = st.selectbox("Bid", bidders, key="walk_bidder")
     if chosen is not None:
-        walk, spec = walk_of(key, chosen, ev)
+        walk, spec = walk_of(key, chosen, ev, lot)
         st.vega_lite_chart(spec=spec, width="stretch")
         st.dataframe(text_table(walk), hide_index=True, width="stretch", column_config={
             "amount": st.column_config.NumberColumn("£ change", format="£%,.0f"),
@@ -106,12 +108,15 @@ def main() -> None:
                 "social-value marks (SV306).")
     else:
         st.vega_lite_chart(spec=t["specs"]["attainment"], width="stretch")
-        targets = ev.rubric.outcomes[["id", "name", "unit", "baseline", "target", "priority", "evidence_required"]]
+        targets = ev.rubric.outcomes[[c for c in ("id", "name", "unit", "baseline", "target", "priority",
+                                                  "evidence_required", "mandatory") if c in ev.rubric.outcomes]]
         st.dataframe(text_table(targets), hide_index=True, width="stretch")
         st.dataframe(text_table(t["attainment"]), hide_index=True, width="stretch", column_config={
             c: st.column_config.NumberColumn(format="percent") for c in t["attainment"].columns if c != "bidder"})
         if limit_note:
             st.caption(limit_note)
+    if lot:
+        show_award(get_evaluation(key), "The award across lots (official lens)")
 
 
 with guard("the Figures vs design page"):

@@ -3,7 +3,9 @@ SV205 where they are far apart, a consensus with its rationale beside the origin
 question so a lead sees which questions the panel read differently.
 
 An evaluator sees only their own scores until they mark their scoring complete. Scores are saved in the
-tender's workspace (committed before the page says so), so a refresh or a restart loses nothing.
+tender's workspace (committed before the page says so), so a refresh or a restart loses nothing. Each question
+is read on its own scale (a pass/fail question as Pass or Fail, its consensus too); a rubric with a criteria
+tree shows it; a tender with lots is moderated one lot at a time.
 """
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.panel import (CHOSEN, completed, mark_complete, question_grid, questions, score_label, still_scoring,
+from app.panel import options as score_options
+from app.panel import (CHOSEN, completed, criteria_tree, mark_complete, panel_table, pass_fail_ids,
+                       question_grid, questions, score_from_label, score_label, shown_score, simple, still_scoring,
                        where_saved)
-from app.state import evaluator_status, get_rubric, get_scores, get_tender, save_score
-from app.ui import escape_md, guard, show_error, text_table
+from app.state import LOT, evaluator_status, get_rubric, get_scores, get_tender, lot_bidders, save_score, with_lot
+from app.ui import escape_md, guard, lot_picker, show_error, text_table
 from evaluator import MODERATED, EvaluatorError, moderation
 
 
@@ -42,7 +46,19 @@ def own_scores(scores: pd.DataFrame, evaluator: str, rubric, bidders: list[str])
     grid = question_grid(bidders, rubric, bid="bid")
     mine = scores[scores["evaluator"] == evaluator].rename(columns={"bidder": "bid"})
     grid = grid.merge(mine[["bid", "criterion", "score", "rationale"]], on=["bid", "criterion"], how="left")
+    if not simple(rubric):  # each question on its own scale: Pass or Fail for a pass/fail question
+        grid["score"] = [shown_score(v, rubric, c) or None for v, c in zip(grid["score"], grid["criterion"])]
     return grid
+
+
+def _as_read(table: pd.DataFrame, rubric, evaluators) -> pd.DataFrame:
+    """The panel's table with each score as read on its own question's scale (Pass or Fail)."""
+    if simple(rubric):
+        return table
+    out = table.copy()
+    for col in [c for c in list(evaluators) + ["lowest", "highest", "moderated"] if c in out.columns]:
+        out[col] = [shown_score(v, rubric, c) or None for v, c in zip(out[col], out["criterion"])]
+    return out
 
 
 def _session_only(why) -> None:
@@ -62,11 +78,17 @@ def main() -> None:
                "apart the cell is flagged SV205, and the panel records a consensus (MODERATED) score with its "
                "rationale. The original scores are kept beside it.")
     where_saved(tender, "(every change is in its audit log).", _session_only)
-    if not rubric.scale_criteria:
+    if not questions(rubric):
         st.info("This rubric has no scale (quality) criteria, so there is nothing to moderate.")
         return
+    if not simple(rubric):
+        with st.expander("The criteria, as a tree (groups with their sub-criteria, points of 100)"):
+            st.dataframe(text_table(criteria_tree(rubric).drop(columns=["level"])), hide_index=True,
+                         width="stretch", column_config={"points": st.column_config.NumberColumn(format="%.2f")})
+    lot = lot_picker(rubric, key="mod_lot", label="Lot to moderate") or ""
 
-    scores = get_scores()
+    scores = with_lot(get_scores())
+    scores = scores[scores[LOT] == lot]
     status = evaluator_status(tender)
     panel = status["evaluator"].tolist()
     if not panel:
@@ -78,7 +100,7 @@ def main() -> None:
     evaluator = st.selectbox("I am", panel, key="mod_evaluator")
     chosen[tender.key] = evaluator
     done = bool(status.set_index("evaluator")["complete"].get(evaluator, False))
-    bidders = tender.bidset.bidders
+    bidders = lot_bidders(tender, lot)
 
     if not done:
         mine = own_scores(scores, evaluator, rubric, bidders)
@@ -97,12 +119,12 @@ def main() -> None:
     still_scoring(status)
 
     visible = moderation.visible_scores(scores, evaluator, status)
-    table = moderation.side_by_side(visible, rubric.spec.scale, bidders, questions(rubric))
+    table = panel_table(visible, rubric, bidders)
     flagged = int(table["SV205"].sum())
-    st.subheader("Scores side by side")
+    st.subheader("Scores side by side" + (f": lot {lot}" if lot else ""))
     only = st.toggle("Only cells still needing a consensus", key="mod_only_open")
     shown = table[table["status"] != "consensus recorded"] if only else table
-    st.dataframe(text_table(shown), hide_index=True, width="stretch")
+    st.dataframe(text_table(_as_read(shown, rubric, panel)), hide_index=True, width="stretch")
     st.caption(f"SV205 (evaluators more than two scale steps apart): {flagged} cell(s). "
                f"Consensus recorded: {int((table['status'] == 'consensus recorded').sum())} of {len(table)}.")
 
@@ -113,13 +135,21 @@ def main() -> None:
     cell = st.selectbox("Bid and question", options, key="mod_cell",
                         format_func=lambda c: f"{c[0]} / {c[1]}")
     bidder, criterion = cell
-    st.dataframe(text_table(moderation.rationales(visible, bidder, criterion)), hide_index=True, width="stretch")
-    labels = [score_label(float(s), rubric) for s in rubric.spec.scale]
+    said = moderation.rationales(visible, bidder, criterion)
+    if criterion in pass_fail_ids(rubric):
+        said["score"] = [shown_score(v, rubric, criterion) for v in said["score"]]
+    st.dataframe(text_table(said), hide_index=True, width="stretch")
+    flat = simple(rubric)
+    labels = score_options(rubric) if flat else score_options(rubric, criterion)
     row = table[(table["bidder"] == bidder) & (table["criterion"] == criterion)].iloc[0]
     current = row["moderated"]
-    default = labels.index(score_label(float(current), rubric)) if current == current else None
+    label_now = (score_label(float(current), rubric) if flat else score_label(float(current), rubric, criterion)) \
+        if current == current else None
+    default = labels.index(label_now) if label_now in labels else None
+    pass_fail = criterion in pass_fail_ids(rubric)
     with st.form("mod_form", clear_on_submit=False):
-        chosen = st.selectbox("Consensus score", labels, index=default, key="mod_score")
+        chosen = st.selectbox("Consensus result (Pass or Fail)" if pass_fail else "Consensus score", labels,
+                              index=default, key="mod_score" if flat else f"mod_score_{criterion}")
         rationale = st.text_area("Rationale (required: why the panel agreed this score)", key="mod_rationale",
                                  value=row["moderated_rationale"] if isinstance(row["moderated_rationale"], str) else "")
         submitted = st.form_submit_button("Record consensus")
@@ -128,17 +158,19 @@ def main() -> None:
             st.error("Choose a consensus score from the scale.")
         else:
             try:
-                saved = save_score(tender, bidder, criterion, MODERATED, float(chosen.split(" - ", 1)[0]), rationale,
-                                   actor=evaluator)
+                saved = save_score(tender, bidder, criterion, MODERATED, score_from_label(chosen), rationale,
+                                   actor=evaluator, lot=lot)
             except EvaluatorError as exc:
                 show_error(exc)
             else:
                 where = f" (audit entry {saved['seq']})" if saved.get("seq") else ""
-                st.success(escape_md(f"Saved: {bidder} / {criterion} consensus {saved['score']:g}{where}. "
-                                     "The original scores are kept beside it."))
+                value = shown_score(saved["score"], rubric, criterion) if pass_fail else f"{saved['score']:g}"
+                st.success(escape_md(f"Saved: {(lot + ' / ') if lot else ''}{bidder} / {criterion} consensus "
+                                     f"{value}{where}. The original scores are kept beside it."))
 
     st.subheader("Agreement per question (Kendall's W)")
-    agree = moderation.agreement(visible, questions(rubric), bidders)
+    ranked = [q for q in questions(rubric) if q["id"] not in pass_fail_ids(rubric)]  # pass/fail ranks nothing
+    agree = moderation.agreement(visible, ranked, bidders)
     st.dataframe(text_table(agree), hide_index=True, width="stretch")
     if agree["W"].notna().any():
         st.altair_chart(agreement_chart(agree), width="stretch")

@@ -1,6 +1,8 @@
 """Reports: the documents that close the procurement, for the tender in use, as downloads: the evaluation
 report (PDF), one regulation 31 assessment summary per bidder (PDF), the results workbook (XLSX), the
-whole set as one ZIP, and the scores in use (CSV, fingerprinted in the report)."""
+whole set as one ZIP, and the scores in use (CSV, fingerprinted in the report). A tender with lots: the award
+across lots, then the documents of one lot at a time (the lot picker): each lot is evaluated on its own, so
+its report, summaries and workbook are its own."""
 from __future__ import annotations
 
 import io
@@ -12,17 +14,22 @@ from typing import Optional
 import streamlit as st
 
 from app import workspaces
-from app.state import evaluation_key, get_evaluation, get_tender, heavy_cache
-from app.ui import escape_md, guard
+from app.state import LOT, evaluation_key, get_evaluation, get_rubric, get_tender, heavy_cache, with_lot
+from app.ui import escape_md, guard, lot_picker, show_award
 from evaluator import (SCORE_COLUMNS, EvaluatorError, Inputs, assessment_summary_pdf, evaluation_report_pdf,
                        formula_safe_frame, results_workbook, summary_context, summary_file_names)
 
 BUTTONS = 30   # bidders listed with a button each; beyond that, choose one (the ZIP holds them all)
 
 
-def scores_csv(ev) -> bytes:
-    """The scores in use as CSV, safe to open in a spreadsheet (formula-like text neutralised)."""
-    frame = ev.scores[[c for c in SCORE_COLUMNS if c in ev.scores.columns]]
+def scores_csv(ev, lot: str = "") -> bytes:
+    """The scores in use as CSV, safe to open in a spreadsheet (formula-like text neutralised); for one lot of
+    a tender with lots, that lot's scores with their `lot` column."""
+    columns = SCORE_COLUMNS + ([LOT] if lot else [])
+    frame = with_lot(ev.scores) if lot else ev.scores
+    if lot:
+        frame = frame[frame[LOT].isin([lot, ""])].assign(**{LOT: lot})
+    frame = frame[[c for c in columns if c in frame.columns]]
     return formula_safe_frame(frame).to_csv(index=False).encode("utf-8")
 
 
@@ -45,11 +52,11 @@ def record_head() -> tuple[Optional[dict], Optional[str]]:
 
 
 @heavy_cache(max_entries=2, show_spinner=False)
-def _report_set(key: str, _ev, head: Optional[dict] = None) -> dict:
-    """Every document for one evaluation (keyed by its content digest and the record's head, so a rerun
-    costs nothing and a new save gives new documents)."""
+def _report_set(key: str, _ev, head: Optional[dict] = None, lot: str = "") -> dict:
+    """Every document for one evaluation (keyed by its content digest, the record's head and the lot, so a
+    rerun costs nothing and a new save gives new documents)."""
     ev = _ev
-    csv = scores_csv(ev)
+    csv = scores_csv(ev, lot)
     with tempfile.TemporaryDirectory() as tmp:
         scores_path = Path(tmp) / "scores_in_use.csv"   # fingerprinted as the CSV offered for download
         scores_path.write_bytes(csv)
@@ -70,10 +77,16 @@ def _report_set(key: str, _ev, head: Optional[dict] = None) -> dict:
 
 
 def main() -> None:
-    ev = get_evaluation()
-    t = ev.rubric.tender
+    key = evaluation_key()
     st.title("Reports")
-    st.caption(escape_md(f"Tender {t.id}: {t.title}. Official lens: {ev.official_lens}."))
+    lot = lot_picker(get_rubric(), key="reports_lot") or ""
+    ev = get_evaluation(key, lot=lot or None)
+    t = ev.rubric.tender
+    st.caption(escape_md(f"Tender {t.id}: {t.title}. Official lens: {ev.official_lens}."
+                         + (f" Lot {lot}: the documents below are this lot's (each lot is evaluated on its own)."
+                            if lot else "")))
+    if lot:
+        show_award(get_evaluation(key))
     st.write("The documents that close the procurement: the evaluation report to keep on file (Procurement Act "
              "2023 s98, for at least 3 years), one assessment summary per bidder with what regulation 31 of the "
              "Procurement Regulations 2024 requires, and the results workbook.")
@@ -81,18 +94,19 @@ def main() -> None:
     if why:
         st.warning(escape_md(f"The evaluation record does not verify, so the documents carry no record head: {why}"))
     with st.spinner(f"Drawing the reports for {len(ev.results)} bids..."):
-        made = _report_set(evaluation_key(), ev, head)
-    stem = "".join(ch if ch.isalnum() else "_" for ch in t.id)[:40] or "tender"
+        made = _report_set(key, ev, head, lot)
+    stem = "".join(ch if ch.isalnum() else "_" for ch in t.id + (f"_{lot}" if lot else ""))[:40] or "tender"
 
     st.subheader("For the file")
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Evaluation report (PDF)", made["report"], file_name="evaluation_report.pdf",
+    part = f"_lot_{''.join(ch if ch.isalnum() else '_' for ch in lot)}" if lot else ""
+    c1.download_button("Evaluation report (PDF)", made["report"], file_name=f"evaluation_report{part}.pdf",
                        mime="application/pdf", key="dl_report")
-    c2.download_button("Results workbook (XLSX)", made["workbook"], file_name="results.xlsx",
+    c2.download_button("Results workbook (XLSX)", made["workbook"], file_name=f"results{part}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_workbook")
     c3.download_button("Everything (ZIP)", made["zip"], file_name=f"reports_{stem}.zip", mime="application/zip",
                        key="dl_zip")
-    st.download_button("Scores in use (CSV)", made["scores"], file_name="scores_in_use.csv", mime="text/csv",
+    st.download_button("Scores in use (CSV)", made["scores"], file_name=f"scores_in_use{part}.csv", mime="text/csv",
                        key="dl_scores", help="The scores the report was made with; its SHA-256 is in the report's appendix.")
 
     st.subheader("Assessment summaries (regulation 31)")

@@ -1,18 +1,29 @@
 """Results: totals, marks and ranks under the official lens; disqualified bids and why; every flag; and, for
-any bid, the working behind each number (the engine's explain tables)."""
+any bid, the working behind each number (the engine's explain tables). A tender with lots: the award across
+lots (who won each lot, anyone passed over by the limit on lots per supplier, and why), then one lot at a
+time, chosen with the lot picker. A criteria tree: the marks of each group; pass/fail questions: each bid's
+result. Price per quality point: quality points and £ per point, lowest first."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from app.state import evaluation_key, get_evaluation, heavy_cache
-from app.ui import escape_md, guard, text_table
+import re
+
+from app.state import evaluation_key, get_evaluation, get_rubric, heavy_cache
+from app.ui import escape_md, guard, lot_picker, show_award, text_table
 from evaluator import charts
 from evaluator.explain_tables import explain_tables
 from evaluator.flags import CATALOGUE
 
 CHART_LIMIT = 30   # bids drawn in the marks chart; the table lists every bid
 FLAG_ROWS = 5000   # flags listed at once; filters narrow a bulk tender's list
+DISQUALIFYING = ("SV203", "SV208", "SV209", "SV210")  # below a minimum, failed pass/fail, mandatory outcome, budget
+
+
+def per_point(ev) -> bool:
+    """Whether the award is price per quality point (DESIGN.md 9.5): lowest £ per quality point wins."""
+    return getattr(ev.rubric, "award", "weighted") == "price_per_quality_point" and "price_per_point" in ev.results
 
 
 def results_table(ev) -> pd.DataFrame:
@@ -32,6 +43,14 @@ def results_table(ev) -> pd.DataFrame:
         "claimed £": r["claimed_value"].astype(float),
         "credited £": r["credited_value"].astype(float),
     })
+    if per_point(ev):  # price per quality point: what decides the award, beside the marks
+        table.insert(2, "quality points", r["quality_points"].astype(float).to_numpy())
+        table.insert(3, "price £", ev.bidset.bids.set_index("bidder")["price"].reindex(r["bidder"]).astype(float)
+                     .to_numpy())
+        table.insert(4, "£ per point", r["price_per_point"].astype(float).to_numpy())
+        table = table.drop(columns=["total", "price"])
+    if "disqualified_by" in r:
+        table["disqualified by"] = r["disqualified_by"].fillna("").astype(str).to_numpy()
     for sev in ("error", "warning", "info"):
         table[f"{sev}s"] = (counts[sev].reindex(r["bidder"]).fillna(0).astype(int).to_numpy()
                             if sev in counts else 0)
@@ -40,18 +59,94 @@ def results_table(ev) -> pd.DataFrame:
 
 
 @heavy_cache(max_entries=8, show_spinner=False)
-def _results_table(key: str, _ev) -> pd.DataFrame:
+def _results_table(key: str, lot, _ev) -> pd.DataFrame:
     return results_table(_ev)
 
 
+FLAG_COLUMNS = ["bidder", "commitment", "criterion", "code", "name", "severity", "message", "fix"]
+
+
+@heavy_cache(max_entries=8, show_spinner=False)
+def _page_tables(key: str, lot, _ev) -> dict:
+    """The page's other tables, made once per evaluation and lot (a rerun, a filter changed, only draws): the
+    marks chart's spec, the marks per group, the pass/fail results, the disqualified bids, the flags as text."""
+    ev = _ev
+    table = results_table(ev)
+    ranked = table[table["eligible"]].head(CHART_LIMIT)
+    spec = None
+    if len(ranked):
+        res = ev.results.set_index("bidder").loc[ranked["bidder"]].reset_index()
+        spec = charts.marks(res).to_dict()
+    return {"chart": spec, "groups": text_table(group_marks(ev)), "pass_fail": text_table(pass_fail_results(ev)),
+            "disqualified": text_table(disqualified(ev)), "flags": text_table(ev.flags[FLAG_COLUMNS]),
+            "codes": sorted(set(ev.flags["code"]))}
+
+
+@heavy_cache(max_entries=64, show_spinner=False)
+def _explanation(key: str, lot, bidder: str, _ev) -> list:
+    """One bid's explain tables as text tables, made once per evaluation, lot and bid."""
+    return [(name, title, text_table(frame)) for name, title, frame in explain_tables(_ev, bidder)]
+
+
+def disqualified(ev) -> pd.DataFrame:
+    """Each disqualified bid with the flag(s) that disqualified it (the codes in `disqualified_by`, else SV203)."""
+    codes = set(DISQUALIFYING[:1])
+    if "disqualified_by" in ev.results:
+        codes |= {c for v in ev.results["disqualified_by"].fillna("") for c in re.findall(r"SV\d{3}", str(v))}
+    dq = ev.flags[ev.flags["code"].isin(codes)]
+    return dq[["bidder", "criterion", "code", "message"]].rename(columns={"message": "reason"})
+
+
+def group_marks(ev) -> pd.DataFrame:
+    """A criteria tree: each bid's marks per group (the exact sum of its sub-criteria's), and whether it is
+    under a group's minimum share."""
+    g = getattr(ev, "groups", None)
+    if g is None or not len(g):
+        return pd.DataFrame()
+    wide = g.pivot_table(index="bidder", columns="group", values="marks", aggfunc="first", sort=False)
+    names = dict(zip(g["group"], g["name"]))
+    weights = dict(zip(g["group"], g["weight"]))
+    wide.columns = [f"{c} {names.get(c) or ''} (of {float(weights.get(c, 0)):g})".replace("  ", " ") for c in wide.columns]
+    wide = wide.reindex(ev.results["bidder"]).reset_index()
+    below = g[g["below_min_share"].astype(bool)] if "below_min_share" in g else g.iloc[0:0]
+    under: dict = {}
+    for bidder, group in zip(below["bidder"], below["group"]):
+        under.setdefault(bidder, []).append(str(group))
+    wide["under a group minimum"] = [", ".join(under.get(b, [])) for b in wide["bidder"]]
+    return wide
+
+
+def pass_fail_results(ev) -> pd.DataFrame:
+    """Each bid's pass/fail results, one column per question: Pass, Fail, or 'unresolved' (no consensus yet)."""
+    pf = getattr(ev, "pass_fail", None)
+    if pf is None or not len(pf):
+        return pd.DataFrame()
+    words = pf.assign(result=pf["result"].map({"pass": "Pass", "fail": "Fail"}).fillna("unresolved"))
+    wide = words.pivot_table(index="bidder", columns="criterion", values="result", aggfunc="first", sort=False)
+    return wide.reindex(ev.results["bidder"]).reset_index()
+
+
 def main() -> None:
-    ev = get_evaluation()
     key = evaluation_key()
-    rubric = ev.rubric
+    whole = get_evaluation(key)
+    rubric = get_rubric()
     st.title("Results")
-    st.caption(f"Official lens: {ev.official_lens}. Price, quality and social-value marks out of 100; the "
-               f"{ev.other_lens} lens is shown for comparison on the Figures vs design page.")
-    table = _results_table(key, ev)
+    lot = lot_picker(rubric, key="results_lot")
+    if lot:
+        show_award(whole)
+        ev = get_evaluation(key, lot=lot)
+        st.subheader(f"Lot {lot}: {ev.rubric.lot.title if getattr(ev.rubric, 'lot', None) else ''}".rstrip(": "))
+    else:
+        ev = whole
+    rubric = ev.rubric
+    if per_point(ev):
+        st.caption(f"Official lens: {ev.official_lens}. Award by price per quality point: each bid's quality points "
+                   "(its marks out of 100, no price criterion) and its price divided by them; the lowest £ per point "
+                   f"wins. The {ev.other_lens} lens is shown for comparison on the Figures vs design page.")
+    else:
+        st.caption(f"Official lens: {ev.official_lens}. Price, quality and social-value marks out of 100; the "
+                   f"{ev.other_lens} lens is shown for comparison on the Figures vs design page.")
+    table = _results_table(key, lot, ev)
     winner, other = ev.winner(), ev.winner(ev.other_lens)
     c = st.columns(4)
     c[0].metric("Bids", f"{len(table):,}")
@@ -65,29 +160,38 @@ def main() -> None:
     money = st.column_config.NumberColumn(format="£%,.0f")
     mark = st.column_config.NumberColumn(format="%.2f")
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "total": mark, "price": mark, "quality": mark, "social value": mark, "claimed £": money, "credited £": money})
+        "total": mark, "price": mark, "quality": mark, "social value": mark, "claimed £": money, "credited £": money,
+        "quality points": mark, "price £": money, "£ per point": st.column_config.NumberColumn(format="£%,.2f")})
+    made = _page_tables(key, lot, ev)
+    groups = made["groups"]
+    if len(groups):
+        st.markdown("**Marks per group** (each the exact sum of its sub-criteria's marks)")
+        st.dataframe(groups, hide_index=True, width="stretch", column_config={
+            c: mark for c in groups.columns if c not in ("bidder", "under a group minimum")})
+    pf = made["pass_fail"]
+    if len(pf):
+        st.markdown("**Pass/fail questions** (a fail disqualifies: SV208)")
+        st.dataframe(pf, hide_index=True, width="stretch")
     ranked = table[table["eligible"]].head(CHART_LIMIT)
     if len(ranked):
         note = f" (the first {CHART_LIMIT} of {int(table['eligible'].sum()):,} ranked bids)" if \
             table["eligible"].sum() > CHART_LIMIT else ""
-        res = ev.results.set_index("bidder").loc[ranked["bidder"]].reset_index()
-        st.altair_chart(charts.marks(res), width="stretch")
+        st.vega_lite_chart(spec=made["chart"], width="stretch")
         if note:
             st.caption(note.strip(" ()").capitalize())
 
-    dq = ev.flags[ev.flags["code"] == "SV203"]
+    dq = made["disqualified"]
     st.subheader("Disqualified")
     if dq.empty:
         st.success("No bid is disqualified.")
     else:
-        st.dataframe(text_table(dq[["bidder", "criterion", "message"]].rename(columns={"message": "reason"})),
-                     hide_index=True, width="stretch")
+        st.dataframe(dq, hide_index=True, width="stretch")
 
     st.subheader("Flags")
-    flags = ev.flags
+    flags = made["flags"]
     f1, f2, f3, f4 = st.columns([1, 2, 2, 2])
     severities = f1.multiselect("Severity", ["error", "warning", "info"], key="flag_severity")
-    codes = f2.multiselect("Code", sorted(set(flags["code"])), key="flag_code",
+    codes = f2.multiselect("Code", made["codes"], key="flag_code",
                            format_func=lambda c: f"{c} {CATALOGUE[c].name if c in CATALOGUE else ''}")
     bidder = f3.selectbox("Bid", ["(all bids)"] + ev.results["bidder"].tolist(), key="flag_bidder")
     words = f4.text_input("Message contains", key="flag_text")
@@ -101,8 +205,7 @@ def main() -> None:
     if words.strip():
         shown = shown[shown["message"].astype(str).str.contains(words.strip(), case=False, regex=False)]
     st.caption(f"{len(shown):,} of {len(flags):,} flags" + (f"; the first {FLAG_ROWS:,} are listed" if len(shown) > FLAG_ROWS else ""))
-    st.dataframe(text_table(shown.head(FLAG_ROWS)[["bidder", "commitment", "criterion", "code", "name", "severity",
-                                                   "message", "fix"]]), hide_index=True, width="stretch")
+    st.dataframe(shown.head(FLAG_ROWS), hide_index=True, width="stretch")
     if len(ev.rubric_flags):
         with st.expander(f"Design checks on the rubric ({len(ev.rubric_flags)})"):
             st.dataframe(text_table(ev.rubric_flags[["code", "name", "severity", "message", "fix"]]),
@@ -114,12 +217,12 @@ def main() -> None:
     if chosen is not None:
         st.caption("Every number above, walked back to the bid's own figures. Tables in the order a lead would "
                    "go through them with the supplier.")
-        for name, title, frame in explain_tables(ev, chosen):
+        for name, title, frame in _explanation(key, lot, chosen, ev):
             with st.expander(title, expanded=name in ("marks", "walk")):
                 if frame.empty:
                     st.text("(none)")
                 else:
-                    st.dataframe(text_table(frame), hide_index=True, width="stretch")
+                    st.dataframe(frame, hide_index=True, width="stretch")
     st.caption(escape_md(f"Tender {rubric.tender.id}: {rubric.tender.title}"))
 
 

@@ -1,7 +1,8 @@
 """Self-assessment (supplier): a draft bid checked against the published rubric, before it is submitted.
 
 The same checks the buyer will run, each with what to fix; attainment of the buyer's outcomes; and the
-social-value marks under each lens. Only the supplier's own bid is read: no other bid is visible here.
+social-value marks under each lens. Only the supplier's own bid is read: no other bid is visible here. For a
+tender with lots the draft names its lot and is assessed on that lot's terms (its contract value, targets).
 """
 from __future__ import annotations
 
@@ -77,7 +78,12 @@ def main() -> None:
     if bidset.bids.empty:
         st.error("The file holds no bid.")
         return
-    sa = _assess(f"{draft.digest}|{rubric_digest(rubric)}", best or None, rubric, bidset)
+    lot = ""
+    if getattr(rubric, "has_lots", False):  # each lot is evaluated on its own: the draft's lot's rubric
+        lot = str(bidset.bids["lot"].iat[0]) if "lot" in bidset.bids.columns else ""
+        st.text(f"Lot: {lot} " + next((x.title for x in rubric.lots if x.id == lot), ""))
+        rubric = rubric.for_lot(lot)
+    sa = _assess(f"{draft.digest}|{rubric_digest(rubric)}|{lot}", best or None, rubric, bidset)
 
     st.text(f"Bid: {sa['bidder']}")
     c = st.columns(4)

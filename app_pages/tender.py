@@ -5,8 +5,8 @@ import streamlit as st
 from app import workspaces
 from app.loading import apply_load, load_uploads
 from app.samples import SAMPLES
-from app.state import (REOPEN_PROBLEM, get_evaluation, get_rubric, get_scores, get_tender, sample_tender,
-                       score_problems, set_tender, workspace_tender)
+from app.state import (LOT, REOPEN_PROBLEM, get_evaluation, get_rubric, get_scores, get_tender, has_lots,
+                       sample_tender, score_problems, set_tender, with_lot, workspace_tender)
 from app.ui import escape_md, guard, show_problems, text_table
 from app.uploads import error_lines
 from evaluator import EvaluatorError, gbp
@@ -17,6 +17,7 @@ _WS_PROBLEM = "sv_ws_open_problem"  # why the workspace asked for was not opened
 SAMPLE_TITLES = {
     "home_care_north": "Adult home care, North district (6 bids, an exemplary design)",
     "schools_fm": "Schools and civic buildings maintenance (5 bids, a less careful design)",
+    "school_catering": "School catering in two lots (a criteria tree, pass/fail, a mandatory outcome)",
 }
 
 
@@ -159,16 +160,21 @@ def main() -> None:
                              + (f" ({why})." if why else ".")))
     if rubric is not tender.rubric:
         st.info("The design has been edited on the Design page; the edited rubric is the one in use.")
+    lotted = has_lots(rubric) and LOT in tender.bidset.bids.columns
+    if has_lots(rubric):
+        st.markdown("**Lots** (each evaluated on its own; the award across lots is on the Results page)")
+        st.dataframe(text_table(lots_table(rubric, tender.bidset.bids)), hide_index=True, width="stretch",
+                     column_config={"contract value": st.column_config.NumberColumn(format="£%,.0f")})
 
     scores = get_scores()
     c1, c2 = st.columns(2)
     with c1:
         st.markdown("**Bids**")
         bids = pd.DataFrame({
+            **({"lot": tender.bidset.bids[LOT].astype(str).to_numpy()} if lotted else {}),
             "bidder": tender.bidset.bids["bidder"].to_numpy(),
             "price £": tender.bidset.bids["price"].to_numpy(),
-            "commitments": tender.bidset.commitments.groupby("bidder").size().reindex(
-                tender.bidset.bids["bidder"]).fillna(0).astype(int).to_numpy(),
+            "commitments": _commitments(tender.bidset, lotted),
             "file": [str(f).rsplit("/", 1)[-1] for f in tender.bidset.bids["_file"]],
         })
         st.dataframe(text_table(bids), hide_index=True, width="stretch",
@@ -178,7 +184,8 @@ def main() -> None:
         if scores.empty:
             st.info("No evaluator scores yet: enter them on the Score page or upload scores.csv.")
         else:
-            per = scores.groupby("evaluator").size().rename("scores").reset_index()
+            keys = ["evaluator", LOT] if lotted else ["evaluator"]
+            per = with_lot(scores).groupby(keys).size().rename("scores").reset_index()
             st.dataframe(text_table(per), hide_index=True, width="stretch")
         st.markdown("**Design checks**")
         if ev.rubric_flags.empty:
@@ -200,6 +207,27 @@ def main() -> None:
     if tender.files:
         st.caption(escape_md("Files: " + ", ".join(tender.files[:30])
                              + (f" and {len(tender.files) - 30} more" if len(tender.files) > 30 else "")))
+
+
+def lots_table(rubric, bids: pd.DataFrame) -> pd.DataFrame:
+    """The tender's lots as loaded: id, title, contract value and term (the lot's own, else the tender's), and
+    how many bids each received."""
+    t = rubric.tender
+    counts = bids[LOT].astype(str).value_counts() if LOT in bids.columns else pd.Series(dtype=int)
+    return pd.DataFrame([{"lot": lot.id, "title": lot.title,
+                          "contract value": float(lot.contract_value or t.contract_value),
+                          "term (years)": int(lot.duration_years or t.duration_years),
+                          "bids": int(counts.get(lot.id, 0))} for lot in rubric.lots],
+                        columns=["lot", "title", "contract value", "term (years)", "bids"])
+
+
+def _commitments(bidset, lotted: bool):
+    """Commitments per bid (per bidder and lot when the same supplier bids in several lots)."""
+    bids, c = bidset.bids, bidset.commitments
+    if lotted and LOT in c.columns:
+        n = c.groupby(["bidder", LOT]).size()
+        return [int(n.get((b, lot), 0)) for b, lot in zip(bids["bidder"], bids[LOT].astype(str))]
+    return c.groupby("bidder").size().reindex(bids["bidder"]).fillna(0).astype(int).to_numpy()
 
 
 with guard("the Tender page"):

@@ -48,11 +48,24 @@ import pandas as pd
 from .exceptions import EvaluatorError, InputError, InputErrors, Tampered, _show
 from .numbers import DuplicateKey, no_duplicate_keys
 from .scores import MODERATED, SCORE_COLUMNS
+
+LOT = "lot"  # the scores' lot column (DESIGN.md 9.3); "" in a workspace without lots
+
+
+def pass_fail_value(score) -> Optional[float]:
+    """A pass/fail question's score as stored: pass or 1 -> 1.0, fail or 0 -> 0.0 (any case); None otherwise."""
+    text = str(score).strip().lower() if score is not None else ""
+    if text in ("pass", "1", "1.0"):
+        return 1.0
+    if text in ("fail", "0", "0.0"):
+        return 0.0
+    return None
 from .spreadsheet import formula_like
 from .suggestions import suggest
 
 FORMAT = "2"          # keyed chain; format "1" (unkeyed, made before keyed chains) is still read
-FORMATS = ("1", "2")
+LOTS_FORMAT = "3"     # a tender with lots (DESIGN.md 9.3): bids and scores keyed by lot as well
+FORMATS = ("1", "2", "3")
 KEYED = "hmac-sha256"
 KEY_FILE = "secret.key"
 HEADS = "heads"
@@ -79,6 +92,17 @@ CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
 CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
+
+# A tender with lots: the same supplier may bid in several lots, so a bid and a score are keyed by lot too.
+# Workspaces of tenders without lots keep the schema above, byte for byte (and old files open unchanged).
+_SCHEMA_LOTS = _SCHEMA.replace(
+    "CREATE TABLE bidders (bidder TEXT PRIMARY KEY, file TEXT);",
+    "CREATE TABLE bidders (bidder TEXT NOT NULL, file TEXT, lot TEXT NOT NULL, PRIMARY KEY (bidder, lot));").replace(
+    "rationale TEXT NOT NULL, updated_at TEXT NOT NULL, seq INTEGER NOT NULL,\n"
+    "                     PRIMARY KEY (bidder, criterion, evaluator));",
+    "rationale TEXT NOT NULL, updated_at TEXT NOT NULL, seq INTEGER NOT NULL, lot TEXT NOT NULL,\n"
+    "                     PRIMARY KEY (bidder, criterion, evaluator, lot));")
+assert _SCHEMA_LOTS.count("lot TEXT NOT NULL") == 2
 
 
 class WorkspaceBusy(EvaluatorError):
@@ -208,25 +232,38 @@ def stored_name_problem(rel, role: Optional[str] = None) -> Optional[str]:
     return None
 
 
-_EXPECTED_SCHEMA: Optional[dict] = None
+_EXPECTED_SCHEMA: dict = {}
 
 
-def _expected_schema() -> dict:
-    global _EXPECTED_SCHEMA
-    if _EXPECTED_SCHEMA is None:
+def _expected_schema(lots: bool = False) -> dict:
+    if lots not in _EXPECTED_SCHEMA:
         con = sqlite3.connect(":memory:")
         try:
-            con.executescript(_SCHEMA)
-            _EXPECTED_SCHEMA = {(t, n): sql for t, n, sql in con.execute("SELECT type, name, sql FROM sqlite_master")}
+            con.executescript(_SCHEMA_LOTS if lots else _SCHEMA)
+            _EXPECTED_SCHEMA[lots] = {(t, n): sql for t, n, sql in con.execute("SELECT type, name, sql FROM sqlite_master")}
         finally:
             con.close()
-    return _EXPECTED_SCHEMA
+    return _EXPECTED_SCHEMA[lots]
+
+
+def _stored_format(con: sqlite3.Connection) -> Optional[str]:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
 
 
 def _schema_problems(con: sqlite3.Connection) -> tuple[list[str], list[str]]:
-    """(objects the tool did not make or that were changed, objects of the tool's that were removed)."""
+    """(objects the tool did not make or that were changed, objects of the tool's that were removed); a
+    workspace of a tender with lots (format 3) has its own schema."""
     have = {(t, n): sql for t, n, sql in con.execute("SELECT type, name, sql FROM sqlite_master")}
-    want = _expected_schema()
+    stored = _stored_format(con)
+    if stored is None:  # being made (no settings yet): the schema it was made with
+        lots = have.get(("table", "bidders")) == _expected_schema(True)[("table", "bidders")]
+    else:
+        lots = stored == LOTS_FORMAT
+    want = _expected_schema(lots)
     foreign, removed = [], []
     for (kind, name), sql in have.items():
         if (kind, name) in want:
@@ -489,6 +526,14 @@ class Workspace:
     def tender_id(self) -> str:
         return self.meta["tender_id"]
 
+    @property
+    def lotted(self) -> bool:
+        """Whether the tender has lots (DESIGN.md 9.3): its bids and scores are then keyed by lot."""
+        return self.meta["format"] == LOTS_FORMAT
+
+    def _lot_column(self) -> str:
+        return "lot" if self.lotted else "'' AS lot"
+
     def derived(self) -> dict:
         """What the fingerprinted rubric says (tender id and title, scale, scale criteria, file names), read from
         the workspace's own copy; the settings in `meta` are only a copy of this and are checked against it."""
@@ -514,7 +559,8 @@ class Workspace:
             row = self._meta_rows(rubric, rubric_rel[0], proxies_rel[0] if proxies_rel else None)
             self._derived = {"tender_id": row["tender_id"], "tender_title": row["tender_title"],
                              "rubric_file": row["rubric_file"], "proxies_file": row["proxies_file"] or None,
-                             "scale": json.loads(row["scale"]), "criteria": json.loads(row["criteria"])}
+                             "scale": json.loads(row["scale"]), "criteria": json.loads(row["criteria"]),
+                             "format": row["format"], "lots": [lot.id for lot in getattr(rubric, "lots", None) or []]}
         return self._derived
 
     @property
@@ -524,12 +570,34 @@ class Workspace:
 
     @property
     def criteria(self) -> list[dict]:
-        """The rubric's scale criteria (the ones evaluators score): id, name, weight, threshold, social_value."""
+        """The criteria evaluators score: the scale criteria (id, name, weight, threshold, social_value, and
+        `scale` when the criterion has its own) and the pass/fail questions (id, name, kind "pass_fail")."""
         return self.derived()["criteria"]
 
+    def criterion_scale(self, criterion: str) -> list[float]:
+        """The scores a criterion takes: its own scale, the rubric's, or 0 and 1 (fail, pass) for pass/fail."""
+        for c in self.criteria:
+            if c["id"] == criterion:
+                if c.get("kind") == "pass_fail":
+                    return [0.0, 1.0]
+                return [float(s) for s in c.get("scale") or self.scale]
+        return self.scale
+
+    @property
+    def lots(self) -> list[str]:
+        """The tender's lot ids in the order the rubric lists them ([] without lots)."""
+        return list(self.derived().get("lots") or [])
+
     def bidders(self) -> list[str]:
+        """Every bidder once, in the order their bids were added (a supplier bidding in two lots is one bidder)."""
         with self._read() as con:
-            return [r[0] for r in con.execute("SELECT bidder FROM bidders ORDER BY rowid")]
+            return list(dict.fromkeys(r[0] for r in con.execute("SELECT bidder FROM bidders ORDER BY rowid")))
+
+    def bids(self) -> pd.DataFrame:
+        """One row per bid: bidder, lot ("" without lots) and the bid file it came from."""
+        with self._read() as con:
+            rows = con.execute(f"SELECT bidder, {self._lot_column()}, file FROM bidders ORDER BY rowid").fetchall()
+        return pd.DataFrame(rows, columns=["bidder", "lot", "file"])
 
     # ------------------------------------------------------------------------------ creating
     @classmethod
@@ -555,7 +623,11 @@ class Workspace:
                 "the workspace holds the tender as evaluated: fix the bids above first", file=bids_dir)])
         if bidset.bids.empty:
             raise InputError("no bids to evaluate", file=bids_dir)
-        scores = load_scores(scores_path, rubric, bidset.bidders) if scores_path else None
+        lotted = bool(getattr(rubric, "has_lots", False))
+        named = bidset.bidders
+        if lotted:  # each score's bidder must have a bid in its lot
+            named = {lot.id: bidset.bids.loc[bidset.bids["lot"] == lot.id, "bidder"].tolist() for lot in rubric.lots}
+        scores = load_scores(scores_path, rubric, named) if scores_path else None
 
         files = [(f"rubric/{Path(rubric_path).name}", "rubric", Path(rubric_path))]
         if rubric.proxies_path is not None:
@@ -569,67 +641,107 @@ class Workspace:
                 raise InputError("this file name cannot be kept in a workspace (it must be a plain name: no "
                                  "slashes, backslashes, colons or control characters)", file=src)
         bid_files = bidset.bids["_file"].tolist() if "_file" in bidset.bids else [None] * len(bidset.bids)
+        bid_lots = [str(x) for x in bidset.bids["lot"]] if lotted else [None] * len(bidset.bids)
         meta = cls._meta_rows(rubric, files[0][0], files[1][0] if len(files) > 1 and files[1][1] == "proxies" else None)
         hkey = server_key(create=True)
-        with _building(cls, path, "creating") as ws:
+        with _building(cls, path, "creating", lotted) as ws:
             with ws._write() as t:
                 t.con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
                 t.workspace_id = meta["workspace_id"]
                 t.append(actor, "init", "tender", [rubric.tender.id], None,
-                         {"tender": rubric.tender.id, "title": rubric.tender.title, "format": FORMAT,
+                         {"tender": rubric.tender.id, "title": rubric.tender.title, "format": meta["format"],
                           "chain": KEYED, "key_id": key_id(hkey), "workspace_id": meta["workspace_id"]})
                 for rel, role, src in files:
                     data = src.read_bytes()
                     digest = sha256_bytes(data)
                     t.con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?)", (rel, role, digest, len(data), data))
                     t.append(actor, "add_file", "file", [rel], None, {"role": role, "sha256": digest, "size": len(data)})
-                for bidder, f in zip(bidset.bidders, bid_files):
+                for bidder, f, lot in zip(bidset.bids["bidder"].tolist(), bid_files, bid_lots):
                     rel = f"bids/{Path(f).name}" if isinstance(f, str) and f else None
-                    t.con.execute("INSERT INTO bidders VALUES (?, ?)", (bidder, rel))
-                    t.append(actor, "add_bidder", "bidder", [bidder], None, {"file": rel})
+                    t.put_bidder(bidder, rel, lot, actor=actor)
                 if scores is not None:
-                    for r in scores.itertuples(index=False):
+                    lots = scores["lot"].astype(str).tolist() if lotted else [None] * len(scores)
+                    for r, lot in zip(scores.itertuples(index=False), lots):
                         t.put_score(r.bidder, r.criterion, r.evaluator, float(r.score), r.rationale,
-                                    actor=f"{actor} (from {Path(scores_path).name})")
+                                    actor=f"{actor} (from {Path(scores_path).name})", lot=lot)
             head = (t.seq, t.prev)
         _record_head(meta["workspace_id"], head[0], head[1], path)
         return cls.open(path)
 
     @staticmethod
     def _meta_rows(rubric, rubric_file: str, proxies_file: Optional[str]) -> dict:
-        criteria = [{"id": c.id, "name": c.name or c.id, "weight": c.weight, "threshold": c.threshold,
-                     "social_value": bool(c.social_value)} for c in rubric.scale_criteria]
-        return {"format": FORMAT, "tender_id": rubric.tender.id, "tender_title": rubric.tender.title,
+        scale = [float(s) for s in rubric.spec.scale]
+        criteria = []
+        for c in rubric.scale_criteria:
+            row = {"id": c.id, "name": c.name or c.id, "weight": c.weight, "threshold": c.threshold,
+                   "social_value": bool(c.social_value)}
+            own = [float(s) for s in getattr(c, "scale", None) or []]
+            if own and own != scale:  # a criterion with its own scale (DESIGN.md 9.1); none: as before
+                row["scale"] = own
+            criteria.append(row)
+        criteria += [{"id": c.id, "name": c.name or c.id, "kind": "pass_fail"}
+                     for c in getattr(rubric, "pass_fail_criteria", None) or []]
+        lotted = bool(getattr(rubric, "has_lots", False))
+        return {"format": LOTS_FORMAT if lotted else FORMAT, "tender_id": rubric.tender.id, "tender_title": rubric.tender.title,
                 "rubric_file": rubric_file, "proxies_file": proxies_file or "",
                 "scale": json.dumps([float(s) for s in rubric.spec.scale]), "criteria": json.dumps(criteria),
                 "created_at": _now(), "head_seq": "0", "head_hash": GENESIS, "workspace_id": uuid.uuid4().hex}
 
     # ------------------------------------------------------------------------------ scores
-    def check_score(self, bidder: str, criterion: str, evaluator: str, score, rationale: str) -> float:
+    def check_score(self, bidder: str, criterion: str, evaluator: str, score, rationale: str, lot: str = "") -> float:
         """Refuse what the rubric does not allow, naming the field: an unknown bidder or criterion, a score
-        off the scale, an empty rationale (reg 31 needs an explanation for every score)."""
+        off the criterion's scale (pass or fail for a pass/fail question, stored 1 or 0), an empty rationale
+        (reg 31 needs an explanation for every score); with lots, a lot the tender does not have or a bidder
+        with no bid in that lot; without lots, any lot."""
         problems: list[EvaluatorError] = []
-        bidders = self.bidders()
+        lot = "" if lot is None or (isinstance(lot, float) and lot != lot) else str(lot).strip()
+        if self.lotted:
+            lots = self.lots
+            bids = self.bids()
+            if not lot:
+                problems.append(InputError("required: this tender has lots (" + ", ".join(lots) + "); name the lot "
+                                           "the bid is in", file=self.path, field="lot", value=lot))
+            elif lot not in lots:
+                problems.append(InputError("is not a lot of this tender (" + ", ".join(lots) + ")" + suggest(lot, lots),
+                                           file=self.path, field="lot", value=lot))
+            bidders = bids.loc[bids["lot"] == lot, "bidder"].tolist() if lot in lots else bids["bidder"].tolist()
+            where = f" in lot {lot}" if lot in lots else ""
+        else:
+            if lot:
+                problems.append(InputError("this tender has no lots: leave the lot empty", file=self.path,
+                                           field="lot", value=lot))
+            bidders, where = self.bidders(), ""
         if not str(bidder or "").strip():
             problems.append(InputError("required but empty", file=self.path, field="bidder", value=bidder))
         elif bidder not in bidders:
-            problems.append(InputError("is not a bidder in this workspace" + suggest(bidder, bidders),
+            problems.append(InputError(f"is not a bidder{where} in this workspace" + suggest(bidder, bidders),
                                        file=self.path, field="bidder", value=bidder))
-        ids = [c["id"] for c in self.criteria]
+        entries = {c["id"]: c for c in self.criteria}
+        ids = list(entries)
         if criterion not in ids:
-            problems.append(InputError(f"is not a scale criterion of this rubric ({', '.join(ids) or 'none'})"
+            kinds = "scale or pass/fail" if any(c.get("kind") == "pass_fail" for c in self.criteria) else "scale"
+            problems.append(InputError(f"is not a {kinds} criterion of this rubric ({', '.join(ids) or 'none'})"
                                        + suggest(criterion, ids), file=self.path, field="criterion", value=criterion))
         if not str(evaluator or "").strip():
             problems.append(InputError("required but empty", file=self.path, field="evaluator", value=evaluator))
         value = float("nan")
-        try:
-            value = float(score)
-        except (TypeError, ValueError):
-            problems.append(InputError("not a number", file=self.path, field="score", value=score))
+        if entries.get(criterion, {}).get("kind") == "pass_fail":
+            value = pass_fail_value(score)
+            if value is None:
+                value = float("nan")
+                problems.append(InputError("is not pass or fail (this is a pass/fail question: pass, fail, 1 or 0)",
+                                           file=self.path, field="score", value=score))
         else:
-            if value not in self.scale:
-                problems.append(InputError("is not on the rubric's scale (" + ", ".join(f"{s:g}" for s in self.scale)
-                                           + ")", file=self.path, field="score", value=score))
+            scale = self.criterion_scale(criterion)
+            try:
+                value = float(score)
+            except (TypeError, ValueError):
+                problems.append(InputError("not a number", file=self.path, field="score", value=score))
+            else:
+                own = "criterion's" if entries.get(criterion, {}).get("scale") else "rubric's"
+                if value not in scale:
+                    problems.append(InputError(f"is not on the {own} scale (" + ", ".join(f"{s:g}" for s in scale)
+                                               + ")", file=self.path, field="score", value=score))
         if not str(rationale or "").strip():
             problems.append(InputError("is empty: every score needs a rationale (reg 31 asks for an explanation)",
                                        file=self.path, field="rationale", value=rationale))
@@ -638,32 +750,39 @@ class Workspace:
         return value
 
     def set_score(self, bidder: str, criterion: str, evaluator: str, score, rationale: str, *,
-                  actor: Optional[str] = None) -> dict:
+                  actor: Optional[str] = None, lot: str = "") -> dict:
         """Save one score (evaluator MODERATED for the panel's consensus) and its audit entry in one
-        transaction. Returns the saved record once it is committed (durable on disk)."""
-        value = self.check_score(bidder, criterion, evaluator, score, rationale)
+        transaction; `lot` names the bid's lot in a tender with lots. Returns the saved record once it is
+        committed (durable on disk)."""
+        value = self.check_score(bidder, criterion, evaluator, score, rationale, lot)
         rationale = str(rationale).strip()
         evaluator = str(evaluator).strip()
+        lot = str(lot or "").strip()
         with self._write() as t:
-            seq = t.put_score(bidder, criterion, evaluator, value, rationale, actor=actor or evaluator)
+            seq = t.put_score(bidder, criterion, evaluator, value, rationale, actor=actor or evaluator,
+                              lot=lot if self.lotted else None)
         return {"bidder": bidder, "criterion": criterion, "evaluator": evaluator, "score": value,
-                "rationale": rationale, "seq": seq, "changed": seq is not None}
+                "rationale": rationale, "lot": lot, "seq": seq, "changed": seq is not None}
 
-    def delete_score(self, bidder: str, criterion: str, evaluator: str, *, actor: Optional[str] = None) -> bool:
+    def delete_score(self, bidder: str, criterion: str, evaluator: str, *, actor: Optional[str] = None,
+                     lot: str = "") -> bool:
+        where, args = "bidder=? AND criterion=? AND evaluator=?", [bidder, criterion, evaluator]
+        key = [bidder, criterion, evaluator]
+        if self.lotted:
+            where, args, key = where + " AND lot=?", args + [str(lot or "")], key + [str(lot or "")]
         with self._write() as t:
-            old = t.con.execute("SELECT score, rationale FROM scores WHERE bidder=? AND criterion=? AND evaluator=?",
-                                (bidder, criterion, evaluator)).fetchone()
+            old = t.con.execute(f"SELECT score, rationale FROM scores WHERE {where}", args).fetchone()
             if old is None:
                 return False
-            t.con.execute("DELETE FROM scores WHERE bidder=? AND criterion=? AND evaluator=?",
-                          (bidder, criterion, evaluator))
-            t.append(actor or evaluator, "delete_score", "score", [bidder, criterion, evaluator],
+            t.con.execute(f"DELETE FROM scores WHERE {where}", args)
+            t.append(actor or evaluator, "delete_score", "score", key,
                      {"score": float(old[0]), "rationale": old[1]}, None)
         return True
 
     def scores(self, evaluator: Optional[str] = None) -> pd.DataFrame:
-        """Scores in the DESIGN.md 4.4 shape (plus when each was last saved), as `evaluate` takes them."""
-        sql = "SELECT bidder, criterion, evaluator, score, rationale, updated_at, seq FROM scores"
+        """Scores in the DESIGN.md 4.4 shape (plus when each was last saved and, always, the `lot`: "" without
+        lots, so a workspace made before lots reads unchanged), as `evaluate` takes them."""
+        sql = f"SELECT bidder, criterion, evaluator, score, rationale, updated_at, seq, {self._lot_column()} FROM scores"
         args: tuple = ()
         if evaluator is not None:
             sql += " WHERE evaluator = ?"
@@ -672,15 +791,22 @@ class Workspace:
             rows = con.execute(sql + " ORDER BY seq", args).fetchall()
         for r in rows:
             if (not isinstance(r[3], (int, float)) or not isinstance(r[6], int)
-                    or not all(isinstance(x, str) for x in (r[0], r[1], r[2], r[4]))):
+                    or not all(isinstance(x, str) for x in (r[0], r[1], r[2], r[4], r[7]))):
                 bad = ("score", r[3]) if not isinstance(r[3], (int, float)) else ("seq", r[6])
                 raise WorkspaceTampered(f"scores row {' / '.join(map(str, r[:3]))} holds {bad[0]} {_show(bad[1])}, "
                                         "which the tool never writes: changed behind the tool's back", file=self.path)
-        df = pd.DataFrame(rows, columns=SCORE_COLUMNS + ["updated_at", "seq"], dtype=object)
+        df = pd.DataFrame(rows, columns=SCORE_COLUMNS + ["updated_at", "seq", LOT], dtype=object)
         df["score"] = df["score"].astype(float)
         df["seq"] = df["seq"].astype(int)
         df["_row"] = df["seq"]
         return df
+
+    def head_stamp(self) -> tuple:
+        """The audit log's head as the settings record it (entry number, hash): it moves with every save, so a
+        reader may keep what it read until it does (the app's scores on a big tender)."""
+        with self._read() as con:
+            rows = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('head_seq', 'head_hash')").fetchall())
+        return rows.get("head_seq"), rows.get("head_hash")
 
     # ------------------------------------------------------------------------------ scoring complete
     def evaluators(self) -> pd.DataFrame:
@@ -759,10 +885,14 @@ class Workspace:
         return rubric, bidset
 
     def evaluate(self):
-        """The evaluation with the workspace's files and scores (the engine's `evaluate`)."""
-        from .evaluation import evaluate
+        """The evaluation with the workspace's files and scores (the engine's `evaluate`; for a tender with
+        lots, `evaluate_tender`: one evaluation per lot and the award across them)."""
         rubric, bidset = self.load_tender()
         scores = self.scores()
+        if self.lotted:
+            from .lots import evaluate_tender
+            return evaluate_tender(rubric, bidset, scores[SCORE_COLUMNS + [LOT, "_row"]])
+        from .evaluation import evaluate
         return evaluate(rubric, bidset, scores[SCORE_COLUMNS + ["_row"]])
 
     # ------------------------------------------------------------------------------ audit
@@ -783,11 +913,12 @@ class Workspace:
             foreign, removed = _schema_problems(con)
             log = con.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit ORDER BY seq").fetchall()
             meta = {k: v for k, v in con.execute("SELECT key, value FROM meta").fetchall()}
+            lot = ", lot" if meta.get("format") == LOTS_FORMAT else ""  # a tender with lots: keyed by lot too
             raw = {
-                "score": con.execute("SELECT bidder, criterion, evaluator, score, rationale, updated_at, seq "
-                                     "FROM scores").fetchall(),
+                "score": con.execute("SELECT bidder, criterion, evaluator, score, rationale, updated_at, seq"
+                                     f"{lot} FROM scores").fetchall(),
                 "evaluator": con.execute("SELECT evaluator, complete, updated_at, seq FROM evaluators").fetchall(),
-                "bidder": con.execute("SELECT bidder, file FROM bidders").fetchall(),
+                "bidder": con.execute(f"SELECT bidder, file{lot} FROM bidders").fetchall(),
                 "file": con.execute("SELECT path, role, sha256, size, content FROM files").fetchall(),
             }
         self._derived = None
@@ -853,7 +984,9 @@ class Workspace:
             if problem:
                 raise WorkspaceTampered(problem, file=self.path)
             targets.append((rel, role, _inside(out / "files", rel, self.path), bytes(content)))
-        scores = self.scores().sort_values(["bidder", "criterion", "evaluator"], kind="stable")
+        lotted = self.lotted
+        scores = self.scores().sort_values(([LOT] if lotted else []) + ["bidder", "criterion", "evaluator"],
+                                           kind="stable")
         out.mkdir(parents=True, exist_ok=True)
         files = []
         for rel, role, target, content in targets:
@@ -862,9 +995,10 @@ class Workspace:
             files.append({"path": f"files/{rel}", "role": role, "sha256": sha256_bytes(content), "size": len(content)})
         buf = io.StringIO()
         w = _csv_writer(buf)
-        w(SCORE_COLUMNS)
+        w(SCORE_COLUMNS + ([LOT] if lotted else []))  # with lots, scores.csv's lot column (DESIGN.md 9.3)
         for r in scores.itertuples(index=False):
-            w([csv_safe(r.bidder), csv_safe(r.criterion), csv_safe(r.evaluator), f"{r.score:g}", csv_safe(r.rationale)])
+            w([csv_safe(r.bidder), csv_safe(r.criterion), csv_safe(r.evaluator), f"{r.score:g}", csv_safe(r.rationale)]
+              + ([csv_safe(r.lot)] if lotted else []))
         scores_bytes = buf.getvalue().encode("utf-8")
         (out / "scores.csv").write_bytes(scores_bytes)
         log = self.audit_log()
@@ -877,7 +1011,7 @@ class Workspace:
         (out / "audit_log.csv").write_bytes(log_bytes)
         keyed = report.chain.startswith("keyed")
         manifest = {
-            "workspace_format": FORMAT, "tender": self.tender_id, "title": self.meta["tender_title"],
+            "workspace_format": self.meta["format"] if lotted else FORMAT, "tender": self.tender_id, "title": self.meta["tender_title"],
             "exported_at": _now(), "files": files,
             "scores": {"path": "scores.csv", "sha256": sha256_bytes(scores_bytes), "rows": len(scores)},
             "audit_log": {"path": "audit_log.csv", "sha256": sha256_bytes(log_bytes), "entries": report.entries,
@@ -980,9 +1114,10 @@ class Workspace:
                                  proxies_path=(Path(tmp) / Path(proxies_rel).name) if proxies_rel else None)
         strip = lambda rel: rel[len("files/"):] if rel.startswith("files/") else rel  # noqa: E731
         meta = cls._meta_rows(rubric, strip(rubric_rel), strip(proxies_rel) if proxies_rel else None)
+        lotted = meta["format"] == LOTS_FORMAT
         state = _replay(rekeyed)
 
-        with _building(cls, path, "importing") as ws:
+        with _building(cls, path, "importing", lotted) as ws:
             with ws._write() as t:
                 t.con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
                 t.con.executemany(f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) VALUES ({', '.join('?' * 10)})",
@@ -991,11 +1126,12 @@ class Workspace:
                 for rel, role, digest in listed:
                     data = blobs[rel]
                     t.con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?)", (strip(rel), role, digest, len(data), data))
-                for key, (val, seq, at) in state.get("bidder", {}).items():
-                    t.con.execute("INSERT INTO bidders VALUES (?, ?)", (key[0], val.get("file")))
-                for key, (val, seq, at) in state.get("score", {}).items():
-                    t.con.execute("INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                  (*key, float(val["score"]), val["rationale"], at, seq))
+                for key, (val, seq, at) in state.get("bidder", {}).items():  # key: (bidder,) or (bidder, lot)
+                    t.con.execute(f"INSERT INTO bidders VALUES ({', '.join('?' * (len(key) + 1))})",
+                                  (key[0], val.get("file"), *key[1:]))
+                for key, (val, seq, at) in state.get("score", {}).items():  # (bidder, criterion, evaluator[, lot])
+                    t.con.execute(f"INSERT INTO scores VALUES ({', '.join('?' * (len(key) + 4))})",
+                                  (*key[:3], float(val["score"]), val["rationale"], at, seq, *key[3:]))
                 for key, (val, seq, at) in state.get("evaluator", {}).items():
                     t.con.execute("INSERT INTO evaluators VALUES (?, ?, ?, ?)", (key[0], int(bool(val["complete"])), at, seq))
                 t.append("workspace import", "import", "workspace", ["import"], None,
@@ -1007,7 +1143,7 @@ class Workspace:
             report = ws.verify()
             if not report.intact:
                 raise InputError(f"the exported audit log does not verify: {report.first.line()}", file=log_where)
-            got = {(r.bidder, r.criterion, r.evaluator): (float(r.score), r.rationale)
+            got = {(r.bidder, r.criterion, r.evaluator, *([r.lot] if lotted else [])): (float(r.score), r.rationale)
                    for r in ws.scores().itertuples(index=False)}
             if got != exported_scores:
                 diff = sorted(set(got.items()) ^ set(exported_scores.items()))[:1]
@@ -1093,20 +1229,41 @@ class _Txn:
         return self.seq
 
     def put_score(self, bidder: str, criterion: str, evaluator: str, score: float, rationale: str, *,
-                  actor: str) -> Optional[int]:
-        old = self.con.execute("SELECT score, rationale FROM scores WHERE bidder=? AND criterion=? AND evaluator=?",
-                               (bidder, criterion, evaluator)).fetchone()
+                  actor: str, lot: Optional[str] = None) -> Optional[int]:
+        """One score and its audit entry. `lot` None: a workspace without lots (keyed bidder, criterion,
+        evaluator, as always); a lot id: a workspace with lots (the lot is the key's fourth part)."""
+        where, args, key = "bidder=? AND criterion=? AND evaluator=?", [bidder, criterion, evaluator], \
+            [bidder, criterion, evaluator]
+        if lot is not None:
+            where, args, key = where + " AND lot=?", args + [lot], key + [lot]
+        old = self.con.execute(f"SELECT score, rationale FROM scores WHERE {where}", args).fetchone()
         old_state = None if old is None else {"score": float(old[0]), "rationale": old[1]}
         new_state = {"score": float(score), "rationale": rationale}
         if old_state == new_state:
             return None
         action = "consensus" if evaluator == MODERATED else "score"
-        seq = self.append(actor, action, "score", [bidder, criterion, evaluator], old_state, new_state)
-        self.con.execute("INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(bidder, criterion, evaluator) "
-                         "DO UPDATE SET score=excluded.score, rationale=excluded.rationale, "
-                         "updated_at=excluded.updated_at, seq=excluded.seq",
-                         (bidder, criterion, evaluator, float(score), rationale, self.last_at, seq))
+        seq = self.append(actor, action, "score", key, old_state, new_state)
+        if lot is None:
+            self.con.execute("INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(bidder, criterion, evaluator) "
+                             "DO UPDATE SET score=excluded.score, rationale=excluded.rationale, "
+                             "updated_at=excluded.updated_at, seq=excluded.seq",
+                             (bidder, criterion, evaluator, float(score), rationale, self.last_at, seq))
+        else:
+            self.con.execute("INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                             "ON CONFLICT(bidder, criterion, evaluator, lot) "
+                             "DO UPDATE SET score=excluded.score, rationale=excluded.rationale, "
+                             "updated_at=excluded.updated_at, seq=excluded.seq",
+                             (bidder, criterion, evaluator, float(score), rationale, self.last_at, seq, lot))
         return seq
+
+    def put_bidder(self, bidder: str, file: Optional[str], lot: Optional[str], *, actor: str) -> None:
+        """One bid and its audit entry (`lot` None: a workspace without lots, keyed by bidder alone)."""
+        if lot is None:
+            self.con.execute("INSERT INTO bidders VALUES (?, ?)", (bidder, file))
+            self.append(actor, "add_bidder", "bidder", [bidder], None, {"file": file})
+        else:
+            self.con.execute("INSERT INTO bidders VALUES (?, ?, ?)", (bidder, file, lot))
+            self.append(actor, "add_bidder", "bidder", [bidder, lot], None, {"file": file})
 
 
 def _replay(log: list) -> dict:
@@ -1253,11 +1410,12 @@ def _verify(log: list, meta: dict, raw: dict, hkey: Optional[bytes], foreign: li
     def num(v):
         return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
-    tables = {
-        "score": {(r[0], r[1], r[2]): ({"score": num(r[3]), "rationale": r[4]}, (r[6], r[5])) for r in raw["score"]},
+    tables = {  # a tender with lots: score and bidder rows carry the lot last, the last part of their key
+        "score": {(r[0], r[1], r[2], *r[7:]): ({"score": num(r[3]), "rationale": r[4]}, (r[6], r[5]))
+                  for r in raw["score"]},
         "evaluator": {(r[0],): ({"complete": bool(r[1]) if r[1] in (0, 1) else r[1]}, (r[3], r[2]))
                       for r in raw["evaluator"]},
-        "bidder": {(r[0],): ({"file": r[1]}, None) for r in raw["bidder"]},
+        "bidder": {(r[0], *r[2:]): ({"file": r[1]}, None) for r in raw["bidder"]},
         "file": {(r[0],): ({"role": r[1], "sha256": r[2], "size": r[3]}, None) for r in raw["file"]},
     }
     names = {"score": "scores", "evaluator": "evaluators", "bidder": "bidders", "file": "files"}
@@ -1294,7 +1452,7 @@ def _verify(log: list, meta: dict, raw: dict, hkey: Optional[bytes], foreign: li
                                       "its content was changed", **entry_info(seq)))
         if role == "bid":
             bid_files.add(rel)
-    for bidder, f in raw["bidder"]:
+    for bidder, f, *_ in raw["bidder"]:
         if f is not None and f not in bid_files:
             problem = stored_name_problem(f, "bid")
             (bad_names if problem else found).append(AuditProblem(None, f"bidders row {_show(bidder)}: " + (
@@ -1324,21 +1482,31 @@ def _verify(log: list, meta: dict, raw: dict, hkey: Optional[bytes], foreign: li
                 settings.append(AuditProblem(None, f"workspace setting {_show(name)} holds {_show(_canon(have), 90)} "
                                                    f"but the stored rubric says {_show(_canon(derived[name]), 90)}: "
                                                    "the setting was edited behind the tool's back"))
+        if (meta.get("format") == LOTS_FORMAT) != (derived.get("format") == LOTS_FORMAT):
+            settings.append(AuditProblem(None, f"workspace setting 'format' holds {_show(meta.get('format'))} but the "
+                                               "stored rubric " + ("has" if derived.get("format") == LOTS_FORMAT else
+                                                                   "has no") + " lots: changed behind the tool's back"))
         scale = [float(x) for x in derived["scale"]]
-        ids = {c["id"] for c in derived["criteria"]}
-        bidders = {r[0] for r in raw["bidder"]}
-        for b, c, e, score, *_ in raw["score"]:
-            label = f"scores row {b} / {c} / {e}"
+        scales = {c["id"]: [0.0, 1.0] if c.get("kind") == "pass_fail" else [float(x) for x in c.get("scale") or scale]
+                  for c in derived["criteria"]}
+        ids = set(scales)
+        bidders = {(r[0], *r[2:]) for r in raw["bidder"]}  # (bidder,) or, with lots, (bidder, lot)
+        for r in raw["score"]:
+            b, c, e, score = r[:4]
+            key = [b, c, e, *r[7:]]
+            label = f"scores row {' / '.join(map(str, key))}"
+            own = scales.get(c, scale)
             if not isinstance(score, (int, float)) or isinstance(score, bool) or not math.isfinite(score):
                 settings.append(AuditProblem(None, f"{label} holds {_show(score)}, not a number on the scale",
-                                             subject=_subject_text("score", [b, c, e])))
-            elif float(score) not in scale:
-                settings.append(AuditProblem(None, f"{label} holds {float(score):g}, which is not on the rubric's scale "
-                                                   f"({', '.join(f'{x:g}' for x in scale)})",
-                                             subject=_subject_text("score", [b, c, e])))
-            elif c not in ids or b not in bidders:
+                                             subject=_subject_text("score", key)))
+            elif float(score) not in own:
+                whose = "rubric's" if own == scale else "criterion's"
+                settings.append(AuditProblem(None, f"{label} holds {float(score):g}, which is not on the {whose} scale "
+                                                   f"({', '.join(f'{x:g}' for x in own)})",
+                                             subject=_subject_text("score", key)))
+            elif c not in ids or (b, *r[7:]) not in bidders:
                 settings.append(AuditProblem(None, f"{label} names a {'criterion' if c not in ids else 'bidder'} the "
-                                                   "rubric and bids do not have", subject=_subject_text("score", [b, c, e])))
+                                                   "rubric and bids do not have", subject=_subject_text("score", key)))
     guards = [AuditProblem(None, r + " (the log's append-only guard): changed behind the tool's back") for r in removed]
     problems += bad_names + found + settings + guards
     return AuditReport(len(log), prev, problems, chain=chain, unchecked=unchecked, workspace_id=wid)
@@ -1377,15 +1545,16 @@ def _read_audit_csv(data: bytes, where: Path) -> list:
 def _read_scores_csv(data: bytes, where: Path) -> dict:
     try:
         rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
-        return {(csv_unquote(r["bidder"]), csv_unquote(r["criterion"]), csv_unquote(r["evaluator"])):
-                (float(r["score"]), csv_unquote(r["rationale"])) for r in rows}
+        return {(csv_unquote(r["bidder"]), csv_unquote(r["criterion"]), csv_unquote(r["evaluator"]),
+                 *([csv_unquote(r[LOT])] if LOT in r else [])): (float(r["score"]), csv_unquote(r["rationale"]))
+                for r in rows}
     except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"is not a scores.csv made by `workspace export` ({exc})", file=where) from None
 
 
 
 @contextlib.contextmanager
-def _building(cls, path: Path, what: str):
+def _building(cls, path: Path, what: str, lotted: bool = False):
     """A new, empty workspace under a private name beside `path`; only when the block finishes without error
     is the WAL folded into the file (so it stands alone) and the file given its real name. On any error
     nothing is left behind, so a half-made workspace can never be opened."""
@@ -1398,7 +1567,7 @@ def _building(cls, path: Path, what: str):
     try:
         con = ws._connect()
         try:
-            con.executescript(_SCHEMA)
+            con.executescript(_SCHEMA_LOTS if lotted else _SCHEMA)
         finally:
             con.close()
         yield ws

@@ -28,9 +28,11 @@ def add_parsers(sub) -> None:
                                       "the panel's consensus)")
     s.add_argument("--db", required=True, type=Path)
     s.add_argument("--bidder", required=True)
-    s.add_argument("--criterion", required=True, help="a scale criterion id of the rubric")
+    s.add_argument("--criterion", required=True, help="a scale or pass/fail criterion id of the rubric")
     s.add_argument("--evaluator", required=True, help="the evaluator's name, or MODERATED for the consensus")
-    s.add_argument("--score", required=True, help="a value on the rubric's scale")
+    s.add_argument("--score", required=True, help="a value on the criterion's scale (pass or fail for a pass/fail "
+                                                  "question)")
+    s.add_argument("--lot", default="", help="the lot the bid is in (required when the tender has lots)")
     s.add_argument("--rationale", required=True, help="why: reg 31 needs an explanation for every score")
     s.add_argument("--by", help="who records it, if not the evaluator (e.g. the lead recording a consensus)")
     s.add_argument("--json", action="store_true")
@@ -85,13 +87,14 @@ def _cmd_workspace(args) -> int:
         if args.action == "score":
             ws = Workspace.open(args.db)
             saved = ws.set_score(args.bidder, args.criterion, args.evaluator, args.score, args.rationale,
-                                 actor=args.by)
+                                 actor=args.by, lot=args.lot)
             # reached only after COMMIT: the score is on disk before we say so
             if args.json:
                 print_json({"saved": True, **saved})
             else:
                 what = "unchanged (already saved)" if not saved["changed"] else f"audit entry {saved['seq']}"
-                print(f"saved: {shown(saved['bidder'])} / {shown(saved['criterion'])} / {shown(saved['evaluator'])} = "
+                lot = f"lot {shown(saved['lot'])}: " if saved["lot"] else ""
+                print(f"saved: {lot}{shown(saved['bidder'])} / {shown(saved['criterion'])} / {shown(saved['evaluator'])} = "
                       f"{saved['score']:g} ({what})")
             return EXIT_OK
         if args.action == "export":
@@ -146,8 +149,7 @@ def _moderation(ws, args) -> int:
             print(f"{shown(args.evaluator)}: scoring {state} (recorded in the audit log)")
         return EXIT_OK
     scores = ws.scores()
-    table = moderation.side_by_side(scores, ws.scale, ws.bidders(), ws.criteria)
-    agree = moderation.agreement(scores, ws.criteria, ws.bidders())
+    table, agree = _panel_tables(ws, scores)
     people = ws.evaluators()
     if args.json:
         def records(df):
@@ -158,18 +160,50 @@ def _moderation(ws, args) -> int:
     print(f"{ws.tender_id}: {len(people)} evaluators; scoring complete: "
           + (", ".join(map(shown, people[people["complete"]]["evaluator"])) or "nobody yet"))
     rows = []
+    lotted = ws.lotted
     for r in table.to_dict("records"):  # evaluator names are columns: not identifiers
         marks = ", ".join(f"{shown(e)} {r[e]:g}" for e in people["evaluator"] if e in r and r[e] == r[e])
-        rows.append([shown(r["bidder"]), shown(r["criterion"]), marks or "-",
+        rows.append(([shown(r["lot"])] if lotted else []) + [shown(r["bidder"]), shown(r["criterion"]), marks or "-",
                      "-" if r["moderated"] != r["moderated"] else f"{r['moderated']:g}",
                      "SV205" if r["SV205"] else "", r["status"]])
-    print(text_table(rows, ["Bid", "Question", "Scores", "Consensus", "Flag", "Status"], right=set()))
+    print(text_table(rows, (["Lot"] if lotted else []) + ["Bid", "Question", "Scores", "Consensus", "Flag", "Status"],
+                     right=set()))
     print("\nAgreement per question (Kendall's W, corrected for ties):")
     for a in agree.itertuples(index=False):
         w = "-" if a.W != a.W else f"{a.W:.3f}"
-        print(f"  {a.criterion}: W {w} over {a.bids} bids and {a.evaluators} evaluators: {a.reading}"
-              + (f" ({a.note})" if a.note else ""))
+        print(f"  {(shown(a.lot) + ' ') if lotted else ''}{a.criterion}: W {w} over {a.bids} bids and "
+              f"{a.evaluators} evaluators: {a.reading}" + (f" ({a.note})" if a.note else ""))
     return EXIT_OK
+
+
+def _panel_tables(ws, scores):
+    """Scores side by side and Kendall's W per question: as before for a tender without lots; with lots,
+    per lot (its own bids), each row naming its lot. Each criterion is read on its own scale."""
+    import pandas as pd
+
+    from .. import moderation
+    if not ws.lotted and not any(c.get("scale") or c.get("kind") == "pass_fail" for c in ws.criteria):
+        return (moderation.side_by_side(scores, ws.scale, ws.bidders(), ws.criteria),
+                moderation.agreement(scores, ws.criteria, ws.bidders()))
+    bids = ws.bids()
+    tables, agree = [], []
+    for lot in (ws.lots or [""]):
+        bidders = bids.loc[bids["lot"] == lot, "bidder"].tolist()
+        mine = scores[scores["lot"] == lot]
+        for c in ws.criteria:
+            t = moderation.side_by_side(mine, ws.criterion_scale(c["id"]), bidders, [c])
+            tables.append(t.assign(lot=lot)[["lot"] + list(t.columns)])
+        a = moderation.agreement(mine, ws.criteria, bidders)
+        agree.append(a.assign(lot=lot)[["lot"] + list(a.columns)])
+    if not tables:
+        return pd.DataFrame(columns=["lot", "bidder", "criterion", "moderated", "SV205", "status"]), \
+            pd.concat(agree, ignore_index=True)
+    table = pd.concat(tables, ignore_index=True)
+    lot_at = {lot: i for i, lot in enumerate(ws.lots or [""])}
+    bidder_at = {b: i for i, b in enumerate(ws.bidders())}
+    place = pd.DataFrame({"l": table["lot"].map(lot_at), "b": table["bidder"].map(bidder_at)})
+    table = table.loc[place.sort_values(["l", "b"], kind="stable").index].reset_index(drop=True)
+    return table, pd.concat(agree, ignore_index=True)
 
 
 def _cmd_audit(args) -> int:

@@ -1,0 +1,251 @@
+"""The app on real tenders (issue 16, DESIGN.md 9), driven by AppTest: a tender with lots loaded from files on
+the Tender page (and refused, with a message in place, when its scores have no lot or a bid names a lot the
+tender does not have); the Score and Moderation pages showing the criteria as a tree, each question on its own
+scale and a pass/fail question as Pass or Fail; Results, Figures vs design and Reports one lot at a time with
+the lot picker, and the award across lots (who won each lot, who the limit passed over, and why); price per
+quality point with its quality points and £ per point."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from evaluator import load_bids, load_rubric, load_scores
+from evaluator.workspace import Workspace
+from tests.apptest import APP, click, messages, ok, table, unescape, upload
+from tests.conftest import tender_paths
+from tests.test_workspace_lots import ASHBY, CRESTLINE, KINGSFORD, MERIDIAN, WESTVALE, lotted_tender
+
+AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+
+
+def engine(rubric: Path, bids: Path, scores: Path):
+    from evaluator.lots import evaluate_tender
+    r = load_rubric(rubric)
+    b = load_bids(bids, r).require_valid()
+    return evaluate_tender(r, b, load_scores(scores, r, b.bidders))
+
+
+@pytest.fixture
+def tender(tmp_path):
+    return lotted_tender(tmp_path / "tender")
+
+
+def opened(tender, page: str | None = None, lots: bool = True):
+    """The app opened on the lotted tender's workspace (as `workspace init` makes it; the app reopens what was
+    open last), on `page`."""
+    rubric, bids, scores = tender
+    home = Path(os.environ["SOCIAL_VALUE_HOME"])
+    ws = Workspace.create(home / "lots.sqlite", rubric, bids, scores_path=scores)
+    (home / "last_opened.json").write_text(json.dumps({"workspace": str(ws.path)}), encoding="utf-8")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    ok(at)
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+        ok(at)
+    return at
+
+
+def options_of(editor) -> list[str]:
+    """The choices a data editor's score column offers."""
+    import json as _json
+    config = _json.loads(editor.proto.columns)
+    return config["score"]["type_config"]["options"]
+
+
+def shown(at) -> str:
+    parts = [df.value.to_csv() for df in at.dataframe]
+    for kind in ("markdown", "caption", "text", "warning", "success", "info", "error", "subheader"):
+        parts += [unescape(str(getattr(e, "value", ""))) for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------------------------------ Tender page
+
+def test_a_lotted_tender_loads_from_files_on_the_tender_page(tender):
+    rubric, bids, scores = tender
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    upload(at, "up_rubric", rubric)
+    upload(at, "up_bids", sorted(bids.iterdir()))
+    upload(at, "up_scores", scores)
+    click(at, "Load the uploaded").run()
+    ok(at)
+    assert not messages(at, "warning"), messages(at, "warning")
+    lots = table(at, {"lot", "title", "contract value", "bids"}).set_index("lot")
+    assert lots.loc["L1", "bids"] == 3 and lots.loc["L2", "bids"] == 3
+    assert lots.loc["L2", "contract value"] == 4_500_000
+    bid_table = table(at, {"lot", "bidder", "price £"})
+    assert sorted(bid_table.loc[bid_table["bidder"] == WESTVALE, "lot"]) == ["L1", "L2"]
+    per = table(at, {"evaluator", "lot", "scores"})
+    assert set(per["lot"]) == {"L1", "L2"}
+
+
+def test_scores_without_a_lot_for_a_lotted_tender_are_a_message_in_place(tender, tmp_path):
+    rubric, bids, scores = tender
+    no_lot = tmp_path / "scores.csv"
+    pd.read_csv(scores).drop(columns=["lot"]).to_csv(no_lot, index=False)
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    upload(at, "up_rubric", rubric)
+    upload(at, "up_bids", sorted(bids.iterdir()))
+    upload(at, "up_scores", no_lot)
+    click(at, "Load the uploaded").run()
+    ok(at)
+    said = "\n".join(messages(at, "warning") + messages(at, "error"))
+    assert "scores.csv" in said and "'lot'" in said, said
+    assert "Traceback" not in said
+
+
+def test_a_bid_for_a_lot_the_tender_does_not_have_is_a_message_in_place(tender):
+    rubric, bids, _ = tender
+    stray = bids / "ashby_district_property_maintenance_L1.yaml"
+    stray.write_text(stray.read_text(encoding="utf-8").replace("lot: L1", "lot: L7"), encoding="utf-8")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    upload(at, "up_rubric", rubric)
+    upload(at, "up_bids", sorted(bids.iterdir()))
+    click(at, "Load the uploaded").run()
+    ok(at)
+    said = "\n".join(messages(at, "warning") + messages(at, "error"))
+    assert "ashby_district_property_maintenance_L1.yaml" in said and "L7" in said, said
+
+
+# ------------------------------------------------------------------------------------------ Score and Moderation
+
+def test_the_score_page_shows_the_tree_own_scales_and_pass_fail(tender):
+    at = opened(tender, "score")
+    text = shown(at)
+    tree = table(at, {"criterion", "points", "share of its group", "scored as"})
+    assert tree["criterion"].tolist()[:4] == ["Price", "Quality", "    Technical approach and mobilisation",
+                                             "    Health, safety and safeguarding"]
+    assert tree.set_index("id").loc["Q1", "points"] == pytest.approx(26.25)  # 75% of 35
+    assert tree.set_index("id").loc["PF", "scored as"].startswith("Pass or Fail")
+    assert "**Quality**: 35 points, the sum of its sub-criteria" in text
+    lot = at.selectbox(key="score_lot")
+    assert lot.value == "L1" and lot.options == ["L1 North schools (£8,000,000)", "L2 Civic buildings (£4,500,000)"]
+    at.text_input(key="new_evaluator").set_value("Nina Patel").run()
+    click(at, "Add").run()
+    ok(at)
+    editors = {e.key: e for e in at.data_editor}
+    assert {"score_editor_Q1", "score_editor_Q2", "score_editor_SVQ", "score_editor_PF"} <= set(editors)
+    assert set(editors["score_editor_PF"].value["bidder"]) == {WESTVALE, ASHBY, KINGSFORD}  # lot L1's bids
+    # pass/fail offered as Pass and Fail; Q2 on its own scale with its own descriptors
+    assert options_of(editors["score_editor_PF"]) == ["Pass", "Fail"]
+    assert options_of(editors["score_editor_Q2"]) == ["0 - Unacceptable", "1 - Poor", "2 - Adequate", "3 - Good",
+                                                      "4 - Excellent"]
+    assert options_of(editors["score_editor_Q1"])[3].startswith("60 - Satisfactory")
+
+
+def test_a_pass_fail_score_entered_on_the_score_page_is_saved_for_its_lot(tender):
+    at = opened(tender, "score")
+    at.text_input(key="new_evaluator").set_value("Nina Patel").run()
+    click(at, "Add").run()
+    at.selectbox(key="score_lot").set_value("L2").run()
+    pf = [e for e in at.data_editor if e.key == "score_editor_PF"][0]
+    row = pf.value["bidder"].tolist().index(WESTVALE)
+    at.session_state["score_editor_PF"] = {"edited_rows": {row: {"score": "Fail", "rationale": "No certificate"}},
+                                           "added_rows": [], "deleted_rows": []}
+    at.run()
+    ok(at)
+    ws = Workspace.open(Path(os.environ["SOCIAL_VALUE_HOME"]) / "lots.sqlite")
+    saved = ws.scores().set_index(["bidder", "criterion", "evaluator", "lot"])
+    assert saved.loc[(WESTVALE, "PF", "Nina Patel", "L2"), "score"] == 0.0
+    assert (WESTVALE, "PF", "Nina Patel", "L1") not in saved.index
+
+
+def test_moderation_reads_pass_fail_as_pass_or_fail_and_records_a_consensus_per_lot(tender):
+    at = opened(tender, "moderation")
+    at.selectbox(key="mod_lot").set_value("L2").run()
+    ok(at)
+    if any(b.key == "mod_complete" for b in at.button):
+        at.button(key="mod_complete").click().run()
+    ok(at)
+    side = table(at, {"bidder", "criterion", "moderated", "status"})
+    pf = side[side["criterion"] == "PF"].set_index("bidder")["moderated"]
+    assert pf.loc[CRESTLINE] == "Fail" and pf.loc[WESTVALE] == "Pass"
+    assert set(side["bidder"]) == {WESTVALE, CRESTLINE, MERIDIAN}  # lot L2's bids only
+    at.selectbox(key="mod_cell").set_value((CRESTLINE, "PF")).run()
+    score = at.selectbox(key="mod_score_PF")
+    assert score.options == ["Pass", "Fail"]
+    score.set_value("Pass")
+    at.text_area(key="mod_rationale").set_value("Certificate supplied at clarification")
+    click(at, "Record consensus").run()
+    ok(at)
+    ws = Workspace.open(Path(os.environ["SOCIAL_VALUE_HOME"]) / "lots.sqlite")
+    saved = ws.scores().set_index(["bidder", "criterion", "evaluator", "lot"])
+    assert saved.loc[(CRESTLINE, "PF", "MODERATED", "L2"), "score"] == 1.0
+    assert any("consensus Pass" in m for m in messages(at, "success"))
+
+
+# ------------------------------------------------------------------------------------------ Results, Figures, Reports
+
+def test_results_show_the_award_across_lots_and_each_lot_on_its_own(tender):
+    lots_ev = engine(*tender)
+    at = opened(tender, "results")
+    award = table(at, {"lot", "awarded to", "passed over", "why"}).set_index("lot")
+    want = lots_ev.award.set_index("lot")
+    for lot in ("L1", "L2"):
+        assert award.loc[lot, "awarded to"] == (want.loc[lot, "awarded_to"] or "(not awarded)")
+        assert award.loc[lot, "passed over"] == ", ".join(want.loc[lot, "passed_over"])
+    passed = [lot for lot in ("L1", "L2") if award.loc[lot, "passed over"]]
+    assert passed, "the limit of one lot per supplier passes someone over in this tender"
+    assert "already holds 1 lot(s)" in award.loc[passed[0], "why"]
+    for lot in ("L1", "L2"):
+        at.selectbox(key="results_lot").set_value(lot).run()
+        ok(at)
+        ev = lots_ev.evaluation(lot)
+        results = table(at, {"rank", "bidder", "total"}).set_index("bidder")
+        assert set(results.index) == set(ev.results["bidder"])
+        for bidder, total in ev.results.set_index("bidder")["total"].items():
+            assert results.loc[bidder, "total"] == pytest.approx(total)
+        groups = table(at, {"bidder", "under a group minimum"})
+        assert any(c.startswith("Q Quality") for c in groups.columns)
+    at.selectbox(key="results_lot").set_value("L2").run()
+    dq = table(at, {"bidder", "criterion", "code", "reason"})
+    assert CRESTLINE in set(dq.loc[dq["code"] == "SV208", "bidder"])
+    pf = table(at, {"bidder", "PF"}).set_index("bidder")
+    assert pf.loc[CRESTLINE, "PF"] == "Fail"
+
+
+def test_figures_and_reports_work_per_lot(tmp_path):
+    at = opened(lotted_tender(tmp_path / "flat", tree=False), "figures")  # the reports of a tree: reports16
+    at.selectbox(key="figures_lot").set_value("L2").run()
+    ok(at)
+    ranks = table(at, {"bidder", "figures rank", "design rank"})
+    assert WESTVALE in set(ranks["bidder"]) and ASHBY not in set(ranks["bidder"])
+    assert table(at, {"lot", "awarded to", "why"}) is not None
+    at.switch_page("app_pages/reports.py").run()
+    ok(at)
+    assert at.selectbox(key="reports_lot").value == "L2"  # the lot chosen is kept across pages
+    buttons = at.get("download_button")
+    files = [b.proto.url for b in buttons]  # the documents offered, for that lot
+    assert len(buttons) >= 4, files
+    text = shown(at)
+    assert "Lot L2" in text
+
+
+# ------------------------------------------------------------------------------------------ price per quality point
+
+def test_price_per_quality_point_shows_quality_points_and_pounds_per_point(tmp_path):
+    rubric, bids, scores = lotted_tender(tmp_path / "ppqp", lots=False)
+    spec = yaml.safe_load(rubric.read_text(encoding="utf-8"))
+    spec["award"] = "price_per_quality_point"
+    spec["criteria"] = [c for c in spec["criteria"] if c["kind"] != "price"]
+    spec["criteria"][0]["weight"] = 70  # Quality 70 + SVQ 5 + SV 25: 100 quality points, no price criterion
+    spec["criteria"][2]["weight"] = 25
+    rubric.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    r = load_rubric(rubric)
+    b = load_bids(bids, r).require_valid()
+    from evaluator import evaluate
+    ev = evaluate(r, b, load_scores(scores, r, b.bidders))
+    at = opened((rubric, bids, scores), "results")
+    shown_table = table(at, {"rank", "bidder", "quality points", "£ per point"}).set_index("bidder")
+    res = ev.results.set_index("bidder")
+    for bidder, row in res.iterrows():
+        assert shown_table.loc[bidder, "quality points"] == pytest.approx(row["quality_points"])
+        assert shown_table.loc[bidder, "£ per point"] == pytest.approx(row["price_per_point"])
+    ranked = shown_table[shown_table["rank"].notna()].sort_values("rank")
+    assert ranked["£ per point"].is_monotonic_increasing  # lowest £ per quality point first
+    assert any("price per quality point" in c.value for c in at.caption)
