@@ -47,48 +47,82 @@ def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tup
     require_columns(scores if scores is not None else empty_scores(), SCORE_COLUMNS, "scale_marks")
     require_unique(pd.Series(bidders, dtype=object), "scale_marks")
     crits = rubric.scale_criteria
+    ids = [c.id for c in crits]
     scales = {c.id: _scale_of(rubric, c.id) for c in crits}  # each criterion's own scale, else the rubric's
     tops = np.array([float(scales[c.id][-1]) for c in crits])
-    grid = pd.MultiIndex.from_product([bidders, [c.id for c in crits]], names=["bidder", "criterion"])
-    table = pd.DataFrame(index=grid).reset_index()
-    meta = {c.id: c for c in crits}
-    table["name"] = table["criterion"].map(lambda i: meta[i].name or i)
-    table["weight"] = table["criterion"].map(lambda i: meta[i].weight).astype(float)
-    table["threshold"] = table["criterion"].map(lambda i: meta[i].threshold).astype(float)
-    table["social_value"] = table["criterion"].map(lambda i: meta[i].social_value).astype(bool)
+    n_b, n_c = len(bidders), len(crits)
+    size = n_b * n_c
     s = scores if scores is not None and len(scores) else empty_scores()
-    panel = s[s["evaluator"] != MODERATED]
-    moderated = s[s["evaluator"] == MODERATED].set_index(["bidder", "criterion"])
-    grouped = panel.groupby(["bidder", "criterion"])["score"]
-    stats = pd.DataFrame({"n_evaluators": grouped.size(), "median": grouped.median(), "low": grouped.min(),
-                          "high": grouped.max()})
-    stats = stats.reindex(grid)
-    table["n_evaluators"] = stats["n_evaluators"].fillna(0).astype(int).to_numpy()
-    table["evaluator_median"] = stats["median"].to_numpy()
-    table["lowest_score"] = stats["low"].to_numpy()
-    table["highest_score"] = stats["high"].to_numpy()
-    table["moderated"] = moderated["score"].reindex(grid).to_numpy() if len(moderated) else np.nan
-    rationale = moderated["rationale"].reindex(grid).to_numpy() if len(moderated) else None
-    table["moderated_rationale"] = rationale
-    table["score"] = table["moderated"].where(table["moderated"].notna(), table["evaluator_median"])
-    table["basis"] = np.where(table["moderated"].notna(), "moderated",
-                              np.where(table["n_evaluators"] > 1, "median of evaluators (no consensus)",
-                                       np.where(table["n_evaluators"] == 1, "single evaluator", "unscored")))
-    table["scored"] = table["score"].notna()
-    shape = (1, len(bidders), len(crits))  # one draw; the grid is bidder-major
+    # each score's cell in the bidder-major grid (bid, criterion); rows of no listed bid or criterion: left out
+    b_at = pd.Index(bidders, dtype=object).get_indexer(pd.Index(s["bidder"].to_numpy(dtype=object)))
+    c_at = pd.Index(ids, dtype=object).get_indexer(pd.Index(s["criterion"].to_numpy(dtype=object)))
+    keep = (b_at >= 0) & (c_at >= 0)
+    cell = b_at * n_c + c_at
+    value = s["score"].to_numpy(dtype=float, na_value=np.nan)
+    is_mod = s["evaluator"].to_numpy(dtype=object) == MODERATED
+    # the evaluators' scores (MODERATED apart) of each cell: how many, median, lowest, highest
+    at = np.flatnonzero(keep & ~is_mod)
+    order = at[np.lexsort((value[at], cell[at]))]  # by cell, then score
+    n_eval = np.bincount(cell[order], minlength=size)
+    first = np.cumsum(n_eval) - n_eval
+    has = n_eval > 0
+    sorted_values = np.append(value[order], np.nan)
+    pick = np.where(has, first, len(order))
+    low = sorted_values[pick]
+    high = sorted_values[np.where(has, first + n_eval - 1, len(order))]
+    median = (sorted_values[np.where(has, first + (n_eval - 1) // 2, len(order))]
+              + sorted_values[np.where(has, first + n_eval // 2, len(order))]) / 2
+    if s["score"].dtype == object:  # no score at all: the columns are of Python objects, as pandas gives them
+        low, high, median = low.astype(object), high.astype(object), median.astype(object)
+    # the MODERATED score and its rationale
+    mod_rows = np.flatnonzero(keep & is_mod)
+    mod_at = np.full(size, -1, dtype=np.intp)
+    mod_at[cell[mod_rows]] = mod_rows
+    if is_mod.any():
+        moderated = np.where(mod_at >= 0, value[mod_at], np.nan)
+        rationale = s["rationale"].array.take(mod_at, allow_fill=True)
+    else:
+        moderated, rationale = np.full(size, np.nan), None
+    named = ~np.isnan(moderated)
+    score = np.where(named, moderated, median) if median.dtype != object else pd.Series(moderated).where(
+        named, pd.Series(median, dtype=object)).to_numpy()
+    basis = np.where(named, "moderated",
+                     np.where(n_eval > 1, "median of evaluators (no consensus)",
+                              np.where(n_eval == 1, "single evaluator", "unscored")))
+    shape = (1, n_b, n_c)  # one draw; the grid is bidder-major
     weights = np.array([float(c.weight) for c in crits])
     thresholds = np.array([np.nan if c.threshold is None else float(c.threshold) for c in crits])
-    score = table["score"].to_numpy(dtype=float).reshape(shape)
-    marks = kernel.scale_marks(score, weights, tops).ravel()
-    # a score column with no score in it is one of Python objects: its marks are too, as they print
-    table["marks"] = marks.astype(object) if table["score"].dtype == object else marks
-    table["below_threshold"] = kernel.below_threshold(score, thresholds).ravel()
+    score3 = np.asarray(score, dtype=float).reshape(shape)
+    marks = kernel.scale_marks(score3, weights, tops).ravel()
+    table = pd.DataFrame({
+        "bidder": np.repeat(np.asarray(bidders, dtype=object), n_c),
+        "criterion": np.tile(np.asarray(ids, dtype=object), n_b),
+        "name": np.tile(np.asarray([c.name or c.id for c in crits], dtype=object), n_b),
+        "weight": np.tile(weights, n_b),
+        "threshold": np.tile(thresholds, n_b),
+        "social_value": np.tile(np.array([bool(c.social_value) for c in crits], dtype=bool), n_b),
+        "n_evaluators": n_eval.astype(int),
+        "evaluator_median": median,
+        "lowest_score": low,
+        "highest_score": high,
+        "moderated": moderated,
+        "moderated_rationale": rationale,
+        "score": score,
+        "basis": basis,
+        "scored": ~pd.isna(score),
+        # a score column with no score in it is one of Python objects: its marks are too, as they print
+        "marks": marks.astype(object) if score.dtype == object else marks,
+        "below_threshold": kernel.below_threshold(score3, thresholds).ravel(),
+    })
 
-    spread = pd.Series(np.zeros(len(table), dtype=np.int64), index=table.index)  # steps on the criterion's scale
-    for cid, scale in scales.items():
-        at = (table["criterion"] == cid).to_numpy()
-        spread[at] = (np.searchsorted(scale, table["highest_score"][at].fillna(0))
-                      - np.searchsorted(scale, table["lowest_score"][at].fillna(0)))
+    steps = np.zeros(size, dtype=np.int64)  # steps on the criterion's scale between lowest and highest
+    crit_at = np.tile(np.arange(n_c), n_b)
+    low_0 = np.nan_to_num(np.asarray(low, dtype=float), nan=0.0)
+    high_0 = np.nan_to_num(np.asarray(high, dtype=float), nan=0.0)
+    for j, scale in enumerate(scales.values()):
+        at = crit_at == j
+        steps[at] = np.searchsorted(scale, high_0[at]) - np.searchsorted(scale, low_0[at])
+    spread = pd.Series(steps, index=table.index)
     blocks = []
     hit = (table["n_evaluators"] > 1) & (spread > 2)
     if hit.any():
