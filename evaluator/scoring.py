@@ -166,15 +166,21 @@ def missing_responses(responses: pd.DataFrame, rubric: Rubric, bidders: list[str
     crits = [c for c in rubric.scale_criteria]
     if not crits or not bidders:
         return empty_flags()
-    grid = pd.MultiIndex.from_product([bidders, [c.id for c in crits]], names=["bidder", "criterion"])
-    have = pd.MultiIndex.from_frame(responses[["bidder", "criterion"]]) if len(responses) else grid[:0]
-    missing = grid[~grid.isin(have)].to_frame(index=False)
-    if missing.empty:
+    ids = [c.id for c in crits]
+    n_c = len(ids)
+    have = np.zeros(len(bidders) * n_c, dtype=bool)  # the bidder-major grid (bid, criterion)
+    if len(responses):
+        b_at = pd.Index(bidders, dtype=object).get_indexer(pd.Index(responses["bidder"].to_numpy(dtype=object)))
+        c_at = pd.Index(ids, dtype=object).get_indexer(pd.Index(responses["criterion"].to_numpy(dtype=object)))
+        have[(b_at * n_c + c_at)[(b_at >= 0) & (c_at >= 0)]] = True
+    at = np.flatnonzero(~have)
+    if not len(at):
         return empty_flags()
-    names = {c.id: c.name or c.id for c in crits}
-    return make_flags("SV202", missing["bidder"].to_numpy(),
-                      ("no response to " + missing["criterion"] + " (" + missing["criterion"].map(names) + ")").to_numpy(),
-                      criterion=missing["criterion"].to_numpy())
+    bidder = np.asarray(bidders, dtype=object)[at // n_c]
+    criterion = np.asarray(ids, dtype=object)[at % n_c]
+    names = np.asarray([c.name or c.id for c in crits], dtype=object)[at % n_c]
+    return make_flags("SV202", bidder, np.array([f"no response to {c} ({nm})" for c, nm in zip(criterion, names)],
+                                                dtype=object), criterion=criterion)
 
 
 def price_flags(prices: pd.DataFrame, rule=None) -> pd.DataFrame:
@@ -321,10 +327,10 @@ GROUP_COLUMNS = ["bidder", "group", "name", "level", "weight", "marks", "min_sha
 
 def group_members(rubric: Rubric, groups: Optional[pd.DataFrame] = None) -> tuple[list[str], list[list[int]]]:
     """(group ids in tree order, for each the positions of its leaves in `rubric.criteria`)."""
-    leaves = rubric.criteria["id"].tolist()
-    at = {cid: i for i, cid in enumerate(leaves)}
-    ids = (rubric.groups if groups is None else groups)["id"].tolist()
-    return ids, [[at[c] for c in rubric.leaves_under(g)] for g in ids]
+    groups = rubric.groups if groups is None else groups
+    paths = rubric.criteria["path"].tolist()  # a leaf is under a group when its path starts with the group's
+    return groups["id"].tolist(), [[i for i, p in enumerate(paths) if p.startswith(g + " > ")]
+                                   for g in groups["path"].tolist()]
 
 
 def groups_table(leaf_marks: np.ndarray, leaf_known: np.ndarray, rubric: Rubric,
