@@ -28,16 +28,16 @@ def price_marks(bids: pd.DataFrame, rubric: Rubric, eligible: pd.Series) -> pd.D
     require_columns(bids, ["bidder", "price"], "price_marks")
     require_unique(bids["bidder"], "price_marks")
     crit = rubric.price_criterion
-    table = pd.DataFrame({"bidder": bids["bidder"].to_numpy(), "price": bids["price"].astype(float).to_numpy()})
+    bidder, price = bids["bidder"].to_numpy(), bids["price"].astype(float).to_numpy()
     if crit is None:
-        table["lowest"], table["method"], table["weight"], table["marks"] = np.nan, None, 0.0, 0.0
-        return table
-    ok = eligible.reindex(table["bidder"]).fillna(False).to_numpy(dtype=bool)
+        return pd.DataFrame({"bidder": bidder, "price": price, "lowest": np.nan, "method": None, "weight": 0.0,
+                             "marks": 0.0})
+    at = pd.Index(eligible.index, dtype=object).get_indexer(pd.Index(bidder, dtype=object))  # -1: not named
+    ok = np.append(eligible.fillna(False).to_numpy(dtype=bool), False)[at]
     method = crit.method or "relative"
-    marks, lowest = kernel.price_marks(table["price"].to_numpy(), ok[None, :], crit.weight, method)
-    table["lowest"], table["method"], table["weight"] = float(lowest[0]), method, crit.weight
-    table["marks"] = marks[0]
-    return table
+    marks, lowest = kernel.price_marks(price, ok[None, :], crit.weight, method)
+    return pd.DataFrame({"bidder": bidder, "price": price, "lowest": float(lowest[0]), "method": method,
+                         "weight": crit.weight, "marks": marks[0]})
 
 
 def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
