@@ -6,8 +6,9 @@ shares, a per-criterion scale, a pass/fail question and a mandatory outcome; bid
 commitments.csv in the bulk form with a `lot` column; scores.csv from three evaluators plus MODERATED,
 with a `lot` column), then times `python -m evaluator evaluate --json` in a fresh process, N times,
 against a floor measured in the same run: a fresh process that imports pandas and reads the same files (the rubric with PyYAML, the
-four CSV files with pandas), timed whole the same way. Prints best and median of each, and the ratio of
-the medians.
+four CSV files with pandas), timed whole the same way. Prints best and median of each, wall time and CPU
+time (user + sys of the child process, from getrusage: on a loaded machine the fairer measure), and the
+ratio of the medians.
 
     python bench/bench_lots.py [--lots 20] [--bids 50] [--commitments 5] [--repeats 5] [--keep DIR]
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -152,13 +154,19 @@ for f in sys.argv[2:]:
 """
 
 
-def _timed(cmd: list[str], **kwargs) -> tuple[float, bytes]:
-    t0 = time.perf_counter()
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(cmd: list[str], **kwargs) -> tuple[float, float, bytes]:
+    """(wall seconds, CPU seconds (user + sys) of the child, its stdout)."""
+    t0, c0 = time.perf_counter(), _cpu()
     proc = subprocess.run(cmd, capture_output=True, **kwargs)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, _cpu() - c0
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd[:4])} ... failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
-    return seconds, proc.stdout
+    return seconds, cpu, proc.stdout
 
 
 def main() -> None:
@@ -178,26 +186,37 @@ def main() -> None:
         env = {**os.environ, "SOCIAL_VALUE_HOME": str(out / "home")}
         floor_cmd = [sys.executable, "-c", FLOOR, str(files["rubric"]), str(files["scores"]),
                      *(str(files["bids"] / f) for f in ("bids.csv", "responses.csv", "commitments.csv"))]
-        evaluate_s, floor_s, document = [], [], b""
+        evaluate_s, floor_s, evaluate_cpu, floor_cpu, document = [], [], [], [], b""
         for _ in range(args.repeats):  # interleaved, so both see the same load on the machine
-            seconds, document = _timed(cmd, cwd=ROOT, env=env)
+            seconds, cpu, document = _timed(cmd, cwd=ROOT, env=env)
             evaluate_s.append(seconds)
-            floor_s.append(_timed(floor_cmd, cwd=ROOT)[0])
+            evaluate_cpu.append(cpu)
+            seconds, cpu, _ = _timed(floor_cmd, cwd=ROOT)
+            floor_s.append(seconds)
+            floor_cpu.append(cpu)
         doc = json.loads(document)
         lots = doc.get("lots", [])
         n_bids = sum(len(lot.get("bids", [])) for lot in lots)
         passed_over = sum(len(lot.get("passed_over") or []) for lot in lots)
         e_med, f_med = float(np.median(evaluate_s)), float(np.median(floor_s))
+        e_cpu, f_cpu = float(np.median(evaluate_cpu)), float(np.median(floor_cpu))
         print(f"{len(lots)} lots, {n_bids} bids, {args.commitments} commitments a bid, three-level tree; "
               f"{passed_over} bids passed over by the award limit")
         print(f"evaluate --json: median {e_med:.2f} s, best {min(evaluate_s):.2f} s of {args.repeats} "
               f"(target under {TARGET_S:g} s: {'met' if e_med < TARGET_S else 'NOT met'})")
         print(f"floor (python, import pandas, read the same 5 files): median {f_med:.2f} s, best {min(floor_s):.2f} s")
-        print(f"evaluate / floor (medians): {e_med / f_med:.2f}x; JSON {len(document) / 1e6:.1f} MB")
+        print(f"CPU (user + sys): evaluate median {e_cpu:.2f} s, best {min(evaluate_cpu):.2f} s "
+              f"(target under {TARGET_S:g} s: {'met' if e_cpu < TARGET_S else 'NOT met'}); "
+              f"floor median {f_cpu:.2f} s, best {min(floor_cpu):.2f} s")
+        print(f"evaluate / floor (medians): {e_med / f_med:.2f}x wall, {e_cpu / f_cpu:.2f}x CPU; "
+              f"JSON {len(document) / 1e6:.1f} MB")
         print(json.dumps({"lots": len(lots), "bids": n_bids, "passed_over": passed_over, "repeats": args.repeats,
                           "evaluate_median_s": round(e_med, 3), "evaluate_best_s": round(min(evaluate_s), 3),
                           "floor_median_s": round(f_med, 3), "floor_best_s": round(min(floor_s), 3),
-                          "ratio_of_medians": round(e_med / f_med, 2), "target_s": TARGET_S,
+                          "ratio_of_medians": round(e_med / f_med, 2),
+                          "evaluate_cpu_median_s": round(e_cpu, 3), "evaluate_cpu_best_s": round(min(evaluate_cpu), 3),
+                          "floor_cpu_median_s": round(f_cpu, 3), "floor_cpu_best_s": round(min(floor_cpu), 3),
+                          "ratio_of_cpu_medians": round(e_cpu / f_cpu, 2), "target_s": TARGET_S,
                           "cores": os.cpu_count()}))
     finally:
         if tmp is not None:

@@ -472,36 +472,32 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
     else:
         groups = pd.DataFrame(columns=scoring.GROUP_COLUMNS)
 
-    results = pd.DataFrame({"bidder": bidders}).set_index("bidder", drop=False)
-    results["eligible"] = eligible
-    results["complete"] = complete
-    results["price"] = bids["price"].to_numpy()
-    results["price_score"] = price_score
-    results["quality_score"] = quality
-    results["sv_scale_score"] = sv_scale
-    results["claimed_value"] = claimed
-    results["credited_value"] = credited
-    results["figures_fraction"] = figures_fraction
-    results["design_fraction"] = fraction
-    results["figures_score"] = sv_weight * figures_fraction
-    results["design_score"] = sv_weight * fraction
+    base = pd.DataFrame({"bidder": bidders}).set_index("bidder", drop=False)
+    columns = {"bidder": base["bidder"], "eligible": eligible, "complete": complete, "price": bids["price"].to_numpy(),
+               "price_score": price_score, "quality_score": quality, "sv_scale_score": sv_scale,
+               "claimed_value": claimed, "credited_value": credited, "figures_fraction": figures_fraction,
+               "design_fraction": fraction, "figures_score": sv_weight * figures_fraction,
+               "design_score": sv_weight * fraction}
+    results = pd.DataFrame(columns, index=base.index)  # built once: a column added at a time costs each time
     per_point = rubric.award == "price_per_quality_point"
     prices = bids["price"].to_numpy(dtype=float, na_value=np.nan)
+    more = {}
     for lens in LENSES:
-        results[f"{lens}_total"] = kernel.totals(price_score, quality, sv_scale, results[f"{lens}_score"].to_numpy())
-        key = results[f"{lens}_total"]
+        more[f"{lens}_total"] = key = pd.Series(kernel.totals(price_score, quality, sv_scale,
+                                                              results[f"{lens}_score"].to_numpy()), index=results.index)
         if per_point:
             key = pd.Series(kernel.price_per_point(prices, key.to_numpy(dtype=float)[None, :])[0], index=key.index)
-        results[f"{lens}_rank"] = scoring.rank(key, results["quality_score"], results["price"], results["eligible"],
-                                               tie_break=rubric.tie_break, ascending=per_point,
-                                               social_value=results[f"{lens}_score"] + results["sv_scale_score"])
+        more[f"{lens}_rank"] = scoring.rank(key, results["quality_score"], results["price"], results["eligible"],
+                                            tie_break=rubric.tie_break, ascending=per_point,
+                                            social_value=results[f"{lens}_score"] + results["sv_scale_score"])
     official = rubric.official_lens
-    results["social_value_score"] = results[f"{official}_score"] + results["sv_scale_score"]
-    results["total"] = results[f"{official}_total"]
-    results["rank"] = results[f"{official}_rank"]
+    more["social_value_score"] = results[f"{official}_score"] + results["sv_scale_score"]
+    more["total"] = more[f"{official}_total"]
+    more["rank"] = more[f"{official}_rank"]
     if per_point:
-        results["quality_points"] = results["total"]
-        results["price_per_point"] = kernel.price_per_point(prices, results["total"].to_numpy(dtype=float)[None, :])[0]
+        more["quality_points"] = more["total"]
+        more["price_per_point"] = kernel.price_per_point(prices, more["total"].to_numpy(dtype=float)[None, :])[0]
+    results = pd.concat([results, pd.DataFrame(more, index=results.index)], axis=1)
     results["disqualified_by"] = _codes_by_bid([(code, gates[code]) for code in DISQUALIFYING], n)
     results = results.reset_index(drop=True)
     claimed = pd.Series(claimed, index=bidders)

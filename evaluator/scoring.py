@@ -28,16 +28,16 @@ def price_marks(bids: pd.DataFrame, rubric: Rubric, eligible: pd.Series) -> pd.D
     require_columns(bids, ["bidder", "price"], "price_marks")
     require_unique(bids["bidder"], "price_marks")
     crit = rubric.price_criterion
-    table = pd.DataFrame({"bidder": bids["bidder"].to_numpy(), "price": bids["price"].astype(float).to_numpy()})
+    bidder, price = bids["bidder"].to_numpy(), bids["price"].astype(float).to_numpy()
     if crit is None:
-        table["lowest"], table["method"], table["weight"], table["marks"] = np.nan, None, 0.0, 0.0
-        return table
-    ok = eligible.reindex(table["bidder"]).fillna(False).to_numpy(dtype=bool)
+        return pd.DataFrame({"bidder": bidder, "price": price, "lowest": np.nan, "method": None, "weight": 0.0,
+                             "marks": 0.0})
+    at = pd.Index(eligible.index, dtype=object).get_indexer(pd.Index(bidder, dtype=object))  # -1: not named
+    ok = np.append(eligible.fillna(False).to_numpy(dtype=bool), False)[at]
     method = crit.method or "relative"
-    marks, lowest = kernel.price_marks(table["price"].to_numpy(), ok[None, :], crit.weight, method)
-    table["lowest"], table["method"], table["weight"] = float(lowest[0]), method, crit.weight
-    table["marks"] = marks[0]
-    return table
+    marks, lowest = kernel.price_marks(price, ok[None, :], crit.weight, method)
+    return pd.DataFrame({"bidder": bidder, "price": price, "lowest": float(lowest[0]), "method": method,
+                         "weight": crit.weight, "marks": marks[0]})
 
 
 def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -47,48 +47,82 @@ def scale_marks(scores: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> tup
     require_columns(scores if scores is not None else empty_scores(), SCORE_COLUMNS, "scale_marks")
     require_unique(pd.Series(bidders, dtype=object), "scale_marks")
     crits = rubric.scale_criteria
+    ids = [c.id for c in crits]
     scales = {c.id: _scale_of(rubric, c.id) for c in crits}  # each criterion's own scale, else the rubric's
     tops = np.array([float(scales[c.id][-1]) for c in crits])
-    grid = pd.MultiIndex.from_product([bidders, [c.id for c in crits]], names=["bidder", "criterion"])
-    table = pd.DataFrame(index=grid).reset_index()
-    meta = {c.id: c for c in crits}
-    table["name"] = table["criterion"].map(lambda i: meta[i].name or i)
-    table["weight"] = table["criterion"].map(lambda i: meta[i].weight).astype(float)
-    table["threshold"] = table["criterion"].map(lambda i: meta[i].threshold).astype(float)
-    table["social_value"] = table["criterion"].map(lambda i: meta[i].social_value).astype(bool)
+    n_b, n_c = len(bidders), len(crits)
+    size = n_b * n_c
     s = scores if scores is not None and len(scores) else empty_scores()
-    panel = s[s["evaluator"] != MODERATED]
-    moderated = s[s["evaluator"] == MODERATED].set_index(["bidder", "criterion"])
-    grouped = panel.groupby(["bidder", "criterion"])["score"]
-    stats = pd.DataFrame({"n_evaluators": grouped.size(), "median": grouped.median(), "low": grouped.min(),
-                          "high": grouped.max()})
-    stats = stats.reindex(grid)
-    table["n_evaluators"] = stats["n_evaluators"].fillna(0).astype(int).to_numpy()
-    table["evaluator_median"] = stats["median"].to_numpy()
-    table["lowest_score"] = stats["low"].to_numpy()
-    table["highest_score"] = stats["high"].to_numpy()
-    table["moderated"] = moderated["score"].reindex(grid).to_numpy() if len(moderated) else np.nan
-    rationale = moderated["rationale"].reindex(grid).to_numpy() if len(moderated) else None
-    table["moderated_rationale"] = rationale
-    table["score"] = table["moderated"].where(table["moderated"].notna(), table["evaluator_median"])
-    table["basis"] = np.where(table["moderated"].notna(), "moderated",
-                              np.where(table["n_evaluators"] > 1, "median of evaluators (no consensus)",
-                                       np.where(table["n_evaluators"] == 1, "single evaluator", "unscored")))
-    table["scored"] = table["score"].notna()
-    shape = (1, len(bidders), len(crits))  # one draw; the grid is bidder-major
+    # each score's cell in the bidder-major grid (bid, criterion); rows of no listed bid or criterion: left out
+    b_at = pd.Index(bidders, dtype=object).get_indexer(pd.Index(s["bidder"].to_numpy(dtype=object)))
+    c_at = pd.Index(ids, dtype=object).get_indexer(pd.Index(s["criterion"].to_numpy(dtype=object)))
+    keep = (b_at >= 0) & (c_at >= 0)
+    cell = b_at * n_c + c_at
+    value = s["score"].to_numpy(dtype=float, na_value=np.nan)
+    is_mod = s["evaluator"].to_numpy(dtype=object) == MODERATED
+    # the evaluators' scores (MODERATED apart) of each cell: how many, median, lowest, highest
+    at = np.flatnonzero(keep & ~is_mod)
+    order = at[np.lexsort((value[at], cell[at]))]  # by cell, then score
+    n_eval = np.bincount(cell[order], minlength=size)
+    first = np.cumsum(n_eval) - n_eval
+    has = n_eval > 0
+    sorted_values = np.append(value[order], np.nan)
+    pick = np.where(has, first, len(order))
+    low = sorted_values[pick]
+    high = sorted_values[np.where(has, first + n_eval - 1, len(order))]
+    median = (sorted_values[np.where(has, first + (n_eval - 1) // 2, len(order))]
+              + sorted_values[np.where(has, first + n_eval // 2, len(order))]) / 2
+    if s["score"].dtype == object:  # no score at all: the columns are of Python objects, as pandas gives them
+        low, high, median = low.astype(object), high.astype(object), median.astype(object)
+    # the MODERATED score and its rationale
+    mod_rows = np.flatnonzero(keep & is_mod)
+    mod_at = np.full(size, -1, dtype=np.intp)
+    mod_at[cell[mod_rows]] = mod_rows
+    if is_mod.any():
+        moderated = np.where(mod_at >= 0, value[mod_at], np.nan)
+        rationale = s["rationale"].array.take(mod_at, allow_fill=True)
+    else:
+        moderated, rationale = np.full(size, np.nan), None
+    named = ~np.isnan(moderated)
+    score = np.where(named, moderated, median) if median.dtype != object else pd.Series(moderated).where(
+        named, pd.Series(median, dtype=object)).to_numpy()
+    basis = np.where(named, "moderated",
+                     np.where(n_eval > 1, "median of evaluators (no consensus)",
+                              np.where(n_eval == 1, "single evaluator", "unscored")))
+    shape = (1, n_b, n_c)  # one draw; the grid is bidder-major
     weights = np.array([float(c.weight) for c in crits])
     thresholds = np.array([np.nan if c.threshold is None else float(c.threshold) for c in crits])
-    score = table["score"].to_numpy(dtype=float).reshape(shape)
-    marks = kernel.scale_marks(score, weights, tops).ravel()
-    # a score column with no score in it is one of Python objects: its marks are too, as they print
-    table["marks"] = marks.astype(object) if table["score"].dtype == object else marks
-    table["below_threshold"] = kernel.below_threshold(score, thresholds).ravel()
+    score3 = np.asarray(score, dtype=float).reshape(shape)
+    marks = kernel.scale_marks(score3, weights, tops).ravel()
+    table = pd.DataFrame({
+        "bidder": np.repeat(np.asarray(bidders, dtype=object), n_c),
+        "criterion": np.tile(np.asarray(ids, dtype=object), n_b),
+        "name": np.tile(np.asarray([c.name or c.id for c in crits], dtype=object), n_b),
+        "weight": np.tile(weights, n_b),
+        "threshold": np.tile(thresholds, n_b),
+        "social_value": np.tile(np.array([bool(c.social_value) for c in crits], dtype=bool), n_b),
+        "n_evaluators": n_eval.astype(int),
+        "evaluator_median": median,
+        "lowest_score": low,
+        "highest_score": high,
+        "moderated": moderated,
+        "moderated_rationale": rationale,
+        "score": score,
+        "basis": basis,
+        "scored": ~pd.isna(score),
+        # a score column with no score in it is one of Python objects: its marks are too, as they print
+        "marks": marks.astype(object) if score.dtype == object else marks,
+        "below_threshold": kernel.below_threshold(score3, thresholds).ravel(),
+    })
 
-    spread = pd.Series(np.zeros(len(table), dtype=np.int64), index=table.index)  # steps on the criterion's scale
-    for cid, scale in scales.items():
-        at = (table["criterion"] == cid).to_numpy()
-        spread[at] = (np.searchsorted(scale, table["highest_score"][at].fillna(0))
-                      - np.searchsorted(scale, table["lowest_score"][at].fillna(0)))
+    steps = np.zeros(size, dtype=np.int64)  # steps on the criterion's scale between lowest and highest
+    crit_at = np.tile(np.arange(n_c), n_b)
+    low_0 = np.nan_to_num(np.asarray(low, dtype=float), nan=0.0)
+    high_0 = np.nan_to_num(np.asarray(high, dtype=float), nan=0.0)
+    for j, scale in enumerate(scales.values()):
+        at = crit_at == j
+        steps[at] = np.searchsorted(scale, high_0[at]) - np.searchsorted(scale, low_0[at])
+    spread = pd.Series(steps, index=table.index)
     blocks = []
     hit = (table["n_evaluators"] > 1) & (spread > 2)
     if hit.any():
@@ -132,15 +166,21 @@ def missing_responses(responses: pd.DataFrame, rubric: Rubric, bidders: list[str
     crits = [c for c in rubric.scale_criteria]
     if not crits or not bidders:
         return empty_flags()
-    grid = pd.MultiIndex.from_product([bidders, [c.id for c in crits]], names=["bidder", "criterion"])
-    have = pd.MultiIndex.from_frame(responses[["bidder", "criterion"]]) if len(responses) else grid[:0]
-    missing = grid[~grid.isin(have)].to_frame(index=False)
-    if missing.empty:
+    ids = [c.id for c in crits]
+    n_c = len(ids)
+    have = np.zeros(len(bidders) * n_c, dtype=bool)  # the bidder-major grid (bid, criterion)
+    if len(responses):
+        b_at = pd.Index(bidders, dtype=object).get_indexer(pd.Index(responses["bidder"].to_numpy(dtype=object)))
+        c_at = pd.Index(ids, dtype=object).get_indexer(pd.Index(responses["criterion"].to_numpy(dtype=object)))
+        have[(b_at * n_c + c_at)[(b_at >= 0) & (c_at >= 0)]] = True
+    at = np.flatnonzero(~have)
+    if not len(at):
         return empty_flags()
-    names = {c.id: c.name or c.id for c in crits}
-    return make_flags("SV202", missing["bidder"].to_numpy(),
-                      ("no response to " + missing["criterion"] + " (" + missing["criterion"].map(names) + ")").to_numpy(),
-                      criterion=missing["criterion"].to_numpy())
+    bidder = np.asarray(bidders, dtype=object)[at // n_c]
+    criterion = np.asarray(ids, dtype=object)[at % n_c]
+    names = np.asarray([c.name or c.id for c in crits], dtype=object)[at % n_c]
+    return make_flags("SV202", bidder, np.array([f"no response to {c} ({nm})" for c, nm in zip(criterion, names)],
+                                                dtype=object), criterion=criterion)
 
 
 def price_flags(prices: pd.DataFrame, rule=None) -> pd.DataFrame:
@@ -287,10 +327,10 @@ GROUP_COLUMNS = ["bidder", "group", "name", "level", "weight", "marks", "min_sha
 
 def group_members(rubric: Rubric, groups: Optional[pd.DataFrame] = None) -> tuple[list[str], list[list[int]]]:
     """(group ids in tree order, for each the positions of its leaves in `rubric.criteria`)."""
-    leaves = rubric.criteria["id"].tolist()
-    at = {cid: i for i, cid in enumerate(leaves)}
-    ids = (rubric.groups if groups is None else groups)["id"].tolist()
-    return ids, [[at[c] for c in rubric.leaves_under(g)] for g in ids]
+    groups = rubric.groups if groups is None else groups
+    paths = rubric.criteria["path"].tolist()  # a leaf is under a group when its path starts with the group's
+    return groups["id"].tolist(), [[i for i, p in enumerate(paths) if p.startswith(g + " > ")]
+                                   for g in groups["path"].tolist()]
 
 
 def groups_table(leaf_marks: np.ndarray, leaf_known: np.ndarray, rubric: Rubric,

@@ -52,14 +52,15 @@ def discount_factors(years: int, rate: float = 0.035, first_year_discounted: boo
 def _attach(c: pd.DataFrame, new: dict) -> pd.DataFrame:
     """Add computed columns without copying the table they join (a bulk tender's is a million rows
     wide of text); text stays object, never inferred into another string type."""
-    out = c.copy(deep=False)
-    for k, v in new.items():
+    columns = {k: c[k] for k in c.columns}
+    for k, v in new.items():  # a column already there keeps its place; the new ones follow, in order
         if isinstance(v, pd.Categorical):
-            out[k] = pd.Series(v, index=c.index, copy=False)
+            columns[k] = pd.Series(v, index=c.index, copy=False)
             continue
         arr = np.asarray(v)
-        out[k] = pd.Series(arr, index=c.index, dtype=object if arr.dtype == object else arr.dtype, copy=False)
-    return out
+        columns[k] = pd.Series(arr, index=c.index, dtype=object if arr.dtype == object else arr.dtype, copy=False)
+    out = pd.DataFrame(columns, index=c.index, copy=False)  # one frame, its columns as given (no 2-D copy)
+    return out.__finalize__(c)  # and the table's attrs, as a copy of it has
 
 
 def _lookup(table: pd.DataFrame, col: str, pos: np.ndarray, missing) -> np.ndarray:
@@ -275,15 +276,14 @@ def attainment(valued: pd.DataFrame, rubric: Rubric, bidders: list[str]) -> pd.D
     net = net.reshape(1, len(bidders), len(ids))
     targets = pd.to_numeric(outcomes["target"], errors="coerce").to_numpy(dtype=float)
     att = kernel.attainment(net, targets, rubric.spec.design.attainment_cap)
-    grid = pd.MultiIndex.from_product([bidders, ids], names=["bidder", "outcome"])
-    table = pd.DataFrame(index=grid).reset_index()
+    n = len(bidders)
+    table = {"bidder": np.repeat(np.asarray(bidders, dtype=object), len(ids)),
+             "outcome": np.tile(np.asarray(ids, dtype=object), n)}
+    for col in ("name", "unit", "baseline", "target", "priority"):  # the outcomes' own, once per bid
+        table[col] = np.tile(outcomes[col].to_numpy(), n)
     table["net_quantity"] = net.ravel()
-    meta = outcomes.set_index("id")
-    for col in ("name", "unit", "target", "priority", "baseline"):
-        table[col] = table["outcome"].map(meta[col]).to_numpy()
     table["attainment"] = att.ravel()
-    return table[["bidder", "outcome", "name", "unit", "baseline", "target", "priority", "net_quantity",
-                  "attainment"]]
+    return pd.DataFrame(table)
 
 
 def design_fraction(att: pd.DataFrame, bidders: list[str]) -> pd.Series:
