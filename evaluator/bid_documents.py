@@ -18,9 +18,6 @@ import zipfile
 from pathlib import Path
 from typing import Any, Iterator
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from .documents import parse_document
 from .exceptions import EvaluatorError, InputError, InputErrors
@@ -204,7 +201,7 @@ def read_bid_workbook(workbook: Path | str | bytes, source: Any = None) -> dict:
         if row is not None:
             where += f", row {row}"
         if column is not None:
-            where += f", column {get_column_letter(column)}"
+            where += f", column {_column_letter(column)}"
         problems.append(InputError(problem, file=path, where=where, field=field, value=value))
 
     missing = [name for name in REQUIRED_SHEETS if sheets.get(name) is None]
@@ -255,6 +252,9 @@ def _read_sheets(path: Any, data: bytes | None, file: Path | None = None) -> dic
         raise InputError("file not found", file=path)
     if data is None and file.is_dir():
         raise InputError("is a folder, not an XLSX workbook", file=path)
+
+    from openpyxl import load_workbook  # only an XLSX bid needs it: a command reading YAML or CSV starts sooner
+    from openpyxl.utils.exceptions import InvalidFileException
 
     def refuse(reason: str) -> InputError:
         return InputError(f"is not an XLSX workbook ({reason}); save it from Excel or LibreOffice as "
@@ -375,7 +375,7 @@ def _header_row(rows: list[Row], sheet: str, expected: list[str], bad) -> tuple[
                 sheet, 1, col, name)
             continue
         if name in seen:
-            bad(f"duplicate column (also column {get_column_letter(seen[name])})", sheet, 1, col, name)
+            bad(f"duplicate column (also column {_column_letter(seen[name])})", sheet, 1, col, name)
             continue
         seen[name] = col
         columns[col] = name
@@ -499,3 +499,8 @@ def _cell(cells: list, col: int | None) -> tuple[Any, str]:
     if col is None or col > len(cells):
         return None, "n"
     return cells[col - 1]
+
+
+def _column_letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(column)

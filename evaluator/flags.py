@@ -165,7 +165,8 @@ def fix_text(code: str, situation: Optional[str] = None, **values):
 
 
 def empty_flags() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
+    """No flags, with the flag columns (built from arrays: a lot's evaluation asks for several)."""
+    return pd.DataFrame({c: np.empty(0, dtype=object) for c in FLAG_COLUMNS}, index=pd.RangeIndex(0), dtype=object)
 
 
 def make_flags(code: str, bidder, message, fix=None, commitment=None, criterion=None) -> pd.DataFrame:
@@ -177,10 +178,8 @@ def make_flags(code: str, bidder, message, fix=None, commitment=None, criterion=
                "fix": entry.fix if fix is None else fix}
     length = max((len(v) for v in columns.values() if isinstance(v, (np.ndarray, pd.Series, list))), default=1)
     columns.update(code=code, name=entry.name, severity=entry.severity)
-    frame = pd.DataFrame(index=pd.RangeIndex(length))
-    for k in FLAG_COLUMNS:  # one fresh array per column, taken as it is (no second copy into a 2-D block)
-        v = columns[k]
-        v = np.array(v, dtype=object) if isinstance(v, (np.ndarray, pd.Series, list)) else repeated(length, v)
-        frame[k] = pd.Series(v, index=frame.index, dtype=object, copy=False)
-    return frame
+    data = {k: np.array(v, dtype=object) if isinstance(v, (np.ndarray, pd.Series, list)) else repeated(length, v)
+            for k, v in ((k, columns[k]) for k in FLAG_COLUMNS)}
+    # one fresh array per column, taken as it is: no second copy into a 2-D block, no frame grown column by column
+    return pd.DataFrame(data, index=pd.RangeIndex(length), dtype=object, copy=False)
 

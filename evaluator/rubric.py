@@ -362,6 +362,9 @@ class Rubric:
         self.nodes = pd.DataFrame(
             [{k: r[k] for k in NODE_COLUMNS} for r in records], columns=NODE_COLUMNS)
         leaves = [r for r in records if r["kind"] != "group"]
+        self._by_kind: dict[str, list[Criterion]] = {}  # the leaves with their effective weights, made once
+        for r in leaves:
+            self._by_kind.setdefault(r["kind"], []).append(self.criterion(r["id"]))
         self.criteria = pd.DataFrame(
             [{"id": r["id"], "kind": r["kind"], "name": r["name"], "weight": r["weight"],
               "method": r["method"] or ("relative" if r["kind"] == "price" else None),
@@ -397,7 +400,7 @@ class Rubric:
         return self.spec.lens
 
     def _leaves(self, kind: str) -> list[Criterion]:
-        return [self.criterion(cid) for cid in self.criteria.loc[self.criteria["kind"] == kind, "id"]]
+        return list(self._by_kind.get(kind, []))
 
     @property
     def price_criterion(self) -> Optional[Criterion]:
