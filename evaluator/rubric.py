@@ -361,6 +361,7 @@ class Rubric:
         self._effective = {r["id"]: r for r in records}
         self.nodes = pd.DataFrame(
             [{k: r[k] for k in NODE_COLUMNS} for r in records], columns=NODE_COLUMNS)
+        self._groups = self.nodes[self.nodes["kind"] == "group"].reset_index(drop=True)  # read per lot: made once
         leaves = [r for r in records if r["kind"] != "group"]
         self._by_kind: dict[str, list[Criterion]] = {}  # the leaves with their effective weights, made once
         for r in leaves:
@@ -423,7 +424,7 @@ class Rubric:
 
     @property
     def groups(self) -> pd.DataFrame:
-        return self.nodes[self.nodes["kind"] == "group"].reset_index(drop=True)
+        return self._groups.copy()
 
     @property
     def has_tree(self) -> bool:
