@@ -94,6 +94,16 @@ def test_the_page_is_in_the_app_navigation():
     assert any(re.search("Sensitivity", t.value) for t in at.title)
 
 
+@pytest.fixture(autouse=True)
+def _app_state_restored():
+    """_lotted_page's script stands in for app.state.get_evaluation in this process (AppTest runs the page
+    here): put the real one back, so no later test sees this file's tenders."""
+    import app.state as state
+    real = state.get_evaluation
+    yield
+    state.get_evaluation = real
+
+
 def _lotted_page(root: str, draws: int = 500, seed: int = 3, rubric: str = "rubric_lots.yaml", bids: str = "lots"):
     """The page on a hand-worked tender of tests/fixtures/sensitivity (by default the one with two lots),
     the app's evaluation of it standing in for the loaded tender's."""
