@@ -112,8 +112,8 @@ def watch_session() -> None:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None or not runtime.exists():
-        return
+    if ctx is None or not runtime.exists() or type(runtime.get_instance()) is not runtime.Runtime:
+        return  # outside a server (AppTest runs the script with a stand-in runtime)
     if _reaper is None:
         with _start_lock:
             if _reaper is None:
