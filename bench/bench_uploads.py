@@ -48,6 +48,11 @@ machine, run side by side (ratios noisy: two benches shared 2 busy cores), RSS i
   + Arrow's release_unused() too (what is in the app), two runs side by side: after sessions ended 240, 244
           (idle 175, 176); peak 427, 428; busy/idle median 2.07, 1.73 (4.55 s against 2.2 s, 3.76 against
           2.17), worst 5.1, 7.0 s
+At the default size (--idle 2: 100 MB, 5,000 bids), with the app as committed: after sessions ended 249 MiB
+(idle 176; peak 704, after load 519), busy/idle median 1.37 (2.03 s against 1.49 s), worst 2.7 s; the same
+command before (the parent commit): 522 MiB, unmoved from the moment the tabs closed (idle 175; peak
+699, after load 526), busy/idle median 1.57 (2.53 s against 1.61 s), worst 4.0 s. (The 1.2 GiB above was
+measured before big tenders stopped being reopened for every new session.)
 So of the 207 MiB the upload left above idle, 140 go back; what stays (about 65 MiB) is glibc's and
 pymalloc's fragmentation and Arrow's system-pool remainder. Page loads of other users while a bulk tender is
 evaluated are still about 1.7-2x slower: the evaluation and the drawing run in the server's process.
