@@ -9,6 +9,10 @@ import streamlit as st
 
 st.set_page_config(page_title="Social value, weighed two ways", layout="wide")
 
+from app.sessions import watch_session  # noqa: E402 - a closed tab's session is ended, and its memory freed
+
+watch_session()
+
 PAGES = [
     ("Tender", st.Page("app_pages/tender.py", title="Tender", default=True)),
     ("Commissioner", st.Page("app_pages/design.py", title="Design")),

@@ -29,6 +29,35 @@ had ended (was 1.8), the same with ARROW_DEFAULT_MEMORY_POOL=system MALLOC_ARENA
 1,243 MiB): the RSS did not move at all between the tabs closing and 150 s later, so what holds it is
 still to be found (a session not ended, Streamlit's message cache, the uploaded files?). New sessions
 after the upload reopen the bulk tender and evaluate it each (after_median_s 5.3-6.2 s).
+
+What held it (2026-12-07, --mb 45 --bids 2500 --idle 2, a heap report on SIGUSR1 from a sitecustomize):
+Streamlit's stored sessions. A closed tab's session is kept server.disconnectedSessionTTL (120 s) for a
+reconnect, but Streamlit forgets an expired one only when another session is stored after it, and then
+without shutting it down (its uploaded files stay in the upload store for good). With every tab closed
+and 150 s passed the server still held 15 stored sessions (0 of them reachable), the uploader's among
+them with its state (the parsed bulk tender, its evaluation) and its 43 MiB upload. app/sessions.py now
+ends a closed tab's session itself 15 s before the TTL (tests/test_sessions.py). Same command, same
+machine, run side by side (ratios noisy: two benches shared 2 busy cores), RSS in MiB:
+  before: idle 176, peak 432, after load 361, all tabs closed 358, after sessions ended 383;
+          busy/idle median 2.36 (7.45 s against 3.15 s), worst 12.2 s
+  sessions ended: idle 176, peak 424, after load 358, all tabs closed 357, after sessions ended 283
+          (0 sessions, 0 MiB uploads; glibc: 35 MiB in use, 58 MiB free but kept);
+          busy/idle median 1.96 (7.39 s against 3.77 s), worst 9.3 s
+  + malloc_trim after each: after sessions ended 274 (the same with ARROW_DEFAULT_MEMORY_POOL=system: 218,
+          so Arrow's mimalloc pool kept about 55 MiB)
+  + Arrow's release_unused() too (what is in the app), two runs side by side: after sessions ended 240, 244
+          (idle 175, 176); peak 427, 428; busy/idle median 2.07, 1.73 (4.55 s against 2.2 s, 3.76 against
+          2.17), worst 5.1, 7.0 s
+At the default size (--idle 2: 100 MB, 5,000 bids), with the app as committed: after sessions ended 249 MiB
+(idle 176; peak 704, after load 519), busy/idle median 1.37 (2.03 s against 1.49 s), worst 2.7 s; the same
+command before (the parent commit): 522 MiB, unmoved from the moment the tabs closed (idle 175; peak
+699, after load 526), busy/idle median 1.57 (2.53 s against 1.61 s), worst 4.0 s. (The 1.2 GiB above was
+measured before big tenders stopped being reopened for every new session.)
+So of the 207 MiB the upload left above idle, 140 go back; what stays (about 65 MiB) is glibc's and
+pymalloc's fragmentation and Arrow's system-pool remainder. Page loads of other users while a bulk tender is
+evaluated are still about 1.7-2x slower: the evaluation and the drawing run in the server's process.
+This machine also has a watcher sending SIGUSR1 to every `streamlit run` server: run this bench with a
+sitecustomize on PYTHONPATH that handles or ignores SIGUSR1, or the server may die mid-run.
 """
 from __future__ import annotations
 
