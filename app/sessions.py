@@ -10,8 +10,8 @@ upload with every tab closed, and its RSS did not move in the 150 s after).
 Every script run notes its session here (watch_session); a thread of the server's checks those sessions every
 CHECK_SECONDS, and one closed for GRACE seconds (a little less than the reconnect time, so Streamlit still
 holds it) is shut down the way Streamlit shuts a session down when the server stops: its state, caches and
-uploaded files are released, and Arrow's pool and glibc's heap are asked to hand freed pages back (measured:
-about 35 MiB more of a 2,500-bid upload's memory returned). A tab that reconnects within GRACE keeps its session. Nothing here runs under
+uploaded files are released, and Arrow's pool is asked to hand freed pages back (measured: about 30 MiB more
+of a 2,500-bid upload's memory returned). A tab that reconnects within GRACE keeps its session. Nothing here runs under
 AppTest (no server) or outside Streamlit.
 """
 from __future__ import annotations
@@ -77,18 +77,13 @@ def _close_on_server(runtime, session_id: str) -> None:
 
 
 def _trim() -> None:
-    """Hand the heap's free pages back to the system (glibc keeps freed small blocks in its arenas)."""
-    pyarrow = sys.modules.get("pyarrow")  # Arrow's own pool (mimalloc) keeps what the tables drawn used
+    """Hand Arrow's free pages back to the system: its pool (mimalloc) keeps what the tables drawn used."""
+    pyarrow = sys.modules.get("pyarrow")
     if pyarrow is not None:
         try:
             pyarrow.default_memory_pool().release_unused()
         except Exception:  # noqa: BLE001 - a pool without it
             pass
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 _reaper: Optional[Reaper] = None
