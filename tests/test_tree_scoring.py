@@ -268,7 +268,10 @@ PPP = [{"id": "Q1", "kind": "scale", "name": "Quality", "weight": 80},
 def test_price_per_quality_point_lowest_wins(tmp_path):
     """Price per quality point: each bid's price over its quality points; the lowest wins, so neither the
     cheapest bid (B) nor the best (C) wins here. A £100,000 / 80 points = £1,250 per point; B £90,000 / 60
-    = £1,500; C £120,000 / 90 = £1,333.33."""
+    = £1,500; C £120,000 / 90 = £1,333.33. The method as published (Local Government Procurement, "Methods
+    of Evaluating Price in Tenders, Part 4", the cost-effectiveness ratio: the non-price criteria weighted to
+    total 100%, each tender's price divided by its non-price score, the lowest ratio best); the figures are
+    worked by hand here, the source giving none."""
     crits = [{"id": "Q1", "kind": "scale", "weight": 90}, {"id": "SVQ", "kind": "scale", "weight": 10,
                                                            "social_value": True}]
     r = rubric(crits, award="price_per_quality_point", outcomes=[])
