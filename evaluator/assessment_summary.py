@@ -35,20 +35,7 @@ def assessment_summary_pdf(ev, bidder: str, *, generated: Optional[str] = None,
     info = cache["bids"].loc[bidder] if bidder in cache["bids"].index else {}
     generated = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%d %B %Y")
     winner = cache["winner"]
-    story: list = []
-    story.append(k.p("Assessment summary", k.title))
-    story.append(k.p(f"{esc(t.id)}: {esc(t.title)}", k.h2))
-    story.append(k.p(f"Issued by {esc(t.buyer or 'the contracting authority')} under regulation 31 of the "
-                     f"Procurement Regulations 2024. Date: {esc(generated)}.", k.small))
-    story.append(k.p("Supplier", k.h2))
-    story.append(k.facts([
-        ("Supplier name", bidder),
-        ("Unique identifier", given(info, "supplier_id", "Not given in the bid: the buyer must add the supplier's "
-                                                           "unique identifier before sending this summary.")),
-        ("Contact address", given(info, "contact_address", "Not given in the bid: the buyer must add it from the "
-                                                             "central digital platform record before sending.")),
-        ("Contact email", given(info, "contact_email", "Not given in the bid: the buyer must add it before sending.")),
-    ]))
+    story: list = _heading(k, t, bidder, info, generated)
 
     # outcome in one sentence
     story.append(k.p("Result", k.h2))
@@ -227,6 +214,27 @@ def _result_text(ev, cache: dict, bidder: str, row, winner) -> str:
                                           f"No tender is eligible for the award of {what} on this evaluation."))
 
 
+def _heading(k: Kit, t, bidder: str, info, generated: str, lot=None) -> list:
+    """Who issues the summary and to whom (regulation 31 asks for the supplier's identifier and contacts), and
+    the lot it is for."""
+    story = [k.p("Assessment summary", k.title), k.p(f"{esc(t.id)}: {esc(t.title)}", k.h2)]
+    if lot is not None:
+        story.append(k.p(f"Lot {esc(lot.id)}: {esc(lot.title or lot.id)}", k.h2))
+    story.append(k.p(f"Issued by {esc(t.buyer or 'the contracting authority')} under regulation 31 of the "
+                     f"Procurement Regulations 2024. Date: {esc(generated)}.", k.small))
+    story.append(k.p("Supplier", k.h2))
+    story.append(k.facts([
+        ("Supplier name", bidder),
+        ("Unique identifier", given(info, "supplier_id", "Not given in the bid: the buyer must add the supplier's "
+                                                           "unique identifier before sending this summary.")),
+        ("Contact address", given(info, "contact_address", "Not given in the bid: the buyer must add it from the "
+                                                             "central digital platform record before sending.")),
+        ("Contact email", given(info, "contact_email", "Not given in the bid: the buyer must add it before sending.")),
+    ] + ([("Lot", f"{lot.id}: {lot.title or lot.id} (contract value {money(t.contract_value)})")]
+         if lot is not None else [])))
+    return story
+
+
 def _tree_summary(k: Kit, ev, bidder: str, cache: dict, generated: Optional[str]) -> bytes:
     """The summary of a tree (groups and sub-criteria, pass/fail questions, own scales), of one lot, or of
     an award on price per quality point: every criterion and sub-criterion with its weight, the scores
@@ -244,21 +252,7 @@ def _tree_summary(k: Kit, ev, bidder: str, cache: dict, generated: Optional[str]
     winner = cache["winner"]
     lot = cache.get("lot")
     ppqp = per_point(r)
-    story: list = [k.p("Assessment summary", k.title), k.p(f"{esc(t.id)}: {esc(t.title)}", k.h2)]
-    if lot is not None:
-        story.append(k.p(f"Lot {esc(lot.id)}: {esc(lot.title or lot.id)}", k.h2))
-    story.append(k.p(f"Issued by {esc(t.buyer or 'the contracting authority')} under regulation 31 of the "
-                     f"Procurement Regulations 2024. Date: {esc(generated)}.", k.small))
-    story.append(k.p("Supplier", k.h2))
-    story.append(k.facts([
-        ("Supplier name", bidder),
-        ("Unique identifier", given(info, "supplier_id", "Not given in the bid: the buyer must add the supplier's "
-                                                           "unique identifier before sending this summary.")),
-        ("Contact address", given(info, "contact_address", "Not given in the bid: the buyer must add it from the "
-                                                             "central digital platform record before sending.")),
-        ("Contact email", given(info, "contact_email", "Not given in the bid: the buyer must add it before sending.")),
-    ] + ([("Lot", f"{lot.id}: {lot.title or lot.id} (contract value {money(t.contract_value)})")]
-         if lot is not None else [])))
+    story: list = _heading(k, t, bidder, info, generated, lot)
     story.append(k.p("Result", k.h2))
     story.append(k.p(_result_text(ev, cache, bidder, row, winner)))
     if t.criteria_url:
