@@ -194,24 +194,28 @@ def group_story(k: Kit, ev, res: pd.DataFrame) -> list:
     g = getattr(ev, "groups", None)
     if g is None or not len(g):
         return []
-    groups = list(dict.fromkeys(g["group"]))
-    if len(groups) > 5:
-        groups = groups[:5]
+    every = list(dict.fromkeys(g["group"]))
     r = ev.rubric
     cell = {(b, x): (m, below) for b, x, m, below in zip(g["bidder"], g["group"], g["marks"], g["below_min_share"])}
-    rows = []
-    for b in res["bidder"]:
-        row = [b]
-        for x in groups:
-            m, below = cell.get((b, x), (float("nan"), False))
-            row.append(marks(m) + (" (below minimum)" if below else ""))
-        rows.append(row)
-    head = ["Bidder"] + [f"{x} {criterion_title(r.criterion(x))} (of {r.criterion(x).weight:g}"
-                         + (f"; minimum {r.criterion(x).min_share:.0%})" if r.criterion(x).min_share else ")")
-                         for x in groups]
     from reportlab.platypus import CondPageBreak
-    return [CondPageBreak(80), k.p("Group totals", k.h2),
-            k.table(head, rows, [48] + [30] * len(groups), right=set(range(1, len(head))))]
+    story: list = [CondPageBreak(80), k.p("Group totals", k.h2)]
+    for start in range(0, len(every), GROUPS_PER_TABLE):  # a page's width holds five groups: more go below
+        groups = every[start:start + GROUPS_PER_TABLE]
+        rows = []
+        for b in res["bidder"]:
+            row = [b]
+            for x in groups:
+                m, below = cell.get((b, x), (float("nan"), False))
+                row.append(marks(m) + (" (below minimum)" if below else ""))
+            rows.append(row)
+        head = ["Bidder"] + [f"{x} {criterion_title(r.criterion(x))} (of {r.criterion(x).weight:g}"
+                             + (f"; minimum {r.criterion(x).min_share:.0%})" if r.criterion(x).min_share else ")")
+                             for x in groups]
+        story.append(k.table(head, rows, [48] + [30] * len(groups), right=set(range(1, len(head)))))
+    return story
+
+
+GROUPS_PER_TABLE = 5
 
 
 def figures_story(k: Kit, ev, res: pd.DataFrame, in_lot: bool = False) -> list:

@@ -212,3 +212,33 @@ def test_scores_without_a_lot_column_are_one_line_and_nothing_is_written(tmp_pat
     assert code == 2 and len(err) == 1
     assert "scores.csv" in err[0] and "'lot'" in err[0]
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_every_group_is_in_the_group_totals_however_many(tmp_path, capsys):
+    """A tree of six groups: the report's group totals give all six (five to a table), none left out."""
+    import shutil
+
+    import yaml
+    fix = tmp_path / "six"
+    shutil.copytree(LOTS, fix)
+    spec = yaml.safe_load((fix / "rubric.yaml").read_text(encoding="utf-8"))
+    price, q, svq, sv, pf = spec["criteria"]
+    q1, q2 = q["criteria"]
+    q1.pop("share"), q2.pop("share")
+    q["criteria"] = [{"id": "QA", "kind": "group", "name": "Menus", "share": 75, "criteria": [{**q1, "share": 100}]},
+                     {"id": "QB", "kind": "group", "name": "Allergens", "share": 25, "criteria": [{**q2, "share": 100}]}]
+    wrap = lambda gid, name, c, w: {"id": gid, "kind": "group", "name": name, "weight": w,  # noqa: E731
+                                    **({"social_value": True} if c["kind"] != "price" else {}),
+                                    "criteria": [{**{k: v for k, v in c.items() if k not in ("weight", "social_value")},
+                                                  "share": 100}]}
+    spec["criteria"] = [wrap("GP", "Price group", price, 40), q, wrap("GS", "Plan group", svq, 5),
+                        wrap("GV", "Commitments group", sv, 15), pf]
+    (fix / "rubric.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    code, _ = _run(fix, tmp_path / "out", capsys)
+    assert code == 0
+    text = pdf_text(tmp_path / "out" / "evaluation_report.pdf")
+    start = text.index("Group totals")
+    totals = text[start:text.index("Figures as claimed", start)]  # the first lot's group totals, whole
+    for gid, name in (("GP", "Price group"), ("Q", "Quality"), ("QA", "Menus"), ("QB", "Allergens"),
+                      ("GS", "Plan group"), ("GV", "Commitments group")):
+        assert f"{gid} {name} (of" in totals, gid
