@@ -16,6 +16,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from .sensitivity_model import build_model
 from . import sensitivity as S
 from .exceptions import EvaluatorError
 
@@ -101,7 +102,7 @@ def analyse_lots(tev, draws: int = 10_000, seed: int = 0, *, lot: Optional[str] 
     if lot is not None and lot not in ids:
         raise EvaluatorError(f"is not a lot of this tender; its lots are {', '.join(ids)}", field="--lot", value=lot)
     rubric = tev.rubric
-    models = {lid: S.build_model(tev.lots[lid], lens) for lid in ids}
+    models = {lid: build_model(tev.lots[lid], lens) for lid in ids}
     first = models[ids[0]]
     weights = S.draw_weights(first, np.random.default_rng(seed), draws, concentration)
     chosen = [lot] if lot is not None else ids

@@ -9,7 +9,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .sensitivity import Model, fractions, published, totals_for
+from .sensitivity_model import Model, fractions, published, totals_for
 
 
 def node_fractions(m: Model, frac: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from evaluator.sensitivity_model import build_model
 from evaluator import evaluate, load_bids, load_rubric, load_scores
 from evaluator import sensitivity
 from evaluator.switching import switching_values
@@ -50,7 +51,7 @@ def test_page_shows_the_engines_probabilities_and_switching_values(home_ev):
     np.testing.assert_allclose(shown.loc[ref.index, "rank_2"], ref["rank_2"].round(4), atol=1e-9)
     assert len(at.get("vega_lite_chart")) == 2  # win probabilities and rank probabilities
     switching = next(df.value for df in at.dataframe if "switch at" in df.value.columns)
-    ref_sw = switching_values(sensitivity.build_model(home_ev)).set_index("criterion")
+    ref_sw = switching_values(build_model(home_ev)).set_index("criterion")
     price = switching.set_index("criterion").loc["PRICE"]
     assert price["switch at"] == pytest.approx(round(ref_sw.loc["PRICE", "switch_at"], 2))
     assert price["new winner"] == ref_sw.loc["PRICE", "new_winner"]

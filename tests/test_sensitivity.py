@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
+from evaluator.sensitivity_model import build_model, published
 from evaluator import evaluate, load_bids, load_rubric, load_scores
 from evaluator import lot_sensitivity as LS
 from evaluator import sensitivity as S
@@ -38,8 +39,8 @@ def sample(request):
 
 @pytest.mark.parametrize("lens", ["design", "figures"])
 def test_zero_perturbation_draw_is_the_engines_evaluation_to_the_last_bit(sample, lens):
-    m = S.build_model(sample, lens)
-    p = S.published(m)
+    m = build_model(sample, lens)
+    p = published(m)
     # exactly equal, not close: both run the same kernel functions in the same order
     np.testing.assert_array_equal(p["totals"][0], sample.results[f"{lens}_total"].to_numpy(dtype=float))
     np.testing.assert_array_equal(p["quality"][0], sample.results["quality_score"].to_numpy(dtype=float))
@@ -50,7 +51,7 @@ def test_zero_perturbation_draw_is_the_engines_evaluation_to_the_last_bit(sample
 
 
 def test_draws_with_nothing_varied_always_give_the_published_winner(sample):
-    m = S.build_model(sample)
+    m = build_model(sample)
     sim = S.simulate(m, 200, 3, concentration=None, deflator_range=0, evidence_range=0, vary_scores=False)
     np.testing.assert_allclose(sim["totals"], np.broadcast_to(sample.results["total"].to_numpy(dtype=float), (200, m.n)),
                                atol=1e-9)
@@ -75,7 +76,7 @@ def crossing():
 def test_switching_values_match_the_hand_worked_case(crossing):
     assert crossing.results.set_index("bidder")["total"].round(9).to_dict() == {"Alpha Services Ltd": 56.0,
                                                                                  "Beta Care Ltd": 64.0}
-    sw = SW.switching_values(S.build_model(crossing)).set_index("criterion")
+    sw = SW.switching_values(build_model(crossing)).set_index("criterion")
     assert sw.loc["PRICE", "switch_at"] == pytest.approx(400 / 7, abs=1e-9)
     assert sw.loc["PRICE", "new_winner"] == "Alpha Services Ltd" and sw.loc["PRICE", "direction"] == "up"
     assert sw.loc["Q1", "switch_at"] == pytest.approx(25.0, abs=1e-9)
@@ -112,7 +113,7 @@ def test_switching_values_of_a_two_bid_two_criterion_tender_worked_by_hand(tmp_p
     ev = _evaluate(_reweighted(tmp_path, {"PRICE": 60, "Q1": 40}), FIX / "crossing", FIX / "crossing" / "scores.csv")
     assert ev.results.set_index("bidder")["total"].round(9).to_dict() == {"Alpha Services Ltd": 76.0,
                                                                           "Beta Care Ltd": 80.0}
-    sw = SW.switching_values(S.build_model(ev)).set_index("criterion")
+    sw = SW.switching_values(build_model(ev)).set_index("criterion")
     assert sw.loc["PRICE", "switch_at"] == pytest.approx(200 / 3, abs=1e-9)
     assert (sw.loc["PRICE", "new_winner"], sw.loc["PRICE", "direction"]) == ("Alpha Services Ltd", "up")
     assert sw.loc["Q1", "switch_at"] == pytest.approx(100 / 3, abs=1e-9)
@@ -124,7 +125,7 @@ def test_the_weights_are_dirichlet_with_the_published_mean_and_the_variance_the_
     p (1 - p) / (a0 + 1). The weights are read back from the totals: with nothing else varied, Alpha's
     total is wP + 0.4 wQ and Beta's 0.8 wP + 0.8 wQ (neither has social value), and wSV = 100 - wP - wQ."""
     a0, draws = 20.0, 20_000
-    sim = S.simulate(S.build_model(crossing), draws, 9, concentration=a0, deflator_range=0, evidence_range=0,
+    sim = S.simulate(build_model(crossing), draws, 9, concentration=a0, deflator_range=0, evidence_range=0,
                      vary_scores=False)
     alpha, beta = sim["totals"][:, 0], sim["totals"][:, 1]
     assert crossing.results["bidder"].tolist() == ["Alpha Services Ltd", "Beta Care Ltd"]
@@ -175,7 +176,7 @@ def test_rank_probabilities_are_consistent(sample):
 
 
 def test_disputed_scores_move_one_scale_step_and_only_where_the_panel_disagreed(sample):
-    m = S.build_model(sample)
+    m = build_model(sample)
     steps = np.diff(m.scale_values).min()
     assert ((m.score_up - m.base_scores)[m.disagree] >= 0).all()
     assert np.nanmax(np.abs(m.score_up - m.base_scores)) <= np.diff(m.scale_values).max()
@@ -186,11 +187,11 @@ def test_disputed_scores_move_one_scale_step_and_only_where_the_panel_disagreed(
 
 def test_figures_lens_varies_the_proxies_between_low_and_high():
     ev = _evaluate(*tender_paths("home_care_north"))
-    m = S.build_model(ev, "figures")
+    m = build_model(ev, "figures")
     assert len(m.p_codes) > 0
     sim = S.simulate(m, 500, 1, concentration=None, deflator_range=0, evidence_range=0, vary_scores=False)
     assert sim["totals"].std(axis=0).max() > 0  # only the proxies moved
-    design = S.simulate(S.build_model(ev, "design"), 500, 1, concentration=None, deflator_range=0,
+    design = S.simulate(build_model(ev, "design"), 500, 1, concentration=None, deflator_range=0,
                         evidence_range=0, vary_scores=False)
     assert design["totals"].std(axis=0).max() < 1e-9  # proxies do not enter the design lens's marks
     u = np.linspace(0, 1, 101)[:, None]
@@ -271,8 +272,8 @@ def tree():
 
 
 def test_a_tree_s_published_draw_is_the_engines_evaluation_to_the_last_bit(tree):
-    m = S.build_model(tree)
-    p = S.published(m)
+    m = build_model(tree)
+    p = published(m)
     np.testing.assert_array_equal(p["totals"][0], tree.results["total"].to_numpy(dtype=float))
     assert p["ranks"][0].tolist() == tree.results["rank"].astype("Float64").fillna(0).astype(int).tolist()
     assert p["eligible"][0].tolist() == tree.results["eligible"].tolist()
@@ -291,7 +292,7 @@ def test_a_tree_s_published_draw_is_the_engines_evaluation_to_the_last_bit(tree)
 def test_sub_criterion_switching_values_match_the_hand_worked_case(tree):
     assert tree.results.set_index("bidder")["total"].round(9).to_dict()["Alpha Services Ltd"] == 70.0
     assert tree.results.set_index("bidder")["total"].round(9).to_dict()["Beta Care Ltd"] == 68.0
-    sw = SW.switching_values(S.build_model(tree)).set_index("criterion")
+    sw = SW.switching_values(build_model(tree)).set_index("criterion")
     assert "PF" not in sw.index  # pass/fail has no weight to move
     q1, q2 = sw.loc["Q1"], sw.loc["Q2"]
     assert (q1["parent"], q1["level"], q1["share"], q1["weight"]) == ("Q", 2, 50.0, 30.0)
@@ -317,7 +318,7 @@ def test_tree_weights_are_drawn_level_by_level_and_always_sum_to_100(tree):
     from Q's weight. So Q1's share of Q has mean 0.5 and variance 0.5 x 0.5 / (a0 + 1) = 0.25 / 21 at
     a0 = 20 (drawn over the three leaves in one Dirichlet it would be 0.25 / (a0 x 0.6 + 1) = 0.25 / 13),
     and Q1's weight has mean 60 x 0.5 = 30."""
-    m = S.build_model(tree)
+    m = build_model(tree)
     assert m.criteria == ["PRICE", "Q1", "Q2"]
     w, nodes = S.draw_weights(m, np.random.default_rng(1), 40_000, 20.0)
     np.testing.assert_allclose(w.sum(axis=1), 100.0, rtol=1e-12)
@@ -350,8 +351,8 @@ def per_point():
 
 
 def test_price_per_quality_point_ranks_the_lowest_price_a_point_first(per_point):
-    m = S.build_model(per_point)
-    p = S.published(m)
+    m = build_model(per_point)
+    p = published(m)
     np.testing.assert_array_equal(p["totals"][0], per_point.results["total"].to_numpy(dtype=float))
     assert p["totals"][0].round(9).tolist() == [68.0, 88.0]
     assert p["per_point"][0].round(2).tolist() == [882.35, 1136.36]
@@ -448,7 +449,7 @@ def test_a_group_minimum_share_moves_the_sub_criterion_switch_to_where_the_winne
     next(c for c in doc["criteria"] if c["id"] == "Q")["min_share"] = 0.49
     path = tmp_path / "tree.yaml"
     path.write_text(yaml.safe_dump(doc))
-    sw = SW.switching_values(S.build_model(_evaluate(path, FIX / "tree", FIX / "tree" / "scores.csv")))
+    sw = SW.switching_values(build_model(_evaluate(path, FIX / "tree", FIX / "tree" / "scores.csv")))
     sw = sw.set_index("criterion")
     assert sw.loc["Q1", "share_switch_at"] == pytest.approx(49.0, abs=1e-9) and sw.loc["Q1", "direction"] == "down"
     assert sw.loc["Q2", "share_switch_at"] == pytest.approx(51.0, abs=1e-9) and sw.loc["Q2", "direction"] == "up"
@@ -472,7 +473,7 @@ def _lots():
 def test_each_lot_s_published_draw_is_its_evaluation_and_the_award_holds_in_every_draw():
     tev = _lots()
     for lot_id, ev in tev.lots.items():
-        p = S.published(S.build_model(ev))
+        p = published(build_model(ev))
         np.testing.assert_array_equal(p["totals"][0], ev.results["total"].to_numpy(dtype=float))
     ls = LS.analyse_lots(tev, 1500, seed=4, concentration=3.0)
     assert ls.award_probabilities == {"L1": {"Alpha Services Ltd": 1.0, "Beta Care Ltd": 0.0},
