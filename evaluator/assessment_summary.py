@@ -23,8 +23,6 @@ def assessment_summary_pdf(ev, bidder: str, *, generated: Optional[str] = None,
     k = Kit()
     cache = context if context is not None else summary_context(ev, lot)
     ev = cache.get("ev", ev)
-    if not is_flat(ev.rubric):
-        return _tree_summary(k, ev, bidder, cache, generated)
     r = ev.rubric
     t = r.tender
     res = cache["res"]
@@ -35,6 +33,8 @@ def assessment_summary_pdf(ev, bidder: str, *, generated: Optional[str] = None,
     info = cache["bids"].loc[bidder] if bidder in cache["bids"].index else {}
     generated = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%d %B %Y")
     winner = cache["winner"]
+    if not is_flat(r):
+        return _tree_summary(k, ev, bidder, cache, row, _heading(k, t, bidder, info, generated, cache.get("lot")))
     story: list = _heading(k, t, bidder, info, generated)
 
     # outcome in one sentence
@@ -235,24 +235,18 @@ def _heading(k: Kit, t, bidder: str, info, generated: str, lot=None) -> list:
     return story
 
 
-def _tree_summary(k: Kit, ev, bidder: str, cache: dict, generated: Optional[str]) -> bytes:
+def _tree_summary(k: Kit, ev, bidder: str, cache: dict, row, story: list) -> bytes:
     """The summary of a tree (groups and sub-criteria, pass/fail questions, own scales), of one lot, or of
     an award on price per quality point: every criterion and sub-criterion with its weight, the scores
-    available, the bidder's score and the explanation; group totals; pass/fail results as pass or fail."""
+    available, the bidder's score and the explanation; group totals; pass/fail results as pass or fail.
+    `story` starts with the heading assessment_summary_pdf made."""
     from reportlab.platypus import CondPageBreak
     r = ev.rubric
     t = r.tender
     res = cache["res"]
-    if bidder not in res.index:
-        from .exceptions import InputError
-        raise InputError("is not a bidder in this evaluation", field="bidder", value=bidder)
-    row = res.loc[bidder]
-    info = cache["bids"].loc[bidder] if bidder in cache["bids"].index else {}
-    generated = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%d %B %Y")
     winner = cache["winner"]
     lot = cache.get("lot")
     ppqp = per_point(r)
-    story: list = _heading(k, t, bidder, info, generated, lot)
     story.append(k.p("Result", k.h2))
     story.append(k.p(_result_text(ev, cache, bidder, row, winner)))
     if t.criteria_url:

@@ -105,14 +105,10 @@ class Evaluation:
             "bids": out,
             "rubric_flags": _flag_records(self.rubric_flags),
         }
-        if self.bidset.skipped:
-            doc["skipped_bids"] = [{"file": s["file"], "bidder": s["bidder"]} for s in self.bidset.skipped]
-        return doc
+        return with_skipped(doc, self.bidset)
 
     def json_bytes(self, indent: bool = True) -> bytes:
-        import orjson
-        option = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
-        return orjson.dumps(self.to_json(fragments=True), option=option)
+        return encoded(self.to_json(fragments=True), indent)
 
     def write_json(self, stream, indent: bool = True) -> None:
         """`json_bytes`, written to a binary stream as it is made: the document is encoded with a marker
@@ -222,6 +218,19 @@ class Evaluation:
             rows.append({"criterion": "PRICE PER POINT", "part": "award: price per quality point", "weight": np.nan,
                          "working": working, "marks": res.price_per_point})
         return pd.DataFrame(rows)
+
+
+def with_skipped(doc: dict, bidset: BidSet) -> dict:
+    """The document with the bids set aside listed (file and bidder), when any were."""
+    if bidset.skipped:
+        doc["skipped_bids"] = [{"file": s["file"], "bidder": s["bidder"]} for s in bidset.skipped]
+    return doc
+
+
+def encoded(doc: dict, indent: bool = True) -> bytes:
+    """A document (its flags may be pre-encoded orjson Fragments) as the JSON bytes `evaluate --json` prints."""
+    import orjson
+    return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0))
 
 
 def _num(v) -> Optional[float]:

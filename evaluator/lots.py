@@ -15,7 +15,7 @@ import pandas as pd
 
 from .bids import BidSet
 from .design_checks import check_rubric
-from .evaluation import Evaluation, _flag_records, evaluate
+from .evaluation import Evaluation, _flag_records, encoded, evaluate, with_skipped
 from .rubric import Rubric
 from .scores import empty_scores, scores_for_lot
 
@@ -66,16 +66,11 @@ class LotsEvaluation:
             lots.append({"id": lot.id, "title": lot.title, "bids": doc["bids"],
                          "awarded_to": award.at[lot.id, "awarded_to"],
                          "passed_over": list(award.at[lot.id, "passed_over"])})
-        doc = {"tender": self.rubric.tender.id, "official_lens": self.official_lens, "lots": lots,
-               "rubric_flags": _flag_records(self.rubric_flags)}
-        if self.bidset.skipped:
-            doc["skipped_bids"] = [{"file": s["file"], "bidder": s["bidder"]} for s in self.bidset.skipped]
-        return doc
+        return with_skipped({"tender": self.rubric.tender.id, "official_lens": self.official_lens, "lots": lots,
+                             "rubric_flags": _flag_records(self.rubric_flags)}, self.bidset)
 
     def json_bytes(self, indent: bool = True) -> bytes:
-        import orjson
-        option = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
-        return orjson.dumps(self.to_json(fragments=True), option=option)
+        return encoded(self.to_json(fragments=True), indent)
 
     def write_json(self, stream, indent: bool = True) -> None:
         stream.write(self.json_bytes(indent))
