@@ -72,6 +72,8 @@ CATALOGUE: dict[str, FlagCode] = _entries(
     ("SV117", "not-contract-specific", "error", "Offer activity delivered because of this contract, or leave it "
      "out of the bid."),
     # bid checks (scoring.py)
+    ("SV118", "quantity-outlier", "warning", "Check the quantity against what this contract can deliver, and give "
+     "the evidence behind it: it is far beyond what the other bids offer for the same outcome."),
     ("SV201", "claimed-share-outlier", "warning", "Check every figure: claims on this scale need strong evidence "
      "and net (deadweight, attribution) quantities."),
     ("SV202", "missing-response", "warning", "Answer every quality question; a missing response scores 0."),
@@ -103,6 +105,14 @@ CATALOGUE: dict[str, FlagCode] = _entries(
      "requirements."),
     ("SV308", "no-remedy", "info", "Add if_not_delivered for {outcome}: a KPI consequence, service credits or a "
      "recovery plan."),
+    # designs that cannot be served or valued (design_checks.py; issue 18)
+    ("SV315", "unknown-outcome-measure", "error", "Name a measure code from the proxy table for {outcome} (or add "
+     "the measure to the table with a published, open-licence value)."),
+    ("SV316", "no-proxy-table", "error", "Name a proxy table in the rubric (proxies: proxies/public_2025.csv) so "
+     "commitments can be valued and the template can list the measures."),
+    ("SV317", "outcome-unit-mismatch", "warning", "Give {outcome} the unit of its measures, or measures in its unit."),
+    ("SV318", "unservable-outcome", "warning", "Give {outcome} measures (or a unit) a bid can offer; as written no "
+     "commitment can count towards it, so every bid loses its share of the marks."),
     # practice reviews of published tenders (review.py): the fix depends on what the notice got wrong
     ("SV309", "weight-unparsed", "warning", "Publish the weight as a number (70 for 70%).",
      {"not-a-list": "Publish the criteria as a list, one entry per criterion.",

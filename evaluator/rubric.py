@@ -163,7 +163,17 @@ class Outcome(_Model):
         return v.strip().upper() if isinstance(v, str) else v
 
 
+class Require(_Model):
+    """What the buyer will hold a supplier to before crediting a commitment in the design lens (issue 18):
+    each true turns its warning into an error there (not credited): `narrative` SV115, `kpi` SV116,
+    `additionality` SV111 (deadweight or attribution stated). All default off."""
+    narrative: bool = False
+    kpi: bool = False
+    additionality: bool = False
+
+
 class Design(_Model):
+    require: Require = Field(default_factory=Require)
     evidence_factors: dict[Literal["E0", "E1", "E2", "E3", "E4"], float] = Field(
         default_factory=lambda: dict(DEFAULT_EVIDENCE_FACTORS))
     attainment_cap: float = Field(default=1.0, gt=0)
@@ -181,6 +191,7 @@ class Design(_Model):
 class Discount(_Model):
     rate: float = Field(default=0.035, ge=0, lt=1)
     first_year_discounted: bool = True
+    mid_year: bool = False           # DESIGN 9: DF(y) = 1/(1+r)^(y-0.5), flows at the middle of each year
 
 
 class Benchmarks(_Model):
@@ -264,6 +275,8 @@ class RubricSpec(_Model):
     tie_break: list[Literal["quality", "price", "social_value"]] = Field(
         default_factory=lambda: ["quality", "price"])
     abnormally_low: AbnormallyLow = Field(default_factory=AbnormallyLow)
+    # DESIGN 9.4: every £ in this price year (default: the latest price year in the proxy table)
+    price_base: Optional[int] = Field(default=None, ge=1900, le=2200)
 
     @field_validator("scale")
     @classmethod
@@ -296,6 +309,12 @@ def _without_section9_defaults(doc: dict) -> dict:
     for key, default in _SECTION9_DEFAULTS["tender"].items():
         if key in doc["tender"] and doc["tender"][key] == default:
             doc["tender"].pop(key)
+    if doc.get("price_base") is None:
+        doc.pop("price_base", None)
+    if doc.get("discount", {}).get("mid_year") is False:
+        doc["discount"].pop("mid_year")
+    if doc.get("design", {}).get("require") in ({"narrative": False, "kpi": False, "additionality": False},):
+        doc["design"].pop("require")
     for outcome in doc.get("design", {}).get("outcomes", []):
         if outcome.get("mandatory") is False:
             outcome.pop("mandatory")
