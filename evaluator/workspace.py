@@ -168,6 +168,36 @@ def _email(email, where) -> str:
     return text
 
 
+@dataclass
+class FileChange:
+    """What `Workspace.change_files` would do (confirm=False) or did: `summary` says it in one sentence."""
+    added: list = field(default_factory=list)          # stored names of new files (rubric/..., proxies/..., bids/...)
+    replaced: list = field(default_factory=list)       # stored names whose content (or file) is replaced
+    new_bidders: list = field(default_factory=list)    # bidders the added bids bring
+    affected_scores: int = 0                           # saved scores that concern a replaced bid (kept)
+    applied: bool = False
+    summary: str = ""
+
+    def describe(self, done: bool) -> str:
+        def names(rels):
+            return ", ".join(Path(r).name for r in rels)
+        parts = []
+        if self.replaced:
+            parts.append(f"{'replaced' if done else 'replace'} {names(self.replaced)}")
+        if self.added:
+            parts.append(f"{'added' if done else 'add'} {names(self.added)}")
+        text = ("This " + ("" if done else "would ") + " and ".join(parts)).replace("This ", "", 1)
+        text = text[0].upper() + text[1:]
+        if self.new_bidders:
+            text += f" (new bidder{'s' if len(self.new_bidders) > 1 else ''}: {', '.join(self.new_bidders)})"
+        if self.affected_scores:
+            text += (f"; {self.affected_scores} saved score(s) concern a replaced bid and "
+                     + ("are kept" if done else "would be kept") + ": check them against the new bid")
+        else:
+            text += "; no saved score is affected"
+        return text + "."
+
+
 class WorkspaceBusy(EvaluatorError):
     """Another process held the workspace for longer than the busy timeout: nothing was saved; try again."""
 
@@ -1236,6 +1266,139 @@ class Workspace:
                         "scores": int(counts.get(name, 0))})
         return pd.DataFrame(out, columns=PANEL_STATUS_COLUMNS)
 
+    # ------------------------------------------------------------------------------ loading or replacing files
+    def change_files(self, by: Optional[Identity], *, rubric: Optional[tuple] = None, proxies: Optional[tuple] = None,
+                     bids=(), confirm: bool = False) -> "FileChange":
+        """The lead replaces the rubric or proxy table, or adds or replaces bids (each `(name, bytes)`). With
+        `confirm` False nothing is written: the FileChange's summary says what would change and how many saved
+        scores concern a replaced bid. Saved scores are never deleted: a rubric must keep every criterion id
+        (and every saved score on its scale), and no bidder may disappear."""
+        from .bids import load_bids
+        from .rubric import load_rubric
+        self.guard(by, LOAD_FILES)
+        uploads = [("rubric", x) for x in [rubric] if x is not None] + \
+                  [("proxies", x) for x in [proxies] if x is not None] + [("bid", x) for x in bids or ()]
+        if not uploads:
+            raise InputError("no file given to load or replace", file=self.path)
+        changes = []  # (role, rel, data, old row or None)
+        stored = {r.path: r for r in self.files().itertuples(index=False)}
+        for role, item in uploads:
+            try:
+                name, data = item
+                name, data = Path(str(name)).name, bytes(data)
+            except (TypeError, ValueError):
+                raise InputError("is not a (file name, contents) pair", file=self.path, field=role, value=item) from None
+            rel = f"{ROLE_DIRS[role]}/{name}"
+            problem = stored_name_problem(rel, role)
+            if problem:
+                raise InputError("this file name cannot be kept in a workspace (it must be a plain name)", file=name)
+            if role in ("rubric", "proxies"):
+                old = next((r for r in stored.values() if r.role == role), None)
+            else:
+                old = stored.get(rel)
+            changes.append((role, rel, data, old))
+        if len({rel for _, rel, _, _ in changes}) != len(changes):
+            raise InputError("the same file is given twice", file=self.path)
+        d = self.derived()
+        with tempfile.TemporaryDirectory(prefix="sv_change_") as tmp:
+            folder = Path(tmp)
+            self._write_files(folder, None)
+            (folder / "bids").mkdir(exist_ok=True)
+            for role, rel, data, old in changes:
+                if old is not None and old.path != rel:
+                    (folder / old.path).unlink(missing_ok=True)
+                target = _inside(folder, rel, self.path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            rubric_rel = next((rel for role, rel, _, _ in changes if role == "rubric"), d["rubric_file"])
+            proxies_rel = next((rel for role, rel, _, _ in changes if role == "proxies"), d["proxies_file"])
+            try:
+                new_rubric = load_rubric(folder / rubric_rel,
+                                         proxies_path=(folder / proxies_rel) if proxies_rel else None)
+            except EvaluatorError as exc:
+                raise _named_plainly(exc, folder) from None
+            new_meta = self._meta_rows(new_rubric, rubric_rel, proxies_rel)
+            if (new_meta["format"] == LOTS_FORMAT) != self.lotted:
+                raise InputError("the new rubric " + ("has lots and the workspace's tender has none" if new_meta["format"]
+                                 == LOTS_FORMAT else "has no lots and the workspace's tender has") + ": start a new "
+                                 "workspace", file=Path(rubric_rel).name)
+            new_criteria = {c["id"]: c for c in json.loads(new_meta["criteria"])}
+            missing = [c["id"] for c in d["criteria"] if c["id"] not in new_criteria]
+            if missing:
+                raise InputError("drops the criteria " + ", ".join(missing) + " of the rubric it replaces: a "
+                                 "replacement rubric must keep every criterion id (saved scores are never discarded)",
+                                 file=Path(rubric_rel).name)
+            bidset = load_bids(folder / "bids", new_rubric)
+            if bidset.problems:
+                raise InputErrors([_named_plainly(e, folder) for e in bidset.problems] + [EvaluatorError(
+                    "nothing was changed: fix the bids above first", file=self.path)])
+            ignored = [rel for role, rel, _, _ in changes if role == "bid" and Path(rel).name in bidset.ignored_files]
+            if ignored:
+                raise InputError("is not read as a bid (not a bid file the tool knows)", file=Path(ignored[0]).name)
+        lotted = self.lotted
+        new_bids = [(str(b), f"bids/{Path(f).name}" if isinstance(f, str) and f else None, str(lot) if lotted else "")
+                    for b, f, lot in zip(bidset.bids["bidder"], bidset.bids.get("_file", [None] * len(bidset.bids)),
+                                         bidset.bids["lot"] if lotted else [""] * len(bidset.bids))]
+        old_bids = {(r.bidder, r.lot): r.file for r in self.bids().itertuples(index=False)}
+        now_bids = {(b, lot): f for b, f, lot in new_bids}
+        gone = [k for k in old_bids if k not in now_bids]
+        if gone:
+            raise InputError(f"the files would no longer hold the bid of {gone[0][0]}" + (f" in lot {gone[0][1]}" if
+                             gone[0][1] else "") + ": a bid cannot be taken away (its saved scores would be lost); "
+                             "keep its bidder name", file=self.path)
+        scale = [float(x) for x in json.loads(new_meta["scale"])]
+        saved = self.scores()
+        for r in saved.itertuples(index=False):
+            c = new_criteria[r.criterion]
+            own = [0.0, 1.0] if c.get("kind") == "pass_fail" else [float(x) for x in c.get("scale") or scale]
+            if float(r.score) not in own:
+                raise InputError(f"the new rubric's scale for {r.criterion} does not hold the saved score {r.score:g} "
+                                 f"({r.evaluator} on {r.bidder}): saved scores are never discarded",
+                                 file=Path(rubric_rel).name)
+        added = [k for k in now_bids if k not in old_bids]
+        replaced_bids = {rel for role, rel, _, old in changes if role == "bid" and old is not None}
+        concerned = {k for k, f in now_bids.items() if f in replaced_bids and k in old_bids}
+        affected = int(sum(1 for r in saved.itertuples(index=False) if (r.bidder, r.lot) in concerned))
+        change = FileChange(
+            added=[rel for role, rel, _, old in changes if old is None],
+            replaced=[rel for role, rel, _, old in changes if old is not None],
+            new_bidders=[b if not lot else f"{b} (lot {lot})" for b, lot in added], affected_scores=affected)
+        if not confirm:
+            change.summary = change.describe(done=False)
+            return change
+        with self._write() as t:
+            ident = self._enforce(t.con, by, LOAD_FILES)
+            actor = ident.actor if ident else COMMAND_LINE
+            for role, rel, data, old in changes:
+                digest, row = sha256_bytes(data), {"role": role, "sha256": sha256_bytes(data), "size": len(data)}
+                if old is not None and old.path != rel:
+                    t.con.execute("DELETE FROM files WHERE path = ?", (old.path,))
+                    t.append(actor, "remove_file", "file", [old.path],
+                             {"role": old.role, "sha256": old.sha256, "size": int(old.size)}, None)
+                    old = None
+                if old is None:
+                    t.con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?)", (rel, role, digest, len(data), data))
+                    t.append(actor, "add_file", "file", [rel], None, row)
+                else:
+                    t.con.execute("UPDATE files SET sha256 = ?, size = ?, content = ? WHERE path = ?",
+                                  (digest, len(data), data, rel))
+                    t.append(actor, "replace_file", "file", [rel],
+                             {"role": old.role, "sha256": old.sha256, "size": int(old.size)}, row)
+            for key in added:
+                t.put_bidder(key[0], now_bids[key], key[1] if lotted else None, actor=actor)
+            for key, f in now_bids.items():
+                if key in old_bids and old_bids[key] != f:
+                    where = "bidder = ?" + (" AND lot = ?" if lotted else "")
+                    t.con.execute(f"UPDATE bidders SET file = ? WHERE {where}", (f, *key[:2 if lotted else 1]))
+                    t.append(actor, "change_bidder", "bidder", list(key[:2 if lotted else 1]), {"file": old_bids[key]},
+                             {"file": f})
+            for name in ("tender_id", "tender_title", "rubric_file", "proxies_file", "scale", "criteria"):
+                t.con.execute("UPDATE meta SET value = ? WHERE key = ?", (new_meta[name], name))
+        self._meta = self._derived = None
+        change.applied = True
+        change.summary = change.describe(done=True)
+        return change
+
     # ------------------------------------------------------------------------------ tender files
     def files(self) -> pd.DataFrame:
         with self._read() as con:
@@ -1959,6 +2122,17 @@ def _verify(log: list, meta: dict, raw: dict, hkey: Optional[bytes], foreign: li
     guards = [AuditProblem(None, r + " (the log's append-only guard): changed behind the tool's back") for r in removed]
     problems += bad_names + found + settings + guards
     return AuditReport(len(log), prev, problems, chain=chain, unchecked=unchecked, workspace_id=wid)
+
+
+def _named_plainly(exc: EvaluatorError, folder: Path) -> EvaluatorError:
+    """A problem found in a temporary copy, naming the file as the user gave it (not the temporary path)."""
+    for e in getattr(exc, "errors", None) or [exc]:
+        if e.file and str(e.file).startswith(str(folder)):
+            e.file = Path(e.file).name
+    if isinstance(exc, InputErrors):
+        return InputErrors(exc.errors)
+    exc.args = (exc.line(),)
+    return exc
 
 
 def _user_value(role, email, stored_hash, added_at) -> dict:
