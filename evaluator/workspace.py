@@ -1578,6 +1578,7 @@ class Workspace:
             w(["" if v is None else csv_safe(v) for v in row])
         log_bytes = buf.getvalue().encode("utf-8")
         (out / "audit_log.csv").write_bytes(log_bytes)
+        panel = self._export_panel(out)
         keyed = report.chain.startswith("keyed")
         manifest = {
             "workspace_format": self.meta["format"] if lotted else FORMAT, "tender": self.tender_id, "title": self.meta["tender_title"],
@@ -1590,9 +1591,34 @@ class Workspace:
             "workspace_id": report.workspace_id,
             "head": {"entry": report.entries, "hash": report.head_hash, "short": report.head},
             "chain": {"kind": report.chain, "key_id": key_id(server_key()) if keyed else None},
+            **panel,
         }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return manifest
+
+    def _export_panel(self, out: Path) -> dict:
+        """With a panel: users.csv (user, role, email, added_at: never a hash) and, apart, credentials.json (the
+        password hashes, mode 0600, for `import_export` only); the manifest's entries for both."""
+        with self._read() as con:
+            if not _has_panel(con):
+                return {}
+            rows = con.execute("SELECT user, role, email, hash, added_at FROM users ORDER BY rowid").fetchall()
+        buf = io.StringIO()
+        w = _csv_writer(buf)
+        w(USER_COLUMNS)
+        for user, role, email, _, added_at in rows:
+            w([csv_safe(user), role, csv_safe(email), added_at])
+        users_bytes = buf.getvalue().encode("utf-8")
+        (out / USERS_CSV).write_bytes(users_bytes)
+        creds = json.dumps({"about": "password hashes (Argon2id) of the workspace's users, for `workspace import`; "
+                                     "keep this file as safe as the workspace itself",
+                            "users": {user: stored for user, _, _, stored, _ in rows}}, indent=1,
+                           ensure_ascii=False).encode("utf-8") + b"\n"
+        fd = os.open(out / CREDENTIALS_JSON, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(creds)
+        return {"users": {"path": USERS_CSV, "sha256": sha256_bytes(users_bytes), "rows": len(rows)},
+                "credentials": {"path": CREDENTIALS_JSON, "sha256": sha256_bytes(creds)}}
 
     @classmethod
     def import_export(cls, path: Path | str, folder: Path | str) -> "Workspace":
@@ -1646,6 +1672,7 @@ class Workspace:
         if problems:
             raise InputErrors(problems)
         log_where = folder / parts[1][0]
+        panel_files = _read_panel_export(folder, manifest, manifest_path)
         log = _read_audit_csv(blobs[parts[1][0]], log_where)
         exported_scores = _read_scores_csv(blobs[parts[0][0]], folder / parts[0][0])
 
@@ -1703,6 +1730,7 @@ class Workspace:
                                   (*key[:3], float(val["score"]), val["rationale"], at, seq, *key[3:]))
                 for key, (val, seq, at) in state.get("evaluator", {}).items():
                     t.con.execute("INSERT INTO evaluators VALUES (?, ?, ?, ?)", (key[0], int(bool(val["complete"])), at, seq))
+                _import_panel(t.con, state, panel_files, folder)
                 t.append("workspace import", "import", "workspace", ["import"], None,
                          {"chain": KEYED, "key_id": ours, "workspace_id": meta["workspace_id"],
                           "from": {"workspace_id": manifest.get("workspace_id"), "entry": m_entries, "hash": m_head,
@@ -1720,6 +1748,81 @@ class Workspace:
                                  + (f" (first difference: {diff[0][0]})" if diff else ""), file=folder / parts[0][0])
         _record_head(meta["workspace_id"], head[0], head[1], path)
         return cls.open(path)
+
+
+USERS_CSV, CREDENTIALS_JSON = "users.csv", "credentials.json"
+
+
+def _read_panel_export(folder: Path, manifest: dict, manifest_path: Path) -> Optional[tuple]:
+    """(users.csv rows, {user: hash}) of an export with a panel, fingerprints checked; None without one."""
+    if "users" not in manifest and "credentials" not in manifest:
+        return None
+    try:
+        users_part, creds_part = manifest["users"], manifest["credentials"]
+        listed = [(users_part["path"], users_part["sha256"]), (creds_part["path"], creds_part["sha256"])]
+    except (KeyError, TypeError) as exc:
+        raise InputError(f"is not a workspace manifest (its panel files: {exc})", file=manifest_path) from None
+    data = []
+    for rel, digest in listed:
+        if not isinstance(rel, str) or not _plain(rel):
+            raise InputError(f"file name {_show(rel)} is not a plain name in the export folder", file=manifest_path)
+        f = folder / rel
+        if not f.is_file():
+            raise InputError("listed in the manifest but missing", file=f)
+        blob = f.read_bytes()
+        if sha256_bytes(blob) != digest:
+            raise InputError(f"SHA-256 {sha256_bytes(blob)[:16]}… does not match the manifest's {str(digest)[:16]}…: "
+                             "the file changed after export", file=f)
+        data.append(blob)
+    try:
+        rows = [{k: csv_unquote(v) for k, v in r.items()} for r in csv.DictReader(io.StringIO(data[0].decode("utf-8")))]
+        creds = json.loads(data[1].decode("utf-8"), object_pairs_hook=no_duplicate_keys)["users"]
+        if not isinstance(creds, dict) or not all(v is None or isinstance(v, str) for v in creds.values()):
+            raise ValueError("users is not a mapping of names to hashes")
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, DuplicateKey, csv.Error) as exc:
+        raise InputError(f"is not a users.csv / credentials.json pair made by `workspace export` ({exc})",
+                         file=folder / listed[1][0]) from None
+    return rows, creds
+
+
+def _import_panel(con: sqlite3.Connection, state: dict, panel_files: Optional[tuple], folder: Path) -> None:
+    """Rebuild the panel's tables from the audit log, the hashes from credentials.json checked against the log's
+    fingerprints and users.csv against the log."""
+    from .passwords import fingerprint
+    if ("panel",) not in state.get("workspace", {}):
+        if panel_files and (panel_files[0] or panel_files[1]):
+            raise InputError("lists users but the audit log never added any", file=folder / USERS_CSV)
+        return
+    if panel_files is None:
+        raise InputError("the audit log records a panel (user accounts) but the export has no users.csv and "
+                         "credentials.json", file=folder)
+    rows, creds = panel_files
+    for statement in _PANEL_SCHEMA.split(";"):
+        if statement.strip():
+            con.execute(statement)
+    users = state.get("user", {})
+    listed = {r.get("user"): r for r in rows}
+    for (user,), (val, seq, at) in users.items():
+        stored = creds.get(user)
+        if fingerprint(stored) != val.get("password"):
+            raise InputError(f"the password hash of {_show(user)} does not match the fingerprint the audit log "
+                             "records (entry {seq}): changed after export".replace("{seq}", str(seq)),
+                             file=folder / CREDENTIALS_JSON)
+        r = listed.get(user)
+        if r is None or [r.get(c) for c in USER_COLUMNS[1:]] != [val.get("role"), val.get("email"), val.get("added_at")]:
+            raise InputError(f"does not match the audit log for user {_show(user)}", file=folder / USERS_CSV)
+        con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)", (user, val["role"], val["email"], stored, val["added_at"]))
+    extra = set(listed) - {k[0] for k in users}
+    if extra:
+        raise InputError(f"lists {_show(sorted(extra)[0])}, whom the audit log does not record as a user",
+                         file=folder / USERS_CSV)
+    for (user,), (val, seq, at) in state.get("declaration", {}).items():
+        con.execute("INSERT INTO declarations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (user, int(bool(val["conflict"])), val["details"], val["declared_at"], val["mitigation"],
+                     val["mitigated_by"], val["mitigated_at"]))
+    for (user,), (val, seq, at) in state.get("signin", {}).items():
+        con.execute("INSERT INTO signin_failures VALUES (?, ?, ?, ?)",
+                    (user, val["failures"], val["last_at"], val["wait_until"]))
 
 
 def _csv_writer(buf):
