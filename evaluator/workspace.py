@@ -2222,7 +2222,9 @@ def _verify(log: list, meta: dict, raw: dict, hkey: Optional[bytes], foreign: li
             elif c not in ids or (b, *r[7:]) not in bidders:
                 settings.append(AuditProblem(None, f"{label} names a {'criterion' if c not in ids else 'bidder'} the "
                                                    "rubric and bids do not have", subject=_subject_text("score", key)))
-    guards = [AuditProblem(None, r + " (the log's append-only guard): changed behind the tool's back") for r in removed]
+    guards = [AuditProblem(None, r + (": changed behind the tool's back" if any(f"'{t}'" in r for t in PANEL_TABLES)
+                                      else " (the log's append-only guard): changed behind the tool's back"))
+              for r in removed]
     problems += bad_names + found + settings + guards
     return AuditReport(len(log), prev, problems, chain=chain, unchecked=unchecked, workspace_id=wid)
 
