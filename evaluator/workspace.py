@@ -177,10 +177,12 @@ class FileChange:
     affected_scores: int = 0                           # saved scores that concern a replaced bid (kept)
     applied: bool = False
     summary: str = ""
+    renamed: dict = field(default_factory=dict)        # replaced name -> the stored name it replaces, when they differ
 
     def describe(self, done: bool) -> str:
         def names(rels):
-            return ", ".join(Path(r).name for r in rels)
+            return ", ".join(f"{Path(self.renamed[r]).name} with {Path(r).name}" if r in self.renamed else Path(r).name
+                             for r in rels)
         parts = []
         if self.replaced:
             parts.append(f"{'replaced' if done else 'replace'} {names(self.replaced)}")
@@ -1362,7 +1364,8 @@ class Workspace:
         change = FileChange(
             added=[rel for role, rel, _, old in changes if old is None],
             replaced=[rel for role, rel, _, old in changes if old is not None],
-            new_bidders=[b if not lot else f"{b} (lot {lot})" for b, lot in added], affected_scores=affected)
+            new_bidders=[b if not lot else f"{b} (lot {lot})" for b, lot in added], affected_scores=affected,
+            renamed={rel: old.path for _, rel, _, old in changes if old is not None and old.path != rel})
         if not confirm:
             change.summary = change.describe(done=False)
             return change

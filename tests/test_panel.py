@@ -551,3 +551,14 @@ def test_an_import_refuses_credentials_changed_after_export(ws, who, tmp_path):
 def test_an_export_without_a_panel_is_as_before(ws, tmp_path):
     manifest = ws.export(tmp_path / "out")
     assert "users" not in manifest and not (tmp_path / "out" / "users.csv").exists()
+
+
+def test_a_new_proxy_table_replaces_the_old_one_and_the_evaluation_uses_it(ws, who):
+    stored = [p for p in ws.files()["path"] if p.startswith("proxies/")][0]
+    table = (RUBRIC.parent / "proxies" / Path(stored).name).read_bytes()
+    change = ws.change_files(who["lee"], proxies=("my_values.csv", table), confirm=True)
+    assert change.summary == "Replaced public_2025.csv with my_values.csv; no saved score is affected."
+    assert ws.derived()["proxies_file"] == "proxies/my_values.csv"
+    assert [p for p in ws.files()["path"] if p.startswith("proxies/")] == ["proxies/my_values.csv"]
+    again = Workspace.open(ws.path)
+    assert again.verify().intact and len(again.evaluate().results) == 6
