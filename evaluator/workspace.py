@@ -20,6 +20,12 @@ Durability: WAL journal, `synchronous=FULL` (a commit is on disk before it retur
 two evaluators saving at once wait for each other, and every change written in one `BEGIN IMMEDIATE`
 transaction together with its audit entry. A score is reported saved only after that commit, so a
 process killed at any moment loses nothing it reported and leaves a file that opens and verifies.
+
+The panel (DESIGN.md section 10) is kept and enforced here too, so no page, URL or second browser tab gets round
+it: user accounts (Argon2 hashes, evaluator/passwords.py; the audit log holds only a fingerprint of each hash),
+conflict-of-interest declarations and wrong-password counts, in tables a workspace gains on its first panel change
+(an audited `add_panel_tables` entry, so workspaces made before open and verify unchanged). Every change that takes
+`by` (an evaluator.panel.Identity) checks the rules in the same transaction that writes it, and records `by.actor`.
 """
 from __future__ import annotations
 
@@ -1010,8 +1016,9 @@ class Workspace:
             return self._resolve(con, by)
 
     def _rule(self, con: sqlite3.Connection, ident: Optional[Identity], action: str, *, evaluator: Optional[str] = None,
-              rows: Optional[dict] = None) -> Optional[str]:
-        """Why `ident` (already resolved) may not take `action` (None: allowed)."""
+              rows: Optional[dict] = None, **_context) -> Optional[str]:
+        """Why `ident` (already resolved) may not take `action` (None: allowed). `evaluator` names whose scores
+        (SCORE, SUBMIT; default: the person's own); other context (bidder, lot...) does not change a rule today."""
         if ident is None:
             return None
         rows = rows if rows is not None else self._panel_rows(con)
