@@ -141,6 +141,8 @@ def test_a_conflict_is_declared_and_mitigated_from_the_command_line(db):
     assert out.returncode == 0, out.stderr
     out = cli("workspace", "status", "--db", db)
     assert "conflict, mitigated: Does not score Apex" in out.stdout and "not yet declared" in out.stdout
+    out = cli("audit", "--db", db)  # every panel action is explained by the log
+    assert out.returncode == 0 and out.stdout.startswith("intact:"), out.stdout + out.stderr
 
 
 def test_complete_needs_every_score_and_reopening_is_the_leads(db):
