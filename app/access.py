@@ -139,10 +139,8 @@ def _open(path: Path | str) -> Workspace:
 
 
 def has_users(ws: Optional[Workspace]) -> bool:
-    if ws is None:
-        return False
-    value = getattr(ws, "has_users", False)  # (a workspace layer from before the panel has none)
-    return bool(value() if callable(value) else value)
+    """Whether a workspace has a panel of named users (then nobody acts on it without signing in)."""
+    return ws is not None and bool(ws.has_users)
 
 
 def _panel_tender() -> None:

@@ -21,55 +21,6 @@ LEAD_PASSWORD = "correct horse battery staple"
 EVALUATOR_PASSWORD = "tea at four, biscuits at five"
 
 
-@pytest.fixture(autouse=True)
-def _stand_in(monkeypatch):
-    """Until the workspace layer (panel-engine) is merged: the contract's users, sign-in and throttle."""
-    if hasattr(Workspace, "sign_in"):
-        return
-    from dataclasses import replace
-    from evaluator.panel import OPENID, PASSWORD, Identity, NotAllowed, SignInRefused
-    users, fails = {}, {}
-
-    def add_user(self, user, role, password=None, *, email="", actor=""):
-        users.setdefault(str(self.path), {})[user] = (role, password, email)
-
-    def sign_in(self, user, password):
-        key = (str(self.path), user)
-        count, until = fails.get(key, (0, 0))
-        if time.time() < until:
-            wait = int(until - time.time()) + 1
-            raise SignInRefused(f"Too many wrong passwords for this user name: wait {wait} s and try again",
-                                wait_seconds=wait)
-        row = users.get(str(self.path), {}).get(user)
-        if row and row[1] == password:
-            fails.pop(key, None)
-            return Identity(user, row[0], PASSWORD)
-        count += 1
-        fails[key] = (count, time.time() + 5 if count >= FREE_ATTEMPTS else 0)
-        raise SignInRefused("User name or password is wrong")
-
-    def identity_for_openid(self, email, subject):
-        for user, (role, _, mail) in users.get(str(self.path), {}).items():
-            if mail and mail.lower() == email.lower():
-                return Identity(user, role, OPENID, subject=subject, email=email)
-        raise NotAllowed(f"{email} is not the email of a user of this workspace: ask the procurement lead to add it")
-
-    def identity(self, by):
-        held = users.get(str(self.path), {})
-        if not held:
-            return by
-        if by is None or by.user not in held:
-            raise NotAllowed("sign in first")
-        return replace(by, role=held[by.user][0])
-
-    monkeypatch.setattr(Workspace, "add_user", add_user, raising=False)
-    monkeypatch.setattr(Workspace, "sign_in", sign_in, raising=False)
-    monkeypatch.setattr(Workspace, "identity_for_openid", identity_for_openid, raising=False)
-    monkeypatch.setattr(Workspace, "identity", identity, raising=False)
-    monkeypatch.setattr(Workspace, "has_users", property(lambda self: bool(users.get(str(self.path)))),
-                        raising=False)
-
-
 def make_workspace(path, users=True):
     rubric, bids, scores = tender_paths("home_care_north")
     ws = Workspace.create(path, rubric, bids, scores_path=scores)
