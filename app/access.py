@@ -318,9 +318,9 @@ def refusal(exc: BaseException) -> None:
 def providers() -> list[tuple[str, str]]:
     """The OpenID Connect providers set up in secrets.toml's [auth]: (name for st.login, words for the button)."""
     try:
-        if not st.secrets.load_if_toml_exists():
+        if not st.secrets.load_if_toml_exists() or "auth" not in st.secrets:
             return []
-        auth = st.secrets.get("auth")
+        auth = st.secrets["auth"]
     except Exception:  # noqa: BLE001 - an unreadable secrets.toml: Streamlit names it in the server log
         return []
     if not isinstance(auth, Mapping):

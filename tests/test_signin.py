@@ -165,6 +165,14 @@ def test_an_openid_email_not_on_the_panel_is_told_to_ask_the_lead(panel):
     assert "Helen Marsh (Evaluator)" in [t.value for t in at.sidebar.text]
 
 
+def test_an_identity_provider_login_older_than_the_idle_time_must_sign_in_again(panel):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.user = {"is_logged_in": True, "email": "helen.marsh@example.org", "sub": "s-3", "iat": time.time() - 31 * 60}
+    at.run()
+    assert at_the_form(at)
+    assert any("signed out after 30 minutes without activity" in w for w in messages(at, "warning"))
+
+
 # ------------------------------------------------------------------------------------------- demonstration
 
 def test_the_demonstration_has_its_banner_on_every_page_and_a_persona_picker(demonstration):
