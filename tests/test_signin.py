@@ -206,3 +206,42 @@ def test_a_workspace_with_users_opened_in_the_demonstration_still_asks_for_sign_
     assert [t.label for t in at.text_input] == ["User name", "Password"] and not shown_pages(at)
     at = sign_in(at, "Alex Lead", LEAD_PASSWORD)
     assert "Alex Lead (Procurement lead)" in [t.value for t in at.sidebar.text] and shown_pages(at)
+
+
+# ------------------------------------------------------------------------------------------- server paths
+
+def _paths_allowed():
+    import streamlit as st
+
+    from app import access
+    st.write(f"allowed={access.server_paths_allowed()}")
+
+
+def paths_allowed(persona=None, address="127.0.0.1") -> bool:
+    from streamlit import config
+    at = AppTest.from_function(_paths_allowed, default_timeout=60)
+    if persona:
+        at.session_state["sv_persona"] = persona
+    old = config.get_option("server.address")
+    config.set_option("server.address", address)
+    try:
+        at.run()
+    finally:
+        config.set_option("server.address", old)
+    [line] = [m.value for m in at.markdown if m.value.startswith("allowed=")]
+    return line == "allowed=True"
+
+
+def test_only_the_lead_opens_server_paths_and_in_the_demonstration_only_on_this_machine(demonstration):
+    assert paths_allowed()                                        # the lead persona, listening on 127.0.0.1
+    assert not paths_allowed(("Helen Marsh", "evaluator"))
+    assert not paths_allowed(("Observer", "observer"))
+    assert not paths_allowed(address="0.0.0.0")                   # served on a network: not even the lead persona
+
+
+def test_the_server_listens_on_this_machine_only_unless_configured_otherwise():
+    import tomllib
+
+    from tests.conftest import ROOT
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"
