@@ -379,8 +379,18 @@ def banner() -> None:
     """The demonstration's banner (streamlit_app.py draws it at the top of every page)."""
     if is_demonstration():
         st.info("Demonstration: the shipped sample tenders, open to anyone who can reach this app, with no "
-                "sign-in; pick who you are in the sidebar. To run a real panel, start the app with "
-                "--workspace and sign-in (README, \"Serving a panel\").", icon=":material/science:")
+                "sign-in. Pick whose view to see under *Demonstration persona* in the sidebar. A real panel runs "
+                "with `--workspace` and sign-in (README, \"Serving a panel\").", icon=":material/science:")
+
+
+def persona_label(persona: tuple[str, str]) -> str:
+    """'Helen Marsh (evaluator)'; the lead and observer personas by their role alone."""
+    user, role = persona
+    if (user, role) == (LEAD_PERSONA, LEAD):
+        return LEAD_PERSONA
+    if (user, role) == (OBSERVER_PERSONA, OBSERVER):
+        return "Observer (reads only)"
+    return f"{user} ({ROLE_WORDS.get(role, role).split(' (')[0].lower()})"
 
 
 def sidebar(identity: Identity) -> None:
@@ -390,7 +400,7 @@ def sidebar(identity: Identity) -> None:
         current = (identity.user, identity.role)
         chosen = st.sidebar.selectbox(
             "Demonstration persona", options, index=options.index(current) if current in options else 0,
-            format_func=lambda p: f"{p[0]} ({ROLE_WORDS[p[1]].split(' (')[0].lower()})", key="sv_persona_pick",
+            format_func=persona_label, key="sv_persona_pick",
             help="The demonstration has no sign-in: pick the person whose view you want to see.")
         if chosen != current:
             st.session_state[_PERSONA] = chosen

@@ -180,8 +180,8 @@ def test_the_demonstration_has_its_banner_on_every_page_and_a_persona_picker(dem
     ok(at)
     assert any(i.value.startswith("Demonstration:") for i in at.info)
     picker = at.sidebar.selectbox(key="sv_persona_pick")
-    assert [p for p in picker.options] == ["Procurement lead (procurement lead)", "David Okafor (evaluator)",
-                                           "Helen Marsh (evaluator)", "Priya Raman (evaluator)", "Observer (observer)"]
+    assert [p for p in picker.options] == ["Procurement lead", "David Okafor (evaluator)", "Helen Marsh (evaluator)",
+                                           "Priya Raman (evaluator)", "Observer (reads only)"]
     for path in ("app_pages/results.py", "app_pages/score.py"):
         at.switch_page(path).run()
         assert any(i.value.startswith("Demonstration:") for i in at.info), path
