@@ -285,7 +285,11 @@ def require_identity() -> Identity:
         if problem:
             st.error(_md(f"This panel's workspace cannot be opened: {problem}"))
             st.stop()
-        _panel_tender()
+        try:
+            _panel_tender()
+        except EvaluatorError as exc:  # its files no longer load: named in one line, nothing else works
+            st.error(_md(f"This panel's workspace cannot be opened: {exc.line().splitlines()[0]}"))
+            st.stop()
     identity = current_identity()
     if identity is not None:
         return identity
