@@ -249,10 +249,12 @@ def _openid_identity(ws: Workspace) -> Optional[Identity]:
 
 
 def _persona() -> Identity:
-    user, role = st.session_state.get(_PERSONA) or (LEAD_PERSONA, LEAD)
-    if (user, role) not in personas():
-        user, role = LEAD_PERSONA, LEAD
-    return demonstration(user, role)
+    held = st.session_state.get(_PERSONA)
+    try:
+        user, role = held if held else (LEAD_PERSONA, LEAD)
+        return demonstration(str(user), str(role))
+    except (TypeError, ValueError, NotAllowed):  # not a (user, role) pair: the lead, as on a first visit
+        return demonstration(LEAD_PERSONA, LEAD)
 
 
 def personas() -> list[tuple[str, str]]:
@@ -402,6 +404,8 @@ def sidebar(identity: Identity) -> None:
     if identity.via == DEMONSTRATION:
         options = personas()
         current = (identity.user, identity.role)
+        if current not in options:  # a persona kept from another tender (or set by a test): offered too
+            options.insert(len(options) - 1, current)
         chosen = st.sidebar.selectbox(
             "Demonstration persona", options, index=options.index(current) if current in options else 0,
             format_func=persona_label, key="sv_persona_pick",

@@ -246,3 +246,13 @@ def test_the_server_listens_on_this_machine_only_unless_configured_otherwise():
     from tests.conftest import ROOT
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["address"] == "127.0.0.1"
+
+
+def test_a_persona_not_named_in_the_scores_is_kept_and_offered(demonstration):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["sv_persona"] = ("Zara New", "evaluator")
+    at.run()
+    ok(at)
+    picker = at.sidebar.selectbox(key="sv_persona_pick")
+    assert picker.value == ("Zara New", "evaluator") and "Zara New (evaluator)" in picker.options
+    assert "Score" in shown_pages(at) and "Results" not in shown_pages(at)
