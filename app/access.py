@@ -244,8 +244,24 @@ def _openid_identity(ws: Workspace) -> Optional[Identity]:
         st.session_state["sv_openid_unmapped"] = True
         return None
     _OPENID_SEEN[login] = time.time()
+    _forget_stale_logins()
     _remember(ws, identity, login)
     return identity
+
+
+def _forget_stale_logins() -> None:
+    """Drop what is kept of logins issued and last used longer ago than the idle time (their cookie would
+    be refused by its age alone), so the record stays small."""
+    if len(_OPENID_SEEN) < 256:
+        return
+    cutoff = time.time() - idle_minutes() * 60
+    for key, last in list(_OPENID_SEEN.items()):
+        try:
+            issued = float(key[1])
+        except ValueError:
+            continue
+        if issued < cutoff and last < cutoff:
+            _OPENID_SEEN.pop(key, None)
 
 
 def _persona() -> Identity:
