@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sys
 import time
 from collections.abc import Mapping
@@ -308,13 +309,17 @@ def require_identity() -> Identity:
         except EvaluatorError as exc:  # its files no longer load: named in one line, nothing else works
             st.error(_md(f"This panel's workspace cannot be opened: {exc.line().splitlines()[0]}"))
             st.stop()
-    identity = current_identity()
+    try:
+        identity = current_identity()
+    except EvaluatorError as exc:  # the workspace busy or unreadable a moment: one line, never a traceback
+        refusal(exc)
+        st.stop()
     if identity is not None:
         return identity
     ws = _workspace_in_force()
     if not has_users(ws):
         st.error(_md(f"The workspace {ws.path.name} has no users yet, so nobody can sign in: the procurement lead "
-                     f"makes the first with `python -m evaluator workspace user add --db {ws.path} --user NAME "
+                     f"makes the first with `python -m evaluator workspace user add --db {shlex.quote(str(ws.path))} --user NAME "
                      "--role lead` (README, Serving a panel)."))
         st.stop()
     _sign_in_form(ws)
