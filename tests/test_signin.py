@@ -204,7 +204,14 @@ def test_a_workspace_with_users_opened_in_the_demonstration_still_asks_for_sign_
     home.mkdir(parents=True, exist_ok=True)
     (home / "last_opened.json").write_text(json.dumps({"workspace": str(ws.path)}))  # what a restart reopens
     at = fresh()
-    assert [t.label for t in at.text_input] == ["User name", "Password"] and not shown_pages(at)
+    assert at_the_form(at) and not shown_pages(at)
+    at.button(key="sv_back_to_sample").click().run()   # or back to the demonstration's sample
+    ok(at)
+    assert at.sidebar.selectbox(key="sv_persona_pick").value == ("Procurement lead", "lead")
+    at = fresh()                                        # (which is now what a new session opens)
+    assert not at_the_form(at)
+    (home / "last_opened.json").write_text(json.dumps({"workspace": str(ws.path)}))
+    at = fresh()
     at = sign_in(at, "Alex Lead", LEAD_PASSWORD)
     assert "Alex Lead (Procurement lead)" in [t.value for t in at.sidebar.text] and shown_pages(at)
 
