@@ -1,6 +1,8 @@
 """The app's shared helpers (the pages are in app_pages/, listed in streamlit_app.py).
 
 - ``samples``: the shipped sample tenders (where their files are).
+- ``access``: who is using the app (DESIGN.md section 10): the workspace the server was started with, sign-in
+  (password or OpenID Connect), the demonstration's personas, what each role's pages are, refusals in one line.
 - ``uploads``: reading uploaded files into engine objects, without Streamlit; a large bid upload is read in
   a spawned process of its own.
 - ``workspaces``: the app's scores kept in evaluation workspaces (SQLite), saved workspaces, what was open.
