@@ -713,7 +713,10 @@ def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | 
         table = load_proxies(table_path)
     else:
         table = empty_proxies()
-    return Rubric(spec=spec, path=Path(str(source)), proxies=table, proxies_path=table_path)
+    rubric = Rubric(spec=spec, path=Path(str(source)), proxies=table, proxies_path=table_path)
+    from .price_base import conversions
+    conversions(rubric)  # DESIGN 9.4: a price year or price base the deflator series cannot serve is refused here
+    return rubric
 
 
 def _named_proxies(source: Any, folder: Path | str | None, named: str) -> Path:
