@@ -214,7 +214,7 @@ def conversion_table(proxies: pd.DataFrame, price_base: Optional[int], deflators
     check_price_base(price_base, file=file)
     rows = []
     needs_series = False
-    for i, rec in enumerate(proxies.to_dict("records")):
+    for rec in proxies.to_dict("records"):
         text = rec.get("price_year")
         unit = str(rec.get("unit") or "").strip().lower()
         entry = {"code": rec.get("code"), "price_year": None if _blank(text) else str(text).strip(),
@@ -302,7 +302,7 @@ def worth_showing(table: pd.DataFrame) -> bool:
 
 # --- the valued proxy table --------------------------------------------------------------------------------------
 
-_VALUED: dict[tuple, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = {}
+_VALUED: dict[tuple, tuple] = {}  # (id of table, base, id of series) -> (valued, conversions, table, series)
 
 
 def rubric_price_base(rubric) -> Optional[int]:
@@ -327,13 +327,13 @@ def _valued(rubric, deflators: Optional[pd.DataFrame]):
     base = rubric_price_base(rubric)
     key = (id(proxies), base, id(deflators) if deflators is not None else None)
     hit = _VALUED.get(key)
-    if hit is not None and hit[2] is proxies:
+    if hit is not None and hit[2] is proxies and hit[3] is deflators:
         return hit
     file = rubric.proxies_path or getattr(rubric, "path", None)
     if getattr(rubric.spec, "price_base", None) is not None:
         check_price_base(base, file=getattr(rubric, "path", None))
     if proxies is None or not len(proxies):
-        out = (proxies, pd.DataFrame(columns=CONVERSION_COLUMNS), proxies)
+        out = (proxies, pd.DataFrame(columns=CONVERSION_COLUMNS), proxies, deflators)
         _VALUED[key] = out
         return out
     stated = getattr(rubric.spec, "price_base", None) is not None
@@ -349,7 +349,7 @@ def _valued(rubric, deflators: Optional[pd.DataFrame]):
     valued.attrs = {**proxies.attrs, "price_base": base}
     if len(_VALUED) > 32:
         _VALUED.clear()
-    _VALUED[key] = (valued, table, proxies)
+    _VALUED[key] = (valued, table, proxies, deflators)
     return _VALUED[key]
 
 

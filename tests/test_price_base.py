@@ -8,7 +8,6 @@ Open Government Licence v3.0: 2015-16 = 74.5804, 2019-20 = 80.8738, 2020-21 = 85
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
