@@ -394,8 +394,12 @@ def _index(v) -> str:
 def _method_sentence(table: pd.DataFrame) -> str:
     base = table["price_base"].iloc[0]
     try:
-        source = load_deflators()["source"].iloc[0]
-    except EvaluatorError:
+        series = load_deflators()
+        source = series["source"].iloc[0]
+        import hashlib
+        digest = hashlib.sha256(Path(series.attrs["path"]).read_bytes()).hexdigest()
+        source += f" (file {Path(series.attrs['path']).name}, SHA-256 {digest})"
+    except (EvaluatorError, OSError, KeyError):
         source = "the HM Treasury GDP deflator series"
     text = (f"Value in {base} prices = value × index({base}) / index(price year), with {source}. A financial "
             "year such as 2015/16 uses its own row when the series has financial-year rows for both ends (a "

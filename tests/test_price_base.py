@@ -153,6 +153,8 @@ def test_explain_report_and_workbook_show_every_conversion(in_2024, tmp_path):
     pdf = subprocess.run(["pdftotext", "-layout", str(tmp_path / "rep" / "evaluation_report.pdf"), "-"],
                          capture_output=True, text=True).stdout
     assert "One price base: every proxy £ in 2024 prices" in pdf and "£16,074.43" in pdf
+    import hashlib                                        # the series the £ depend on, fingerprinted (s98 record)
+    assert hashlib.sha256((ROOT / "rubrics/proxies/gdp_deflators.csv").read_bytes()).hexdigest() in pdf.replace("\n", "")
 
 
 def test_a_table_in_one_price_year_reads_as_before(tmp_path):
