@@ -18,19 +18,19 @@ def test_proxy_csv_decimal_comma_is_refused_and_thousands_are_read(tmp_path):
     header = text[0].split(",")
     row = next(csv.reader([text[1]]))
     i = header.index("value")
-    row[i] = "24000,5"
+    row[i] = "25000,5"
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([header, row])
     path = tmp_path / "p.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
     with pytest.raises(EvaluatorError) as caught:
         load_proxies(path)
-    assert "'24000,5'" in caught.value.line() and "decimal comma" in caught.value.line()
-    row[i] = "24,000"
+    assert "'25000,5'" in caught.value.line() and "decimal comma" in caught.value.line()
+    row[i] = "25,000"
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([header, row])
     path.write_text(out.getvalue(), encoding="utf-8")
-    assert load_proxies(path)["value"].iat[0] == 24000.0
+    assert load_proxies(path)["value"].iat[0] == 25000.0
 
 
 @pytest.mark.parametrize("content", [
