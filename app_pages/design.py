@@ -261,16 +261,16 @@ def _library_section(tender_key: str) -> None:
         if not usable:
             st.info("The library has no outcomes to add.")
             return
-        labels = {m["id"]: f"{m['name']} ({m['model']})" for m in usable}
+        labels = {m["id"]: f"{m['name']} ({m['kind']}, {m['model']})" for m in usable}
         mission_id = st.selectbox("Mission or theme", list(labels), format_func=labels.get, key=f"{LIB}_mission")
         mission = next(m for m in usable if m["id"] == mission_id)
         outcomes = {o.id: o for o in mission["outcomes"]}
         chosen = st.selectbox("Outcome", list(outcomes), format_func=lambda i: outcomes[i].name,
                               key=f"{LIB}_outcome_{mission_id}")
         outcome = outcomes.get(chosen) or next(iter(outcomes.values()))
-        st.markdown("\n".join(f"> {escape_md(line)}" + ("  " if i == 0 else "")
-                              for i, line in enumerate(outcome.wording.splitlines())))
-        st.caption(escape_md(f"{outcome.version}. Source: {outcome.citation}"))
+        title, *detail = outcome.wording.splitlines()
+        st.markdown(f"**{escape_md(title)}**" + "".join(f"\n- {escape_md(line)}" for line in detail))
+        st.caption(escape_md(f"Published wording. Source: {outcome.citation}"))
         proxies = get_rubric().proxies
         codes = ed.suggest_measures(outcome, proxies)
         if codes:
