@@ -23,6 +23,15 @@ _OUTCOME_FIELDS = ("id", "name", "wording")
 _KINDS = ("mission", "theme")
 
 
+def is_library_path(path: Path | str) -> bool:
+    """A file in the shipped design library's folder (rubrics/library/): not a tender, so a review of the
+    rubrics folder passes it by."""
+    try:
+        return Path(path).resolve().parent == DEFAULT_LIBRARY.parent
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class Fit:
     """The library's rule for a measure that fits an outcome: its unit, and words its name contains (any)."""

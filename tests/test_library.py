@@ -109,3 +109,10 @@ def test_a_missing_library_file_is_one_line(tmp_path):
     with pytest.raises(EvaluatorError) as caught:
         load_library(tmp_path / "nowhere.yaml")
     assert "nowhere.yaml" in caught.value.line() and "\n" not in caught.value.line()
+
+
+def test_a_review_of_the_rubrics_folder_passes_the_library_by():
+    from evaluator.review import review_paths
+    review = review_paths([RUBRICS])
+    assert not [p for p in review.problems if "library" in str(p.get("source"))], review.problems
+    assert {t["ocid"] for t in review.tenders} >= {"HC-2026-014", "SC-2026-007"}
