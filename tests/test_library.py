@@ -65,6 +65,8 @@ def test_suggestions_by_unit_and_name_and_none_when_nothing_fits():
     hours_only = PROXIES[PROXIES["unit"] == "hour"]
     assert suggest_measures(by_id["T2020-INEQUALITY-1"], hours_only) == ["TRAINING-HOUR"]
     assert suggest_measures(by_id["T2020-INEQUALITY-1"], PROXIES[PROXIES["unit"] == "wellby"]) == []
+    assert suggest_measures(by_id["T2020-WELLBEING-1"], PROXIES) == ["WELLBY"]
+    assert suggest_measures(by_id["T2020-WELLBEING-2"], PROXIES) == ["VOLUNTEER-HOUR"]
 
 
 def _write(tmp_path, doc) -> str:
