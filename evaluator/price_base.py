@@ -17,9 +17,11 @@ read from one of the series' kinds of row, so the ratio never mixes two referenc
 - otherwise the financial-year rows, a calendar year Y read as the financial year that begins in Y.
 
 A value already in the price base is not converted (factor 1) and needs no row of the series; a row
-measured in £ (unit `gbp`, e.g. local spend at face value) counts in the price base as claimed £ do; a row
-with no price year is taken as in the price base and said so. A year the series lacks, a price year no one
-can read ("circa 2019") and a price base in the future are errors of one line naming them.
+measured in £ (unit `gbp`, e.g. local spend at face value) counts in the price base as claimed £ do, and
+neither sets the default price base nor needs the series; a row with no price year is taken as in the
+price base and said so. A year the series lacks (including a default price base newer than the series'
+latest outturn: nothing is ever left unconverted), a price year no one can read ("circa 2019") and a price
+base in the future are errors of one line naming them and saying what to do.
 """
 from __future__ import annotations
 
@@ -183,12 +185,29 @@ def _span(deflators: pd.DataFrame) -> str:
 
 # --- the price base --------------------------------------------------------------------------------------------
 
-def default_price_base(proxies: pd.DataFrame) -> Optional[int]:
-    """The latest price year in the proxy table (None when no row gives one)."""
+def _face_value(unit: Any) -> bool:
+    return str(unit or "").strip().lower() in FACE_VALUE_UNITS
+
+
+def _default_row(proxies: pd.DataFrame) -> Optional[dict]:
+    """The proxy row whose price year is the default price base: the latest price year in the table, £ at
+    face value (unit gbp) left out: they count in any price base, so they neither set nor block it."""
     if proxies is None or not len(proxies) or "price_year" not in proxies.columns:
         return None
-    years = [price_year_of(v) for v in proxies["price_year"].tolist() if not _blank(v)]
-    return max(years) if years else None
+    best = None
+    for rec in proxies.to_dict("records"):
+        if _blank(rec.get("price_year")) or _face_value(rec.get("unit")):
+            continue
+        year = price_year_of(rec["price_year"])
+        if best is None or year > best[0]:
+            best = (year, rec)
+    return best[1] if best else None
+
+
+def default_price_base(proxies: pd.DataFrame) -> Optional[int]:
+    """The latest price year in the proxy table, £ at face value left out (None when no row gives one)."""
+    rec = _default_row(proxies)
+    return price_year_of(rec["price_year"]) if rec is not None else None
 
 
 def check_price_base(price_base: Optional[int], *, file: Any = None) -> None:
@@ -200,18 +219,20 @@ def check_price_base(price_base: Optional[int], *, file: Any = None) -> None:
 
 
 def conversion_table(proxies: pd.DataFrame, price_base: Optional[int], deflators: Optional[pd.DataFrame] = None,
-                     *, file: Any = None, stated: bool = True) -> pd.DataFrame:
+                     *, file: Any = None, rubric_file: Any = None) -> pd.DataFrame:
     """Each proxy row's conversion to the price base: DataFrame[code, price_year, price_base, index_from,
     index_to, factor, value, value_in_base, low, low_in_base, high, high_in_base, deflator_from, deflator_to,
-    note, status]. A year the series lacks -> InputError naming it (and the years the series has); except
-    that a default price base (`stated=False`: the latest price year in the table, not one the rubric
-    states) newer than the series' latest row converts nothing, and every row needing it says so (status
-    "not converted"): the series has not yet published that year."""
+    note, status]. `price_base` None: the default, the latest price year in the table (face value left out).
+    A year the series lacks -> InputError in one line naming it and what to do: a stated price base is named
+    as the rubric's key price_base (`rubric_file`), a default one as the proxy row whose price year set it
+    (`file`, row, field price_year); a value is never left in its own price year."""
     if proxies is None or not len(proxies):
         return pd.DataFrame(columns=CONVERSION_COLUMNS)
+    stated = price_base is not None
     if price_base is None:
         price_base = default_price_base(proxies)
-    check_price_base(price_base, file=file)
+    if stated:   # a default base newer than the series is refused below, naming the row that set it
+        check_price_base(price_base, file=rubric_file if rubric_file is not None else file)
     rows = []
     needs_series = False
     for rec in proxies.to_dict("records"):
@@ -226,7 +247,7 @@ def conversion_table(proxies: pd.DataFrame, price_base: Optional[int], deflators
             year = price_year_of(text, file=file, where=f"measure {rec.get('code')}")
             if year == price_base:
                 entry["note"] = "already in the price base"
-            elif unit in FACE_VALUE_UNITS:
+            elif _face_value(unit):
                 entry.update(note="£ at face value: counted in the price base, as claimed £ are", status="face value")
             else:
                 needs_series = True
@@ -235,18 +256,13 @@ def conversion_table(proxies: pd.DataFrame, price_base: Optional[int], deflators
     if needs_series:
         deflators = deflators if deflators is not None else load_deflators()
         fy, cy = _lookup(deflators, True), _lookup(deflators, False)
-        unpublished = not stated and price_base not in fy and price_base not in cy and \
-            price_base > int(deflators["first_year"].max())
+        if price_base not in fy and price_base not in cy:
+            raise _missing_base(deflators, proxies, price_base, stated, file, rubric_file)
         for entry in rows:
             if "_year" not in entry:
                 continue
             year, financial = entry.pop("_year"), entry.pop("_financial")
             order = [fy, cy] if financial else [cy, fy]
-            if unpublished:
-                entry.update(status="not converted", note=(
-                    f"stays in {entry['price_year']} prices: {_series_name(deflators)} has no {price_base} yet "
-                    f"(it runs {_span(deflators)})"))
-                continue
             chosen = next((s for s in order if year in s and price_base in s), None)
             if chosen is None:
                 raise _missing_year(deflators, entry, year, price_base, fy, cy, file)
@@ -271,13 +287,40 @@ def conversion_table(proxies: pd.DataFrame, price_base: Optional[int], deflators
     return table[CONVERSION_COLUMNS]
 
 
+def _series_end(deflators: pd.DataFrame) -> tuple[str, int]:
+    """The series' latest row as written ("2024-25") and the price base it serves (2024)."""
+    latest = deflators.sort_values(["first_year", "financial"]).iloc[-1]
+    return str(latest["year"]), int(latest["first_year"])
+
+
+def _what_to_do(deflators: pd.DataFrame) -> str:
+    label, year = _series_end(deflators)
+    return (f"the deflator series ends at {label}: state price_base: {year} or a year it covers, or use values "
+            "in a year it covers")
+
+
+def _missing_base(deflators, proxies, base, stated, file, rubric_file) -> InputError:
+    """The one line for a price base the series lacks. A stated one names the rubric's key price_base; a
+    default one the proxy row whose price year set it (file, row, field price_year, value)."""
+    head = f"{_series_name(deflators)} has no {base} (it runs {_span(deflators)})"
+    if stated:
+        return InputError(f"{head}: {_what_to_do(deflators)}", file=rubric_file if rubric_file is not None else file,
+                          where="key price_base", field="price_base", value=base)
+    rec = _default_row(proxies) or {}
+    code = rec.get("code")
+    row = (proxies.attrs.get("rows") or {}).get(code)
+    where = f"row {row}" if row is not None else None
+    where = f"{where} (measure {code})" if where and code else where or (f"measure {code}" if code else None)
+    return InputError(f"is the latest price year in the table, so the default price base, and {head}: "
+                      f"{_what_to_do(deflators)}", file=file, where=where, field="price_year",
+                      value=rec.get("price_year", base))
+
+
 def _missing_year(deflators, entry, year, base, fy, cy, file) -> InputError:
     """The one line for a conversion the series cannot make, naming the year it lacks."""
     def has(y):
         return y in fy or y in cy
-    if not has(base):
-        missing, what, field, value = base, "price base", "price_base", base
-    elif not has(year):
+    if not has(year):
         missing, what, field, value = entry["price_year"], "price year", "price_year", entry["price_year"]
     else:
         return InputError(f"{_series_name(deflators)} has {year} and {base} only in different kinds of row (calendar "
@@ -285,7 +328,7 @@ def _missing_year(deflators, entry, year, base, fy, cy, file) -> InputError:
                           "converted to the price base", file=file, where=f"measure {entry['code']}",
                           field="price_year", value=entry["price_year"])
     return InputError(f"{_series_name(deflators)} has no {missing} (it runs {_span(deflators)}), so the {what} "
-                      f"{missing} cannot be converted; use a series that has it or another price_base", file=file,
+                      f"{missing} cannot be converted: {_what_to_do(deflators)}", file=file,
                       where=f"measure {entry['code']}", field=field, value=value)
 
 
@@ -295,9 +338,9 @@ def converts(table: pd.DataFrame) -> bool:
 
 
 def worth_showing(table: pd.DataFrame) -> bool:
-    """Whether the table says anything a reader needs: some value is converted, or should be and is not,
-    or counts at face value. A table all in one price year shows nothing (its outputs read as before)."""
-    return bool(len(table)) and bool(table["status"].isin(["converted", "not converted", "face value"]).any())
+    """Whether the table says anything a reader needs: some value is converted, or counts at face value.
+    A table all in one price year shows nothing (its outputs read as before)."""
+    return bool(len(table)) and bool(table["status"].isin(["converted", "face value"]).any())
 
 
 # --- the valued proxy table --------------------------------------------------------------------------------------
@@ -336,8 +379,9 @@ def _valued(rubric, deflators: Optional[pd.DataFrame]):
         out = (proxies, pd.DataFrame(columns=CONVERSION_COLUMNS), proxies, deflators)
         _VALUED[key] = out
         return out
-    stated = getattr(rubric.spec, "price_base", None) is not None
-    table = conversion_table(proxies, base, deflators, file=file, stated=stated)
+    stated = getattr(rubric.spec, "price_base", None)
+    table = conversion_table(proxies, None if stated is None else base, deflators, file=file,
+                             rubric_file=getattr(rubric, "path", None))
     valued = proxies
     if converts(table):
         valued = proxies.copy()
@@ -405,10 +449,6 @@ def _method_sentence(table: pd.DataFrame) -> str:
             "year such as 2015/16 uses its own row when the series has financial-year rows for both ends (a "
             "calendar year Y is then read as the financial year that begins in Y); claimed £ in bids are taken as "
             "in the price base.")
-    if (table["status"] == "not converted").any():
-        text += (f" The series has no {base} yet: the values marked not converted stay in their own price year, "
-                 f"so £ of different years are still added as they stand, until a release with {base} is shipped "
-                 "or the rubric states a price_base the series has.")
     return text
 
 

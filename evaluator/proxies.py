@@ -113,4 +113,7 @@ def parse_proxies(data: bytes | str, source: Any) -> pd.DataFrame:
     table = pd.DataFrame(cleaned).drop(columns="_row")
     table["deadweight"] = table["deadweight"].fillna(0.0)
     table["attribution"] = table["attribution"].fillna(0.0)
-    return table.set_index("code", drop=False)
+    rows_of = {rec["code"]: rec["_row"] for rec in cleaned}
+    table = table.set_index("code", drop=False)
+    table.attrs["rows"] = rows_of  # the file's row of each code, for messages that name a row (price_base.py)
+    return table

@@ -100,6 +100,17 @@ def test_default_price_base_is_the_latest_price_year_in_the_table():
     assert default_price_base(_table([("A", "x", 1, 1, 1, None)])) is None
 
 
+def test_pounds_at_face_value_neither_set_nor_block_the_default_price_base():
+    """LOCAL-SPEND (unit gbp) counts £1 as £1 in any price base: a later price year on it does not make
+    the default base a year the series lacks, and the other rows are still converted."""
+    table = _table([("SPEND", "gbp", 1, 1, 1, "2026"), ("W", "wellby", 13000, 10000, 16000, "2019"),
+                    ("E", "fte_year", 22368, 22368, 37430, "2024/25")])
+    assert default_price_base(table) == 2024
+    t = conversion_table(table, None).set_index("code")
+    assert list(t["status"]) == ["face value", "converted", "in base"]
+    assert round(t.loc["W", "value_in_base"], 2) == 16074.43 and t.loc["SPEND", "value_in_base"] == 1
+
+
 def test_pounds_at_face_value_and_values_already_in_the_base_are_not_converted():
     t = conversion_table(_table([("SPEND", "gbp", 1, 1, 1, "2019"), ("X", "hour", 12.21, 12.21, 19.97, "2024"),
                                  ("Y", "hour", 10, 10, 10, None)]), 2024).set_index("code")
@@ -111,12 +122,29 @@ def test_pounds_at_face_value_and_values_already_in_the_base_are_not_converted()
 
 @pytest.fixture(scope="module")
 def in_2024(tmp_path_factory):
-    """The home-care sample with every 2025 value read as 2024 and price_base 2024: a tender the shipped
-    series can put in one price base."""
+    """The home-care sample with `price_base: 2024` stated (the shipped table's default base too)."""
     tender = copy_tender(tmp_path_factory.mktemp("pb") / "t")
-    tender.proxies.write_text(tender.proxies.read_text("utf-8").replace(",2025,", ",2024,"), "utf-8")
     tender.edit_rubric(lambda d: d.update(price_base=2024))
     return tender
+
+
+def test_the_shipped_table_is_in_2024_25_prices_by_default_and_every_row_is_covered():
+    """The shipped table's price base is 2024-25, the latest year of the series with published outturn:
+    the wage rows are the rates in force in 2024-25 (in base), WELLBY 2019, the Home Office crime costs
+    2015/16 and carbon 2020 are converted; nothing is left in its own price year. Published worked
+    example: WELLBY £13,000 (2019 prices) × 100.0000 / 80.8738 (2019-20) = £16,074.43 in 2024-25 prices."""
+    r = load_rubric(tender_paths("home_care_north")[0])
+    assert r.spec.price_base is None
+    t = conversions(r).set_index("code")
+    assert set(t["price_base"]) == {2024} and set(t["status"]) <= {"in base", "converted"}
+    for code in ("EMP-LOCAL", "EMP-LOCAL-BARRIERS", "APPRENTICE", "EMP-YOUNG", "VOLUNTEER-HOUR", "LOCAL-SPEND"):
+        assert t.loc[code, "price_year"] == "2024/25" and t.loc[code, "status"] == "in base"
+    assert (t.loc["WELLBY", "deflator_from"], t.loc["WELLBY", "index_from"], t.loc["WELLBY", "index_to"]) == \
+        ("2019-20", 80.8738, 100.0)
+    assert round(t.loc["WELLBY", "value_in_base"], 2) == 16074.43
+    assert t.loc["CRIME-ROBBERY", "deflator_from"] == "2015-16" and t.loc["CARBON-TCO2E", "deflator_from"] == "2020-21"
+    v = valued_proxies(r)
+    assert round(v.loc["WELLBY", "value"], 2) == 16074.43 and v.loc["EMP-LOCAL", "value"] == 22368
 
 
 def test_credited_pounds_use_the_reference_proxy_in_the_price_base(in_2024):
@@ -162,7 +190,7 @@ def test_a_table_in_one_price_year_reads_as_before(tmp_path):
     tender = copy_tender(tmp_path / "t")
     text = tender.proxies.read_text("utf-8")
     for old in (",2019,", ",2020,", ",2015/16,"):
-        text = text.replace(old, ",2025,")
+        text = text.replace(old, ",2024/25,")
     tender.proxies.write_text(text, "utf-8")
     r = load_rubric(tender.rubric)
     assert valued_proxies(r) is r.proxies and not worth_showing(conversions(r))
@@ -171,15 +199,18 @@ def test_a_table_in_one_price_year_reads_as_before(tmp_path):
     assert out.returncode == 0 and "price_base" not in json.loads(out.stdout)["tables"]
 
 
-def test_a_default_base_the_series_has_not_published_converts_nothing_and_says_so():
-    """The shipped table's latest price year is 2025; the shipped release ends at 2024-25: nothing can be
-    converted to 2025 prices yet, and every value that should be says so (no £ is silently re-priced)."""
-    r = load_rubric(tender_paths("home_care_north")[0])
-    t = conversions(r).set_index("code")
-    assert t.loc["WELLBY", "status"] == "not converted" and t.loc["WELLBY", "factor"] == 1.0
-    assert "has no 2025 yet" in t.loc["WELLBY", "note"] and "2024-25" in t.loc["WELLBY", "note"]
-    assert t.loc["EMP-LOCAL", "status"] == "in base" and worth_showing(t.reset_index())
-    assert valued_proxies(r) is r.proxies
+def test_a_default_base_the_series_lacks_is_one_line_naming_the_row_that_set_it(tmp_path):
+    """No fallback: a value whose price year is newer than the series' latest outturn makes the default
+    price base a year the series lacks, and that is refused (DESIGN 9.4), never left unconverted."""
+    tender = copy_tender(tmp_path / "t")
+    tender.replace_in(tender.proxies, ",2019,", ",2026,")
+    line = _bad(tender)
+    assert "public_2025.csv" in line and "row 5" in line and "field 'price_year'" in line and "'2026'" in line
+    assert "has no 2026" in line
+    assert "the deflator series ends at 2024-25: state price_base: 2024 or a year it covers, or use values in a " \
+           "year it covers" in line
+    out = _run("check", "--rubric", str(tender.rubric))
+    assert out.returncode == 2 and "has no 2026" in out.stderr
 
 
 # --- bad input: one line, exit 2 ---------------------------------------------------------------------------

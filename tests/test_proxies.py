@@ -72,18 +72,30 @@ def test_every_shipped_row_has_a_source_a_readable_price_year_and_an_open_licenc
         assert banned.lower() not in row["source"].lower()
 
 
-def test_the_wage_rows_are_the_april_2026_rates_worked_by_hand():
+def test_the_wage_rows_are_the_2024_25_rates_worked_by_hand():
+    """The wage rows are in 2024-25 prices, the latest year of the GDP deflator series with published
+    outturn (the table's price base): the rates in force from 1 April 2024 (GOV.UK), with ONS ASHE April 2024
+    as the high; the April 2026 rates are named as newer, to replace these once 2026-27 outturn is out."""
     hours = 37.5 * 52.14  # a full-time year as the table's sources state it
-    assert SHIPPED.loc["EMP-LOCAL", "value"] == round(12.71 * hours)          # National Living Wage
-    assert SHIPPED.loc["EMP-LOCAL-BARRIERS", "value"] == round(12.71 * hours)
-    assert SHIPPED.loc["APPRENTICE", "value"] == round(8.00 * hours)          # Apprentice Rate
-    assert SHIPPED.loc["EMP-YOUNG", "value"] == round(10.85 * hours)          # 18-20 Year Old Rate
-    assert SHIPPED.loc["EMP-YOUNG", "high"] == SHIPPED.loc["APPRENTICE", "high"] == round(12.71 * hours)
-    assert SHIPPED.loc["VOLUNTEER-HOUR", "value"] == SHIPPED.loc["TRAINING-HOUR", "value"] == 12.71
-    assert SHIPPED.loc["EMP-LOCAL", "high"] == 39039                           # ONS ASHE 2025 median, full-time
-    assert SHIPPED.loc["VOLUNTEER-HOUR", "high"] == round(39039 / hours, 2)
+    assert SHIPPED.loc["EMP-LOCAL", "value"] == round(11.44 * hours) == 22368  # National Living Wage
+    assert SHIPPED.loc["EMP-LOCAL-BARRIERS", "value"] == round(11.44 * hours)
+    assert SHIPPED.loc["APPRENTICE", "value"] == round(6.40 * hours) == 12514   # Apprentice Rate
+    assert SHIPPED.loc["EMP-YOUNG", "value"] == round(8.60 * hours) == 16815    # 18-20 Year Old Rate
+    assert SHIPPED.loc["EMP-YOUNG", "high"] == SHIPPED.loc["APPRENTICE", "high"] == round(11.44 * hours)
+    assert SHIPPED.loc["VOLUNTEER-HOUR", "value"] == SHIPPED.loc["TRAINING-HOUR", "value"] == 11.44
+    assert SHIPPED.loc["EMP-LOCAL", "high"] == 37430                           # ONS ASHE April 2024 median, full-time
+    assert SHIPPED.loc["VOLUNTEER-HOUR", "high"] == round(37430 / hours, 2) == 19.14
     for code in ("EMP-LOCAL", "EMP-LOCAL-BARRIERS", "APPRENTICE", "EMP-YOUNG", "VOLUNTEER-HOUR", "TRAINING-HOUR"):
-        assert SHIPPED.loc[code, "price_year"] == "2026" and "1 April 2026" in SHIPPED.loc[code, "source"]
+        source = SHIPPED.loc[code, "source"]
+        assert SHIPPED.loc[code, "price_year"] == "2024/25" and "1 April 2024" in source
+        assert "https://www.gov.uk/" in source and "£12.71" in source and "2026-27 outturn" in source
+
+
+def test_every_shipped_price_year_is_one_the_deflator_series_covers():
+    """No row waits for a deflator the series has not published (DESIGN 9.4)."""
+    from evaluator.price_base import load_deflators, price_year_of
+    covered = set(load_deflators()["first_year"])
+    assert {price_year_of(y) for y in SHIPPED["price_year"]} <= covered
 
 
 def test_existing_codes_are_kept_for_the_bids_that_use_them():
