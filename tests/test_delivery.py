@@ -69,8 +69,10 @@ def test_delivery_without_evidence_counts_nothing(tr):
     n5 = row(tr, "Northtown Community Care CIC", "N5")
     # 5.2 tCO2e with E2 in year 1 is credited; the 3.4 with no evidence is not
     assert n5["delivered_quantity"] == pytest.approx(8.6)
-    # the bid's N5 deflators: deadweight 0.1, attribution 0.1, displacement 0
-    assert n5["credited_delivered_value"] == pytest.approx(5.2 * 245 * 0.9 * 0.9 * 0.75 / 1.035)
+    # the bid's N5 deflators: deadweight 0.1, attribution 0.1, displacement 0; the carbon value £245 (2020
+    # prices) in the table's price base 2024-25: × 100.0000 / 85.1002 (GDP deflator 2020-21, DESIGN 9.4)
+    carbon = 245 * 100.0 / 85.1002
+    assert n5["credited_delivered_value"] == pytest.approx(5.2 * carbon * 0.9 * 0.9 * 0.75 / 1.035)
     flags = tr.flags[tr.flags["code"] == "SV401"]
     assert flags["commitment"].tolist() == ["N5"] and "Y2-Q2" in flags["message"].iat[0]
 
