@@ -47,7 +47,7 @@ def test_n1_promised_and_delivered_by_hand(tr, tender):
     assert n1["delivered_quantity"] == pytest.approx(1.5 + 2.5 + 3.5 + 3.75 + 3.25 + 3.0)
     assert n1["share_to_date"] == pytest.approx(17.5 / 18.75) and n1["rating"] == "approaching target"
     assert n1["share_of_commitment"] == pytest.approx(17.5 / 25)
-    # 6.4 on what was delivered: the table's proxy (£24,851) × (1-0.2)(1-0.1)(1-0.05) × E2 0.75 × DF(year)
+    # 6.4 on what was delivered: the table's proxy (£22,368, in the price base) × (1-0.2)(1-0.1)(1-0.05) × E2 0.75 × DF(year)
     per_unit = tender[0].proxies.loc["EMP-LOCAL-BARRIERS", "value"] * 0.8 * 0.9 * 0.95 * 0.75
     expected = per_unit * (11.25 / 1.035 + 6.25 / 1.035 ** 2)
     assert n1["credited_delivered_value"] == pytest.approx(expected, rel=1e-9)
