@@ -419,7 +419,7 @@ def report_story(k, ev) -> list:
         return []
     if not worth_showing(table):
         return []
-    base = table["price_base"].iloc[0]
+    base = base_label(table)
     story = [k.p(f"One price base: every proxy £ in {esc(str(base))} prices (DESIGN 9.4)", k.h2),
              k.p(esc(_method_sentence(table)), k.small)]
     rows = [[r.code, plain(r.price_year), plain(r.deflator_from), _index(r.index_from), plain(r.deflator_to),
@@ -431,12 +431,19 @@ def report_story(k, ev) -> list:
     return story
 
 
+def base_label(table: pd.DataFrame) -> str:
+    """The price base as the deflator row it was read from ("2024-25" on a financial-year series), else
+    the year ("2024")."""
+    rows = table["deflator_to"].dropna() if "deflator_to" in table.columns else []
+    return str(rows.iloc[0]) if len(rows) else str(table["price_base"].iloc[0])
+
+
 def _index(v) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{float(v):.4f}"
 
 
 def _method_sentence(table: pd.DataFrame) -> str:
-    base = table["price_base"].iloc[0]
+    base = base_label(table)
     try:
         series = load_deflators()
         source = series["source"].iloc[0]

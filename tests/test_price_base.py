@@ -180,7 +180,7 @@ def test_explain_report_and_workbook_show_every_conversion(in_2024, tmp_path):
     assert wellby[3:7] == ("2019-20", 80.8738, "2024-25", 100) and round(wellby[9], 2) == 16074.43
     pdf = subprocess.run(["pdftotext", "-layout", str(tmp_path / "rep" / "evaluation_report.pdf"), "-"],
                          capture_output=True, text=True).stdout
-    assert "One price base: every proxy £ in 2024 prices" in pdf and "£16,074.43" in pdf
+    assert "One price base: every proxy £ in 2024-25 prices" in pdf and "£16,074.43" in pdf
     import hashlib                                        # the series the £ depend on, fingerprinted (s98 record)
     assert hashlib.sha256((ROOT / "rubrics/proxies/gdp_deflators.csv").read_bytes()).hexdigest() in pdf.replace("\n", "")
 
