@@ -388,7 +388,7 @@ def _valued(rubric, deflators: Optional[pd.DataFrame]):
         for col in ("value", "low", "high"):
             if col in valued.columns:
                 valued[col] = table[f"{col}_in_base"].to_numpy(dtype=float)
-        valued["price_year"] = np.where(table["factor"].to_numpy(dtype=float) != 1.0, str(base),
+        valued["price_year"] = np.where(table["factor"].to_numpy(dtype=float) != 1.0, base_label(table),
                                         valued["price_year"].to_numpy(dtype=object)).astype(object)
     valued.attrs = {**proxies.attrs, "price_base": base}
     if len(_VALUED) > 32:

@@ -152,7 +152,7 @@ def test_credited_pounds_use_the_reference_proxy_in_the_price_base(in_2024):
     b = load_bids(in_2024.bids, r).require_valid()
     ev = evaluate(r, b, load_scores(in_2024.scores, r, b.bidders))
     proxies = valued_proxies(r)
-    assert round(proxies.loc["WELLBY", "value"], 2) == 16074.43 and proxies.loc["WELLBY", "price_year"] == "2024"
+    assert round(proxies.loc["WELLBY", "value"], 2) == 16074.43 and proxies.loc["WELLBY", "price_year"] == "2024-25"
     assert r.proxies.loc["WELLBY", "value"] == 13000               # the table as published is kept as it is
     c = ev.commitments
     wellby = c[(c["measure"] == "WELLBY")]
