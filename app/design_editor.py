@@ -18,6 +18,7 @@ from typing import Any, Optional
 import pandas as pd
 
 from evaluator import InputError
+from evaluator.library import suggest_measures
 
 SOURCE = "the design (edited)"
 TOP = ""  # `parent` of a top-level criterion
@@ -483,3 +484,36 @@ def add_row(frame: pd.DataFrame, *, under: str, cid: str, name: str, kind: str, 
     new = pd.concat([frame.iloc[:at], pd.DataFrame([row], columns=CRITERIA_COLUMNS), frame.iloc[at:]],
                     ignore_index=True)
     return _typed(new, _NUMBERS["criteria"], ("social_value",))
+
+
+# ------------------------------------------------------------------------------------------ the design library
+
+def next_outcome_id(frame: pd.DataFrame) -> str:
+    """The first O<n> no row uses (O1, O2, ...)."""
+    ids = {str(v).strip() for v in frame["id"] if given(v)} if "id" in frame.columns else set()
+    n = 1
+    while f"O{n}" in ids:
+        n += 1
+    return f"O{n}"
+
+
+def add_library_outcome(frame: pd.DataFrame, outcome, proxies: Optional[pd.DataFrame]) -> tuple[pd.DataFrame, dict]:
+    """An outcome of the Social Value Model (evaluator.library.LibraryOutcome) as a new row of the outcomes table:
+    its published title as the name; its published wording, source, URL and licence as the rationale; the
+    suggested measures of the first suggested unit (evaluator.library.suggest_measures) with that unit, or no
+    measure when none fits. Returns (the table with the row, {id, measures, unit, note})."""
+    codes = suggest_measures(outcome, proxies) if proxies is not None else []
+    table = proxies.reset_index(drop=True).set_index("code", drop=False) if codes else None
+    unit = str(table.loc[codes[0], "unit"]) if codes else None
+    measures = [c for c in codes if str(table.loc[c, "unit"]) == unit]
+    oid = next_outcome_id(frame)
+    wording = outcome.wording.replace("\n", " ")
+    rationale = f"{outcome.mission_kind.capitalize()}: {outcome.mission}. {wording}. Source: {outcome.citation}"
+    row = {c: None for c in OUTCOME_COLUMNS}
+    row.update(id=oid, name=outcome.name, measures=", ".join(measures) or None, unit=unit, rationale=rationale,
+               mandatory=False)
+    note = None if measures else ("No measure in the proxy table fits this outcome, so none was chosen: "
+                                  "name a measure in 'measures' before any bid can serve it.")
+    new = pd.concat([frame, pd.DataFrame([row], columns=OUTCOME_COLUMNS)], ignore_index=True)
+    return _typed(new, _NUMBERS["outcomes"], ("mandatory",)), {"id": oid, "measures": measures, "unit": unit,
+                                                               "note": note}

@@ -24,6 +24,8 @@ _DRAFTS = "sv_design_drafts"   # {tender key: the editor's tables and fields (de
 TABLES = ("criteria", "outcomes", "descriptors", "lots")
 ADD = "design_add"              # the add-a-criterion form's widgets: design_add_under, _id, _name, _kind, _share
 ADDED = "sv_design_added"       # the form's last message: (kind, text)
+LIB = "design_lib"              # the Social Value Model picker's widgets: design_lib_mission, design_lib_outcome_<id>
+LIB_ADDED = "sv_design_lib_added"  # its last message: (kind, text)
 
 
 def draft_from_rubric(rubric: Rubric) -> dict:
@@ -60,6 +62,7 @@ def _reset(tender_key: str) -> None:
     for key in [k for k in st.session_state if str(k).startswith("design_")]:
         st.session_state.pop(key, None)
     st.session_state.pop(ADDED, None)
+    st.session_state.pop(LIB_ADDED, None)
     set_rubric(get_tender().rubric)
 
 
@@ -214,8 +217,85 @@ def _award_section(draft: dict) -> None:
     draft["low_share"] = low
 
 
+@st.cache_data(show_spinner=False, max_entries=1)
+def _library() -> list[dict]:
+    from evaluator.library import missions  # read when the Design page first draws the picker
+    return missions()
+
+
+def _library_outcome(mission_id: str, outcome_id: str):
+    for m in _library():
+        for o in m["outcomes"]:
+            if m["id"] == mission_id and o.id == outcome_id:
+                return o
+    return None
+
+
+def _add_library_outcome(tender_key: str, mission_id: str) -> None:
+    """The Social Value Model picker's button: the chosen outcome becomes a row of the outcomes table."""
+    outcome = _library_outcome(mission_id, st.session_state.get(f"{LIB}_outcome_{mission_id}"))
+    if outcome is None:
+        return
+    draft = st.session_state[_DRAFTS][tender_key]
+    draft["outcomes"], added = ed.add_library_outcome(draft["outcomes"], outcome, get_rubric().proxies)
+    st.session_state.pop("design_outcomes", None)  # drawn afresh from the draft, which now has the row
+    if added["measures"]:
+        st.session_state[LIB_ADDED] = ("success", f"Added {added['id']} '{outcome.name}' with the measure "
+                                       f"{', '.join(added['measures'])} (unit {added['unit']}). Set its target below.")
+    else:
+        st.session_state[LIB_ADDED] = ("warning", f"Added {added['id']} '{outcome.name}' with no measure. "
+                                       + added["note"])
+
+
+def _library_section(tender_key: str) -> None:
+    """Add an outcome from the Social Value Model: a mission (or theme), then one of its published outcomes,
+    shown with its wording, source and licence and the measure the proxy table suggests (or none)."""
+    with st.expander("Add an outcome from the Social Value Model", expanded=False):
+        try:
+            found = _library()
+        except EvaluatorError as exc:
+            st.error(escape_md(exc.line()))
+            return
+        usable = [m for m in found if m["outcomes"]]
+        missing = [m for m in found if not m["outcomes"]]
+        if not usable:
+            st.info("The library has no outcomes to add.")
+            return
+        labels = {m["id"]: f"{m['name']} ({m['kind']}, {m['model']})" for m in usable}
+        mission_id = st.selectbox("Mission or theme", list(labels), format_func=labels.get, key=f"{LIB}_mission")
+        mission = next(m for m in usable if m["id"] == mission_id)
+        outcomes = {o.id: o for o in mission["outcomes"]}
+        chosen = st.selectbox("Outcome", list(outcomes), format_func=lambda i: outcomes[i].name,
+                              key=f"{LIB}_outcome_{mission_id}")
+        outcome = outcomes.get(chosen) or next(iter(outcomes.values()))
+        title, *detail = outcome.wording.splitlines()
+        st.markdown(f"**{escape_md(title)}**" + "".join(f"\n- {escape_md(line)}" for line in detail))
+        st.caption(escape_md(f"Published wording. Source: {outcome.citation}"))
+        proxies = get_rubric().proxies
+        codes = ed.suggest_measures(outcome, proxies)
+        if codes:
+            table = proxies.reset_index(drop=True).set_index("code", drop=False)
+            unit = table.loc[codes[0], "unit"]
+            shown = [c for c in codes if table.loc[c, "unit"] == unit]
+            st.info(escape_md("Suggested measure: " + "; ".join(f"{c} ({table.loc[c, 'name']})" for c in shown)
+                              + f", unit {unit}. You can change it in the outcomes table."))
+        else:
+            st.warning("No measure in the proxy table fits this outcome: it will be added without a measure, "
+                       "and no bid can serve it until you name one.")
+        st.button("Add this outcome", on_click=_add_library_outcome, args=(tender_key, mission_id),
+                  key=f"{LIB}_button")
+        message = st.session_state.get(LIB_ADDED)
+        if message:
+            {"success": st.success, "warning": st.warning}.get(message[0], st.error)(escape_md(message[1]))
+        if missing:
+            st.caption(escape_md("Not in the library yet: the outcomes of the 2025 model (PPN 002) under its missions "
+                                 + ", ".join(m["name"] for m in missing) + ". Their published wording could not "
+                                 "be checked for this release (README, 'Proxy values')."))
+
+
 def _outcomes_section(tender_key: str, draft: dict) -> None:
     st.subheader("Outcomes the buyer wants to buy")
+    _library_section(tender_key)
     draft["outcomes"] = _editor(tender_key, "outcomes", draft, num_rows="dynamic", hide_index=True,
                                 width="stretch", column_config={
         "id": st.column_config.TextColumn("id", required=True),

@@ -15,6 +15,7 @@ from .pdf_charts import CHART_BIDS, PALETTE, attainment_chart, claimed_credited_
 from .pdf_kit import Kit, esc, isnum, marks, money, num, pct, pence, plain, rank_text
 from .provenance import Inputs, fingerprints, settings_json
 from .formatting import gbp
+from .price_base import report_story as price_base_story
 from .why_not import award_rows, dq_reasons
 
 
@@ -298,6 +299,7 @@ def _appendix(k: Kit, ev, inputs: Optional[Inputs]) -> list:
                      f"SHA-256 <b>{hashlib.sha256(sj.encode('utf-8')).hexdigest()}</b> of the UTF-8 JSON text "
                      f"below.", k.small))
     story.append(k.p(esc(sj), k.mono))
+    story += price_base_story(k, ev)
     return story
 
 

@@ -4,7 +4,11 @@ two never name a table differently.
 
 A rubric with a criteria tree (DESIGN 9.1) gets one table per level of the tree after the marks (the
 criteria, then their sub-criteria, then theirs: a group's marks are the sum of its children's), and its
-pass/fail questions and group minimums when it has them. A flat rubric's tables are exactly as before."""
+pass/fail questions and group minimums when it has them. A flat rubric's tables are exactly as before.
+
+A proxy table with values in more than one price year adds the price-base table after the validated £
+(each value, its price year, the deflator rows, the factor and the value in the price base); a table all in
+one price year adds nothing."""
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -22,6 +26,7 @@ TITLES = {
     "tree_level_3": "Criteria tree, level 3: sub-criteria of sub-criteria (9.1)",
     "groups": "Groups against their minimum share (9.1)",
     "pass_fail": "Pass/fail questions (9.2)",
+    "price_base": "One price base: each reference proxy converted with the GDP deflator (9.4)",
 }
 
 
@@ -44,7 +49,17 @@ def explain_tables(ev, bidder: str) -> list[ExplainTable]:
         if key == "marks":
             out += extra
             extra = []
+        if key == "valuation":
+            out += _price_base_table(ev)
     return out + extra
+
+
+def _price_base_table(ev) -> list[ExplainTable]:
+    from .price_base import conversions, shown_table, worth_showing
+    table = conversions(ev.rubric)
+    if not worth_showing(table):
+        return []
+    return [ExplainTable("price_base", TITLES["price_base"], shown_table(table))]
 
 
 def _has_tree(rubric) -> bool:

@@ -8,6 +8,7 @@ def gbp(value: float | None, decimals: int = 0) -> str:
     """£1,234,567 the way a commissioner writes it; '-' for nothing."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
-    sign = "-" if value < 0 else ""
-    return f"{sign}£{abs(value):,.{decimals}f}"
+    text = f"{abs(value):,.{decimals}f}"
+    sign = "-" if value < 0 and any(ch in "123456789" for ch in text) else ""   # rounding noise is £0, not -£0
+    return f"{sign}£{text}"
 

@@ -1,7 +1,9 @@
 """The reference proxy table (DESIGN.md 4.2): £ per unit for each measure, with its source and licence.
 
 The design lens values every credited commitment at these reference values, not at the supplier's own
-proxy, so the table's provenance (source, price year, licence) travels with it into every report.
+proxy, so the table's provenance (source, price year, licence) travels with it into every report. Each
+`price_year` must be one the price base can read (2019, 2015/16): values are converted to the rubric's
+price base before valuation (price_base.py, DESIGN 9.4).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pandas as pd
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .numbers import AmbiguousNumber, NotANumber, read_number
 from .documents import parse_small_csv, read_text
+from .price_base import price_year_of
 
 REQUIRED = ["code", "name", "unit", "value"]
 OPTIONAL = ["low", "high", "price_year", "source", "licence", "kind", "local_only", "exclusive_group",
@@ -79,6 +82,11 @@ def parse_proxies(data: bytes | str, source: Any) -> pd.DataFrame:
             elif name in ("deadweight", "attribution") and num > 1:
                 bad(n, name, raw, "is a share and must be between 0 and 1")
             rec[name] = num
+        if rec["price_year"]:
+            try:  # DESIGN 9.4: a price year the price base can read (2019, 2015/16), never "circa 2019"
+                price_year_of(rec["price_year"])
+            except InputError as exc:
+                bad(n, "price_year", rec["price_year"], exc.problem)
         kind = (rec["kind"] or "outcome").lower()
         if kind not in ("outcome", "output"):
             bad(n, "kind", rec["kind"], "must be 'outcome' or 'output'")
@@ -105,4 +113,7 @@ def parse_proxies(data: bytes | str, source: Any) -> pd.DataFrame:
     table = pd.DataFrame(cleaned).drop(columns="_row")
     table["deadweight"] = table["deadweight"].fillna(0.0)
     table["attribution"] = table["attribution"].fillna(0.0)
-    return table.set_index("code", drop=False)
+    rows_of = {rec["code"]: rec["_row"] for rec in cleaned}
+    table = table.set_index("code", drop=False)
+    table.attrs["rows"] = rows_of  # the file's row of each code, for messages that name a row (price_base.py)
+    return table

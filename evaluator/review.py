@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .library import is_library_path
 from .ocds import Problem, expand, is_ocds_path, iter_releases
 from .review_criteria import flag
 from .review_portfolio import portfolio
@@ -49,7 +50,7 @@ def is_rubric_path(path: Path) -> bool:
 
 
 def _wanted(path: Path) -> bool:
-    return is_ocds_path(path) or is_rubric_path(path)
+    return (is_ocds_path(path) or is_rubric_path(path)) and not is_library_path(path)  # the design library: no tender
 
 @dataclass
 class Review:

@@ -10,6 +10,7 @@ folder or the shipped tables (an upload: the shipped tables only), so no message
 """
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import typing
 from dataclasses import dataclass, field
@@ -282,6 +283,15 @@ class RubricSpec(_Model):
     @classmethod
     def _scale(cls, v: list[float]) -> list[float]:
         return _check_scale(v)
+
+    @field_validator("price_base")
+    @classmethod
+    def _price_base(cls, v: Optional[int]) -> Optional[int]:
+        this_year = _dt.date.today().year
+        if v is not None and v > this_year:
+            raise ValueError(f"is in the future (this year is {this_year}): a price base must be this year or an "
+                             "earlier one, whose prices the GDP deflator series publishes (DESIGN 9.4)")
+        return v
 
     @field_validator("tie_break")
     @classmethod
@@ -703,7 +713,10 @@ def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | 
         table = load_proxies(table_path)
     else:
         table = empty_proxies()
-    return Rubric(spec=spec, path=Path(str(source)), proxies=table, proxies_path=table_path)
+    rubric = Rubric(spec=spec, path=Path(str(source)), proxies=table, proxies_path=table_path)
+    from .price_base import conversions
+    conversions(rubric)  # DESIGN 9.4: a price year or price base the deflator series cannot serve is refused here
+    return rubric
 
 
 def _named_proxies(source: Any, folder: Path | str | None, named: str) -> Path:

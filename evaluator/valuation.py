@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import kernel
 from .guards import require_columns
+from .price_base import valued_proxies
 from .rubric import Rubric
 from .columns import as_objects, factorize, group_starts, lookup, missing, per_unique, positions, spread_codes
 
@@ -33,20 +34,31 @@ WALK_STEPS = [
 ]
 
 
-def discount_factors(years: int, rate: float = 0.035, first_year_discounted: bool = True) -> np.ndarray:
+def discount_factors(years: int, rate: float = 0.035, first_year_discounted: bool = True,
+                     mid_year: bool = False) -> np.ndarray:
     """DF(y) for y = 0..years (index 0 is 1.0): cumulative, with the Green Book's declining long-term rates.
 
     With `first_year_discounted`, year 1 is discounted by 1/(1+r); otherwise year 1 is undiscounted and
-    year y carries y-1 periods of discounting.
+    year y carries y-1 periods of discounting. With `mid_year` (DESIGN 9: flows at the middle of each year)
+    DF(y) = 1/(1+r)^(y-0.5): the end-of-year factor of year y-1 and half a period at year y's rate, whatever
+    `first_year_discounted` says.
     """
     periods = np.arange(1, max(int(years), 0) + 1)
     rates = np.full(len(periods), rate, dtype=float)
     for start, band_rate in GREEN_BOOK_BANDS[1:]:
         rates[periods >= start] = band_rate
     per_period = np.concatenate([[1.0], np.cumprod(1.0 / (1.0 + rates))])
+    if mid_year:
+        return np.concatenate([[1.0], per_period[:-1] / np.sqrt(1.0 + rates)])
     if first_year_discounted:
         return per_period
     return np.concatenate([[1.0], per_period[:-1]])
+
+
+def rubric_discount_factors(years: int, rubric: Rubric) -> np.ndarray:
+    """`discount_factors` with the rubric's `discount:` settings."""
+    d = rubric.spec.discount
+    return discount_factors(years, d.rate, d.first_year_discounted, getattr(d, "mid_year", False))
 
 
 def _attach(c: pd.DataFrame, new: dict) -> pd.DataFrame:
@@ -73,7 +85,7 @@ def prepare(commitments: pd.DataFrame, bids: pd.DataFrame, rubric: Rubric) -> pd
     """Attach what the checks and both lenses need: the reference proxy row, the bid's price, and the
     design outcome each commitment serves (its named outcome, or the first whose measures include it)."""
     c = commitments
-    table = rubric.proxies
+    table = valued_proxies(rubric)  # value, low and high in the rubric's price base (DESIGN 9.4)
     # measure and outcome compared once per distinct value (a bulk tender repeats a handful of each)
     m_codes, m_values = factorize(c["measure"])
     m_pos = table.index.get_indexer(pd.Index(m_values, dtype=object)) if len(table) else \
@@ -183,7 +195,7 @@ def lens_working(c: pd.DataFrame, rubric: Rubric) -> dict:
     persist = np.where(strong & (in_term_years > 0), _col(c, "persistence_years"), 0).astype(int)
     w["persistence_credited_years"] = persist
     horizon = int(max(duration, np.max(last, initial=0)) + persist.max(initial=0)) + 1
-    df = discount_factors(horizon, rubric.spec.discount.rate, rubric.spec.discount.first_year_discounted)
+    df = rubric_discount_factors(horizon, rubric)
     cum = np.cumsum(df) - 1.0  # cum[y] = DF(1) + ... + DF(y)
     s0 = np.clip(start, 1, horizon).astype(int) - 1
     l_idx = np.clip(last, 0, horizon).astype(int)
@@ -325,7 +337,7 @@ def credited_by_year(valued: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     year = np.where(in_term, start[idx] + offset, last[idx] + (offset - n_term[idx]) + 1)
     k = np.where(in_term, 0, offset - n_term[idx] + 1)
     horizon = int(year.max(initial=duration)) + 1
-    df = discount_factors(horizon, rubric.spec.discount.rate, rubric.spec.discount.first_year_discounted)
+    df = rubric_discount_factors(horizon, rubric)
     take = rows.iloc[idx]
     drop = (1 - take["drop_off"].to_numpy()) ** k
     undiscounted = (take["per_year_quantity"].to_numpy() * take["ref_value"].to_numpy()

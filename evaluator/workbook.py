@@ -1,6 +1,6 @@
 """The results workbook (XLSX) a commissioner files with the award: Summary, Scores (with rationales),
-Flags, Commitments (claimed and credited) and Rubric, each with its header row frozen, column widths set
-and £, % and marks formatted.
+Flags, Commitments (claimed and credited) and Rubric (and Price base when the proxy table mixes price
+years), each with its header row frozen, column widths set and £, % and marks formatted.
 
 Supplier text never becomes a formula: a text cell that begins with =, +, -, @, tab or carriage return is
 written as an explicit string with Excel's quote prefix (the text itself is kept exactly). Numbers,
@@ -122,6 +122,7 @@ def results_workbook(ev, workspace: Optional[dict] = None) -> bytes:
     if not is_flat(ev.rubric):
         _tree(wb, parts)
     _rubric(wb, ev)
+    _price_base(wb, ev)
     if workspace:
         _record(wb, workspace)
     buf = io.BytesIO()
@@ -344,6 +345,18 @@ def _rubric(wb, ev) -> None:
                   if getattr(o, "mandatory", False) else "")])
     for score, text in sorted((spec.descriptors or {}).items()):
         s.row(["Descriptor", f"{score:g}", text, None, None, None, None, None])
+
+
+def _price_base(wb, ev) -> None:
+    """Price base (DESIGN 9.4): each proxy value, its price year, the GDP deflator rows and indices, the factor
+    and the value in the price base. No sheet when the proxy table is all in one price year."""
+    from .price_base import WORKBOOK_COLUMNS, workbook_rows
+    rows = workbook_rows(ev.rubric)
+    if not rows:
+        return
+    s = _Sheet(wb, "Price base", WORKBOOK_COLUMNS)
+    for row in rows:
+        s.row(row)
 
 
 def _rubric_tree(s: _Sheet, r) -> None:

@@ -432,3 +432,77 @@ def test_the_abnormally_low_price_rule():
     assert len(refused) == 1 and "field 'share', value 1" in refused[0]
     assert placed(at, "abnormally_low") == "Award"
     assert in_use(at).spec == rubric.spec
+
+
+# ------------------------------------------------------------------------------------------ the Social Value Model
+
+def _library_outcome(oid: str):
+    from evaluator.library import load_library
+    return next(o for o in load_library() if o.id == oid)
+
+
+def parse_rubric_file(name: str):
+    from evaluator import load_rubric
+    return load_rubric(tender_paths(name)[0])
+
+
+def _shipped_proxies():
+    from evaluator.proxies import load_proxies
+    from tests.conftest import RUBRICS
+    return load_proxies(RUBRICS / "proxies" / "public_2025.csv")
+
+
+def test_a_library_outcome_becomes_a_row_with_its_wording_source_and_a_fitting_measure():
+    outs = ed.tables_from_spec(TREE)["outcomes"]
+    added, info = ed.add_library_outcome(outs, _library_outcome("T2020-INEQUALITY-1"), _shipped_proxies())
+    row = added.iloc[-1]
+    assert info == {"id": "O3", "measures": ["EMP-LOCAL-BARRIERS"], "unit": "fte_year", "note": None}
+    assert row["id"] == "O3" and row["name"] == "Create new businesses, new jobs and new skills"
+    assert row["measures"] == "EMP-LOCAL-BARRIERS" and row["unit"] == "fte_year" and not row["mandatory"]
+    assert row["rationale"].startswith("Theme: Tackling economic inequality. Create new businesses")
+    assert "Edition 1.1 (3 December 2020)" in row["rationale"] and "Open Government Licence v3.0" in row["rationale"]
+    spec, problems = ed.spec_from_tables({**ed.tables_from_spec(TREE), "outcomes": added}, TREE)
+    assert problems == [] and spec["design"]["outcomes"][-1]["measures"] == ["EMP-LOCAL-BARRIERS"]
+
+
+def test_a_library_outcome_no_measure_fits_is_added_without_one_and_says_so():
+    outs = ed.tables_from_spec(TREE)["outcomes"]
+    added, info = ed.add_library_outcome(outs, _library_outcome("T2020-INEQUALITY-2"), _shipped_proxies())
+    assert info["measures"] == [] and info["unit"] is None and "No measure in the proxy table fits" in info["note"]
+    assert not ed.given(added.iloc[-1]["measures"]) and not ed.given(added.iloc[-1]["unit"])
+    spec, _ = ed.spec_from_tables({**ed.tables_from_spec(TREE), "outcomes": added}, TREE)
+    assert spec["design"]["outcomes"][-1]["measures"] == []
+
+
+def test_the_design_page_adds_an_outcome_from_the_social_value_model():
+    at = start()
+    before = len(parse_rubric_file("home_care_north").spec.design.outcomes)
+    at.selectbox(key="design_lib_mission").set_value("T2020-INEQUALITY").run()
+    ok(at)
+    at.selectbox(key="design_lib_outcome_T2020-INEQUALITY").set_value("T2020-INEQUALITY-1").run()
+    ok(at)
+    assert any("Suggested measure: EMP-LOCAL-BARRIERS" in m and "unit fte_year" in m for m in messages(at, "info"))
+    assert any("Edition 1.1 (3 December 2020)" in unescape(c.value) for c in at.caption)
+    at.button(key="design_lib_button").click().run()
+    ok(at)
+    new_id = f"O{before + 1}"
+    assert any(f"Added {new_id} 'Create new businesses, new jobs and new skills' with the measure "
+               "EMP-LOCAL-BARRIERS (unit fte_year)" in m for m in messages(at, "success"))
+    assert valid(at)
+    outcome = in_use(at).spec.design.outcomes[-1]
+    assert outcome.id == new_id and outcome.name == "Create new businesses, new jobs and new skills"
+    assert list(outcome.measures) == ["EMP-LOCAL-BARRIERS"]
+    assert "Open Government Licence v3.0" in outcome.rationale
+
+
+def test_the_design_page_adds_an_outcome_no_measure_fits_with_a_note():
+    at = start()
+    at.selectbox(key="design_lib_mission").set_value("T2020-INEQUALITY").run()
+    at.selectbox(key="design_lib_outcome_T2020-INEQUALITY").set_value("T2020-INEQUALITY-2").run()
+    ok(at)
+    assert any("No measure in the proxy table fits this outcome" in m for m in messages(at, "warning"))
+    at.button(key="design_lib_button").click().run()
+    ok(at)
+    assert any("'Increase supply chain resilience and capacity' with no measure" in m for m in messages(at, "warning"))
+    outcome = in_use(at).spec.design.outcomes[-1]
+    assert outcome.name == "Increase supply chain resilience and capacity" and list(outcome.measures) == []

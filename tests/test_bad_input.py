@@ -498,8 +498,8 @@ CASES: list[Case] = [
          lambda t: [t.rubric.name, "criteria[1]", "'weight'", "-10"], stage="rubric"),
     Case("contract-value-inf", lambda t: t.replace_in(t.rubric, "contract_value: 4800000", "contract_value: .inf"),
          lambda t: [t.rubric.name, "tender.contract_value", "inf"], stage="rubric"),
-    Case("proxy-value-negative", lambda t: t.replace_in(t.proxies, "fte_year,23874,", "fte_year,-23874,"),
-         lambda t: ["public_2025.csv", "row 2", "'value'", "-23874"], stage="rubric"),
+    Case("proxy-value-negative", lambda t: t.replace_in(t.proxies, "fte_year,22368,", "fte_year,-22368,"),
+         lambda t: ["public_2025.csv", "row 2", "'value'", "-22368"], stage="rubric"),
 
     # --- shares outside [0, 1]
     Case("deadweight-1.5", lambda t: t.edit_bid(APEX, _set(["commitments", 0, "deadweight"], 1.5)),

@@ -59,3 +59,49 @@ def test_adding_a_sub_criterion_shows_the_groups_sum_in_place(app_url):
             assert "Something went wrong inside the tool" not in page.inner_text("body")
         finally:
             browser.close()
+
+
+SHOTS = None  # set SOCIAL_VALUE_SHOTS=<folder> to keep screenshots of the Social Value Model picker
+
+
+def test_adding_an_outcome_from_the_social_value_model(app_url, tmp_path):
+    """A commissioner opens 'Add an outcome from the Social Value Model', picks the theme 'Tackling economic
+    inequality' and its outcome 'Create new businesses, new jobs and new skills', sees its published wording,
+    source and the suggested measure with its unit, adds it, and the design stays valid with the new outcome."""
+    import os
+    from pathlib import Path
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    shots = Path(os.environ.get("SOCIAL_VALUE_SHOTS") or tmp_path)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            for width, height in ((1440, 900), (390, 844)):
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(app_url, wait_until="domcontentloaded")
+                settled(page)
+                if width < 600:  # on a phone the page list sits behind the sidebar button
+                    page.goto(f"{app_url}/design", wait_until="domcontentloaded")
+                else:
+                    page.get_by_role("link", name="Design", exact=True).click()
+                page.get_by_role("heading", name="Outcomes the buyer wants to buy").first.wait_for(timeout=60_000)
+                settled(page)
+                page.get_by_text("Add an outcome from the Social Value Model").first.click()
+                settled(page)
+                _choose(page, "Mission or theme", "Tackling economic inequality (theme, Social Value Model 2020, PPN 06/20)")
+                _choose(page, "Outcome", "Create new businesses, new jobs and new skills")
+                page.get_by_text("Suggested measure: EMP-LOCAL-BARRIERS").first.wait_for(timeout=60_000)
+                assert page.get_by_text("unit fte_year").count() >= 1
+                page.get_by_text("Add an outcome from the Social Value Model").first.scroll_into_view_if_needed()
+                page.screenshot(path=str(shots / f"design_library_{width}x{height}.png"))
+                page.get_by_role("button", name="Add this outcome", exact=True).click()
+                settled(page)
+                page.get_by_text("with the measure EMP-LOCAL-BARRIERS (unit fte_year)").first.wait_for(timeout=60_000)
+                page.get_by_text("The design is valid and in use on every page.").first.wait_for(timeout=60_000)
+                page.get_by_text("Add this outcome").first.scroll_into_view_if_needed()
+                page.screenshot(path=str(shots / f"design_library_added_{width}x{height}.png"))
+                assert page.locator(EXCEPTION).count() == 0
+                assert "Something went wrong inside the tool" not in page.inner_text("body")
+                page.close()
+        finally:
+            browser.close()

@@ -160,8 +160,9 @@ SV1_CASES = [
     ("SV102", dict(claimed_proxy=DROP, claimed_value=900000), False),  # nothing to check it against
     ("SV103", dict(claimed_proxy=39040, claimed_value=24 * 39040), True),  # just above high 39,039
     ("SV103", dict(claimed_proxy=39039, claimed_value=24 * 39039), False),  # equal to high
-    ("SV103", dict(base=ROBBERY, claimed_proxy=11320 * 1.11), True),  # no high: > value + 10%
-    ("SV103", dict(base=ROBBERY, claimed_proxy=11320 * 1.09), False),
+    # no high: > value + 10%, the value in the price base (2015/16 -> 2024-25: × 100/74.5804, DESIGN 9.4)
+    ("SV103", dict(base=ROBBERY, claimed_proxy=11320 * 100 / 74.5804 * 1.11), True),
+    ("SV103", dict(base=ROBBERY, claimed_proxy=11320 * 100 / 74.5804 * 1.09), False),
     ("SV104", dict(unit="hour"), True),
     ("SV104", dict(unit="FTE_Year"), False),
     ("SV104", dict(unit=DROP), False),

@@ -40,15 +40,15 @@ def test_periods(text, expected):
     assert parse_period(text) == expected
 
 
-def test_n1_promised_and_delivered_by_hand(tr):
+def test_n1_promised_and_delivered_by_hand(tr, tender):
     # N1: 25 fte_year over years 1-2 = 12.5 a year; returns run to Y2-Q2, so 1.5 years are due = 18.75
     n1 = row(tr, "Northtown Community Care CIC", "N1")
     assert n1["promised_to_date"] == pytest.approx(18.75)
     assert n1["delivered_quantity"] == pytest.approx(1.5 + 2.5 + 3.5 + 3.75 + 3.25 + 3.0)
     assert n1["share_to_date"] == pytest.approx(17.5 / 18.75) and n1["rating"] == "approaching target"
     assert n1["share_of_commitment"] == pytest.approx(17.5 / 25)
-    # 6.4 on what was delivered: proxy £23,874 × (1-0.2)(1-0.1)(1-0.05) × E2 0.75 × DF(year)
-    per_unit = 23874 * 0.8 * 0.9 * 0.95 * 0.75
+    # 6.4 on what was delivered: the table's proxy (£22,368, in the price base) × (1-0.2)(1-0.1)(1-0.05) × E2 0.75 × DF(year)
+    per_unit = tender[0].proxies.loc["EMP-LOCAL-BARRIERS", "value"] * 0.8 * 0.9 * 0.95 * 0.75
     expected = per_unit * (11.25 / 1.035 + 6.25 / 1.035 ** 2)
     assert n1["credited_delivered_value"] == pytest.approx(expected, rel=1e-9)
 
@@ -69,8 +69,10 @@ def test_delivery_without_evidence_counts_nothing(tr):
     n5 = row(tr, "Northtown Community Care CIC", "N5")
     # 5.2 tCO2e with E2 in year 1 is credited; the 3.4 with no evidence is not
     assert n5["delivered_quantity"] == pytest.approx(8.6)
-    # the bid's N5 deflators: deadweight 0.1, attribution 0.1, displacement 0
-    assert n5["credited_delivered_value"] == pytest.approx(5.2 * 245 * 0.9 * 0.9 * 0.75 / 1.035)
+    # the bid's N5 deflators: deadweight 0.1, attribution 0.1, displacement 0; the carbon value £245 (2020
+    # prices) in the table's price base 2024-25: × 100.0000 / 85.1002 (GDP deflator 2020-21, DESIGN 9.4)
+    carbon = 245 * 100.0 / 85.1002
+    assert n5["credited_delivered_value"] == pytest.approx(5.2 * carbon * 0.9 * 0.9 * 0.75 / 1.035)
     flags = tr.flags[tr.flags["code"] == "SV401"]
     assert flags["commitment"].tolist() == ["N5"] and "Y2-Q2" in flags["message"].iat[0]
 

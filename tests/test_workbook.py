@@ -36,7 +36,8 @@ def _table(ws) -> pd.DataFrame:
 
 
 def test_sheets_with_frozen_headers_and_widths(wb):
-    assert wb.sheetnames == SHEETS
+    # the sample proxy table mixes price years: DESIGN 9.4's Price base sheet follows the Rubric
+    assert wb.sheetnames == SHEETS + ["Price base"]
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2", ws.title
         assert ws.column_dimensions["B"].width and ws.column_dimensions["B"].width > 5
