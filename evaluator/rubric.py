@@ -721,7 +721,11 @@ def _named_proxies(source: Any, folder: Path | str | None, named: str) -> Path:
     return table_path
 
 
-SHIPPED_PROXIES = Path(__file__).resolve().parents[1] / "rubrics" / "proxies"
+# the shipped tables: inside the installed package (pyproject.toml ships rubrics/ as evaluator/rubrics), else the
+# repository's rubrics/proxies/ beside the package
+SHIPPED_PROXIES = next((d for d in (Path(__file__).resolve().parent / "rubrics" / "proxies",
+                                    Path(__file__).resolve().parents[1] / "rubrics" / "proxies") if d.is_dir()),
+                       Path(__file__).resolve().parents[1] / "rubrics" / "proxies")
 
 
 def _shipped_names() -> str:

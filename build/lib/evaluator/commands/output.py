@@ -1,0 +1,64 @@
+"""What the command line writes: the exit codes, errors as one line each, JSON for scripts and plain-text
+tables for people (every supplier-written cell with its control characters escaped)."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pandas as pd
+
+from ..exceptions import EvaluatorError, InputErrors, Tampered
+from ..terminal import UNSAFE, shown
+
+EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_AUDIT_BROKEN, EXIT_RETRY = 1, 75  # 75: EX_TEMPFAIL, "busy: nothing saved, try again"
+
+
+def fail(exc: EvaluatorError, args) -> int:
+    """Bad input: one line per problem on stderr (and, with --json, the problems as JSON); exit 2, or 1 when a
+    workspace was changed behind the tool's back."""
+    errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+    tampered = isinstance(exc, Tampered)  # a workspace changed behind the tool's back: named, exit 1 as `audit`
+    for e in errors:
+        print(f"{'tampered' if tampered else 'error'}: {shown(e.line())}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"errors": [e.as_dict() for e in errors]}, indent=2, ensure_ascii=False))
+    return EXIT_AUDIT_BROKEN if tampered else EXIT_BAD_INPUT
+
+
+def print_json(doc: dict) -> None:
+    """orjson: a bulk tender's JSON runs to hundreds of MB, and the standard library takes seconds."""
+    import orjson
+    sys.stdout.flush()
+    sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
+    sys.stdout.buffer.write(b"\n")
+    sys.stdout.buffer.flush()
+
+
+def shown_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """A table to print: every text cell and column name with its control characters escaped."""
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
+            bad = out[col].map(lambda v: isinstance(v, str) and UNSAFE.search(v) is not None).astype(bool)
+            if bad.any():  # only those cells change: the rest print exactly as before
+                out[col] = out[col].where(~bad, out[col][bad].map(shown))
+    out.columns = [shown(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def text_table(rows: list[list[str]], headers: list[str], right: set[int]) -> str:
+    """Aligned columns with a rule under the headers; `right` holds the numbers' columns."""
+    rows = [[shown(c) for c in r] for r in rows]  # one line per row, whatever a name holds
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)] if rows else [len(h) for h in headers]
+    def line(cells):
+        return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def mark(v) -> str:
+    return "-" if v is None or v != v else f"{v:.2f}"
+
+
+def rank(v) -> str:
+    return "-" if v is None or v is pd.NA or v != v else str(int(v))

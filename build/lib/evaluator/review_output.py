@@ -1,0 +1,205 @@
+"""A review as people read it: the readable text, the CSV tables, and the charts of the app's Review page.
+
+Titles, buyer names and messages come from published notices, so the text escapes control characters
+(one entry, one line) and the CSV never hands a spreadsheet a formula.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .review_criteria import SV_MINIMUM
+from .review_maturity import MATURITY_LEVELS
+from .review_portfolio import tender_codes, tender_sv_weight
+
+if TYPE_CHECKING:
+    from .review import Review
+
+LOT_COLUMNS = ["source", "kind", "ocid", "title", "buyer", "lot", "criteria", "weight_total", "social_value_weight",
+               "design_status", "flags"]
+
+
+def lot_rows(review: Review) -> list[dict]:
+    """One row per tender and lot, for CSV and the app's table."""
+    rows = []
+    for t in review.tenders:
+        tcodes = [f["code"] for f in t["flags"]]
+        for lot in t["lots"] or [{"id": None, "criteria": [], "weight_total": None, "social_value_weight": None,
+                                  "flags": []}]:
+            crit = "; ".join(f"{c['type'] or '?'}:{_label(c)}={_show_weight(c)}" for c in lot["criteria"])
+            codes = sorted(set(tcodes) | {f["code"] for f in lot["flags"]})
+            rows.append({"source": t["source"], "kind": t["kind"], "ocid": t["ocid"], "title": t["title"],
+                         "buyer": t["buyer"], "lot": lot["id"], "criteria": crit, "weight_total": lot["weight_total"],
+                         "social_value_weight": lot["social_value_weight"], "design_status": t["design_status"],
+                         "flags": " ".join(codes)})
+    return rows
+
+
+def _label(c: dict) -> str:
+    """A criterion's name; in a criteria tree (DESIGN 9.1) with its path of ids, so sub-criteria read in place."""
+    if "path" in c:
+        return f"{c['path']} {c['name'] or ''}".rstrip()
+    return c["name"] or ""
+
+
+def tree_lines(t: dict) -> list[str]:
+    """A rubric's criteria tree, one line per node indented by level, with its effective weight (points of 100)."""
+    lots = [lot["id"] for lot in t["lots"] if lot["id"] is not None]
+    head = f"  {t['ocid'] or '?'}  {t['title'] or ''}" + (f"  (lots {', '.join(map(str, lots))})" if lots else "")
+    out = [head]
+    for c in (t["lots"][0]["criteria"] if t["lots"] else []):
+        weight = "pass/fail" if c["weight_kind"] == "pass_fail" else _show_weight(c)
+        out.append("    " + "  " * (c.get("level", 1) - 1) + f"{c.get('id') or ''} {c['name'] or ''}: {weight}"
+                   + (" (social value)" if c.get("social_value") else ""))
+    return out
+
+
+def _show_weight(c: dict) -> str:
+    if c["weight"] is None:
+        return c["weight_kind"] or "?"
+    if c["weight_min"] is not None and c["weight_max"] is not None and c["weight_min"] != c["weight_max"]:
+        return f"{c['weight_min']:g}-{c['weight_max']:g}"
+    return f"{c['weight']:g}"
+
+
+def flag_rows(review: Review) -> list[dict]:
+    rows = []
+    for t in review.tenders:
+        for f in t["flags"]:
+            rows.append({"ocid": t["ocid"], "title": t["title"], "buyer": t["buyer"], **f})
+        for lot in t["lots"]:
+            for f in lot["flags"]:
+                rows.append({"ocid": t["ocid"], "title": t["title"], "buyer": t["buyer"], **f})
+    return rows
+
+
+def write_csv(review: Review, folder: Path | str) -> list[Path]:
+    """lots.csv (one row per tender and lot), buyers.csv (maturity), summary.csv (metric, value),
+    flags.csv and problems.csv into `folder`."""
+    import csv
+
+    from .spreadsheet import formula_safe
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    s = review.summary
+    summary = [
+        ("tenders", s["tenders"]), ("lots", s["lots"]), ("input problems", s["problems"]),
+        ("tenders weighting social value", s["weight_social_value"]["tenders"]),
+        ("share weighting social value", s["weight_social_value"]["share"]),
+        ("tenders meeting the 10% minimum", s["meet_10_percent"]["tenders"]),
+        ("weighted tenders below 10%", s["meet_10_percent"]["below"]),
+    ] + [(f"social value weight {k}", v) for k, v in s["social_value_weight"].items() if k not in ("bands",)] \
+      + [(f"tenders weighting social value {b['band']}", b["tenders"]) for b in s["social_value_weight"]["bands"]] \
+      + [(f"design status {k}", v) for k, v in s["design"].items()] \
+      + [(f"design gap {g['code']} {g['name']} (tenders)", g["tenders"]) for g in s["design_gaps"]] \
+      + [(f"buyers at {k}", v) for k, v in s["maturity_counts"].items()] + [("maturity rule", s["maturity_rule"])]
+    tables = {
+        "lots.csv": (LOT_COLUMNS, lot_rows(review)),
+        "buyers.csv": (["buyer", "tenders", "weighted", "meet_minimum", "designed", "delivered",
+                        "text_only", "maturity", "reason"], s["buyers"]),
+        "summary.csv": (["metric", "value"], [{"metric": k, "value": v} for k, v in summary]),
+        "flags.csv": (["ocid", "title", "buyer", "lot", "code", "name", "severity", "criterion", "message", "fix"],
+                      flag_rows(review)),
+        "problems.csv": (["source", "where", "code", "name", "severity", "message", "fix"], review.problems),
+    }
+    written = []
+    for name, (cols, rows) in tables.items():
+        path = folder / name
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")
+            w.writeheader()
+            # buyer names, titles and messages come from published notices: never let a spreadsheet run them
+            w.writerows({k: formula_safe(v) for k, v in row.items()} for row in rows)
+        written.append(path)
+    return written
+
+
+def portfolio_charts(summary: dict) -> dict:
+    """Altair charts of the portfolio (pure: data in, chart specs out), for the app's Review page."""
+    import altair as alt
+    import pandas as pd
+
+    bands = pd.DataFrame(summary["social_value_weight"]["bands"])
+    if bands.empty:
+        bands = pd.DataFrame({"band": [], "from": [], "tenders": []})
+    bands["meets 10%"] = bands["from"] >= SV_MINIMUM
+    weight = alt.Chart(bands).mark_bar().encode(
+        x=alt.X("band:N", sort=list(bands["band"]), title="Social-value weight"),
+        y=alt.Y("tenders:Q", title="Tenders"),
+        color=alt.Color("meets 10%:N", scale=alt.Scale(domain=[False, True], range=["#d95f02", "#1b9e77"])),
+        tooltip=["band", "tenders"]).properties(title="How much social value is weighted", height=220)
+    design = pd.DataFrame({"status": list(summary["design"]), "tenders": list(summary["design"].values())})
+    design["status"] = design["status"].str.replace("_", " ")
+    status_chart = alt.Chart(design).mark_bar().encode(
+        y=alt.Y("status:N", sort=None, title=None), x=alt.X("tenders:Q", title="Tenders"),
+        tooltip=["status", "tenders"]).properties(title="Designed with outcomes, or figures only", height=200)
+    gaps = pd.DataFrame(summary["design_gaps"][:10] or [{"code": "", "name": "", "tenders": 0, "lots": 0}])
+    gaps["gap"] = gaps["code"] + " " + gaps["name"]
+    gap_chart = alt.Chart(gaps).mark_bar().encode(
+        y=alt.Y("gap:N", sort="-x", title=None), x=alt.X("tenders:Q", title="Tenders affected"),
+        tooltip=["gap", "tenders", "lots"]).properties(title="Most common design gaps", height=240)
+    buyers = pd.DataFrame(summary["buyers"] or [{"buyer": "", "maturity": "stagnation", "tenders": 0}])
+    counts = buyers.groupby("maturity").size().reindex(list(MATURITY_LEVELS), fill_value=0).reset_index(name="buyers")
+    maturity_chart = alt.Chart(counts).mark_bar().encode(
+        x=alt.X("maturity:N", sort=list(MATURITY_LEVELS), title="Moxham maturity"), y=alt.Y("buyers:Q", title="Buyers"),
+        tooltip=["maturity", "buyers"]).properties(title="Buyers by maturity", height=220)
+    return {"weight": weight, "design": status_chart, "gaps": gap_chart, "maturity": maturity_chart}
+
+
+def render(review: Review, limit: int = 40) -> str:
+    """The readable report: the portfolio first, then the tenders with flags (the first `limit`)."""
+    s = review.summary
+    sv = s["social_value_weight"]
+    out = [f"Reviewed {s['tenders']} tender(s) with {s['lots']} lot(s): {s['rubrics']} rubric(s), "
+           f"{s['ocds_tenders']} from OCDS; {s['problems']} input problem(s).",
+           f"Social value weighted in {s['weight_social_value']['tenders']} tender(s)"
+           + (f" (share {s['weight_social_value']['share']:.0%})" if s['weight_social_value']['share'] is not None else "")
+           + (f"; weight median {sv['median']:g}%, range {sv['min']:g}-{sv['max']:g}%" if sv.get("median") is not None else "")
+           + f"; {s['meet_10_percent']['tenders']} meet the 10% minimum, {s['meet_10_percent']['below']} fall below it.",
+           "Design: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["design"].items() if v) + "."]
+    if s["design_gaps"]:
+        out.append("Most common design gaps: " + "; ".join(f"{g['code']} {g['name']} ({g['tenders']} tenders)"
+                                                           for g in s["design_gaps"][:6]) + ".")
+    out += ["", "Maturity per buyer (Moxham): " + ", ".join(f"{k} {v}" for k, v in s["maturity_counts"].items()),
+            "  rule: " + s["maturity_rule"]]
+    for b in s["buyers"][:limit]:
+        out.append(f"  {b['buyer']}: {b['maturity']} ({b['reason']})")
+    if len(s["buyers"]) > limit:
+        out.append(f"  ... and {len(s['buyers']) - limit} more buyers (--json or --csv for all)")
+    trees = [t for t in review.tenders if t["kind"] == "rubric" and t["lots"]
+             and any("level" in c for c in t["lots"][0]["criteria"])]
+    if trees:
+        out += ["", "Criteria trees (effective weights, points of 100; a group's weight is the sum of its children's):"]
+        for t in trees[:limit]:
+            out += tree_lines(t)
+        if len(trees) > limit:
+            out.append(f"  ... and {len(trees) - limit} more (--json or --csv for all)")
+    out += ["", "Tenders with flags:"]
+    shown = 0
+    for t in review.tenders:
+        codes = tender_codes(t)
+        if not codes:
+            continue
+        if shown >= limit:
+            out.append("  ... more tenders with flags (--json or --csv for all)")
+            break
+        shown += 1
+        sw = tender_sv_weight(t)
+        out.append(f"  {t['ocid'] or '?'}  {t['title'] or ''}  [{t['buyer'] or 'buyer not named'}]  social value "
+                   + ("not weighted" if sw is None else f"{sw:g}%"))
+        for f in t["flags"]:
+            out.append(f"    {f['code']} {f['name']} ({f['severity']}): {f['message']}")
+        for lot in t["lots"]:
+            for f in lot["flags"]:
+                out.append(f"    {f['code']} {f['name']} ({f['severity']}) lot {lot['id'] or '-'}: {f['message']}")
+    if review.problems:
+        out += ["", "Input problems (skipped; the rest were reviewed):"]
+        for p in review.problems[:limit]:
+            out.append(f"  {p['source']}" + (f" {p['where']}" if p["where"] else "") + f": {p['message']}")
+        if len(review.problems) > limit:
+            out.append(f"  ... and {len(review.problems) - limit} more")
+    # each entry is one line: a title, buyer or name holding a newline or an escape sequence is shown
+    # escaped (terminal.shown), never as a forged line or a command to the terminal
+    from .terminal import shown
+    return "\n".join(shown(line) for line in out)
