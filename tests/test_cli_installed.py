@@ -84,6 +84,27 @@ def test_the_package_is_the_installed_one_not_the_repository(installed):
     assert exe.is_file()
 
 
+def test_every_shipped_path_the_modules_name_exists_once_installed(installed):
+    """A module that names a shipped file by Path(__file__).parents[1] / "rubrics" finds it in the repository
+    and not once installed (parents[1] is site-packages): every module-level path into rubrics/ must exist in
+    the installed package. Name shipped files from evaluator.rubric.SHIPPED_RUBRICS."""
+    py, exe, work, env = installed
+    probe = (
+        "import importlib, pkgutil, pathlib, evaluator\n"
+        "bad = []\n"
+        "for m in pkgutil.walk_packages(evaluator.__path__, 'evaluator.'):\n"
+        "    if m.name.endswith('__main__'):\n"
+        "        continue\n"
+        "    mod = importlib.import_module(m.name)\n"
+        "    for k, v in vars(mod).items():\n"
+        "        if isinstance(v, pathlib.Path) and 'rubrics' in v.parts and not v.exists():\n"
+        "            bad.append(f'{m.name}.{k} = {v}')\n"
+        "print('\\n'.join(bad))\n")
+    done = subprocess.run([py, "-c", probe], capture_output=True, text=True, cwd=work, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "", "shipped files not found once installed:\n" + done.stdout
+
+
 RUBRIC = ["--rubric", "tender/rubric.yaml"]
 TENDER_ARGS = RUBRIC + ["--bids", "tender/bids", "--scores", "tender/bids/scores.csv"]
 
