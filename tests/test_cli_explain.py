@@ -80,6 +80,13 @@ def test_a_wide_table_is_split_into_parts_that_repeat_its_key():
     assert "£0" in "\n".join(lines) and "nan" not in "\n".join(lines).lower()
 
 
+def test_years_have_no_thousands_separator_and_quantities_do():
+    frame = pd.DataFrame({"code": ["A"], "price_year": [2025], "price_base": [2026.0], "start_year": [1],
+                          "per_year_quantity": [162500.0]})
+    text = "\n".join(text_table(frame))
+    assert "2,025" not in text and "2,026" not in text and "2026" in text and "162,500" in text
+
+
 def test_empty_cells_are_empty_not_nan():
     frame = pd.DataFrame({"id": ["A1", "A2"], "claimed_proxy": [45000.0, float("nan")],
                           "served_outcome": ["O1", None], "credited": [True, False]})

@@ -85,8 +85,8 @@ def _kind(name: str) -> str:
         return "percent"
     if n in FACTORS or n.endswith("_factor"):
         return "factor"
-    if n in YEARS:
-        return "whole"
+    if n in YEARS or n.endswith("_year") or n in ("price_base", "base_year"):
+        return "whole"  # a year is written without a thousands separator
     return "number"
 
 
