@@ -27,6 +27,7 @@ FONT = "DejaVuSans"
 BOLD = f"{FONT}-Bold"
 CELL_SIZE, LEADING, MIN_SIZE = 7.5, 9.2 / 7.5, 6.0   # a table cell's font size (pt), line height ratio, the least
 PADDING = 7.0   # a cell's left and right padding (3 + 3) and a point to spare
+LONG_TOKEN = 24  # characters: a longer run without a space (a web address, a path, a fingerprint) may break
 FONT_FILES = {FONT: "DejaVuSans.ttf", f"{FONT}-Bold": "DejaVuSans-Bold.ttf",
               f"{FONT}-Oblique": "DejaVuSans-Oblique.ttf", f"{FONT}-BoldOblique": "DejaVuSans-BoldOblique.ttf"}
 
@@ -57,11 +58,13 @@ def plain(value: Any, limit: Optional[int] = None) -> str:
 _SPACE = re.compile(r"\s+")
 
 
-def longest_token(text: str, font: str = FONT, size: float = CELL_SIZE) -> float:
-    """The width (pt) of the widest run of text without a space: where a cell may not wrap."""
+def longest_token(text: str, font: str = FONT, size: float = CELL_SIZE, longest: Optional[int] = None) -> float:
+    """The width (pt) of the widest run of text without a space: where a cell may not wrap (of the runs of
+    at most `longest` characters, if given: a longer one, a web address or a file path, may break)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
     register_fonts()
-    return max((stringWidth(t, font, size) for t in _SPACE.split(text) if t), default=0.0)
+    return max((stringWidth(t, font, size) for t in _SPACE.split(text) if t and (longest is None or len(t) <= longest)),
+               default=0.0)
 
 
 # ------------------------------------------------------------------------------------------ numbers
@@ -194,12 +197,12 @@ class Kit:
         longest word in bold), so text wraps only at spaces, nor wider than its longest line needs; within
         those bounds the caller's proportions (`weights`) hold, and the room a column does not need goes to
         the columns whose text still wraps.
-        A token wider than a third of the page (a file path, a SHA-256) may break, so it does not starve
-        the other columns. If the minimums alone are wider than the page the table's font shrinks until
+        A token of more than LONG_TOKEN characters (a web address, a file path, a SHA-256) may break, and
+        asks for at most a sixth of the page, so it does not starve the other columns. If the minimums alone are wider than the page the table's font shrinks until
         they fit (never below 6 pt)."""
         from reportlab.pdfbase.pdfmetrics import stringWidth
         page = self.width
-        cap = page / 3
+        cap = page / 6
         n = len(header)
         lo, hi = [0.0] * n, [0.0] * n
         for i, h in enumerate(header):
@@ -212,7 +215,8 @@ class Kit:
                 text = _CONTROL.sub("", v if isinstance(v, str) else str(v))
                 if not text:
                     continue
-                lo[i] = max(lo[i], min(longest_token(text, FONT, size), cap))
+                lo[i] = max(lo[i], longest_token(text, FONT, size, LONG_TOKEN),
+                            min(longest_token(text, FONT, size), cap))
                 if hi[i] < page:
                     hi[i] = max(hi[i], max(stringWidth(line, FONT, size) for line in text.split("\n")))
         lo = [x + PADDING for x in lo]
