@@ -26,6 +26,26 @@ from .bulk_bids import (BID_FIELDS, BULK_BIDS, BULK_COMMITMENTS, BULK_RESPONSES,
 from .columns import as_objects, missing, quiet_numpy
 
 SINGLE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
+# a bid saved in a spreadsheet format that is not read: named, never passed over in silence
+UNREAD_SPREADSHEETS = (".xls", ".xlsm", ".xlsb", ".ods", ".numbers", ".fods")
+READ_FORMATS = ".yaml, .yml, .json or .xlsx files, or the bulk pair bids.csv + commitments.csv"
+
+
+def unread_format(name: str | Path) -> InputError:
+    """The one line for a bid in a spreadsheet format the tool does not read."""
+    suffix = Path(str(name)).suffix.lower()
+    return InputError(f"is a {suffix} file, which is not read: bids are read from {READ_FORMATS}; save it as an "
+                      "Excel Workbook (.xlsx)", file=Path(str(name)).name)
+
+
+def _set_aside_unread(bidset: "BidSet", names: list[str], rubric: Rubric) -> "BidSet":
+    """Each bid in a format not read becomes a problem and a bid set aside: the tender is not ranked
+    without saying so (refused by default; listed as skipped with --skip-invalid)."""
+    lotted = bool(tender_lots(rubric)[0])
+    for name in names:
+        bidset.problems.append(unread_format(name))
+        bidset.skipped.append({"file": str(name), "bidder": None, **({LOT_FIELD: None} if lotted else {})})
+    return bidset
 
 
 @dataclass
@@ -98,12 +118,15 @@ def load_bids(folder: Path | str, rubric: Rubric, *, parsed: Optional[Callable] 
     singles = [p for p in files if p.suffix.lower() in SINGLE_SUFFIXES]
     bulk = [p for p in files if p.name.lower() in (BULK_BIDS, BULK_COMMITMENTS, BULK_RESPONSES)]
     ignored = [p.name for p in files if p not in singles and p not in bulk]
+    unread = [p for p in files if p.suffix.lower() in UNREAD_SPREADSHEETS]
     if not singles and not bulk:
+        if unread:
+            raise InputErrors([unread_format(p) for p in unread])
         raise InputError("no bids found: expected one bid per .yaml, .yml, .json or .xlsx file, or the bulk "
                          f"form {BULK_BIDS} + {BULK_COMMITMENTS}", file=folder)
     bidset = _load(folder, [(p, None) for p in singles], bulk, rubric, parsed=parsed)
     bidset.ignored_files = ignored
-    return bidset
+    return _set_aside_unread(bidset, [str(p) for p in unread], rubric)
 
 
 @quiet_numpy
@@ -124,13 +147,16 @@ def load_bid_files(files: Iterable[tuple[str, bytes]], rubric: Rubric) -> BidSet
     bulk_names = {name for name, _ in bulk}
     ignored = [Path(name).name for name, _ in usable
                if Path(name).suffix.lower() not in SINGLE_SUFFIXES and name not in bulk_names]
+    unread = [name for name, _ in usable if Path(name).suffix.lower() in UNREAD_SPREADSHEETS]
     if not singles and not bulk:
+        if unread:
+            raise InputErrors([unread_format(name) for name in unread])
         raise InputError("no bids found: expected one bid per .yaml, .yml, .json or .xlsx file, or the bulk "
                          f"form {BULK_BIDS} + {BULK_COMMITMENTS}")
     contents = {Path(Path(name).name): data for name, data in bulk}  # the bulk pair, read from its bytes
     bidset = _load(None, singles, list(contents), rubric, contents)
     bidset.ignored_files = ignored
-    return bidset
+    return _set_aside_unread(bidset, unread, rubric)
 
 
 
@@ -158,7 +184,8 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
             invalid.add(key)
             bid_rows.append({"_bid": key, "_file": str(path), "_loc": "bid", "bidder": None, "_unread": True})
             continue
-        bid.update({"_bid": key, "_file": str(path), "_loc": "bid"})
+        # where its fields are, as the file has them: the XLSX template's Bid sheet (field and value columns)
+        bid.update({"_bid": key, "_file": str(path), "_loc": "sheet Bid" if path.suffix.lower() == ".xlsx" else "bid"})
         lot = (bid.get(LOT_FIELD) or lot_default) if lotted else ""
         for r in responses + commitments:
             r["_bid"] = key
@@ -185,7 +212,9 @@ def _load(folder: Path | None, singles: list[tuple[Path, bytes | None]], bulk: l
     if single_com is not None:
         cleaned, bad, issues = clean_commitments(single_com, rubric.tender.duration_years,
                                                  durations=lot_durations(rubric))
-        problems.extend(issues)
+        # a single document's commitments carry its bid's bidder, not a field of their own: a missing
+        # bidder is named once, at the bid (a Commitments sheet has no bidder column to point to)
+        problems.extend(e for e in issues if getattr(e, "field", None) != "bidder")
         invalid.update(cleaned.loc[bad, "_bid"])
         parts_com.append(cleaned)
     if response_rows:
@@ -298,6 +327,8 @@ def load_bid(path: Path | str, rubric: Rubric) -> BidSet:
     path = Path(path)
     if not path.is_file():
         raise InputError("file not found" if not path.exists() else "is a folder, not a bid file", file=path)
+    if path.suffix.lower() in UNREAD_SPREADSHEETS:
+        raise unread_format(path)
     if path.suffix.lower() not in SINGLE_SUFFIXES:
         raise InputError("a bid file must be .yaml, .yml, .json or .xlsx", file=path)
     return _load(path.parent, [(path, None)], [], rubric)

@@ -52,16 +52,19 @@ def _read_csv(path: Path, data: bytes | None = None, parsed: Optional[Callable] 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .documents import decode_text, parse_csv, read_text
+    from .documents import decode_text, parse_csv, read_text, separator_note, sniffed_separator
     if data is None:
         if not path.is_file():
             raise InputError("file not found", file=path)
         with open(path, "rb") as fh:
-            head = fh.read(4096)
+            head = fh.read(65536)
     else:
-        head = data[:4096]
-    if b"\x00" in head:
+        head = data[:65536]
+    if b"\x00" in head[:4096]:
         raise InputError("is not a CSV file (binary content)", file=path)
+    separator = sniffed_separator(head)  # ";" from Excel in much of Europe: recognised, read, and said
+    if separator != ",":
+        parsed = None  # the read-ahead parsed it with commas
 
     def parse(source) -> "pa.Table":
         try:
@@ -69,18 +72,18 @@ def _read_csv(path: Path, data: bytes | None = None, parsed: Optional[Callable] 
             if table is not None:
                 return table
             try:  # the fast, parallel parse; quoted line breaks inside a cell need the careful one
-                table = parse_csv(source)
+                table = parse_csv(source, delimiter=separator)
             except pa.ArrowInvalid:
                 if not isinstance(source, Path):
                     source.seek(0)
-                table = parse_csv(source, newlines_in_values=True)
+                table = parse_csv(source, newlines_in_values=True, delimiter=separator)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if "empty" in first.lower():
                 # a better message for empty or non-text files
                 read_text(path) if data is None else decode_text(data, path)
                 raise InputError("is empty: expected a header row", file=path) from None
-            where, detail = _locate_csv_problem(path, data)
+            where, detail = _locate_csv_problem(path, data, separator)
             raise InputError(f"is not valid CSV: {detail or first}", file=path, where=where) from None
         return table
 
@@ -88,6 +91,8 @@ def _read_csv(path: Path, data: bytes | None = None, parsed: Optional[Callable] 
     if not _utf8_table(table):  # Excel's 'CSV (Comma delimited)' is Windows-1252: read it as such, and say so
         text, note = _windows_1252(path, data)
         table = parse(io.BytesIO(text.encode("utf-8")))
+    if separator != ",":
+        note = separator_note(path, separator) + (f"; {note}" if note else "")
     columns, clean = {}, []
     for name, col in zip(table.column_names, table.columns):
         name = str(name).strip()
@@ -156,14 +161,15 @@ def _windows_1252(path: Path, data: bytes | None = None) -> tuple[str, str]:
                   "encoding Excel uses for 'CSV (Comma delimited)'; save it as 'CSV UTF-8' to be sure")
 
 
-def _locate_csv_problem(path: Path, data: bytes | None = None) -> tuple[str | None, str | None]:
+def _locate_csv_problem(path: Path, data: bytes | None = None,
+                        separator: str = ",") -> tuple[str | None, str | None]:
     """pyarrow says what is wrong but not where: find the first row a person would have to fix."""
     import csv
 
     try:
         with (open(path, newline="", encoding="utf-8-sig", errors="replace") if data is None else
               io.TextIOWrapper(io.BytesIO(data), newline="", encoding="utf-8-sig", errors="replace")) as fh:
-            reader = csv.reader(fh, strict=True)
+            reader = csv.reader(fh, strict=True, delimiter=separator)
             header = next(reader, None)
             if header is None:
                 return None, None
@@ -256,8 +262,12 @@ class ValueChecker:
 
     def number(self, name: str, *, required: bool = False, minimum: float | None = None,
                above: float | None = None, maximum: float | None = None, integer: bool = False,
-               finite: bool = True, why: str = "") -> pd.Series:
-        """The column as floats (NaN = not given); type and range problems flagged."""
+               finite: bool = True, why: str = "", share: bool = False) -> pd.Series:
+        """The column as floats (NaN = not given); type and range problems flagged. A `share` (deadweight,
+        attribution, displacement, drop-off) may be typed as a percentage: 20% reads as 0.2."""
+        reader = _as_share if share else _as_number
+        not_a_number = ("not a number: write a share as 0.2 or 20%" if share else
+                        "not a number (write digits only, e.g. 4650000, without £ or units)")
         s = self.column(name)
         present = self._present(s)
         if pd.api.types.is_bool_dtype(s):
@@ -277,22 +287,26 @@ class ValueChecker:
                 obj = obj.where(~is_bool)
                 present &= ~is_bool
             # read once per distinct value: (number, None) or (NaN, why it is refused; "" = not a number)
-            num = per_unique(obj, lambda v: _as_number(v)[0]).astype(float)
-            why = per_unique(obj, lambda v: _as_number(v)[1])
+            num = per_unique(obj, lambda v: reader(v)[0]).astype(float)
+            why = per_unique(obj, lambda v: reader(v)[1])
             nan_text = per_unique(obj, lambda v: isinstance(v, str) and v.strip().lower() in ("nan", ".nan")
                                   ).to_numpy(dtype=bool)
             self.flag(present & nan_text, name, "must be a finite number, not NaN")
             for reason in dict.fromkeys(r for r in why[present].to_numpy() if r is not None):
-                self.flag(present & (why == reason).to_numpy(), name,
-                          reason or "not a number (write digits only, e.g. 4650000, without £ or units)")
+                self.flag(present & (why == reason).to_numpy(), name, reason or not_a_number)
         num = num.where(present)
         values = num.to_numpy()
         given = present & ~np.isnan(values)
         if required:
-            self.flag(~present, name, f"required but missing{why}")
+            self.flag(~present, name, f"required but missing{why}", show_value=False)
         if finite:
             self.flag(given & ~np.isfinite(values), name, "must be a finite number")
         ok = given & np.isfinite(values)
+        if share:  # 0 to 1, or 0% to 100%: said in the words the supplier may have typed
+            self.flag(ok & ((values < 0) | (values > 1)), name,
+                      "is a share, so it must be between 0 and 1 or between 0% and 100% (0.2 and 20% both mean "
+                      "a fifth)")
+            minimum = maximum = None
         if minimum is not None:
             self.flag(ok & (values < minimum), name, f"must be {minimum:g} or more")
         if above is not None:
@@ -316,7 +330,7 @@ class ValueChecker:
         if name not in self.f.attrs.get("clean_text", ()):
             s = clean_text(s)
         if required:
-            self.flag(missing(s), name, "required but missing")
+            self.flag(missing(s), name, "required but missing", show_value=False)
         return s
 
     def grade(self, name: str) -> pd.Series:
@@ -352,6 +366,14 @@ def _value_at(s: pd.Series, i: int) -> Any:
 
 def _is_given(v: Any) -> bool:
     return v is not None and v == v and not (isinstance(v, str) and not v.strip())
+
+
+def _as_share(v: Any) -> tuple[float, str | None]:
+    """A share as typed: 0.2, or 20% (read as 0.2); otherwise as :func:`_as_number`."""
+    if isinstance(v, str) and v.strip().endswith("%"):
+        x, why = _as_number(v.strip()[:-1].strip())
+        return (x / 100.0 if why is None else x), why
+    return _as_number(v)
 
 
 def _as_number(v: Any) -> tuple[float, str | None]:
@@ -451,7 +473,7 @@ def clean_commitments(frame: pd.DataFrame, duration: int, rubric: Rubric | None 
     for name in MONEY_FIELDS:
         out[name] = c.number(name, minimum=0, maximum=MONEY_LIMIT)
     for name in SHARE_FIELDS:
-        out[name] = c.number(name, minimum=0, maximum=1)
+        out[name] = c.number(name, share=True)
     out["start_year"] = c.number("start_year", minimum=1, integer=True).fillna(1.0)
     end_year = c.number("end_year", minimum=1, integer=True)
     if durations:  # a tender in lots, a lot with a term of its own: its commitments end with it by default

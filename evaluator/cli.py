@@ -24,8 +24,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m evaluator",
+def _parser(prog: str = "python -m evaluator") -> argparse.ArgumentParser:
+    p = _Parser(prog=prog,
                 description="Evaluate social-value bids two ways: the figures they claim, and what they "
                             "credibly contribute to the outcomes the buyer designed.")
     sub = p.add_subparsers(dest="verb", required=True, parser_class=_Parser)
@@ -34,15 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Optional[Sequence[str]] = None, *, parsed: Optional[Callable] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None, *, parsed: Optional[Callable] = None,
+         prog: str = "python -m evaluator") -> int:
     """Run one verb. `parsed` is the command line's read-ahead of a bulk CSV (tuning.read_ahead), handed
-    to the loader; without it the loader reads every file itself."""
+    to the loader; without it the loader reads every file itself. `prog`: the command as typed (usage lines)."""
     # supplier text (names, descriptions, file names) is printed as text: control characters escaped
     # (terminal.py); each renderer escapes the fields it prints, and this is the last line of defence
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
     try:
-        args = _parser().parse_args(argv)
+        args = _parser(prog).parse_args(argv)
         args.parsed = parsed
         return _main(args)
     finally:

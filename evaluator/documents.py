@@ -170,14 +170,38 @@ def load_document(path: Path | str) -> Any:
     raise InputError("is not a YAML (.yaml, .yml) or JSON (.json) file", file=path)
 
 
-def parse_csv(path: Path | str, newlines_in_values: bool = False, memory_pool=None):
+SEPARATOR_NAMES = {";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
+
+
+def sniffed_separator(head: str | bytes) -> str:
+    """The separator a CSV's header row uses: "," unless the header holds no comma and the standard library's
+    csv.Sniffer finds another (Excel in much of Europe saves "CSV" with semicolons)."""
+    if isinstance(head, bytes):
+        head = head.decode("utf-8", "replace")
+    first = head.lstrip("\ufeff").splitlines()[0] if head.strip() else ""
+    if not first or "," in first:
+        return ","
+    try:
+        found = csv.Sniffer().sniff(first, delimiters="".join(SEPARATOR_NAMES)).delimiter
+    except csv.Error:
+        return ","
+    return found if found in SEPARATOR_NAMES else ","
+
+
+def separator_note(source: Any, separator: str) -> str:
+    return (f"{Path(str(source)).name} is separated by {SEPARATOR_NAMES[separator]}, not commas: read with that "
+            "separator (a decimal comma such as 0,5 is still refused: write 0.5)")
+
+
+def parse_csv(path: Path | str, newlines_in_values: bool = False, memory_pool=None, delimiter: str = ","):
     """pyarrow's parse of a bulk CSV, as the loaders take it. Text arrives dictionary-encoded from the
     parse itself (in parallel, chunk by chunk): a column of a million cells that repeat a few hundred
     values is read as codes plus the distinct values. Errors are the caller's to word."""
     import pyarrow.csv as pacsv
     convert = pacsv.ConvertOptions(strings_can_be_null=True, null_values=["", "NA", "N/A", "null", "NULL"],
                                    auto_dict_encode=True, auto_dict_max_cardinality=2**31 - 1)
-    return pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
+    return pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values,
+                                                                 delimiter=delimiter),
                           convert_options=convert, memory_pool=memory_pool)
 
 
@@ -190,8 +214,8 @@ def parse_small_csv(data: bytes | str, source: Any, allowed: list[str],
     ones, a column named twice. Rows with the wrong number of cells are refused; blank rows skipped.
     """
     text = decode_text(data, source)
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
+    try:  # a header without commas whose separator csv.Sniffer recognises (";" from Excel in Europe) is read with it
+        rows = list(csv.reader(io.StringIO(text), delimiter=sniffed_separator(text[:65536])))
     except csv.Error as exc:
         raise InputError(f"is not valid CSV: {exc}", file=source) from None
     if not rows or not any(cell.strip() for cell in rows[0]):

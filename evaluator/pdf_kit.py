@@ -24,6 +24,10 @@ from .formatting import gbp
 
 FONT_DIR = Path(__file__).with_name("fonts")
 FONT = "DejaVuSans"
+BOLD = f"{FONT}-Bold"
+CELL_SIZE, LEADING, MIN_SIZE = 7.5, 9.2 / 7.5, 6.0   # a table cell's font size (pt), line height ratio, the least
+PADDING = 7.0   # a cell's left and right padding (3 + 3) and a point to spare
+LONG_TOKEN = 24  # characters: a longer run without a space (a web address, a path, a fingerprint) may break
 FONT_FILES = {FONT: "DejaVuSans.ttf", f"{FONT}-Bold": "DejaVuSans-Bold.ttf",
               f"{FONT}-Oblique": "DejaVuSans-Oblique.ttf", f"{FONT}-BoldOblique": "DejaVuSans-BoldOblique.ttf"}
 
@@ -49,6 +53,18 @@ def plain(value: Any, limit: Optional[int] = None) -> str:
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def longest_token(text: str, font: str = FONT, size: float = CELL_SIZE, longest: Optional[int] = None) -> float:
+    """The width (pt) of the widest run of text without a space: where a cell may not wrap (of the runs of
+    at most `longest` characters, if given: a longer one, a web address or a file path, may break)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    register_fonts()
+    return max((stringWidth(t, font, size) for t in _SPACE.split(text) if t and (longest is None or len(t) <= longest)),
+               default=0.0)
 
 
 # ------------------------------------------------------------------------------------------ numbers
@@ -128,7 +144,10 @@ class Kit:
         self.body = base
         self.small = ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.2, spaceAfter=0)
         self.small_right = ParagraphStyle("small_right", parent=self.small, alignment=TA_RIGHT)
-        self.head = ParagraphStyle("head", parent=self.small, fontName=f"{FONT}-Bold", textColor=colors.white)
+        self.head = ParagraphStyle("head", parent=self.small, fontName=BOLD, textColor=colors.white,
+                                   splitLongWords=0)  # a header never splits mid-word ("Criterio/n")
+        self._small_whole = ParagraphStyle("small_whole", parent=self.small, splitLongWords=0)
+        self._small_right_whole = ParagraphStyle("small_right_whole", parent=self.small_right, splitLongWords=0)
         self.title = ParagraphStyle("title", parent=base, fontName=f"{FONT}-Bold", fontSize=20, leading=25,
                                     spaceAfter=10)
         self.h1 = ParagraphStyle("h1", parent=base, fontName=f"{FONT}-Bold", fontSize=14, leading=18,
@@ -147,27 +166,93 @@ class Kit:
         from reportlab.platypus import Paragraph
         return Paragraph(markup, style or self.body)
 
-    def cell(self, value: Any, right: bool = False, width: float = 0.0):
+    def cell(self, value: Any, right: bool = False, width: float = 0.0, size: float = CELL_SIZE):
         """A table cell. Text that fits its column on one line stays a plain string, drawn as it is and
-        never parsed (and much cheaper than a Paragraph); longer text wraps in an escaped Paragraph."""
+        never parsed (and much cheaper than a Paragraph); longer text wraps in an escaped Paragraph, at spaces
+        only (a £ value or a word is never split), unless one token is wider than the column can be (a file
+        path, a fingerprint: see column_widths)."""
         from reportlab.pdfbase.pdfmetrics import stringWidth
         from reportlab.platypus import Paragraph
         if not isinstance(value, str):
             return value
         text = _CONTROL.sub("", value)
-        if "\n" not in text and len(text) < 80 and stringWidth(text, FONT, 7.5) <= width - 7:
+        if "\n" not in text and len(text) < 80 and stringWidth(text, FONT, size) <= width - PADDING:
             return text
-        return Paragraph(esc(text), self.small_right if right else self.small)
+        return Paragraph(esc(text), self._style(right, size, longest_token(text, FONT, size) > width - PADDING))
+
+    def _style(self, right: bool, size: float, split_words: bool = False, head: bool = False):
+        """The cell style at `size` pt; words split only where one is wider than its column can be."""
+        from reportlab.lib.styles import ParagraphStyle
+        if size == CELL_SIZE and not split_words and not head:
+            return self._small_right_whole if right else self._small_whole
+        parent = self.head if head else (self.small_right if right else self.small)
+        return ParagraphStyle(f"{parent.name}_{size:.2f}_{int(split_words)}", parent=parent, fontSize=size,
+                              leading=size * LEADING, splitLongWords=int(split_words))
+
+    def column_widths(self, header: list[str], rows: list[list[Any]], weights: list[float],
+                      size: float = CELL_SIZE) -> tuple[list[float], float]:
+        """Each column's width from its content, and the font size the table is drawn at.
+
+        A column is never narrower than its longest unbreakable token (a word, "£23,874", its header's
+        longest word in bold), so text wraps only at spaces, nor wider than its longest line needs; within
+        those bounds the caller's proportions (`weights`) hold, and the room a column does not need goes to
+        the columns whose text still wraps.
+        A token of more than LONG_TOKEN characters (a web address, a file path, a SHA-256) may break, and
+        asks for at most a sixth of the page, so it does not starve the other columns. If the minimums alone are wider than the page the table's font shrinks until
+        they fit (never below 6 pt)."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+        page = self.width
+        cap = page / 6
+        n = len(header)
+        lo, hi = [0.0] * n, [0.0] * n
+        for i, h in enumerate(header):
+            lo[i] = longest_token(str(h), BOLD, size)
+            hi[i] = max(stringWidth(line, BOLD, size) for line in str(h).split("\n"))
+        for r in rows:
+            for i, v in enumerate(r[:n]):
+                if v is None or hasattr(v, "wrap"):
+                    continue  # a flowable the caller built wraps itself
+                text = _CONTROL.sub("", v if isinstance(v, str) else str(v))
+                if not text:
+                    continue
+                lo[i] = max(lo[i], longest_token(text, FONT, size, LONG_TOKEN),
+                            min(longest_token(text, FONT, size), cap))
+                if hi[i] < page:
+                    hi[i] = max(hi[i], max(stringWidth(line, FONT, size) for line in text.split("\n")))
+        lo = [x + PADDING for x in lo]
+        hi = [max(h + PADDING, x) for h, x in zip(hi, lo)]
+        if sum(lo) > page and size > MIN_SIZE:  # the minimums do not fit: a smaller font
+            return self.column_widths(header, rows, weights, max(MIN_SIZE, size * page / sum(lo) * 0.98))
+        if sum(lo) > page:  # not even at 6 pt: the page is the limit, and the widest tokens break
+            return [x * page / sum(lo) for x in lo], size
+        total = sum(weights) or 1
+        share = [w / total for w in weights]
+        w = [min(max(page * f, x), h) for f, x, h in zip(share, lo, hi)]  # the caller's layout, within the content
+        for _ in range(len(w) + 1):
+            gap = page - sum(w)
+            if abs(gap) < 0.01:
+                break
+            if gap > 0:  # room to spare: to the columns whose text still wraps, by the caller's proportions
+                open_ = [i for i in range(n) if w[i] < hi[i] - 0.01] or list(range(n))
+                weight = sum(share[i] for i in open_) or 1
+                for i in open_:
+                    w[i] += gap * share[i] / weight
+                    if len(open_) < n:
+                        w[i] = min(w[i], hi[i])
+            else:  # too wide: taken from the columns above their minimum, in proportion to what they can give
+                give = [x - m for x, m in zip(w, lo)]
+                w = [x + gap * g / (sum(give) or 1) for x, g in zip(w, give)]
+        return w, size
 
     def table(self, header: list[str], rows: list[list[Any]], widths: list[float], right: Iterable[int] = (),
               zebra: bool = True, bold_last: bool = False):
         """A long table: header row repeated on every page, rows (and long cells) split across pages."""
         from reportlab.platypus import LongTable, Paragraph, TableStyle
         right = set(right)
-        total = sum(widths)
-        widths = [w * self.width / total for w in widths]
-        data = [[Paragraph(esc(h), self.head) for h in header]]
-        data += [[self.cell(v, i in right, widths[i]) for i, v in enumerate(r)] for r in rows]
+        widths, size = self.column_widths(header, rows, widths)
+        head = self.head if size == CELL_SIZE else self._style(False, size, head=True)
+        data = [[Paragraph(esc(h), head) for h in header]]
+        data += [[self.cell(v, i in right, widths[i], size) for i, v in enumerate(r)] for r in rows]
         if not rows:
             data.append([Paragraph("<i>none</i>", self.small)] + [""] * (len(header) - 1))
         t = LongTable(data, colWidths=widths, repeatRows=1, splitByRow=1, splitInRow=24, hAlign="LEFT")
@@ -175,7 +260,7 @@ class Kit:
         style = [
             ("BACKGROUND", (0, 0), (-1, 0), c.HexColor("#1d3557")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("FONT", (0, 0), (-1, -1), FONT, 7.5, 9.2),
+            ("FONT", (0, 0), (-1, -1), FONT, size, size * LEADING),
             ("GRID", (0, 0), (-1, -1), 0.25, c.HexColor("#b0b7c3")),
             ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
@@ -185,7 +270,7 @@ class Kit:
         if zebra and len(rows) > 2:
             style.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [c.white, c.HexColor("#f1f4f8")]))
         if bold_last and rows:
-            style.append(("FONT", (0, -1), (-1, -1), f"{FONT}-Bold", 7.5, 9.2))
+            style.append(("FONT", (0, -1), (-1, -1), BOLD, size, size * LEADING))
             style.append(("BACKGROUND", (0, -1), (-1, -1), c.HexColor("#e3e8f0")))
         t.setStyle(TableStyle(style))
         t.spaceAfter = 6

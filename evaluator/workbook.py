@@ -20,10 +20,11 @@ from .bid_slices import is_lots, tree_marks
 from .spreadsheet import formula_like
 from .why_not import award_rows
 
-MONEY = '"£"#,##0;-"£"#,##0'
-MARKS = "0.00"
+MONEY = "£#,##0"            # whole pounds; Excel shows a negative as -£858,400
+MONEY_PENCE = "£#,##0.00"    # a proxy (£12.21 an hour) or a price per quality point
+MARKS = "#,##0.00"          # two decimals always: "#,##0.##" shows 80 as "80." in Excel
 PERCENT = "0.0%"
-NUMBER = "#,##0.##"
+NUMBER = "#,##0.00"
 SHARE = "0.00"
 TEXT_LIMIT = 32767  # characters an Excel cell holds
 
@@ -153,7 +154,7 @@ def _summary(wb, parts) -> None:
     ppqp = per_point(parts[0][1].rubric)
     s = _Sheet(wb, "Summary", lot_col + [
         ("Rank", 7, "0"), ("Bidder", 34, None), ("Status", 16, None)]
-        + ([("Quality points (of 100)", 11, MARKS), ("£ per quality point", 12, '"£"#,##0.00')] if ppqp else [])
+        + ([("Quality points (of 100)", 11, MARKS), ("£ per quality point", 12, MONEY_PENCE)] if ppqp else [])
         + [("Total (of 100)", 11, MARKS),
         ("Price marks", 10, MARKS), ("Quality marks", 10, MARKS), ("Social value marks", 11, MARKS),
         ("Price £", 14, MONEY), ("Claimed £ (figures lens)", 15, MONEY), ("Figures marks", 10, MARKS),
@@ -273,9 +274,9 @@ COMMITMENT_COLUMNS: list[tuple[str, str, float, Optional[str]]] = [
     ("outcome", "Outcome named", 9, None), ("served_outcome", "Outcome served", 9, None),
     ("description", "Description", 40, None), ("quantity", "Quantity", 10, NUMBER), ("unit", "Unit", 14, None),
     ("start_year", "Start year", 7, "0"), ("end_year", "End year", 7, "0"),
-    ("claimed_proxy", "Claimed proxy £", 12, MONEY), ("claimed_value", "Claimed value £ (as stated)", 14, MONEY),
+    ("claimed_proxy", "Claimed proxy £", 12, MONEY_PENCE), ("claimed_value", "Claimed value £ (as stated)", 14, MONEY),
     ("claimed_basis", "Claimed basis", 20, None), ("figures_value", "Claimed £ (figures lens)", 14, MONEY),
-    ("ref_value", "Reference proxy £", 12, MONEY), ("evidence_grade", "Evidence", 8, None),
+    ("ref_value", "Reference proxy £", 12, MONEY_PENCE), ("evidence_grade", "Evidence", 8, None),
     ("evidence_factor", "Evidence factor", 8, SHARE), ("deadweight_used", "Deadweight", 9, PERCENT),
     ("attribution_used", "Attribution", 9, PERCENT), ("displacement_used", "Displacement", 9, PERCENT),
     ("error_codes", "Error flags", 14, None), ("credited", "Credited", 8, None),

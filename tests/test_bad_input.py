@@ -601,7 +601,29 @@ CASES: list[Case] = [
          lambda t: ["apex_copy.yaml", "'bidder'", "'Apex Care Group Ltd'", "twice for lot L1", APEX]),
     Case("bulk-without-lot-column-in-lots", _in_lots(lambda t: t.to_bulk()),
          lambda t: ["bids.csv", "row 1", "'lot'", "required column missing"]),
+
+    # --- issue 19: what a newcomer gets wrong, named in words they know
+    Case("bid-saved-as-xls", lambda t: shutil.copyfile(CATERING_XLSX, t.bid("late_bid.xls")),
+         lambda t: ["late_bid.xls", "is a .xls file, which is not read", ".yaml, .yml, .json or .xlsx"]),
+    Case("bid-saved-as-xlsm", lambda t: shutil.copyfile(CATERING_XLSX, t.bid("late_bid.xlsm")),
+         lambda t: ["late_bid.xlsm", "not read", ".xlsx"]),
+    Case("bid-saved-as-ods", _write("bids/late_bid.ods", b"PK\x03\x04 not really"),
+         lambda t: ["late_bid.ods", "not read", ".xlsx"]),
+    Case("only-bid-saved-as-xls", lambda t: [_empty_folder(t), shutil.copyfile(CATERING_XLSX, t.bid("a.xls"))],
+         lambda t: ["a.xls", "not read", ".xlsx"]),
+    Case("deadweight-120-percent", lambda t: t.edit_bid(APEX, _set(["commitments", 0, "deadweight"], "120%")),
+         lambda t: [APEX, "commitments[0]", "'deadweight'", "'120%'", "between 0% and 100%"]),
+    Case("deadweight-120-percent-bulk", _bulk_then(_bulk_cell("commitments.csv", 2, "deadweight", "120%")),
+         lambda t: ["commitments.csv", "row 2", "'deadweight'", "'120%'", "between 0% and 100%"]),
+    Case("attribution-words", lambda t: t.edit_bid(APEX, _set(["commitments", 0, "attribution"], "some")),
+         lambda t: [APEX, "'attribution'", "'some'", "write a share as 0.2 or 20%"]),
+    Case("scores-bidder-in-capitals", lambda t: t.replace_in(t.scores, "Northtown Community Care CIC,Q1",
+                                                            "NORTHTOWN COMMUNITY CARE CIC,Q1"),
+         lambda t: ["scores.csv", "'bidder'", "did you mean 'Northtown Community Care CIC'"], stage="scores",
+         scores=True),
 ]
+
+CATERING_XLSX = ROOT / "sample_bids" / "school_catering" / "little_acorns_kitchen_coop_L2.xlsx"
 
 @pytest.mark.parametrize("case", _params("cli"))
 def test_cli_refuses_bad_input_in_one_line(case: Case, tender: Tender) -> None:
@@ -938,3 +960,78 @@ def test_a_huge_claim_is_reported_as_a_number_in_json(tender: Tender) -> None:
     assert "Warning" not in result.stderr, result.stderr
     apex = next(b for b in json.loads(result.stdout)["bids"] if b["bidder"] == "Apex Care Group Ltd")
     assert apex["lenses"]["figures"]["claimed_value"] is not None, apex["lenses"]
+
+
+# ------------------------------------------------------------------------------------------ issue 19
+def test_no_share_message_talks_about_pounds(tender: Tender) -> None:
+    tender.edit_bid(APEX, _set(["commitments", 0, "deadweight"], "120%"))
+    tender.edit_bid(CAREWELL, _set(["commitments", 0, "displacement"], "a lot"))
+    result = run_cli(*tender.evaluate_args())
+    shares = [x for x in error_lines(result) if "deadweight" in x or "displacement" in x]
+    assert len(shares) == 2 and not any("£" in x for x in shares), result.stderr
+
+
+def test_a_share_typed_as_a_percentage_reads_as_the_fraction(tender: Tender) -> None:
+    """deadweight "15%" is the same bid as deadweight 0.15: the same ranking, to the penny."""
+    before = run_cli(*tender.evaluate_args("--json"))
+    tender.edit_bid(APEX, _set(["commitments", 0, "deadweight"], "15%"))
+    tender.edit_bid(APEX, _set(["commitments", 0, "attribution"], " 10 % "))
+    assert tender.load_bid_doc(APEX)["commitments"][0]["deadweight"] == "15%"
+    after = run_cli(*tender.evaluate_args("--json"))
+    assert before.returncode == after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["bids"] == json.loads(before.stdout)["bids"]
+
+
+def test_a_bid_in_a_format_not_read_is_named_when_the_rest_are_ranked(tender: Tender) -> None:
+    shutil.copyfile(CATERING_XLSX, tender.bid("late_bid.xls"))
+    result = run_cli(*tender.evaluate_args("--skip-invalid"))
+    assert result.returncode == 0, result.stderr
+    assert "late_bid.xls" in result.stdout and "late_bid.xls" in result.stderr  # skipped, and why
+    assert any("late_bid.xls" in x and ".xlsx" in x for x in result.stderr.splitlines() if x.startswith("warning"))
+
+
+def _semicolons(path: Path) -> None:
+    rows = list(csv.reader(io.StringIO(path.read_text("utf-8"))))
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";", lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), "utf-8")
+
+
+def test_semicolon_separated_scores_are_read_as_such(tender: Tender) -> None:
+    before = run_cli(*tender.evaluate_args("--json", scores=True))
+    _semicolons(tender.scores)
+    assert tender.scores.read_text("utf-8").startswith("bidder;criterion;evaluator;score;rationale")
+    after = run_cli(*tender.evaluate_args("--json", scores=True))
+    assert after.returncode == 0 and "missing" not in after.stderr, after.stderr
+    assert json.loads(after.stdout)["bids"] == json.loads(before.stdout)["bids"]
+
+
+def test_semicolon_separated_bulk_files_are_read_and_said(tender: Tender) -> None:
+    tender.to_bulk()
+    before = run_cli(*tender.evaluate_args("--json"))
+    for name in ("bids.csv", "commitments.csv", "responses.csv"):
+        _semicolons(tender.bids / name)
+    after = run_cli(*tender.evaluate_args("--json"))
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["bids"] == json.loads(before.stdout)["bids"]
+    notes = [x for x in after.stderr.splitlines() if x.startswith("note: ")]
+    assert any("commitments.csv" in x and "semicolons" in x for x in notes), after.stderr
+    assert not [x for x in after.stderr.splitlines() if "missing" in x]
+
+
+def test_a_blank_bidder_in_the_xlsx_names_the_bid_sheet_field_once(tmp_path: Path) -> None:
+    import openpyxl
+    folder = tmp_path / "bids"
+    folder.mkdir()
+    wb = openpyxl.load_workbook(CATERING_XLSX)
+    ws = wb["Bid"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "bidder")
+    row[1].value = None
+    wb.save(folder / "little_acorns.xlsx")
+    rubric = ROOT / "rubrics" / "school_catering.yaml"
+    result = run_cli("evaluate", "--rubric", rubric, "--bids", folder)
+    lines = error_lines(result)
+    named = [x for x in lines if "little_acorns.xlsx" in x]
+    assert len(named) == 1, result.stderr
+    assert "sheet Bid" in named[0] and "field 'bidder'" in named[0] and "missing" in named[0], named[0]
+    assert "Commitments" not in result.stderr and "nan" not in result.stderr

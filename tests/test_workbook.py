@@ -64,11 +64,32 @@ def test_number_formats_for_money_percent_and_marks(wb):
     assert "£" in row[head.index("Price £")].number_format
     assert "£" in row[head.index("Credited £ (design lens)")].number_format
     assert row[head.index("Credited share of claim")].number_format.endswith("%")
-    assert row[head.index("Total (of 100)")].number_format == "0.00"
+    assert row[head.index("Total (of 100)")].number_format == "#,##0.00"
     c = wb["Commitments"]
     chead = [x.value for x in c[1]]
     assert "£" in c[2][chead.index("Credited £ (design lens)")].number_format
     assert c[2][chead.index("Deadweight")].number_format.endswith("%")
+
+
+def test_no_number_format_shows_a_trailing_point_and_proxies_keep_their_pence(wb):
+    """`#,##0.##` shows 80 as "80." in Excel (issue 19): marks, weights and scores use `#,##0.00`, money
+    `£#,##0`, and a proxy (VOLUNTEER-HOUR £12.21) `£#,##0.00`, so it is not shown as £12."""
+    seen = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    seen.add(cell.number_format)
+                    assert ".##" not in cell.number_format, (ws.title, cell.coordinate, cell.number_format)
+    assert {"#,##0.00", "£#,##0"} <= seen
+    c = wb["Commitments"]
+    head = [x.value for x in c[1]]
+    proxies = [r[head.index("Reference proxy £")] for r in c.iter_rows(min_row=2)]
+    assert {p.number_format for p in proxies if isinstance(p.value, float)} == {"£#,##0.00"}
+    scores = wb["Scores"]
+    shead = [x.value for x in scores[1]]
+    assert {r[shead.index("Score")].number_format for r in scores.iter_rows(min_row=2)
+            if isinstance(r[shead.index("Score")].value, (int, float))} == {"#,##0.00"}
 
 
 def test_scores_carry_every_rationale_and_the_marks_used(wb, fixture_ev):

@@ -13,8 +13,10 @@ from ..exceptions import EvaluatorError
 from ..explain_tables import explain_tables
 from ..terminal import shown
 from ..formatting import gbp
+from ..suggestions import suggest
 from ..tuning import widen_pipe
-from .output import EXIT_OK, mark, print_json, rank, shown_frame, text_table
+from .explain_text import explain_text, write_explain_csv
+from .output import EXIT_OK, mark, print_json, rank, text_table
 from .tender_args import add_rubric_args, load_tender, pick_lot, report_skipped
 
 
@@ -35,6 +37,8 @@ def add_parsers(sub) -> None:
     x.add_argument("--lot", help="for a tender with lots: the lot whose bid to explain (needed when the bidder "
                                  "bids in more than one)")
     x.add_argument("--skip-invalid", action="store_true")
+    x.add_argument("--csv", type=Path, metavar="DIR",
+                   help="write each table as a CSV file into DIR (every column and digit) instead of printing it")
 
 
 def _cmd_evaluate(args) -> int:
@@ -66,6 +70,10 @@ def _cmd_explain(args) -> int:
     elif args.lot is not None:
         raise EvaluatorError("this tender has no lots: leave --lot out", file=args.rubric, field="--lot",
                              value=args.lot)
+    bidders = ev.results["bidder"].tolist()
+    if args.bidder not in set(bidders):
+        raise EvaluatorError("is not a bidder in this tender" + suggest(args.bidder, bidders), field="--bidder",
+                             value=args.bidder)
     tables = explain_tables(ev, args.bidder)
     if args.json:
         doc = {"tender": rubric.tender.id, "bidder": args.bidder}
@@ -74,14 +82,17 @@ def _cmd_explain(args) -> int:
         doc["tables"] = {t.key: json.loads(t.frame.to_json(orient="records")) for t in tables}
         print_json(doc)
         return EXIT_OK
+    if args.csv:
+        written = write_explain_csv(tables, args.csv)
+        print(shown(f"Wrote {len(written)} tables for {args.bidder} as CSV into {args.csv}: "
+                    + ", ".join(p.name for p in written)))
+        return EXIT_OK
     if lot is not None:
         title = next((x.title for x in rubric.lots if str(x.id) == lot), None)
         print(shown(f"Lot {lot}" + (f": {title}" if title else "") + f"; bid of {args.bidder}"))
-    with pd.option_context("display.width", 200, "display.max_columns", 40, "display.max_colwidth", 60,
-                           "display.max_rows", 500):
-        for t in tables:
-            print(f"\n== {t.title} ==")
-            print("(none)" if t.frame.empty else shown_frame(t.frame).to_string(index=False))
+    else:
+        print(shown(f"The working behind {args.bidder}'s marks ({rubric.tender.id})"))
+    print(explain_text(tables, args.bidder))
     return EXIT_OK
 
 

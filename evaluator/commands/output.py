@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 
 from ..exceptions import EvaluatorError, InputErrors, Tampered
-from ..terminal import UNSAFE, shown
+from ..terminal import shown
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_AUDIT_BROKEN, EXIT_RETRY = 1, 75  # 75: EX_TEMPFAIL, "busy: nothing saved, try again"
@@ -33,18 +33,6 @@ def print_json(doc: dict) -> None:
     sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
     sys.stdout.buffer.write(b"\n")
     sys.stdout.buffer.flush()
-
-
-def shown_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """A table to print: every text cell and column name with its control characters escaped."""
-    out = table.copy()
-    for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
-            bad = out[col].map(lambda v: isinstance(v, str) and UNSAFE.search(v) is not None).astype(bool)
-            if bad.any():  # only those cells change: the rest print exactly as before
-                out[col] = out[col].where(~bad, out[col][bad].map(shown))
-    out.columns = [shown(c) if isinstance(c, str) else c for c in out.columns]
-    return out
 
 
 def text_table(rows: list[list[str]], headers: list[str], right: set[int]) -> str:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..exceptions import EvaluatorError, InputErrors
+from ..suggestions import suggest
 from ..terminal import shown
 
 
@@ -79,8 +80,9 @@ def pick_lot(lev, bidder: str, lot) -> str:
             raise EvaluatorError(f"has no bid in lot {lot}; {where}", field="--bidder", value=bidder)
         return str(lot)
     if not bids_in:
-        raise EvaluatorError(f"is not a bidder in any lot of this tender ({', '.join(ids)})", field="--bidder",
-                             value=bidder)
+        everyone = sorted({b for i in ids for b in lev.evaluation(i).results["bidder"]})
+        raise EvaluatorError(f"is not a bidder in any lot of this tender ({', '.join(ids)})"
+                             + suggest(bidder, everyone), field="--bidder", value=bidder)
     if len(bids_in) > 1:
         raise EvaluatorError(f"bids in lots {', '.join(bids_in)}: pass --lot with one of them", field="--bidder",
                              value=bidder)
