@@ -16,8 +16,9 @@ import pandas as pd
 
 from .documents import load_yaml
 from .exceptions import EvaluatorError, InputError
+from .shipped import SHIPPED_RUBRICS
 
-DEFAULT_LIBRARY = Path(__file__).resolve().parent.parent / "rubrics" / "library" / "social_value_model_2025.yaml"
+DEFAULT_LIBRARY = SHIPPED_RUBRICS / "library" / "social_value_model_2025.yaml"
 _MISSION_FIELDS = ("id", "kind", "name", "model", "version", "source", "url", "licence")
 _OUTCOME_FIELDS = ("id", "name", "wording")
 _KINDS = ("mission", "theme")

@@ -36,8 +36,9 @@ import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .numbers import AmbiguousNumber, NotANumber, read_number
+from .shipped import SHIPPED_PROXIES
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "rubrics" / "proxies" / "gdp_deflators.csv"
+DEFAULT_PATH = SHIPPED_PROXIES / "gdp_deflators.csv"
 REQUIRED = ["year", "index", "source", "licence"]
 OPTIONAL = ["kind"]
 KINDS = ("outturn", "forecast")

@@ -25,6 +25,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationI
 from .exceptions import EvaluatorError, InputError, InputErrors, RubricRefused
 from .numbers import AmbiguousNumber, NotANumber, read_number
 from .flags import CATALOGUE
+from .shipped import SHIPPED_PROXIES, SHIPPED_RUBRICS  # noqa: F401 - importers name them from here too
 from .suggestions import suggest
 
 GRADES = ("E0", "E1", "E2", "E3", "E4")
@@ -734,13 +735,6 @@ def _named_proxies(source: Any, folder: Path | str | None, named: str) -> Path:
     return table_path
 
 
-# what ships with the tool (proxy tables, deflators, the values library): inside the installed package
-# (pyproject.toml installs rubrics/ as evaluator/rubrics), else the repository's rubrics/ beside the package.
-# Name shipped files from here, never from Path(__file__).parents[1], which is site-packages once installed.
-SHIPPED_RUBRICS = next((d for d in (Path(__file__).resolve().parent / "rubrics",
-                                    Path(__file__).resolve().parents[1] / "rubrics") if (d / "proxies").is_dir()),
-                       Path(__file__).resolve().parents[1] / "rubrics")
-SHIPPED_PROXIES = SHIPPED_RUBRICS / "proxies"
 
 
 def _shipped_names() -> str:
