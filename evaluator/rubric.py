@@ -703,7 +703,10 @@ def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | 
         table = load_proxies(table_path)
     else:
         table = empty_proxies()
-    return Rubric(spec=spec, path=Path(str(source)), proxies=table, proxies_path=table_path)
+    rubric = Rubric(spec=spec, path=Path(str(source)), proxies=table, proxies_path=table_path)
+    from .design_checks import refuse_unvalued  # SV315, SV316: refused like SV301 (issue 18)
+    refuse_unvalued(rubric, source)
+    return rubric
 
 
 def _named_proxies(source: Any, folder: Path | str | None, named: str) -> Path:
