@@ -205,7 +205,7 @@ def _unvalued(rubric: Rubric) -> list[tuple]:
             "names a proxy table with no measures in it"
         return [("SV316", f"the rubric has {has} but {what}, so no commitment can be valued or counted "
                  "towards an outcome (every one would be SV101, every bid 0 design marks) and the bid template "
-                 "cannot list the measures", None, ("key proxies", "proxies", getattr(rubric.spec, "proxies", None)))]
+                 "cannot list the measures", None, (None, "proxies", getattr(rubric.spec, "proxies", None)))]
     known = [str(c) for c in table.index]
     name = rubric.proxies_path.name if rubric.proxies_path is not None else \
         str(getattr(rubric.spec, "proxies", "") or "the proxy table")
