@@ -763,4 +763,5 @@ def test_sv118_in_a_lot_uses_the_lots_contract_value(tmp_path):
     from evaluator.lots import evaluate_tender
     ev = evaluate_tender(r, b).lots["L1"]
     (message,) = flags_of(ev.flags, "SV118")["message"]
-    assert "over a £600,000 contract" in message and "8.0 times the median" in message
+    assert "quantity 40 fte_year over a £600,000 contract is 66.7 fte_year per £1m, 8.0 times the median" in message
+    assert message.endswith("towards outcome O1, 8.33 per £1m (2 other bids)")
