@@ -52,8 +52,12 @@ def _pct(s: pd.Series) -> pd.Series:
     return _per_unique(s, lambda v: "?" if v is None or v != v else f"{v * 100:.0f}%")
 
 
+def _q_text(v) -> str:
+    return "?" if v is None or v != v else f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+
+
 def _q(s: pd.Series) -> pd.Series:
-    return _per_unique(s, lambda v: "?" if v is None or v != v else f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}")
+    return _per_unique(s, _q_text)
 
 
 def _txt(s: pd.Series) -> pd.Series:
@@ -515,9 +519,23 @@ def check_commitments(commitments: pd.DataFrame, rubric: Rubric) -> tuple[pd.Dat
     return _check_commitments(c, rubric)
 
 
+# design.require (issue 18): what the buyer will hold a supplier to. Each one required turns its warning
+# into an error (the commitment is not credited in the design lens; the figures lens ignores flags anyway)
+REQUIRED = {"SV115": ("narrative", f"a narrative of {NARRATIVE_MIN_WORDS}+ words"),
+            "SV116": ("kpi", "a KPI"),
+            "SV111": ("additionality", "deadweight or attribution stated")}
+
+
+def required_codes(rubric: Rubric) -> dict[str, str]:
+    """{code: what the buyer requires} for the warnings design.require makes errors in this rubric."""
+    require = getattr(rubric.spec.design, "require", None)
+    return {code: text for code, (key, text) in REQUIRED.items() if require is not None and getattr(require, key)}
+
+
 def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, pd.Series]:
     blocks = []
     error_masks = []
+    required = required_codes(rubric)
     for check in COMMITMENT_CHECKS:
         mask, message = check.fires(c, rubric)
         mask = np.asarray(mask, dtype=bool)
@@ -525,11 +543,17 @@ def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, p
             continue
         d = _Rows(c, mask)
         fix = None if check.fix is None else check.fix(d, rubric)
-        blocks.append(make_flags(check.code, d["bidder"].to_numpy(dtype=object),
-                                 np.asarray(message(d), dtype=object),
-                                 np.asarray(fix, dtype=object) if fix is not None and not isinstance(fix, str) else fix,
-                                 commitment=d["id"].to_numpy(dtype=object)))
-        if CATALOGUE[check.code].severity == "error":
+        text = np.asarray(message(d), dtype=object)
+        if check.code in required:
+            text = text + (f"; the buyer requires {required[check.code]} (design.require."
+                           f"{REQUIRED[check.code][0]}), so it is not credited in the design lens")
+        block = make_flags(check.code, d["bidder"].to_numpy(dtype=object), text,
+                           np.asarray(fix, dtype=object) if fix is not None and not isinstance(fix, str) else fix,
+                           commitment=d["id"].to_numpy(dtype=object))
+        if check.code in required:
+            block["severity"] = "error"
+        blocks.append(block)
+        if CATALOGUE[check.code].severity == "error" or check.code in required:
             error_masks.append((check.code, mask))
     # each row's error codes joined in check order, written once per combination that occurs
     fired = np.zeros(len(c), dtype=np.int64)
@@ -540,3 +564,89 @@ def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, p
                      for bits in combos], combo)
     flags = pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
     return flags, pd.Series(errors, index=c.index, dtype=object, copy=False)
+
+
+# ------------------------------------------------------------------ SV118: a quantity far beyond the other bids'
+OUTLIER_TIMES = 3.0   # more than 3 × the median of the other bids' commitments towards the same outcome
+OUTLIER_OTHER_BIDS = 2  # ... of at least 2 other bids with commitments towards it
+
+
+def _per_million(v: float) -> str:
+    return "?" if v is None or v != v else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def _stable_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """The stable order by (major, minor), codes 0 and up: when both fit 16 bits, two radix sorts (minor,
+    then major, each stable), several times quicker than one merge sort of a combined key."""
+    if major.max(initial=0) < 2**15 and minor.max(initial=0) < 2**15:
+        first = np.argsort(minor.astype(np.int16), kind="stable")
+        return first[np.argsort(major[first].astype(np.int16), kind="stable")]
+    return np.lexsort((minor, major))
+
+
+def quantity_outliers(c: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """SV118 (a bid check: it compares bids): each commitment whose quantity per £ of contract value (the
+    lot's in a lot's evaluation) is more than OUTLIER_TIMES the median of the other bids' commitments
+    towards the same outcome (in the same unit), when at least OUTLIER_OTHER_BIDS other bids have one.
+    The median leaves out every commitment of the bid itself; it is found for every bid at once, by
+    ranks in each outcome's sorted quantities (no loop over bids)."""
+    q = c["quantity"].to_numpy(dtype=float, na_value=np.nan)
+    rows = np.flatnonzero(~_missing_col(c, "served_outcome") & np.isfinite(q) & (q > 0))
+    if len(rows) < OUTLIER_OTHER_BIDS + 1:
+        return empty_flags()
+    group = _combine([_codes(c, "served_outcome")[0][rows], _codes(c, "ref_unit")[0][rows]])
+    # by outcome, then quantity (a bulk return repeats a few hundred quantities: sorted as their codes)
+    code, distinct = pd.factorize(q[rows], sort=True)
+    by = _stable_order(group, code)
+    rows, g = rows[by], group[by]
+    v = q[rows]
+    n_g = np.bincount(g)
+    start = np.cumsum(n_g) - n_g
+    pos = np.arange(len(rows)) - start[g]                       # rank in its outcome's sorted quantities
+    # one (outcome, bid) per number, numbered in order of (outcome, bid): their rows, ranks ascending
+    bidder = factorize(c["bidder"])[0][rows].astype(np.int64)
+    by_pair = _stable_order(g, bidder)
+    key = g.astype(np.int64) * (int(bidder.max(initial=0)) + 1) + bidder
+    opens = np.r_[True, key[by_pair][1:] != key[by_pair][:-1]] if len(key) else np.zeros(0, dtype=bool)
+    pair = np.empty(len(key), dtype=np.int64)
+    pair[by_pair] = np.cumsum(opens) - 1
+    k = np.bincount(pair)
+    pg = np.zeros(len(k), dtype=np.int64)
+    pg[pair] = g
+    others = np.bincount(pg, minlength=len(n_g))[pg] - 1        # other bids with commitments towards it
+    rest = n_g[pg] - k
+    # the median of the rest: its ranks lo and hi among the rest, moved past the bid's own ranks. With the
+    # bid's own ranks P ascending, P[m] - m of the rest lie below P[m]; so the rest's rank r is at rank
+    # r + (how many m have P[m] - m <= r) in the whole: a binary search in each bid's own row of keys
+    p_start = np.cumsum(k) - k
+    width = int(len(rows)) + 1
+    keys = pair[by_pair].astype(np.int64) * width + (pos[by_pair] - (np.arange(len(rows)) - p_start[pair[by_pair]]))
+    ids = np.arange(len(k), dtype=np.int64)
+
+    def at_rank(r):
+        skipped = np.searchsorted(keys, ids * width + r, side="right") - p_start
+        return v[start[pg] + np.clip(r + skipped, 0, n_g[pg] - 1)]
+    ok = others >= OUTLIER_OTHER_BIDS
+    lo, hi = np.maximum((rest - 1) // 2, 0), np.maximum(rest // 2, 0)
+    median = np.where(ok, (at_rank(lo) + at_rank(hi)) / 2, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = v / median[pair]
+    hit = ok[pair] & (median[pair] > 0) & (ratio > OUTLIER_TIMES)
+    if not hit.any():
+        return empty_flags()
+    back = np.argsort(rows[hit], kind="stable")  # the flags in the table's order
+    at = rows[hit][back]
+    per = 1e6 / float(rubric.tender.contract_value)
+    value = f"£{rubric.tender.contract_value:,.0f}"
+    unit = np.append(np.asarray(_codes(c, "ref_unit")[1], dtype=object), "")[_codes(c, "ref_unit")[0][at]]
+    outcome = c["served_outcome"].astype(object).to_numpy()[at]
+    parts = [v[hit][back], unit, outcome, median[pair][hit][back], others[pair][hit][back]]
+    combo = _combine([pd.factorize(p)[0] for p in parts])  # written once per distinct set of numbers
+    first = group_starts(combo)
+    message = [f"quantity {_q_text(x)} {u} over a {value} contract is {_per_million(x * per)} {u} per £1m, "
+               f"{x / m:.1f} times the median of the other bids' commitments towards outcome {o}, "
+               f"{_per_million(m * per)} per £1m ({n} other bids)"
+               for x, u, o, m, n in zip(*(p[first].tolist() for p in parts))]
+    return make_flags("SV118", c["bidder"].to_numpy(dtype=object)[at], np.array(message, dtype=object)[combo],
+                      commitment=c["id"].to_numpy(dtype=object)[at])
+

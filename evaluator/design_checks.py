@@ -1,17 +1,40 @@
-"""The rubric design checks (SV302-SV308 of DESIGN.md section 5): the commissioner's own design, judged
-before any bid is read. SV301 (weights that do not sum to 100) refuses the rubric when it loads
-(rubric.py); practice reviews of published tenders (review.py) raise the same codes from notices."""
+"""The rubric design checks (SV302-SV308 of DESIGN.md section 5, SV315-SV318 of issue 18): the
+commissioner's own design, judged before any bid is read. SV301 (weights that do not sum to 100) refuses
+the rubric when it loads (rubric.py), and so do SV315 and SV316 (:func:`refuse_unvalued`, called by the
+loader once the proxy table is read); practice reviews of published tenders (review.py) raise the same
+codes from notices.
+
+Designs that cannot be served or valued (issue 18):
+
+- SV315 unknown-outcome-measure (error, refused): an outcome's `measures` names a code that is not in the
+  proxy table; no commitment can count towards it under that code.
+- SV316 no-proxy-table (error, refused): a social_value criterion or design outcomes, and no proxy table
+  (no `proxies:`, or a table with no rows): every commitment would be SV101 and every bid 0 design marks.
+- SV317 outcome-unit-mismatch (warning): an outcome's `unit` differs from the unit of one of its known
+  measures (its target is counted in one unit, the commitments in another), or an outcome with no `unit`
+  whose measures are in different units (their quantities are added towards one target).
+- SV318 unservable-outcome (warning): an outcome that no commitment can serve without an error flag. The
+  engine (DESIGN 6.3) lets a commitment serve an outcome with `measures` when its measure is one of them,
+  and an outcome with none when the commitment names it and is in its `unit`; a commitment's unit must be
+  its measure's (SV104). So an outcome is unservable when it has no measures and either no unit, or a unit
+  that no measure in the proxy table has. An outcome whose measures are all unknown is SV315's (refused),
+  not flagged twice.
+"""
 from __future__ import annotations
+
+import difflib
 
 import pandas as pd
 
-from .flags import empty_flags, fix_text, make_flags
+from .exceptions import RubricRefused
+from .flags import CATALOGUE, empty_flags, fix_text, make_flags
 from .rubric import Rubric
 
 
 def check_rubric(rubric: Rubric) -> pd.DataFrame:
-    """SV302-SV308: the commissioner's own design, checked (SV301 refuses the rubric when it loads)."""
-    blocks = []
+    """SV302-SV308 and SV315-SV318: the commissioner's own design, checked (SV301, SV315 and SV316 refuse
+    the rubric when it loads; a draft, an edited design or a reviewed file shows them here as flags)."""
+    blocks = [make_flags(code, None, message, fix) for code, message, fix, _ in _unvalued(rubric)]
     sv = rubric.social_value_weight
     low = _social_value_low(rubric, sv)
     if low:
@@ -39,6 +62,7 @@ def check_rubric(rubric: Rubric) -> pd.DataFrame:
         blocks.append(make_flags("SV306", None, f"social value carries {sv:g}% of the marks but the design sets no "
                                  "outcomes: figures will be counted at the end instead of outcomes designed at the "
                                  "start"))
+    blocks += [make_flags(code, None, message, fix_text(code, outcome=o.id)) for code, o, message in _unservable(rubric)]
     if not blocks:
         return empty_flags()
     flags = pd.concat(blocks, ignore_index=True)
@@ -129,3 +153,129 @@ def _left_out(outcome, outcomes, targets: dict) -> str:
             f"{'each count' if many else 'counts'} {_pct((rise - 1) * 100)} more "
             f"({first.id} from {_pct(100 * first.priority / total)} to {_pct(100 * first.priority / kept_total)} "
             "of the fraction)")
+
+
+# ------------------------------------------------------------------ designs that cannot be served or valued
+def refuse_unvalued(rubric: Rubric, source) -> None:
+    """Refuse (RubricRefused, one line naming `source`) a rubric whose design cannot be valued: SV316 (no
+    proxy table) or SV315 (an outcome's measure not in the table, with the nearest known code). The
+    loader calls it once the proxy table is read, where SV301 refuses weights that do not add up."""
+    problems = _unvalued(rubric)
+    if not problems:
+        return
+    code, message, _, (where, field, value) = problems[0]
+    entry = CATALOGUE[code]
+    more = [p[1] for p in problems[1:]]
+    fix = (fix_text(code, outcome=value[0]) if code == "SV315" else entry.fix).removesuffix(".")
+    raise RubricRefused(f"{entry.name}: {message}{''.join('; also ' + m for m in more)}; the rubric is refused. "
+                        f"{fix}.", file=source, where=where, field=field,
+                        value=value[1] if code == "SV315" else ... if value is None else value, code=code)
+
+
+def _table(rubric: Rubric):
+    """The proxy table the design is judged against: the rubric's own; or, for a rubric read without it
+    (a practice review reads no table), the one its `proxies:` names, if it can be read; None when the
+    rubric names one that cannot be read (the loader refuses that itself, so nothing is judged here)."""
+    table = rubric.proxies
+    named = getattr(rubric.spec, "proxies", None)
+    if len(table) or not named or rubric.proxies_path is not None:
+        return table
+    try:
+        from .proxies import load_proxies
+        from .rubric import _named_proxies
+        return load_proxies(_named_proxies(rubric.path, rubric.path.parent, named))
+    except Exception:  # noqa: BLE001 - a table that cannot be read is the loader's to refuse, with its reason
+        return None
+
+
+def _unvalued(rubric: Rubric) -> list[tuple]:
+    """SV316, else every SV315: (code, message, fix, (where, field, value)) in the design's order."""
+    outcomes = rubric.spec.design.outcomes
+    table = _table(rubric)
+    if table is None:
+        return []
+    if not len(table):
+        sv = rubric.sv_criterion
+        if sv is None and not outcomes:
+            return []
+        has = " and ".join(part for part in (
+            f"a social-value criterion ({sv.id})" if sv is not None else "",
+            f"design outcomes ({', '.join(o.id for o in outcomes)})" if outcomes else "") if part)
+        what = "names no proxy table (proxies:)" if not getattr(rubric.spec, "proxies", None) else \
+            "names a proxy table with no measures in it"
+        return [("SV316", f"the rubric has {has} but {what}, so no commitment can be valued or counted "
+                 "towards an outcome (every one would be SV101, every bid 0 design marks) and the bid template "
+                 "cannot list the measures", None, (None, "proxies", getattr(rubric.spec, "proxies", None)))]
+    known = [str(c) for c in table.index]
+    name = rubric.proxies_path.name if rubric.proxies_path is not None else \
+        str(getattr(rubric.spec, "proxies", "") or "the proxy table")
+    out = []
+    for i, o in enumerate(outcomes):
+        for code in o.measures:
+            if code in table.index:
+                continue
+            out.append(("SV315", f"outcome {o.id} ({o.name or o.id}) names measure '{code}', which is not in "
+                        f"the proxy table {name}{_nearest(code, known)}", fix_text("SV315", outcome=o.id),
+                        (f"key design.outcomes[{i}]", "measures", (o.id, code))))
+    return out
+
+
+def _nearest(code: str, known: list[str]) -> str:
+    """'; the nearest known code is X' (a likely typo: 'did you mean X?'), or '' for an empty table."""
+    if not known:
+        return ""
+    upper = {k.upper(): k for k in known}
+    if str(code).strip().upper() in upper:
+        return f" (did you mean '{upper[str(code).strip().upper()]}'?)"
+    close = difflib.get_close_matches(str(code), known, n=1, cutoff=0.75)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    nearest = difflib.get_close_matches(str(code), known, n=1, cutoff=0.0)
+    return f"; the nearest known code is '{nearest[0]}'" if nearest else ""
+
+
+def _unit(value) -> str:
+    return "" if value is None or value != value else str(value).strip().lower()
+
+
+def _unservable(rubric: Rubric) -> list[tuple]:
+    """SV317 and SV318: (code, outcome, message) for each outcome, in the design's order."""
+    table = _table(rubric)
+    if table is None or not len(table):
+        return []  # no table: SV316 says so (an unknown one: the loader)
+    units = {str(code): _unit(u) for code, u in zip(table.index, table["unit"])}
+    out = []
+    for o in rubric.spec.design.outcomes:
+        label = f"outcome {o.id} ({o.name or o.id})"
+        own = _unit(o.unit)
+        known = [m for m in o.measures if m in units]
+        if o.measures:
+            if own:
+                other = [m for m in known if units[m] != own]
+                if other:
+                    out.append(("SV317", o, f"{label} is counted in '{o.unit}' but its "
+                                + ("measure " if len(other) == 1 else "measures ")
+                                + ", ".join(f"{m} is in '{units[m]}'" for m in other)
+                                + ": its target and the commitments' quantities are in different units"))
+            elif len({units[m] for m in known}) > 1:
+                out.append(("SV317", o, f"{label} sets no unit and its measures are in different units ("
+                            + ", ".join(f"{m} '{units[m]}'" for m in known)
+                            + "): their quantities are added together towards one target"))
+            continue
+        if not own:
+            out.append(("SV318", o, f"{label} has no measures and no unit: an outcome without measures counts "
+                        "the commitments that name it in its unit, so no commitment can count towards it"
+                        + _lost(o, rubric)))
+        elif own not in set(units.values()):
+            have = ", ".join(sorted(set(u for u in units.values() if u)))
+            out.append(("SV318", o, f"{label} has no measures and its unit '{o.unit}' is the unit of no measure in "
+                        f"the proxy table ({have}): a commitment in '{o.unit}' would have an unknown measure (SV101) "
+                        f"or a unit mismatch (SV104), so none can count towards it" + _lost(o, rubric)))
+    return out
+
+
+def _lost(o, rubric: Rubric) -> str:
+    """What an unservable outcome costs every bid: its share of the design fraction."""
+    total = sum(x.priority for x in rubric.spec.design.outcomes)
+    return (f", and no bid can earn its priority of {o.priority:g} of {total:g}" if o.priority > 0 and
+            o.target is not None else "")

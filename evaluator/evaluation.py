@@ -514,7 +514,7 @@ def evaluate(rubric: Rubric, bidset: BidSet, scores: Optional[pd.DataFrame] = No
     bid_flags = [c_flags, scale_flags, pf_flags, scoring.min_share_flags(groups), sv209_flags, sv210_flags,
                  scoring.missing_responses(bidset.responses, rubric, bidders),
                  scoring.price_flags(price, rubric.abnormally_low),
-                 scoring.claimed_share_flags(claimed, rubric)]
+                 scoring.claimed_share_flags(claimed, rubric), checks.quantity_outliers(prepared, rubric)]
     flags = pd.concat([f for f in bid_flags if not f.empty], ignore_index=True) if any(
         not f.empty for f in bid_flags) else empty_flags()
     if not flags.empty:  # by bid (in bid order), then severity, then code: as a lead reads them

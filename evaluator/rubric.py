@@ -715,6 +715,8 @@ def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | 
     else:
         table = empty_proxies()
     rubric = Rubric(spec=spec, path=Path(str(source)), proxies=table, proxies_path=table_path)
+    from .design_checks import refuse_unvalued  # SV315, SV316: refused like SV301 (issue 18)
+    refuse_unvalued(rubric, source)
     from .price_base import conversions
     conversions(rubric)  # DESIGN 9.4: a price year or price base the deflator series cannot serve is refused here
     return rubric

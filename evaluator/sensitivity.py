@@ -12,7 +12,11 @@ so the unperturbed draw is `evaluate()`'s result to the last bit. Each draw then
 - the deflators (deadweight, attribution, displacement) of every credited commitment, each drawn
   uniformly within +/- a stated range of the value used, kept within 0-1;
 - the evidence factors, one draw per grade per draw (a policy value shared by every bid), +/- a range;
-- the scores where the evaluators disagreed: one scale step down, none or one up, equally likely;
+- the scores where the evaluators disagreed: one scale step down, none or one up, equally likely, kept
+  within the range the panel gave (between the lowest and the highest score recorded for that bid and
+  criterion, the moderated one included), so a draw disqualifies a bid only where someone on the panel
+  scored it below the threshold; a lone MODERATED score (no evaluator's own score) moves one step either
+  way within the scale;
 - for the figures lens, each measure's proxy £ between its `low` and `high` (triangular, mode at the
   central value), one draw per measure shared by every bid, every claim under it repriced in proportion.
 
@@ -183,7 +187,7 @@ def simulate(m: Model, draws: int = 10_000, seed=0, *, concentration: Optional[f
         else:
             w, nw = weights[0][done:done + d], None if weights[1] is None else weights[1][done:done + d]
         scores = np.broadcast_to(m.base_scores, (d,) + m.base_scores.shape).copy()
-        if vary_scores and m.disagree.any():
+        if vary_scores and (m.disagree if m.moves is None else m.moves).any():
             step = rng.integers(-1, 2, size=(d,) + m.base_scores.shape)
             scores = np.where(step < 0, m.score_down, np.where(step > 0, m.score_up, scores))
         dw = at = dp = ef = None

@@ -37,9 +37,10 @@ class Model:
     scale_ids: list[str]
     scale_sv: np.ndarray             # (s,) bool: the criterion counts as social value, not quality
     base_scores: np.ndarray          # (n, s) the score used (moderated, else median); NaN unscored
-    score_down: np.ndarray           # (n, s) one step below on the criterion's scale (itself where evaluators agreed)
-    score_up: np.ndarray             # (n, s) one scale step above
-    disagree: np.ndarray             # (n, s) bool
+    score_down: np.ndarray           # (n, s) one step below on the criterion's scale, never below the lowest
+                                     # score the panel gave (itself where the score does not move)
+    score_up: np.ndarray             # (n, s) one scale step above, never above the highest the panel gave
+    disagree: np.ndarray             # (n, s) bool: the evaluators' scores differ
     thresholds: np.ndarray           # (s,) NaN when none
     # design lens: every commitment is a row of the sums by bid and outcome (labelled as evaluate labels
     # them); the credited ones (c) carry the net quantity that the draws perturb
@@ -76,6 +77,7 @@ class Model:
     award: str = "weighted"
     tie_break: tuple = kernel.TIE_BREAK
     p_codes: list[str] = field(default_factory=list)
+    moves: Optional[np.ndarray] = None  # (n, s) bool: the score is drawn (disputed, or a lone MODERATED score)
 
     @property
     def n(self) -> int:
@@ -95,13 +97,29 @@ class Model:
         return self.award == "price_per_quality_point"
 
 
-def _steps(scale: np.ndarray, base: np.ndarray, disagree: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One step down and one up on `scale` from each base score, where the panel disagreed."""
+def _steps(scale: np.ndarray, base: np.ndarray, moves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One step down and one up on `scale` from each base score, where the score moves."""
     below_idx = np.searchsorted(scale, base, side="left") - 1         # largest scale value < base
     above_idx = np.searchsorted(scale, base, side="right")            # smallest scale value > base
     down = np.where(below_idx >= 0, scale[np.clip(below_idx, 0, len(scale) - 1)], base)
     up = np.where(above_idx < len(scale), scale[np.clip(above_idx, 0, len(scale) - 1)], base)
-    return np.where(disagree, down, base), np.where(disagree, up, base)
+    return np.where(moves, down, base), np.where(moves, up, base)
+
+
+def _within_panel(base, low, high, n_eval, moderated, steps) -> tuple[np.ndarray, np.ndarray]:
+    """A disputed score's step down and up kept within the range the panel gave (issue 18): never below
+    the lowest score the evaluators (or the moderation) gave for that bid and criterion, never above the
+    highest; so a draw disqualifies a bid only if someone on the panel scored it below the threshold. A
+    lone MODERATED score (no evaluator's own score recorded) has no range to keep to: it moves one step
+    either way on the criterion's scale. Scores the evaluators agreed on, and a single evaluator's, stay."""
+    down, up = steps
+    with np.errstate(invalid="ignore"):
+        lowest, highest = np.fmin(low, base), np.fmax(high, base)
+        disputed = (n_eval > 1) & (high > low) & ~np.isnan(base)
+        lone = (n_eval == 0) & ~np.isnan(moderated)
+        down = np.where(disputed, np.maximum(down, lowest), np.where(lone, down, base))
+        up = np.where(disputed, np.minimum(up, highest), np.where(lone, up, base))
+    return down, up
 
 
 def _tree(rubric, leaves: pd.DataFrame) -> dict:
@@ -153,15 +171,18 @@ def build_model(ev, lens: Optional[str] = None) -> Model:
     low = sc["lowest_score"].to_numpy(dtype=float).reshape(shape)
     high = sc["highest_score"].to_numpy(dtype=float).reshape(shape)
     n_eval = sc["n_evaluators"].to_numpy(dtype=float).reshape(shape)
+    moderated = sc["moderated"].to_numpy(dtype=float).reshape(shape)
     disagree = (n_eval > 1) & (high > low) & ~np.isnan(base)
+    moves = disagree | ((n_eval == 0) & ~np.isnan(moderated))  # disputed, or a lone MODERATED score
     own = getattr(rubric, "criterion_scale", None)
     scales = [np.asarray(own(cid), dtype=float) if own else scale for cid in s_ids]
     if all(len(x) == len(scale) and (x == scale).all() for x in scales):
-        down, up = _steps(scale, base, disagree)
+        steps = _steps(scale, base, moves)
     else:  # each criterion's steps on its own scale
-        pairs = [_steps(x, base[:, j], disagree[:, j]) for j, x in enumerate(scales)]
-        down = np.stack([p[0] for p in pairs], axis=1).reshape(shape)
-        up = np.stack([p[1] for p in pairs], axis=1).reshape(shape)
+        pairs = [_steps(x, base[:, j], moves[:, j]) for j, x in enumerate(scales)]
+        steps = (np.stack([p[0] for p in pairs], axis=1).reshape(shape),
+                 np.stack([p[1] for p in pairs], axis=1).reshape(shape))
+    down, up = _within_panel(base, low, high, n_eval, moderated, steps)
     thresholds = np.array([np.nan if c.threshold is None else float(c.threshold) for c in crits])
     tops = np.array([float(x[-1]) for x in scales]) if scales else np.zeros(0)
 
@@ -212,7 +233,7 @@ def build_model(ev, lens: Optional[str] = None) -> Model:
         f_bid=f_bid, f_value=f_value, f_measure=f_measure, p_low=np.array(lows), p_mode=np.array(modes),
         p_high=np.array(highs), **_tree(rubric, leaves), scale_tops=tops, fixed_ok=_fixed_ok(ev.results),
         award=getattr(rubric, "award", "weighted") or "weighted",
-        tie_break=tuple(getattr(rubric, "tie_break", None) or ("quality", "price")), p_codes=codes)
+        tie_break=tuple(getattr(rubric, "tie_break", None) or ("quality", "price")), p_codes=codes, moves=moves)
 
 
 # ------------------------------------------------------------------------------------------ one batch

@@ -71,7 +71,9 @@ def test_same_seed_same_numbers_and_the_seed_matters():
 
 def test_lens_and_ranges_change_the_draws(home_ev):
     at = _page(1000, 1)
-    before = _probabilities(at)["win_probability"]
+    table = _probabilities(at)
+    before = table["win_probability"]
+    ranks = [c for c in table.columns if c.startswith("rank_")]  # the winner is all but certain (issue 18)
     at.selectbox(key="sens_lens").set_value("figures").run()
     ok(at)
     figures = _probabilities(at)
@@ -83,7 +85,7 @@ def test_lens_and_ranges_change_the_draws(home_ev):
     at.slider(key="sens_deflators").set_value(0.0).run()
     at.slider(key="sens_evidence").set_value(0.0).run()
     ok(at)
-    assert _probabilities(at)["win_probability"].round(4).to_dict() != before.round(4).to_dict()
+    assert not _probabilities(at)[ranks].round(4).equals(table[ranks].round(4))
 
 
 def test_the_page_is_in_the_app_navigation():

@@ -27,11 +27,12 @@ SEVERITY = {
     "SV101": "error", "SV102": "warning", "SV103": "warning", "SV104": "error", "SV105": "error",
     "SV106": "warning", "SV107": "warning", "SV108": "error", "SV109": "error", "SV110": "warning",
     "SV111": "warning", "SV112": "warning", "SV113": "error", "SV114": "warning", "SV115": "warning",
-    "SV116": "warning", "SV117": "error",
+    "SV116": "warning", "SV117": "error", "SV118": "warning",
     "SV201": "warning", "SV202": "warning", "SV203": "error", "SV204": "warning", "SV205": "warning",
     "SV206": "info", "SV207": "warning",
     "SV301": "error", "SV302": "warning", "SV303": "warning", "SV304": "warning", "SV305": "info",
     "SV306": "warning", "SV308": "info",
+    "SV315": "error", "SV316": "error", "SV317": "warning", "SV318": "warning",  # issue 18
 }
 
 NARRATIVE = ("We recruit through the Jobcentre and two local charities, pay the Real Living Wage, give each "
@@ -632,3 +633,136 @@ def test_messages_written_once_per_combination_match_row_by_row():
     assert "share -0%, text 'y'" in message(rows).tolist()
     rows = checks._Rows(frame, np.ones(len(frame), dtype=bool))
     assert checks._per_combination(["mixed"], mixed)(rows).tolist() == ["'1'", "1", "1.0", "True"] * 2
+
+
+# ----------------------------------------------------------------------------- design.require (issue 18)
+# What the buyer can hold a supplier to: each requirement turns its warning into an error in the design
+# lens (not credited, the message says the buyer requires it); the figures lens is unchanged.
+
+def require(**keys):
+    def edit(data):
+        data["design"]["require"] = keys
+    return edit
+
+
+REQUIRE_CASES = [  # (requirement, the commitment's fault, code, the words the message adds)
+    ("narrative", dict(narrative="Local jobs for local people."), "SV115",
+     "the buyer requires a narrative of 25+ words (design.require.narrative)"),
+    ("kpi", dict(kpi=DROP), "SV116", "the buyer requires a KPI (design.require.kpi)"),
+    ("additionality", dict(deadweight=DROP, attribution=DROP), "SV111",
+     "the buyer requires deadweight or attribution stated (design.require.additionality)"),
+]
+
+
+@pytest.mark.parametrize("key,over,code,words", REQUIRE_CASES, ids=[c[0] for c in REQUIRE_CASES])
+def test_design_require_turns_the_warning_into_an_error_in_the_design_lens(tmp_path, key, over, code, words):
+    plain = run(tmp_path, bid(commitments=[commitment("G1", CONTROL), commitment("X1", **over)]))
+    (tmp_path / "strict").mkdir()
+    strict_rubric = variant(tmp_path / "strict", require(**{key: True}))
+    strict = run(tmp_path / "strict", bid(commitments=[commitment("G1", CONTROL), commitment("X1", **over)]),
+                 rubric=strict_rubric)
+    off, on = flags_of(plain.flags, code), strict.flags[strict.flags["code"] == code]
+    assert off["severity"].tolist() == ["warning"] and words not in off["message"].iat[0]
+    assert on["severity"].tolist() == ["error"] and on["message"].iat[0].endswith(
+        words + ", so it is not credited in the design lens")
+    assert row(plain, "X1")["credited"] and not row(strict, "X1")["credited"]
+    assert code in row(strict, "X1")["error_codes"].split(",")
+    assert result(strict)["design_score"] < result(plain)["design_score"]
+    assert result(strict)["claimed_value"] == result(plain)["claimed_value"]          # figures lens unchanged
+    assert result(strict)["figures_score"] == result(plain)["figures_score"]
+    assert row(strict, "G1")["credited"]                                              # a clean one still counts
+
+
+@pytest.mark.parametrize("key,over,code,words", REQUIRE_CASES, ids=[c[0] for c in REQUIRE_CASES])
+def test_design_require_near_miss_a_commitment_that_meets_it_is_credited(tmp_path, key, over, code, words):
+    ev = run(tmp_path, bid(commitments=[commitment("X1")]), rubric=variant(tmp_path, require(**{key: True})))
+    assert ev.flags[ev.flags["commitment"] == "X1"].empty and row(ev, "X1")["credited"]
+
+
+def test_design_require_off_by_default_and_other_requirements_leave_a_warning_a_warning(tmp_path):
+    rubric = variant(tmp_path, require(narrative=True))
+    ev = run(tmp_path, bid(commitments=[commitment("X1", kpi=DROP)]), rubric=rubric)
+    assert flags_of(ev.flags, "SV116")["severity"].tolist() == ["warning"] and row(ev, "X1")["credited"]
+    assert load_rubric(RUBRIC).spec.design.require.model_dump() == {"narrative": False, "kpi": False,
+                                                                    "additionality": False}
+
+
+# ----------------------------------------------------------------------------- SV118 quantity-outlier (issue 18)
+# A commitment whose quantity per £ of contract value is more than 3 times the median of the OTHER bids'
+# commitments towards the same outcome (at least 2 other bids with one), with the numbers.
+
+def fte(cid, quantity):
+    return commitment(cid, quantity=quantity, claimed_value=DROP, claimed_proxy=DROP)
+
+
+def test_sv118_numbers_per_1m_of_contract_value(tmp_path):
+    # contract £4.8m; the others offer 24, 36 and 48 FTE-years (5, 7.5 and 10 per £1m): median 36 (7.5)
+    ev = run(tmp_path, bid("Big", [fte("B1", 144)]), bid("A", [fte("A1", 24)]), bid("C", [fte("C1", 36)]),
+             bid("D", [fte("D1", 48)]))
+    (f,) = flags_of(ev.flags, "SV118").itertuples()
+    assert (f.bidder, f.commitment) == ("Big", "B1")
+    assert f.message == ("quantity 144 fte_year over a £4,800,000 contract is 30 fte_year per £1m, 4.0 times the "
+                         "median of the other bids' commitments towards outcome O1, 7.5 per £1m (3 other bids)")
+    assert row(ev, "B1", "Big")["credited"]  # a warning: credited, but questioned
+
+
+@pytest.mark.parametrize("others,fires", [
+    ((24, 36, 48), True),     # 144 / 36 = 4
+    ((48, 48, 48), False),    # 144 / 48 = 3: not more than three times
+    ((30, 30), True),         # two other bids are enough: 144 / 30 = 4.8
+    ((30,), False),           # one other bid is not a field to compare with
+])
+def test_sv118_needs_more_than_three_times_the_median_of_at_least_two_other_bids(tmp_path, others, fires):
+    bids = [bid("Big", [fte("B1", 144)])] + [bid(f"Other {i}", [fte(f"O{i}", q)]) for i, q in enumerate(others)]
+    hits = flags_of(run(tmp_path, *bids).flags, "SV118")
+    assert hits["commitment"].tolist() == (["B1"] if fires else [])
+
+
+def test_sv118_leaves_the_bids_own_commitments_out_of_the_median(tmp_path):
+    # Big's own small commitments would pull an all-bids median down to 12; the others' median is 40
+    ev = run(tmp_path, bid("Big", [fte("B1", 110), fte("B2", 10), fte("B3", 12)]),
+             bid("A", [fte("A1", 40)]), bid("C", [fte("C1", 40)]))
+    assert flags_of(ev.flags, "SV118").empty
+    ev = run(tmp_path, bid("Big", [fte("B1", 121)]), bid("A", [fte("A1", 40)]), bid("C", [fte("C1", 40)]))
+    assert flags_of(ev.flags, "SV118")["commitment"].tolist() == ["B1"]
+
+
+def test_sv118_the_median_by_ranks_matches_a_plain_one_bid_at_a_time():
+    import numpy as np
+    from evaluator.checks import quantity_outliers
+    rng = np.random.default_rng(1)
+
+    class Tender:
+        contract_value = 1e6
+
+    class R:
+        tender = Tender()
+    for _ in range(150):
+        n = int(rng.integers(3, 40))
+        c = pd.DataFrame({"bidder": rng.choice(list("ABCDEF"), n).astype(object),
+                          "served_outcome": pd.Categorical(rng.choice(["O1", "O2", None], n)),
+                          "ref_unit": pd.Categorical(rng.choice(["u", "w"], n)),
+                          "quantity": np.round(rng.lognormal(1, 1.2, n), 1), "id": [f"c{i}" for i in range(n)]})
+        c.loc[rng.random(n) < 0.1, "quantity"] = np.nan
+        expected = set()
+        for r in c.itertuples():
+            if pd.isna(r.served_outcome) or not r.quantity > 0:
+                continue
+            o = c[(c.served_outcome == r.served_outcome) & (c.ref_unit == r.ref_unit) & (c.bidder != r.bidder)
+                  & (c.quantity > 0)]
+            if o.bidder.nunique() >= 2 and r.quantity / o.quantity.median() > 3:
+                expected.add(r.id)
+        assert set(quantity_outliers(c, R())["commitment"]) == expected
+
+
+def test_sv118_in_a_lot_uses_the_lots_contract_value(tmp_path):
+    """A lot's evaluation compares the lot's bids, per £1m of the lot's value."""
+    from .test_lots import lotted
+    from .test_tree_scoring import commitment as tree_commitment
+    r, b = lotted(tmp_path, {"L1": [{"bidder": x, "price": 500_000, "commitments": [tree_commitment(q)]}
+                                    for x, q in (("X", 40), ("Y", 4), ("Z", 6))]})
+    from evaluator.lots import evaluate_tender
+    ev = evaluate_tender(r, b).lots["L1"]
+    (message,) = flags_of(ev.flags, "SV118")["message"]
+    assert "quantity 40 fte_year over a £600,000 contract is 66.7 fte_year per £1m, 8.0 times the median" in message
+    assert message.endswith("towards outcome O1, 8.33 per £1m (2 other bids)")

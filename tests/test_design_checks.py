@@ -172,3 +172,135 @@ def test_sv304_lotted_no_target_anywhere_reads_as_for_a_tender_without_lots(tmp_
     assert message.startswith("outcome O5 (Cooking and food skills for pupils and families) has no target; its "
                               "attainment cannot be measured and it is left out of the design fraction: its "
                               "priority of 10 of 100 passes to the 4 outcomes with a target")
+
+
+# ----------------------------------------------------------------------------- SV315-SV318 (issue 18)
+# A design that cannot be served or valued: an outcome measure the proxy table does not have and a rubric
+# with no proxy table are refused where SV301 refuses (one line, naming the outcome and the nearest code);
+# an outcome in another unit than its measures, and one no commitment can serve, are warned about.
+
+def _refused(tmp_path, edit):
+    from evaluator import RubricRefused
+    with pytest.raises(RubricRefused) as exc:
+        variant(tmp_path, edit)
+    return exc.value
+
+
+def test_sv315_a_one_letter_typo_in_an_outcome_measure_refuses_the_rubric_naming_the_right_code(tmp_path):
+    exc = _refused(tmp_path, outcomes(outcome(1), outcome(2, measures=["WELBY"])))
+    line = exc.line()
+    assert exc.code == "SV315" and "\n" not in line
+    assert "rubric.yaml, key design.outcomes[1], field 'measures', value 'WELBY'" in line
+    assert "outcome O2 (Outcome 2) names measure 'WELBY', which is not in the proxy table proxies.csv" in line
+    assert "(did you mean 'WELLBY'?)" in line and "the rubric is refused" in line
+
+
+def test_sv315_a_code_like_none_in_the_table_names_the_nearest_and_every_unknown_one(tmp_path):
+    line = _refused(tmp_path, outcomes(outcome(1, measures=["WELLBY", "FALLS-AVOIDED"]),
+                                       outcome(2, measures=["wellby2"]))).line()
+    assert "names measure 'FALLS-AVOIDED'" in line and "; the nearest known code is '" in line
+    assert "; also outcome O2 (Outcome 2) names measure 'wellby2'" in line
+
+
+def test_sv315_near_miss_every_measure_known_loads(tmp_path):
+    rubric = variant(tmp_path, outcomes(outcome(1, measures=["WELLBY", "VOLUNTEER-HOUR"], unit=DROP)))
+    assert flags_of(check_rubric(rubric), "SV315").empty
+
+
+def test_sv316_no_proxy_table_refuses_a_rubric_with_social_value(tmp_path):
+    def no_table(data):
+        del data["proxies"]
+    exc = _refused(tmp_path, no_table)
+    assert exc.code == "SV316" and "field 'proxies'" in exc.line()
+    assert "a social-value criterion (SV) and design outcomes (O1, O2, O3) but names no proxy table" in exc.line()
+
+
+def test_sv316_near_miss_a_rubric_that_values_nothing_needs_no_table(tmp_path):
+    def price_and_quality(data):
+        del data["proxies"]
+        data["design"]["outcomes"] = []
+        data["criteria"] = [c for c in data["criteria"] if c["kind"] in ("price", "scale") and not c.get("social_value")]
+        data["criteria"][1]["weight"] = 60
+    rubric = variant(tmp_path, price_and_quality)
+    assert flags_of(check_rubric(rubric), "SV316").empty
+
+
+def test_sv315_and_sv316_are_flags_where_a_draft_is_checked_not_loaded(tmp_path):
+    """The Design page checks a draft the loader refused, and a review reads a rubric file without
+    refusing it: both get SV315/SV316 as error flags from check_rubric."""
+    from evaluator import Rubric, RubricSpec
+    from evaluator.proxies import empty_proxies
+    good = variant(tmp_path, outcomes(outcome(1)))
+    spec = good.spec.model_dump()
+    spec["design"]["outcomes"][0]["measures"] = ["WELBY"]
+    draft = Rubric(spec=RubricSpec.model_validate(spec), path=good.path, proxies=good.proxies, proxies_path=None)
+    (message,) = flags_of(check_rubric(draft), "SV315")["message"]
+    assert "(did you mean 'WELLBY'?)" in message
+    bare = Rubric(spec=RubricSpec.model_validate({**spec, "proxies": None}), path=good.path,
+                  proxies=empty_proxies(), proxies_path=None)
+    assert len(flags_of(check_rubric(bare), "SV316")) == 1
+
+
+def test_review_of_a_rubric_file_reads_its_table_for_the_design_checks(tmp_path):
+    from evaluator.review import review_paths
+    _refused(tmp_path, outcomes(outcome(1, unit="people"), outcome(2, measures=["WELBY"])))  # written, refused
+    (tender,) = review_paths([tmp_path / "rubric.yaml"]).tenders
+    by_code = {f["code"]: f for f in tender["flags"]}
+    assert by_code["SV315"]["severity"] == "error" and "did you mean 'WELLBY'?" in by_code["SV315"]["message"]
+    assert "outcome O1 (Outcome 1) is counted in 'people' but its measure WELLBY is in 'wellby'" in \
+        by_code["SV317"]["message"]
+
+
+SERVING = [  # (outcome, code, fires, needles)
+    (outcome(2, unit="people"), "SV317", True,
+     ["outcome O2 (Outcome 2) is counted in 'people' but its measure WELLBY is in 'wellby'"]),
+    (outcome(2, unit=" WellBy "), "SV317", False, []),            # the engine compares units as typed loosely
+    (outcome(2, unit=DROP), "SV317", False, []),                   # no unit: the measures' own
+    (outcome(2, measures=["WELLBY", "VOLUNTEER-HOUR"], unit=DROP), "SV317", True,
+     ["sets no unit and its measures are in different units (WELLBY 'wellby', VOLUNTEER-HOUR 'hour')"]),
+    (outcome(2, measures=[], unit=DROP), "SV318", True,
+     ["outcome O2 (Outcome 2) has no measures and no unit", "no bid can earn its priority of 1 of 2"]),
+    (outcome(2, measures=[], unit="falls"), "SV318", True,
+     ["its unit 'falls' is the unit of no measure in the proxy table (", "(SV101)", "(SV104)"]),
+    (outcome(2, measures=[], unit="hour"), "SV318", False, []),   # a commitment in hours that names O2 counts
+    (outcome(2), "SV318", False, []),
+]
+
+
+@pytest.mark.parametrize("item,code,fires,needles", SERVING,
+                         ids=[f"{c}-{'fires' if f else 'quiet'}-{i}" for i, (_, c, f, _) in enumerate(SERVING)])
+def test_sv317_sv318_outcomes_that_cannot_be_served_as_written(tmp_path, item, code, fires, needles):
+    rubric = variant(tmp_path, outcomes(outcome(1), item))
+    hits = flags_of(check_rubric(rubric), code)
+    assert len(hits) == (1 if fires else 0), hits["message"].tolist()
+    for n in needles:
+        assert n in hits["message"].iat[0], hits["message"].iat[0]
+    if fires:
+        assert "O2" in hits["fix"].iat[0]
+
+
+def test_sv318_is_true_no_commitment_towards_the_outcome_is_credited(tmp_path):
+    """The warning says what the engine does: a commitment naming an outcome with no measures and no unit
+    serves nothing (SV114); give the outcome a unit and the same commitment counts."""
+    from .test_checks import bid, commitment, run
+    fixed = variant(tmp_path, outcomes(outcome(1), outcome(2, measures=[], unit="hour")))
+    (tmp_path / "broken").mkdir()
+    broken = variant(tmp_path / "broken", outcomes(outcome(1), outcome(2, measures=[], unit=DROP)))
+    hours = commitment("H1", measure="VOLUNTEER-HOUR", unit="hour", quantity=100, outcome="O2",
+                       claimed_proxy=12.21, claimed_value=1221)
+    assert run(tmp_path, bid(commitments=[hours]), rubric=fixed).commitments["served_outcome"].iat[0] == "O2"
+    ev = run(tmp_path, bid(commitments=[hours]), rubric=broken)
+    assert ev.commitments["served_outcome"].isna().all() and "SV114" in set(ev.flags["code"])
+    assert "SV318" in set(ev.rubric_flags["code"])  # and evaluate carries the warning (rubric_flags)
+
+
+def test_the_shipped_drafts_show_sv315_to_sv318(root):
+    from evaluator import RubricRefused, load_rubric
+    drafts = root / "rubrics" / "drafts"
+    for name, code in (("home_support_measure_typo_draft.yaml", "SV315"),
+                       ("home_support_no_table_draft.yaml", "SV316")):
+        with pytest.raises(RubricRefused) as exc:
+            load_rubric(drafts / name)
+        assert exc.value.code == code
+    flags = check_rubric(load_rubric(drafts / "home_support_outcomes_draft.yaml"))
+    assert {"SV317", "SV318"} <= set(flags["code"])

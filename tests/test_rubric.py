@@ -180,8 +180,8 @@ def test_every_shipped_rubric_still_loads_with_its_table(path):
     from evaluator import RubricRefused
     try:
         rubric = load_rubric(path)
-    except RubricRefused as exc:  # the weights draft is shipped to show SV301; refused for nothing else
-        assert exc.code == "SV301", exc.line()
+    except RubricRefused as exc:  # drafts shipped to show SV301, SV315 and SV316; refused for nothing else
+        assert exc.code in ("SV301", "SV315", "SV316") and "draft" in path.name, exc.line()
         return
     assert rubric.proxies_path.resolve() == PROXIES.resolve()
     assert len(rubric.proxies) > 0

@@ -13,6 +13,7 @@ SECTION_9 = {
     "tender": {"id": "SC-1", "title": "School catering", "contract_value": 1600000, "duration_years": 3,
                "budget": 1700000, "budget_is_ceiling": True},
     "award": "weighted",
+    "proxies": "proxies/public_2025.csv",  # social value is valued from a proxy table (SV316 refuses a rubric without)
     "lots": [{"id": "L1", "title": "Primary schools", "contract_value": 1000000},
              {"id": "L2", "title": "Secondary schools", "contract_value": 600000, "targets": {"O1": 2},
               "duration_years": 2, "local_area": ["Southtown"]}],

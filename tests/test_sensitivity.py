@@ -146,9 +146,11 @@ def test_a_dominant_winner_wins_every_draw():
     top = doc["bids"][0]
     assert top["bidder"] == "Alpha Services Ltd" and top["win_probability"] == 1.0
     assert all(b["win_probability"] == 0.0 for b in doc["bids"][1:])
-    # Beta's disputed score (40/60/80) moves a step either way, so Beta and Gamma do swap places
+    # Beta's disputed score (40/60/80) moves a step either way; Gamma's (20/40/40, moderated 40) only down,
+    # as nobody on the panel scored it above 40: Gamma never overtakes Beta (before issue 18 it moved up
+    # to 60, a score no evaluator gave, and the two swapped places)
     beta = next(b for b in doc["bids"] if b["bidder"] == "Beta Care Ltd")
-    assert 0 < beta["rank_probabilities"]["3"] < 1
+    assert beta["rank_probabilities"]["2"] == 1.0 and s.total_p05[1] < s.published_totals[1] < s.total_p95[1]
     assert all(x["switch_at"] is None for x in doc["switching"])
 
 
@@ -484,3 +486,75 @@ def test_each_lot_s_published_draw_is_its_evaluation_and_the_award_holds_in_ever
     assert one.lots["L2"].table().equals(ls.lots["L2"].table())  # Beta's disputed Q1 drawn alike too
     with pytest.raises(EvaluatorError, match="L9"):
         LS.analyse_lots(tev, 10, lot="L9")
+
+
+# ---------------------------------------------------------------------- within the panel's range (issue 18)
+def _home_care():
+    return _evaluate(*tender_paths("home_care_north"))
+
+
+def test_budget_home_support_q1_40_40_60_moderated_40_is_never_disqualified_by_the_draws():
+    """Issue 18's case: Q1's threshold is 40; the evaluators gave 40, 40 and 60 and the panel settled on 40.
+    Nobody scored it below the threshold, so no draw may: its score moves between 40 and 60 only. Riverside
+    (20, 40, 20; moderated 20) was scored below it and stays out in most draws, in as many as before."""
+    ev = _home_care()
+    m = build_model(ev)
+    budget, q1 = m.bidders.index("Budget Home Support Ltd"), m.scale_ids.index("Q1")
+    assert (m.base_scores[budget, q1], m.score_down[budget, q1], m.score_up[budget, q1]) == (40, 40, 60)
+    s = S.analyse(ev, 3000, seed=0)
+    out = dict(zip(s.bidders, s.disqualified))
+    assert out["Budget Home Support Ltd"] == 0
+    assert 0.5 < out["Riverside Care Co-operative"] < 1  # moved up to 40 in a third of the draws: eligible then
+
+
+def test_every_disputed_draw_stays_between_the_lowest_and_highest_score_the_panel_gave(sample):
+    m = build_model(sample)
+    sc = sample.scale.set_index(["bidder", "criterion"])
+    for i, bidder in enumerate(m.bidders):
+        for j, cid in enumerate(m.scale_ids):
+            row = sc.loc[(bidder, cid)]
+            if not m.disagree[i, j]:
+                continue
+            lo = min(row["lowest_score"], m.base_scores[i, j])
+            hi = max(row["highest_score"], m.base_scores[i, j])
+            assert lo <= m.score_down[i, j] <= m.base_scores[i, j] <= m.score_up[i, j] <= hi, (bidder, cid)
+    scores = S.simulate(m, 300, 5, concentration=None, deflator_range=0, evidence_range=0)  # only scores drawn
+    assert scores["totals"].std(axis=0).max() > 0
+
+
+def _dominant_with(tmp_path, rows: dict):
+    """The dominant fixture with some bids' Q1 scores replaced: {bidder: [(evaluator, score), ...]}."""
+    import csv
+    src = FIX / "dominant" / "scores.csv"
+    with open(src, newline="", encoding="utf-8") as fh:
+        kept = [r for r in csv.DictReader(fh) if r["bidder"] not in rows]
+    for bidder, scores in rows.items():
+        kept += [{"bidder": bidder, "criterion": "Q1", "evaluator": e, "score": s, "rationale": "as recorded"}
+                 for e, s in scores]
+    path = tmp_path / "scores.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["bidder", "criterion", "evaluator", "score", "rationale"])
+        w.writeheader()
+        w.writerows(kept)
+    return build_model(_evaluate(RUBRIC, FIX / "dominant", path))
+
+
+def _steps_of(m, bidder):
+    i, j = m.bidders.index(bidder), m.scale_ids.index("Q1")
+    return m.score_down[i, j], m.base_scores[i, j], m.score_up[i, j]
+
+
+def test_a_lone_moderated_score_moves_one_step_either_way_within_the_scale(tmp_path):
+    m = _dominant_with(tmp_path, {"Beta Care Ltd": [("MODERATED", 60)], "Alpha Services Ltd": [("MODERATED", 100)]})
+    assert _steps_of(m, "Beta Care Ltd") == (40, 60, 80)
+    assert _steps_of(m, "Alpha Services Ltd") == (80, 100, 100)  # the top of the scale: no step up
+
+
+def test_the_range_holds_the_moderated_score_too_and_agreement_or_one_evaluator_stays_put(tmp_path):
+    m = _dominant_with(tmp_path, {
+        "Beta Care Ltd": [("Ann", 40), ("Raj", 60), ("MODERATED", 80)],          # moderated above both
+        "Gamma Homecare Ltd": [("Ann", 20), ("Raj", 40), ("Jo", 40), ("MODERATED", 40)],
+        "Alpha Services Ltd": [("Ann", 80)]})                                      # one evaluator, no moderation
+    assert _steps_of(m, "Beta Care Ltd") == (60, 80, 80)
+    assert _steps_of(m, "Gamma Homecare Ltd") == (20, 40, 40)
+    assert _steps_of(m, "Alpha Services Ltd") == (80, 80, 80)
