@@ -110,3 +110,71 @@ def test_the_documents_carry_the_record_head_of_the_workspace_behind_them(monkey
     record = dict(load_workbook(io.BytesIO(made["book"]))["Record"].iter_rows(min_row=2, values_only=True))
     assert record["Audit log head"] == head.head
     assert record["Workspace file"] == "HC-2026-014.sqlite"
+
+
+# ------------------------------------------------------------------------------------------------ the panel
+
+def _panel_tables():
+    import pandas as pd
+    status = pd.DataFrame([
+        {"user": "Priya Raman", "role": "evaluator", "declared": True, "conflict": True,
+         "mitigation": "Left the room for Apex Care's presentation", "submitted": True,
+         "submitted_at": "2026-03-12T14:05:00+00:00", "scores": 12},
+        {"user": "Sam Lead", "role": "lead", "declared": False, "conflict": False, "mitigation": "",
+         "submitted": False, "submitted_at": None, "scores": 0},
+        {"user": "David Okafor", "role": "evaluator", "declared": True, "conflict": False, "mitigation": "",
+         "submitted": False, "submitted_at": None, "scores": 7},
+        {"user": "Olu Observer", "role": "observer", "declared": False, "conflict": False, "mitigation": "",
+         "submitted": False, "submitted_at": None, "scores": 0},
+    ])
+    declarations = pd.DataFrame([
+        {"user": "Priya Raman", "conflict": True, "details": "Her brother works for Apex Care Group Ltd",
+         "declared_at": "2026-03-02T09:30:00+00:00", "mitigation": "Left the room for Apex Care's presentation",
+         "mitigated_by": "Sam Lead", "mitigated_at": "2026-03-03T10:00:00+00:00"},
+        {"user": "David Okafor", "conflict": False, "details": "", "declared_at": "2026-03-02T11:00:00+00:00",
+         "mitigation": None, "mitigated_by": None, "mitigated_at": None},
+    ])
+    return status, declarations
+
+
+def test_the_panel_rows_say_who_declared_what_and_when_each_submitted():
+    from evaluator.panel_record import panel_appendix
+    rows = panel_appendix(*_panel_tables())
+    assert [r["Name"] for r in rows] == ["Sam Lead", "David Okafor", "Priya Raman", "Olu Observer"]  # lead first
+    by = {r["Name"]: r for r in rows}
+    assert by["Priya Raman"]["Conflict of interest"] == ("Conflict declared: Her brother works for Apex Care Group "
+                                                         "Ltd (2 March 2026, 09:30 UTC)")
+    assert by["Priya Raman"]["Mitigation"] == ("Left the room for Apex Care's presentation, recorded by Sam Lead "
+                                               "(3 March 2026, 10:00 UTC)")
+    assert by["Priya Raman"]["Submitted"] == "12 March 2026, 14:05 UTC"
+    assert by["David Okafor"]["Conflict of interest"] == "No conflict (declared 2 March 2026, 11:00 UTC)"
+    assert by["David Okafor"]["Submitted"] == "Not submitted" and by["David Okafor"]["Mitigation"] == "-"
+    assert by["Sam Lead"]["Role"] == "Procurement lead" and by["Olu Observer"]["Submitted"] == "-"
+
+
+def _report_text(ev, workspace) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    from evaluator import Inputs, evaluation_report_pdf
+    pdf = evaluation_report_pdf(ev, Inputs(options={"source": "app"}, workspace=workspace))
+    return " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", " ")
+
+
+def test_the_report_appendix_lists_the_panel_only_when_made_from_a_workspace_with_users(ev):
+    """The report's appendix (read back from the PDF) ends with the panel table: every member, their role,
+    their conflict declaration and its mitigation, and when each submitted; without users, no such table."""
+    from evaluator.panel_record import panel_appendix
+    head = {"file": "evaluation.sqlite", "entries": 5, "head_hash": "ab" * 32, "head": "5:abababab", "chain": "keyed"}
+    text = " ".join(_report_text(ev, {**head, "panel": panel_appendix(*_panel_tables())}).split())
+    at = text.index("D. The evaluation panel")
+    assert at > text.index("C. Fingerprints of the inputs")
+    table = text[at:]
+    for expected in ("Name Role Conflict of interest Mitigation Submitted", "1 of 2 evaluator(s) submitted",
+                     "Priya Raman", "Evaluator", "Conflict declared: Her brother works for Apex Care Group Ltd",
+                     "Left the room for Apex Care's presentation, recorded by Sam Lead", "12 March 2026, 14:05 UTC",
+                     "David Okafor", "Not submitted", "Sam Lead", "Procurement lead", "Olu Observer", "Observer"):
+        assert expected in table, expected
+    plain = " ".join(_report_text(ev, head).split())
+    assert "The evaluation panel" not in plain and "Conflict of interest" not in plain
