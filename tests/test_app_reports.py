@@ -178,3 +178,54 @@ def test_the_report_appendix_lists_the_panel_only_when_made_from_a_workspace_wit
         assert expected in table, expected
     plain = " ".join(_report_text(ev, head).split())
     assert "The evaluation panel" not in plain and "Conflict of interest" not in plain
+
+
+# ---------------------------------------------------------------------- who may take every evaluator's scores
+
+EVERYTHING = ("Evaluation report (PDF)", "Results workbook (XLSX)", "Everything (ZIP)", "Scores in use (CSV)")
+
+
+def _reports_as(monkeypatch, who):
+    from tests.panel_roles import as_viewer
+    as_viewer(monkeypatch, who)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("app_pages/reports.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_an_evaluator_who_has_not_submitted_cannot_download_every_evaluators_scores(monkeypatch):
+    """Issue 17: any visitor could download every evaluator's scores from the Reports page. An evaluator who
+    has not submitted is told why in place and may take only their own scores."""
+    from tests.panel_roles import EVALUATOR_PERSONA
+    at = _reports_as(monkeypatch, EVALUATOR_PERSONA)
+    labels = _labels(at)
+    assert not set(EVERYTHING) & set(labels) and labels == ["Your scores (CSV)"]
+    warning = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "not offered to you yet" in warning and "submit" in warning
+
+
+def test_their_own_scores_are_all_an_evaluator_takes_away(ev):
+    import io
+
+    import pandas as pd
+
+    from tests.panel_roles import _access
+    _access()  # app.access, which the page imports (a stand-in until it is there)
+    from app_pages.reports import own_scores_csv
+    someone = sorted(e for e in ev.scores["evaluator"].astype(str).unique() if e != "MODERATED")[0]
+    mine = pd.read_csv(io.BytesIO(own_scores_csv(ev, someone)))
+    assert len(mine) and set(mine["evaluator"]) == {someone}
+    assert len(mine) == (ev.scores["evaluator"] == someone).sum()
+
+
+@pytest.mark.parametrize("role", ["lead", "observer", "submitted evaluator"])
+def test_the_lead_an_observer_and_a_submitted_evaluator_get_every_document(monkeypatch, role):
+    from evaluator.workspace import Workspace, default_workspace_path
+    from tests.panel_roles import EVALUATOR_PERSONA, LEAD_PERSONA, OBSERVER_PERSONA
+    who = {"lead": LEAD_PERSONA, "observer": OBSERVER_PERSONA, "submitted evaluator": EVALUATOR_PERSONA}[role]
+    if role == "submitted evaluator":
+        _reports_as(monkeypatch, LEAD_PERSONA)  # makes the sample's workspace
+        Workspace.open(default_workspace_path("HC-2026-014")).set_complete("Priya Raman", True)
+    at = _reports_as(monkeypatch, who)
+    assert set(EVERYTHING) <= set(_labels(at)) and "Your scores (CSV)" not in _labels(at)
