@@ -38,14 +38,17 @@ import sqlite3
 import tempfile
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator, Optional
 
 import pandas as pd
 
 from .exceptions import EvaluatorError, InputError, InputErrors, Tampered, _show
+from .panel import (COMMAND_LINE, DEMONSTRATION, EVALUATOR, FREE_ATTEMPTS, LEAD, LOAD_FILES, MANAGE_PANEL,
+                    MAX_WAIT_SECONDS, MODERATE, OBSERVER, OPENID, PASSWORD, REOPEN, ROLE_WORDS, ROLES, SCORE,
+                    SEE_ALL_SCORES, SEE_BIDS, SERVER_PATHS, SUBMIT, Identity, NotAllowed, SignInRefused)
 from .numbers import DuplicateKey, no_duplicate_keys
 from .scores import MODERATED, SCORE_COLUMNS
 
@@ -103,6 +106,96 @@ _SCHEMA_LOTS = _SCHEMA.replace(
     "rationale TEXT NOT NULL, updated_at TEXT NOT NULL, seq INTEGER NOT NULL, lot TEXT NOT NULL,\n"
     "                     PRIMARY KEY (bidder, criterion, evaluator, lot));")
 assert _SCHEMA_LOTS.count("lot TEXT NOT NULL") == 2
+
+# The panel (DESIGN.md section 10): user accounts, conflict-of-interest declarations and wrong-password counts.
+# A workspace gains these tables on its first panel change (an audited `add_panel_tables` entry), so workspaces
+# made before the panel (formats 1, 2 and 3) open, verify and keep every score unchanged until then.
+_PANEL_SCHEMA = """
+CREATE TABLE users (user TEXT PRIMARY KEY, role TEXT NOT NULL, email TEXT NOT NULL, hash TEXT,
+                    added_at TEXT NOT NULL);
+CREATE TABLE declarations (user TEXT PRIMARY KEY, conflict INTEGER NOT NULL, details TEXT NOT NULL,
+                           declared_at TEXT NOT NULL, mitigation TEXT, mitigated_by TEXT, mitigated_at TEXT);
+CREATE TABLE signin_failures (user TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at TEXT NOT NULL,
+                              wait_until TEXT);
+"""
+PANEL_TABLES = ("users", "declarations", "signin_failures")
+
+
+USER_COLUMNS = ["user", "role", "email", "added_at"]
+DECLARATION_COLUMNS = ["user", "conflict", "details", "declared_at", "mitigation", "mitigated_by", "mitigated_at"]
+PANEL_STATUS_COLUMNS = ["user", "role", "declared", "conflict", "mitigation", "submitted", "submitted_at", "scores"]
+WRONG_PASSWORD = "User name or password is wrong"
+FIRST_WAIT_SECONDS = 5
+
+
+def _too_many(wait: int) -> str:
+    return f"Too many wrong passwords for this user name: wait {wait} s and try again"
+
+
+def wait_after(failures: int) -> int:
+    """Seconds before the next try after `failures` wrong passwords in a row: none for the first FREE_ATTEMPTS - 1,
+    then 5, 10, 20 ... capped at MAX_WAIT_SECONDS (so the fifth try in a row waits 5 s)."""
+    if failures < FREE_ATTEMPTS:
+        return 0
+    return int(min(FIRST_WAIT_SECONDS * 2 ** min(failures - FREE_ATTEMPTS, 30), MAX_WAIT_SECONDS))
+
+
+def _instant() -> datetime:
+    """Now (a function, so tests can move the clock instead of waiting)."""
+    return datetime.now(timezone.utc)
+
+
+def _seconds_until(stamp) -> int:
+    try:
+        until = datetime.fromisoformat(str(stamp))
+    except (TypeError, ValueError):
+        return 0
+    return max(0, math.ceil((until - _instant()).total_seconds()))
+
+
+def _user_name(user, where) -> str:
+    name = str(user or "").strip()
+    if not name or name == MODERATED or len(name) > 100 or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise InputError("is not a user name (1 to 100 characters, no control characters, not MODERATED)", file=where,
+                         field="user", value=user)
+    return name
+
+
+def _email(email, where) -> str:
+    text = str(email or "").strip()
+    if text and (text.count("@") != 1 or " " in text or text.startswith("@") or text.endswith("@") or len(text) > 254):
+        raise InputError("is not an email address", file=where, field="email", value=email)
+    return text
+
+
+@dataclass
+class FileChange:
+    """What `Workspace.change_files` would do (confirm=False) or did: `summary` says it in one sentence."""
+    added: list = field(default_factory=list)          # stored names of new files (rubric/..., proxies/..., bids/...)
+    replaced: list = field(default_factory=list)       # stored names whose content (or file) is replaced
+    new_bidders: list = field(default_factory=list)    # bidders the added bids bring
+    affected_scores: int = 0                           # saved scores that concern a replaced bid (kept)
+    applied: bool = False
+    summary: str = ""
+
+    def describe(self, done: bool) -> str:
+        def names(rels):
+            return ", ".join(Path(r).name for r in rels)
+        parts = []
+        if self.replaced:
+            parts.append(f"{'replaced' if done else 'replace'} {names(self.replaced)}")
+        if self.added:
+            parts.append(f"{'added' if done else 'add'} {names(self.added)}")
+        text = ("This " + ("" if done else "would ") + " and ".join(parts)).replace("This ", "", 1)
+        text = text[0].upper() + text[1:]
+        if self.new_bidders:
+            text += f" (new bidder{'s' if len(self.new_bidders) > 1 else ''}: {', '.join(self.new_bidders)})"
+        if self.affected_scores:
+            text += (f"; {self.affected_scores} saved score(s) concern a replaced bid and "
+                     + ("are kept" if done else "would be kept") + ": check them against the new bid")
+        else:
+            text += "; no saved score is affected"
+        return text + "."
 
 
 class WorkspaceBusy(EvaluatorError):
@@ -235,15 +328,22 @@ def stored_name_problem(rel, role: Optional[str] = None) -> Optional[str]:
 _EXPECTED_SCHEMA: dict = {}
 
 
-def _expected_schema(lots: bool = False) -> dict:
-    if lots not in _EXPECTED_SCHEMA:
+def _expected_schema(lots: bool = False, panel: bool = False) -> dict:
+    if (lots, panel) not in _EXPECTED_SCHEMA:
         con = sqlite3.connect(":memory:")
         try:
-            con.executescript(_SCHEMA_LOTS if lots else _SCHEMA)
-            _EXPECTED_SCHEMA[lots] = {(t, n): sql for t, n, sql in con.execute("SELECT type, name, sql FROM sqlite_master")}
+            con.executescript((_SCHEMA_LOTS if lots else _SCHEMA) + (_PANEL_SCHEMA if panel else ""))
+            _EXPECTED_SCHEMA[(lots, panel)] = {(t, n): sql for t, n, sql in
+                                               con.execute("SELECT type, name, sql FROM sqlite_master")}
         finally:
             con.close()
-    return _EXPECTED_SCHEMA[lots]
+    return _EXPECTED_SCHEMA[(lots, panel)]
+
+
+def _has_panel(con: sqlite3.Connection) -> bool:
+    """Whether the workspace has gained the panel's tables (any of them: one missing is then a removal)."""
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return any(t in names for t in PANEL_TABLES)
 
 
 def _stored_format(con: sqlite3.Connection) -> Optional[str]:
@@ -263,7 +363,7 @@ def _schema_problems(con: sqlite3.Connection) -> tuple[list[str], list[str]]:
         lots = have.get(("table", "bidders")) == _expected_schema(True)[("table", "bidders")]
     else:
         lots = stored == LOTS_FORMAT
-    want = _expected_schema(lots)
+    want = _expected_schema(lots, any(("table", t) in have for t in PANEL_TABLES))
     foreign, removed = [], []
     for (kind, name), sql in have.items():
         if (kind, name) in want:
@@ -750,44 +850,56 @@ class Workspace:
         return value
 
     def set_score(self, bidder: str, criterion: str, evaluator: str, score, rationale: str, *,
-                  actor: Optional[str] = None, lot: str = "") -> dict:
+                  actor: Optional[str] = None, lot: str = "", by: Optional[Identity] = None) -> dict:
         """Save one score (evaluator MODERATED for the panel's consensus) and its audit entry in one
-        transaction; `lot` names the bid's lot in a tender with lots. Returns the saved record once it is
-        committed (durable on disk)."""
+        transaction; `lot` names the bid's lot in a tender with lots. `by`, the person saving it, must be allowed
+        to (their own rows, declared, no unmitigated conflict, not submitted; MODERATED: the lead), checked in the
+        same transaction. Returns the saved record once it is committed (durable on disk)."""
         value = self.check_score(bidder, criterion, evaluator, score, rationale, lot)
         rationale = str(rationale).strip()
         evaluator = str(evaluator).strip()
         lot = str(lot or "").strip()
         with self._write() as t:
-            seq = t.put_score(bidder, criterion, evaluator, value, rationale, actor=actor or evaluator,
-                              lot=lot if self.lotted else None)
+            ident = self._enforce(t.con, by, SCORE, evaluator=evaluator)
+            seq = t.put_score(bidder, criterion, evaluator, value, rationale,
+                              actor=ident.actor if ident else (actor or evaluator), lot=lot if self.lotted else None)
         return {"bidder": bidder, "criterion": criterion, "evaluator": evaluator, "score": value,
                 "rationale": rationale, "lot": lot, "seq": seq, "changed": seq is not None}
 
     def delete_score(self, bidder: str, criterion: str, evaluator: str, *, actor: Optional[str] = None,
-                     lot: str = "") -> bool:
+                     lot: str = "", by: Optional[Identity] = None) -> bool:
         where, args = "bidder=? AND criterion=? AND evaluator=?", [bidder, criterion, evaluator]
         key = [bidder, criterion, evaluator]
         if self.lotted:
             where, args, key = where + " AND lot=?", args + [str(lot or "")], key + [str(lot or "")]
         with self._write() as t:
+            ident = self._enforce(t.con, by, SCORE, evaluator=evaluator)
             old = t.con.execute(f"SELECT score, rationale FROM scores WHERE {where}", args).fetchone()
             if old is None:
                 return False
             t.con.execute(f"DELETE FROM scores WHERE {where}", args)
-            t.append(actor or evaluator, "delete_score", "score", key,
+            t.append(ident.actor if ident else (actor or evaluator), "delete_score", "score", key,
                      {"score": float(old[0]), "rationale": old[1]}, None)
         return True
 
-    def scores(self, evaluator: Optional[str] = None) -> pd.DataFrame:
+    def scores(self, evaluator: Optional[str] = None, viewer: Optional[Identity] = None) -> pd.DataFrame:
         """Scores in the DESIGN.md 4.4 shape (plus when each was last saved and, always, the `lot`: "" without
-        lots, so a workspace made before lots reads unchanged), as `evaluate` takes them."""
+        lots, so a workspace made before lots reads unchanged), as `evaluate` takes them. With a `viewer`, what
+        that person may see: an evaluator who has not submitted gets only their own rows (filtered in SQL, in
+        the same read); the lead and observers every row. `viewer` None: every row (the engine's own use)."""
         sql = f"SELECT bidder, criterion, evaluator, score, rationale, updated_at, seq, {self._lot_column()} FROM scores"
-        args: tuple = ()
+        where, args = [], []
         if evaluator is not None:
-            sql += " WHERE evaluator = ?"
-            args = (evaluator,)
+            where.append("evaluator = ?")
+            args.append(evaluator)
         with self._read() as con:
+            if viewer is not None:
+                ident = self._resolve(con, viewer)
+                if ident is not None and self._rule(con, ident, SEE_ALL_SCORES) is not None:
+                    where.append("evaluator = ?")
+                    args.append(ident.user)
+            if where:
+                sql += " WHERE " + " AND ".join(where)
             rows = con.execute(sql + " ORDER BY seq", args).fetchall()
         for r in rows:
             if (not isinstance(r[3], (int, float)) or not isinstance(r[6], int)
@@ -823,21 +935,469 @@ class Workspace:
                              "updated_at": [status.get(n, (False, None))[1] for n in names]},
                             columns=["evaluator", "complete", "updated_at"])
 
-    def set_complete(self, evaluator: str, complete: bool = True, *, actor: Optional[str] = None) -> None:
-        """An evaluator marks their scoring complete (or reopens it): until then they see only their own scores."""
+    def set_complete(self, evaluator: str, complete: bool = True, *, actor: Optional[str] = None,
+                     by: Optional[Identity] = None) -> None:
+        """An evaluator submits their scoring (or the lead reopens it): until then they see only their own
+        scores. With `by` (always, on a workspace with users): submitting is the evaluator's own, and only when
+        every criterion of every bid has their score and rationale; reopening is the lead's."""
         evaluator = str(evaluator or "").strip()
         if not evaluator or evaluator == MODERATED:
             raise InputError("name an evaluator of the panel", file=self.path, field="evaluator", value=evaluator)
         with self._write() as t:
+            ident = self._enforce(t.con, by, SUBMIT if complete else REOPEN, evaluator=evaluator)
             old = t.con.execute("SELECT complete FROM evaluators WHERE evaluator=?", (evaluator,)).fetchone()
             old_state = None if old is None else {"complete": bool(old[0])}
             if old_state == {"complete": bool(complete)}:
                 return
-            seq = t.append(actor or evaluator, "complete" if complete else "reopen", "evaluator", [evaluator],
-                           old_state, {"complete": bool(complete)})
+            seq = t.append(ident.actor if ident else (actor or evaluator), "complete" if complete else "reopen",
+                           "evaluator", [evaluator], old_state, {"complete": bool(complete)})
             t.con.execute("INSERT INTO evaluators VALUES (?, ?, ?, ?) ON CONFLICT(evaluator) DO UPDATE SET "
                           "complete=excluded.complete, updated_at=excluded.updated_at, seq=excluded.seq",
                           (evaluator, int(bool(complete)), t.last_at, seq))
+
+    def gaps(self, evaluator: str) -> list[tuple]:
+        """(bidder, criterion, lot) of every score `evaluator` still has to give (with its rationale), in the
+        order of the bids and the rubric: what stops them submitting."""
+        with self._read() as con:
+            return self._gaps(con, evaluator)
+
+    def _gaps(self, con: sqlite3.Connection, evaluator: str) -> list[tuple]:
+        bids = con.execute(f"SELECT bidder, {self._lot_column()} FROM bidders ORDER BY rowid").fetchall()
+        have = {(r[0], r[1], r[2]) for r in con.execute(
+            f"SELECT bidder, criterion, {self._lot_column()} FROM scores WHERE evaluator = ? AND TRIM(rationale) != ''",
+            (evaluator,))}
+        ids = [c["id"] for c in self.criteria]
+        return [(b, c, lot) for b, lot in bids for c in ids if (b, c, lot) not in have]
+
+    # ------------------------------------------------------------------------------ the panel (DESIGN.md 10)
+    def _panel_rows(self, con: sqlite3.Connection) -> dict:
+        """The panel as stored: users {name: (role, email)}, declarations {name: row}, submitted {name: at}."""
+        out = {"users": {}, "declarations": {}, "submitted": {}}
+        if _has_panel(con):
+            out["users"] = {r[0]: (r[1], r[2]) for r in con.execute("SELECT user, role, email FROM users ORDER BY rowid")}
+            out["declarations"] = {r[0]: dict(zip(DECLARATION_COLUMNS, r)) for r in con.execute(
+                f"SELECT {', '.join(DECLARATION_COLUMNS)} FROM declarations ORDER BY rowid")}
+        out["submitted"] = {r[0]: r[1] for r in con.execute("SELECT evaluator, updated_at FROM evaluators WHERE complete = 1")}
+        return out
+
+    def _resolve(self, con: sqlite3.Connection, by: Optional[Identity], rows: Optional[dict] = None) -> Optional[Identity]:
+        rows = rows if rows is not None else self._panel_rows(con)
+        users = rows["users"]
+        if not users:
+            if by is None:
+                return None  # no panel, nobody named: the tool as before (command line, tests)
+            if not isinstance(by, Identity) or by.role not in ROLES:
+                raise NotAllowed("is not someone the tool knows (no role)", field="by", value=getattr(by, "user", by))
+            return by
+        if by is None:
+            raise NotAllowed("sign in first: this workspace has a panel of named users")
+        if not isinstance(by, Identity):
+            raise NotAllowed("sign in first: this workspace has a panel of named users", field="by", value=by)
+        if by.via == DEMONSTRATION:
+            raise NotAllowed(f"{by.user} is a demonstration persona, and this workspace has a panel of named users: "
+                             "sign in")
+        if by.user not in users:
+            raise NotAllowed(f"{by.user} is not (or no longer) a user of this workspace: ask the procurement lead")
+        return replace(by, role=users[by.user][0])
+
+    def identity(self, by: Optional[Identity]) -> Optional[Identity]:
+        """`by` with the role the workspace holds for them (a workspace with users ignores the role an Identity
+        carries and refuses a demonstration persona or nobody: NotAllowed); without users, `by` as it is (None:
+        the tool as before)."""
+        with self._read() as con:
+            return self._resolve(con, by)
+
+    def _rule(self, con: sqlite3.Connection, ident: Optional[Identity], action: str, *, evaluator: Optional[str] = None,
+              rows: Optional[dict] = None) -> Optional[str]:
+        """Why `ident` (already resolved) may not take `action` (None: allowed)."""
+        if ident is None:
+            return None
+        rows = rows if rows is not None else self._panel_rows(con)
+        role, me = ident.role, ident.user
+        if action == SCORE and evaluator == MODERATED:
+            action = MODERATE
+        if action in (MODERATE, REOPEN, LOAD_FILES, MANAGE_PANEL, SERVER_PATHS):
+            return None if role == LEAD else f"only the procurement lead may {action} ({me} is {ROLE_WORDS.get(role, role).lower()})"
+        if action == SEE_ALL_SCORES:
+            if role in (LEAD, OBSERVER) or me in rows["submitted"]:
+                return None
+            return f"{me} sees only their own scores until they submit their scoring"
+        if action == SEE_BIDS:
+            if role != EVALUATOR or me in rows["declarations"]:
+                return None
+            return f"{me} must declare any conflict of interest before seeing the bids (Procurement Act 2023 s81-83)"
+        if role == OBSERVER:
+            return f"{me} is an observer: an observer reads the results and changes nothing"
+        if action in (SCORE, SUBMIT):
+            whose = evaluator if evaluator is not None else me
+            if whose != me:
+                return (f"only {whose} may change {whose}'s scores (signed in as {me})" if action == SCORE
+                        else f"only {whose} may submit {whose}'s scoring (signed in as {me})")
+            declared = rows["declarations"].get(me)
+            if declared is None:
+                return f"{me} must declare any conflict of interest before scoring (Procurement Act 2023 s81-83)"
+            if declared["conflict"] and not declared["mitigation"]:
+                return (f"{me} declared a conflict of interest: no scoring until the procurement lead records how it "
+                        "is mitigated")
+            if action == SCORE and me in rows["submitted"]:
+                return f"{me} has submitted their scoring: ask the procurement lead to reopen it to change a score"
+            if action == SUBMIT and me not in rows["submitted"]:
+                missing = self._gaps(con, me)
+                if missing:
+                    b, c, lot = missing[0]
+                    return (f"{me} cannot submit yet: {len(missing)} score(s) with a rationale missing, the first "
+                            f"for bidder {b}, criterion {c}" + (f", lot {lot}" if lot else "")
+                            + " (every criterion of every bid needs a score and a rationale)")
+            return None
+        if action == "declare":
+            return None
+        return None
+
+    def _enforce(self, con: sqlite3.Connection, by: Optional[Identity], action: str, **context) -> Optional[Identity]:
+        rows = self._panel_rows(con)
+        ident = self._resolve(con, by, rows)
+        reason = self._rule(con, ident, action, rows=rows, **context)
+        if reason:
+            raise NotAllowed(reason)
+        return ident
+
+    def can(self, by: Optional[Identity], action: str, **context) -> Optional[str]:
+        """None when `by` may take `action` (a constant of evaluator.panel; `evaluator=` names whose scores), else
+        the reason in one line."""
+        try:
+            with self._read() as con:
+                self._enforce(con, by, action, **context)
+        except NotAllowed as exc:
+            return exc.line()
+        return None
+
+    def guard(self, by: Optional[Identity], action: str, **context) -> Optional[Identity]:
+        """As :meth:`can`, raising NotAllowed; returns the resolved identity."""
+        with self._read() as con:
+            return self._enforce(con, by, action, **context)
+
+    @property
+    def has_users(self) -> bool:
+        with self._read() as con:
+            return _has_panel(con) and con.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+
+    def users(self) -> pd.DataFrame:
+        """The panel's accounts: user, role, email, added_at (never a hash)."""
+        with self._read() as con:
+            rows = con.execute("SELECT user, role, email, added_at FROM users ORDER BY rowid").fetchall() \
+                if _has_panel(con) else []
+        return pd.DataFrame(rows, columns=USER_COLUMNS)
+
+    def add_user(self, user: str, role: str, password: Optional[str] = None, *, email: str = "",
+                 actor: str = COMMAND_LINE) -> dict:
+        """A new account (the first must be a lead): a password (hashed; at least MIN_PASSWORD_LENGTH characters)
+        or, with an email, none (OpenID Connect only)."""
+        from .passwords import hash_password
+        user, email = _user_name(user, self.path), _email(email, self.path)
+        if role not in ROLES:
+            raise InputError(f"is not a role ({', '.join(ROLES)})" + suggest(str(role), list(ROLES)), file=self.path,
+                             field="role", value=role)
+        if password is None and not email:
+            raise InputError("give a password, or an email for OpenID Connect sign-in", file=self.path, field="password")
+        stored = hash_password(password) if password is not None else None
+        with self._write() as t:
+            t.ensure_panel(actor)
+            users = {r[0]: r[1] for r in t.con.execute("SELECT user, email FROM users")}
+            if user in users:
+                raise InputError("is already a user of this workspace (`workspace user reset` changes a password)",
+                                 file=self.path, field="user", value=user)
+            if not users and role != LEAD:
+                raise InputError("the first user of a workspace must be its procurement lead (--role lead)",
+                                 file=self.path, field="role", value=role)
+            if email and email.lower() in {e.lower() for e in users.values() if e}:
+                raise InputError("is already another user's email", file=self.path, field="email", value=email)
+            at = _now()
+            t.con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)", (user, role, email, stored, at))
+            t.append(actor, "add_user", "user", [user], None, _user_value(role, email, stored, at))
+        return {"user": user, "role": role, "email": email, "added_at": at}
+
+    def remove_user(self, user: str, *, actor: str = COMMAND_LINE) -> None:
+        """Take an account away (their scores and declaration stay in the record); the last lead stays."""
+        with self._write() as t:
+            t.ensure_panel(actor)
+            row = t.con.execute("SELECT role, email, hash, added_at FROM users WHERE user = ?", (user,)).fetchone()
+            if row is None:
+                raise InputError("is not a user of this workspace", file=self.path, field="user", value=user)
+            leads = t.con.execute("SELECT COUNT(*) FROM users WHERE role = ?", (LEAD,)).fetchone()[0]
+            others = t.con.execute("SELECT COUNT(*) FROM users WHERE user != ?", (user,)).fetchone()[0]
+            if row[0] == LEAD and leads == 1 and others:
+                raise InputError("is the workspace's only procurement lead: add another lead first", file=self.path,
+                                 field="user", value=user)
+            t.con.execute("DELETE FROM users WHERE user = ?", (user,))
+            t.append(actor, "remove_user", "user", [user], _user_value(*row), None)
+
+    def reset_password(self, user: str, password: Optional[str], *, actor: str = COMMAND_LINE) -> None:
+        """A new password (None: none, for an account with an email that signs in with OpenID Connect only);
+        the wrong-password count starts again."""
+        from .passwords import hash_password
+        stored = hash_password(password) if password is not None else None
+        with self._write() as t:
+            t.ensure_panel(actor)
+            row = t.con.execute("SELECT role, email, hash, added_at FROM users WHERE user = ?", (user,)).fetchone()
+            if row is None:
+                raise InputError("is not a user of this workspace", file=self.path, field="user", value=user)
+            if stored is None and not row[1]:
+                raise InputError("has no email to sign in with instead: give a password", file=self.path,
+                                 field="user", value=user)
+            t.con.execute("UPDATE users SET hash = ? WHERE user = ?", (stored, user))
+            t.append(actor, "reset_password", "user", [user], _user_value(*row), _user_value(row[0], row[1], stored, row[3]))
+            t.put_failures(user, None, actor=actor, action="sign_in_reset")
+
+    def sign_in(self, user: str, password: str) -> Identity:
+        """The identity of a user whose password matches, or SignInRefused: the same words for an unknown name
+        as for a wrong password (and as long to come), and after FREE_ATTEMPTS wrong tries in a row a wait that
+        doubles from 5 s (capped at MAX_WAIT_SECONDS), counted in the workspace for any name typed."""
+        from .passwords import verify_password
+        name = str(user or "").strip()[:200]
+        with self._read() as con:
+            panel = _has_panel(con)
+            row = con.execute("SELECT role, hash FROM users WHERE user = ?", (name,)).fetchone() if panel else None
+            fail = con.execute("SELECT failures, wait_until FROM signin_failures WHERE user = ?",
+                               (name,)).fetchone() if panel else None
+        if not panel:
+            verify_password(None, password)
+            raise SignInRefused(WRONG_PASSWORD)
+        wait = _seconds_until(fail[1]) if fail else 0
+        if wait > 0:
+            with self._write() as t:
+                t.put_failures(name, None, actor=name or "(no name)", action="sign_in_refused", keep=True)
+            raise SignInRefused(_too_many(wait), wait_seconds=wait)
+        ok = verify_password(row[1] if row else None, password) and row is not None
+        with self._write() as t:
+            current = t.con.execute("SELECT failures FROM signin_failures WHERE user = ?", (name,)).fetchone()
+            if ok:
+                ident = Identity(user=name, role=row[0], via=PASSWORD)
+                t.put_failures(name, None, actor=ident.actor, action="sign_in")
+                return ident
+            failures = (current[0] if current else 0) + 1
+            t.put_failures(name, failures, actor=name or "(no name)", action="sign_in_refused")
+        raise SignInRefused(WRONG_PASSWORD)
+
+    def identity_for_openid(self, email: str, subject: str) -> Identity:
+        """The workspace user whose email the identity provider vouched for (any case), or NotAllowed naming it."""
+        email = str(email or "").strip()
+        with self._read() as con:
+            rows = con.execute("SELECT user, role, email FROM users").fetchall() if _has_panel(con) else []
+        match = [r for r in rows if email and r[2] and r[2].lower() == email.lower()]
+        if not match:
+            raise NotAllowed(f"{email or 'an empty email'} is not the email of a user of this workspace: ask the "
+                             "procurement lead to add it (`workspace user add --email`)")
+        ident = Identity(user=match[0][0], role=match[0][1], via=OPENID, subject=str(subject or ""), email=email)
+        with self._write() as t:
+            t.put_failures(ident.user, None, actor=ident.actor, action="sign_in")
+        return ident
+
+    def declare(self, by: Optional[Identity], conflict: bool, details: str = "") -> dict:
+        """`by` declares whether they have a conflict of interest (Procurement Act 2023 s81-83), with details
+        when they do; a new declaration replaces the old one (and its mitigation)."""
+        details = str(details or "").strip()
+        if conflict and not details:
+            raise InputError("say what the conflict of interest is", file=self.path, field="details", value=details)
+        with self._write() as t:
+            rows = self._panel_rows(t.con)
+            ident = self._resolve(t.con, by, rows)
+            if ident is None:
+                raise NotAllowed("name who is declaring (sign in first)")
+            if ident.role == OBSERVER:
+                raise NotAllowed(f"{ident.user} is an observer: an observer reads the results and changes nothing")
+            t.ensure_panel(ident.actor)
+            old = rows["declarations"].get(ident.user)
+            at = _now()
+            new = _declaration_value(bool(conflict), details, at, None, None, None)
+            t.con.execute("INSERT OR REPLACE INTO declarations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          (ident.user, int(bool(conflict)), details, at, None, None, None))
+            t.append(ident.actor, "declare", "declaration", [ident.user],
+                     None if old is None else _declaration_value(*[old[k] for k in DECLARATION_COLUMNS[1:]]), new)
+        return {"user": ident.user, **new}
+
+    def mitigate(self, by: Optional[Identity], user: str, how: str) -> dict:
+        """The lead records how `user`'s declared conflict is mitigated; they may then score."""
+        how = str(how or "").strip()
+        with self._write() as t:
+            ident = self._enforce(t.con, by, MANAGE_PANEL)
+            if not how:
+                raise InputError("say how the conflict is mitigated", file=self.path, field="how", value=how)
+            row = self._panel_rows(t.con)["declarations"].get(user)
+            if row is None or not row["conflict"]:
+                raise InputError("has not declared a conflict of interest: nothing to mitigate", file=self.path,
+                                 field="user", value=user)
+            who = ident.user if ident else "command line"
+            at = _now()
+            old = _declaration_value(*[row[k] for k in DECLARATION_COLUMNS[1:]])
+            new = {**old, "mitigation": how, "mitigated_by": who, "mitigated_at": at}
+            t.con.execute("UPDATE declarations SET mitigation = ?, mitigated_by = ?, mitigated_at = ? WHERE user = ?",
+                          (how, who, at, user))
+            t.append(ident.actor if ident else who, "mitigate", "declaration", [user], old, new)
+        return {"user": user, **new}
+
+    def declaration(self, user: str) -> Optional[dict]:
+        """{user, conflict, details, declared_at, mitigation, mitigated_by, mitigated_at}, or None."""
+        with self._read() as con:
+            row = self._panel_rows(con)["declarations"].get(user)
+        return None if row is None else {**row, "conflict": bool(row["conflict"])}
+
+    def declarations(self) -> pd.DataFrame:
+        with self._read() as con:
+            rows = list(self._panel_rows(con)["declarations"].values())
+        df = pd.DataFrame(rows, columns=DECLARATION_COLUMNS)
+        df["conflict"] = df["conflict"].astype(bool)
+        return df
+
+    def panel_status(self) -> pd.DataFrame:
+        """One row per panel member (the users, then anyone else who declared or scored): user, role, declared,
+        conflict, mitigation, submitted, submitted_at, scores (their saved scores): who has submitted and who not."""
+        with self._read() as con:
+            rows = self._panel_rows(con)
+            counts = dict(con.execute("SELECT evaluator, COUNT(*) FROM scores WHERE evaluator != ? GROUP BY evaluator",
+                                      (MODERATED,)).fetchall())
+            named = list(rows["users"]) + [n for n in list(rows["declarations"]) + sorted(counts) + sorted(
+                r[0] for r in con.execute("SELECT evaluator FROM evaluators")) if n not in rows["users"]]
+        out = []
+        for name in dict.fromkeys(named):
+            d = rows["declarations"].get(name)
+            out.append({"user": name, "role": rows["users"].get(name, ("", ""))[0], "declared": d is not None,
+                        "conflict": bool(d["conflict"]) if d else False, "mitigation": (d or {}).get("mitigation") or "",
+                        "submitted": name in rows["submitted"], "submitted_at": rows["submitted"].get(name),
+                        "scores": int(counts.get(name, 0))})
+        return pd.DataFrame(out, columns=PANEL_STATUS_COLUMNS)
+
+    # ------------------------------------------------------------------------------ loading or replacing files
+    def change_files(self, by: Optional[Identity], *, rubric: Optional[tuple] = None, proxies: Optional[tuple] = None,
+                     bids=(), confirm: bool = False) -> "FileChange":
+        """The lead replaces the rubric or proxy table, or adds or replaces bids (each `(name, bytes)`). With
+        `confirm` False nothing is written: the FileChange's summary says what would change and how many saved
+        scores concern a replaced bid. Saved scores are never deleted: a rubric must keep every criterion id
+        (and every saved score on its scale), and no bidder may disappear."""
+        from .bids import load_bids
+        from .rubric import load_rubric
+        self.guard(by, LOAD_FILES)
+        uploads = [("rubric", x) for x in [rubric] if x is not None] + \
+                  [("proxies", x) for x in [proxies] if x is not None] + [("bid", x) for x in bids or ()]
+        if not uploads:
+            raise InputError("no file given to load or replace", file=self.path)
+        changes = []  # (role, rel, data, old row or None)
+        stored = {r.path: r for r in self.files().itertuples(index=False)}
+        for role, item in uploads:
+            try:
+                name, data = item
+                name, data = Path(str(name)).name, bytes(data)
+            except (TypeError, ValueError):
+                raise InputError("is not a (file name, contents) pair", file=self.path, field=role, value=item) from None
+            rel = f"{ROLE_DIRS[role]}/{name}"
+            problem = stored_name_problem(rel, role)
+            if problem:
+                raise InputError("this file name cannot be kept in a workspace (it must be a plain name)", file=name)
+            if role in ("rubric", "proxies"):
+                old = next((r for r in stored.values() if r.role == role), None)
+            else:
+                old = stored.get(rel)
+            changes.append((role, rel, data, old))
+        if len({rel for _, rel, _, _ in changes}) != len(changes):
+            raise InputError("the same file is given twice", file=self.path)
+        d = self.derived()
+        with tempfile.TemporaryDirectory(prefix="sv_change_") as tmp:
+            folder = Path(tmp)
+            self._write_files(folder, None)
+            (folder / "bids").mkdir(exist_ok=True)
+            for role, rel, data, old in changes:
+                if old is not None and old.path != rel:
+                    (folder / old.path).unlink(missing_ok=True)
+                target = _inside(folder, rel, self.path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            rubric_rel = next((rel for role, rel, _, _ in changes if role == "rubric"), d["rubric_file"])
+            proxies_rel = next((rel for role, rel, _, _ in changes if role == "proxies"), d["proxies_file"])
+            try:
+                new_rubric = load_rubric(folder / rubric_rel,
+                                         proxies_path=(folder / proxies_rel) if proxies_rel else None)
+            except EvaluatorError as exc:
+                raise _named_plainly(exc, folder) from None
+            new_meta = self._meta_rows(new_rubric, rubric_rel, proxies_rel)
+            if (new_meta["format"] == LOTS_FORMAT) != self.lotted:
+                raise InputError("the new rubric " + ("has lots and the workspace's tender has none" if new_meta["format"]
+                                 == LOTS_FORMAT else "has no lots and the workspace's tender has") + ": start a new "
+                                 "workspace", file=Path(rubric_rel).name)
+            new_criteria = {c["id"]: c for c in json.loads(new_meta["criteria"])}
+            missing = [c["id"] for c in d["criteria"] if c["id"] not in new_criteria]
+            if missing:
+                raise InputError("drops the criteria " + ", ".join(missing) + " of the rubric it replaces: a "
+                                 "replacement rubric must keep every criterion id (saved scores are never discarded)",
+                                 file=Path(rubric_rel).name)
+            bidset = load_bids(folder / "bids", new_rubric)
+            if bidset.problems:
+                raise InputErrors([_named_plainly(e, folder) for e in bidset.problems] + [EvaluatorError(
+                    "nothing was changed: fix the bids above first", file=self.path)])
+            ignored = [rel for role, rel, _, _ in changes if role == "bid" and Path(rel).name in bidset.ignored_files]
+            if ignored:
+                raise InputError("is not read as a bid (not a bid file the tool knows)", file=Path(ignored[0]).name)
+        lotted = self.lotted
+        new_bids = [(str(b), f"bids/{Path(f).name}" if isinstance(f, str) and f else None, str(lot) if lotted else "")
+                    for b, f, lot in zip(bidset.bids["bidder"], bidset.bids.get("_file", [None] * len(bidset.bids)),
+                                         bidset.bids["lot"] if lotted else [""] * len(bidset.bids))]
+        old_bids = {(r.bidder, r.lot): r.file for r in self.bids().itertuples(index=False)}
+        now_bids = {(b, lot): f for b, f, lot in new_bids}
+        gone = [k for k in old_bids if k not in now_bids]
+        if gone:
+            raise InputError(f"the files would no longer hold the bid of {gone[0][0]}" + (f" in lot {gone[0][1]}" if
+                             gone[0][1] else "") + ": a bid cannot be taken away (its saved scores would be lost); "
+                             "keep its bidder name", file=self.path)
+        scale = [float(x) for x in json.loads(new_meta["scale"])]
+        saved = self.scores()
+        for r in saved.itertuples(index=False):
+            c = new_criteria[r.criterion]
+            own = [0.0, 1.0] if c.get("kind") == "pass_fail" else [float(x) for x in c.get("scale") or scale]
+            if float(r.score) not in own:
+                raise InputError(f"the new rubric's scale for {r.criterion} does not hold the saved score {r.score:g} "
+                                 f"({r.evaluator} on {r.bidder}): saved scores are never discarded",
+                                 file=Path(rubric_rel).name)
+        added = [k for k in now_bids if k not in old_bids]
+        replaced_bids = {rel for role, rel, _, old in changes if role == "bid" and old is not None}
+        concerned = {k for k, f in now_bids.items() if f in replaced_bids and k in old_bids}
+        affected = int(sum(1 for r in saved.itertuples(index=False) if (r.bidder, r.lot) in concerned))
+        change = FileChange(
+            added=[rel for role, rel, _, old in changes if old is None],
+            replaced=[rel for role, rel, _, old in changes if old is not None],
+            new_bidders=[b if not lot else f"{b} (lot {lot})" for b, lot in added], affected_scores=affected)
+        if not confirm:
+            change.summary = change.describe(done=False)
+            return change
+        with self._write() as t:
+            ident = self._enforce(t.con, by, LOAD_FILES)
+            actor = ident.actor if ident else COMMAND_LINE
+            for role, rel, data, old in changes:
+                digest, row = sha256_bytes(data), {"role": role, "sha256": sha256_bytes(data), "size": len(data)}
+                if old is not None and old.path != rel:
+                    t.con.execute("DELETE FROM files WHERE path = ?", (old.path,))
+                    t.append(actor, "remove_file", "file", [old.path],
+                             {"role": old.role, "sha256": old.sha256, "size": int(old.size)}, None)
+                    old = None
+                if old is None:
+                    t.con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?)", (rel, role, digest, len(data), data))
+                    t.append(actor, "add_file", "file", [rel], None, row)
+                else:
+                    t.con.execute("UPDATE files SET sha256 = ?, size = ?, content = ? WHERE path = ?",
+                                  (digest, len(data), data, rel))
+                    t.append(actor, "replace_file", "file", [rel],
+                             {"role": old.role, "sha256": old.sha256, "size": int(old.size)}, row)
+            for key in added:
+                t.put_bidder(key[0], now_bids[key], key[1] if lotted else None, actor=actor)
+            for key, f in now_bids.items():
+                if key in old_bids and old_bids[key] != f:
+                    where = "bidder = ?" + (" AND lot = ?" if lotted else "")
+                    t.con.execute(f"UPDATE bidders SET file = ? WHERE {where}", (f, *key[:2 if lotted else 1]))
+                    t.append(actor, "change_bidder", "bidder", list(key[:2 if lotted else 1]), {"file": old_bids[key]},
+                             {"file": f})
+            for name in ("tender_id", "tender_title", "rubric_file", "proxies_file", "scale", "criteria"):
+                t.con.execute("UPDATE meta SET value = ? WHERE key = ?", (new_meta[name], name))
+        self._meta = self._derived = None
+        change.applied = True
+        change.summary = change.describe(done=True)
+        return change
 
     # ------------------------------------------------------------------------------ tender files
     def files(self) -> pd.DataFrame:
@@ -921,6 +1481,15 @@ class Workspace:
                 "bidder": con.execute(f"SELECT bidder, file{lot} FROM bidders").fetchall(),
                 "file": con.execute("SELECT path, role, sha256, size, content FROM files").fetchall(),
             }
+            raw["panel"] = _has_panel(con)
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            raw["user"] = con.execute("SELECT user, role, email, hash, added_at FROM users").fetchall() \
+                if "users" in names else []
+            raw["declaration"] = con.execute("SELECT user, conflict, details, declared_at, mitigation, mitigated_by, "
+                                             "mitigated_at FROM declarations").fetchall() \
+                if "declarations" in names else []
+            raw["signin"] = con.execute("SELECT user, failures, last_at, wait_until FROM signin_failures").fetchall() \
+                if "signin_failures" in names else []
         self._derived = None
         derived, derived_problem = None, None
         try:
@@ -1009,6 +1578,7 @@ class Workspace:
             w(["" if v is None else csv_safe(v) for v in row])
         log_bytes = buf.getvalue().encode("utf-8")
         (out / "audit_log.csv").write_bytes(log_bytes)
+        panel = self._export_panel(out)
         keyed = report.chain.startswith("keyed")
         manifest = {
             "workspace_format": self.meta["format"] if lotted else FORMAT, "tender": self.tender_id, "title": self.meta["tender_title"],
@@ -1021,9 +1591,34 @@ class Workspace:
             "workspace_id": report.workspace_id,
             "head": {"entry": report.entries, "hash": report.head_hash, "short": report.head},
             "chain": {"kind": report.chain, "key_id": key_id(server_key()) if keyed else None},
+            **panel,
         }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return manifest
+
+    def _export_panel(self, out: Path) -> dict:
+        """With a panel: users.csv (user, role, email, added_at: never a hash) and, apart, credentials.json (the
+        password hashes, mode 0600, for `import_export` only); the manifest's entries for both."""
+        with self._read() as con:
+            if not _has_panel(con):
+                return {}
+            rows = con.execute("SELECT user, role, email, hash, added_at FROM users ORDER BY rowid").fetchall()
+        buf = io.StringIO()
+        w = _csv_writer(buf)
+        w(USER_COLUMNS)
+        for user, role, email, _, added_at in rows:
+            w([csv_safe(user), role, csv_safe(email), added_at])
+        users_bytes = buf.getvalue().encode("utf-8")
+        (out / USERS_CSV).write_bytes(users_bytes)
+        creds = json.dumps({"about": "password hashes (Argon2id) of the workspace's users, for `workspace import`; "
+                                     "keep this file as safe as the workspace itself",
+                            "users": {user: stored for user, _, _, stored, _ in rows}}, indent=1,
+                           ensure_ascii=False).encode("utf-8") + b"\n"
+        fd = os.open(out / CREDENTIALS_JSON, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(creds)
+        return {"users": {"path": USERS_CSV, "sha256": sha256_bytes(users_bytes), "rows": len(rows)},
+                "credentials": {"path": CREDENTIALS_JSON, "sha256": sha256_bytes(creds)}}
 
     @classmethod
     def import_export(cls, path: Path | str, folder: Path | str) -> "Workspace":
@@ -1077,6 +1672,7 @@ class Workspace:
         if problems:
             raise InputErrors(problems)
         log_where = folder / parts[1][0]
+        panel_files = _read_panel_export(folder, manifest, manifest_path)
         log = _read_audit_csv(blobs[parts[1][0]], log_where)
         exported_scores = _read_scores_csv(blobs[parts[0][0]], folder / parts[0][0])
 
@@ -1134,6 +1730,7 @@ class Workspace:
                                   (*key[:3], float(val["score"]), val["rationale"], at, seq, *key[3:]))
                 for key, (val, seq, at) in state.get("evaluator", {}).items():
                     t.con.execute("INSERT INTO evaluators VALUES (?, ?, ?, ?)", (key[0], int(bool(val["complete"])), at, seq))
+                _import_panel(t.con, state, panel_files, folder)
                 t.append("workspace import", "import", "workspace", ["import"], None,
                          {"chain": KEYED, "key_id": ours, "workspace_id": meta["workspace_id"],
                           "from": {"workspace_id": manifest.get("workspace_id"), "entry": m_entries, "hash": m_head,
@@ -1151,6 +1748,81 @@ class Workspace:
                                  + (f" (first difference: {diff[0][0]})" if diff else ""), file=folder / parts[0][0])
         _record_head(meta["workspace_id"], head[0], head[1], path)
         return cls.open(path)
+
+
+USERS_CSV, CREDENTIALS_JSON = "users.csv", "credentials.json"
+
+
+def _read_panel_export(folder: Path, manifest: dict, manifest_path: Path) -> Optional[tuple]:
+    """(users.csv rows, {user: hash}) of an export with a panel, fingerprints checked; None without one."""
+    if "users" not in manifest and "credentials" not in manifest:
+        return None
+    try:
+        users_part, creds_part = manifest["users"], manifest["credentials"]
+        listed = [(users_part["path"], users_part["sha256"]), (creds_part["path"], creds_part["sha256"])]
+    except (KeyError, TypeError) as exc:
+        raise InputError(f"is not a workspace manifest (its panel files: {exc})", file=manifest_path) from None
+    data = []
+    for rel, digest in listed:
+        if not isinstance(rel, str) or not _plain(rel):
+            raise InputError(f"file name {_show(rel)} is not a plain name in the export folder", file=manifest_path)
+        f = folder / rel
+        if not f.is_file():
+            raise InputError("listed in the manifest but missing", file=f)
+        blob = f.read_bytes()
+        if sha256_bytes(blob) != digest:
+            raise InputError(f"SHA-256 {sha256_bytes(blob)[:16]}… does not match the manifest's {str(digest)[:16]}…: "
+                             "the file changed after export", file=f)
+        data.append(blob)
+    try:
+        rows = [{k: csv_unquote(v) for k, v in r.items()} for r in csv.DictReader(io.StringIO(data[0].decode("utf-8")))]
+        creds = json.loads(data[1].decode("utf-8"), object_pairs_hook=no_duplicate_keys)["users"]
+        if not isinstance(creds, dict) or not all(v is None or isinstance(v, str) for v in creds.values()):
+            raise ValueError("users is not a mapping of names to hashes")
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, DuplicateKey, csv.Error) as exc:
+        raise InputError(f"is not a users.csv / credentials.json pair made by `workspace export` ({exc})",
+                         file=folder / listed[1][0]) from None
+    return rows, creds
+
+
+def _import_panel(con: sqlite3.Connection, state: dict, panel_files: Optional[tuple], folder: Path) -> None:
+    """Rebuild the panel's tables from the audit log, the hashes from credentials.json checked against the log's
+    fingerprints and users.csv against the log."""
+    from .passwords import fingerprint
+    if ("panel",) not in state.get("workspace", {}):
+        if panel_files and (panel_files[0] or panel_files[1]):
+            raise InputError("lists users but the audit log never added any", file=folder / USERS_CSV)
+        return
+    if panel_files is None:
+        raise InputError("the audit log records a panel (user accounts) but the export has no users.csv and "
+                         "credentials.json", file=folder)
+    rows, creds = panel_files
+    for statement in _PANEL_SCHEMA.split(";"):
+        if statement.strip():
+            con.execute(statement)
+    users = state.get("user", {})
+    listed = {r.get("user"): r for r in rows}
+    for (user,), (val, seq, at) in users.items():
+        stored = creds.get(user)
+        if fingerprint(stored) != val.get("password"):
+            raise InputError(f"the password hash of {_show(user)} does not match the fingerprint the audit log "
+                             "records (entry {seq}): changed after export".replace("{seq}", str(seq)),
+                             file=folder / CREDENTIALS_JSON)
+        r = listed.get(user)
+        if r is None or [r.get(c) for c in USER_COLUMNS[1:]] != [val.get("role"), val.get("email"), val.get("added_at")]:
+            raise InputError(f"does not match the audit log for user {_show(user)}", file=folder / USERS_CSV)
+        con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)", (user, val["role"], val["email"], stored, val["added_at"]))
+    extra = set(listed) - {k[0] for k in users}
+    if extra:
+        raise InputError(f"lists {_show(sorted(extra)[0])}, whom the audit log does not record as a user",
+                         file=folder / USERS_CSV)
+    for (user,), (val, seq, at) in state.get("declaration", {}).items():
+        con.execute("INSERT INTO declarations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (user, int(bool(val["conflict"])), val["details"], val["declared_at"], val["mitigation"],
+                     val["mitigated_by"], val["mitigated_at"]))
+    for (user,), (val, seq, at) in state.get("signin", {}).items():
+        con.execute("INSERT INTO signin_failures VALUES (?, ?, ?, ?)",
+                    (user, val["failures"], val["last_at"], val["wait_until"]))
 
 
 def _csv_writer(buf):
@@ -1255,6 +1927,39 @@ class _Txn:
                              "updated_at=excluded.updated_at, seq=excluded.seq",
                              (bidder, criterion, evaluator, float(score), rationale, self.last_at, seq, lot))
         return seq
+
+    def ensure_panel(self, actor: str) -> None:
+        """Give a workspace made before the panel its tables (users, declarations, sign-in failures), audited."""
+        if _has_panel(self.con):
+            return
+        for statement in _PANEL_SCHEMA.split(";"):
+            if statement.strip():
+                self.con.execute(statement)
+        self.append(actor, "add_panel_tables", "workspace", ["panel"], None, {"tables": list(PANEL_TABLES)})
+
+    def put_failures(self, user: str, failures: Optional[int], *, actor: str, action: str, keep: bool = False) -> None:
+        """A name's wrong-password count: `failures` None clears it (a good sign-in, a reset); `keep` records a
+        try refused while it waits without counting it."""
+        self.ensure_panel(actor)
+        row = self.con.execute("SELECT failures, last_at, wait_until FROM signin_failures WHERE user = ?",
+                               (user,)).fetchone()
+        old = None if row is None else {"failures": row[0], "last_at": row[1], "wait_until": row[2]}
+        if keep:
+            self.append(actor, action, "signin", [user], old, old)
+            return
+        if failures is None:
+            if row is None and action != "sign_in":
+                return
+            self.con.execute("DELETE FROM signin_failures WHERE user = ?", (user,))
+            self.append(actor, action, "signin", [user], old, None)
+            return
+        now = _instant()
+        wait = wait_after(failures)
+        new = {"failures": int(failures), "last_at": now.isoformat(timespec="microseconds"),
+               "wait_until": (now + timedelta(seconds=wait)).isoformat(timespec="microseconds") if wait else None}
+        self.con.execute("INSERT OR REPLACE INTO signin_failures VALUES (?, ?, ?, ?)",
+                         (user, new["failures"], new["last_at"], new["wait_until"]))
+        self.append(actor, action, "signin", [user], old, new)
 
     def put_bidder(self, bidder: str, file: Optional[str], lot: Optional[str], *, actor: str) -> None:
         """One bid and its audit entry (`lot` None: a workspace without lots, keyed by bidder alone)."""
@@ -1417,8 +2122,18 @@ def _verify(log: list, meta: dict, raw: dict, hkey: Optional[bytes], foreign: li
                       for r in raw["evaluator"]},
         "bidder": {(r[0], *r[2:]): ({"file": r[1]}, None) for r in raw["bidder"]},
         "file": {(r[0],): ({"role": r[1], "sha256": r[2], "size": r[3]}, None) for r in raw["file"]},
+        # the panel: what a users row holds is checked against the log's fingerprint of its hash (never the hash)
+        "user": {(r[0],): (_user_value(r[1], r[2], r[3], r[4]), None) for r in raw.get("user", [])},
+        "declaration": {(r[0],): (_declaration_value(*r[1:]), None) for r in raw.get("declaration", [])},
+        "signin": {(r[0],): ({"failures": r[1], "last_at": r[2], "wait_until": r[3]}, None)
+                   for r in raw.get("signin", [])},
     }
-    names = {"score": "scores", "evaluator": "evaluators", "bidder": "bidders", "file": "files"}
+    names = {"score": "scores", "evaluator": "evaluators", "bidder": "bidders", "file": "files", "user": "users",
+             "declaration": "declarations", "signin": "signin_failures"}
+    if ("panel",) in state.get("workspace", {}) and not raw.get("panel"):
+        seq = state["workspace"][("panel",)][1]
+        found.append(AuditProblem(seq, "this entry added the panel's tables (users, declarations, sign-in failures), "
+                                       "which are gone: removed behind the tool's back", **entry_info(seq)))
     for entity, rows in tables.items():
         expected = state.get(entity, {})
         for key, (value, stamp) in rows.items():
@@ -1510,6 +2225,30 @@ def _verify(log: list, meta: dict, raw: dict, hkey: Optional[bytes], foreign: li
     guards = [AuditProblem(None, r + " (the log's append-only guard): changed behind the tool's back") for r in removed]
     problems += bad_names + found + settings + guards
     return AuditReport(len(log), prev, problems, chain=chain, unchecked=unchecked, workspace_id=wid)
+
+
+def _named_plainly(exc: EvaluatorError, folder: Path) -> EvaluatorError:
+    """A problem found in a temporary copy, naming the file as the user gave it (not the temporary path)."""
+    for e in getattr(exc, "errors", None) or [exc]:
+        if e.file and str(e.file).startswith(str(folder)):
+            e.file = Path(e.file).name
+    if isinstance(exc, InputErrors):
+        return InputErrors(exc.errors)
+    exc.args = (exc.line(),)
+    return exc
+
+
+def _user_value(role, email, stored_hash, added_at) -> dict:
+    """A users row as the audit log records it: the hash only as its fingerprint."""
+    from .passwords import fingerprint
+    return {"role": role, "email": email, "password": fingerprint(stored_hash) if isinstance(stored_hash, str)
+            else stored_hash, "added_at": added_at}
+
+
+def _declaration_value(conflict, details, declared_at, mitigation, mitigated_by, mitigated_at) -> dict:
+    return {"conflict": bool(conflict) if conflict in (0, 1) else conflict, "details": details,
+            "declared_at": declared_at, "mitigation": mitigation, "mitigated_by": mitigated_by,
+            "mitigated_at": mitigated_at}
 
 
 def _subject_text(entity, key) -> str:

@@ -34,7 +34,9 @@ def add_parsers(sub) -> None:
                                                   "question)")
     s.add_argument("--lot", default="", help="the lot the bid is in (required when the tender has lots)")
     s.add_argument("--rationale", required=True, help="why: reg 31 needs an explanation for every score")
-    s.add_argument("--by", help="who records it, if not the evaluator (e.g. the lead recording a consensus)")
+    s.add_argument("--by", help="who records it, if not the evaluator (e.g. the lead recording a consensus; a "
+                                "workspace with users records the signed-in --user)")
+    _sign_in_args(s)
     s.add_argument("--json", action="store_true")
     x = wsub.add_parser("export", help="write the tender files, scores.csv, the audit log (CSV) and a manifest "
                                        "of SHA-256 fingerprints into a new folder")
@@ -50,12 +52,30 @@ def add_parsers(sub) -> None:
                                          "the app shows them only their own scores")
     c.add_argument("--db", required=True, type=Path)
     c.add_argument("--evaluator", required=True)
-    c.add_argument("--reopen", action="store_true", help="take the mark back to change scores")
+    c.add_argument("--reopen", action="store_true", help="take the mark back to change scores (the lead's, on a "
+                                                          "workspace with users)")
+    _sign_in_args(c)
     c.add_argument("--json", action="store_true")
     st_ = wsub.add_parser("status", help="moderation at a glance: who has finished, scores side by side with "
                                          "SV205, cells still needing a consensus, Kendall's W per question")
     st_.add_argument("--db", required=True, type=Path)
     st_.add_argument("--json", action="store_true")
+
+    _user_parsers(wsub, type(w))
+    dc = wsub.add_parser("declare", help="declare whether you have a conflict of interest (Procurement Act 2023 "
+                                         "s81-83): an evaluator must, before scoring")
+    dc.add_argument("--db", required=True, type=Path)
+    what = dc.add_mutually_exclusive_group(required=True)
+    what.add_argument("--no-conflict", action="store_true", help="you have no conflict of interest")
+    what.add_argument("--conflict", help="what the conflict is (no scoring until the lead records a mitigation)")
+    _sign_in_args(dc)
+    dc.add_argument("--json", action="store_true")
+    mi = wsub.add_parser("mitigate", help="the lead records how an evaluator's declared conflict is mitigated")
+    mi.add_argument("--db", required=True, type=Path)
+    mi.add_argument("--evaluator", required=True, help="whose conflict")
+    mi.add_argument("--how", required=True, help="how it is mitigated (e.g. does not score that bid)")
+    _sign_in_args(mi)
+    mi.add_argument("--json", action="store_true")
 
     k = wsub.add_parser("rekey", help="key a workspace made before keyed chains (its chain checked unkeyed "
                                       "first); the next save does the same")
@@ -70,8 +90,153 @@ def add_parsers(sub) -> None:
     a.add_argument("--json", action="store_true")
 
 
+def _sign_in_args(p) -> None:
+    p.add_argument("--user", help="on a workspace with users: who you are (your password is asked for, or read "
+                                  "from standard input with --password-stdin)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password as one line of standard input")
+
+
+def _user_parsers(wsub, parser_class) -> None:
+    u = wsub.add_parser("user", help="the panel's accounts: add, list, remove, reset (passwords are hashed with "
+                                     "Argon2; the first user must be the procurement lead)")
+    usub = u.add_subparsers(dest="user_action", required=True, parser_class=parser_class)
+    a = usub.add_parser("add", help="add a user (password asked for twice, or --password-stdin)")
+    a.add_argument("--db", required=True, type=Path)
+    a.add_argument("--user", required=True, help="their user name (also the evaluator name on their scores)")
+    a.add_argument("--role", required=True, help="lead, evaluator or observer")
+    a.add_argument("--email", default="", help="their email, for OpenID Connect sign-in")
+    a.add_argument("--password-stdin", action="store_true", help="read the password as one line of standard input")
+    a.add_argument("--no-password", action="store_true", help="no password: signs in with OpenID Connect only "
+                                                              "(needs --email)")
+    a.add_argument("--json", action="store_true")
+    ls = usub.add_parser("list", help="the users, their roles and emails (never a password)")
+    ls.add_argument("--db", required=True, type=Path)
+    ls.add_argument("--json", action="store_true")
+    r = usub.add_parser("remove", help="take a user's account away (their scores and declaration stay on record)")
+    r.add_argument("--db", required=True, type=Path)
+    r.add_argument("--user", required=True)
+    r.add_argument("--json", action="store_true")
+    x = usub.add_parser("reset", help="give a user a new password (asked for twice, or --password-stdin)")
+    x.add_argument("--db", required=True, type=Path)
+    x.add_argument("--user", required=True)
+    x.add_argument("--password-stdin", action="store_true", help="read the password as one line of standard input")
+    x.add_argument("--no-password", action="store_true", help="no password: OpenID Connect only (needs an email)")
+    x.add_argument("--json", action="store_true")
+
+
+def _new_password(args) -> str | None:
+    """A new password: one line of standard input, or typed twice at a prompt (never echoed, never logged)."""
+    if getattr(args, "no_password", False):
+        return None
+    if args.password_stdin:
+        return _stdin_password()
+    import getpass
+    try:
+        first = getpass.getpass("New password: ")
+        again = getpass.getpass("The same password again: ")
+    except EOFError:
+        raise EvaluatorError("no password typed (use --password-stdin to give it on standard input)",
+                             field="password") from None
+    if first != again:
+        raise EvaluatorError("the two passwords typed differ: nothing was changed", field="password")
+    return first
+
+
+def _stdin_password() -> str:
+    line = sys.stdin.readline()
+    if not line:
+        raise EvaluatorError("--password-stdin: standard input is empty (give the password as one line)",
+                             field="password")
+    return line.rstrip("\r\n")
+
+
+def _signed_in(ws, args):
+    """On a workspace with users, the --user signed in with their password (an Identity, via the command line);
+    without users, None (the tool as before)."""
+    from dataclasses import replace
+
+    from ..panel import COMMAND_LINE, NotAllowed
+    if not ws.has_users:
+        if args.user:
+            raise NotAllowed("this workspace has no users yet: leave out --user (or add users with "
+                             "`workspace user add`)", field="--user", value=args.user)
+        return None
+    if not args.user:
+        raise NotAllowed("this workspace has a panel of named users: sign in with --user NAME (your password is asked "
+                         "for, or read with --password-stdin)", field="--user")
+    if args.password_stdin:
+        password = _stdin_password()
+    else:
+        import getpass
+        try:
+            password = getpass.getpass(f"Password for {args.user}: ")
+        except EOFError:
+            password = ""
+    return replace(ws.sign_in(args.user, password), via=COMMAND_LINE)
+
+
+def _cmd_user(args) -> int:
+    from ..panel import COMMAND_LINE
+    from ..workspace import Workspace
+    ws = Workspace.open(args.db)
+    act = args.user_action
+    if act == "list":
+        users = ws.users()
+        if args.json:
+            print_json(users.to_dict(orient="records"))
+        elif users.empty:
+            print(f"{ws.path}: no users yet (the first, the procurement lead: `workspace user add --db F --user NAME "
+                  "--role lead`)")
+        else:
+            print(text_table([[shown(r.user), r.role, shown(r.email) or "-", r.added_at[:19].replace("T", " ")]
+                              for r in users.itertuples(index=False)], ["User", "Role", "Email", "Added (UTC)"],
+                             right=set()))
+        return EXIT_OK
+    if act == "add":
+        password = _new_password(args)
+        row = ws.add_user(args.user, args.role, password, email=args.email, actor=COMMAND_LINE)
+        done = f"added {shown(row['user'])} ({row['role']})" + (f", email {shown(row['email'])}" if row["email"] else "")
+    elif act == "remove":
+        ws.remove_user(args.user, actor=COMMAND_LINE)
+        row, done = {"user": args.user}, f"removed {shown(args.user)} (their scores and declaration stay on record)"
+    else:
+        ws.reset_password(args.user, _new_password(args), actor=COMMAND_LINE)
+        row, done = {"user": args.user}, f"new password for {shown(args.user)}"
+    if args.json:
+        print_json({"db": str(ws.path), "action": act, **row})
+    else:
+        print(f"{ws.path}: {done} (recorded in the audit log)")
+    return EXIT_OK
+
+
+def _cmd_declare(args) -> int:
+    from ..panel import NotAllowed
+    from ..workspace import Workspace
+    ws = Workspace.open(args.db)
+    by = _signed_in(ws, args)
+    if by is None:
+        raise NotAllowed("declarations belong to named users: add the panel first (`workspace user add`)",
+                         field="--user")
+    if args.action == "declare":
+        row = ws.declare(by, bool(args.conflict), args.conflict or "")
+        done = (f"{shown(row['user'])} declared a conflict of interest (no scoring until the lead records how it is "
+                "mitigated)" if row["conflict"] else f"{shown(row['user'])} declared no conflict of interest")
+    else:
+        row = ws.mitigate(by, args.evaluator, args.how)
+        done = f"mitigation of {shown(args.evaluator)}'s conflict recorded by {shown(by.user)}"
+    if args.json:
+        print_json({"db": str(ws.path), **row})
+    else:
+        print(f"{ws.path}: {done} (recorded in the audit log)")
+    return EXIT_OK
+
+
 def _cmd_workspace(args) -> int:
     from ..workspace import Workspace, WorkspaceBusy
+    if args.action == "user":
+        return _cmd_user(args)
+    if args.action in ("declare", "mitigate"):
+        return _cmd_declare(args)
     try:
         if args.action == "init":
             ws = Workspace.create(args.db, args.rubric, args.bids, proxies_path=args.proxies,
@@ -86,8 +251,9 @@ def _cmd_workspace(args) -> int:
             return EXIT_OK
         if args.action == "score":
             ws = Workspace.open(args.db)
+            by = _signed_in(ws, args)
             saved = ws.set_score(args.bidder, args.criterion, args.evaluator, args.score, args.rationale,
-                                 actor=args.by, lot=args.lot)
+                                 actor=args.by, lot=args.lot, by=by)
             # reached only after COMMIT: the score is on disk before we say so
             if args.json:
                 print_json({"saved": True, **saved})
@@ -141,7 +307,7 @@ def _cmd_workspace(args) -> int:
 def _moderation(ws, args) -> int:
     from .. import moderation
     if args.action == "complete":
-        ws.set_complete(args.evaluator, not args.reopen)
+        ws.set_complete(args.evaluator, not args.reopen, by=_signed_in(ws, args))
         state = "reopened" if args.reopen else "complete"
         if args.json:
             print_json({"evaluator": args.evaluator, "complete": not args.reopen})
@@ -151,14 +317,23 @@ def _moderation(ws, args) -> int:
     scores = ws.scores()
     table, agree = _panel_tables(ws, scores)
     people = ws.evaluators()
+    panel = ws.panel_status()
+    has_panel = ws.has_users or bool(panel["declared"].any())
     if args.json:
         def records(df):
             return json.loads(df.to_json(orient="records"))
         print_json({"tender": ws.tender_id, "evaluators": records(people[["evaluator", "complete"]]),
-                    "cells": records(table), "agreement": records(agree)})
+                    "cells": records(table), "agreement": records(agree),
+                    **({"panel": records(panel)} if has_panel else {})})
         return EXIT_OK
     print(f"{ws.tender_id}: {len(people)} evaluators; scoring complete: "
           + (", ".join(map(shown, people[people["complete"]]["evaluator"])) or "nobody yet"))
+    if has_panel:
+        print("\nThe panel: declarations of interest (Procurement Act 2023 s81-83) and submissions")
+        print(text_table([[shown(r.user), r.role or "-", _declared_text(r), _submitted_text(r), str(r.scores)]
+                          for r in panel.itertuples(index=False)],
+                         ["User", "Role", "Declaration", "Submitted", "Scores"], right={4}))
+        print()
     rows = []
     lotted = ws.lotted
     for r in table.to_dict("records"):  # evaluator names are columns: not identifiers
@@ -174,6 +349,18 @@ def _moderation(ws, args) -> int:
         print(f"  {(shown(a.lot) + ' ') if lotted else ''}{a.criterion}: W {w} over {a.bids} bids and "
               f"{a.evaluators} evaluators: {a.reading}" + (f" ({a.note})" if a.note else ""))
     return EXIT_OK
+
+
+def _declared_text(r) -> str:
+    if not r.declared:
+        return "not yet declared"
+    if not r.conflict:
+        return "no conflict"
+    return f"conflict, mitigated: {shown(r.mitigation)}" if r.mitigation else "conflict, NOT yet mitigated (cannot score)"
+
+
+def _submitted_text(r) -> str:
+    return f"submitted {str(r.submitted_at)[:16].replace('T', ' ')} UTC" if r.submitted else "not yet"
 
 
 def _panel_tables(ws, scores):
