@@ -275,11 +275,12 @@ def propose_change(ws, by, rubric_file: Any = None, proxies_file: Any = None,
     return FilesChange(rubric, proxies, bids, str(change.summary))
 
 
-def apply_change(ws, by, change: FilesChange) -> Tender:
+def apply_change(ws, by, change: FilesChange) -> tuple[Tender, str]:
     """Apply a confirmed change (the engine checks again who is asking) and put the workspace's new tender
-    in use; every saved score is kept (a replaced bid's scores stay, named in the summary)."""
-    ws.change_files(by, rubric=change.rubric, proxies=change.proxies, bids=change.bids, confirm=True)
+    in use; every saved score is kept (a replaced bid's scores stay). Returns (the tender, the engine's
+    sentence of what was done)."""
+    done = ws.change_files(by, rubric=change.rubric, proxies=change.proxies, bids=change.bids, confirm=True)
     from app.state import workspace_tender
     tender = workspace_tender(ws.path)
     set_tender(tender)
-    return tender
+    return tender, str(done.summary)

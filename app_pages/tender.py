@@ -146,12 +146,12 @@ def _confirm_change() -> None:
         return
     ws = workspaces.workspace_for(get_tender())
     try:
-        tender = apply_change(ws, access.current_identity(), held["change"])
+        tender, done = apply_change(ws, access.current_identity(), held["change"])
     except EvaluatorError as exc:
         st.session_state[_LAST] = {"ok": False, "problems": error_lines(exc), "notes": []}
         return
-    st.session_state[_LAST] = {"ok": True, "problems": [],
-                               "notes": [f"Done: {held['summary']} The tender in use is now {tender.label}."]}
+    st.session_state[_LAST] = {"ok": True, "problems": [], "notes": [f"Done: {done} Every page now works from "
+                                                                     f"the new files ({tender.label})."]}
 
 
 def upload_section(panel: bool) -> None:
@@ -231,7 +231,7 @@ def main() -> None:
     else:
         st.info("Loading or replacing the tender's files is the procurement lead's.")
 
-    if paths:
+    if paths and not panel:  # a panel's server serves its one workspace: no other file is opened on it
         saved_section()
     if st.session_state.get(REOPEN_PROBLEM):
         problem = st.session_state.pop(REOPEN_PROBLEM)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from evaluator.panel import EVALUATOR, LEAD, OBSERVER
 from tests.conftest import ROOT
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -183,26 +184,37 @@ def test_the_report_appendix_lists_the_panel_only_when_made_from_a_workspace_wit
 # ---------------------------------------------------------------------- who may take every evaluator's scores
 
 EVERYTHING = ("Evaluation report (PDF)", "Results workbook (XLSX)", "Everything (ZIP)", "Scores in use (CSV)")
+PAGE = "app_pages/reports.py"
 
 
-def _reports_as(monkeypatch, who):
-    from tests.panel_roles import as_viewer
-    as_viewer(monkeypatch, who)
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page("app_pages/reports.py").run()
+def _page_alone(monkeypatch, persona=None, argv=("streamlit_app.py",)):
+    """The Reports page's script on its own (as if reached some way other than the navigation)."""
+    import sys
+    monkeypatch.setattr(sys, "argv", list(argv))
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=120)
+    if persona:
+        at.session_state["sv_persona"] = persona
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
 
 def test_an_evaluator_who_has_not_submitted_cannot_download_every_evaluators_scores(monkeypatch):
-    """Issue 17: any visitor could download every evaluator's scores from the Reports page. An evaluator who
-    has not submitted is told why in place and may take only their own scores."""
-    from tests.panel_roles import EVALUATOR_PERSONA
-    at = _reports_as(monkeypatch, EVALUATOR_PERSONA)
-    labels = _labels(at)
-    assert not set(EVERYTHING) & set(labels) and labels == ["Your scores (CSV)"]
+    """Issue 17: any visitor could download every evaluator's scores from the Reports page. An evaluator is not
+    listed the page; reached some other way, it offers an evaluator who has not submitted their own scores
+    only, and says why in place; once they submit, every document."""
+    from evaluator.workspace import Workspace, default_workspace_path
+    from tests.panel_roles import demonstration
+    at = demonstration(monkeypatch, EVALUATOR)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(PAGE)
+    at = _page_alone(monkeypatch, ("Priya Raman", EVALUATOR))
+    assert _labels(at) == ["Your scores (CSV)"]
     warning = " ".join(w.value for w in at.warning).replace("\\", "")
-    assert "not offered to you yet" in warning and "submit" in warning
+    assert "not offered to you yet" in warning and "Priya Raman has not submitted" in warning
+    Workspace.open(default_workspace_path("HC-2026-014")).set_complete("Priya Raman", True)
+    at = _page_alone(monkeypatch, ("Priya Raman", EVALUATOR))
+    assert set(EVERYTHING) <= set(_labels(at))
 
 
 def test_their_own_scores_are_all_an_evaluator_takes_away(ev):
@@ -210,8 +222,6 @@ def test_their_own_scores_are_all_an_evaluator_takes_away(ev):
 
     import pandas as pd
 
-    from tests.panel_roles import _access
-    _access()  # app.access, which the page imports (a stand-in until it is there)
     from app_pages.reports import own_scores_csv
     someone = sorted(e for e in ev.scores["evaluator"].astype(str).unique() if e != "MODERATED")[0]
     mine = pd.read_csv(io.BytesIO(own_scores_csv(ev, someone)))
@@ -219,13 +229,52 @@ def test_their_own_scores_are_all_an_evaluator_takes_away(ev):
     assert len(mine) == (ev.scores["evaluator"] == someone).sum()
 
 
-@pytest.mark.parametrize("role", ["lead", "observer", "submitted evaluator"])
-def test_the_lead_an_observer_and_a_submitted_evaluator_get_every_document(monkeypatch, role):
-    from evaluator.workspace import Workspace, default_workspace_path
-    from tests.panel_roles import EVALUATOR_PERSONA, LEAD_PERSONA, OBSERVER_PERSONA
-    who = {"lead": LEAD_PERSONA, "observer": OBSERVER_PERSONA, "submitted evaluator": EVALUATOR_PERSONA}[role]
-    if role == "submitted evaluator":
-        _reports_as(monkeypatch, LEAD_PERSONA)  # makes the sample's workspace
-        Workspace.open(default_workspace_path("HC-2026-014")).set_complete("Priya Raman", True)
-    at = _reports_as(monkeypatch, who)
+@pytest.mark.parametrize("role", [LEAD, OBSERVER])
+def test_the_lead_and_an_observer_get_every_document(monkeypatch, role):
+    from tests.panel_roles import demonstration
+    at = demonstration(monkeypatch, role, page=PAGE)
+    assert not at.exception, [e.value for e in at.exception]
     assert set(EVERYTHING) <= set(_labels(at)) and "Your scores (CSV)" not in _labels(at)
+
+
+def test_on_a_panel_the_report_lists_the_panel_and_an_unsubmitted_evaluator_gets_only_their_scores(monkeypatch,
+                                                                                                   tmp_path):
+    """Served on a workspace with users: the lead's evaluation report ends with the panel table (its text read
+    back from the PDF); the evaluator who has not submitted is offered their own scores and nothing else."""
+    import io
+
+    from pypdf import PdfReader
+
+    import evaluator
+    import evaluator.evaluation_report as report
+    from evaluator.panel import Identity
+    from tests.panel_roles import USERS, panel, signed_in
+    ws = panel(tmp_path / "panel.sqlite")
+    helen = Identity(USERS[EVALUATOR], EVALUATOR)
+    ws.declare(helen, True, "Sits on the board of Riverside Care Co-operative")
+    ws.mitigate(Identity(USERS[LEAD], LEAD), USERS[EVALUATOR], "Does not score Riverside's bid; the lead does")
+
+    made = {}
+    real_pdf = report.evaluation_report_pdf
+
+    def pdf(ev, inputs=None, **kw):
+        made["pdf"] = real_pdf(ev, inputs, **kw)
+        return made["pdf"]
+    monkeypatch.setattr(evaluator, "evaluation_report_pdf", pdf, raising=False)
+    import streamlit as st
+    st.cache_data.clear()
+    at = signed_in(monkeypatch, ws, LEAD, page=PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    assert set(EVERYTHING) <= set(_labels(at))
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(made["pdf"])).pages).split())
+    table = text[text.index("D. The evaluation panel"):]
+    for expected in ("Alex Lead", "Procurement lead", "Helen Marsh", "Conflict declared: Sits on the board of "
+                     "Riverside Care Co-operative", "Does not score Riverside's bid; the lead does, recorded by Alex "
+                     "Lead", "Not submitted", "Olu Observer", "Observer", "0 of 1 evaluator(s) submitted"):
+        assert expected in table, expected
+
+    at = signed_in(monkeypatch, ws, EVALUATOR)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(PAGE)
+    at = _page_alone(monkeypatch, argv=("streamlit_app.py", "--workspace", str(ws.path)))  # nobody signed in
+    assert not _labels(at) and "sign in first" in " ".join(w.value for w in at.warning)

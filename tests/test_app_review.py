@@ -16,11 +16,14 @@ WALES = ROOT.parent / "shared" / "data" / "ocds_wales"
 FIX = ROOT / "tests" / "fixtures" / "ocds"
 
 
-def start(monkeypatch=None):
-    """The Review page; with `monkeypatch`, as the lead (a path on the server is the lead's alone)."""
+def start(monkeypatch=None, role: str = "lead"):
+    """The Review page; with `monkeypatch`, as `role`'s demonstration persona on a server listening on this
+    machine only (a path on the server is the lead's alone)."""
     if monkeypatch is not None:
-        from tests.panel_roles import LEAD_PERSONA, as_viewer
-        as_viewer(monkeypatch, LEAD_PERSONA)
+        from tests.panel_roles import demonstration
+        at = demonstration(monkeypatch, role, page="app_pages/review.py")
+        ok(at)
+        return at
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("app_pages/review.py").run()
     ok(at)
@@ -88,18 +91,15 @@ def test_a_bad_delivery_file_is_a_message_in_place(tmp_path, monkeypatch):
 
 # --------------------------------------------------------------------------- who may name a server path
 
-def _start_as(monkeypatch, who):
-    from tests.panel_roles import as_viewer
-    as_viewer(monkeypatch, who)
-    return start()  # as_viewer has been called
+def _start_as(monkeypatch, role):
+    return start(monkeypatch, role)
 
 
 @pytest.mark.parametrize("role", ["evaluator", "observer"])
 def test_no_server_path_for_anyone_but_the_lead_while_uploads_stay(monkeypatch, role):
     """Issue 17: "a file or folder on this machine" listed .json/.yaml files anywhere on the server for any
     visitor; now only the lead (server_paths_allowed) is offered it, and the tables name no server folder."""
-    from tests.panel_roles import EVALUATOR_PERSONA, OBSERVER_PERSONA
-    at = _start_as(monkeypatch, EVALUATOR_PERSONA if role == "evaluator" else OBSERVER_PERSONA)
+    at = _start_as(monkeypatch, role)
     inputs = {t.key for t in at.text_input}
     assert "review_local" not in inputs and "review_delivery_local" not in inputs
     assert at.file_uploader(key="review_uploads") is not None and at.file_uploader(key="review_delivery") is not None
@@ -110,7 +110,6 @@ def test_no_server_path_for_anyone_but_the_lead_while_uploads_stay(monkeypatch, 
 
 
 def test_the_lead_may_review_a_folder_on_this_machine(monkeypatch):
-    from tests.panel_roles import LEAD_PERSONA
-    at = _start_as(monkeypatch, LEAD_PERSONA)
+    at = _start_as(monkeypatch, "lead")
     inputs = {t.key for t in at.text_input}
     assert {"review_local", "review_delivery_local"} <= inputs

@@ -16,11 +16,14 @@ TWO_BAD_ROWS = (HEADER + "Northtown Community Care CIC,N1,2026-Q1,1,E2,x\n"
                 "Northtown Community Care CIC,N1,Y1-Q2,lots,E2,x\n")
 
 
-def start(monkeypatch=None):
-    """The Review page; with `monkeypatch`, as the lead (a path on the server is the lead's alone)."""
+def start(monkeypatch=None, role: str = "lead"):
+    """The Review page; with `monkeypatch`, as `role`'s demonstration persona on a server listening on this
+    machine only (a path on the server is the lead's alone)."""
     if monkeypatch is not None:
-        from tests.panel_roles import LEAD_PERSONA, as_viewer
-        as_viewer(monkeypatch, LEAD_PERSONA)
+        from tests.panel_roles import demonstration
+        at = demonstration(monkeypatch, role, page="app_pages/review.py")
+        ok(at)
+        return at
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("app_pages/review.py").run()
     ok(at)
