@@ -170,7 +170,7 @@ def upload_section(panel: bool) -> None:
     held = st.session_state.get(_CONFIRM)
     if held:
         st.warning(escape_md(held["summary"]))
-        b1, b2 = st.columns(2)
+        b1, b2, _ = st.columns([1, 1, 2])
         b1.button("Confirm", type="primary", on_click=_confirm_change if panel else _confirm_load, key="confirm_load")
         b2.button("Cancel", on_click=_cancel, key="cancel_load")
     _outcome()
