@@ -18,6 +18,7 @@ from .panel import EVALUATOR, LEAD, OBSERVER
 COLUMNS = ["Name", "Role", "Conflict of interest", "Mitigation", "Submitted"]
 ROLE_NAMES = {LEAD: "Procurement lead", EVALUATOR: "Evaluator", OBSERVER: "Observer"}
 _ORDER = {LEAD: 0, EVALUATOR: 1, OBSERVER: 2}
+NO_ACCOUNT = "Evaluator (no account)"
 
 
 def _blank(value: Any) -> bool:
@@ -47,7 +48,7 @@ def _truth(value: Any) -> bool:
 
 def _declaration_text(d: Optional[dict], role: str) -> str:
     if not d or _blank(d.get("declared_at")) and d.get("conflict") is None:
-        return "Not declared" if role == EVALUATOR else "Not declared (does not score)"
+        return "Not declared" if role == EVALUATOR else "None recorded"
     at = when(d.get("declared_at"))
     if _truth(d.get("conflict")):
         details = "" if _blank(d.get("details")) else f": {str(d['details']).strip()}"
@@ -99,13 +100,15 @@ def panel_appendix(ws_or_status_frame, declarations: Optional[pd.DataFrame] = No
             held[str(d.get("user"))] = d
     rows = []
     for r in status.to_dict("records"):
-        user, role = str(r.get("user")), str(r.get("role"))
+        user, role = str(r.get("user")), "" if _blank(r.get("role")) else str(r.get("role"))
+        if role not in ROLE_NAMES:  # scores saved under a name that has no user account (from before the panel)
+            r = {**r, "role": EVALUATOR}
         d = held.get(user)
         if d is None and _truth(r.get("declared")):  # the status table's own flags
             d = {"conflict": _truth(r.get("conflict")), "declared_at": None,
                  "mitigation": None if _blank(r.get("mitigation")) else r.get("mitigation")}
-        rows.append({"Name": user, "Role": ROLE_NAMES.get(role, role),
-                     "Conflict of interest": _declaration_text(d, role), "Mitigation": _mitigation_text(d),
+        rows.append({"Name": user, "Role": ROLE_NAMES.get(role, NO_ACCOUNT),
+                     "Conflict of interest": _declaration_text(d, r["role"]), "Mitigation": _mitigation_text(d),
                      "Submitted": _submitted_text(r), "_order": (_ORDER.get(role, 3), user.lower())})
     rows.sort(key=lambda x: x.pop("_order"))
     return rows
@@ -119,16 +122,18 @@ def panel_story(k, inputs) -> list:
     rows = (head or {}).get("panel") if isinstance(head, dict) else None
     if not rows:
         return []
-    evaluators = [r for r in rows if r["Role"] == ROLE_NAMES[EVALUATOR]]
+    from reportlab.platypus import KeepTogether
+    evaluators = [r for r in rows if r["Role"] in (ROLE_NAMES[EVALUATOR], NO_ACCOUNT)]
     done = sum(1 for r in evaluators if r["Submitted"] not in ("Not submitted", "-"))
     story = [k.p("D. The evaluation panel", k.h2),
-             k.p(esc(f"Everyone with access to this evaluation's workspace, their role, their declaration of any "
-                     f"conflict of interest (Procurement Act 2023 s81-83) with how a declared conflict was mitigated, "
+             k.p(esc(f"Each user of this evaluation's workspace and everyone whose scores it holds: their role, "
+                     f"their declaration of any conflict of interest (Procurement Act 2023 s81-83) with how a declared conflict was mitigated, "
                      f"and when each evaluator submitted their scoring: {done} of {len(evaluators)} evaluator(s) "
-                     f"submitted. Each action is in the workspace's audit log under the person who took it."),
-                 k.small),
+                     f"submitted. Each action is in the workspace's audit log under the person who took it."
+                     + (f" \"{NO_ACCOUNT}\": scores saved under that name before the workspace had user accounts."
+                        if any(r["Role"] == NO_ACCOUNT for r in rows) else "")), k.small),
              k.table(COLUMNS, [[r[c] for c in COLUMNS] for r in rows], [26, 22, 56, 46, 30])]
-    return story
+    return [KeepTogether(story)]  # the heading never left alone at the foot of a page
 
 
 def workspace_panel(path) -> list[dict]:

@@ -270,7 +270,8 @@ def test_on_a_panel_the_report_lists_the_panel_and_an_unsubmitted_evaluator_gets
     table = text[text.index("D. The evaluation panel"):]
     for expected in ("Alex Lead", "Procurement lead", "Helen Marsh", "Conflict declared: Sits on the board of "
                      "Riverside Care Co-operative", "Does not score Riverside's bid; the lead does, recorded by Alex "
-                     "Lead", "Not submitted", "Olu Observer", "Observer", "0 of 1 evaluator(s) submitted"):
+                     "Lead", "Not submitted", "Olu Observer", "Observer", "0 of 3 evaluator(s) submitted",
+                     "Priya Raman Evaluator (no account) Not declared"):
         assert expected in table, expected
 
     at = signed_in(monkeypatch, ws, EVALUATOR)
@@ -278,3 +279,21 @@ def test_on_a_panel_the_report_lists_the_panel_and_an_unsubmitted_evaluator_gets
         at.switch_page(PAGE)
     at = _page_alone(monkeypatch, argv=("streamlit_app.py", "--workspace", str(ws.path)))  # nobody signed in
     assert not _labels(at) and "sign in first" in " ".join(w.value for w in at.warning)
+
+
+def test_report_db_on_a_workspace_with_users_lists_the_panel(tmp_path, capsys):
+    """The command line's `report --db F` (a workspace with users): the same panel table ends the appendix,
+    with who submitted and when."""
+    import io
+
+    from pypdf import PdfReader
+
+    from evaluator.cli import main
+    from tests.panel_roles import panel
+    ws = panel(tmp_path / "panel.sqlite")
+    assert main(["report", "--db", str(ws.path), "--out", str(tmp_path / "out")]) == 0
+    pdf = (tmp_path / "out" / "evaluation_report.pdf").read_bytes()
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    table = text[text.index("D. The evaluation panel"):]
+    assert "Alex Lead Procurement lead None recorded" in table and "Helen Marsh Evaluator Not declared" in table
+    assert "Olu Observer Observer" in table
