@@ -3,7 +3,10 @@
 Pages live in app_pages/ and are listed below, one per line, grouped by who uses them. To add a page,
 add one line `("<group>", st.Page("app_pages/<name>.py", title="...")),` where it belongs.
 The pages' shared helpers are the package app/: state.py holds the loaded tender, the design and scores in
-use and the evaluation; uploads.py and loading.py read uploads and put them in use; ui.py draws messages.
+use and the evaluation; uploads.py and loading.py read uploads and put them in use; ui.py draws messages;
+access.py says who is using the app (`streamlit run streamlit_app.py -- --workspace F` serves one panel's
+workspace behind sign-in; without it, the shipped samples are a demonstration with a persona picker) and which
+pages their role is shown.
 """
 import streamlit as st
 
@@ -12,6 +15,11 @@ st.set_page_config(page_title="Social value, weighed two ways", layout="wide")
 from app.sessions import watch_session  # noqa: E402 - a closed tab's session is ended, and its memory freed
 
 watch_session()
+
+from app import access  # noqa: E402 - who is using the app (sign-in, or a demonstration persona)
+
+access.banner()  # the demonstration says so at the top of every page
+identity = access.require_identity()  # a panel's workspace: the sign-in form, and nothing else, until signed in
 
 PAGES = [
     ("Tender", st.Page("app_pages/tender.py", title="Tender", default=True)),
@@ -26,10 +34,13 @@ PAGES = [
     ("Reviewer", st.Page("app_pages/review.py", title="Review")),
 ]
 
+shown = set(access.pages_for(identity.role, [p.title for _, p in PAGES]))  # a page a role cannot use is not listed
 groups: dict[str, list] = {}
 for group, page in PAGES:
-    groups.setdefault(group, []).append(page)
+    if page.title in shown:
+        groups.setdefault(group, []).append(page)
 page = st.navigation(groups)
+access.sidebar(identity)
 
 from app.state import get_tender  # noqa: E402 - after set_page_config
 from app.ui import guard  # noqa: E402

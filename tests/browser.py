@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -22,28 +23,38 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 EXCEPTION = '[data-testid="stException"]'
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_free_port = free_port  # the name test_hostile_text.py imports
 
 
 class Server:
     """`streamlit run streamlit_app.py`; the app keeps a sample's scores under $SOCIAL_VALUE_HOME, so each
     server gets a fresh home, never the real one. Stopping it drops everything it held in memory."""
 
-    def __init__(self, home: Path, log: Path):
+    def __init__(self, home: Path, log: Path, *, options: tuple[str, ...] = (), script_args: tuple[str, ...] = (),
+                 env: Optional[dict] = None, port: Optional[int] = None):
+        """`options`: more `streamlit run` options (say "--secrets.files", a secrets.toml in a temp folder);
+        `script_args`: the app's own, after `--` (say "--workspace", F); `env`: more environment variables."""
         self.home, self.log = home, log
+        self.options, self.script_args, self.env = tuple(options), tuple(script_args), dict(env or {})
+        self.port = port
         self.proc = None
         self.url = ""
 
     def start(self) -> str:
-        port = _free_port()
-        env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "SOCIAL_VALUE_HOME": str(self.home)}
+        port = self.port or free_port()
+        env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "SOCIAL_VALUE_HOME": str(self.home),
+               **self.env}
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
                                           "--server.headless", "true", "--server.port", str(port),
-                                          "--server.address", "127.0.0.1"],
+                                          "--server.address", "127.0.0.1", *self.options]
+                                         + (["--", *self.script_args] if self.script_args else []),
                                          cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
         self.url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
