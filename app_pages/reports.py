@@ -14,12 +14,11 @@ from typing import Optional
 import streamlit as st
 
 from app import access, workspaces
-from app.state import (LOT, evaluation_key, evaluator_status, get_evaluation, get_rubric, get_tender, heavy_cache,
-                       with_lot)
+from app.state import LOT, can, evaluation_key, get_evaluation, get_rubric, get_tender, heavy_cache, with_lot
 from app.ui import escape_md, guard, lot_picker, show_award
 from evaluator import (SCORE_COLUMNS, EvaluatorError, Inputs, assessment_summary_pdf, evaluation_report_pdf,
                        formula_safe_frame, results_workbook, summary_context, summary_file_names)
-from evaluator.panel import EVALUATOR, SEE_ALL_SCORES
+from evaluator.panel import SEE_ALL_SCORES
 from evaluator.panel_record import panel_appendix
 
 BUTTONS = 30   # bidders listed with a button each; beyond that, choose one (the ZIP holds them all)
@@ -38,21 +37,13 @@ def scores_csv(ev, lot: str = "", every_lot: bool = False) -> bytes:
 
 def withheld(tender) -> Optional[str]:
     """Why the viewer may not have documents holding every evaluator's scores (None: they may). An evaluator
-    sees only their own scores until they submit (DESIGN.md section 10): the workspace's rule decides; without
-    a workspace (scores kept in the session), whether they marked their scoring complete. The lead and an
-    observer may. No one signed in (the demonstration before a persona is picked): as before, every score."""
+    sees only their own scores until they submit (DESIGN.md section 10); the lead and an observer may. The
+    panel's rules decide (app.state.can: the workspace's, or the session's for a tender without one). No one
+    signed in: on a panel's server, nothing."""
     who = access.current_identity()
     if who is None:
         return None if access.is_demonstration() else "sign in first"
-    ws = workspaces.workspace_for(tender)
-    if ws is not None and getattr(ws, "has_users", False):
-        return ws.can(who, SEE_ALL_SCORES)
-    if who.role != EVALUATOR:
-        return None
-    status = evaluator_status(tender)
-    done = status.loc[status["evaluator"].astype(str) == who.user, "complete"]
-    return None if bool(done.any()) else (f"{who.user} has not submitted their scoring: an evaluator sees every "
-                                          "evaluator's scores only once they submit")
+    return can(tender, SEE_ALL_SCORES, by=who)
 
 
 def own_scores_csv(ev, user: str) -> bytes:

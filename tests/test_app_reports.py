@@ -211,7 +211,7 @@ def test_an_evaluator_who_has_not_submitted_cannot_download_every_evaluators_sco
     at = _page_alone(monkeypatch, ("Priya Raman", EVALUATOR))
     assert _labels(at) == ["Your scores (CSV)"]
     warning = " ".join(w.value for w in at.warning).replace("\\", "")
-    assert "not offered to you yet" in warning and "Priya Raman has not submitted" in warning
+    assert "not offered to you yet: Priya Raman sees only their own scores until they submit" in warning
     Workspace.open(default_workspace_path("HC-2026-014")).set_complete("Priya Raman", True)
     at = _page_alone(monkeypatch, ("Priya Raman", EVALUATOR))
     assert set(EVERYTHING) <= set(_labels(at))
