@@ -185,7 +185,7 @@ def _outcome() -> None:
         st.info("Cancelled: nothing was loaded and nothing in use has changed.")
     elif last["ok"]:
         for note in last["notes"]:
-            st.success(escape_md(note))
+            st.success(escape_md(_no_server_folder(note)))
         if last["problems"]:
             st.warning("Loaded, but some files or rows were not: see the load problems below, each naming "
                        "the file, row and field.")
@@ -287,7 +287,8 @@ def main() -> None:
     with c2:
         st.markdown("**Evaluator scores**")
         if scores.empty:
-            st.info("No evaluator scores yet: enter them on the Score page or upload scores.csv.")
+            st.info("No evaluator scores yet: enter them on the Score page"
+                    + (" or upload scores.csv." if access.panel_workspace() is None else "."))
         else:
             keys = ["evaluator", LOT] if lotted else ["evaluator"]
             per = with_lot(scores).groupby(keys).size().rename("scores").reset_index()
@@ -312,6 +313,14 @@ def main() -> None:
     if tender.files:
         st.caption(escape_md("Files: " + ", ".join(tender.files[:30])
                              + (f" and {len(tender.files) - 30} more" if len(tender.files) > 30 else "")))
+
+
+def _no_server_folder(text: str) -> str:
+    """A note as the viewer may read it: the workspace folder on the server named only to whoever may open
+    server paths (the file's own name stays)."""
+    if access.server_paths_allowed():
+        return text
+    return text.replace(str(workspaces.home()) + "/", "")
 
 
 def _where(ws, paths: bool) -> str:

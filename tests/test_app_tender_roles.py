@@ -133,9 +133,20 @@ def test_a_scores_file_alone_asks_first_saying_saved_scores_it_lacks_are_deleted
 
 
 def test_a_demonstration_served_on_a_network_names_no_server_path_even_to_the_lead(monkeypatch):
+    import os
     at = start(monkeypatch, LEAD, loopback=False)
     assert "ws_path" not in keys(at, "text_input") and "Saved evaluations" not in [s.value for s in at.subheader]
-    assert _has_uploader(at, "up_bids")  # uploads keep working, each its own workspace
+    rubric, bids, _ = tender_paths("schools_fm")  # uploads keep working, each its own workspace
+    upload(at, "up_rubric", rubric)
+    upload(at, "up_bids", sorted(p for p in bids.iterdir() if p.suffix in (".yaml", ".json", ".xlsx")))
+    click(at, "Load the uploaded").run()
+    click(at, "Confirm").run()
+    ok(at)
+    done = " ".join(messages(at, "success"))
+    assert "Saved in the workspace FM-2026-031-" in done and "FM-2026-031" in at.sidebar.text[0].value
+    page = " ".join(unescape(str(e.value)) for kind in ("success", "caption", "warning", "info")
+                    for e in getattr(at, kind))
+    assert os.environ["SOCIAL_VALUE_HOME"] not in page  # the server's folder is never shown
 
 
 # ------------------------------------------------------------------------ a panel's workspace (--workspace F)
