@@ -12,8 +12,6 @@ from tests.conftest import tender_paths
 from tests.panel_roles import demonstration, panel, signed_in
 
 TENDER_UPLOADS = ("up_rubric", "up_proxies", "up_bids", "up_scores")
-
-
 PAGE = "app_pages/tender.py"
 
 
