@@ -1,8 +1,10 @@
 """What the Score and Moderation pages share: a scale point as offered ('60 - Satisfactory', or 'Pass' and
 'Fail' for a pass/fail question), each criterion with its own scale and descriptors, the criteria as a tree
 (groups with their sub-criteria and weights), the grid of bids by question, the panel's scores side by side,
-who this browser scores as, where the scores are kept, and an evaluator's completion mark (the other
-evaluators' scores stay hidden until it is set)."""
+where the scores are kept, and the panel (DESIGN.md 10): the conflict of interest declaration, "Submit my
+scoring", the lead's view of who has submitted, reopening a submission and mitigating a declared conflict.
+Every action is the signed-in person's (app.access) and the workspace's rules decide; a refusal is one line
+where the user acted."""
 from __future__ import annotations
 
 from typing import Callable, Optional
@@ -11,12 +13,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import workspaces
-from app.state import set_complete
-from app.ui import escape_md
-from evaluator import moderation
-
-CHOSEN = "sv_scoring_as"  # {tender key: who this browser scores as}, kept across both pages
+from app import access, workspaces
+from app.state import declaration, declare, mitigate, panel_status, set_complete
+from app.ui import escape_md, text_table
+from evaluator import EvaluatorError, moderation
+from evaluator.panel import EVALUATOR, NotAllowed, SignInRefused
 PASS, FAIL = "Pass", "Fail"   # a pass/fail question's choices (stored as 1 and 0)
 
 
@@ -182,23 +183,147 @@ def where_saved(tender, saved: str, session_only: Callable[[Optional[str]], None
         session_only(workspaces.workspace_problem(tender))
 
 
-def mark_complete(tender, evaluator: str, key: str) -> None:
-    """The button that marks this evaluator's scoring complete (the panel's scores then show)."""
-    if st.button("Mark my scoring complete", key=key, type="primary"):
-        set_complete(tender, evaluator, True)
-        st.rerun()
+# ------------------------------------------------------------------------------------------- the panel
+
+NO_CONFLICT = "I have no conflict of interest"
+A_CONFLICT = "I declare a conflict"
 
 
-def completed(tender, evaluator: str, key: str, shown: str) -> None:
-    """Says this evaluator's scoring is complete, with the button that reopens it."""
-    st.success(f"{evaluator}: scoring complete. The panel's scores are shown below{shown}")
-    if st.button("Reopen my scoring", key=key):
-        set_complete(tender, evaluator, False)
-        st.rerun()
+def refused(exc: EvaluatorError) -> None:
+    """A refusal (NotAllowed, or a bad entry) as one line where the user acted."""
+    if isinstance(exc, (NotAllowed, SignInRefused)):
+        access.refusal(exc)
+    else:
+        st.error(escape_md(exc.line()))
+
+
+def declaration_form(tender, me) -> None:
+    """Before the bids are shown: the evaluator declares any conflict of interest (Procurement Act 2023
+    s81-83), or that they have none. Recorded in the workspace under their name."""
+    st.subheader("Declare any conflict of interest first")
+    st.markdown(escape_md(
+        "Before you see the bids, declare any conflict of interest you have in this procurement (Procurement "
+        "Act 2023, sections 81 to 83): a financial or personal interest in a bidder, a close relationship with "
+        "someone at one, or anything that could be seen as one. A conflict is not a failing: the lead records "
+        "how it is mitigated and you can then score. The declaration is kept, with your name, in the audit log."))
+    with st.form("coi_form", clear_on_submit=False):
+        choice = st.radio("Your declaration", [NO_CONFLICT, A_CONFLICT], index=None, key="coi_choice")
+        details = st.text_area("If you declare a conflict: what it is (which bidder, what interest, since when)",
+                               key="coi_details")
+        sent = st.form_submit_button("Record my declaration", type="primary")
+    if sent:
+        if choice is None:
+            st.error("Choose one: " + NO_CONFLICT + ", or " + A_CONFLICT + " (with its details).")
+            return
+        try:
+            declare(tender, choice == A_CONFLICT, details if choice == A_CONFLICT else "", by=me)
+        except EvaluatorError as exc:
+            refused(exc)
+        else:
+            st.rerun()
+
+
+def conflict_stops(d: dict) -> None:
+    """A declared conflict the lead has not yet mitigated: scoring stops, and the page says what happens next."""
+    st.error(escape_md(f"You declared a conflict of interest ({d.get('details') or 'no details given'}): you "
+                       "cannot score until the lead records how it is mitigated (on the Moderation page)."))
+
+
+def submit_button(tender, me, key: str) -> None:
+    """'Submit my scoring': refused by the workspace, with the count and the first gap, while any criterion
+    of any bid (in every lot) has no score or rationale from them."""
+    if st.button("Submit my scoring", key=key, type="primary"):
+        try:
+            set_complete(tender, me.user, True, by=me)
+        except EvaluatorError as exc:
+            refused(exc)
+        else:
+            st.rerun()
+
+
+def submitted_note(me) -> None:
+    st.success(escape_md(f"{me.user}: your scoring is submitted. The panel's scores are shown below; only the "
+                         "lead can reopen your scoring if it must change."))
+
+
+def panel_table_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """panel_status as the lead reads it: yes/no, the time of submission, the conflict and its mitigation."""
+    yes = lambda v: "yes" if bool(v) and v == v else "no"  # noqa: E731
+    out = pd.DataFrame({
+        "panel member": table["user"], "role": table["role"],
+        "declared": [yes(v) for v in table["declared"]],
+        "conflict": ["" if not d else ("declared" if c is True or c == 1 else "none")
+                     for d, c in zip(table["declared"], table["conflict"])],
+        "mitigation": table["mitigation"].fillna(""),
+        "submitted": [yes(v) for v in table["submitted"]],
+        "submitted at": table["submitted_at"].astype(object).where(table["submitted_at"].notna(), ""),
+        "scores saved": table["scores"]})
+    return out
+
+
+def who_has_submitted(tender) -> pd.DataFrame:
+    """The lead's view: who has declared, submitted, and how many scores each has saved."""
+    table = panel_status(tender)
+    st.subheader("The panel: who has submitted")
+    if table.empty:
+        st.info("Nobody on the panel has scored or declared yet.")
+        return table
+    st.dataframe(text_table(panel_table_shown(table)), hide_index=True, width="stretch")
+    waiting = table[(table["role"] == EVALUATOR) & ~table["submitted"].astype(bool)]["user"].tolist()
+    if waiting:
+        st.warning(escape_md("Not yet submitted (their scores may still change): " + ", ".join(map(str, waiting))))
+    else:
+        st.success("Every evaluator has submitted.")
+    return table
+
+
+def reopen_control(tender, table: pd.DataFrame, me, key: str) -> None:
+    """The lead reopens a named evaluator's submission (it is then theirs to change again)."""
+    done = table[table["submitted"].astype(bool)]["user"].astype(str).tolist()
+    if not done:
+        return
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    who = c1.selectbox("Reopen a submission", done, index=None, key=f"{key}_who",
+                       placeholder="choose an evaluator")
+    if c2.button("Reopen", key=key, disabled=who is None):
+        try:
+            set_complete(tender, who, False, by=me)
+        except EvaluatorError as exc:
+            refused(exc)
+        else:
+            st.session_state[f"{key}_done"] = f"Reopened {who}'s scoring: they can change their scores again."
+            st.rerun()
+    said = st.session_state.pop(f"{key}_done", None)
+    if said:
+        st.success(escape_md(said))
+
+
+def mitigation_control(tender, table: pd.DataFrame, me) -> None:
+    """The lead records how each declared conflict is mitigated (the evaluator may then score)."""
+    open_ = table[table["declared"].astype(bool) & table["conflict"].fillna(False).astype(bool)
+                  & (table["mitigation"].fillna("").astype(str).str.strip() == "")]["user"].astype(str).tolist()
+    if not open_:
+        return
+    st.subheader("Declared conflicts waiting for a mitigation")
+    for user in open_:
+        d = declaration(tender, user) or {}
+        st.markdown(escape_md(f"**{user}** declared: {d.get('details') or '(no details)'}"))
+    with st.form("mitigate_form"):
+        who = st.selectbox("Conflict of", open_, key="mitigate_who")
+        how = st.text_area("How it is mitigated (for example: does not score Bidder X; a second reader checks)",
+                           key="mitigate_how")
+        sent = st.form_submit_button("Record the mitigation")
+    if sent:
+        try:
+            mitigate(tender, who, how, by=me)
+        except EvaluatorError as exc:
+            refused(exc)
+        else:
+            st.rerun()
 
 
 def still_scoring(status: pd.DataFrame) -> None:
-    """Who has not marked their scoring complete yet (their scores may still change)."""
+    """Who has not submitted yet (their scores may still change)."""
     still = status[~status["complete"].astype(bool)]["evaluator"].tolist()
     if still:
-        st.warning(escape_md("Still scoring (their scores may change): " + ", ".join(still)))
+        st.warning(escape_md("Not yet submitted (their scores may still change): " + ", ".join(map(str, still))))

@@ -18,12 +18,24 @@ Public API (other pages import them):
 - ``set_rubric(rubric)``: put an edited, valid rubric in use for the current tender (the Design page).
 - ``rubric_from_spec(spec, base) -> Rubric``: build a Rubric from a spec dict (the YAML structure);
   raises the EvaluatorError family exactly as loading a file would.
-- ``get_scores() -> DataFrame`` / ``set_scores(df)``: evaluator scores in use for the current tender
-  (``bidder, criterion, evaluator, score, rationale, lot``: SCORES below; ``lot`` is "" for a tender without
-  lots; evaluator ``MODERATED`` is the consensus). These two are the only way pages read or write the table
-  of scores.
-- ``save_score``, ``evaluator_status``, ``set_complete``: one score saved at once, who has marked their
-  scoring complete.
+- ``get_scores() -> DataFrame`` / ``set_scores(df, by=None)``: the scores the signed-in person may see for
+  the current tender (``bidder, criterion, evaluator, score, rationale, lot``: SCORES below; ``lot`` is "" for
+  a tender without lots; evaluator ``MODERATED`` is the consensus), and saving their changes. These two are the
+  only way pages read or write the table of scores. The panel's rules (DESIGN.md 10) are the workspace's:
+  every read passes ``viewer=identity()`` (an evaluator who has not submitted gets only their own rows) and
+  every write ``by=identity()``; a refusal raises NotAllowed (its ``line()`` is what the page shows), rows
+  refused stay as typed (``score_refusals``).
+- ``identity() -> Identity | None``: the signed-in person (app.access.current_identity()).
+- ``save_score(tender, bidder, criterion, evaluator, score, rationale, lot="", by=None)``: one score saved at
+  once (the lead's consensus).
+- ``evaluator_status(tender)``: who has scored and who has submitted (evaluator, complete, updated_at);
+  ``panel_status(tender)``: the lead's view (user, role, declared, conflict, mitigation, submitted,
+  submitted_at, scores).
+- ``set_complete(tender, evaluator, complete=True, by=None)``: submit one's scoring (refused with the first gap
+  and the count while a score or rationale is missing), or (the lead) reopen a named evaluator's.
+- ``declaration(tender, user)``, ``declare(tender, conflict, details="", by=None)``,
+  ``mitigate(tender, user, how, by=None)``, ``can(tender, action, by=None, **context) -> str | None``: conflict
+  of interest declarations (Procurement Act 2023 s81-83) and what the rules allow (None, or the reason).
 - ``checked_scores(df, rubric, bidders) -> (usable DataFrame, problem lines)``: the engine's own checks
   (load_scores) on edited scores; rows with a problem are listed and left out, never silently fixed.
 - ``get_evaluation(key=None, lot=None) -> Evaluation | LotsEvaluation``: ``evaluate(get_rubric(), tender.bidset,
@@ -44,11 +56,13 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from app import workspaces
+from app import session_panel, workspaces
 from app.samples import DEFAULT_SAMPLE, SAMPLES
 from app.uploads import clean_bidset, digest, error_lines, usable_scores
 from evaluator import (MODERATED, SCORE_COLUMNS, BidSet, Evaluation, EvaluatorError, InputError, Rubric, Workspace,
                        evaluate, load_bids, load_rubric, parse_rubric, split_scores)
+from evaluator import panel as rules
+from evaluator.panel import Identity, NotAllowed
 
 LOT = "lot"
 SCORES = SCORE_COLUMNS + [LOT]   # the app's table of scores: scores.csv's columns and the bid's lot ("" without lots)
@@ -70,7 +84,6 @@ _TENDER = "sv_tender"          # session keys, private to this module
 _RUBRICS = "sv_rubrics"        # {tender key: Rubric in use}
 _SCORES = "sv_scores"          # {tender key: scores DataFrame in use}
 _EVAL = "sv_evaluation"        # (evaluation key, Evaluation)
-_COMPLETE = "sv_ws_complete"   # {tender key: {evaluator: bool}} when there is no workspace
 
 # A tender this big is not kept in the caches shared by every user: its parsed bids, its evaluation and
 # the tables derived from it are cached in the session that uses it (Streamlit's scope="session", dropped
@@ -165,9 +178,11 @@ def _load_workspace(path: str, files_key: str, size: int = 0) -> Tender:
     rubric, bidset = ws.load_tender()
     rubric.path = Path(Path(ws.meta["rubric_file"]).name)
     files = ws.files()
+    # a panel's scores (a workspace with users) are read by whoever is signed in (get_scores), never held here
+    scores = pd.DataFrame(columns=SCORES) if ws.has_users else ws.scores()[SCORES]
     return Tender(key=f"workspace:{files_key}:{path}",
                   label=f"workspace {Path(path).name}: {rubric.tender.id} {rubric.tender.title}",
-                  rubric=rubric, bidset=clean_bidset(bidset), scores=ws.scores()[SCORES],
+                  rubric=rubric, bidset=clean_bidset(bidset), scores=scores,
                   files=[str(f).rsplit("/", 1)[-1] for f in files["path"]], workspace=path)
 
 
@@ -184,8 +199,31 @@ def workspace_tender(path: Path | str) -> Tender:
 
 # ----------------------------------------------------------------------------------------------- state
 
+def _access():
+    from app import access  # app.access draws the sign-in form with app.ui and may read the state
+    return access
+
+
+def identity() -> Optional[Identity]:
+    """The signed-in person (or the persona picked in the demonstration); None before anyone has."""
+    return _access().current_identity()
+
+
+def _panel_path() -> Optional[Path]:
+    return _access().panel_workspace()
+
+
 def get_tender() -> Tender:
-    """The tender in use; the shipped default sample on the first visit (no upload needed)."""
+    """The tender in use: a panel's workspace (`streamlit run streamlit_app.py -- --workspace F`), re-read
+    when its files change; else the shipped default sample on the first visit (no upload needed)."""
+    panel = _panel_path()
+    if panel is not None:
+        tender = workspace_tender(panel)
+        held = st.session_state.get(_TENDER)
+        if held is None or held.key != tender.key:
+            st.session_state[_TENDER] = tender
+            st.session_state.pop(_EVAL, None)
+        return tender
     tender = st.session_state.get(_TENDER)
     if tender is None:
         tender = _reopen_last() or sample_tender(DEFAULT_SAMPLE)
@@ -219,7 +257,8 @@ def set_tender(tender: Tender) -> None:
     going back to it finds them again."""
     st.session_state[_TENDER] = tender
     st.session_state.pop(_EVAL, None)
-    if len(tender.bidset.bids) <= BIG_BIDS:  # a big one stays in the saved workspaces, to reopen by choice
+    # a big one stays in the saved workspaces, to reopen by choice; a panel's server opens its own workspace
+    if len(tender.bidset.bids) <= BIG_BIDS and _panel_path() is None:
         workspaces.remember(tender)
 
 
@@ -286,13 +325,20 @@ def rubric_from_spec(spec: dict, base: Rubric) -> Rubric:
 
 
 def get_scores() -> pd.DataFrame:
-    """Evaluator scores in use for the current tender (all rows, as entered; see checked_scores). A shipped
-    sample's scores live in its default workspace (app/workspaces.py): a refresh or a server
-    restart finds them, and another evaluator's saves appear on the next run."""
+    """The scores the signed-in person may see for the current tender (all rows, as entered; see
+    checked_scores): the workspace decides (``viewer=identity()``): an evaluator who has not submitted gets
+    only their own rows. A shipped sample's scores live in its default workspace (app/workspaces.py): a
+    refresh or a server restart finds them, and another evaluator's saves appear on the next run."""
     tender = get_tender()
-    saved = workspaces.read(tender)
+    viewer = identity()
+    saved = workspaces.read(tender, viewer)
     if saved is not None:
         return saved
+    return session_panel.view(_held(tender), viewer, viewer is not None and submitted(tender, viewer.user))
+
+
+def _held(tender: Tender) -> pd.DataFrame:
+    """A tender's scores kept in the session (a tender with no workspace)."""
     store = _per_tender(_SCORES)
     if tender.key not in store:
         store[tender.key] = with_lot(tender.scores)[SCORES].copy() if len(tender.scores) else \
@@ -300,55 +346,157 @@ def get_scores() -> pd.DataFrame:
     return store[tender.key]
 
 
-def set_scores(scores: pd.DataFrame) -> None:
-    """Replace the scores in use for the current tender (every page sees them on its next run). A table
-    without a `lot` column is taken as a tender's without lots (lot "")."""
+def set_scores(scores: pd.DataFrame, by: Optional[Identity] = None) -> None:
+    """Save the changes in `scores` (the table get_scores gave, edited) as `by` (default: the signed-in
+    person); every page sees them on its next run. A table without a `lot` column is taken as a tender's
+    without lots (lot ""). Raises NotAllowed when a rule of the panel refuses a row: the other rows are
+    saved and the refused ones kept as typed (score_refusals)."""
     missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
     if missing:
         raise InputError("the scores table lacks columns: " + ", ".join(missing), field=missing[0])
     frame = with_lot(scores)[SCORES].reset_index(drop=True).copy()
-    if not workspaces.write(get_tender(), frame):  # committed to the workspace before this returns
-        _per_tender(_SCORES)[get_tender().key] = frame
+    tender = get_tender()
+    by = by if by is not None else identity()
     st.session_state.pop(_EVAL, None)
+    if workspaces.write(tender, frame, by):  # committed to the workspace before this returns
+        return
+    held = _held(tender)
+    seen = session_panel.view(held, by, by is not None and submitted(tender, by.user))
+    if not frame.equals(seen):
+        session_panel.refuse(can(tender, rules.SCORE, by=by))
+    if len(seen) != len(held):  # the rows `by` could not see stay as they were
+        frame = pd.concat([held[held["evaluator"].astype(str) != by.user],
+                           frame[frame["evaluator"].astype(str) == by.user]], ignore_index=True)
+    _per_tender(_SCORES)[tender.key] = frame[SCORES].reset_index(drop=True)
+
+
+def score_refusals(tender: Tender) -> dict:
+    """{(bidder, criterion, evaluator, lot): the rule's line}: rows typed in this session that a rule of the
+    panel refused, kept as typed and not saved (tried again on the next save)."""
+    return workspaces.refused(tender)
 
 
 def save_score(tender: Tender, bidder: str, criterion: str, evaluator: str, score, rationale: str,
-               actor: str, lot: str = "") -> dict:
-    """Save one score at once (the Moderation page's consensus, with the lead who recorded it): in the
-    tender's workspace, else in the session. Refused with a message, never half-saved, when it is not a
-    valid score. `lot`: the bid's lot in a tender with lots."""
+               lot: str = "", by: Optional[Identity] = None) -> dict:
+    """Save one score at once as `by` (default: the signed-in person): the Moderation page's consensus,
+    recorded by the lead. In the tender's workspace, else in the session. Refused with a message, never
+    half-saved, when it is not a valid score or a rule does not allow it (NotAllowed). `lot`: the bid's lot."""
     lot = str(lot or "")
-    saved = workspaces.save_score(tender, bidder, criterion, evaluator, score, rationale, actor, lot=lot)
+    by = by if by is not None else identity()
+    saved = workspaces.save_score(tender, bidder, criterion, evaluator, score, rationale, lot=lot, by=by)
     if saved is not None:
         return saved
-    scores = get_scores()
+    session_panel.refuse(can(tender, rules.MODERATE if evaluator == MODERATED else rules.SCORE, by=by,
+                             evaluator=evaluator))
+    scores = with_lot(_held(tender))
     keep = ~((scores["bidder"] == bidder) & (scores["criterion"] == criterion) & (scores["evaluator"] == evaluator)
              & (scores[LOT] == lot))
-    row = pd.DataFrame([{"bidder": bidder, "criterion": criterion, "evaluator": evaluator, "score": float(score),
-                         "rationale": str(rationale).strip(), LOT: lot}])
-    set_scores(pd.concat([scores[keep], row], ignore_index=True))
-    return {"bidder": bidder, "criterion": criterion, "evaluator": evaluator, "score": float(score),
-            "rationale": str(rationale).strip(), LOT: lot, "seq": None, "changed": True}
+    row = {"bidder": bidder, "criterion": criterion, "evaluator": evaluator, "score": float(score),
+           "rationale": str(rationale).strip(), LOT: lot}
+    _per_tender(_SCORES)[tender.key] = pd.concat([scores[keep], pd.DataFrame([row])], ignore_index=True)[SCORES]
+    st.session_state.pop(_EVAL, None)
+    return {**row, "seq": None, "changed": True}
 
 
 def evaluator_status(tender: Tender) -> pd.DataFrame:
-    """Who has marked their scoring complete (from the workspace, or this session when there is none)."""
+    """Who has scored and who has submitted (evaluator, complete, updated_at): from the workspace, or this
+    session when there is none."""
     ws = workspaces.workspace_for(tender)
-    if ws is not None:
-        return ws.evaluators()
-    names = sorted({e for e in get_scores()["evaluator"].astype(str) if e != MODERATED})
-    done = _per_tender(_COMPLETE).get(tender.key, {})
-    return pd.DataFrame({"evaluator": names, "complete": [bool(done.get(n, False)) for n in names],
-                         "updated_at": [None] * len(names)})
+    return ws.evaluators() if ws is not None else session_panel.status(tender.key, _held(tender))
 
 
-def set_complete(tender: Tender, evaluator: str, complete: bool = True) -> None:
-    """Mark (or unmark) an evaluator's scoring complete: in the workspace, else in the session."""
+def submitted(tender: Tender, user: str) -> bool:
+    """Whether `user` has submitted their scoring."""
+    status = evaluator_status(tender)
+    return bool(status.set_index("evaluator")["complete"].get(user, False)) if len(status) else False
+
+
+PANEL_STATUS = ["user", "role", "declared", "conflict", "mitigation", "submitted", "submitted_at", "scores"]
+
+
+def panel_status(tender: Tender) -> pd.DataFrame:
+    """The lead's view of the panel: user, role, declared, conflict, mitigation, submitted, submitted_at,
+    scores (the workspace's; in a demonstration without users everyone who has scored or declared, as an
+    evaluator)."""
     ws = workspaces.workspace_for(tender)
     if ws is not None:
-        ws.set_complete(evaluator, complete)
+        table = ws.panel_status()
+        if not ws.has_users:
+            table["role"] = table["role"].where(table["role"].astype(str) != "", rules.EVALUATOR)
+        return table
+    counts = _held(tender)["evaluator"].astype(str).value_counts()
+    rows = []
+    for r in evaluator_status(tender).itertuples():
+        d = declaration(tender, r.evaluator) or {}
+        rows.append({"user": r.evaluator, "role": rules.EVALUATOR, "declared": bool(d),
+                     "conflict": bool(d.get("conflict")), "mitigation": d.get("mitigation") or "",
+                     "submitted": bool(r.complete), "submitted_at": r.updated_at if r.complete else None,
+                     "scores": int(counts.get(r.evaluator, 0))})
+    return pd.DataFrame(rows, columns=PANEL_STATUS)
+
+
+def set_complete(tender: Tender, evaluator: str, complete: bool = True, by: Optional[Identity] = None) -> None:
+    """Submit `evaluator`'s scoring (complete=True: their own, only when every criterion of every bid has
+    their score and rationale, else NotAllowed naming the first gap and the count) or reopen it (the lead's):
+    in the workspace, else in the session. `by` defaults to the signed-in person."""
+    by = by if by is not None else identity()
+    ws = workspaces.workspace_for(tender)
+    if ws is not None:
+        ws.set_complete(evaluator, complete, by=by)
+        return
+    session_panel.refuse(can(tender, rules.SUBMIT if complete else rules.REOPEN, by=by, evaluator=evaluator))
+    found = submission_gaps(tender, evaluator) if complete and by is not None else []
+    if found:
+        raise NotAllowed(session_panel.missing_line(found), field="scores")
+    session_panel.set_complete(tender.key, evaluator, complete)
+    st.session_state.pop(_EVAL, None)
+
+
+def submission_gaps(tender: Tender, evaluator: str) -> list[str]:
+    """Every cell (bid x scored criterion, in every lot) where `evaluator` has no score or no rationale yet
+    (the rows typed, saved or not), as 'lot / bid / criterion' ('bid / criterion' without lots)."""
+    ws = workspaces.workspace_for(tender)
+    scores = with_lot(get_scores() if ws is not None else _held(tender))
+    rubric = get_rubric() if st.session_state.get(_TENDER) is tender else tender.rubric
+    return session_panel.gaps(rubric, tender.bidset.bids, scores, evaluator, has_lots(rubric))
+
+
+def declaration(tender: Tender, user: str) -> Optional[dict]:
+    """A panel member's conflict of interest declaration ({user, conflict, details, declared_at, mitigation,
+    mitigated_by, mitigated_at}), None when they have not declared."""
+    ws = workspaces.workspace_for(tender)
+    return ws.declaration(user) if ws is not None else session_panel.declaration(tender.key, user)
+
+
+def declare(tender: Tender, conflict: bool, details: str = "", by: Optional[Identity] = None) -> None:
+    """The signed-in person declares a conflict of interest, or none (Procurement Act 2023 s81-83)."""
+    by = by if by is not None else identity()
+    ws = workspaces.workspace_for(tender)
+    if ws is not None:
+        ws.declare(by, bool(conflict), str(details or "").strip())
     else:
-        _per_tender(_COMPLETE).setdefault(tender.key, {})[evaluator] = bool(complete)
+        session_panel.declare(tender.key, by, conflict, details)
+
+
+def mitigate(tender: Tender, user: str, how: str, by: Optional[Identity] = None) -> None:
+    """The lead records how a declared conflict is mitigated (the evaluator may then score)."""
+    by = by if by is not None else identity()
+    ws = workspaces.workspace_for(tender)
+    if ws is not None:
+        ws.mitigate(by, user, str(how or "").strip())
+    else:
+        session_panel.mitigate(tender.key, by, user, how)
+
+
+def can(tender: Tender, action: str, by: Optional[Identity] = None, **context) -> Optional[str]:
+    """None when the rules of the panel allow `by` (default: the signed-in person) to take `action`
+    (evaluator.panel's constants), else the reason in one line."""
+    by = by if by is not None else identity()
+    ws = workspaces.workspace_for(tender)
+    if ws is not None:
+        return ws.can(by, action, **context)
+    return session_panel.can(tender.key, by, action, submitted=by is not None and submitted(tender, by.user),
+                             **context)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -15,6 +15,10 @@ Several evaluators can have the app open at once. Each session writes only the r
 last read them (a three-way comparison), so one evaluator's save never overwrites or deletes another's.
 A row that is not yet a valid score (no rationale yet, say) stays in the session as typed until it is
 complete; it is not written to the workspace, and it is shown as not yet saved.
+
+The panel (DESIGN.md 10): every read passes the viewer and every write the signed-in identity (`by`) to the
+workspace, which enforces the rules (an evaluator who has not submitted reads only their own rows; a row a
+rule refuses is kept here as typed, with the rule's line, and never silently dropped).
 """
 from __future__ import annotations
 
@@ -32,12 +36,14 @@ import streamlit as st
 
 from app.samples import SAMPLES
 from evaluator import SCORE_COLUMNS, EvaluatorError, InputError, InputErrors, Workspace, default_workspace_path
+from evaluator.panel import NotAllowed
 
 _WS = "sv_workspaces"        # {tender key: Workspace or None}
 _BASE = "sv_ws_base"         # {tender key: scores as this session last read or wrote them}
 _PENDING = "sv_ws_pending"   # {tender key: {(bidder, criterion, evaluator): row dict}} not yet valid
 _PROBLEM = "sv_ws_problem"   # {tender key: why there is no workspace}
-_READ = "sv_ws_read"         # {tender key: ((path, head), scores as read at that head)}: never changed in place
+_READ = "sv_ws_read"         # {tender key: ((path, head, viewer), scores as read)}: never changed in place
+_REFUSED = "sv_ws_refused"   # {tender key: {row key: the rule's line}} typed rows a rule of the panel refused
 _KEY = ["bidder", "criterion", "evaluator", "lot"]  # lot "" in a tender without lots
 _COLUMNS = SCORE_COLUMNS + ["lot"]
 LAST_OPENED = "last_opened.json"  # in $SOCIAL_VALUE_HOME: what a new session (after a restart) opens
@@ -119,18 +125,24 @@ def _same(a: dict, b: dict) -> bool:
     return norm(a) == norm(b)
 
 
-def read(tender) -> Optional[pd.DataFrame]:
-    """Scores in use: the workspace's (fresh, so another evaluator's saves appear) with this session's
-    not-yet-valid rows laid over them. None when the tender has no workspace."""
+def _viewer_key(viewer) -> Optional[tuple]:
+    return None if viewer is None else (viewer.user, viewer.role, viewer.via)
+
+
+def read(tender, viewer=None) -> Optional[pd.DataFrame]:
+    """Scores `viewer` may see (the workspace decides: an evaluator who has not submitted gets only their own
+    rows, no consensus), fresh, so another evaluator's saves appear, with this session's not-yet-saved rows
+    laid over them. None when the tender has no workspace."""
     ws = workspace_for(tender)
     if ws is None:
         return None
-    stamp = (str(ws.path), ws.head_stamp())  # every save moves the head: until then, what was read stands
+    # every save moves the head: until then, what was read (by this viewer) stands
+    stamp = (str(ws.path), ws.head_stamp(), _viewer_key(viewer))
     held = _store(_READ).get(tender.key)
     if held is not None and held[0] == stamp:
         saved = held[1]
     else:
-        saved = ws.scores()[_COLUMNS]
+        saved = ws.scores(viewer=viewer)[_COLUMNS]
         _store(_READ)[tender.key] = (stamp, saved)
     pending = _store(_PENDING).get(tender.key, {})
     if pending:
@@ -143,49 +155,75 @@ def read(tender) -> Optional[pd.DataFrame]:
     return saved
 
 
-def write(tender, scores: pd.DataFrame) -> bool:
-    """Save what changed since this session last read the scores: each valid changed row committed to
-    the workspace (with its audit entry) before this returns; rows removed are deleted; rows not yet
-    valid kept in the session. Returns False when the tender has no workspace."""
+def refused(tender) -> dict:
+    """{(bidder, criterion, evaluator, lot): the rule's line} for rows typed in this session that the workspace
+    refused (kept as typed, not saved; tried again on the next save)."""
+    return dict(_store(_REFUSED).get(tender.key, {}))
+
+
+def write(tender, scores: pd.DataFrame, by=None) -> bool:
+    """Save what changed since this session last read the scores, as `by` (the signed-in identity): each valid
+    changed row committed to the workspace (with its audit entry) before this returns; rows removed are
+    deleted; rows not yet valid kept in the session. A row a rule of the panel refuses (NotAllowed) is kept
+    as typed, the other rows are saved, and the first refusal is raised once all are done. Returns False
+    when the tender has no workspace."""
     ws = workspace_for(tender)
     if ws is None:
         return False
     base = _store(_BASE).get(tender.key)
     if base is None:
-        base = read(tender)
+        base = read(tender, by)
     old, new = _as_map(base), _as_map(scores)
     pending = _store(_PENDING).setdefault(tender.key, {})
+    refusals = _store(_REFUSED).setdefault(tender.key, {})
+    first: Optional[NotAllowed] = None
     for key, row in new.items():
-        if key in old and _same(old[key], row):
+        if key in old and _same(old[key], row) and key not in refusals:
             continue
         try:
             ws.check_score(row["bidder"], row["criterion"], row["evaluator"], row["score"], row["rationale"], key[3])
         except EvaluatorError:
             pending[key] = {**{k: row.get(k) for k in SCORE_COLUMNS}, "lot": key[3]}
+            refusals.pop(key, None)
             continue
-        ws.set_score(row["bidder"], row["criterion"], row["evaluator"], row["score"], row["rationale"],
-                     actor=str(row["evaluator"]), lot=key[3])
+        try:
+            ws.set_score(row["bidder"], row["criterion"], row["evaluator"], row["score"], row["rationale"],
+                         lot=key[3], by=by)
+        except NotAllowed as exc:
+            pending[key] = {**{k: row.get(k) for k in SCORE_COLUMNS}, "lot": key[3]}
+            refusals[key] = exc.line()
+            first = first or exc
+            continue
         pending.pop(key, None)
+        refusals.pop(key, None)
     for key in old.keys() - new.keys():
         pending.pop(key, None)
-        ws.delete_score(*key[:3], actor=key[2], lot=key[3])
-    read(tender)
+        refusals.pop(key, None)
+        try:
+            ws.delete_score(*key[:3], lot=key[3], by=by)
+        except NotAllowed as exc:  # the saved row stays, and comes back on the next read
+            first = first or exc
+    read(tender, by)
+    if first is not None:
+        raise first
     return True
 
 
-def save_score(tender, bidder: str, criterion: str, evaluator: str, score, rationale: str,
-               actor: str, lot: str = "") -> Optional[dict]:
-    """Save one score at once in the tender's workspace (the Moderation page's consensus, with the lead who
-    recorded it); None when the tender has none (app/state.py then keeps it in the session). Refused with a
-    message, never half-saved, when it is not a valid score."""
+def save_score(tender, bidder: str, criterion: str, evaluator: str, score, rationale: str, *,
+               lot: str = "", by=None) -> Optional[dict]:
+    """Save one score at once in the tender's workspace, as `by` (the Moderation page's consensus, by the lead);
+    None when the tender has none (app/state.py then keeps it in the session). Refused with a message, never
+    half-saved, when it is not a valid score or a rule of the panel does not allow it (NotAllowed)."""
     if not str(rationale or "").strip():
         raise InputError("is empty: every score needs a rationale (reg 31 asks for an explanation)",
                          field="rationale", value=rationale)
     ws = workspace_for(tender)
     if ws is not None:
-        saved = ws.set_score(bidder, criterion, evaluator, score, rationale, actor=actor or evaluator, lot=lot)
-        _store(_PENDING).get(tender.key, {}).pop((bidder, criterion, evaluator, str(lot or "")), None)
-        read(tender)
+        saved = ws.set_score(bidder, criterion, evaluator, score, rationale, lot=lot, by=by)
+        key = (bidder, criterion, evaluator, str(lot or ""))
+        _store(_PENDING).get(tender.key, {}).pop(key, None)
+        _store(_REFUSED).get(tender.key, {}).pop(key, None)
+        read(tender, by)
         return saved
     return None
 
@@ -350,13 +388,22 @@ def last_opened() -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _score_count(ws: Workspace) -> Optional[int]:
+    """How many scores a workspace holds; None for a panel's workspace (with users), whose scores are read
+    only by someone signed in (the lead's "who has submitted" counts them per person)."""
+    try:
+        return len(ws.scores())
+    except NotAllowed:
+        return None
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _summary(path: str, stamp: tuple) -> dict:
     try:
         ws = Workspace.open(path)
         log = ws.audit_log()
         return {"tender": ws.tender_id, "title": ws.meta["tender_title"], "bids": len(ws.bidders()),
-                "scores": len(ws.scores()), "last change": str(log["at"].iloc[-1]) if len(log) else "",
+                "scores": _score_count(ws), "last change": str(log["at"].iloc[-1]) if len(log) else "",
                 "file": path, "problem": ""}
     except EvaluatorError as exc:
         return {"tender": "", "title": "", "bids": None, "scores": None, "last change": "", "file": path,

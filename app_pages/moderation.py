@@ -1,8 +1,11 @@
-"""Moderation (evaluators and the lead): independent scoring first, then the panel's scores side by side,
-SV205 where they are far apart, a consensus with its rationale beside the originals, and Kendall's W per
-question so a lead sees which questions the panel read differently.
+"""Moderation (the lead; evaluators once submitted; observers): independent scoring first, then the panel's
+scores side by side, SV205 where they are far apart, a consensus with its rationale beside the originals,
+and Kendall's W per question so a lead sees which questions the panel read differently.
 
-An evaluator sees only their own scores until they mark their scoring complete. Scores are saved in the
+Who may do what is the workspace's (DESIGN.md 10), for the signed-in person: an evaluator sees only their own
+scores until they submit (the page says why); only the lead records a consensus (MODERATED), sees who has
+submitted and who has not, records how a declared conflict of interest is mitigated and reopens a
+submission; an observer reads. Scores are saved in the
 tender's workspace (committed before the page says so), so a refresh or a restart loses nothing. Each question
 is read on its own scale (a pass/fail question as Pass or Fail, its consensus too); a rubric with a criteria
 tree shows it; a tender with lots is moderated one lot at a time.
@@ -15,12 +18,15 @@ import pandas as pd
 import streamlit as st
 
 from app.panel import options as score_options
-from app.panel import (CHOSEN, completed, criteria_tree, mark_complete, panel_table, pass_fail_ids,
-                       question_grid, questions, score_from_label, score_label, shown_score, simple, still_scoring,
-                       where_saved)
-from app.state import LOT, evaluator_status, get_rubric, get_scores, get_tender, lot_bidders, save_score, with_lot
-from app.ui import escape_md, guard, lot_picker, show_error, text_table
+from app.access import require_identity
+from app.panel import (criteria_tree, mitigation_control, panel_table, pass_fail_ids, question_grid, questions,
+                       refused, reopen_control, score_from_label, score_label, shown_score, simple, still_scoring,
+                       where_saved, who_has_submitted)
+from app.state import (LOT, evaluator_status, get_rubric, get_scores, get_tender, lot_bidders, save_score,
+                       submitted, with_lot)
+from app.ui import escape_md, guard, lot_picker, text_table
 from evaluator import MODERATED, EvaluatorError, moderation
+from evaluator.panel import EVALUATOR
 
 
 def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
@@ -73,20 +79,34 @@ def main() -> None:
     tender = get_tender()
     rubric = get_rubric()
     st.title("Moderation")
-    st.caption("Each evaluator scores alone and sees only their own scores until they mark their scoring "
-               "complete. Then the panel's scores appear side by side; where they are more than two scale steps "
-               "apart the cell is flagged SV205, and the panel records a consensus (MODERATED) score with its "
-               "rationale. The original scores are kept beside it.")
+    st.caption("Each evaluator scores alone and sees only their own scores until they submit their scoring. "
+               "Then the panel's scores appear side by side; where they are more than two scale steps apart the "
+               "cell is flagged SV205, and the lead records a consensus (MODERATED) score with its rationale. The "
+               "original scores are kept beside it.")
+    me = require_identity()
     where_saved(tender, "(every change is in its audit log).", _session_only)
     if not questions(rubric):
         st.info("This rubric has no scale (quality) criteria, so there is nothing to moderate.")
         return
+    if me.is_lead:
+        table = who_has_submitted(tender)
+        reopen_control(tender, table, me, "mod_reopen")
+        mitigation_control(tender, table, me)
+    if me.role == EVALUATOR and not submitted(tender, me.user):
+        st.info("The other evaluators' scores are hidden until you submit your scoring on the Score page, so each "
+                "score is your own reading of the bid. Then the panel's scores appear here.")
+        if not simple(rubric):
+            _tree(rubric)
+        lot = lot_picker(rubric, key="mod_lot", label="Lot") or ""
+        scores = with_lot(get_scores())
+        mine = own_scores(scores[scores[LOT] == lot], me.user, rubric, lot_bidders(tender, lot))
+        missing = int(mine["score"].isna().sum())
+        st.subheader(f"Your scores ({len(mine) - missing} of {len(mine)} cells scored)")
+        st.dataframe(text_table(mine), hide_index=True, width="stretch")
+        return
     if not simple(rubric):
-        with st.expander("The criteria, as a tree (groups with their sub-criteria, points of 100)"):
-            st.dataframe(text_table(criteria_tree(rubric).drop(columns=["level"])), hide_index=True,
-                         width="stretch", column_config={"points": st.column_config.NumberColumn(format="%.2f")})
+        _tree(rubric)
     lot = lot_picker(rubric, key="mod_lot", label="Lot to moderate") or ""
-
     scores = with_lot(get_scores())
     scores = scores[scores[LOT] == lot]
     status = evaluator_status(tender)
@@ -94,31 +114,12 @@ def main() -> None:
     if not panel:
         st.info("No evaluator has scored yet. Scores are entered on the Score page.")
         return
-    chosen = st.session_state.setdefault(CHOSEN, {})  # who this browser scores as (the Score page too)
-    if st.session_state.get("mod_evaluator") not in panel and chosen.get(tender.key) in panel:
-        st.session_state["mod_evaluator"] = chosen[tender.key]
-    evaluator = st.selectbox("I am", panel, key="mod_evaluator")
-    chosen[tender.key] = evaluator
-    done = bool(status.set_index("evaluator")["complete"].get(evaluator, False))
     bidders = lot_bidders(tender, lot)
-
-    if not done:
-        mine = own_scores(scores, evaluator, rubric, bidders)
-        missing = int(mine["score"].isna().sum())
-        st.subheader(f"Your scores ({len(mine) - missing} of {len(mine)} cells scored)")
-        st.dataframe(text_table(mine), hide_index=True, width="stretch")
-        st.caption("Other evaluators' scores stay hidden until you mark your scoring complete, so each score is "
-                   "your own reading of the bid.")
-        if missing:
-            st.warning(f"{missing} cell(s) are not scored yet; score them on the Score page first, or mark complete "
-                       "if you are not scoring them.")
-        mark_complete(tender, evaluator, "mod_complete")
-        return
-
-    completed(tender, evaluator, "mod_reopen", ".")
+    if me.role == EVALUATOR:
+        st.success(escape_md(f"{me.user}: your scoring is submitted. Only the lead can reopen it."))
     still_scoring(status)
 
-    visible = moderation.visible_scores(scores, evaluator, status)
+    visible = scores  # what the workspace lets this person see
     table = panel_table(visible, rubric, bidders)
     flagged = int(table["SV205"].sum())
     st.subheader("Scores side by side" + (f": lot {lot}" if lot else ""))
@@ -128,6 +129,21 @@ def main() -> None:
     st.caption(f"SV205 (evaluators more than two scale steps apart): {flagged} cell(s). "
                f"Consensus recorded: {int((table['status'] == 'consensus recorded').sum())} of {len(table)}.")
 
+    if me.is_lead:
+        _consensus(tender, rubric, table, visible, me, lot)
+    else:
+        st.caption("Only the lead records a consensus (MODERATED) score.")
+    _agreement(rubric, visible, bidders)
+
+
+def _tree(rubric) -> None:
+    with st.expander("The criteria, as a tree (groups with their sub-criteria, points of 100)"):
+        st.dataframe(text_table(criteria_tree(rubric).drop(columns=["level"])), hide_index=True,
+                     width="stretch", column_config={"points": st.column_config.NumberColumn(format="%.2f")})
+
+
+def _consensus(tender, rubric, table: pd.DataFrame, visible: pd.DataFrame, me, lot: str) -> None:
+    """The lead records a consensus (MODERATED) score with its rationale, beside the originals."""
     st.subheader("Record a consensus")
     cells = list(zip(table["bidder"], table["criterion"]))
     order = np.argsort((table["status"] == "consensus recorded").to_numpy(), kind="stable")
@@ -152,22 +168,24 @@ def main() -> None:
                               index=default, key="mod_score" if flat else f"mod_score_{criterion}")
         rationale = st.text_area("Rationale (required: why the panel agreed this score)", key="mod_rationale",
                                  value=row["moderated_rationale"] if isinstance(row["moderated_rationale"], str) else "")
-        submitted = st.form_submit_button("Record consensus")
-    if submitted:
+        submitted_ = st.form_submit_button("Record consensus")
+    if submitted_:
         if chosen is None:
             st.error("Choose a consensus score from the scale.")
         else:
             try:
                 saved = save_score(tender, bidder, criterion, MODERATED, score_from_label(chosen), rationale,
-                                   actor=evaluator, lot=lot)
+                                   lot=lot, by=me)
             except EvaluatorError as exc:
-                show_error(exc)
+                refused(exc)
             else:
                 where = f" (audit entry {saved['seq']})" if saved.get("seq") else ""
                 value = shown_score(saved["score"], rubric, criterion) if pass_fail else f"{saved['score']:g}"
                 st.success(escape_md(f"Saved: {(lot + ' / ') if lot else ''}{bidder} / {criterion} consensus "
                                      f"{value}{where}. The original scores are kept beside it."))
 
+
+def _agreement(rubric, visible: pd.DataFrame, bidders: list[str]) -> None:
     st.subheader("Agreement per question (Kendall's W)")
     ranked = [q for q in questions(rubric) if q["id"] not in pass_fail_ids(rubric)]  # pass/fail ranks nothing
     agree = moderation.agreement(visible, ranked, bidders)

@@ -3,27 +3,32 @@ pass/fail question) and a mandatory rationale. A flat rubric is one grid of bids
 criteria tree, its own scales or pass/fail questions is scored one question at a time, under the group it
 belongs to, with its weight, scale and descriptors. A tender with lots is scored one lot at a time.
 
-Each evaluator scores alone: they pick who they are, see and edit only their own scores, and see the other
-evaluators' scores, the spread (SV205) and the consensus only once they have marked their scoring complete
-(the same mark the Moderation page and `workspace complete` use). The lead records the MODERATED consensus
-on the Moderation page. Scores are saved (in the tender's workspace) and used everywhere as soon as they are
-entered; a row the engine refuses (no rationale, a score off the scale) is named and left out until it is
-fixed, never silently corrected.
+Each evaluator scores alone, as the person signed in (DESIGN.md 10; in the demonstration, the persona picked):
+they first declare any conflict of interest (Procurement Act 2023 s81-83; a declared conflict stops scoring
+until the lead records a mitigation), see and edit only their own scores, and see the other evaluators'
+scores, the spread (SV205) and the consensus only once they have submitted (the same mark the Moderation page
+and `workspace complete` use), which the workspace refuses while any score or rationale is missing. Once
+submitted their grid is read-only; only the lead reopens it. The lead sees who has submitted; an observer
+reads. The lead records the MODERATED consensus on the Moderation page. Scores are saved (in the tender's
+workspace) and used everywhere as soon as they are entered; a row the engine refuses (no rationale, a score
+off the scale) is named and left out until it is fixed, never silently corrected; a row a rule of the panel
+refuses is kept as typed, with the rule's line.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from app.panel import (CHOSEN, completed, criteria_tree, criterion_scale, mark_complete, options, panel_table,
-                       path_names, question_grid, score_from_label, score_label, scored, shown_score, simple,
-                       still_scoring, where_saved)
-from app.state import (LOT, SCORES, checked_scores, evaluator_status, get_evaluation, get_rubric, get_scores,
-                       get_tender, has_lots, lot_bidders, set_scores, with_lot)
+from app.access import require_identity
+from app.panel import (conflict_stops, criteria_tree, criterion_scale, declaration_form, options, panel_table,
+                       path_names, question_grid, refused, reopen_control, score_from_label, score_label, scored,
+                       shown_score, simple, still_scoring, submit_button, submitted_note, where_saved,
+                       who_has_submitted)
+from app.state import (LOT, SCORES, checked_scores, declaration, evaluator_status, get_evaluation, get_rubric,
+                       get_scores, get_tender, has_lots, lot_bidders, score_refusals, set_scores, submitted, with_lot)
 from app.ui import edit_table, escape_md, guard, lot_picker, show_problems, text_table
-from evaluator import MODERATED, SCORE_COLUMNS, formula_safe_frame, moderation, scale_marks
-
-_EVALUATORS = "sv_evaluators"   # {tender key: [evaluator names added on this page]}
+from evaluator import MODERATED, SCORE_COLUMNS, EvaluatorError, formula_safe_frame, scale_marks
+from evaluator.panel import EVALUATOR
 EDITOR = "score_editor"         # the one grid of a flat rubric; a tree's questions: EDITOR + "_" + criterion id
 PANEL_CODES = ("SV205", "SV206", "SV207", "SV203", "SV208")
 OWN_CODES = ("SV203", "SV206", "SV207", "SV208")  # what the evaluator's own scores alone can raise
@@ -68,12 +73,14 @@ def _on_scale(s, rubric, criterion=None) -> bool:
         return False
 
 
-def merge_rows(scores: pd.DataFrame, evaluator: str, edited: pd.DataFrame, lot: str = "") -> pd.DataFrame:
-    """All scores with this evaluator's rows (in this lot) replaced by the edited grid. A row with neither
-    score nor rationale is not a score; a row with one of them is kept as typed (and reported until
-    complete). Other lots' scores are untouched."""
-    rows = []
-    for r in edited.to_dict("records"):
+def merge_rows(scores: pd.DataFrame, evaluator: str, typed: pd.DataFrame, lot: str = "") -> pd.DataFrame:
+    """All scores with the grid rows this evaluator typed (in this lot) laid over theirs: only the cells they
+    changed, so a score saved meanwhile from another tab is kept. A row with neither score nor rationale removes
+    the score; a row with one of them is kept as typed (and reported until complete)."""
+    scores = with_lot(scores)
+    rows, keys = [], set()
+    for r in typed.to_dict("records"):
+        keys.add((str(r["bidder"]), str(r["criterion"])))
         score = score_from_label(r.get("score"))
         rationale = r.get("rationale")
         rationale = None if rationale is None or (isinstance(rationale, float) and rationale != rationale) else \
@@ -82,27 +89,26 @@ def merge_rows(scores: pd.DataFrame, evaluator: str, edited: pd.DataFrame, lot: 
             continue
         rows.append({"bidder": r["bidder"], "criterion": r["criterion"], "evaluator": evaluator,
                      "score": score, "rationale": rationale or "", LOT: lot or ""})
-    scores = with_lot(scores)
-    others = scores[(scores["evaluator"] != evaluator) | (scores[LOT] != (lot or ""))]
-    mine = pd.DataFrame(rows, columns=SCORES)
-    out = pd.concat([others, mine], ignore_index=True) if len(others) else mine
+    mine = (scores["evaluator"] == evaluator) & (scores[LOT] == (lot or ""))
+    hit = mine & pd.Series([(str(b), str(c)) in keys for b, c in zip(scores["bidder"], scores["criterion"])],
+                           index=scores.index, dtype=bool)
+    others = scores[~hit]
+    new = pd.DataFrame(rows, columns=SCORES)
+    out = pd.concat([others, new], ignore_index=True) if len(others) else new
     return out[SCORES].reset_index(drop=True)
+
+
+def typed_rows(key: str, edited: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a grid the user has typed into (the editor's own record of edits), as edited."""
+    state = st.session_state.get(key)
+    rows = sorted(int(i) for i in ((state or {}).get("edited_rows") or {})) if isinstance(state, dict) else []
+    return edited.iloc[[i for i in rows if i < len(edited)]]
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     key = ["evaluator", LOT, "bidder", "criterion"]
     norm = lambda d: with_lot(d)[SCORES].astype(str).sort_values(key).reset_index(drop=True)  # noqa: E731
     return len(a) == len(b) and norm(a).equals(norm(b))
-
-
-def _add_evaluator(tender_key: str) -> None:
-    name = str(st.session_state.get("new_evaluator", "")).strip()
-    if name and name != MODERATED:
-        added = st.session_state.setdefault(_EVALUATORS, {}).setdefault(tender_key, [])
-        if name not in added:
-            added.append(name)
-        st.session_state["scoring_as"] = name
-    st.session_state["new_evaluator"] = ""
 
 
 def own_flags(own_usable: pd.DataFrame, rubric, bidders: list[str], lot: str = "") -> pd.DataFrame:
@@ -113,26 +119,6 @@ def own_flags(own_usable: pd.DataFrame, rubric, bidders: list[str], lot: str = "
         rubric = rubric.for_lot(lot)
     _, flags = scale_marks(own_usable[SCORE_COLUMNS], rubric, bidders)
     return flags[flags["code"].isin(OWN_CODES)].reset_index(drop=True)
-
-
-def _who(tender, status: pd.DataFrame, scores: pd.DataFrame) -> tuple[str | None, list[str]]:
-    """The evaluator this browser scores as (chosen once, kept across pages and shared with Moderation)."""
-    known = list(dict.fromkeys(status["evaluator"].astype(str).tolist()
-                               + [e for e in scores["evaluator"].astype(str) if e != MODERATED]))
-    added = st.session_state.get(_EVALUATORS, {}).get(tender.key, [])
-    options = known + [e for e in added if e not in known]
-    chosen = st.session_state.setdefault(CHOSEN, {})  # survives leaving the page (widget state does not)
-    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-    c2.text_input("Add your name", key="new_evaluator", placeholder="name")
-    c3.button("Add", on_click=_add_evaluator, args=(tender.key,))
-    if not options:
-        c1.info("Add your name to start scoring.")
-        return None, options
-    if st.session_state.get("scoring_as") not in options:
-        st.session_state["scoring_as"] = chosen.get(tender.key) if chosen.get(tender.key) in options else options[0]
-    evaluator = c1.selectbox("I am", options, key="scoring_as")
-    chosen[tender.key] = evaluator
-    return evaluator, options
 
 
 def _download(scores: pd.DataFrame, label: str, rubric=None) -> None:
@@ -155,8 +141,9 @@ def _grid_config(labels: list[str]) -> dict:
 
 def _one_grid(tender, rubric, grid: pd.DataFrame, owner: str) -> pd.DataFrame:
     """A flat rubric: one grid of bids by question, every question on the rubric's scale."""
-    return edit_table(EDITOR, owner, grid, hide_index=True, width="stretch", num_rows="fixed",
-                      column_config=_grid_config(options(rubric)), height=_height(len(grid)))
+    edited = edit_table(EDITOR, owner, grid, hide_index=True, width="stretch", num_rows="fixed",
+                        column_config=_grid_config(options(rubric)), height=_height(len(grid)))
+    return typed_rows(EDITOR, edited)
 
 
 def _tree_grids(tender, rubric, grid: pd.DataFrame, owner: str) -> pd.DataFrame:
@@ -185,9 +172,10 @@ def _tree_grids(tender, rubric, grid: pd.DataFrame, owner: str) -> pd.DataFrame:
                                                            options=options(rubric, c.id), width="medium")
         config["question"] = None  # the heading says which question
         config["criterion"] = None
-        edited.append(edit_table(f"{EDITOR}_{c.id}", owner, rows, hide_index=True, width="stretch",
-                                 num_rows="fixed", column_config=config, height=_height(len(rows))))
-    return pd.concat(edited, ignore_index=True) if edited else grid
+        one = edit_table(f"{EDITOR}_{c.id}", owner, rows, hide_index=True, width="stretch",
+                         num_rows="fixed", column_config=config, height=_height(len(rows)))
+        edited.append(typed_rows(f"{EDITOR}_{c.id}", one))
+    return pd.concat(edited, ignore_index=True) if edited else grid.iloc[0:0]
 
 
 def _scales(rubric) -> pd.DataFrame:
@@ -204,8 +192,9 @@ def _scales(rubric) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["criterion", "score", "descriptor"])
 
 
-def _scoring(tender, rubric, scores: pd.DataFrame, evaluator: str, lot: str = "") -> None:
-    """Before completion: the evaluator's own grid, their own flags, and the completion mark."""
+def _scoring(tender, rubric, scores: pd.DataFrame, me, lot: str = "") -> None:
+    """Before submitting: the evaluator's own grid, their own flags, and "Submit my scoring"."""
+    evaluator = me.user
     bidders = lot_bidders(tender, lot)
     grid = evaluator_rows(scores, evaluator, rubric, bidders, lot)
     st.subheader("Your scores" + (f": lot {lot}" if lot else ""))
@@ -213,8 +202,14 @@ def _scoring(tender, rubric, scores: pd.DataFrame, evaluator: str, lot: str = ""
     edited = (_one_grid if simple(rubric) else _tree_grids)(tender, rubric, grid, owner)
     merged = merge_rows(scores, evaluator, edited, lot)
     if not _same(merged, scores):
-        set_scores(merged)
-        scores = merged
+        try:
+            set_scores(merged, by=me)
+        except EvaluatorError as exc:  # a rule refused a row: it stays as typed, the line says why
+            refused(exc)
+        scores = get_scores()
+    held = [line for key, line in score_refusals(tender).items() if key[2] == evaluator]
+    if held:
+        st.warning(escape_md(f"{len(held)} score(s) you typed are not saved: {held[0]}"))
     mine = _lot_rows(scores, lot)
     mine = mine[mine["evaluator"] == evaluator].reset_index(drop=True)
     usable, problems = checked_scores(mine, rubric, tender.bidset)
@@ -229,10 +224,12 @@ def _scoring(tender, rubric, scores: pd.DataFrame, evaluator: str, lot: str = ""
     st.divider()
     unscored = int(grid_missing(mine, rubric, bidders))
     st.caption("The other evaluators' scores, how far apart the panel is (SV205) and the consensus stay hidden "
-               "until you mark your scoring complete, so each score is your own reading of the bid.")
+               "until you submit your scoring, so each score is your own reading of the bid. You can submit once "
+               "every criterion of every bid" + (" in every lot" if lot else "") + " has your score and rationale; "
+               "after that your scores are read-only unless the lead reopens them.")
     if unscored:
         st.warning(f"{unscored} cell(s) have no score from you yet" + (f" in lot {lot}." if lot else "."))
-    mark_complete(tender, evaluator, "score_complete")
+    submit_button(tender, me, "score_submit")
 
 
 def grid_missing(mine: pd.DataFrame, rubric, bidders: list[str]) -> int:
@@ -241,18 +238,60 @@ def grid_missing(mine: pd.DataFrame, rubric, bidders: list[str]) -> int:
     return sum((b, c.id) not in have for b in bidders for c in scored(rubric))
 
 
-def _complete(tender, rubric, scores: pd.DataFrame, evaluator: str, status: pd.DataFrame, lot: str = "") -> None:
-    """After completion: own scores (read only), then the panel side by side, SV205 and the consensus."""
+def _typed_since(tender, rubric, scores: pd.DataFrame, me, lot: str) -> pd.DataFrame:
+    """Edits typed into this session's grid that no run has saved yet (the scoring was submitted meanwhile,
+    in another tab): tried, so the workspace's rule says why they are not saved, and kept as typed."""
+    bases = st.session_state.get("sv_editor_bases", {})
+    owner = f"{tender.key}|{me.user}|{lot}"
+    grids = []
+    for key, (held_owner, base) in list(bases.items()):
+        edits = st.session_state.get(key)
+        if not key.startswith(EDITOR) or held_owner != owner or not isinstance(edits, dict):
+            continue
+        grid = base.copy()
+        rows = sorted(int(i) for i in (edits.get("edited_rows") or {}))
+        for row in rows:
+            for col, value in edits["edited_rows"][row].items() if row in edits["edited_rows"] else \
+                    edits["edited_rows"][str(row)].items():
+                if col in grid.columns:
+                    grid.loc[row, col] = value
+        grids.append(grid.iloc[rows])
+        st.session_state.pop(key, None)
+        bases.pop(key, None)
+    if not grids:
+        return scores
+    merged = merge_rows(scores, me.user, pd.concat(grids, ignore_index=True), lot)
+    if not _same(merged, scores):
+        try:
+            set_scores(merged, by=me)
+        except EvaluatorError as exc:
+            refused(exc)
+        return get_scores()
+    return scores
+
+
+def _complete(tender, rubric, scores: pd.DataFrame, me, lot: str = "") -> None:
+    """After submitting: own scores (read only), then the panel side by side, SV205 and the consensus."""
     bidders = lot_bidders(tender, lot)
-    completed(tender, evaluator, "score_reopen", "; reopen to change yours.")
-    mine = evaluator_rows(scores, evaluator, rubric, bidders, lot)
+    scores = _typed_since(tender, rubric, scores, me, lot)
+    held = [line for key, line in score_refusals(tender).items() if key[2] == me.user]
+    if held:
+        st.warning(escape_md(f"{len(held)} score(s) you typed are not saved (shown below as typed): {held[0]}"))
+    submitted_note(me)
+    mine = evaluator_rows(scores, me.user, rubric, bidders, lot)
     st.subheader("Your scores" + (f": lot {lot}" if lot else ""))
     st.dataframe(text_table(mine), hide_index=True, width="stretch", height=_height(len(mine)))
+    _panel(tender, rubric, scores, lot, only_of=me.user)
+
+
+def _panel(tender, rubric, scores: pd.DataFrame, lot: str, only_of: str | None = None) -> None:
+    """The panel's scores per cell (what the workspace lets this person see), the score used, the flags."""
+    bidders = lot_bidders(tender, lot)
+    status = evaluator_status(tender)
     usable, problems = checked_scores(scores, rubric, tender.bidset)  # rows not yet valid are not the panel's
-    if problems:
-        show_problems([p for p in problems if f" / {evaluator})" in p], kind="warning")
-    usable = _lot_rows(usable, lot)
-    visible = moderation.visible_scores(usable[SCORE_COLUMNS], evaluator, status)
+    if problems and only_of:
+        show_problems([p for p in problems if f" / {only_of})" in p], kind="warning")
+    visible = _lot_rows(usable, lot)[SCORE_COLUMNS]
     still_scoring(status)
     st.subheader("The panel's scores per cell")
     table = panel_table(visible, rubric, bidders)
@@ -265,14 +304,14 @@ def _complete(tender, rubric, scores: pd.DataFrame, evaluator: str, status: pd.D
     table = table.merge(used, on=["bidder", "criterion"], how="left")
     table["marks"] = pd.to_numeric(table["marks"], errors="coerce").round(2)
     if not simple(rubric):  # each question on its own scale: scores as read (Pass or Fail for pass/fail)
-        numeric = [e for e in table.columns if e in set(status["evaluator"])] + ["lowest", "highest", "moderated"]
+        numeric = [e for e in table.columns if e in set(visible["evaluator"])] + ["lowest", "highest", "moderated"]
         for col in [c for c in numeric if c in table.columns]:
             table[col] = [shown_score(v, rubric, c) or None for v, c in zip(table[col], table["criterion"])]
         table["score used"] = [shown_score(v, rubric, c) or None if not isinstance(v, str) else v.capitalize()
                                for v, c in zip(table["score used"], table["criterion"])]
     st.dataframe(text_table(table.rename(columns={"bidder": "bid"})), hide_index=True, width="stretch",
                  height=_height(len(table)))
-    st.caption("A consensus (MODERATED) score with its rationale is recorded on the Moderation page.")
+    st.caption("A consensus (MODERATED) score with its rationale is recorded by the lead on the Moderation page.")
     _download(visible, "Download scores.csv")
     _flag_table(ev.flags[ev.flags["code"].isin(PANEL_CODES)], "Scoring flags",
                 "No disagreement, missing consensus, unscored criteria or failed pass/fail question (SV205, SV206, "
@@ -293,13 +332,13 @@ def _flag_table(flags: pd.DataFrame, heading: str, none_message: str) -> None:
 def main() -> None:
     tender = get_tender()
     rubric = get_rubric()
-    scores = get_scores()
     st.title("Score")
     st.caption("Each evaluator scores every bid on each quality question alone, with a score from the question's "
                "scale (Pass or Fail for a pass/fail question) and a rationale (every score needs one: regulation 31 "
-               "asks for an explanation). You see only your own scores until you mark your scoring complete; then "
-               "the panel's scores appear and the lead records the consensus on the Moderation page. Scores are "
-               "used on every page as soon as they are entered.")
+               "asks for an explanation). You declare any conflict of interest first, see only your own scores "
+               "until you submit your scoring, and then the panel's scores appear; the lead records the consensus "
+               "on the Moderation page. Scores are used on every page as soon as they are entered.")
+    me = require_identity()
     where_saved(tender, "as you enter them.", lambda why: st.warning(
         escape_md("Scores are kept for this browser session only" + (f" ({why})." if why else "."))))
     if not scored(rubric):
@@ -309,19 +348,41 @@ def main() -> None:
         with st.expander("The criteria, as a tree (groups with their sub-criteria, points of 100)"):
             st.dataframe(text_table(criteria_tree(rubric).drop(columns=["level"])), hide_index=True,
                          width="stretch", column_config={"points": st.column_config.NumberColumn(format="%.2f")})
-    lot = lot_picker(rubric, key="score_lot", label="Lot to score") or ""
-    status = evaluator_status(tender)
-    evaluator, _ = _who(tender, status, scores)
-    if evaluator is None:
+    if me.role != EVALUATOR:
+        _not_an_evaluator(tender, rubric, me)
         return
+    held = declaration(tender, me.user)
+    if held is None:  # before the bids are shown
+        declaration_form(tender, me)
+        return
+    if held.get("conflict") and not str(held.get("mitigation") or "").strip():
+        conflict_stops(held)
+        return
+    lot = lot_picker(rubric, key="score_lot", label="Lot to score") or ""
     if lot and not lot_bidders(tender, lot):
         st.info(f"No bid was loaded for lot {lot}, so there is nothing to score in it.")
         return
-    done = bool(status.set_index("evaluator")["complete"].get(evaluator, False)) if len(status) else False
-    if done:
-        _complete(tender, rubric, scores, evaluator, status, lot)
+    scores = get_scores()
+    if submitted(tender, me.user):
+        _complete(tender, rubric, scores, me, lot)
     else:
-        _scoring(tender, rubric, scores, evaluator, lot)
+        _scoring(tender, rubric, scores, me, lot)
+
+
+def _not_an_evaluator(tender, rubric, me) -> None:
+    """The lead: who has submitted, reopening a submission, the panel's scores. An observer: the scores."""
+    if me.is_lead:
+        table = who_has_submitted(tender)
+        reopen_control(tender, table, me, "score_reopen")
+        st.caption("Scoring is the evaluators': each scores alone, as themselves. You record the consensus "
+                   "(MODERATED) and mitigate declared conflicts on the Moderation page.")
+    else:
+        st.info(escape_md(f"{me.user}: you are an observer. You read the panel's scores; you change nothing."))
+    lot = lot_picker(rubric, key="score_lot", label="Lot") or ""
+    if lot and not lot_bidders(tender, lot):
+        st.info(f"No bid was loaded for lot {lot}.")
+        return
+    _panel(tender, rubric, get_scores(), lot)
 
 
 with guard("the Score page"):

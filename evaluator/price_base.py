@@ -421,7 +421,7 @@ def report_story(k, ev) -> list:
     if not worth_showing(table):
         return []
     base = base_label(table)
-    story = [k.p(f"One price base: every proxy £ in {esc(str(base))} prices (DESIGN 9.4)", k.h2),
+    story = [k.p(f"D. One price base: every proxy £ in {esc(str(base))} prices", k.h2),
              k.p(esc(_method_sentence(table)), k.small)]
     rows = [[r.code, plain(r.price_year), plain(r.deflator_from), _index(r.index_from), plain(r.deflator_to),
              _index(r.index_to), f"{r.factor:.4f}", pence(r.value), pence(r.value_in_base), r.note]

@@ -10,7 +10,7 @@ import pytest
 
 from evaluator import evaluate, load_bids, load_rubric, load_scores, self_assess
 from evaluator.reading import figures_vs_design
-from tests.apptest import APP, click, messages, ok, table, unescape, upload
+from tests.apptest import APP, click, messages, ok, table, unescape, upload, load_uploaded
 from tests.conftest import ROOT, tender_paths
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -133,7 +133,7 @@ def test_upload_another_tender_with_a_broken_file_loads_the_good_ones():
     files = [p for p in sorted(bids.iterdir()) if p.suffix in (".yaml", ".json")]
     upload(at, "up_bids", files + [("broken.yaml", b"bidder: [unclosed\nprice: 1\n", "text/yaml")])
     upload(at, "up_scores", scores)
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Bids loaded"] == str(len(files))
@@ -154,7 +154,7 @@ def test_malformed_rubric_upload_changes_nothing(home_ev):
     before = {m.label: m.value for m in at.metric}
     upload(at, "up_rubric", ("bad.yaml", b"tender: {id: X}\ncriteria: []\nweights: 3\n", "text/yaml"))
     upload(at, "up_bids", [tender_paths("schools_fm")[1] / "westvale_building_services.yaml"])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     errors = messages(at)
     assert any(e.startswith("Nothing was loaded") for e in errors)
@@ -170,7 +170,7 @@ def test_bids_that_are_all_broken_change_nothing():
     at = start()
     before = {m.label: m.value for m in at.metric}
     upload(at, "up_bids", [("a.json", b"{not json", "application/json"), ("b.yaml", b"- just\n- a list\n", "text/yaml")])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     errors = "\n".join(messages(at))
     assert "a.json, line 1, column 2: is not valid JSON" in errors
@@ -188,7 +188,7 @@ def test_bulk_csv_pair_and_xlsx_bid_upload(tmp_path):
     rubric_path = tender_paths("home_care_north")[0]
     at = start()
     upload(at, "up_bids", [tmp_path / "bids.csv", tmp_path / "commitments.csv"])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     assert {m.label: m.value for m in at.metric}["Bids loaded"] == "12"
     r = load_rubric(rubric_path)
@@ -202,7 +202,7 @@ def test_bulk_csv_pair_and_xlsx_bid_upload(tmp_path):
     xlsx = write_template(r, tmp_path / "northtown.xlsx", bid=bid)
     at.switch_page("app_pages/tender.py").run()
     upload(at, "up_bids", [xlsx])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     bids = table(at, {"bidder", "price £", "commitments", "file"})
     assert bids["bidder"].tolist() == ["Northtown Community Care CIC"] and bids["file"].tolist() == ["northtown.xlsx"]
@@ -218,7 +218,7 @@ def test_scores_upload_alone_good_and_bad(home_ev):
     cells = lines[2].split(",")
     lines[2] = ",".join(cells[:4] + [""])
     upload(at, "up_scores", ("scores.csv", ("\n".join(lines) + "\n").encode(), "text/csv"))
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     errors = "\n".join(messages(at))
     assert re.search(r"scores\.csv, row 2, field 'score', value '85'", errors), errors
@@ -230,7 +230,7 @@ def test_scores_upload_alone_good_and_bad(home_ev):
     panel_only = "\n".join(l for l in text.splitlines() if ",MODERATED," not in l) + "\n"
     at.switch_page("app_pages/tender.py").run()
     upload(at, "up_scores", ("scores.csv", panel_only.encode(), "text/csv"))
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     at.switch_page("app_pages/results.py").run()
     flags = table(at, {"bidder", "criterion", "code", "message"})
@@ -243,12 +243,25 @@ def _seed_scores(at, edits: dict) -> None:
     at.session_state["score_editor"] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
 
 
+def as_evaluator(name: str, page: str = "score"):
+    """The app as the demonstration's evaluator persona `name` (the sidebar's picker), declared no conflict."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["sv_persona"] = (name, "evaluator")
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    if any(r.key == "coi_choice" for r in at.radio):
+        at.radio(key="coi_choice").set_value("I have no conflict of interest")
+        click(at, "Record my declaration").run()
+    assert not at.exception
+    return at
+
+
 def test_score_edits_are_used_everywhere_and_survive_moving_pages(home_ev):
     """An evaluator's own score, entered on the Score page, is used by every page at once (here on a cell
     with no consensus yet, where the panel's median is the score used)."""
     from app.panel import score_label
-    at = start("score")
-    at.selectbox(key="scoring_as").set_value("Helen Marsh").run()
+    at = as_evaluator("Helen Marsh")
+    assert not any(s.label == "I am" for s in at.selectbox)  # who scores is the persona, not a drop-down
     grid = at.data_editor[0].value
     cell = ("Easton Homecare Partnership", "SVQ")  # the one cell with no consensus in the sample
     row = grid.index[(grid["bidder"] == cell[0]) & (grid["criterion"] == cell[1])][0]
@@ -262,6 +275,7 @@ def test_score_edits_are_used_everywhere_and_survive_moving_pages(home_ev):
     assert hit.sum() == 1
     scores.loc[hit, ["score", "rationale"]] = [100.0, "Re-read: every outcome evidenced"]
     expected = evaluate(home_ev.rubric, home_ev.bidset, scores).results.set_index("bidder")
+    at = start("results")  # the lead's pages
     for page in ("results", "figures", "tender", "results"):
         at.switch_page(f"app_pages/{page}.py").run()
         ok(at)
@@ -269,31 +283,29 @@ def test_score_edits_are_used_everywhere_and_survive_moving_pages(home_ev):
     assert shown.loc[cell[0], "quality"] == pytest.approx(expected.loc[cell[0], "quality_score"])
     assert shown.loc[cell[0], "total"] == pytest.approx(expected.loc[cell[0], "total"])
     # back on the Score page, the edit is still there, for the same evaluator
+    at = as_evaluator("Helen Marsh")
+    at.switch_page("app_pages/tender.py").run()
     at.switch_page("app_pages/score.py").run()
-    assert at.selectbox(key="scoring_as").value == "Helen Marsh"
     assert at.data_editor[0].value.loc[row, "score"] == score_label(100.0, r)
 
 
-def test_new_evaluator_score_without_rationale_is_named_and_not_used(home_ev):
+def test_a_score_without_rationale_is_named_and_not_used_and_submitting_shows_the_panel(home_ev):
     from app.panel import score_label
-    at = start("score")
-    at.text_input(key="new_evaluator").set_value("Sam O'Neill")
-    click(at, "Add").run()
-    assert at.selectbox(key="scoring_as").value == "Sam O'Neill"
-    _seed_scores(at, {0: {"score": score_label(100.0, home_ev.rubric)},
-                      1: {"score": score_label(60.0, home_ev.rubric), "rationale": "Clear outcomes plan"}})
+    at = as_evaluator("Priya Raman")
+    grid = at.data_editor[0].value
+    q1 = int(grid.index[(grid["bidder"] == "Apex Care Group Ltd") & (grid["criterion"] == "Q1")][0])
+    _seed_scores(at, {q1: {"score": score_label(100.0, home_ev.rubric), "rationale": ""}})
     at.run()
     ok(at)
     warnings = "\n".join(messages(at, "warning"))
-    assert re.search(r"scores, row \d+ \(Apex Care Group Ltd / Q1 / Sam O'Neill\), field 'rationale'.*not", warnings), warnings
+    assert re.search(r"scores, row \d+ \(Apex Care Group Ltd / Q1 / Priya Raman\), field 'rationale'.*not", warnings), warnings
     assert [d.proto.label for d in at.get("download_button")] == ["Download my scores (scores.csv)"]
-    click(at, "Mark my scoring complete").run()  # the panel appears once Sam has finished
+    click(at, "Submit my scoring").run()  # the panel appears once Priya has submitted
     ok(at)
     panel = table(at, {"bid", "criterion", "n_evaluators", "highest"})
-    svq = panel[(panel["bid"] == "Apex Care Group Ltd") & (panel["criterion"] == "SVQ")]
     q1 = panel[(panel["bid"] == "Apex Care Group Ltd") & (panel["criterion"] == "Q1")]
-    assert svq["n_evaluators"].iat[0] == 4  # the complete row is used
-    assert q1["n_evaluators"].iat[0] == 3 and q1["highest"].iat[0] == 80  # the 100 without rationale is not
+    # the 100 without a rationale is not used (it stays, as typed, in place of her saved 80 until it is complete)
+    assert q1["n_evaluators"].iat[0] == 2 and q1["highest"].iat[0] == 80
     assert [d.proto.label for d in at.get("download_button")] == ["Download scores.csv"]
 
 
@@ -437,7 +449,7 @@ def test_supplier_text_is_never_rendered_as_markup(tmp_path):
     at = start()
     upload(at, "up_bids", [("hostile.yaml", hostile.encode(), "text/yaml"),
                            tender_paths("home_care_north")[1] / "apex_care_group.yaml"])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     for page in PAGES:
         at.switch_page(f"app_pages/{page}.py").run()
@@ -486,7 +498,7 @@ def test_a_rubric_without_its_bids_is_refused_and_changes_nothing():
     at = start()
     before = {m.label: m.value for m in at.metric}
     upload(at, "up_rubric", tender_paths("schools_fm")[0])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     assert any("schools_fm.yaml: a rubric is loaded with its bids" in e for e in messages(at))
     assert {m.label: m.value for m in at.metric} == before

@@ -16,11 +16,12 @@ import yaml
 
 from evaluator import load_bids, load_rubric, load_scores
 from evaluator.workspace import Workspace
-from tests.apptest import APP, click, messages, ok, table, unescape, upload
+from tests.apptest import APP, click, messages, ok, table, unescape, upload, load_uploaded
 from tests.conftest import tender_paths
 from tests.test_workspace_lots import ASHBY, CRESTLINE, KINGSFORD, MERIDIAN, WESTVALE, lotted_tender
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+GARETH = "Gareth Lloyd"  # an evaluator of the lotted tender (schools_fm's panel)
 
 
 def engine(rubric: Path, bids: Path, scores: Path):
@@ -35,14 +36,20 @@ def tender(tmp_path):
     return lotted_tender(tmp_path / "tender")
 
 
-def opened(tender, page: str | None = None, lots: bool = True):
+def opened(tender, page: str | None = None, lots: bool = True, evaluator: str | None = None):
     """The app opened on the lotted tender's workspace (as `workspace init` makes it; the app reopens what was
-    open last), on `page`."""
+    open last), on `page`; as the demonstration's evaluator persona `evaluator` (declared no conflict), else
+    its lead."""
     rubric, bids, scores = tender
     home = Path(os.environ["SOCIAL_VALUE_HOME"])
     ws = Workspace.create(home / "lots.sqlite", rubric, bids, scores_path=scores)
     (home / "last_opened.json").write_text(json.dumps({"workspace": str(ws.path)}), encoding="utf-8")
-    at = AppTest.from_file(APP, default_timeout=90).run()
+    at = AppTest.from_file(APP, default_timeout=90)
+    if evaluator:
+        from evaluator.panel import EVALUATOR, demonstration
+        ws.declare(demonstration(evaluator, EVALUATOR), False)
+        at.session_state["sv_persona"] = (evaluator, EVALUATOR)
+    at.run()
     ok(at)
     if page:
         at.switch_page(f"app_pages/{page}.py").run()
@@ -72,7 +79,7 @@ def test_a_lotted_tender_loads_from_files_on_the_tender_page(tender):
     upload(at, "up_rubric", rubric)
     upload(at, "up_bids", sorted(bids.iterdir()))
     upload(at, "up_scores", scores)
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     assert not messages(at, "warning"), messages(at, "warning")
     lots = table(at, {"lot", "title", "contract value", "bids"}).set_index("lot")
@@ -92,7 +99,7 @@ def test_scores_without_a_lot_for_a_lotted_tender_are_a_message_in_place(tender,
     upload(at, "up_rubric", rubric)
     upload(at, "up_bids", sorted(bids.iterdir()))
     upload(at, "up_scores", no_lot)
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     said = "\n".join(messages(at, "warning") + messages(at, "error"))
     assert "scores.csv" in said and "'lot'" in said, said
@@ -106,7 +113,7 @@ def test_a_bid_for_a_lot_the_tender_does_not_have_is_a_message_in_place(tender):
     at = AppTest.from_file(APP, default_timeout=90).run()
     upload(at, "up_rubric", rubric)
     upload(at, "up_bids", sorted(bids.iterdir()))
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     said = "\n".join(messages(at, "warning") + messages(at, "error"))
     assert "ashby_district_property_maintenance_L1.yaml" in said and "L7" in said, said
@@ -115,7 +122,7 @@ def test_a_bid_for_a_lot_the_tender_does_not_have_is_a_message_in_place(tender):
 # ------------------------------------------------------------------------------------------ Score and Moderation
 
 def test_the_score_page_shows_the_tree_own_scales_and_pass_fail(tender):
-    at = opened(tender, "score")
+    at = opened(tender, "score", evaluator=GARETH)
     text = shown(at)
     tree = table(at, {"criterion", "points", "share of its group", "scored as"})
     assert tree["criterion"].tolist()[:4] == ["Price", "Quality", "    Technical approach and mobilisation",
@@ -125,9 +132,6 @@ def test_the_score_page_shows_the_tree_own_scales_and_pass_fail(tender):
     assert "**Quality**: 35 points, the sum of its sub-criteria" in text
     lot = at.selectbox(key="score_lot")
     assert lot.value == "L1" and lot.options == ["L1 North schools (£8,000,000)", "L2 Civic buildings (£4,500,000)"]
-    at.text_input(key="new_evaluator").set_value("Nina Patel").run()
-    click(at, "Add").run()
-    ok(at)
     editors = {e.key: e for e in at.data_editor}
     assert {"score_editor_Q1", "score_editor_Q2", "score_editor_SVQ", "score_editor_PF"} <= set(editors)
     assert set(editors["score_editor_PF"].value["bidder"]) == {WESTVALE, ASHBY, KINGSFORD}  # lot L1's bids
@@ -139,9 +143,7 @@ def test_the_score_page_shows_the_tree_own_scales_and_pass_fail(tender):
 
 
 def test_a_pass_fail_score_entered_on_the_score_page_is_saved_for_its_lot(tender):
-    at = opened(tender, "score")
-    at.text_input(key="new_evaluator").set_value("Nina Patel").run()
-    click(at, "Add").run()
+    at = opened(tender, "score", evaluator=GARETH)
     at.selectbox(key="score_lot").set_value("L2").run()
     pf = [e for e in at.data_editor if e.key == "score_editor_PF"][0]
     row = pf.value["bidder"].tolist().index(WESTVALE)
@@ -151,14 +153,24 @@ def test_a_pass_fail_score_entered_on_the_score_page_is_saved_for_its_lot(tender
     ok(at)
     ws = Workspace.open(Path(os.environ["SOCIAL_VALUE_HOME"]) / "lots.sqlite")
     saved = ws.scores().set_index(["bidder", "criterion", "evaluator", "lot"])
-    assert saved.loc[(WESTVALE, "PF", "Nina Patel", "L2"), "score"] == 0.0
-    assert (WESTVALE, "PF", "Nina Patel", "L1") not in saved.index
-    # once she marks her scoring complete, the panel's scores of lot L2 show, pass/fail as Pass or Fail
-    at.button(key="score_complete").click().run()
+    assert saved.loc[(WESTVALE, "PF", GARETH, "L2"), "score"] == 0.0
+    assert (WESTVALE, "PF", GARETH, "L1") not in saved.index
+    # submitting is refused while any question of any lot has no score from him
+    at.button(key="score_submit").click().run()
     ok(at)
-    panel = table(at, {"bid", "criterion", "Nina Patel", "moderated", "score used"})
+    assert any("cannot submit yet" in m and "lot L1" in m for m in messages(at)), messages(at)
+    from evaluator.panel import EVALUATOR, demonstration
+    me = demonstration(GARETH, EVALUATOR)
+    for bidder, criterion, lot in ws.gaps(GARETH):
+        ws.set_score(bidder, criterion, GARETH, 1 if criterion == "PF" else ws.criterion_scale(criterion)[-1],
+                     "Read in full", lot=lot, by=me)
+    # once he submits, the panel's scores of lot L2 show, pass/fail as Pass or Fail
+    at.button(key="score_submit").click().run()
+    ok(at)
+    assert not messages(at), messages(at)
+    panel = table(at, {"bid", "criterion", GARETH, "moderated", "score used"})
     pf = panel[panel["criterion"] == "PF"].set_index("bid")
-    assert pf.loc[WESTVALE, "Nina Patel"] == "Fail" and pf.loc[WESTVALE, "moderated"] == "Pass"
+    assert pf.loc[WESTVALE, GARETH] == "Fail" and pf.loc[WESTVALE, "moderated"] == "Pass"
     assert pf.loc[CRESTLINE, "score used"] == "Fail"
     assert set(panel["bid"]) == {WESTVALE, CRESTLINE, MERIDIAN}
 
@@ -166,9 +178,6 @@ def test_a_pass_fail_score_entered_on_the_score_page_is_saved_for_its_lot(tender
 def test_moderation_reads_pass_fail_as_pass_or_fail_and_records_a_consensus_per_lot(tender):
     at = opened(tender, "moderation")
     at.selectbox(key="mod_lot").set_value("L2").run()
-    ok(at)
-    if any(b.key == "mod_complete" for b in at.button):
-        at.button(key="mod_complete").click().run()
     ok(at)
     side = table(at, {"bidder", "criterion", "moderated", "status"})
     pf = side[side["criterion"] == "PF"].set_index("bidder")["moderated"]
@@ -283,9 +292,8 @@ def test_a_supplier_assesses_a_draft_on_its_own_lots_terms(tender, tmp_path):
 
 
 def test_a_flat_rubric_in_lots_keeps_its_one_grid_per_lot(tmp_path):
-    at = opened(lotted_tender(tmp_path / "flat", tree=False), "score")
-    at.text_input(key="new_evaluator").set_value("Nina Patel").run()
-    click(at, "Add").run()
+    at = opened(lotted_tender(tmp_path / "flat", tree=False), "score", evaluator=GARETH)
+    before = Workspace.open(Path(os.environ["SOCIAL_VALUE_HOME"]) / "lots.sqlite").scores(evaluator=GARETH)
     at.selectbox(key="score_lot").set_value("L2").run()
     ok(at)
     grid = [e for e in at.data_editor if e.key == "score_editor"][0].value
@@ -296,9 +304,10 @@ def test_a_flat_rubric_in_lots_keeps_its_one_grid_per_lot(tmp_path):
                                         "added_rows": [], "deleted_rows": []}
     at.run()
     ok(at)
-    saved = Workspace.open(Path(os.environ["SOCIAL_VALUE_HOME"]) / "lots.sqlite").scores()
-    mine = saved[saved["evaluator"] == "Nina Patel"]
-    assert mine[["bidder", "criterion", "score", "lot"]].values.tolist() == [[CRESTLINE, "Q1", 40.0, "L2"]]
+    mine = Workspace.open(Path(os.environ["SOCIAL_VALUE_HOME"]) / "lots.sqlite").scores(evaluator=GARETH)
+    changed = mine.merge(before, how="left", indicator=True).query("_merge == 'left_only'")
+    assert changed[["bidder", "criterion", "score", "lot"]].values.tolist() == [[CRESTLINE, "Q1", 40.0, "L2"]]
+    assert len(mine) == len(before)  # his other scores, in both lots, untouched
 
 
 def test_reports_of_a_lotted_tender_use_the_whole_tender_documents_when_the_report_functions_draw_them(

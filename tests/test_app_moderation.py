@@ -1,6 +1,7 @@
-"""The Moderation page and the app's workspace, driven by AppTest: independent scoring until complete,
-side-by-side with SV205, a consensus with a mandatory rationale, Kendall's W; every score survives a
-fresh run of the app (a browser refresh or a server restart) because it lives in the workspace."""
+"""The Moderation page and the app's workspace, driven by AppTest in the demonstration (a persona picked, as
+the sidebar's picker does): independent scoring until submitted, side-by-side with SV205, a consensus with a
+mandatory rationale recorded by the lead, Kendall's W; every score survives a fresh run of the app (a browser
+refresh or a server restart) because it lives in the workspace."""
 from __future__ import annotations
 
 import os
@@ -9,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from evaluator.panel import EVALUATOR, LEAD, demonstration
 from evaluator.workspace import Workspace, default_workspace_path
 from tests.apptest import APP, ok, table, unescape
 from tests.conftest import ROOT
@@ -20,11 +22,36 @@ SCORE_PAGE = str(ROOT / "app_pages" / "score.py")
 TENDER_ID = "HC-2026-014"
 
 
-def fresh(path: str = PAGE):
-    """A new AppTest: a new session with nothing in memory, as after a refresh or a server restart."""
-    at = AppTest.from_file(path, default_timeout=60).run()
+LEAD_PERSONA = ("Procurement lead", LEAD)  # the demonstration's lead persona (app.access)
+
+
+def fresh(path: str = PAGE, persona: tuple = LEAD_PERSONA):
+    """A new AppTest: a new session with nothing in memory, as after a refresh or a server restart, as the
+    demonstration persona `persona` (user, role)."""
+    at = AppTest.from_file(path, default_timeout=60)
+    at.session_state["sv_persona"] = persona
+    at.run()
     ok(at)
     return at
+
+
+def evaluator(name: str, path: str = PAGE, declared: bool = True):
+    """A fresh session as the evaluator persona `name` (who has declared no conflict, when `declared`)."""
+    if declared:
+        if not default_workspace_path(TENDER_ID).exists():
+            fresh()  # the sample's workspace is made on first use
+        ws = Workspace.open(default_workspace_path(TENDER_ID))
+        if ws.declaration(name) is None:
+            ws.declare(demonstration(name, EVALUATOR), False)
+    return fresh(path, (name, EVALUATOR))
+
+
+def submit(name: str) -> None:
+    """`name` submits their scoring on the Score page."""
+    at = evaluator(name, SCORE_PAGE)
+    next(b for b in at.button if b.label == "Submit my scoring").click().run()
+    ok(at)
+    assert not at.error, [unescape(e.value) for e in at.error]
 
 
 def test_the_default_workspace_is_made_outside_the_repository_with_no_set_up():
@@ -36,34 +63,26 @@ def test_the_default_workspace_is_made_outside_the_repository_with_no_set_up():
     assert ws.verify().intact and len(ws.scores()) == len(pd.read_csv(ROOT / "sample_bids/home_care_north/scores.csv"))
 
 
-def test_an_evaluator_sees_only_their_own_scores_until_complete():
-    at = fresh()
-    at.selectbox(key="mod_evaluator").set_value("Helen Marsh").run()
-    ok(at)
+def test_an_evaluator_sees_only_their_own_scores_until_submitted():
+    at = evaluator("Helen Marsh")
     mine = table(at, {"bid", "criterion", "score", "rationale"})
     assert len(mine) == 12
     page_text = " ".join(str(df.value.to_csv()) for df in at.dataframe)
     assert "David Okafor" not in page_text and "Priya Raman" not in page_text
-    assert "MODERATED" not in page_text
-    at.button(key="mod_complete").click().run()
-    ok(at)
+    assert "MODERATED" not in page_text and "Panel agreed" not in page_text
+    assert any("hidden until you submit" in unescape(i.value) for i in at.info)  # the page says why
+    assert not any(b.label == "Record consensus" for b in at.button)
+    submit("Helen Marsh")
+    at = evaluator("Helen Marsh")
     panel = table(at, {"bidder", "criterion", "SV205", "status"})
     assert {"David Okafor", "Helen Marsh", "Priya Raman"} <= set(panel.columns)
     flagged = panel[panel["SV205"]]
     assert list(zip(flagged["bidder"], flagged["criterion"])) == [("Carewell Services Ltd", "Q1")]
     agree = table(at, {"criterion", "W", "reading"})
     assert set(agree["criterion"]) == {"Q1", "SVQ"} and agree["W"].between(0, 1).all()
-    # another evaluator who has not finished still sees only their own
-    at.selectbox(key="mod_evaluator").set_value("David Okafor").run()
-    assert "Helen Marsh" not in " ".join(df.value.to_csv() for df in at.dataframe)
-
-
-def _complete_and_open(at, who: str = "Helen Marsh"):
-    at.selectbox(key="mod_evaluator").set_value(who).run()
-    if any(b.key == "mod_complete" for b in at.button):
-        at.button(key="mod_complete").click().run()
-    ok(at)
-    return at
+    assert not any(b.label == "Record consensus" for b in at.button)  # the consensus is the lead's
+    # another evaluator who has not submitted still sees only their own
+    assert "Helen Marsh" not in " ".join(df.value.to_csv() for df in evaluator("David Okafor").dataframe)
 
 
 def _submit(at, cell, label_start: str, rationale: str):
@@ -76,7 +95,7 @@ def _submit(at, cell, label_start: str, rationale: str):
 
 
 def test_consensus_needs_a_rationale_then_is_saved_beside_the_originals_and_survives_a_restart():
-    at = _complete_and_open(fresh())
+    at = fresh()  # the lead
     cell = ("Easton Homecare Partnership", "SVQ")
     _submit(at, cell, "60", "   ")
     assert any("rationale" in unescape(e.value) for e in at.error)
@@ -87,31 +106,32 @@ def test_consensus_needs_a_rationale_then_is_saved_beside_the_originals_and_surv
     assert any("Saved" in unescape(s.value) and "audit entry" in unescape(s.value) for s in at.success)
     saved = ws.scores(evaluator="MODERATED").set_index(["bidder", "criterion"]).loc[cell]
     assert saved["score"] == 60 and saved["rationale"].startswith("Panel agreed")
-    assert ws.audit_log().iloc[-1]["actor"] == "Helen Marsh"  # who recorded it
+    assert ws.audit_log().iloc[-1]["actor"] == "Procurement lead (demonstration persona)"  # who recorded it
     assert len(ws.scores().query("bidder == @cell[0] and criterion == 'SVQ'")) == 4  # three originals kept
 
-    restarted = _complete_and_open(fresh())  # a new session: nothing in memory
+    restarted = fresh()  # a new session: nothing in memory
     panel = table(restarted, {"bidder", "criterion", "moderated", "status"})
     row = panel[(panel["bidder"] == cell[0]) & (panel["criterion"] == "SVQ")].iloc[0]
     assert row["moderated"] == 60 and row["status"] == "consensus recorded"
     assert ws.verify().intact
 
 
-def test_scoring_complete_survives_a_restart():
-    at = fresh()
-    at.selectbox(key="mod_evaluator").set_value("Priya Raman").run()
-    at.button(key="mod_complete").click().run()
-    again = fresh()
-    again.selectbox(key="mod_evaluator").set_value("Priya Raman").run()
-    assert any(b.key == "mod_reopen" for b in again.button)
-    again.button(key="mod_reopen").click().run()
-    assert any(b.key == "mod_complete" for b in fresh().selectbox(key="mod_evaluator").set_value("Priya Raman").run().button)
+def test_a_submission_survives_a_restart_and_only_the_lead_reopens_it():
+    submit("Priya Raman")
+    again = evaluator("Priya Raman", SCORE_PAGE)
+    assert not again.data_editor and not any(b.label.startswith("Reopen") for b in again.button)
+    lead = fresh()
+    lead.selectbox(key="mod_reopen_who").set_value("Priya Raman").run()
+    lead.button(key="mod_reopen").click().run()
+    ok(lead)
+    assert evaluator("Priya Raman", SCORE_PAGE).data_editor  # hers to change again
+    log = Workspace.open(default_workspace_path(TENDER_ID)).audit_log()
+    assert log[log["action"] == "reopen"]["actor"].tolist() == ["Procurement lead (demonstration persona)"]
 
 
 def test_a_score_entered_on_the_score_page_survives_a_restart():
     from app.panel import score_label
-    at = fresh(SCORE_PAGE)
-    at.selectbox(key="scoring_as").set_value("Helen Marsh").run()
+    at = evaluator("Helen Marsh", SCORE_PAGE)
     grid = at.data_editor[0].value
     row = int(grid.index[(grid["bidder"] == "Apex Care Group Ltd") & (grid["criterion"] == "Q1")][0])
     weak = next(o for o in [score_label(40.0, _rubric())])
@@ -123,10 +143,9 @@ def test_a_score_entered_on_the_score_page_survives_a_restart():
     ws = Workspace.open(default_workspace_path(TENDER_ID))
     saved = ws.scores(evaluator="Helen Marsh").set_index(["bidder", "criterion"]).loc[("Apex Care Group Ltd", "Q1")]
     assert saved["score"] == 40 and saved["rationale"] == "Generic to the group; no district plan"
-    assert ws.audit_log().iloc[-1]["actor"] == "Helen Marsh"
+    assert ws.audit_log().iloc[-1]["actor"] == "Helen Marsh (demonstration persona)"
 
-    restarted = fresh(SCORE_PAGE)  # a new session: the score comes back from the workspace
-    restarted.selectbox(key="scoring_as").set_value("Helen Marsh").run()
+    restarted = evaluator("Helen Marsh", SCORE_PAGE)  # a new session: the score comes back from the workspace
     shown = restarted.data_editor[0].value
     assert shown.loc[row, "score"] == weak
     assert shown.loc[row, "rationale"] == "Generic to the group; no district plan"
@@ -142,8 +161,7 @@ def _rubric():
 
 
 def test_an_incomplete_row_is_not_saved_and_the_saved_score_is_kept():
-    at = fresh(SCORE_PAGE)
-    at.selectbox(key="scoring_as").set_value("Helen Marsh").run()
+    at = evaluator("Helen Marsh", SCORE_PAGE)
     grid = at.data_editor[0].value
     row = int(grid.index[(grid["bidder"] == "Apex Care Group Ltd") & (grid["criterion"] == "Q1")][0])
     at.session_state["score_editor"] = {"edited_rows": {row: {"rationale": ""}}, "added_rows": [], "deleted_rows": []}
@@ -157,10 +175,8 @@ def test_an_incomplete_row_is_not_saved_and_the_saved_score_is_kept():
 
 
 def test_two_sessions_do_not_overwrite_each_other():
-    a = fresh(SCORE_PAGE)
-    b = fresh(SCORE_PAGE)  # both read the scores before either saves
-    a.selectbox(key="scoring_as").set_value("Helen Marsh").run()
-    b.selectbox(key="scoring_as").set_value("David Okafor").run()
+    a = evaluator("Helen Marsh", SCORE_PAGE)
+    b = evaluator("David Okafor", SCORE_PAGE)  # both read the scores before either saves
     from app.panel import score_label
     grid = a.data_editor[0].value
     q1 = int(grid.index[(grid["bidder"] == "Apex Care Group Ltd") & (grid["criterion"] == "Q1")][0])
@@ -192,12 +208,16 @@ def test_an_unwritable_workspace_home_leaves_the_app_working_and_says_why(tmp_pa
     blocker = tmp_path / "not_a_folder"
     blocker.write_text("a file where the workspace folder should be")
     monkeypatch.setenv("SOCIAL_VALUE_HOME", str(blocker))
-    at = fresh()
+    at = fresh(persona=("Helen Marsh", EVALUATOR))
     assert any("browser session only" in unescape(w.value) for w in at.warning)
-    at.selectbox(key="mod_evaluator").set_value("Helen Marsh").run()
-    at.button(key="mod_complete").click().run()
-    ok(at)
-    assert any("scoring complete" in unescape(s.value) for s in at.success)
+    score = fresh(SCORE_PAGE, ("Helen Marsh", EVALUATOR))
+    score.radio(key="coi_choice").set_value("I have no conflict of interest")
+    next(b for b in score.button if b.label == "Record my declaration").click().run()
+    ok(score)
+    next(b for b in score.button if b.label == "Submit my scoring").click().run()
+    ok(score)
+    assert any("your scoring is submitted" in unescape(s.value) for s in score.success)
+    assert "David Okafor" in table(score, {"bid", "SV205"}).columns
     app = AppTest.from_file(APP, default_timeout=60).run()
     app.switch_page("app_pages/results.py").run()
     ok(app)

@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 
 from evaluator import evaluate, load_bids, load_rubric
+from evaluator.panel import EVALUATOR
 from evaluator.workspace import Workspace, default_workspace_path
-from tests.apptest import APP, click, ok, table, unescape, upload
+from tests.apptest import APP, click, ok, table, unescape, upload, load_uploaded
 from tests.conftest import ROOT, tender_paths
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -29,9 +30,13 @@ SCHOOLS_ID = "FM-2026-031"
 DAVIDS_WORDS = "Strong local model with walking rounds"
 
 
-def fresh(path: str = APP, page: str | None = None):
-    """A new AppTest: a new session with nothing in memory, as after a refresh or a server restart."""
-    at = AppTest.from_file(path, default_timeout=60).run()
+def fresh(path: str = APP, page: str | None = None, persona: tuple | None = None):
+    """A new AppTest: a new session with nothing in memory, as after a refresh or a server restart; as the
+    demonstration persona (user, role) when given (else the demonstration's lead)."""
+    at = AppTest.from_file(path, default_timeout=60)
+    if persona:
+        at.session_state["sv_persona"] = persona
+    at.run()
     ok(at)
     if page:
         at.switch_page(f"app_pages/{page}.py").run()
@@ -46,6 +51,16 @@ def everything_shown(at) -> str:
     for kind in ("markdown", "caption", "text", "warning", "success", "info", "error", "metric"):
         parts += [unescape(str(getattr(e, "value", ""))) for e in getattr(at, kind)]
     return "\n".join(parts)
+
+
+def as_evaluator(name: str, path: str = SCORE_PAGE, page: str | None = None):
+    """A fresh session as the evaluator persona `name`, who has declared no conflict of interest."""
+    at = fresh(path, page, (name, EVALUATOR))
+    if any(r.key == "coi_choice" for r in at.radio):
+        at.radio(key="coi_choice").set_value("I have no conflict of interest")
+        next(b for b in at.button if b.label == "Record my declaration").click().run()
+        ok(at)
+    return at
 
 
 def tender_text(at) -> str:
@@ -76,11 +91,9 @@ def cli_workspace(tmp_path: Path, name: str = "schools_fm") -> Path:
 
 # ------------------------------------------------------------------------------ independent scoring
 
-def test_evaluator_sees_only_their_own_scores_until_they_mark_complete():
-    at = fresh(SCORE_PAGE)
-    at.selectbox(key="scoring_as").set_value("Helen Marsh").run()
-    ok(at)
-    assert "MODERATED" not in at.selectbox(key="scoring_as").options  # the consensus is the Moderation page's
+def test_evaluator_sees_only_their_own_scores_until_they_submit():
+    at = as_evaluator("Helen Marsh")
+    assert not any(s.label == "I am" for s in at.selectbox)  # who scores is who is signed in, not a drop-down
     grid = at.data_editor[0].value
     assert len(grid) == 12 and not {"panel scores", "lowest", "highest", "median"} & set(grid.columns)
     shown = everything_shown(at)
@@ -90,7 +103,7 @@ def test_evaluator_sees_only_their_own_scores_until_they_mark_complete():
     assert not any({"David Okafor", "Priya Raman", "lowest", "highest", "moderated"} & set(df.value.columns)
                    for df in at.dataframe)
 
-    click(at, "Mark my scoring complete").run()
+    click(at, "Submit my scoring").run()
     ok(at)
     panel = table(at, {"bid", "criterion", "SV205", "moderated"})
     assert {"David Okafor", "Helen Marsh", "Priya Raman"} <= set(panel.columns)
@@ -98,41 +111,41 @@ def test_evaluator_sees_only_their_own_scores_until_they_mark_complete():
     assert list(zip(flagged["bid"], flagged["criterion"])) == [("Carewell Services Ltd", "Q1")]
     northtown = panel[(panel["bid"] == "Northtown Community Care CIC") & (panel["criterion"] == "Q1")].iloc[0]
     assert (northtown["David Okafor"], northtown["Priya Raman"], northtown["moderated"]) == (80, 100, 80)
-    # one completion mark everywhere: the workspace (what `workspace complete` and Moderation use) has it
+    # one submission everywhere: the workspace (what `workspace complete` and Moderation use) has it
     ws = Workspace.open(default_workspace_path(HOME_ID))
     assert ws.evaluators().set_index("evaluator").loc["Helen Marsh", "complete"]
+    assert ws.audit_log().iloc[-1]["actor"] == "Helen Marsh (demonstration persona)"
 
-    # David has not finished: in another session he still sees only his own
-    other = fresh(SCORE_PAGE)
-    other.selectbox(key="scoring_as").set_value("David Okafor").run()
+    # David has not submitted: in another session he still sees only his own
+    other = as_evaluator("David Okafor")
     assert "Well-resourced" not in everything_shown(other)
-    # marked complete from the command line, he sees the panel on his next run
+    # submitted from the command line (a workspace without users: as before), he sees the panel on his next run
     assert cli("workspace", "complete", "--db", str(ws.path), "--evaluator", "David Okafor").returncode == 0
     other.run()
     ok(other)
     assert "Helen Marsh" in table(other, {"bid", "SV205"}).columns
 
 
-def test_a_new_evaluator_scores_alone_and_sees_their_own_flags():
+def test_an_evaluator_scores_alone_and_sees_their_own_flags():
     from app.panel import score_label
     rubric = load_rubric(tender_paths("home_care_north")[0])
-    at = fresh(SCORE_PAGE)
-    at.text_input(key="new_evaluator").set_value("Sam O'Neill")
-    click(at, "Add").run()
-    assert at.selectbox(key="scoring_as").value == "Sam O'Neill"
-    assert at.data_editor[0].value["score"].isna().all()  # nobody else's scores in the grid
-    seed(at, {0: {"score": score_label(100.0, rubric)},
-              1: {"score": score_label(20.0, rubric), "rationale": "Thin: no local partners named"}})
+    at = as_evaluator("Helen Marsh")
+    grid = at.data_editor[0].value
+    q1 = grid_row(at, "Apex Care Group Ltd", "Q1")
+    svq = grid_row(at, "Apex Care Group Ltd", "SVQ")
+    seed(at, {q1: {"score": score_label(100.0, rubric), "rationale": None},
+              svq: {"score": score_label(20.0, rubric), "rationale": "Thin: no local partners named"}})
     at.run()
     ok(at)
     warnings = "\n".join(unescape(w.value) for w in at.warning)
-    assert re.search(r"Apex Care Group Ltd / Q1 / Sam O'Neill\), field 'rationale'", warnings), warnings
+    assert re.search(r"Apex Care Group Ltd / Q1 / Helen Marsh\), field 'rationale'", warnings), warnings
     flags = table(at, {"bidder", "criterion", "code"})
     assert set(flags["code"]) <= {"SV203", "SV206", "SV207"} and "SV207" in set(flags["code"])
     assert "scale steps apart" not in everything_shown(at) and DAVIDS_WORDS not in everything_shown(at)
     ws = Workspace.open(default_workspace_path(HOME_ID))
-    saved = ws.scores(evaluator="Sam O'Neill")
-    assert saved[["bidder", "criterion", "score"]].values.tolist() == [["Apex Care Group Ltd", "SVQ", 20.0]]
+    saved = ws.scores(evaluator="Helen Marsh").set_index(["bidder", "criterion"])
+    assert saved.loc[("Apex Care Group Ltd", "SVQ"), "score"] == 20.0  # the complete row is saved
+    assert saved.loc[("Apex Care Group Ltd", "Q1"), "score"] == 80.0  # the one without a rationale is not
     assert [d.proto.label for d in at.get("download_button")] == ["Download my scores (scores.csv)"]
 
 
@@ -145,7 +158,7 @@ def _upload_schools(at, with_broken: bool = True):
     upload(at, "up_rubric", rubric)
     upload(at, "up_bids", files + extra)
     upload(at, "up_scores", scores)
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     return files
 
@@ -167,9 +180,8 @@ def test_an_uploaded_tender_and_its_scores_come_back_after_a_restart():
     assert len(ws.scores()) == len(pd.read_csv(tender_paths("schools_fm")[2])) and ws.verify().intact
     assert any("Saved in the workspace" in unescape(s.value) for s in at.success)
 
-    at.switch_page("app_pages/score.py").run()
-    at.selectbox(key="scoring_as").set_value(sorted(ws.evaluators()["evaluator"])[0]).run()
-    who = at.selectbox(key="scoring_as").value
+    who = sorted(ws.evaluators()["evaluator"])[0]
+    at = as_evaluator(who, APP, "score")
     bidder = at.data_editor[0].value["bidder"].iat[0]
     criterion = at.data_editor[0].value["criterion"].iat[0]
     rubric = load_rubric(tender_paths("schools_fm")[0])
@@ -178,16 +190,16 @@ def test_an_uploaded_tender_and_its_scores_come_back_after_a_restart():
     at.run()
     ok(at)
 
-    restarted = fresh()  # a new session after a server restart: the uploaded tender is open again
+    # a new session after a server restart: the uploaded tender is open again
+    restarted = fresh(persona=(who, EVALUATOR))
     assert SCHOOLS_ID in tender_text(restarted)
     assert {m.label: m.value for m in restarted.metric}["Bids loaded"] == str(len(files))
     restarted.switch_page("app_pages/score.py").run()
-    restarted.selectbox(key="scoring_as").set_value(who).run()
     shown = restarted.data_editor[0].value
     row = shown[(shown["bidder"] == bidder) & (shown["criterion"] == criterion)].iloc[0]
     assert row["score"] == score_label(rubric.spec.scale[1], rubric) and row["rationale"] == "Re-read after the site visit"
-    # and every page evaluates with it: the engine fed the workspace's scores is the reference
-    restarted.switch_page("app_pages/results.py").run()
+    # and every page evaluates with it (the lead's Results): the engine fed the workspace's scores is the reference
+    restarted = fresh(page="results")
     ok(restarted)
     r = load_rubric(tender_paths("schools_fm")[0])
     b = load_bids(tender_paths("schools_fm")[1], r).require_valid()
@@ -214,7 +226,7 @@ def test_an_upload_whose_bids_do_not_all_load_is_used_but_not_saved_and_the_page
     (tmp_path / "commitments.csv").write_text("\n".join(lines) + "\n")
     at = fresh()
     upload(at, "up_bids", [tmp_path / "bids.csv", tmp_path / "commitments.csv"])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Bids loaded"], metrics["Bids set aside"]) == ("4", "1")  # the good bids are used

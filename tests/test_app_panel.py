@@ -1,0 +1,254 @@
+"""The Score and Moderation pages as a panel uses them (DESIGN.md 10), driven by AppTest per role: a server
+started on a workspace with users (`--workspace F`), each person signed in with the real sign-in form.
+
+An evaluator declares any conflict of interest before the bids are shown; a declared conflict stops scoring
+until the lead records a mitigation; an evaluator sees only their own scores until they submit, cannot submit
+with a gap (the workspace's line: how many, and the first), has a read-only grid once submitted and no Reopen;
+the lead sees who has submitted, records the consensus, mitigates and reopens; an observer reads. Every action
+is in the audit log under the signed-in name, and a refusal is one line where the user acted, the typed row kept.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from evaluator.panel import EVALUATOR, LEAD, OBSERVER, Identity
+from evaluator.workspace import Workspace
+from tests.apptest import ok, unescape
+from tests.conftest import ROOT, tender_paths
+
+AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+
+SCORE = str(ROOT / "app_pages" / "score.py")
+MODERATION = str(ROOT / "app_pages" / "moderation.py")
+PASSWORD = "correct horse battery staple"
+LEAD_NAME, ANN, BEN, OLU = "Lena Lead", "Ann Evaluator", "Ben Evaluator", "Olu Observer"
+BENS_WORDS = "Ben's own reading: strong patch model"   # a rationale only Ben wrote
+APEX, NORTHTOWN = "Apex Care Group Ltd", "Northtown Community Care CIC"
+
+
+@pytest.fixture
+def panel(tmp_path, monkeypatch) -> Path:
+    """The home-care sample as a panel's workspace (no scores yet): a lead, two evaluators and an observer;
+    the app started with `-- --workspace F`."""
+    rubric, bids, _ = tender_paths("home_care_north")
+    db = tmp_path / "panel.sqlite"
+    ws = Workspace.create(db, rubric, bids)
+    for name, role in ((LEAD_NAME, LEAD), (ANN, EVALUATOR), (BEN, EVALUATOR), (OLU, OBSERVER)):
+        ws.add_user(name, role, PASSWORD)
+    monkeypatch.setattr(sys, "argv", ["streamlit_app.py", "--workspace", str(db)])
+    return db
+
+
+def who(name: str, role: str) -> Identity:
+    return Identity(name, role)
+
+
+def signed_in(page: str, user: str) -> "AppTest":
+    """A new session on `page`, signed in as `user` through the sign-in form."""
+    at = AppTest.from_file(page, default_timeout=60).run()
+    ok(at)
+    next(t for t in at.text_input if t.label == "User name").set_value(user)
+    next(t for t in at.text_input if t.label == "Password").set_value(PASSWORD)
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    ok(at)
+    assert not any(t.label == "Password" for t in at.text_input), [unescape(e.value) for e in at.error]
+    return at
+
+
+def shown(at) -> str:
+    parts = [df.value.to_csv() for df in at.dataframe] + [df.value.to_csv() for df in at.data_editor]
+    for kind in ("markdown", "caption", "text", "warning", "success", "info", "error", "subheader", "title"):
+        parts += [unescape(str(getattr(e, "value", ""))) for e in getattr(at, kind)]
+    parts += [str(o) for s in at.selectbox for o in s.options]
+    return "\n".join(parts)
+
+
+def errors(at) -> list[str]:
+    return [unescape(e.value) for e in at.error]
+
+
+def declare(at, conflict: bool = False, details: str = "") -> None:
+    at.radio(key="coi_choice").set_value("I declare a conflict" if conflict else "I have no conflict of interest")
+    at.text_area(key="coi_details").set_value(details)
+    next(b for b in at.button if b.label == "Record my declaration").click().run()
+    ok(at)
+
+
+def edit(at, bidder: str, criterion: str, score_label: str | None, rationale: str | None) -> None:
+    grid = at.data_editor[0].value
+    row = int(grid.index[(grid["bidder"] == bidder) & (grid["criterion"] == criterion)][0])
+    at.session_state["score_editor"] = {"edited_rows": {row: {"score": score_label, "rationale": rationale}},
+                                        "added_rows": [], "deleted_rows": []}
+    at.run()
+    ok(at)
+
+
+def score_all(db: Path, user: str, skip: tuple = ()) -> int:
+    """`user` declares no conflict and scores every cell (but `skip`) through the workspace, as themselves."""
+    ws = Workspace.open(db)
+    me = who(user, EVALUATOR)
+    ws.declare(me, False)
+    n = 0
+    for bidder in ws.bidders():
+        for c in ("Q1", "SVQ"):
+            if (bidder, c) not in skip:
+                ws.set_score(bidder, c, user, 60, f"{user} on {bidder} {c}", by=me)
+                n += 1
+    return n
+
+
+def label(score: float) -> str:
+    from app.panel import score_label
+    from evaluator import load_rubric
+    return score_label(score, load_rubric(tender_paths("home_care_north")[0]))
+
+
+def actors(db: Path, action: str) -> list[str]:
+    log = Workspace.open(db).audit_log()
+    return log[log["action"] == action]["actor"].tolist()
+
+
+# ------------------------------------------------------------------------------------------------ evaluator
+
+def test_an_evaluator_declares_before_seeing_the_bids_then_scores_as_themselves(panel):
+    at = signed_in(SCORE, ANN)
+    assert not any(t.label == "I am" for t in at.selectbox)  # the drop-down of names is gone
+    page = shown(at)
+    assert "Declare any conflict of interest first" in page and "Procurement Act 2023" in page
+    assert APEX not in page and NORTHTOWN not in page and not at.data_editor  # no bid before the declaration
+    declare(at)
+    assert Workspace.open(panel).declaration(ANN)["conflict"] is False
+    assert len(at.data_editor[0].value) == 12 and at.data_editor[0].value["score"].isna().all()
+    edit(at, APEX, "Q1", label(60), "Clear local plan, thin on contingency")
+    saved = Workspace.open(panel).scores(evaluator=ANN)
+    assert saved[["bidder", "criterion", "score"]].values.tolist() == [[APEX, "Q1", 60.0]]
+    assert actors(panel, "declare") == [ANN] and actors(panel, "score")[-1] == ANN
+
+
+def test_a_declared_conflict_stops_scoring_until_the_lead_records_a_mitigation(panel):
+    at = signed_in(SCORE, ANN)
+    declare(at, conflict=True, details="My sister works at Apex Care Group")
+    assert not at.data_editor
+    line = [e for e in errors(at) if "conflict of interest" in e]
+    assert len(line) == 1 and "lead records how it is mitigated" in line[0]
+
+    lead = signed_in(MODERATION, LEAD_NAME)
+    assert "My sister works at Apex Care Group" in shown(lead)
+    lead.selectbox(key="mitigate_who").set_value(ANN)
+    lead.text_area(key="mitigate_how").set_value("Does not score Apex; a second reader checks her Apex notes")
+    next(b for b in lead.button if b.label == "Record the mitigation").click().run()
+    ok(lead)
+    assert Workspace.open(panel).declaration(ANN)["mitigation"].startswith("Does not score Apex")
+    assert actors(panel, "mitigate") == [LEAD_NAME]
+    at.run()
+    ok(at)
+    assert at.data_editor and not errors(at)  # she scores now
+
+
+def test_an_evaluator_sees_only_their_own_scores_and_cannot_submit_with_a_gap(panel):
+    score_all(panel, BEN, skip=((APEX, "SVQ"),))
+    ws = Workspace.open(panel)
+    ws.set_score(NORTHTOWN, "Q1", BEN, 80, BENS_WORDS, by=who(BEN, EVALUATOR))
+    at = signed_in(SCORE, ANN)
+    declare(at)
+    edit(at, APEX, "Q1", label(40), "Generic to the group; no district plan")
+    assert BEN not in shown(at) and BENS_WORDS not in shown(at)
+    assert not any(b.label.startswith("Reopen") for b in at.button)
+    next(b for b in at.button if b.label == "Submit my scoring").click().run()
+    ok(at)
+    refused = errors(at)
+    assert len(refused) == 1 and "\n" not in refused[0], refused
+    assert "11 score(s)" in refused[0] and "Apex Care Group Ltd" in refused[0] and "SVQ" in refused[0], refused
+    assert not Workspace.open(panel).evaluators().set_index("evaluator")["complete"].get(ANN, False)
+    kept = Workspace.open(panel).scores(evaluator=ANN)  # her work is kept, and still hers to change
+    assert kept[["bidder", "criterion", "score"]].values.tolist() == [[APEX, "Q1", 40.0]] and at.data_editor
+
+    mod = signed_in(MODERATION, ANN)  # the Moderation page says why there is nothing else to see
+    assert BENS_WORDS not in shown(mod) and BEN not in shown(mod)
+    assert any("hidden until you submit" in unescape(i.value) for i in mod.info)
+    assert not any(b.label == "Record consensus" for b in mod.button)
+
+
+def test_once_submitted_the_grid_is_read_only_and_only_the_lead_reopens_it(panel):
+    score_all(panel, ANN, skip=((APEX, "Q1"),))
+    score_all(panel, BEN)
+    Workspace.open(panel).set_complete(BEN, True, by=who(BEN, EVALUATOR))
+    at = signed_in(SCORE, ANN)
+    edit(at, APEX, "Q1", label(80), "Evidenced continuity data")
+    next(b for b in at.button if b.label == "Submit my scoring").click().run()
+    ok(at)
+    assert not errors(at) and not at.data_editor  # read-only now
+    assert BEN in next(df.value for df in at.dataframe if "SV205" in df.value.columns).columns  # the panel shows
+    assert not any(b.label.startswith("Reopen") or b.label == "Submit my scoring" for b in at.button)
+    assert actors(panel, "complete") == [BEN, ANN]
+
+    lead = signed_in(SCORE, LEAD_NAME)
+    status = next(df.value for df in lead.dataframe if "panel member" in df.value.columns).set_index("panel member")
+    assert status.loc[ANN, "submitted"] == "yes" and status.loc[OLU, "role"] == OBSERVER
+    lead.selectbox(key="score_reopen_who").set_value(ANN).run()
+    lead.button(key="score_reopen").click().run()
+    ok(lead)
+    assert actors(panel, "reopen") == [LEAD_NAME]
+    at.run()
+    ok(at)
+    assert at.data_editor  # hers to change again
+
+
+def test_a_second_tab_cannot_change_a_submitted_score_and_the_typed_row_stays(panel):
+    score_all(panel, ANN)
+    first, second = signed_in(SCORE, ANN), signed_in(SCORE, ANN)
+    next(b for b in first.button if b.label == "Submit my scoring").click().run()
+    ok(first)
+    before = Workspace.open(panel).scores(evaluator=ANN)
+    edit(second, APEX, "Q1", label(100), "Changed in the other tab")
+    refused = errors(second)
+    assert len(refused) == 1 and "submitted" in refused[0], refused
+    assert Workspace.open(panel).scores(evaluator=ANN)["rationale"].tolist() == before["rationale"].tolist()
+    mine = next(df.value for df in second.dataframe if "rationale" in df.value.columns)
+    assert "Changed in the other tab" in set(mine["rationale"])  # shown as typed, and said to be not saved
+    assert any("not saved" in unescape(w.value) for w in second.warning)
+
+
+# ------------------------------------------------------------------------------------------------ lead, observer
+
+def test_the_lead_sees_who_has_submitted_and_records_the_consensus(panel):
+    score_all(panel, ANN)
+    score_all(panel, BEN)
+    Workspace.open(panel).set_complete(ANN, True, by=who(ANN, EVALUATOR))
+    lead = signed_in(MODERATION, LEAD_NAME)
+    status = next(df.value for df in lead.dataframe if "panel member" in df.value.columns).set_index("panel member")
+    assert (status.loc[ANN, "submitted"], status.loc[BEN, "submitted"]) == ("yes", "no")
+    assert any(BEN in unescape(w.value) and "Not yet submitted" in unescape(w.value) for w in lead.warning)
+    lead.selectbox(key="mod_cell").set_value((APEX, "SVQ")).run()
+    score = lead.selectbox(key="mod_score")
+    score.set_value(next(o for o in score.options if o.startswith("60")))
+    lead.text_area(key="mod_rationale").set_value("Panel agreed Satisfactory")
+    next(b for b in lead.button if b.label == "Record consensus").click().run()
+    ok(lead)
+    assert any("Saved" in unescape(s.value) for s in lead.success)
+    assert actors(panel, "consensus") == [LEAD_NAME]
+    moderated = Workspace.open(panel).scores(evaluator="MODERATED")
+    assert moderated[["bidder", "criterion", "score"]].values.tolist() == [[APEX, "SVQ", 60.0]]
+
+
+def test_an_evaluator_once_submitted_reads_the_panel_but_records_no_consensus(panel):
+    score_all(panel, ANN)
+    score_all(panel, BEN)
+    Workspace.open(panel).set_complete(ANN, True, by=who(ANN, EVALUATOR))
+    mod = signed_in(MODERATION, ANN)
+    assert BEN in next(df.value for df in mod.dataframe if "SV205" in df.value.columns).columns
+    assert not any(b.label == "Record consensus" for b in mod.button)
+    assert not any(b.label.startswith("Reopen") for b in mod.button)
+
+
+def test_an_observer_reads_and_changes_nothing(panel):
+    score_all(panel, ANN)
+    for page in (SCORE, MODERATION):
+        at = signed_in(page, OLU)
+        assert not at.data_editor and not [b for b in at.button if b.label != "Sign out"], [b.label for b in at.button]
+        assert any(ANN in df.value.columns for df in at.dataframe)  # every score, read only
+    log = Workspace.open(panel).audit_log()
+    assert OLU not in set(log[log["action"] != "sign_in"]["actor"])  # nothing done as the observer
