@@ -378,7 +378,7 @@ def _not_an_evaluator(tender, rubric, me) -> None:
                    "(MODERATED) and mitigate declared conflicts on the Moderation page.")
     else:
         st.info(escape_md(f"{me.user}: you are an observer. You read the panel's scores; you change nothing."))
-    lot = lot_picker(rubric, key="score_lot", label="Lot") or ""
+    lot = lot_picker(rubric, key="score_lot", label="Lot to score") or ""
     if lot and not lot_bidders(tender, lot):
         st.info(f"No bid was loaded for lot {lot}.")
         return
