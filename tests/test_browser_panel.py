@@ -52,6 +52,7 @@ def _score_all(ws: Workspace, user: str, words: str) -> None:
 def _sign_in(page, url: str, user: str, password: str = PASSWORD, expect: str | None = None) -> None:
     """Type a user name and password and press Sign in; then wait for `expect` (a refusal's words), or for the
     form to go (signed in)."""
+    settled(page)  # a click while the page is still running may be lost
     refused = _refusals(page.db) if expect else 0
     page.get_by_role("textbox", name="User name").fill(user)
     page.get_by_role("textbox", name="Password").fill(password)
