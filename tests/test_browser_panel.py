@@ -150,6 +150,7 @@ def test_three_people_on_one_panel(tmp_path):
                 ann.get_by_text("Declare any conflict of interest first").first.wait_for(timeout=60_000)
                 settled(ann)
                 assert APEX not in _body(ann)
+                _shots(ann, "score-declaration")
                 ann.get_by_text("I have no conflict of interest").click()
                 ann.get_by_role("button", name="Record my declaration").click()
                 settled(ann)
@@ -162,6 +163,7 @@ def test_three_people_on_one_panel(tmp_path):
                 settled(ann)
                 refused = [t for t in ann.locator('[data-testid="stAlert"]').all_inner_texts() if "submit" in t]
                 assert len(refused) == 1 and "12 score(s)" in refused[0] and APEX in refused[0], refused
+                _shots(ann, "score-refused")
                 assert ann.get_by_role("button", name="Reopen").count() == 0
                 assert ann.get_by_role("button", name="Record consensus").count() == 0
                 _open(ann, "Tender")
