@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sys
 import time
 from collections.abc import Mapping
@@ -244,15 +245,33 @@ def _openid_identity(ws: Workspace) -> Optional[Identity]:
         st.session_state["sv_openid_unmapped"] = True
         return None
     _OPENID_SEEN[login] = time.time()
+    _forget_stale_logins()
     _remember(ws, identity, login)
     return identity
 
 
+def _forget_stale_logins() -> None:
+    """Drop what is kept of logins issued and last used longer ago than the idle time (their cookie would
+    be refused by its age alone), so the record stays small."""
+    if len(_OPENID_SEEN) < 256:
+        return
+    cutoff = time.time() - idle_minutes() * 60
+    for key, last in list(_OPENID_SEEN.items()):
+        try:
+            issued = float(key[1])
+        except ValueError:
+            continue
+        if issued < cutoff and last < cutoff:
+            _OPENID_SEEN.pop(key, None)
+
+
 def _persona() -> Identity:
-    user, role = st.session_state.get(_PERSONA) or (LEAD_PERSONA, LEAD)
-    if (user, role) not in personas():
-        user, role = LEAD_PERSONA, LEAD
-    return demonstration(user, role)
+    held = st.session_state.get(_PERSONA)
+    try:
+        user, role = held if held else (LEAD_PERSONA, LEAD)
+        return demonstration(str(user), str(role))
+    except (TypeError, ValueError, NotAllowed):  # not a (user, role) pair: the lead, as on a first visit
+        return demonstration(LEAD_PERSONA, LEAD)
 
 
 def personas() -> list[tuple[str, str]]:
@@ -285,14 +304,22 @@ def require_identity() -> Identity:
         if problem:
             st.error(_md(f"This panel's workspace cannot be opened: {problem}"))
             st.stop()
-        _panel_tender()
-    identity = current_identity()
+        try:
+            _panel_tender()
+        except EvaluatorError as exc:  # its files no longer load: named in one line, nothing else works
+            st.error(_md(f"This panel's workspace cannot be opened: {exc.line().splitlines()[0]}"))
+            st.stop()
+    try:
+        identity = current_identity()
+    except EvaluatorError as exc:  # the workspace busy or unreadable a moment: one line, never a traceback
+        refusal(exc)
+        st.stop()
     if identity is not None:
         return identity
     ws = _workspace_in_force()
     if not has_users(ws):
         st.error(_md(f"The workspace {ws.path.name} has no users yet, so nobody can sign in: the procurement lead "
-                     f"makes the first with `python -m evaluator workspace user add --db {ws.path} --user NAME "
+                     f"makes the first with `python -m evaluator workspace user add --db {shlex.quote(str(ws.path))} --user NAME "
                      "--role lead` (README, Serving a panel)."))
         st.stop()
     _sign_in_form(ws)
@@ -318,9 +345,9 @@ def refusal(exc: BaseException) -> None:
 def providers() -> list[tuple[str, str]]:
     """The OpenID Connect providers set up in secrets.toml's [auth]: (name for st.login, words for the button)."""
     try:
-        if not st.secrets.load_if_toml_exists():
+        if not st.secrets.load_if_toml_exists() or "auth" not in st.secrets:
             return []
-        auth = st.secrets.get("auth")
+        auth = st.secrets["auth"]
     except Exception:  # noqa: BLE001 - an unreadable secrets.toml: Streamlit names it in the server log
         return []
     if not isinstance(auth, Mapping):
@@ -379,8 +406,18 @@ def banner() -> None:
     """The demonstration's banner (streamlit_app.py draws it at the top of every page)."""
     if is_demonstration():
         st.info("Demonstration: the shipped sample tenders, open to anyone who can reach this app, with no "
-                "sign-in; pick who you are in the sidebar. To run a real panel, start the app with "
-                "--workspace and sign-in (README, \"Serving a panel\").", icon=":material/science:")
+                "sign-in. Pick whose view to see under *Demonstration persona* in the sidebar. A real panel runs "
+                "with `--workspace` and sign-in (README, \"Serving a panel\").", icon=":material/science:")
+
+
+def persona_label(persona: tuple[str, str]) -> str:
+    """'Helen Marsh (evaluator)'; the lead and observer personas by their role alone."""
+    user, role = persona
+    if (user, role) == (LEAD_PERSONA, LEAD):
+        return LEAD_PERSONA
+    if (user, role) == (OBSERVER_PERSONA, OBSERVER):
+        return "Observer (reads only)"
+    return f"{user} ({ROLE_WORDS.get(role, role).split(' (')[0].lower()})"
 
 
 def sidebar(identity: Identity) -> None:
@@ -388,9 +425,11 @@ def sidebar(identity: Identity) -> None:
     if identity.via == DEMONSTRATION:
         options = personas()
         current = (identity.user, identity.role)
+        if current not in options:  # a persona kept from another tender (or set by a test): offered too
+            options.insert(len(options) - 1, current)
         chosen = st.sidebar.selectbox(
             "Demonstration persona", options, index=options.index(current) if current in options else 0,
-            format_func=lambda p: f"{p[0]} ({ROLE_WORDS[p[1]].split(' (')[0].lower()})", key="sv_persona_pick",
+            format_func=persona_label, key="sv_persona_pick",
             help="The demonstration has no sign-in: pick the person whose view you want to see.")
         if chosen != current:
             st.session_state[_PERSONA] = chosen

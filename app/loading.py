@@ -15,7 +15,7 @@ from app import workspaces
 from app.state import (SCORES, Tender, get_rubric, get_scores, get_tender, rubric_digest, rubric_yaml, set_scores,
                        set_tender, with_lot)
 from app.uploads import BID_SUFFIXES, BULK_NAMES, Upload, digest, read_bids, read_draft, read_rubric, read_scores
-from evaluator import BidSet, Rubric
+from evaluator import MODERATED, BidSet, Rubric
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -40,13 +40,16 @@ class LoadResult:
     scores: Optional[pd.DataFrame]
     problems: list[str]
     notes: list[str]
+    save: Optional[Callable[[], tuple[bool, str]]] = None   # keeping a new tender in its workspace, not done yet
 
 
 def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: Iterable[Any] = (),
-                 scores_file: Any = None, progress: Optional[Callable[[float, str], None]] = None) -> LoadResult:
+                 scores_file: Any = None, progress: Optional[Callable[[float, str], None]] = None,
+                 save: bool = True) -> LoadResult:
     """Build a tender from uploads. Bids without a rubric are read against the rubric in use; a scores
     file alone is checked against the tender in use. Good bid files load even when others fail; a
-    rubric or scores file with problems is refused whole, with every problem listed."""
+    rubric or scores file with problems is refused whole, with every problem listed. `save` False: nothing
+    is written yet (the Tender page asks for confirmation first); finish_load(result) saves."""
     step = progress or (lambda fraction, text: None)
     current = get_tender()
     notes: list[str] = []
@@ -115,12 +118,47 @@ def load_uploads(rubric_file: Any = None, proxies_file: Any = None, bid_files: I
                 tender.files.append(scores_up.name)
             notes.append(f"{scores_up.name}: {len(scores)} score(s) from {scores['evaluator'].nunique()} "
                          "evaluator(s) loaded")
+    result = LoadResult(tender, scores, problems, notes)
     if bids_up:
-        step(0.85, "Saving the tender in its workspace")
-        saved, note = _save_upload(tender, current, rubric, rubric_up, proxies_up, bids_up, bool(bid_problems))
-        (notes if saved else problems).append(note)
+        result.save = lambda: _save_upload(tender, current, rubric, rubric_up, proxies_up, bids_up,
+                                           bool(bid_problems))
+        if save:
+            step(0.85, "Saving the tender in its workspace")
+            finish_load(result)
     step(1.0, "Loaded")
-    return LoadResult(tender, scores, problems, notes)
+    return result
+
+
+def finish_load(result: LoadResult) -> None:
+    """Keep an uploaded tender in its own workspace (once): the sentence saying where, or why it is kept for
+    the session only, joins the notes or the problems."""
+    if result.save is None:
+        return
+    save, result.save = result.save, None
+    saved, note = save()
+    (result.notes if saved else result.problems).append(note)
+
+
+def replacement(result: LoadResult) -> str:
+    """What confirming an upload replaces, in one sentence naming what is in use (its bids and saved scores)
+    and what comes instead; nothing already saved is deleted by a new tender (it stays in its workspace)."""
+    current = get_tender()
+    held = get_scores()
+    people = held.loc[held["evaluator"].astype(str) != MODERATED, "evaluator"].astype(str).nunique() if len(held) else 0
+    in_use = (f"the tender in use, {current.rubric.tender.id} {current.rubric.tender.title} "
+              f"({len(current.bidset.bids):,} bid(s), {len(held):,} saved score(s) from {people} evaluator(s))")
+    ws = workspaces.workspace_for(current)
+    if result.tender is not None and result.tender is not current:
+        t = result.tender
+        kept = (f"its scores stay in its workspace {Path(ws.path).name}, to reopen later" if ws is not None
+                else "its scores were kept for this browser session only and are not carried over")
+        scores = f" with {len(result.scores):,} uploaded score(s)" if result.scores is not None else ""
+        return (f"This replaces {in_use} with {t.rubric.tender.id} {t.rubric.tender.title}: "
+                f"{len(t.bidset.bids):,} uploaded bid(s){scores}. Nothing is deleted: {kept}.")
+    n = len(result.scores) if result.scores is not None else 0
+    return (f"This replaces the scores of {in_use} with the {n:,} score(s) uploaded: saved scores the file does "
+            "not hold are deleted" + (" (the workspace's audit log keeps every earlier value)." if ws is not None
+                                      else "."))
 
 
 def _save_upload(tender: Tender, current: Tender, rubric: Rubric, rubric_up: Optional[Upload],
@@ -191,3 +229,58 @@ def load_draft_bid(file: Any, rubric: Rubric) -> tuple[Optional[BidSet], list[st
         return None, [f"{up.name}: a draft bid must be a .yaml, .yml, .json or .xlsx file"]
     key = rubric_digest(rubric)
     return _parse_draft(digest(up.digest, key), key, up, rubric)
+
+
+# ------------------------------------------------------------------ the panel's workspace: the lead's files
+
+def may_load_files() -> bool:
+    """Loading or replacing the tender's files is the procurement lead's (DESIGN.md section 10): the signed-in
+    lead of a workspace with users (its users table decides, not the role the session carries), or the lead
+    persona of the demonstration. Nobody else is offered the upload."""
+    from app import access
+    from evaluator.panel import LEAD, LOAD_FILES
+    who = access.current_identity()
+    if who is None:
+        return False
+    ws = workspaces.workspace_for(get_tender())
+    if ws is not None and getattr(ws, "has_users", False):
+        return ws.can(who, LOAD_FILES) is None
+    return who.role == LEAD
+
+
+@dataclass
+class FilesChange:
+    """Files the lead uploaded to change the tender of a panel's workspace, and the engine's sentence of what
+    confirming would add or replace (Workspace.change_files with confirm=False: nothing written yet)."""
+
+    rubric: Optional[tuple[str, bytes]]
+    proxies: Optional[tuple[str, bytes]]
+    bids: tuple[tuple[str, bytes], ...]
+    summary: str
+
+
+def propose_change(ws, by, rubric_file: Any = None, proxies_file: Any = None,
+                   bid_files: Iterable[Any] = ()) -> FilesChange:
+    """What uploading these files would change in the panel's workspace (refused in one line when `by` may
+    not load files, or a file does not load). Writes nothing."""
+    def pair(f):
+        up = Upload.of(f)
+        return None if up is None else (up.name, up.data)
+    rubric, proxies = pair(rubric_file), pair(proxies_file)
+    bids = tuple(p for p in (pair(f) for f in bid_files or ()) if p is not None)
+    if rubric is None and proxies is None and not bids:
+        from evaluator import InputError
+        raise InputError("nothing to load: choose a rubric, a proxy table or bids first", field="upload")
+    change = ws.change_files(by, rubric=rubric, proxies=proxies, bids=bids, confirm=False)
+    return FilesChange(rubric, proxies, bids, str(change.summary))
+
+
+def apply_change(ws, by, change: FilesChange) -> tuple[Tender, str]:
+    """Apply a confirmed change (the engine checks again who is asking) and put the workspace's new tender
+    in use; every saved score is kept (a replaced bid's scores stay). Returns (the tender, the engine's
+    sentence of what was done)."""
+    done = ws.change_files(by, rubric=change.rubric, proxies=change.proxies, bids=change.bids, confirm=True)
+    from app.state import workspace_tender
+    tender = workspace_tender(ws.path)
+    set_tender(tender)
+    return tender, str(done.summary)

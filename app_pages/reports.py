@@ -13,11 +13,13 @@ from typing import Optional
 
 import streamlit as st
 
-from app import workspaces
-from app.state import LOT, evaluation_key, get_evaluation, get_rubric, get_tender, heavy_cache, with_lot
+from app import access, workspaces
+from app.state import LOT, can, evaluation_key, get_evaluation, get_rubric, get_tender, heavy_cache, with_lot
 from app.ui import escape_md, guard, lot_picker, show_award
 from evaluator import (SCORE_COLUMNS, EvaluatorError, Inputs, assessment_summary_pdf, evaluation_report_pdf,
                        formula_safe_frame, results_workbook, summary_context, summary_file_names)
+from evaluator.panel import SEE_ALL_SCORES
+from evaluator.panel_record import panel_appendix
 
 BUTTONS = 30   # bidders listed with a button each; beyond that, choose one (the ZIP holds them all)
 
@@ -31,6 +33,32 @@ def scores_csv(ev, lot: str = "", every_lot: bool = False) -> bytes:
         frame = frame[frame[LOT].isin([lot, ""])].assign(**{LOT: lot})
     frame = frame[[c for c in columns if c in frame.columns]]
     return formula_safe_frame(frame).to_csv(index=False).encode("utf-8")
+
+
+def withheld(tender) -> Optional[str]:
+    """Why the viewer may not have documents holding every evaluator's scores (None: they may). An evaluator
+    sees only their own scores until they submit (DESIGN.md section 10); the lead and an observer may. The
+    panel's rules decide (app.state.can: the workspace's, or the session's for a tender without one). No one
+    signed in: on a panel's server, nothing."""
+    who = access.current_identity()
+    if who is None:
+        return None if access.is_demonstration() else "sign in first"
+    return can(tender, SEE_ALL_SCORES, by=who)
+
+
+def own_scores_csv(ev, user: str) -> bytes:
+    """The viewer's own scores (what an evaluator who has not submitted may take away)."""
+    frame = with_lot(ev.scores) if LOT in ev.scores.columns else ev.scores
+    frame = frame[frame["evaluator"].astype(str) == user]
+    frame = frame[[c for c in SCORE_COLUMNS + [LOT] if c in frame.columns and (c != LOT or (frame[c] != "").any())]]
+    return formula_safe_frame(frame).to_csv(index=False).encode("utf-8")
+
+
+def panel_rows(ws) -> list[dict]:
+    """The panel for the report's appendix (evaluator/panel_record.py): [] for a workspace with no users."""
+    if ws is None or not getattr(ws, "has_users", False):
+        return []
+    return panel_appendix(ws)
 
 
 def record_head() -> tuple[Optional[dict], Optional[str]]:
@@ -47,8 +75,10 @@ def record_head() -> tuple[Optional[dict], Optional[str]]:
     if report.problems:
         return None, report.first.line()
     # the workspace is named by its file name only: no server path in a document
-    return {"file": ws.path.name, "entries": report.entries, "head_hash": report.head_hash,
-            "head": report.head, "chain": report.chain}, None
+    head = {"file": ws.path.name, "entries": report.entries, "head_hash": report.head_hash,
+            "head": report.head, "chain": report.chain}
+    panel = panel_rows(ws)  # the panel, its declarations and submissions, in the report's appendix
+    return ({**head, "panel": panel} if panel else head), None
 
 
 @heavy_cache(max_entries=2, show_spinner=False)
@@ -117,6 +147,15 @@ def main() -> None:
     st.write("The documents that close the procurement: the evaluation report to keep on file (Procurement Act "
              "2023 s98, for at least 3 years), one assessment summary per bidder with what regulation 31 of the "
              "Procurement Regulations 2024 requires, and the results workbook.")
+    reason = withheld(get_tender())
+    if reason is not None:
+        st.warning(escape_md(f"The reports hold every evaluator's scores, so they are not offered to you yet: "
+                             f"{reason}."))
+        who = access.current_identity()
+        if who is not None:
+            st.download_button("Your scores (CSV)", own_scores_csv(ev, who.user), file_name="my_scores.csv",
+                               mime="text/csv", key="dl_own_scores")
+        return
     head, why = record_head()
     if why:
         st.warning(escape_md(f"The evaluation record does not verify, so the documents carry no record head: {why}"))

@@ -8,12 +8,14 @@ the bid that won.
 """
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from app import access
 from app.samples import ROOT
 from app.state import HEAVY_TTL, get_rubric, get_tender, heavy_cache
 from app.ui import escape_md, guard, show_problems, text_table
@@ -48,13 +50,36 @@ def run_review(paths: tuple[str, ...], stamp: tuple, uploads: tuple[tuple[str, b
             path.write_bytes(data)
             extra.append(path)
         review = review_paths([Path(p) for p in paths] + extra, delivered)
-        doc = review.to_json()
+        doc = _no_server_folders(review.to_json(), tmp)
         tables = {"lots": pd.DataFrame(lot_rows(review)), "flags": pd.DataFrame(flag_rows(review)),
                   "problems": pd.DataFrame(review.problems)}
-    for t in tables.values():  # temporary upload paths are shown by file name only
+    for t in tables.values():  # upload and shipped files by name, never the server's folders
         if "source" in t:
-            t["source"] = t["source"].astype(object).map(lambda s: s if not str(s).startswith(tmp) else Path(str(s)).name)
+            t["source"] = t["source"].astype(object).map(lambda s: _shown(s, tmp))
     return {"doc": doc, **tables}
+
+
+def _no_server_folders(doc: dict, tmp: str) -> dict:
+    """The review's JSON with the server's folders taken out of every file it names (as _shown does)."""
+    import json
+    text = json.dumps(doc)
+    text = re.sub(re.escape(json.dumps(tmp)[1:-1]) + r"/\d+/", "", text)
+    for base in (ROOT, WALES.parent):
+        text = text.replace(json.dumps(str(base) + "/")[1:-1], "")
+    return json.loads(text)
+
+
+def _shown(source, tmp: str) -> str:
+    """A reviewed file as a table shows it: an upload by its name, a shipped file from its shipped folder
+    (rubrics/home_care_north.yaml, ocds_wales/...), anything else (a lead's own path) as given."""
+    text = str(source)
+    if text.startswith(tmp):
+        return Path(text).name
+    for base in (ROOT, WALES.parent):
+        prefix = str(base) + "/"
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
 
 
 @heavy_cache(max_entries=8)
@@ -79,7 +104,9 @@ def portfolio_section() -> None:
                             disabled=not WALES.is_dir(), key="review_wales")
     files = st.file_uploader("OCDS files (release, release or record package, JSON Lines; .gz too) or rubrics (YAML)",
                              type=UPLOAD_TYPES, accept_multiple_files=True, key="review_uploads")
-    local = st.text_input("Or a file or folder on this machine (for large downloads)", key="review_local").strip()
+    local = ""
+    if access.server_paths_allowed():  # a server path is the lead's alone (DESIGN.md section 10)
+        local = st.text_input("Or a file or folder on this machine (for large downloads)", key="review_local").strip()
     delivered = st.text_input("Tenders whose delivery data flows back (rubric ids or OCIDs, comma-separated)",
                               value="HC-2026-014" if SAMPLE_DELIVERY.is_file() else "", key="review_delivered",
                               help="Used for the maturity reading. HC-2026-014 has the shipped delivery returns.")
@@ -149,7 +176,9 @@ def delivery_section() -> None:
                "bidder,commitment,period,delivered_quantity,evidence_grade,evidence_description; periods are "
                "contract years (Y2) or quarters (Y2-Q3).")
     up = st.file_uploader("Delivery returns (CSV)", type=["csv"], key="review_delivery")
-    local = st.text_input("Or a delivery file on this machine", key="review_delivery_local").strip()
+    local = ""
+    if access.server_paths_allowed():
+        local = st.text_input("Or a delivery file on this machine", key="review_delivery_local").strip()
     if up is not None:
         name, data = up.name, up.getvalue()
     elif local:

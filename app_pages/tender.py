@@ -1,9 +1,12 @@
 """Tender: open a shipped sample or upload a rubric, bids and scores; see what was loaded and every problem."""
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
-from app import workspaces
-from app.loading import apply_load, load_uploads
+from app import access, workspaces
+from app.loading import (apply_change, apply_load, finish_load, load_uploads, may_load_files, propose_change,
+                         replacement)
 from app.samples import SAMPLES
 from app.state import (LOT, REOPEN_PROBLEM, get_evaluation, get_rubric, get_scores, get_tender, has_lots,
                        sample_tender, score_problems, set_tender, with_lot, workspace_tender)
@@ -13,6 +16,8 @@ from evaluator import EvaluatorError, gbp
 
 _LAST = "sv_last_load"  # the outcome of the last load, shown after the rerun it triggers
 _WS_PROBLEM = "sv_ws_open_problem"  # why the workspace asked for was not opened (one line)
+_WS_OPENED = "sv_ws_opened"  # the workspace just opened, said under the button that opened it
+_CONFIRM = "sv_confirm_load"  # an upload read but not yet in use: what it would replace, to confirm
 
 SAMPLE_TITLES = {
     "home_care_north": "Adult home care, North district (6 bids, an exemplary design)",
@@ -25,7 +30,9 @@ def _load_sample() -> None:
     name = st.session_state.get("sample_choice")
     tender = sample_tender(name)
     set_tender(tender)
-    st.session_state[_LAST] = {"ok": True, "problems": [], "notes": [f"Opened the shipped sample {tender.label}"]}
+    st.session_state.pop(_CONFIRM, None)
+    st.session_state[_LAST] = {"ok": True, "problems": [], "notes": [f"Opened the shipped sample {tender.label}"],
+                               "sample": True}
 
 
 def _open_workspace(path_text: str) -> None:
@@ -41,9 +48,9 @@ def _open_workspace(path_text: str) -> None:
         st.session_state[_WS_PROBLEM] = problem
         return
     st.session_state.pop(_WS_PROBLEM, None)
+    st.session_state.pop(_CONFIRM, None)
     set_tender(tender)
-    st.session_state[_LAST] = {"ok": True, "problems": [],
-                               "notes": [f"Opened the {tender.label}, with every score saved in it"]}
+    st.session_state[_WS_OPENED] = f"Opened the {tender.label}, with every score saved in it"
 
 
 def _open_by_path() -> None:
@@ -54,46 +61,8 @@ def _open_saved() -> None:
     _open_workspace(st.session_state.get("ws_saved") or "")
 
 
-def _load_uploads() -> None:
-    bar = st.progress(0.0, text="Loading")
-    result = load_uploads(st.session_state.get("up_rubric"), st.session_state.get("up_proxies"),
-                          st.session_state.get("up_bids") or [], st.session_state.get("up_scores"),
-                          progress=lambda f, text: bar.progress(min(1.0, f), text=text))
-    if result.tender is not None:
-        apply_load(result)
-        bar.progress(1.0, text="Evaluating")
-        get_evaluation()  # evaluate now, under the progress bar, not on the next page
-    bar.empty()
-    st.session_state[_LAST] = {"ok": result.tender is not None, "problems": result.problems, "notes": result.notes}
-
-
-def main() -> None:
-    st.title("Tender")
-    st.caption("Open a shipped sample tender, or upload your own rubric, bids and evaluator scores. "
-               "Every page works from what is loaded here.")
-
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Shipped samples")
-        names = list(SAMPLES)
-        current = get_tender()
-        index = next((i for i, n in enumerate(names) if current.key.startswith(f"sample:{n}:")), 0)
-        st.selectbox("Sample tender", names, index=index, key="sample_choice",
-                     format_func=lambda n: SAMPLE_TITLES.get(n, n))
-        st.button("Open this sample", on_click=_load_sample)
-    with right:
-        st.subheader("Upload")
-        with st.form("uploads", clear_on_submit=False, border=False):
-            st.file_uploader("Rubric (YAML)", type=["yaml", "yml"], key="up_rubric",
-                             help="Leave empty to read new bids against the rubric in use.")
-            st.file_uploader("Proxy table (CSV, optional)", type=["csv"], key="up_proxies",
-                             help="Only with a rubric. Without it, the shipped table the rubric names is used.")
-            st.file_uploader("Bids: YAML, JSON or XLSX files, or bids.csv + commitments.csv (+ responses.csv)",
-                             type=["yaml", "yml", "json", "xlsx", "csv"], accept_multiple_files=True,
-                             key="up_bids")
-            st.file_uploader("Evaluator scores (scores.csv)", type=["csv"], key="up_scores")
-            st.form_submit_button("Load the uploaded files", on_click=_load_uploads)
-
+def saved_section() -> None:
+    """Workspace files on the server: listed, reopened or opened by path (server_paths_allowed() only)."""
     st.subheader("Saved evaluations")
     st.caption(escape_md(f"Every uploaded tender is saved in its own workspace file in {workspaces.home()} "
                          "(set SOCIAL_VALUE_HOME to choose the folder). Reopen one, or open a workspace file by "
@@ -116,22 +85,158 @@ def main() -> None:
         st.button("Open the workspace file", on_click=_open_by_path)
     if st.session_state.get(_WS_PROBLEM):
         st.error(escape_md(st.session_state[_WS_PROBLEM] + ": nothing was changed"))
-    if st.session_state.get(REOPEN_PROBLEM):
-        st.warning(escape_md(st.session_state.pop(REOPEN_PROBLEM)))
+    elif st.session_state.get(_WS_OPENED):
+        st.success(escape_md(st.session_state.pop(_WS_OPENED)))
 
+
+def _uploads() -> tuple:
+    return (st.session_state.get("up_rubric"), st.session_state.get("up_proxies"),
+            st.session_state.get("up_bids") or [])
+
+
+def _load_uploads() -> None:
+    """Read the uploads (nothing is put in use or saved yet): what confirming would replace is asked first."""
+    st.session_state.pop(_CONFIRM, None)
+    bar = st.progress(0.0, text="Loading")
+    result = load_uploads(*_uploads(), st.session_state.get("up_scores"), save=False,
+                          progress=lambda f, text: bar.progress(min(1.0, f), text=text))
+    bar.empty()
+    if result.tender is None:
+        st.session_state[_LAST] = {"ok": False, "problems": result.problems, "notes": result.notes}
+        return
+    st.session_state.pop(_LAST, None)
+    st.session_state[_CONFIRM] = {"result": result, "summary": replacement(result)}
+
+
+def _confirm_load() -> None:
+    held = st.session_state.pop(_CONFIRM, None)
+    if not held:
+        return
+    result = held["result"]
+    bar = st.progress(0.5, text="Saving the tender in its workspace")
+    finish_load(result)
+    apply_load(result)
+    bar.progress(1.0, text="Evaluating")
+    get_evaluation()  # evaluate now, under the progress bar, not on the next page
+    bar.empty()
+    st.session_state[_LAST] = {"ok": True, "problems": result.problems, "notes": result.notes}
+
+
+def _cancel() -> None:
+    st.session_state.pop(_CONFIRM, None)
+    st.session_state[_LAST] = {"ok": True, "problems": [], "notes": [], "cancelled": True}
+
+
+def _propose_change() -> None:
+    """The lead's upload to the panel's workspace: the engine's summary of what it would change, to confirm."""
+    st.session_state.pop(_CONFIRM, None)
+    st.session_state.pop(_LAST, None)
+    ws = workspaces.workspace_for(get_tender())
+    try:
+        change = propose_change(ws, access.current_identity(), *_uploads())
+    except EvaluatorError as exc:
+        st.session_state[_LAST] = {"ok": False, "problems": error_lines(exc), "notes": []}
+        return
+    st.session_state[_CONFIRM] = {"change": change, "summary": change.summary}
+
+
+def _confirm_change() -> None:
+    held = st.session_state.pop(_CONFIRM, None)
+    if not held:
+        return
+    ws = workspaces.workspace_for(get_tender())
+    try:
+        tender, done = apply_change(ws, access.current_identity(), held["change"])
+    except EvaluatorError as exc:
+        st.session_state[_LAST] = {"ok": False, "problems": error_lines(exc), "notes": []}
+        return
+    st.session_state[_LAST] = {"ok": True, "problems": [], "notes": [f"Done: {done} Every page now works from "
+                                                                     f"the new files ({tender.label})."]}
+
+
+def upload_section(panel: bool) -> None:
+    """The lead's upload of the tender's files, with the confirmation and the outcome right under its button."""
+    st.subheader("Upload" if not panel else "Load or replace the tender's files")
+    with st.form("uploads", clear_on_submit=False, border=False):
+        st.file_uploader("Rubric (YAML)", type=["yaml", "yml"], key="up_rubric",
+                         help="Leave empty to read new bids against the rubric in use.")
+        st.file_uploader("Proxy table (CSV, optional)", type=["csv"], key="up_proxies",
+                         help="Only with a rubric. Without it, the shipped table the rubric names is used.")
+        st.file_uploader("Bids: YAML, JSON or XLSX files, or bids.csv + commitments.csv (+ responses.csv)",
+                         type=["yaml", "yml", "json", "xlsx", "csv"], accept_multiple_files=True, key="up_bids")
+        if not panel:  # on a panel, each evaluator enters their own scores on the Score page, under their name
+            st.file_uploader("Evaluator scores (scores.csv)", type=["csv"], key="up_scores")
+        st.form_submit_button("Load the uploaded files", on_click=_propose_change if panel else _load_uploads)
+    held = st.session_state.get(_CONFIRM)
+    if held:
+        st.warning(escape_md(held["summary"]))
+        b1, b2, _ = st.columns([1, 1, 2])
+        b1.button("Confirm", type="primary", on_click=_confirm_change if panel else _confirm_load, key="confirm_load")
+        b2.button("Cancel", on_click=_cancel, key="cancel_load")
+    _outcome()
+
+
+def _outcome() -> None:
+    """The outcome of the last load, where the user is looking: under the button they pressed."""
     last = st.session_state.get(_LAST)
-    if last:
-        if last["ok"]:
-            for note in last["notes"]:
-                st.success(note)
-            if last["problems"]:
-                st.warning("Loaded, but some files or rows were not: see the load problems below, each naming "
-                           "the file, row and field.")
-                if not get_tender().problems:  # problems not kept with the tender (a scores file) shown here
-                    show_problems(last["problems"], kind="warning")
-        else:
-            st.error("Nothing was loaded and nothing already loaded has changed. The problems:")
-            show_problems(last["problems"])
+    if not last:
+        return
+    if last.get("cancelled"):
+        st.info("Cancelled: nothing was loaded and nothing in use has changed.")
+    elif last["ok"]:
+        for note in last["notes"]:
+            st.success(escape_md(_no_server_folder(note)))
+        if last["problems"]:
+            st.warning("Loaded, but some files or rows were not: see the load problems below, each naming "
+                       "the file, row and field.")
+            if not get_tender().problems:  # problems not kept with the tender (a scores file) shown here
+                show_problems(last["problems"], kind="warning")
+    else:
+        st.error("Nothing was loaded and nothing already loaded has changed. The problems:")
+        show_problems(last["problems"])
+
+
+def main() -> None:
+    st.title("Tender")
+    panel = access.panel_workspace() is not None
+    lead = may_load_files()
+    paths = access.server_paths_allowed()
+    if panel:
+        st.caption("The tender this panel evaluates. Every page works from what is loaded here.")
+    else:
+        st.caption("Open a shipped sample tender, or upload your own rubric, bids and evaluator scores. "
+                   "Every page works from what is loaded here.")
+
+    if not panel:
+        left, right = st.columns(2)
+        with left:
+            st.subheader("Shipped samples")
+            names = list(SAMPLES)
+            current = get_tender()
+            index = next((i for i, n in enumerate(names) if current.key.startswith(f"sample:{n}:")), 0)
+            st.selectbox("Sample tender", names, index=index, key="sample_choice",
+                         format_func=lambda n: SAMPLE_TITLES.get(n, n))
+            st.button("Open this sample", on_click=_load_sample)
+            if st.session_state.get(_LAST, {}).get("sample"):
+                st.success(escape_md(st.session_state.pop(_LAST)["notes"][0]))
+        with right:
+            if lead:
+                upload_section(panel=False)
+            else:
+                st.subheader("Upload")
+                st.info("Loading or replacing the tender's files is the procurement lead's: pick the lead persona "
+                        "to upload a rubric, bids or scores.")
+    elif lead:
+        upload_section(panel=True)
+    else:
+        st.info("Loading or replacing the tender's files is the procurement lead's.")
+
+    if paths and not panel:  # a panel's server serves its one workspace: no other file is opened on it
+        saved_section()
+    if st.session_state.get(REOPEN_PROBLEM):
+        problem = st.session_state.pop(REOPEN_PROBLEM)
+        st.warning(escape_md(problem if paths else "The last workspace could not be reopened: the shipped sample "
+                                                    "is open"))
 
     tender = get_tender()
     rubric = get_rubric()
@@ -149,10 +254,10 @@ def main() -> None:
     st.text(f"Official lens: {rubric.official_lens}.  Source: {tender.label}")
     ws = workspaces.workspace_for(tender)
     if ws is not None and getattr(ws, "read_only", False):
-        st.warning(escape_md(f"The workspace {ws.path} is on read-only storage (an archived record): it opened "
+        st.warning(escape_md(f"The workspace {_where(ws, paths)} is on read-only storage (an archived record): it opened "
                              "read-only for reading, results and reports; scores cannot be saved to it."))
     elif ws is not None:
-        st.caption(escape_md(f"Scores are saved in the workspace {ws.path}: a refresh or a server restart reopens "
+        st.caption(escape_md(f"Scores are saved in the workspace {_where(ws, paths)}: a refresh or a server restart reopens "
                              "this evaluation with every score in place."))
     else:
         why = workspaces.workspace_problem(tender)
@@ -182,7 +287,8 @@ def main() -> None:
     with c2:
         st.markdown("**Evaluator scores**")
         if scores.empty:
-            st.info("No evaluator scores yet: enter them on the Score page or upload scores.csv.")
+            st.info("No evaluator scores yet: enter them on the Score page"
+                    + (" or upload scores.csv." if access.panel_workspace() is None else "."))
         else:
             keys = ["evaluator", LOT] if lotted else ["evaluator"]
             per = with_lot(scores).groupby(keys).size().rename("scores").reset_index()
@@ -207,6 +313,20 @@ def main() -> None:
     if tender.files:
         st.caption(escape_md("Files: " + ", ".join(tender.files[:30])
                              + (f" and {len(tender.files) - 30} more" if len(tender.files) > 30 else "")))
+
+
+def _no_server_folder(text: str) -> str:
+    """A note as the viewer may read it: the workspace folder on the server named only to whoever may open
+    server paths (the file's own name stays)."""
+    if access.server_paths_allowed():
+        return text
+    return text.replace(str(workspaces.home()) + "/", "")
+
+
+def _where(ws, paths: bool) -> str:
+    """A workspace as the viewer may see it: its path on the server for whoever may open server paths, else its
+    file name only."""
+    return str(ws.path) if paths else Path(str(ws.path)).name
 
 
 def lots_table(rubric, bids: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from .assessment_method import (criterion_title, indented, is_flat, lots_text, m
                                 per_point, walk_rows, weight_text)
 from .bid_slices import by_bidder, given, in_rank_order, is_lots, shown_commitments, tree_marks
 from .pdf_charts import CHART_BIDS, PALETTE, attainment_chart, claimed_credited_chart, ranks_chart
+from .panel_record import panel_story
 from .pdf_kit import Kit, esc, isnum, marks, money, num, pct, pence, plain, rank_text
 from .provenance import Inputs, fingerprints, settings_json
 from .formatting import gbp
@@ -298,6 +299,7 @@ def _appendix(k: Kit, ev, inputs: Optional[Inputs]) -> list:
                      f"SHA-256 <b>{hashlib.sha256(sj.encode('utf-8')).hexdigest()}</b> of the UTF-8 JSON text "
                      f"below.", k.small))
     story.append(k.p(esc(sj), k.mono))
+    story += panel_story(k, inputs)  # the panel, when made from a workspace with users (panel_record.py)
     return story
 
 

@@ -20,6 +20,12 @@ Durability: WAL journal, `synchronous=FULL` (a commit is on disk before it retur
 two evaluators saving at once wait for each other, and every change written in one `BEGIN IMMEDIATE`
 transaction together with its audit entry. A score is reported saved only after that commit, so a
 process killed at any moment loses nothing it reported and leaves a file that opens and verifies.
+
+The panel (DESIGN.md section 10) is kept and enforced here too, so no page, URL or second browser tab gets round
+it: user accounts (Argon2 hashes, evaluator/passwords.py; the audit log holds only a fingerprint of each hash),
+conflict-of-interest declarations and wrong-password counts, in tables a workspace gains on its first panel change
+(an audited `add_panel_tables` entry, so workspaces made before open and verify unchanged). Every change that takes
+`by` (an evaluator.panel.Identity) checks the rules in the same transaction that writes it, and records `by.actor`.
 """
 from __future__ import annotations
 
@@ -177,10 +183,12 @@ class FileChange:
     affected_scores: int = 0                           # saved scores that concern a replaced bid (kept)
     applied: bool = False
     summary: str = ""
+    renamed: dict = field(default_factory=dict)        # replaced name -> the stored name it replaces, when they differ
 
     def describe(self, done: bool) -> str:
         def names(rels):
-            return ", ".join(Path(r).name for r in rels)
+            return ", ".join(f"{Path(self.renamed[r]).name} with {Path(r).name}" if r in self.renamed else Path(r).name
+                             for r in rels)
         parts = []
         if self.replaced:
             parts.append(f"{'replaced' if done else 'replace'} {names(self.replaced)}")
@@ -1008,8 +1016,9 @@ class Workspace:
             return self._resolve(con, by)
 
     def _rule(self, con: sqlite3.Connection, ident: Optional[Identity], action: str, *, evaluator: Optional[str] = None,
-              rows: Optional[dict] = None) -> Optional[str]:
-        """Why `ident` (already resolved) may not take `action` (None: allowed)."""
+              rows: Optional[dict] = None, **_context) -> Optional[str]:
+        """Why `ident` (already resolved) may not take `action` (None: allowed). `evaluator` names whose scores
+        (SCORE, SUBMIT; default: the person's own); other context (bidder, lot...) does not change a rule today."""
         if ident is None:
             return None
         rows = rows if rows is not None else self._panel_rows(con)
@@ -1362,7 +1371,8 @@ class Workspace:
         change = FileChange(
             added=[rel for role, rel, _, old in changes if old is None],
             replaced=[rel for role, rel, _, old in changes if old is not None],
-            new_bidders=[b if not lot else f"{b} (lot {lot})" for b, lot in added], affected_scores=affected)
+            new_bidders=[b if not lot else f"{b} (lot {lot})" for b, lot in added], affected_scores=affected,
+            renamed={rel: old.path for _, rel, _, old in changes if old is not None and old.path != rel})
         if not confirm:
             change.summary = change.describe(done=False)
             return change
@@ -2222,7 +2232,9 @@ def _verify(log: list, meta: dict, raw: dict, hkey: Optional[bytes], foreign: li
             elif c not in ids or (b, *r[7:]) not in bidders:
                 settings.append(AuditProblem(None, f"{label} names a {'criterion' if c not in ids else 'bidder'} the "
                                                    "rubric and bids do not have", subject=_subject_text("score", key)))
-    guards = [AuditProblem(None, r + " (the log's append-only guard): changed behind the tool's back") for r in removed]
+    guards = [AuditProblem(None, r + (": changed behind the tool's back" if any(f"'{t}'" in r for t in PANEL_TABLES)
+                                      else " (the log's append-only guard): changed behind the tool's back"))
+              for r in removed]
     problems += bad_names + found + settings + guards
     return AuditReport(len(log), prev, problems, chain=chain, unchecked=unchecked, workspace_id=wid)
 

@@ -49,3 +49,12 @@ def upload(at, key: str, path_or_files):
     widget = at.file_uploader(key=key)
     widget.set_value(tuples if widget.accept_multiple_files else tuples[0])
     return widget
+
+
+def load_uploaded(at):
+    """Press "Load the uploaded files" on the Tender page and confirm what it says the upload replaces (the
+    tender or the scores in use), as the lead does."""
+    click(at, "Load the uploaded").run()
+    if any(b.label == "Confirm" for b in at.button):
+        click(at, "Confirm").run()
+    return at

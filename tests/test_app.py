@@ -10,7 +10,7 @@ import pytest
 
 from evaluator import evaluate, load_bids, load_rubric, load_scores, self_assess
 from evaluator.reading import figures_vs_design
-from tests.apptest import APP, click, messages, ok, table, unescape, upload
+from tests.apptest import APP, click, messages, ok, table, unescape, upload, load_uploaded
 from tests.conftest import ROOT, tender_paths
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -133,7 +133,7 @@ def test_upload_another_tender_with_a_broken_file_loads_the_good_ones():
     files = [p for p in sorted(bids.iterdir()) if p.suffix in (".yaml", ".json")]
     upload(at, "up_bids", files + [("broken.yaml", b"bidder: [unclosed\nprice: 1\n", "text/yaml")])
     upload(at, "up_scores", scores)
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Bids loaded"] == str(len(files))
@@ -154,7 +154,7 @@ def test_malformed_rubric_upload_changes_nothing(home_ev):
     before = {m.label: m.value for m in at.metric}
     upload(at, "up_rubric", ("bad.yaml", b"tender: {id: X}\ncriteria: []\nweights: 3\n", "text/yaml"))
     upload(at, "up_bids", [tender_paths("schools_fm")[1] / "westvale_building_services.yaml"])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     errors = messages(at)
     assert any(e.startswith("Nothing was loaded") for e in errors)
@@ -170,7 +170,7 @@ def test_bids_that_are_all_broken_change_nothing():
     at = start()
     before = {m.label: m.value for m in at.metric}
     upload(at, "up_bids", [("a.json", b"{not json", "application/json"), ("b.yaml", b"- just\n- a list\n", "text/yaml")])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     errors = "\n".join(messages(at))
     assert "a.json, line 1, column 2: is not valid JSON" in errors
@@ -188,7 +188,7 @@ def test_bulk_csv_pair_and_xlsx_bid_upload(tmp_path):
     rubric_path = tender_paths("home_care_north")[0]
     at = start()
     upload(at, "up_bids", [tmp_path / "bids.csv", tmp_path / "commitments.csv"])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     assert {m.label: m.value for m in at.metric}["Bids loaded"] == "12"
     r = load_rubric(rubric_path)
@@ -202,7 +202,7 @@ def test_bulk_csv_pair_and_xlsx_bid_upload(tmp_path):
     xlsx = write_template(r, tmp_path / "northtown.xlsx", bid=bid)
     at.switch_page("app_pages/tender.py").run()
     upload(at, "up_bids", [xlsx])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     bids = table(at, {"bidder", "price £", "commitments", "file"})
     assert bids["bidder"].tolist() == ["Northtown Community Care CIC"] and bids["file"].tolist() == ["northtown.xlsx"]
@@ -218,7 +218,7 @@ def test_scores_upload_alone_good_and_bad(home_ev):
     cells = lines[2].split(",")
     lines[2] = ",".join(cells[:4] + [""])
     upload(at, "up_scores", ("scores.csv", ("\n".join(lines) + "\n").encode(), "text/csv"))
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     errors = "\n".join(messages(at))
     assert re.search(r"scores\.csv, row 2, field 'score', value '85'", errors), errors
@@ -230,7 +230,7 @@ def test_scores_upload_alone_good_and_bad(home_ev):
     panel_only = "\n".join(l for l in text.splitlines() if ",MODERATED," not in l) + "\n"
     at.switch_page("app_pages/tender.py").run()
     upload(at, "up_scores", ("scores.csv", panel_only.encode(), "text/csv"))
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     at.switch_page("app_pages/results.py").run()
     flags = table(at, {"bidder", "criterion", "code", "message"})
@@ -449,7 +449,7 @@ def test_supplier_text_is_never_rendered_as_markup(tmp_path):
     at = start()
     upload(at, "up_bids", [("hostile.yaml", hostile.encode(), "text/yaml"),
                            tender_paths("home_care_north")[1] / "apex_care_group.yaml"])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     for page in PAGES:
         at.switch_page(f"app_pages/{page}.py").run()
@@ -498,7 +498,7 @@ def test_a_rubric_without_its_bids_is_refused_and_changes_nothing():
     at = start()
     before = {m.label: m.value for m in at.metric}
     upload(at, "up_rubric", tender_paths("schools_fm")[0])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     assert any("schools_fm.yaml: a rubric is loaded with its bids" in e for e in messages(at))
     assert {m.label: m.value for m in at.metric} == before

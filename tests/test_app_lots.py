@@ -16,7 +16,7 @@ import yaml
 
 from evaluator import load_bids, load_rubric, load_scores
 from evaluator.workspace import Workspace
-from tests.apptest import APP, click, messages, ok, table, unescape, upload
+from tests.apptest import APP, click, messages, ok, table, unescape, upload, load_uploaded
 from tests.conftest import tender_paths
 from tests.test_workspace_lots import ASHBY, CRESTLINE, KINGSFORD, MERIDIAN, WESTVALE, lotted_tender
 
@@ -79,7 +79,7 @@ def test_a_lotted_tender_loads_from_files_on_the_tender_page(tender):
     upload(at, "up_rubric", rubric)
     upload(at, "up_bids", sorted(bids.iterdir()))
     upload(at, "up_scores", scores)
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     assert not messages(at, "warning"), messages(at, "warning")
     lots = table(at, {"lot", "title", "contract value", "bids"}).set_index("lot")
@@ -99,7 +99,7 @@ def test_scores_without_a_lot_for_a_lotted_tender_are_a_message_in_place(tender,
     upload(at, "up_rubric", rubric)
     upload(at, "up_bids", sorted(bids.iterdir()))
     upload(at, "up_scores", no_lot)
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     said = "\n".join(messages(at, "warning") + messages(at, "error"))
     assert "scores.csv" in said and "'lot'" in said, said
@@ -113,7 +113,7 @@ def test_a_bid_for_a_lot_the_tender_does_not_have_is_a_message_in_place(tender):
     at = AppTest.from_file(APP, default_timeout=90).run()
     upload(at, "up_rubric", rubric)
     upload(at, "up_bids", sorted(bids.iterdir()))
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     said = "\n".join(messages(at, "warning") + messages(at, "error"))
     assert "ashby_district_property_maintenance_L1.yaml" in said and "L7" in said, said

@@ -16,7 +16,14 @@ WALES = ROOT.parent / "shared" / "data" / "ocds_wales"
 FIX = ROOT / "tests" / "fixtures" / "ocds"
 
 
-def start():
+def start(monkeypatch=None, role: str = "lead"):
+    """The Review page; with `monkeypatch`, as `role`'s demonstration persona on a server listening on this
+    machine only (a path on the server is the lead's alone)."""
+    if monkeypatch is not None:
+        from tests.panel_roles import demonstration
+        at = demonstration(monkeypatch, role, page="app_pages/review.py")
+        ok(at)
+        return at
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("app_pages/review.py").run()
     ok(at)
@@ -41,8 +48,8 @@ def test_portfolio_figures_are_the_engines():
     assert len(lots) == s["lots"]
 
 
-def test_a_folder_with_broken_files_is_reviewed_with_the_problems_listed():
-    at = start()
+def test_a_folder_with_broken_files_is_reviewed_with_the_problems_listed(monkeypatch):
+    at = start(monkeypatch)
     at.checkbox(key="review_wales").uncheck().run()
     at.checkbox(key="review_rubrics").uncheck().run()
     at.text_input(key="review_local").input(str(FIX)).run()
@@ -70,13 +77,39 @@ def test_promised_against_delivered_for_the_sample():
     assert set(flags["code"]) == {"SV402", "SV403"} and set(flags["bidder"]) == {"Apex Care Group Ltd"}
 
 
-def test_a_bad_delivery_file_is_a_message_in_place(tmp_path):
+def test_a_bad_delivery_file_is_a_message_in_place(tmp_path, monkeypatch):
     bad = tmp_path / "delivery.csv"
     bad.write_text("bidder,commitment,period,delivered_quantity,evidence_grade,evidence_description\n"
                    "Northtown Community Care CIC,N1,2026-Q1,1,E2,x\n")
-    at = start()
+    at = start(monkeypatch)
     at.text_input(key="review_delivery_local").input(str(bad)).run()
     ok(at)
     errors = " ".join(e.value for e in at.error)
     assert "row 2" in errors and "period" in errors and "not a contract period" in errors
     assert metrics(at)["Tenders"]  # the portfolio above is still shown
+
+
+# --------------------------------------------------------------------------- who may name a server path
+
+def _start_as(monkeypatch, role):
+    return start(monkeypatch, role)
+
+
+@pytest.mark.parametrize("role", ["evaluator", "observer"])
+def test_no_server_path_for_anyone_but_the_lead_while_uploads_stay(monkeypatch, role):
+    """Issue 17: "a file or folder on this machine" listed .json/.yaml files anywhere on the server for any
+    visitor; now only the lead (server_paths_allowed) is offered it, and the tables name no server folder."""
+    at = _start_as(monkeypatch, role)
+    inputs = {t.key for t in at.text_input}
+    assert "review_local" not in inputs and "review_delivery_local" not in inputs
+    assert at.file_uploader(key="review_uploads") is not None and at.file_uploader(key="review_delivery") is not None
+    lots = table(at, {"ocid", "social_value_weight", "flags"})
+    assert not lots["source"].astype(str).str.contains(str(ROOT.parent)).any()
+    assert "rubrics/home_care_north.yaml" in set(lots["source"])
+    assert metrics(at)["Tenders"]  # the review itself still works
+
+
+def test_the_lead_may_review_a_folder_on_this_machine(monkeypatch):
+    at = _start_as(monkeypatch, "lead")
+    inputs = {t.key for t in at.text_input}
+    assert {"review_local", "review_delivery_local"} <= inputs

@@ -16,7 +16,14 @@ TWO_BAD_ROWS = (HEADER + "Northtown Community Care CIC,N1,2026-Q1,1,E2,x\n"
                 "Northtown Community Care CIC,N1,Y1-Q2,lots,E2,x\n")
 
 
-def start():
+def start(monkeypatch=None, role: str = "lead"):
+    """The Review page; with `monkeypatch`, as `role`'s demonstration persona on a server listening on this
+    machine only (a path on the server is the lead's alone)."""
+    if monkeypatch is not None:
+        from tests.panel_roles import demonstration
+        at = demonstration(monkeypatch, role, page="app_pages/review.py")
+        ok(at)
+        return at
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("app_pages/review.py").run()
     ok(at)
@@ -27,10 +34,10 @@ def delivery_errors(at) -> list[str]:
     return [m for m in messages(at) if "row" in m]
 
 
-def test_two_bad_delivery_rows_then_a_rerun_still_show_the_rows(tmp_path):
+def test_two_bad_delivery_rows_then_a_rerun_still_show_the_rows(tmp_path, monkeypatch):
     bad = tmp_path / "delivery.csv"
     bad.write_text(TWO_BAD_ROWS, encoding="utf-8")
-    at = start()
+    at = start(monkeypatch)
     at.text_input(key="review_delivery_local").input(str(bad)).run()
     ok(at)
     first = delivery_errors(at)
@@ -58,10 +65,10 @@ def test_two_bad_delivery_rows_uploaded_then_a_rerun(tmp_path):
     assert not any(GENERIC in m for m in messages(at))
 
 
-def test_a_good_file_after_a_bad_one_is_tracked(tmp_path):
+def test_a_good_file_after_a_bad_one_is_tracked(tmp_path, monkeypatch):
     bad = tmp_path / "bad.csv"
     bad.write_text(TWO_BAD_ROWS, encoding="utf-8")
-    at = start()
+    at = start(monkeypatch)
     at.text_input(key="review_delivery_local").input(str(bad)).run()
     assert delivery_errors(at)
     at.text_input(key="review_delivery_local").input("").run()   # back to the shipped sample returns

@@ -18,7 +18,7 @@ import pytest
 from evaluator import evaluate, load_bids, load_rubric
 from evaluator.panel import EVALUATOR
 from evaluator.workspace import Workspace, default_workspace_path
-from tests.apptest import APP, click, ok, table, unescape, upload
+from tests.apptest import APP, click, ok, table, unescape, upload, load_uploaded
 from tests.conftest import ROOT, tender_paths
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -158,7 +158,7 @@ def _upload_schools(at, with_broken: bool = True):
     upload(at, "up_rubric", rubric)
     upload(at, "up_bids", files + extra)
     upload(at, "up_scores", scores)
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     return files
 
@@ -226,7 +226,7 @@ def test_an_upload_whose_bids_do_not_all_load_is_used_but_not_saved_and_the_page
     (tmp_path / "commitments.csv").write_text("\n".join(lines) + "\n")
     at = fresh()
     upload(at, "up_bids", [tmp_path / "bids.csv", tmp_path / "commitments.csv"])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Bids loaded"], metrics["Bids set aside"]) == ("4", "1")  # the good bids are used

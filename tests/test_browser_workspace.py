@@ -51,3 +51,54 @@ def test_scoring_complete_survives_a_server_restart(tmp_path):
         server.stop()
     ws = Workspace.open(Path(tmp_path / "home") / default_workspace_path("HC-2026-014").name)
     assert ws.evaluators()["complete"].sum() == 1 and ws.verify().intact
+
+
+def test_the_lead_confirms_a_new_tender_and_an_evaluator_is_offered_no_upload_or_path(tmp_path):
+    """The demonstration in a real browser, on a server listening on this machine only: the lead persona uploads
+    another tender; the page names what is in use (its bids and saved scores) under the button and changes
+    nothing until Confirm. An evaluator persona is offered neither the upload of tender files nor a server path."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    root = Path(__file__).resolve().parents[1]
+    bids = sorted(p for p in (root / "sample_bids" / "schools_fm").iterdir() if p.suffix in (".yaml", ".json"))
+    server = Server(tmp_path / "home", tmp_path / "server.log")
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                server.start()
+                page = browser.new_page(viewport={"width": 1440, "height": 900})
+                page.goto(f"{server.url}/", wait_until="domcontentloaded")
+                settled(page)
+                page.get_by_role("heading", name="What is loaded").first.wait_for(timeout=60_000)
+                page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+                page.get_by_role("option", name="Priya Raman (evaluator)").click()
+                settled(page)
+                page.get_by_text("Loading or replacing the tender's files is the procurement lead's").first.wait_for(
+                    timeout=60_000)
+                assert page.locator('input[aria-label="Workspace file (path)"]').count() == 0
+                assert page.locator('[data-testid="stFileUploader"]').count() == 0
+                assert page.locator(EXCEPTION).count() == 0
+
+                page = browser.new_page(viewport={"width": 1440, "height": 900})  # a new session: the lead persona
+                page.goto(f"{server.url}/", wait_until="domcontentloaded")
+                settled(page)
+                page.get_by_role("heading", name="What is loaded").first.wait_for(timeout=60_000)
+                page.locator('input[aria-label="Workspace file (path)"]').wait_for(timeout=60_000)
+                files = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+                files.nth(0).set_input_files(str(root / "rubrics" / "schools_fm.yaml"))
+                files.nth(2).set_input_files([str(b) for b in bids])
+                page.wait_for_timeout(1000)
+                page.get_by_role("button", name="Load the uploaded files").click()
+                asked = page.get_by_text("This replaces the tender in use, HC-2026-014").first
+                asked.wait_for(timeout=60_000)
+                assert "(6 bid(s), 47 saved score(s) from 3 evaluator(s))" in asked.inner_text()
+                assert "HC-2026-014" in page.locator('[data-testid="stSidebar"]').inner_text()
+                page.get_by_role("button", name="Confirm").click()
+                page.get_by_text("Saved in the workspace").first.wait_for(timeout=60_000)
+                settled(page)
+                page.locator('[data-testid="stSidebar"]').get_by_text("FM-2026-031").first.wait_for(timeout=60_000)
+                assert page.locator(EXCEPTION).count() == 0
+            finally:
+                browser.close()
+    finally:
+        server.stop()

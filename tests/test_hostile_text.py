@@ -124,13 +124,13 @@ def test_escaped_markdown_leaves_nothing_for_a_renderer_to_act_on():
 def test_figures_vs_design_shows_a_bidder_name_as_text(tmp_path):
     from streamlit.testing.v1 import AppTest
 
-    from tests.apptest import APP, click, ok, table, upload
+    from tests.apptest import APP, ok, table, upload, load_uploaded
 
     bids, _ = _hostile_bids(tmp_path, name=MARKUP_NAME, description="Local jobs")
     at = AppTest.from_file(APP, default_timeout=60).run()
     upload(at, "up_rubric", RUBRIC)
     upload(at, "up_bids", sorted(p for p in bids.iterdir() if p.suffix in (".yaml", ".json")))
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     at.switch_page("app_pages/figures.py").run()
     ok(at)

@@ -61,14 +61,14 @@ def test_self_assessment_upload_of_a_rubric_naming_a_shipped_table_still_works()
 def test_tender_page_upload_with_a_lone_surrogate_is_one_line_and_the_good_bids_load():
     import re
     from streamlit.testing.v1 import AppTest
-    from tests.apptest import click
+    from tests.apptest import load_uploaded
     files = [p for p in sorted(HOME_BIDS.iterdir()) if p.suffix in (".yaml", ".json")]
     bad = (HOME_BIDS / "carewell_services.json").read_text(encoding="utf-8").replace(
         '"bidder": "Carewell Services Ltd"', '"bidder": "Sur\\ud800rogate Ltd"')
     at = AppTest.from_file(APP, default_timeout=60).run()
     upload(at, "up_rubric", HOME)
     upload(at, "up_bids", files + [("surrogate.json", bad.encode("utf-8"), "application/json")])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     assert {m.label: m.value for m in at.metric}["Bids loaded"] == str(len(files))
     warnings = "\n".join(messages(at, "warning") + messages(at))
@@ -81,13 +81,13 @@ def test_tender_page_upload_of_a_windows_1252_bulk_pair_says_how_it_was_read(tmp
     """No silent fix in the app either: the note the command line prints (read as Windows-1252) is shown
     where the user is looking, naming the file as uploaded (no server path)."""
     from streamlit.testing.v1 import AppTest
-    from tests.apptest import click
+    from tests.apptest import load_uploaded
     folder = cp1252_bulk(tmp_path, address="£1 Pound Lane")
     at = AppTest.from_file(APP, default_timeout=60).run()
     upload(at, "up_rubric", HOME)
     upload(at, "up_bids", [("bids.csv", (folder / "bids.csv").read_bytes(), "text/csv"),
                            ("commitments.csv", (folder / "commitments.csv").read_bytes(), "text/csv")])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     shown = "\n".join(unescape(m) for kind in ("info", "success", "warning") for m in messages(at, kind))
     read = [ln for ln in shown.splitlines() if "Windows-1252" in ln]

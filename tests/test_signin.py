@@ -87,6 +87,7 @@ def test_the_right_password_signs_in_and_opens_that_workspace(panel):
     assert "Alex Lead (Procurement lead)" in [t.value for t in at.sidebar.text]
     assert f"workspace {panel.path.name}" in " ".join(t.value for t in at.sidebar.text)
     assert {"Tender", "Score", "Moderation", "Results", "Reports"} <= shown_pages(at)
+    assert not any(i.value.startswith("Demonstration:") for i in at.info)  # a real panel, not the demonstration
     assert "User name" not in [t.label for t in at.text_input]
 
 
@@ -125,15 +126,15 @@ def test_sign_out_and_inactivity_bring_the_form_back(panel, monkeypatch):
     at.sidebar.button(key="sv_sign_out").click().run()
     assert at_the_form(at)
 
-    monkeypatch.setenv("SOCIAL_VALUE_IDLE_MINUTES", "0.02")  # 1.2 seconds
+    monkeypatch.setenv("SOCIAL_VALUE_IDLE_MINUTES", "0.1")  # 6 seconds
     at = sign_in(at, "Alex Lead", LEAD_PASSWORD)
     assert shown_pages(at)
     at.run()
     assert shown_pages(at), "a session in use stays signed in"
-    time.sleep(1.5)
+    time.sleep(6.5)
     at.run()
     assert at_the_form(at)
-    assert any("signed out after 0.02 minutes without activity" in w for w in messages(at, "warning"))
+    assert any("signed out after 0.1 minutes without activity" in w for w in messages(at, "warning"))
 
 
 def test_a_workspace_that_is_missing_or_without_users_says_so_in_one_line(tmp_path, monkeypatch):
@@ -165,6 +166,14 @@ def test_an_openid_email_not_on_the_panel_is_told_to_ask_the_lead(panel):
     assert "Helen Marsh (Evaluator)" in [t.value for t in at.sidebar.text]
 
 
+def test_an_identity_provider_login_older_than_the_idle_time_must_sign_in_again(panel):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.user = {"is_logged_in": True, "email": "helen.marsh@example.org", "sub": "s-3", "iat": time.time() - 31 * 60}
+    at.run()
+    assert at_the_form(at)
+    assert any("signed out after 30 minutes without activity" in w for w in messages(at, "warning"))
+
+
 # ------------------------------------------------------------------------------------------- demonstration
 
 def test_the_demonstration_has_its_banner_on_every_page_and_a_persona_picker(demonstration):
@@ -172,8 +181,8 @@ def test_the_demonstration_has_its_banner_on_every_page_and_a_persona_picker(dem
     ok(at)
     assert any(i.value.startswith("Demonstration:") for i in at.info)
     picker = at.sidebar.selectbox(key="sv_persona_pick")
-    assert [p for p in picker.options] == ["Procurement lead (procurement lead)", "David Okafor (evaluator)",
-                                           "Helen Marsh (evaluator)", "Priya Raman (evaluator)", "Observer (observer)"]
+    assert [p for p in picker.options] == ["Procurement lead", "David Okafor (evaluator)", "Helen Marsh (evaluator)",
+                                           "Priya Raman (evaluator)", "Observer (reads only)"]
     for path in ("app_pages/results.py", "app_pages/score.py"):
         at.switch_page(path).run()
         assert any(i.value.startswith("Demonstration:") for i in at.info), path
@@ -195,6 +204,62 @@ def test_a_workspace_with_users_opened_in_the_demonstration_still_asks_for_sign_
     home.mkdir(parents=True, exist_ok=True)
     (home / "last_opened.json").write_text(json.dumps({"workspace": str(ws.path)}))  # what a restart reopens
     at = fresh()
-    assert [t.label for t in at.text_input] == ["User name", "Password"] and not shown_pages(at)
+    assert at_the_form(at) and not shown_pages(at)
+    at.button(key="sv_back_to_sample").click().run()   # or back to the demonstration's sample
+    ok(at)
+    assert at.sidebar.selectbox(key="sv_persona_pick").value == ("Procurement lead", "lead")
+    at = fresh()                                        # (which is now what a new session opens)
+    assert not at_the_form(at)
+    (home / "last_opened.json").write_text(json.dumps({"workspace": str(ws.path)}))
+    at = fresh()
     at = sign_in(at, "Alex Lead", LEAD_PASSWORD)
     assert "Alex Lead (Procurement lead)" in [t.value for t in at.sidebar.text] and shown_pages(at)
+
+
+# ------------------------------------------------------------------------------------------- server paths
+
+def _paths_allowed():
+    import streamlit as st
+
+    from app import access
+    st.write(f"allowed={access.server_paths_allowed()}")
+
+
+def paths_allowed(persona=None, address="127.0.0.1") -> bool:
+    from streamlit import config
+    at = AppTest.from_function(_paths_allowed, default_timeout=60)
+    if persona:
+        at.session_state["sv_persona"] = persona
+    old = config.get_option("server.address")
+    config.set_option("server.address", address)
+    try:
+        at.run()
+    finally:
+        config.set_option("server.address", old)
+    [line] = [m.value for m in at.markdown if m.value.startswith("allowed=")]
+    return line == "allowed=True"
+
+
+def test_only_the_lead_opens_server_paths_and_in_the_demonstration_only_on_this_machine(demonstration):
+    assert paths_allowed()                                        # the lead persona, listening on 127.0.0.1
+    assert not paths_allowed(("Helen Marsh", "evaluator"))
+    assert not paths_allowed(("Observer", "observer"))
+    assert not paths_allowed(address="0.0.0.0")                   # served on a network: not even the lead persona
+
+
+def test_the_server_listens_on_this_machine_only_unless_configured_otherwise():
+    import tomllib
+
+    from tests.conftest import ROOT
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"
+
+
+def test_a_persona_not_named_in_the_scores_is_kept_and_offered(demonstration):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["sv_persona"] = ("Zara New", "evaluator")
+    at.run()
+    ok(at)
+    picker = at.sidebar.selectbox(key="sv_persona_pick")
+    assert picker.value == ("Zara New", "evaluator") and "Zara New (evaluator)" in picker.options
+    assert "Score" in shown_pages(at) and "Results" not in shown_pages(at)

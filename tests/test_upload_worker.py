@@ -12,7 +12,7 @@ import re
 import pytest
 
 from app import uploads
-from tests.apptest import click, messages, ok, upload
+from tests.apptest import messages, ok, upload, load_uploaded
 from tests.test_app import start
 
 BROKEN = ("broken.yaml", b"bidder: [unclosed\nprice: 1\n", "text/yaml")
@@ -37,7 +37,7 @@ def _load_bulk_with_a_broken_file(tmp_path):
     generate(tmp_path, n_bids=12, n_rows=150, seed=3)
     at = start()
     upload(at, "up_bids", [tmp_path / "bids.csv", tmp_path / "commitments.csv", BROKEN])
-    click(at, "Load the uploaded").run()
+    load_uploaded(at)
     ok(at)
     return at
 

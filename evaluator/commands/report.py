@@ -25,6 +25,7 @@ def add_parsers(sub) -> None:
 
 
 def _cmd_report(args) -> int:
+    from ..panel_record import workspace_panel
     from ..provenance import Inputs
     from ..report_set import check_out_dir, write_report_set
     check_out_dir(args.out)  # an unwritable folder is found before the tender is read
@@ -36,7 +37,7 @@ def _cmd_report(args) -> int:
                                                  workspace=None if head is None else {
                                                      "file": str(args.db), "entries": head.entries,
                                                      "head_hash": head.head_hash, "head": head.head,
-                                                     "chain": head.chain}))
+                                                     "chain": head.chain, "panel": workspace_panel(args.db)}))
     files = [made.evaluation_report, *made.summaries.values(), made.workbook]
     if args.json:
         summaries = ({b: str(p) for b, p in made.summaries.items()} if made.lot_summaries is None else
