@@ -29,6 +29,9 @@ from evaluator import MODERATED, EvaluatorError, moderation
 from evaluator.panel import EVALUATOR
 
 
+_SAVED = "sv_mod_saved"  # the line saying a consensus was saved, shown after the rerun that draws it
+
+
 def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
     """Kendall's W per question, 0 (no agreement) to 1 (the panel ranked the bids identically)."""
     data = agree[["criterion", "name", "W", "reading"]].copy()
@@ -181,8 +184,12 @@ def _consensus(tender, rubric, table: pd.DataFrame, visible: pd.DataFrame, me, l
             else:
                 where = f" (audit entry {saved['seq']})" if saved.get("seq") else ""
                 value = shown_score(saved["score"], rubric, criterion) if pass_fail else f"{saved['score']:g}"
-                st.success(escape_md(f"Saved: {(lot + ' / ') if lot else ''}{bidder} / {criterion} consensus "
-                                     f"{value}{where}. The original scores are kept beside it."))
+                st.session_state[_SAVED] = (f"Saved: {(lot + ' / ') if lot else ''}{bidder} / {criterion} consensus "
+                                            f"{value}{where}. The original scores are kept beside it.")
+                st.rerun()  # the table above shows it at once
+    said = st.session_state.pop(_SAVED, None)
+    if said:
+        st.success(escape_md(said))
 
 
 def _agreement(rubric, visible: pd.DataFrame, bidders: list[str]) -> None:

@@ -201,15 +201,18 @@ def _scoring(tender, rubric, scores: pd.DataFrame, me, lot: str = "") -> None:
     owner = f"{tender.key}|{evaluator}|{lot}"
     edited = (_one_grid if simple(rubric) else _tree_grids)(tender, rubric, grid, owner)
     merged = merge_rows(scores, evaluator, edited, lot)
+    said = False
     if not _same(merged, scores):
         try:
             set_scores(merged, by=me)
         except EvaluatorError as exc:  # a rule refused a row: it stays as typed, the line says why
             refused(exc)
+            said = True
         scores = get_scores()
     held = [line for key, line in score_refusals(tender).items() if key[2] == evaluator]
     if held:
-        st.warning(escape_md(f"{len(held)} score(s) you typed are not saved: {held[0]}"))
+        st.warning(escape_md(f"{len(held)} score(s) you typed are not saved" + (" (why: above)." if said else
+                                                                                f": {held[0]}")))
     mine = _lot_rows(scores, lot)
     mine = mine[mine["evaluator"] == evaluator].reset_index(drop=True)
     usable, problems = checked_scores(mine, rubric, tender.bidset)
@@ -238,9 +241,10 @@ def grid_missing(mine: pd.DataFrame, rubric, bidders: list[str]) -> int:
     return sum((b, c.id) not in have for b in bidders for c in scored(rubric))
 
 
-def _typed_since(tender, rubric, scores: pd.DataFrame, me, lot: str) -> pd.DataFrame:
+def _typed_since(tender, rubric, scores: pd.DataFrame, me, lot: str) -> tuple[pd.DataFrame, bool]:
     """Edits typed into this session's grid that no run has saved yet (the scoring was submitted meanwhile,
-    in another tab): tried, so the workspace's rule says why they are not saved, and kept as typed."""
+    in another tab): tried, so the workspace's rule says why they are not saved, and kept as typed. Returns
+    the scores and whether a refusal was shown."""
     bases = st.session_state.get("sv_editor_bases", {})
     owner = f"{tender.key}|{me.user}|{lot}"
     grids = []
@@ -259,24 +263,26 @@ def _typed_since(tender, rubric, scores: pd.DataFrame, me, lot: str) -> pd.DataF
         st.session_state.pop(key, None)
         bases.pop(key, None)
     if not grids:
-        return scores
+        return scores, False
     merged = merge_rows(scores, me.user, pd.concat(grids, ignore_index=True), lot)
     if not _same(merged, scores):
         try:
             set_scores(merged, by=me)
         except EvaluatorError as exc:
             refused(exc)
-        return get_scores()
-    return scores
+            return get_scores(), True
+        return get_scores(), False
+    return scores, False
 
 
 def _complete(tender, rubric, scores: pd.DataFrame, me, lot: str = "") -> None:
     """After submitting: own scores (read only), then the panel side by side, SV205 and the consensus."""
     bidders = lot_bidders(tender, lot)
-    scores = _typed_since(tender, rubric, scores, me, lot)
+    scores, said = _typed_since(tender, rubric, scores, me, lot)
     held = [line for key, line in score_refusals(tender).items() if key[2] == me.user]
     if held:
-        st.warning(escape_md(f"{len(held)} score(s) you typed are not saved (shown below as typed): {held[0]}"))
+        st.warning(escape_md(f"{len(held)} score(s) you typed are not saved (shown below as typed)"
+                             + (" (why: above)." if said else f": {held[0]}")))
     submitted_note(me)
     mine = evaluator_rows(scores, me.user, rubric, bidders, lot)
     st.subheader("Your scores" + (f": lot {lot}" if lot else ""))
@@ -378,7 +384,7 @@ def _not_an_evaluator(tender, rubric, me) -> None:
                    "(MODERATED) and mitigate declared conflicts on the Moderation page.")
     else:
         st.info(escape_md(f"{me.user}: you are an observer. You read the panel's scores; you change nothing."))
-    lot = lot_picker(rubric, key="score_lot", label="Lot") or ""
+    lot = lot_picker(rubric, key="score_lot", label="Lot to score") or ""
     if lot and not lot_bidders(tender, lot):
         st.info(f"No bid was loaded for lot {lot}.")
         return

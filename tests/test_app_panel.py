@@ -48,7 +48,8 @@ def who(name: str, role: str) -> Identity:
 
 def signed_in(page: str, user: str) -> "AppTest":
     """A new session on `page`, signed in as `user` through the sign-in form."""
-    at = AppTest.from_file(page, default_timeout=60).run()
+    at = (AppTest.from_function(page, default_timeout=60) if callable(page) else
+          AppTest.from_file(page, default_timeout=60)).run()
     ok(at)
     next(t for t in at.text_input if t.label == "User name").set_value(user)
     next(t for t in at.text_input if t.label == "Password").set_value(PASSWORD)
@@ -126,6 +127,29 @@ def test_an_evaluator_declares_before_seeing_the_bids_then_scores_as_themselves(
     saved = Workspace.open(panel).scores(evaluator=ANN)
     assert saved[["bidder", "criterion", "score"]].values.tolist() == [[APEX, "Q1", 60.0]]
     assert actors(panel, "declare") == [ANN] and actors(panel, "score")[-1] == ANN
+
+
+def _scores_in_use():
+    """What every page reads: app.state.get_scores(), for the person signed in."""
+    import streamlit as st
+
+    from app.access import require_identity
+    from app.state import get_scores
+    require_identity()
+    st.dataframe(get_scores())
+
+
+def test_the_scores_every_page_reads_are_what_the_workspace_lets_the_viewer_see(panel):
+    score_all(panel, ANN)
+    score_all(panel, BEN)
+    Workspace.open(panel).set_score(APEX, "Q1", "MODERATED", 60, "Panel agreed", by=who(LEAD_NAME, LEAD))
+    ann = signed_in(_scores_in_use, ANN)
+    assert set(ann.dataframe[0].value["evaluator"]) == {ANN}  # not Ben's, nor the consensus, before she submits
+    Workspace.open(panel).set_complete(ANN, True, by=who(ANN, EVALUATOR))
+    ann.run()
+    assert set(ann.dataframe[0].value["evaluator"]) == {ANN, BEN, "MODERATED"}
+    for name in (LEAD_NAME, OLU):
+        assert set(signed_in(_scores_in_use, name).dataframe[0].value["evaluator"]) == {ANN, BEN, "MODERATED"}
 
 
 def test_a_declared_conflict_stops_scoring_until_the_lead_records_a_mitigation(panel):
