@@ -46,7 +46,7 @@ ARG = "--workspace"
 # listed; the workspace still refuses the action if it is reached some other way.
 PAGES_BY_ROLE = {
     LEAD: None,                                                      # every page
-    EVALUATOR: {"Tender", "Score", "Self-assessment", "Review"},
+    EVALUATOR: {"Tender", "Score", "Moderation", "Self-assessment", "Review"},  # Moderation: own scores until submitted
     OBSERVER: {"Tender", "Moderation", "Results", "Figures vs design", "Sensitivity", "Reports",
                "Self-assessment", "Review"},
 }

@@ -119,6 +119,7 @@ def test_an_observer_is_not_shown_the_score_page_and_an_evaluator_not_the_result
         at.switch_page("app_pages/score.py")
     at = sign_in(fresh(), "Helen Marsh", EVALUATOR_PASSWORD)
     assert "Score" in shown_pages(at) and "Results" not in shown_pages(at) and "Design" not in shown_pages(at)
+    assert "Moderation" in shown_pages(at), "a submitted evaluator sees the panel there; before, only their own scores"
 
 
 def test_sign_out_and_inactivity_bring_the_form_back(panel, monkeypatch):
