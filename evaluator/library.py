@@ -29,7 +29,7 @@ def is_library_path(path: Path | str) -> bool:
     rubrics folder passes it by."""
     try:
         return Path(path).resolve().parent == DEFAULT_LIBRARY.parent
-    except OSError:
+    except (OSError, RuntimeError):  # a symlink loop is named by the review, not here
         return False
 
 

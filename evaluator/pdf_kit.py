@@ -210,8 +210,11 @@ class Kit:
             hi[i] = max(stringWidth(line, BOLD, size) for line in str(h).split("\n"))
         for r in rows:
             for i, v in enumerate(r[:n]):
-                if v is None or hasattr(v, "wrap"):
-                    continue  # a flowable the caller built wraps itself
+                if v is None:
+                    continue
+                if hasattr(v, "wrap"):  # a flowable the caller built wraps itself: it keeps the caller's share
+                    hi[i] = page
+                    continue
                 text = _CONTROL.sub("", v if isinstance(v, str) else str(v))
                 if not text:
                     continue

@@ -106,7 +106,10 @@ def test_a_cap_above_one_never_gives_more_than_full_marks(tmp_path):
     (tmp_path / "bids").mkdir()
     big = ("bidder: Over Delivery Ltd\nprice: 4500000\ncommitments:\n"
            "  - {id: X1, measure: EMP-LOCAL-BARRIERS, outcome: O1, quantity: 400, unit: fte_year, location: Northtown,"
-           " evidence: {grade: E4}, deadweight: 0, attribution: 0, deflator_rationale: test}\n")
+           " evidence: {grade: E4}, deadweight: 0, attribution: 0, deflator_rationale: test,"
+           " kpi: Quarterly count of hires sustained 26 weeks from payroll records,"
+           " narrative: 'We recruit local residents facing barriers through the jobcentre and the college, train them"
+           " for twelve weeks, pair each with a mentor and report every quarter on who is still in work.'}\n")
     (tmp_path / "bids" / "x.yaml").write_text(big, encoding="utf-8")
     r = load_rubric(tmp_path / "r.yaml")
     ev = evaluate(r, load_bids(tmp_path / "bids", r))
