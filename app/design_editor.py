@@ -536,11 +536,11 @@ CRITERION_FIELDS = [
 ]
 CRITERION_TABLE = ["id", "name", "kind", "parent", "weight", "share"]
 OUTCOME_FIELDS = [
-    ("unit", "Unit", "text", "The unit its measures count in, e.g. fte_year"),
-    ("baseline", "Baseline", "number", "Where things stand now"),
     ("target", "Target over the term", "number", "Quantity wanted over the term"),
     ("priority", "Priority", "number", "Higher: matters more"),
     ("evidence_required", "Evidence required", "choice", "The evidence grade a claim must reach (E1 strongest)"),
+    ("unit", "Unit", "text", "The unit its measures count in, e.g. fte_year"),
+    ("baseline", "Baseline", "number", "Where things stand now"),
     ("if_not_delivered", "If not delivered", "long", "The remedy: a KPI consequence, service credits..."),
     ("rationale", "Rationale", "long", None),
 ]

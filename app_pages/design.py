@@ -80,7 +80,7 @@ def _editor(tender_key: str, name: str, draft: dict, **kwargs) -> pd.DataFrame:
         st.session_state.pop(key, None)
         token = uuid.uuid4().hex[:8]
         held = bases[name] = (tender_key, token, _with_uids(draft[name], token).reset_index(drop=True))
-    out = st.data_editor(held[2], key=key, **kwargs)
+    out = st.data_editor(held[2], key=key, placeholder="", **kwargs)  # a blank cell reads blank, not None
     return _with_uids(out.reset_index(drop=True), held[1] + "n")
 
 
@@ -117,12 +117,17 @@ def _row_forms(name: str, frame: pd.DataFrame, fields: list, what: str, summary)
         given_now = {col: ed.cell(row.get(col), kind) for col, _, kind, _ in fields}
         with st.expander(ed.row_title(row, what)):
             st.caption(escape_md(summary(row)))
-            cells = st.columns(2)
-            for i, (col, label, kind, help_) in enumerate(fields):
+            short = [f for f in fields if f[2] != "long"]
+            pairs = {}
+            for i in range(0, len(short), 2):  # two a row at a desk, in the same order on a phone
+                cells = st.columns(2)
+                for j, f in enumerate(short[i:i + 2]):
+                    pairs[f[0]] = cells[j]
+            for col, label, kind, help_ in fields:
                 key = f"design_{name}_{uid}_{col}"
                 if key not in st.session_state or (last is not None and not ed.same(last.get(col), given_now[col])):
                     st.session_state[key] = given_now[col]
-                place = st.container() if kind == "long" else cells[i % 2]
+                place = st.container() if kind == "long" else pairs[col]
                 with place:
                     value = _field(kind, col, label, key, help_)
                 row[col] = value if kind == "flag" else (value if ed.given(value) else None)
@@ -382,10 +387,10 @@ def _outcomes_section(tender_key: str, draft: dict) -> None:
                "require and what happens if it is not delivered.")
     table = _editor(tender_key, "outcomes", draft, num_rows="dynamic", hide_index=True, width="stretch",
                     column_order=ed.OUTCOME_TABLE, column_config={
-        "id": st.column_config.TextColumn("Id", required=True),
-        "name": st.column_config.TextColumn("Name"),
-        "measures": st.column_config.TextColumn("Measures", help="Proxy-table codes, separated by commas"),
-        "mandatory": st.column_config.CheckboxColumn("Must be offered",
+        "id": st.column_config.TextColumn("Id", required=True, width=60),
+        "name": st.column_config.TextColumn("Name", width=160),
+        "measures": st.column_config.TextColumn("Measures", width=150, help="Proxy-table codes, separated by commas"),
+        "mandatory": st.column_config.CheckboxColumn("Must be offered", width=130,
                                                      help="A bid offering nothing towards it is disqualified"),
     })
     draft["outcomes"] = _row_forms("outcomes", table, ed.OUTCOME_FIELDS, "outcome", _outcome_summary)
