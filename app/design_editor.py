@@ -291,7 +291,8 @@ def _outcomes(frame: pd.DataFrame) -> list[dict]:
         if not any(given(row.get(c)) for c in OUTCOME_COLUMNS if c != "mandatory"):
             continue
         o = _clean(row, [c for c in OUTCOME_COLUMNS if c != "mandatory"])
-        o["measures"] = [m.strip() for m in str(row.get("measures") or "").split(",") if m.strip()]
+        text = str(row["measures"]) if given(row.get("measures")) else ""
+        o["measures"] = [m.strip() for m in text.split(",") if m.strip()]
         for k in ("baseline", "target", "priority"):
             if k in o:
                 o[k] = number(o[k])
@@ -517,3 +518,63 @@ def add_library_outcome(frame: pd.DataFrame, outcome, proxies: Optional[pd.DataF
     new = pd.concat([frame, pd.DataFrame([row], columns=OUTCOME_COLUMNS)], ignore_index=True)
     return _typed(new, _NUMBERS["outcomes"], ("mandatory",)), {"id": oid, "measures": measures, "unit": unit,
                                                                "note": note}
+
+
+# ------------------------------------------------------------------------------------------ one row as a form
+# Each criterion and each outcome is also shown as a form of labelled fields (the page's expanders), so no
+# field is off to the right of a table. (column, label in a commissioner's words, kind of field, help)
+
+CRITERION_FIELDS = [
+    ("threshold", "Minimum score", "number", "Below it the bid is disqualified; blank: none"),
+    ("social_value", "Counts as social value", "flag", "Its marks count towards the social value weight"),
+    ("method", "Price formula", "choice", "A price criterion only: relative (lowest price / price) or linear"),
+    ("min_share", "Group minimum %", "number", "A group only: a bid with under this % of the group's marks "
+                                               "is disqualified"),
+    ("scale", "Own scale", "text", "Scores allowed for this question, e.g. 0, 1, 2, 3, 4; blank: the tender's"),
+    ("descriptors", "Own descriptors", "text", "e.g. 0: No answer; 1: Poor; 2: Fair; 3: Good; 4: Excellent"),
+    ("description", "Question wording", "long", None),
+]
+CRITERION_TABLE = ["id", "name", "kind", "parent", "weight", "share"]
+OUTCOME_FIELDS = [
+    ("target", "Target over the term", "number", "Quantity wanted over the term"),
+    ("priority", "Priority", "number", "Higher: matters more"),
+    ("evidence_required", "Evidence required", "choice", "The evidence grade a claim must reach (E1 strongest)"),
+    ("unit", "Unit", "text", "The unit its measures count in, e.g. fte_year"),
+    ("baseline", "Baseline", "number", "Where things stand now"),
+    ("if_not_delivered", "If not delivered", "long", "The remedy: a KPI consequence, service credits..."),
+    ("rationale", "Rationale", "long", None),
+]
+OUTCOME_TABLE = ["id", "name", "measures", "mandatory"]
+CHOICES = {"method": ["", "relative", "linear"]}
+
+
+def same(a: Any, b: Any) -> bool:
+    """Two cells hold the same thing (blank, None and NaN alike)."""
+    if not given(a) or not given(b):
+        return given(a) == given(b)
+    try:
+        return bool(a == b) or float(a) == float(b)
+    except (TypeError, ValueError):
+        return False
+
+
+def cell(value: Any, kind: str) -> Any:
+    """A table cell as its form field holds it: numbers or None, a flag, text ('' when blank)."""
+    if kind == "number":
+        return float(value) if given(value) else None
+    if kind == "flag":
+        return bool(value) if given(value) else False
+    return str(value) if given(value) else ""
+
+
+def row_title(row: dict, what: str) -> str:
+    """An expander's title: 'Q1 Service delivery model' ('New criterion' when the row has no id yet)."""
+    rid = str(row.get("id")).strip() if given(row.get("id")) else ""
+    name = str(row.get("name")).strip() if given(row.get("name")) else ""
+    return " ".join(p for p in (rid, name if name != rid else "") if p) or f"New {what}"
+
+
+def typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A table (criteria, outcomes) with its columns' types as tables_from_spec gives them."""
+    flags = {"criteria": ("social_value",), "outcomes": ("mandatory",)}.get(name, ())
+    return _typed(frame, _NUMBERS.get(name, ()), flags)

@@ -9,6 +9,7 @@ as one line under the part of the page it concerns. The tables <-> YAML work is 
 from __future__ import annotations
 
 import tempfile
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,9 @@ ADD = "design_add"              # the add-a-criterion form's widgets: design_add
 ADDED = "sv_design_added"       # the form's last message: (kind, text)
 LIB = "design_lib"              # the Social Value Model picker's widgets: design_lib_mission, design_lib_outcome_<id>
 LIB_ADDED = "sv_design_lib_added"  # its last message: (kind, text)
+_BASES = "sv_design_bases"     # {table: (tender key, token, the frame the live editor edits)}
+_SEEN = "sv_design_seen"       # {table: {row uid: {column: what the table gave last run}}}
+UID = "_uid"                   # a hidden column: each row's identity, which names its form's widgets
 
 
 def draft_from_rubric(rubric: Rubric) -> dict:
@@ -53,8 +57,98 @@ def _template_bytes(key: str, _rubric: Rubric) -> bytes:
         return path.read_bytes()
 
 
+def _with_uids(frame: pd.DataFrame, token: str) -> pd.DataFrame:
+    """Every row given an identity: rows without one (just added) get token.0, token.1... in order, so a row
+    added in the table keeps its identity on every rerun while the table lives."""
+    frame = frame.copy()
+    uids = frame[UID].astype(object).tolist() if UID in frame.columns else [None] * len(frame)
+    missing = [i for i, v in enumerate(uids) if not ed.given(v)]
+    for k, i in enumerate(missing):
+        uids[i] = f"{token}.{k}"
+    frame[UID] = uids
+    return frame
+
+
 def _editor(tender_key: str, name: str, draft: dict, **kwargs) -> pd.DataFrame:
-    return edit_table(f"design_{name}", tender_key, draft[name], **kwargs)
+    """st.data_editor on a fixed base while the widget lives (its record of edits applies to that base once,
+    so no keystroke is lost to a base that moves under it); the base becomes the draft, which holds every edit
+    made before, when the page is drawn afresh, the tender changes or the table is redrawn on purpose."""
+    key = f"design_{name}"
+    bases = st.session_state.setdefault(_BASES, {})
+    held = bases.get(name)
+    if key not in st.session_state or held is None or held[0] != tender_key:
+        st.session_state.pop(key, None)
+        token = uuid.uuid4().hex[:8]
+        held = bases[name] = (tender_key, token, _with_uids(draft[name], token).reset_index(drop=True))
+    out = st.data_editor(held[2], key=key, placeholder="", **kwargs)  # a blank cell reads blank, not None
+    return _with_uids(out.reset_index(drop=True), held[1] + "n")
+
+
+def _redraw(name: str) -> None:
+    """The table drawn afresh from the draft at the next run (after a row was added by a form)."""
+    st.session_state.pop(f"design_{name}", None)
+    st.session_state.get(_BASES, {}).pop(name, None)
+
+
+def _field(kind: str, col: str, label: str, key: str, help_: str | None):
+    if kind == "number":
+        return st.number_input(label, key=key, value=None, step=1.0, format="%g", help=help_)
+    if kind == "flag":
+        return st.checkbox(label, key=key, help=help_)
+    if kind == "choice":
+        options = ed.CHOICES.get(col) or ["", *GRADES]
+        if st.session_state.get(key) not in options:
+            options = [*options, st.session_state[key]]
+        return st.selectbox(label, options, key=key, help=help_, format_func=lambda v: v or "Not set")
+    if kind == "long":
+        return st.text_area(label, key=key, help=help_, height=90)
+    return st.text_input(label, key=key, help=help_)
+
+
+def _row_forms(name: str, frame: pd.DataFrame, fields: list, what: str, summary) -> pd.DataFrame:
+    """A form (an expander) per row showing its fields with their labels, none off to the right. The fields'
+    own widgets hold what is typed (keyed by the row's identity, so a rerun never rebuilds them from the
+    spec); a change made in the table since the last run (a row added, a value pasted) is taken into them."""
+    seen = st.session_state.setdefault(_SEEN, {}).setdefault(name, {})
+    rows = frame.to_dict("records")
+    for row in rows:
+        uid = row[UID]
+        last = seen.get(uid)
+        given_now = {col: ed.cell(row.get(col), kind) for col, _, kind, _ in fields}
+        with st.expander(ed.row_title(row, what)):
+            st.caption(escape_md(summary(row)))
+            short = [f for f in fields if f[2] != "long"]
+            pairs = {}
+            for i in range(0, len(short), 2):  # two a row at a desk, in the same order on a phone
+                cells = st.columns(2)
+                for j, f in enumerate(short[i:i + 2]):
+                    pairs[f[0]] = cells[j]
+            for col, label, kind, help_ in fields:
+                key = f"design_{name}_{uid}_{col}"
+                if key not in st.session_state or (last is not None and not ed.same(last.get(col), given_now[col])):
+                    st.session_state[key] = given_now[col]
+                place = st.container() if kind == "long" else pairs[col]
+                with place:
+                    value = _field(kind, col, label, key, help_)
+                row[col] = value if kind == "flag" else (value if ed.given(value) else None)
+        seen[uid] = given_now
+    for gone in set(seen) - {r[UID] for r in rows}:
+        seen.pop(gone, None)
+    return ed.typed(name, pd.DataFrame(rows, columns=frame.columns))
+
+
+def _criterion_summary(row: dict) -> str:
+    kind = row.get("kind") if ed.given(row.get("kind")) else "Kind not set"
+    parent = f"part of {row['parent']}" if ed.given(row.get("parent")) else "top level"
+    amount = (f"weight {float(row['weight']):g} points of 100" if ed.given(row.get("weight")) else
+              f"{float(row['share']):g}% of its group" if ed.given(row.get("share")) else "no weight")
+    return f"{kind}, {parent}, {amount}. Id, name, kind, group and weight are edited in the table above."
+
+
+def _outcome_summary(row: dict) -> str:
+    measures = row.get("measures") if ed.given(row.get("measures")) else "none yet"
+    must = "must be offered" if bool(row.get("mandatory")) else "optional for a bid"
+    return f"Measures: {measures}; {must}. Id, name, measures and 'must be offered' are edited in the table above."
 
 
 def _reset(tender_key: str) -> None:
@@ -63,6 +157,8 @@ def _reset(tender_key: str) -> None:
         st.session_state.pop(key, None)
     st.session_state.pop(ADDED, None)
     st.session_state.pop(LIB_ADDED, None)
+    st.session_state.pop(_BASES, None)
+    st.session_state.pop(_SEEN, None)
     set_rubric(get_tender().rubric)
 
 
@@ -85,7 +181,7 @@ def _add(tender_key: str) -> None:
     share = None if kind == "pass_fail" or under == ed.TOP else amount
     weight = amount if under == ed.TOP and kind != "pass_fail" else None
     draft["criteria"] = ed.add_row(frame, under=under, cid=cid, name=name, kind=kind, share=share, weight=weight)
-    st.session_state.pop("design_criteria", None)  # drawn afresh from the draft, which now has the row
+    _redraw("criteria")  # drawn afresh from the draft, which now has the row
     where = "at the top level" if under == ed.TOP else f"under {under}"
     st.session_state[ADDED] = ("success", f"Added {cid} {where}.")
     st.session_state[f"{ADD}_id"] = ""
@@ -101,37 +197,26 @@ def _group_options(frame: pd.DataFrame) -> dict[str, str]:
             ed.TOP: "Top level"}
 
 
-_SHOWN = ["id", "name", "kind", "parent", "weight", "share", "threshold", "method", "social_value", "min_share",
-          "scale", "descriptors", "description"]
-
-
 def _criteria_section(tender_key: str, draft: dict) -> None:
     st.subheader("Criteria and weights")
     st.caption("Top-level criteria carry a weight (points of 100, adding up to exactly 100). A group's "
-               "sub-criteria name the group in 'part of' and carry a share of it (percent, adding up to 100) or "
+               "sub-criteria name the group in 'Part of' and carry a share of it (percent, adding up to 100) or "
                "a weight (points of 100, adding up to the group's). A pass/fail question has no weight: a fail "
-               "disqualifies. Leave 'own scale' blank to use the tender's scale.")
-    draft["criteria"] = _editor(tender_key, "criteria", draft, num_rows="dynamic", hide_index=True,
-                                width="stretch", column_order=_SHOWN, column_config={
-        "id": st.column_config.TextColumn("id", required=True),
-        "kind": st.column_config.SelectboxColumn("kind", options=list(ed.KIND_LABELS.values()), required=True),
-        "name": st.column_config.TextColumn("name"),
-        "parent": st.column_config.TextColumn("part of", help="The id of the group this is a sub-criterion of; "
+               "disqualifies. Open a criterion below the table for its minimum score, whether it counts as social "
+               "value, its own scale and its wording.")
+    table = _editor(tender_key, "criteria", draft, num_rows="dynamic", hide_index=True,
+                    width="stretch", column_order=ed.CRITERION_TABLE, column_config={
+        "id": st.column_config.TextColumn("Id", required=True),
+        "kind": st.column_config.SelectboxColumn("Kind", options=list(ed.KIND_LABELS.values()), required=True),
+        "name": st.column_config.TextColumn("Name"),
+        "parent": st.column_config.TextColumn("Part of", help="The id of the group this is a sub-criterion of; "
                                               "blank: a top-level criterion"),
-        "weight": st.column_config.NumberColumn("weight", min_value=0, max_value=100, step=0.5,
+        "weight": st.column_config.NumberColumn("Weight", min_value=0, max_value=100, step=0.5, format="%g",
                                                 help="Points of 100"),
-        "share": st.column_config.NumberColumn("share of its group %", min_value=0, max_value=100, step=0.5),
-        "method": st.column_config.SelectboxColumn("price formula", options=["relative", "linear"]),
-        "threshold": st.column_config.NumberColumn("minimum score", help="Below it the bid is disqualified"),
-        "min_share": st.column_config.NumberColumn("group minimum %", min_value=0, max_value=100,
-                                                   help="A group only: a bid with under this % of the group's "
-                                                        "marks is disqualified"),
-        "social_value": st.column_config.CheckboxColumn("counts as social value"),
-        "scale": st.column_config.TextColumn("own scale", help="Scores allowed for this question, e.g. 0, 1, 2, 3, 4"),
-        "descriptors": st.column_config.TextColumn("own descriptors",
-                                                   help="e.g. 0: No answer; 1: Poor; 2: Fair; 3: Good; 4: Excellent"),
-        "description": st.column_config.TextColumn("question wording"),
+        "share": st.column_config.NumberColumn("Share of group %", min_value=0, max_value=100, step=0.5,
+                                               format="%g"),
     })
+    draft["criteria"] = _row_forms("criteria", table, ed.CRITERION_FIELDS, "criterion", _criterion_summary)
     _sums(draft)
 
 
@@ -176,13 +261,15 @@ def _add_section(tender_key: str, draft: dict) -> None:
 def _scale_section(tender_key: str, draft: dict) -> None:
     st.subheader("Scale")
     c1, c2 = st.columns([2, 1])
-    draft["scale"] = c1.text_input("Allowed scores, lowest to highest", value=draft["scale"])
+    draft["scale"] = c1.text_input("Allowed scores, lowest to highest", value=draft["scale"],
+                                   key="design_scale_allowed")  # keyed: a rerun never rebuilds it
     lenses = ["design", "figures"]
-    draft["lens"] = c2.selectbox("Official lens for the award", lenses, index=lenses.index(draft["lens"]))
+    draft["lens"] = c2.selectbox("Official lens for the award", lenses, index=lenses.index(draft["lens"]),
+                                 key="design_lens")
     draft["descriptors"] = _editor(tender_key, "descriptors", draft, num_rows="dynamic", hide_index=True,
-                                   width="stretch", column_config={
-        "score": st.column_config.NumberColumn("score", required=True),
-        "descriptor": st.column_config.TextColumn("descriptor", required=True)})
+                                   width="stretch", column_order=["score", "descriptor"], column_config={
+        "score": st.column_config.NumberColumn("Score", required=True, format="%g"),
+        "descriptor": st.column_config.TextColumn("Descriptor", required=True)})
 
 
 def _award_section(draft: dict) -> None:
@@ -238,7 +325,7 @@ def _add_library_outcome(tender_key: str, mission_id: str) -> None:
         return
     draft = st.session_state[_DRAFTS][tender_key]
     draft["outcomes"], added = ed.add_library_outcome(draft["outcomes"], outcome, get_rubric().proxies)
-    st.session_state.pop("design_outcomes", None)  # drawn afresh from the draft, which now has the row
+    _redraw("outcomes")  # drawn afresh from the draft, which now has the row
     if added["measures"]:
         st.session_state[LIB_ADDED] = ("success", f"Added {added['id']} '{outcome.name}' with the measure "
                                        f"{', '.join(added['measures'])} (unit {added['unit']}). Set its target below.")
@@ -296,19 +383,17 @@ def _library_section(tender_key: str) -> None:
 def _outcomes_section(tender_key: str, draft: dict) -> None:
     st.subheader("Outcomes the buyer wants to buy")
     _library_section(tender_key)
-    draft["outcomes"] = _editor(tender_key, "outcomes", draft, num_rows="dynamic", hide_index=True,
-                                width="stretch", column_config={
-        "id": st.column_config.TextColumn("id", required=True),
-        "measures": st.column_config.TextColumn("measures", help="Proxy-table codes, separated by commas"),
-        "baseline": st.column_config.NumberColumn("baseline"),
-        "target": st.column_config.NumberColumn("target", help="Quantity wanted over the term"),
-        "priority": st.column_config.NumberColumn("priority", min_value=0),
-        "evidence_required": st.column_config.SelectboxColumn("evidence required", options=list(GRADES)),
-        "if_not_delivered": st.column_config.TextColumn("if not delivered (remedy)"),
-        "rationale": st.column_config.TextColumn("rationale"),
-        "mandatory": st.column_config.CheckboxColumn("must be offered",
+    st.caption("Open an outcome below the table for its target over the term, priority, the evidence you will "
+               "require and what happens if it is not delivered.")
+    table = _editor(tender_key, "outcomes", draft, num_rows="dynamic", hide_index=True, width="stretch",
+                    column_order=ed.OUTCOME_TABLE, column_config={
+        "id": st.column_config.TextColumn("Id", required=True, width=60),
+        "name": st.column_config.TextColumn("Name", width=160),
+        "measures": st.column_config.TextColumn("Measures", width=150, help="Proxy-table codes, separated by commas"),
+        "mandatory": st.column_config.CheckboxColumn("Must be offered", width=130,
                                                      help="A bid offering nothing towards it is disqualified"),
     })
+    draft["outcomes"] = _row_forms("outcomes", table, ed.OUTCOME_FIELDS, "outcome", _outcome_summary)
 
 
 def _lots_section(tender_key: str, draft: dict) -> None:
@@ -316,13 +401,13 @@ def _lots_section(tender_key: str, draft: dict) -> None:
     st.caption("Each lot is evaluated on its own. A lot may set its own contract value, duration, local area and "
                "outcome targets; blank cells take the tender's. No lots: one award for the whole tender.")
     draft["lots"] = _editor(tender_key, "lots", draft, num_rows="dynamic", hide_index=True, width="stretch",
-                            column_config={
-        "id": st.column_config.TextColumn("id", required=True),
-        "title": st.column_config.TextColumn("title", required=True),
-        "contract_value": st.column_config.NumberColumn("contract value £", min_value=0, format="localized"),
-        "duration_years": st.column_config.NumberColumn("duration (years)", min_value=1, step=1),
-        "local_area": st.column_config.TextColumn("local area", help="Places, separated by commas"),
-        "targets": st.column_config.TextColumn("outcome targets", help="e.g. O1: 2; O3: 15"),
+                            column_order=ed.LOT_COLUMNS, column_config={
+        "id": st.column_config.TextColumn("Id", required=True),
+        "title": st.column_config.TextColumn("Title", required=True),
+        "contract_value": st.column_config.NumberColumn("Contract value £", min_value=0, format="localized"),
+        "duration_years": st.column_config.NumberColumn("Duration (years)", min_value=1, step=1),
+        "local_area": st.column_config.TextColumn("Local area", help="Places, separated by commas"),
+        "targets": st.column_config.TextColumn("Outcome targets", help="e.g. O1: 2; O3: 15"),
     })
     limit = st.number_input("Most lots one supplier may win (blank: no limit)", min_value=1, step=1,
                             value=None if draft["max_lots_per_supplier"] is None else int(draft["max_lots_per_supplier"]),
@@ -364,8 +449,10 @@ def main() -> None:
         places["lots"] = st.container()
         codes = in_use.proxies.reset_index(drop="code" in in_use.proxies.columns)
         with st.expander("Measures in the proxy table (codes to use in an outcome's measures)"):
-            cols = [c for c in ("code", "name", "unit", "value", "kind", "source") if c in codes.columns]
-            st.dataframe(text_table(codes[cols]), hide_index=True, width="stretch")
+            words = {"code": "Code", "name": "Measure", "unit": "Unit", "value": "Value £", "kind": "Kind",
+                     "source": "Source"}
+            cols = [c for c in words if c in codes.columns]
+            st.dataframe(text_table(codes[cols]).rename(columns=words), hide_index=True, width="stretch")
 
     spec, problems = ed.spec_from_tables(draft, rubric_spec(tender.rubric))
     candidate, flags = None, None
@@ -403,11 +490,7 @@ def main() -> None:
     with checks:
         st.subheader("Checks")
         if flags is not None:
-            if flags.empty:
-                st.success("No design warnings (SV302-SV308).")
-            else:
-                st.dataframe(text_table(flags[["code", "name", "severity", "message", "fix"]]), hide_index=True,
-                             width="stretch")
+            _show_checks(flags)
         _marks_table(candidate)
         st.divider()
         st.download_button("Download the rubric (YAML)",
@@ -419,6 +502,26 @@ def main() -> None:
                            file_name=f"{in_use.tender.id}_bid_template.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         st.button("Discard edits: back to the rubric as loaded", on_click=_reset, args=(tender.key,))
+
+
+_SEVERITY = {"error": "Must be fixed", "warning": "Warning", "info": "For information"}
+
+
+def _show_checks(flags: pd.DataFrame) -> None:
+    """Each design check as a message of its own: what it is in words, its severity in words, the whole
+    message and what to do, wrapped to the column; the code last, as a detail."""
+    if flags.empty:
+        st.success("No design warnings: every design check passed.")
+        return
+    order = {"error": 0, "warning": 1, "info": 2}
+    for f in sorted(flags.to_dict("records"), key=lambda r: order.get(str(r.get("severity")), 3)):
+        severity = str(f.get("severity") or "")
+        title = str(f.get("name") or "").replace("-", " ").capitalize()
+        text = f"**{escape_md(title)}** ({_SEVERITY.get(severity, severity)})  \n{escape_md(str(f.get('message') or ''))}"
+        if ed.given(f.get("fix")):
+            text += f"  \nWhat to do: {escape_md(str(f['fix']))}"
+        text += f"  \nCode {escape_md(str(f.get('code') or ''))}"
+        {"error": st.error, "warning": st.warning}.get(severity, st.info)(text)
 
 
 def _bids_without_lot(tender, place) -> None:

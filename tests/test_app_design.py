@@ -506,3 +506,91 @@ def test_the_design_page_adds_an_outcome_no_measure_fits_with_a_note():
     assert any("'Increase supply chain resilience and capacity' with no measure" in m for m in messages(at, "warning"))
     outcome = in_use(at).spec.design.outcomes[-1]
     assert outcome.name == "Increase supply chain resilience and capacity" and list(outcome.measures) == []
+
+
+# ------------------------------------------------------------------------------------------ a form per row (issue 19)
+
+def form(at, rid: str):
+    """The expander of criterion or outcome `rid` (its title starts with the id)."""
+    found = [e for e in at.expander if e.label == rid or e.label.startswith(f"{rid} ")]
+    assert found, f"no form for {rid}: {[e.label for e in at.expander]}"
+    return found[0]
+
+
+def field(at, rid: str, label: str, kind: str = "number_input"):
+    widgets = [w for w in getattr(form(at, rid), kind) if w.label == label]
+    assert len(widgets) == 1, f"{rid}: no {kind} {label!r}"
+    return widgets[0]
+
+
+OUTCOME_WORDS = {"Target over the term": "number_input", "Priority": "number_input", "Baseline": "number_input",
+                 "Unit": "text_input", "Evidence required": "selectbox", "If not delivered": "text_area",
+                 "Rationale": "text_area"}
+CRITERION_WORDS = {"Minimum score": "number_input", "Counts as social value": "checkbox",
+                   "Price formula": "selectbox", "Group minimum %": "number_input", "Own scale": "text_input",
+                   "Own descriptors": "text_input", "Question wording": "text_area"}
+
+
+def test_every_field_of_an_outcome_and_a_criterion_is_shown_with_its_words():
+    at = start()
+    o1 = parse_rubric_file("home_care_north").spec.design.outcomes[0]
+    for label, kind in OUTCOME_WORDS.items():
+        field(at, "O1", label, kind)
+    assert field(at, "O1", "Target over the term").value == pytest.approx(o1.target)
+    assert field(at, "O1", "Priority").value == pytest.approx(o1.priority)
+    assert field(at, "O1", "Evidence required", "selectbox").value == o1.evidence_required
+    assert field(at, "O1", "If not delivered", "text_area").value == o1.if_not_delivered
+    for cid in ("PRICE", "Q1", "SVQ", "SV"):
+        for label, kind in CRITERION_WORDS.items():
+            field(at, cid, label, kind)
+    assert field(at, "Q1", "Minimum score").value == pytest.approx(40)
+    assert field(at, "SVQ", "Counts as social value", "checkbox").value is True
+    assert field(at, "Q1", "Counts as social value", "checkbox").value is False
+    assert any("must be offered" in unescape(c.value) or "optional for a bid" in unescape(c.value)
+               for c in form(at, "O1").caption)
+
+
+def test_a_checks_full_message_is_shown_with_its_severity_in_words():
+    from evaluator import check_rubric
+    at = start()
+    field(at, "O1", "Target over the term").set_value(None)
+    field(at, "O1", "If not delivered", "text_area").set_value("")
+    at.run()
+    ok(at)
+    assert valid(at)
+    flags = check_rubric(in_use(at))
+    assert {"SV304", "SV308"} <= set(flags["code"])
+    shown = [unescape(m.value) for m in [*at.warning, *at.info, *at.error]]
+    for f in flags.to_dict("records"):
+        box = [m for m in shown if f"Code {f['code']}" in m]
+        assert box and f["message"] in box[0] and f["fix"] in box[0], f["code"]
+    assert any("Outcome no target (Warning)" in m.replace("*", "") for m in shown)
+
+
+def test_quick_edits_in_the_forms_and_the_table_are_all_kept():
+    at = start()
+    for n, target in enumerate((31, 32, 33, 34, 35)):  # a value typed again and again, a run after each
+        field(at, "O1", "Target over the term").set_value(target)
+        field(at, "O2", "Priority").set_value(10 + n)
+        at.run()
+        ok(at)
+    seed(at, "outcomes", {1: {"mandatory": True}})  # then a cell of the table
+    field(at, "Q1", "Minimum score").set_value(45)
+    field(at, "O3", "If not delivered", "text_area").set_value("Service credits of 1%")
+    at.run()
+    for _ in range(3):  # reruns with nothing typed rebuild nothing
+        at.run()
+    ok(at)
+    assert field(at, "O1", "Target over the term").value == pytest.approx(35)
+    assert field(at, "O2", "Priority").value == pytest.approx(14)
+    rubric = in_use(at)
+    outcomes = {o.id: o for o in rubric.spec.design.outcomes}
+    assert outcomes["O1"].target == 35 and outcomes["O2"].priority == 14 and outcomes["O2"].mandatory
+    assert outcomes["O3"].if_not_delivered == "Service credits of 1%"
+    assert rubric.criteria.set_index("id")["threshold"]["Q1"] == pytest.approx(45)
+    at.switch_page("app_pages/results.py").run()  # leave the page and come back: the draft holds every edit
+    at.switch_page("app_pages/design.py").run()
+    ok(at)
+    assert field(at, "O1", "Target over the term").value == pytest.approx(35)
+    assert field(at, "O3", "If not delivered", "text_area").value == "Service credits of 1%"
+    assert field(at, "Q1", "Minimum score").value == pytest.approx(45)
