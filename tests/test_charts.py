@@ -75,7 +75,7 @@ def test_walk_is_a_waterfall_from_claimed_to_credited(ev):
     assert rows[0]["start"] == 0 and rows[0]["end"] == pytest.approx(walk["amount"].iat[0])
     for prev, cur in zip(rows, rows[1:-1]):  # each step starts where the last one ended
         assert cur["start"] == pytest.approx(prev["end"])
-    assert rows[-1]["kind"] == "total" and rows[-1]["start"] == 0
+    assert rows[-1]["kind"] == "Total" and rows[-1]["start"] == 0
     assert rows[-1]["end"] == pytest.approx(float(ev.results.set_index("bidder").loc[bidder, "credited_value"]))
     assert [d["step"] for d in rows] == walk["step"].tolist()
 
@@ -94,7 +94,7 @@ def test_awkward_names_stay_values(ev, name):
              charts.walk(walk)]
     fixed = {"bidder", "lens", "order", "rank", "move", "official", "value", "amount", "outcome", "outcome_label",
              "name", "unit", "target", "net_quantity", "percent", "label", "part", "marks", "step", "start", "end",
-             "change", "kind", "message"}
+             "change", "kind", "message", "movement", "money", "running_money"}
     for chart in built:
         spec = chart.to_dict()
         assert _fields(spec) <= fixed  # names never become field names
@@ -134,7 +134,7 @@ def test_charts_module_has_no_streamlit():
 
 def test_rank_moves_uses_a_log_scale_only_for_a_spread_field(ev):
     r = ev.results
-    assert _scale_type(charts.rank_moves(r)) is None
+    assert _scale_type(charts.rank_moves(r)) != "log"
     wide = r.assign(figures_rank=r["figures_rank"] * 100)
     assert _scale_type(charts.rank_moves(wide)) == "log"
 
