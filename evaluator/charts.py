@@ -25,9 +25,9 @@ LENS_TITLES = {"figures": "Figures lens", "design": "Design lens"}
 PART_COLOURS = {"Price": "#4c78a8", "Quality": "#72b7b2", "Social value": "#54a24b"}
 VALUE_COLOURS = {"Claimed £": "#e45756", "Credited £": "#54a24b"}
 # ranks in the sensitivity chart: hues far apart, none of them grey, so "Disqualified" (grey) reads apart
-RANK_COLOURS = ["#1b7837", "#4393c3", "#f1a340", "#8073ac", "#d6604d", "#35978f", "#e7298a", "#a6761d",
-                "#66a61e", "#253494"]
-DISQUALIFIED = "Disqualified (every draw it fails a rule)"
+RANK_COLOURS = ["#1b7837", "#2166ac", "#f1a340", "#8073ac", "#d6604d", "#8c510a", "#e7298a", "#66c2a5",
+                "#252525", "#b8b800"]
+DISQUALIFIED = "Disqualified (fails a rule in that draw)"
 DISQUALIFIED_COLOUR = "#bdbdbd"
 CHAR_PX = 6.6          # an 11 px label's widest average character, in pixels
 NAME_CAP_PX = 300      # a name axis never takes more than this; the tooltip carries the rest
@@ -179,6 +179,7 @@ def claimed_vs_credited(results: pd.DataFrame) -> alt.Chart:
 
 
 WALK_KINDS = {"Total": "#4c78a8", "Takes £ off": "#e45756", "Puts £ back": "#54a24b"}
+ROW_WRAP = 26   # characters on a line of the heatmap's bid names
 WALK_WRAP = 46  # characters a line above a step's bar: fits a phone's width
 
 
@@ -234,12 +235,16 @@ def attainment(att: pd.DataFrame) -> alt.Chart:
     data["outcome_label"] = data["outcome"].astype(str) + " " + data["name"].astype(str)
     data["percent"] = data["attainment"].astype(float)
     data["label"] = data["percent"].map(lambda v: "no target" if v != v else f"{v:.0%}")
+    # a long name wraps onto a second line rather than taking a phone's columns or being cut
+    data["row"] = data["bidder"].astype(str).map(lambda b: textwrap.fill(b, ROW_WRAP))
     data = _plain(data)
-    bidders = list(dict.fromkeys(data["bidder"].tolist()))
+    rows = list(dict.fromkeys(data["row"].tolist()))
+    two = any("\n" in x for x in rows)
     base = alt.Chart(data).encode(
         x=alt.X(**_n("outcome", "Outcome (its name on hover)"), sort=list(dict.fromkeys(data["outcome"].tolist())),
                 axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y(**_n("bidder", ""), sort=bidders, axis=name_axis(bidders, cap=220)))
+        y=alt.Y(**_n("row", ""), sort=rows, axis=name_axis([ln for x in rows for ln in x.split("\n")],
+                                                            labelExpr="split(datum.label, '\\n')")))
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color(**_q("percent", "Attainment of target"),
                         scale=alt.Scale(domain=[0, 1], scheme="greens", clamp=True),
@@ -251,7 +256,7 @@ def attainment(att: pd.DataFrame) -> alt.Chart:
     text = base.mark_text(fontSize=10).encode(text=alt.Text(**_n("label")),
                                               color=alt.condition(alt.datum.percent > 0.6, alt.value("white"),
                                                                   alt.value("black")))
-    return (cells + text).properties(height=alt.Step(28), title=alt.Title(["Attainment of each outcome", "(100% meets the target)"]))
+    return (cells + text).properties(height=alt.Step(34 if two else 28), title=alt.Title(["Attainment of each outcome", "(100% meets the target)"]))
 
 
 def marks(results: pd.DataFrame) -> alt.Chart:

@@ -140,10 +140,11 @@ def portfolio_charts(summary: dict) -> dict:
         bands = pd.DataFrame({"band": [], "from": [], "tenders": []})
     bands["reading"] = [MEETS[bool(f >= SV_MINIMUM)] for f in bands["from"]]
     top = max([1] + [int(v) for v in bands["tenders"]])
+    # bars across, a row per band (its height by step): a legend above never squashes the bars
     weight = alt.Chart(bands).mark_bar().encode(
-        x=alt.X(field="band", type="nominal", sort=list(bands["band"]), title="Social-value weight",
-                axis=alt.Axis(labelAngle=0, labelOverlap=False)),
-        y=alt.Y(field="tenders", type="quantitative", title="Tenders", scale=alt.Scale(domain=[0, top]),
+        y=alt.Y(field="band", type="nominal", sort=list(bands["band"]), title="Social-value weight",
+                axis=alt.Axis(labelOverlap=False)),
+        x=alt.X(field="tenders", type="quantitative", title="Tenders", scale=alt.Scale(domain=[0, top]),
                 axis=count_axis()),
         color=alt.Color(field="reading", type="nominal", title=None, sort=[MEETS[True], MEETS[False]],
                         scale=alt.Scale(domain=[MEETS[True], MEETS[False]], range=["#1b9e77", "#d95f02"]),
@@ -151,7 +152,7 @@ def portfolio_charts(summary: dict) -> dict:
         tooltip=[alt.Tooltip(field="band", type="nominal", title="Social-value weight"),
                  alt.Tooltip(field="tenders", type="quantitative", title="Tenders"),
                  alt.Tooltip(field="reading", type="nominal", title="Reading")],
-    ).properties(title="How much social value is weighted", height=220)
+    ).properties(title="How much social value is weighted", height=alt.Step(26))
     design = pd.DataFrame({"status": [STATUS_WORDS.get(k, k.replace("_", " ")) for k in summary["design"]],
                            "tenders": list(summary["design"].values())})
     top = max([1] + [int(v) for v in design["tenders"]])

@@ -94,7 +94,7 @@ def test_awkward_names_stay_values(ev, name):
              charts.walk(walk)]
     fixed = {"bidder", "lens", "order", "rank", "move", "official", "value", "amount", "outcome", "outcome_label",
              "name", "unit", "target", "net_quantity", "percent", "label", "part", "marks", "step", "start", "end",
-             "change", "kind", "message", "movement", "money", "running_money"}
+             "change", "kind", "message", "movement", "money", "running_money", "row"}
     for chart in built:
         spec = chart.to_dict()
         assert _fields(spec) <= fixed  # names never become field names
@@ -158,3 +158,188 @@ def test_price_per_quality_point_chart_puts_the_lowest_first_and_marks_drop_pric
     parts = {r["part"] for r in _data(charts.marks(res))}
     assert parts == {"Quality", "Social value"}                              # price earns no marks
     assert charts.marks(res).to_dict()["title"] == "Quality points under the official lens"
+
+
+# ---- readable at a desk and on a phone: what a commissioner would notice, read from the specs ----
+
+LONG = "Northtown Community Care Interest Co Ltd"   # 40 characters: a real co-operative's name is often longer
+
+
+def _axes(spec, channel="y"):
+    """Every (encoding, axis) pair on `channel`, anywhere in a (layered) spec."""
+    found = []
+    if isinstance(spec, dict):
+        enc = spec.get("encoding", {})
+        if channel in enc:
+            found.append((enc[channel], enc[channel].get("axis") or {}))
+        for v in spec.values():
+            found += _axes(v, channel)
+    elif isinstance(spec, list):
+        for v in spec:
+            found += _axes(v, channel)
+    return found
+
+
+def _tooltip_fields(spec) -> set[str]:
+    out = set()
+    if isinstance(spec, dict):
+        for t in spec.get("encoding", {}).get("tooltip", []) or []:
+            out.add(t.get("field"))
+        for v in spec.values():
+            out |= _tooltip_fields(v)
+    elif isinstance(spec, list):
+        for v in spec:
+            out |= _tooltip_fields(v)
+    return out
+
+
+def _titles(spec) -> list[str]:
+    """Every title a reader sees: the chart's, each axis's, legend's and tooltip's."""
+    out = []
+    if isinstance(spec, dict):
+        for k, v in spec.items():
+            if k == "title" and isinstance(v, str):
+                out.append(v)
+            elif k == "title" and isinstance(v, dict):
+                out += [t for t in ([v.get("text")] if isinstance(v.get("text"), str) else v.get("text") or [])]
+            else:
+                out += _titles(v)
+    elif isinstance(spec, list):
+        for v in spec:
+            out += _titles(v)
+    return out
+
+
+def _with_long_name(ev):
+    r = ev.results.copy()
+    old = r["bidder"].iat[0]
+    r.loc[r.index[0], "bidder"] = LONG
+    att = ev.attainment.copy()
+    att["bidder"] = att["bidder"].astype(object).where(att["bidder"] != old, LONG)
+    return r, att
+
+
+def test_every_name_axis_fits_its_longest_name_or_the_tooltip_has_it(ev):
+    r, att = _with_long_name(ev)
+    need = charts.label_px([LONG])
+    assert need > 260  # longer than the old fixed limit, so the check means something
+    shipped = charts.label_px(r["bidder"].iloc[1:])             # the samples' names are whole on every chart
+    for chart in (charts.claimed_vs_credited(r), charts.marks(r), charts.attainment(att)):
+        spec = chart.to_dict()
+        for enc, axis in _axes(spec):
+            if enc.get("field") == "bidder":
+                assert axis.get("labelLimit", 180) >= shipped
+                # a long name: whole on the axis, or cut there (the heatmap keeps room for its columns on a
+                # phone) with the full name one hover away
+                assert axis.get("labelLimit", 180) >= need or "bidder" in _tooltip_fields(spec), chart
+    for chart in (charts.claimed_vs_credited(r), charts.marks(r)):
+        assert _axes(chart.to_dict())[0][1]["labelLimit"] >= need
+    heat = charts.attainment(att)                              # the heatmap wraps a long name onto two lines
+    y, axis = _axes(heat.to_dict())[0]
+    rows = {d["row"] for d in _data(heat)}
+    assert y["field"] == "row" and "split" in axis["labelExpr"]
+    assert any(x.replace("\n", " ") == LONG for x in rows)
+    assert all(charts.label_px([line]) <= axis["labelLimit"] for x in rows for line in x.split("\n"))
+    huge = "A" * 80                                        # past the cap: cut on the axis, whole in the tooltip
+    spec = charts.marks(r.assign(bidder=[huge] + r["bidder"].tolist()[1:])).to_dict()
+    assert _axes(spec)[0][1]["labelLimit"] == charts.NAME_CAP_PX and "bidder" in _tooltip_fields(spec)
+
+
+def test_rank_slope_labels_every_rank_and_every_name_and_grows_with_the_field(ev):
+    r, _ = _with_long_name(ev)
+    spec = charts.rank_moves(r, ev.official_lens).to_dict()
+    ranked = r.dropna(subset=["figures_rank", "design_rank"])
+    top = int(max(ranked["figures_rank"].max(), ranked["design_rank"].max()))
+    y = spec["layer"][0]["encoding"]["y"]
+    assert y["scale"]["domain"] == [float(k) for k in range(1, top + 1)]   # every rank on the axis
+    assert spec["height"] == {"step": 34}                                 # a row per rank: grows with the field
+    text = spec["layer"][1]
+    assert text["mark"]["limit"] >= charts.label_px([f"{top}  {LONG} (down 9)"]) or text["mark"]["limit"] == 240
+    labels = [d["label"] for d in _data(charts.rank_moves(r, ev.official_lens)) if d["order"] == 1]
+    assert len(labels) == len(ranked) and any(LONG in x for x in labels)   # every line ends in its name
+
+
+def test_sensitivity_disqualified_has_its_own_colour_apart_from_every_rank():
+    from types import SimpleNamespace
+    for n in (3, 6, 10, 14):
+        bidders = [f"Bid {i}" for i in range(n)]
+        probs = np.full((n, n), 1.0 / n)
+        s = SimpleNamespace(bidders=bidders, rank_probabilities=probs, disqualified=np.zeros(n),
+                            table=lambda b=bidders: pd.DataFrame({"bidder": b, "win_probability": 0.1,
+                                                                  "published_total": 1.0}))
+        colour = charts.rank_chances(s).to_dict()["encoding"]["color"]
+        domain, rng = colour["scale"]["domain"], colour["scale"]["range"]
+        assert domain[-1].startswith("Disqualified") and len(rng) == len(domain) == n + 1
+
+        def rgb(h):
+            return np.array([int(h[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+        grey = rgb(rng[-1])
+        for c in rng[:-1]:
+            assert np.abs(rgb(c) - grey).max() > 60, (n, c)   # never a near-grey rank beside "Disqualified"
+        assert len(set(rng)) == len(rng)                     # and no two ranks share a colour
+        if n <= len(charts.RANK_COLOURS):
+            for i, a in enumerate(rng[:-1]):                 # neighbouring ranks far apart (not shades of blue)
+                for b in rng[i + 1:-1]:
+                    assert np.abs(rgb(a) - rgb(b)).sum() > 90, (a, b)
+
+
+def test_no_chart_title_is_a_field_name_and_money_reads_as_pounds(ev):
+    import re
+    r = ev.results
+    bidder = r["bidder"].iat[0]
+    built = [charts.rank_moves(r, ev.official_lens), charts.claimed_vs_credited(r), charts.attainment(ev.attainment),
+             charts.marks(r), charts.walk(ev.explain(bidder)["walk"])]
+    for chart in built:
+        spec = chart.to_dict()
+        for t in _titles(spec):
+            assert not re.search(r"[a-z]_[a-z]", t), t          # no snake_case a reader would see
+    for chart in built[1], built[4]:                           # money axes say £ with separators
+        spec = chart.to_dict()
+        money = [a for _, a in _axes(spec, "x") if a]
+        assert money and all("£" in a.get("labelExpr", "") and "," in a["labelExpr"] for a in money)
+    cvc = _data(charts.claimed_vs_credited(r))
+    assert all(d["money"].startswith(("£", "−£")) and "," in d["money"] or abs(d["amount"]) < 1000 for d in cvc)
+
+
+def test_walk_draws_its_bars_across_the_whole_width_with_the_names_above(ev):
+    """A phone drew the step names and no bars: the names are now text over the bars, the axis has none."""
+    spec = charts.walk(ev.explain(ev.results["bidder"].iat[0])["walk"]).to_dict()
+    bars, text = spec["layer"]
+    assert bars["encoding"]["y"]["axis"] is None                # no name axis eating the width
+    assert text["mark"]["type"] == "text" and text["mark"]["lineBreak"] == "\n"
+    for d in _data(charts.walk(ev.explain(ev.results["bidder"].iat[0])["walk"])):
+        assert max(len(line) for line in d["label"].split("\n")) <= charts.WALK_WRAP
+
+
+def test_attainment_has_no_legend_to_clip_and_every_cell_says_its_percentage(ev):
+    spec = charts.attainment(ev.attainment).to_dict()
+    assert spec["layer"][0]["encoding"]["color"]["legend"] is None
+    assert all(d["label"] == "no target" or d["label"].endswith("%") for d in _data(charts.attainment(ev.attainment)))
+
+
+def test_review_charts_count_in_whole_numbers_label_every_bar_and_speak_in_words():
+    from evaluator.review import review_paths
+    from evaluator.review_output import portfolio_charts
+    from tests.conftest import RUBRICS
+    summary = review_paths(sorted(RUBRICS.glob("*.yaml"))).summary
+    summary = {**summary, "design_gaps": summary["design_gaps"] + [
+        {"code": f"SV9{i}", "name": "a-gap-with-a-long-name-" + "x" * i, "tenders": 1, "lots": 1} for i in range(4)],
+        "buyers": summary["buyers"][:1]}                        # one buyer: the chart that was 50 px, one tick
+    built = portfolio_charts(summary)
+    for key, chart in built.items():
+        spec = chart.to_dict()
+        assert isinstance(spec["height"], dict) and "step" in spec["height"], key   # a row per bar, never squashed
+        counts = [(e, a) for ch in ("x", "y") for e, a in _axes(spec, ch) if e["type"] == "quantitative"]
+        assert counts and all(a.get("format") == "d" and a.get("tickMinStep") == 1 for _, a in counts), key
+        for t in _titles(spec):
+            assert "_" not in t and t.lower() not in {"true", "false"}, (key, t)
+        for row in _data(chart):
+            assert not any(isinstance(v, bool) for v in row.values()), key      # no false/true legend
+    weight = built["weight"].to_dict()
+    assert set(weight["encoding"]["color"]["scale"]["domain"]) == {"Meets the 10% minimum", "Below the 10% minimum"}
+    gaps = built["gaps"].to_dict()
+    labels = [d["gap"] for d in _data(built["gaps"])]
+    assert len(labels) == min(10, len(summary["design_gaps"])) >= 6
+    axis = _axes(gaps)[0][1]
+    assert axis["labelOverlap"] is False and axis["labelLimit"] >= charts.label_px(labels)   # every bar labelled
+    assert all("-" not in x.split(" (")[0] for x in labels)                              # in words, code after
