@@ -148,7 +148,7 @@ def portfolio_charts(summary: dict) -> dict:
                 axis=count_axis()),
         color=alt.Color(field="reading", type="nominal", title=None, sort=[MEETS[True], MEETS[False]],
                         scale=alt.Scale(domain=[MEETS[True], MEETS[False]], range=["#1b9e77", "#d95f02"]),
-                        legend=alt.Legend(orient="top")),
+                        legend=alt.Legend(orient="top", direction="vertical")),
         tooltip=[alt.Tooltip(field="band", type="nominal", title="Social-value weight"),
                  alt.Tooltip(field="tenders", type="quantitative", title="Tenders"),
                  alt.Tooltip(field="reading", type="nominal", title="Reading")],

@@ -343,3 +343,29 @@ def test_review_charts_count_in_whole_numbers_label_every_bar_and_speak_in_words
     axis = _axes(gaps)[0][1]
     assert axis["labelOverlap"] is False and axis["labelLimit"] >= charts.label_px(labels)   # every bar labelled
     assert all("-" not in x.split(" (")[0] for x in labels)                              # in words, code after
+
+
+def test_pdf_charts_print_every_name_whole_when_it_fits_the_page():
+    """The report's charts cut names at 30-34 characters ("Ashby & District Property Maintenance..."): now a
+    name is cut only when it would not fit two-fifths of the page."""
+    from reportlab.graphics.shapes import String
+
+    from evaluator import pdf_charts
+    from evaluator.pdf_kit import Kit
+    k = Kit()
+    names = ["Ashby & District Property Maintenance Ltd", "Kingsford Mechanical & Electrical Ltd", "Short Ltd"]
+    r = pd.DataFrame({"bidder": names, "figures_rank": [1, 2, 3], "design_rank": [3, 1, 2],
+                      "claimed_value": [1e6, 2e6, 3e5], "credited_value": [5e5, 1e6, 1e5]})
+
+    def strings(node):
+        out = [node.text] if isinstance(node, String) else []
+        for child in getattr(node, "contents", []) or []:
+            out += strings(child)
+        return out
+    drawn = " | ".join(strings(pdf_charts.ranks_chart(k, r)))
+    assert all(n in drawn for n in names) and "…" not in drawn
+    bars = pdf_charts.claimed_credited_chart(k, r)
+    axis_names = [c for c in bars.contents if hasattr(c, "categoryAxis")][0].categoryAxis.categoryNames
+    assert sorted(axis_names) == sorted(names)
+    huge = r.assign(bidder=["W" * 120] + names[1:])
+    assert any(s.endswith("…") for s in strings(pdf_charts.ranks_chart(k, huge)))   # cut only when it must be
