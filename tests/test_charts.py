@@ -369,3 +369,23 @@ def test_pdf_charts_print_every_name_whole_when_it_fits_the_page():
     assert sorted(axis_names) == sorted(names)
     huge = r.assign(bidder=["W" * 120] + names[1:])
     assert any(s.endswith("…") for s in strings(pdf_charts.ranks_chart(k, huge)))   # cut only when it must be
+
+
+def test_delivery_chart_shows_every_outcome_on_a_phone_named_in_words():
+    """Two columns of 260 px put half the outcomes off a phone's screen; units read 'fte_year'."""
+    from evaluator import load_bids, load_rubric
+    from evaluator.delivery import delivery_chart, track
+    from tests.conftest import RUBRICS, SAMPLES
+    r = load_rubric(RUBRICS / "home_care_north.yaml")
+    tr = track(r, load_bids(SAMPLES / "home_care_north", r).require_valid(), SAMPLES / "home_care_north" / "delivery.csv")
+    holder = tr.by_period["bidder"].iat[0]
+    chart = delivery_chart(tr.by_period, holder)
+    spec = chart.to_dict()
+    assert spec.get("columns") == 1 and spec["spec"]["width"] <= 300          # fits 390 px, one under another
+    rows = _data(chart)
+    assert {d["series"] for d in rows} == {"Promised", "Delivered"}
+    outcomes = {d["outcome"] for d in rows}
+    assert len(outcomes) == tr.by_period[tr.by_period["bidder"] == holder]["outcome"].nunique()
+    for o in outcomes:
+        assert "_" not in o and all(len(line) <= 48 for line in o.split("\n")), o
+    assert "split" in spec["facet"]["header"]["labelExpr"]
