@@ -27,7 +27,7 @@ VALUE_COLOURS = {"Claimed £": "#e45756", "Credited £": "#54a24b"}
 # ranks in the sensitivity chart: hues far apart, none of them grey, so "Disqualified" (grey) reads apart
 RANK_COLOURS = ["#1b7837", "#2166ac", "#f1a340", "#8073ac", "#d6604d", "#8c510a", "#e7298a", "#66c2a5",
                 "#252525", "#b8b800"]
-DISQUALIFIED = "Disqualified (fails a rule in that draw)"
+DISQUALIFIED = "Disqualified in that draw"
 DISQUALIFIED_COLOUR = "#bdbdbd"
 CHAR_PX = 6.6          # an 11 px label's widest average character, in pixels
 NAME_CAP_PX = 300      # a name axis never takes more than this; the tooltip carries the rest
@@ -346,7 +346,7 @@ def rank_chances(s) -> alt.Chart:
                 axis=alt.Axis(format="%")),
         color=alt.Color(**_n("rank", "Place in the draws"), sort=domain,
                         scale=alt.Scale(domain=domain, range=rank_colours(n) + [DISQUALIFIED_COLOUR]),
-                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=260)),
         order=alt.Order(field="order", type="quantitative"),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_n("rank", "Place")),
                  alt.Tooltip(**_q("probability", "Share of draws"), format=".1%")],
