@@ -52,6 +52,22 @@ def name_axis(names: Sequence, cap: int = NAME_CAP_PX, **kw) -> alt.Axis:
     return alt.Axis(labelLimit=min(cap, label_px(names)), **kw)
 
 
+def wrapped(names) -> list[str]:
+    """Each name on lines of at most ROW_WRAP characters (a phone keeps room for the bars)."""
+    return [textwrap.fill(str(n), ROW_WRAP) for n in names]
+
+
+def rows_axis(rows: Sequence[str]) -> alt.Axis:
+    """An axis of wrapped names (`wrapped`): each line drawn on its own, a two-line name centred on its row."""
+    return name_axis([ln for x in rows for ln in str(x).split("\n")], labelExpr="split(datum.label, '\\n')",
+                     labelOffset={"expr": "indexof(datum.label, '\\n') >= 0 ? -6 : 0"})
+
+
+def row_step(rows: Sequence[str], one: float) -> float:
+    """A row's height: `one` for one line, room for two lines when a name wraps."""
+    return max(one, 28) if any("\n" in str(x) for x in rows) else one
+
+
 def money_axis(**kw) -> alt.Axis:
     return alt.Axis(labelExpr=MONEY_AXIS, tickCount=kw.pop("tickCount", 5), labelOverlap=True, **kw)
 
@@ -164,10 +180,11 @@ def claimed_vs_credited(results: pd.DataFrame) -> alt.Chart:
                                    results["credited_value"].astype(float)]).ravel(),
     })
     long["money"] = long["amount"].map(gbp)
+    long["row"] = wrapped(long["bidder"])
     long = _plain(long)
-    order = results["bidder"].astype(str).tolist()
+    order = wrapped(results["bidder"].astype(str))
     return alt.Chart(long).mark_bar().encode(
-        y=alt.Y(**_n("bidder", ""), sort=order, axis=name_axis(order)),
+        y=alt.Y(**_n("row", ""), sort=order, axis=rows_axis(order)),
         yOffset=alt.YOffset(**_n("value"), sort=list(VALUE_COLOURS)),
         x=alt.X(**_q("amount", "Social value (£)"), axis=money_axis(tickCount=4)),
         color=alt.Color(**_n("value", ""), sort=list(VALUE_COLOURS),
@@ -175,11 +192,11 @@ def claimed_vs_credited(results: pd.DataFrame) -> alt.Chart:
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_n("value", "")),
                  alt.Tooltip(**_n("money", "Amount"))],
-    ).properties(height=alt.Step(12), title="Claimed £ against credited £")
+    ).properties(height=alt.Step(row_step(order, 24) / 2), title="Claimed £ against credited £")
 
 
 WALK_KINDS = {"Total": "#4c78a8", "Takes £ off": "#e45756", "Puts £ back": "#54a24b"}
-ROW_WRAP = 26   # characters on a line of the heatmap's bid names
+ROW_WRAP = 24   # characters on a line of a bid's name beside its bars
 WALK_WRAP = 46  # characters a line above a step's bar: fits a phone's width
 
 
@@ -235,16 +252,16 @@ def attainment(att: pd.DataFrame) -> alt.Chart:
     data["outcome_label"] = data["outcome"].astype(str) + " " + data["name"].astype(str)
     data["percent"] = data["attainment"].astype(float)
     data["label"] = data["percent"].map(lambda v: "no target" if v != v else f"{v:.0%}")
+    data["cell"] = data["label"].where(data["label"] != "no target", "–")
     # a long name wraps onto a second line rather than taking a phone's columns or being cut
-    data["row"] = data["bidder"].astype(str).map(lambda b: textwrap.fill(b, ROW_WRAP))
+    data["row"] = wrapped(data["bidder"])
     data = _plain(data)
     rows = list(dict.fromkeys(data["row"].tolist()))
     two = any("\n" in x for x in rows)
     base = alt.Chart(data).encode(
         x=alt.X(**_n("outcome", "Outcome (its name on hover)"), sort=list(dict.fromkeys(data["outcome"].tolist())),
                 axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y(**_n("row", ""), sort=rows, axis=name_axis([ln for x in rows for ln in x.split("\n")],
-                                                            labelExpr="split(datum.label, '\\n')")))
+        y=alt.Y(**_n("row", ""), sort=rows, axis=rows_axis(rows)))
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color(**_q("percent", "Attainment of target"),
                         scale=alt.Scale(domain=[0, 1], scheme="greens", clamp=True),
@@ -253,10 +270,10 @@ def attainment(att: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip(**_q("net_quantity", "Net quantity"), format=",.2f"),
                  alt.Tooltip(**_q("target", "Target"), format=",.2f"), alt.Tooltip(**_n("unit", "Unit")),
                  alt.Tooltip(**_q("percent", "Attainment"), format=".0%")])
-    text = base.mark_text(fontSize=10).encode(text=alt.Text(**_n("label")),
+    text = base.mark_text(fontSize=10).encode(text=alt.Text(**_n("cell")), tooltip=alt.Tooltip(**_n("label", "Attainment")),
                                               color=alt.condition(alt.datum.percent > 0.6, alt.value("white"),
                                                                   alt.value("black")))
-    return (cells + text).properties(height=alt.Step(34 if two else 28), title=alt.Title(["Attainment of each outcome", "(100% meets the target)"]))
+    return (cells + text).properties(height=alt.Step(34 if two else 28), title=alt.Title(["Attainment of each outcome", "(100% meets the target; – no target set)"]))
 
 
 def marks(results: pd.DataFrame) -> alt.Chart:
@@ -273,19 +290,20 @@ def marks(results: pd.DataFrame) -> alt.Chart:
         "order": np.tile(np.arange(len(parts)), len(results)),
         "marks": np.column_stack([results[c].astype(float) for _, c in parts]).ravel(),
     })
+    long["row"] = wrapped(long["bidder"])
     long = _plain(long)
-    names = results["bidder"].astype(str).tolist()
+    names = wrapped(results["bidder"].astype(str))
     return alt.Chart(long).mark_bar().encode(
-        y=alt.Y(**_n("bidder", ""), sort=names, axis=name_axis(names)),
+        y=alt.Y(**_n("row", ""), sort=names, axis=rows_axis(names)),
         x=alt.X(**_q("marks", "Quality points out of 100" if per_point else "Marks out of 100"),
                 scale=alt.Scale(domain=[0, 100])),
         color=alt.Color(**_n("part", ""), sort=list(PART_COLOURS),
                         scale=alt.Scale(domain=list(PART_COLOURS), range=list(PART_COLOURS.values())),
-                        legend=alt.Legend(orient="top")),
+                        legend=alt.Legend(orient="top", direction="vertical")),
         order=alt.Order(field="order", type="quantitative"),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_n("part", "Part")),
                  alt.Tooltip(**_q("marks", "Marks"), format=".2f")],
-    ).properties(height=alt.Step(22), title="Quality points under the official lens" if per_point else
+    ).properties(height=alt.Step(row_step(names, 22)), title="Quality points under the official lens" if per_point else
                  "Marks under the official lens")
 
 
@@ -300,14 +318,15 @@ def price_per_point(results: pd.DataFrame) -> alt.Chart:
                          "points": r["quality_points"].astype(float), "price": r["price"].astype(float)})
     data["per_point_money"] = [("−" if v < 0 else "") + f"£{abs(v):,.2f}" for v in data["per_point"]]
     data["price_money"] = data["price"].map(gbp)
+    data["row"] = wrapped(data["bidder"])
     data = _plain(data)
     return alt.Chart(data).mark_bar(color="#1d3557").encode(
-        y=alt.Y(**_n("bidder", ""), sort=data["bidder"].tolist(), axis=name_axis(data["bidder"])),
+        y=alt.Y(**_n("row", ""), sort=data["row"].tolist(), axis=rows_axis(data["row"])),
         x=alt.X(**_q("per_point", "£ per quality point (lowest wins)"), axis=money_axis(tickCount=4)),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_n("per_point_money", "£ per quality point")),
                  alt.Tooltip(**_q("points", "Quality points"), format=".2f"),
                  alt.Tooltip(**_n("price_money", "Price"))],
-    ).properties(height=alt.Step(22), title="Price per quality point")
+    ).properties(height=alt.Step(row_step(data["row"], 22)), title="Price per quality point")
 
 
 def rank_colours(n: int) -> list[str]:
@@ -337,11 +356,13 @@ def rank_chances(s) -> alt.Chart:
                          "probability": float(s.rank_probabilities[i, r])})
         rows.append({"bidder": str(bidder), "rank": DISQUALIFIED, "order": n + 1,
                      "probability": float(s.disqualified[i])})
-    data = _plain(pd.DataFrame(rows))
-    order = [str(b) for b in s.table().sort_values(["win_probability", "published_total"], ascending=False)["bidder"]]
+    data = pd.DataFrame(rows)
+    data["row"] = wrapped(data["bidder"])
+    data = _plain(data)
+    order = wrapped(s.table().sort_values(["win_probability", "published_total"], ascending=False)["bidder"])
     domain = ranks + [DISQUALIFIED]
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y(**_n("bidder", ""), sort=order, axis=name_axis(order)),
+        y=alt.Y(**_n("row", ""), sort=order, axis=rows_axis(order)),
         x=alt.X(**_q("probability", "Share of draws"), stack="zero", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%")),
         color=alt.Color(**_n("rank", "Place in the draws"), sort=domain,
@@ -355,10 +376,12 @@ def rank_chances(s) -> alt.Chart:
 
 def win_shares(table: pd.DataFrame) -> alt.Chart:
     """Sensitivity: each bid's share of draws won (`table`: Sensitivity.table())."""
-    data = _plain(pd.DataFrame({"bidder": table["bidder"].astype(object).map(str),
-                                "win_probability": table["win_probability"].astype(float)}))
+    data = pd.DataFrame({"bidder": table["bidder"].astype(object).map(str),
+                         "win_probability": table["win_probability"].astype(float)})
+    data["row"] = wrapped(data["bidder"])
+    data = _plain(data)
     return alt.Chart(data).mark_bar(color="#1b7837").encode(
-        y=alt.Y(**_n("bidder", ""), sort="-x", axis=name_axis(data["bidder"])),
+        y=alt.Y(**_n("row", ""), sort="-x", axis=rows_axis(data["row"])),
         x=alt.X(**_q("win_probability", "Share of draws won"), scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%")),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")),
