@@ -59,7 +59,8 @@ def wrapped(names) -> list[str]:
 
 def rows_axis(rows: Sequence[str]) -> alt.Axis:
     """An axis of wrapped names (`wrapped`): each line drawn on its own, a two-line name centred on its row."""
-    return name_axis([ln for x in rows for ln in str(x).split("\n")], labelExpr="split(datum.label, '\\n')",
+    return name_axis([ln for x in rows for ln in str(x).split("\n")], labelOverlap=False,
+                     labelExpr="split(datum.label, '\\n')",
                      labelOffset={"expr": "indexof(datum.label, '\\n') >= 0 ? -6 : 0"})
 
 

@@ -229,7 +229,7 @@ def test_every_name_axis_fits_its_longest_name_or_the_tooltip_has_it(ev):
     for chart in built:
         spec = chart.to_dict()
         y, axis = _axes(spec)[0]
-        assert y["field"] == "row" and "split" in axis["labelExpr"]
+        assert y["field"] == "row" and "split" in axis["labelExpr"] and axis["labelOverlap"] is False
         rows = {d["row"] for d in _data(chart)}
         assert any(x.replace("\n", " ") == LONG for x in rows)
         assert all(charts.label_px([line]) <= axis["labelLimit"] for x in rows for line in x.split("\n"))
