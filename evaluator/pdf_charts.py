@@ -28,13 +28,6 @@ def gutter(names, size: float, cap: float) -> float:
     return min(cap, max([_width(plain(n), size) for n in names] + [20.0]) + 8)
 
 
-def money_step(top: float, ticks: int = 5) -> float:
-    """A round £ step giving about `ticks` labels up to `top`."""
-    raw = max(top, 1.0) / ticks
-    mag = 10 ** np.floor(np.log10(raw))
-    return float(next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw))
-
-
 PALETTE = ["#1d3557", "#e76f51", "#2a9d8f", "#e9c46a", "#8d5a97", "#457b9d", "#f4a261", "#6a994e"]
 CHART_BIDS = 25
 
@@ -60,8 +53,7 @@ def claimed_credited_chart(k: Kit, r: pd.DataFrame):
     c.categoryAxis.labels.boxAnchor = "e"
     c.valueAxis.valueMin = 0
     top = max(claimed + credited + [1.0])
-    c.valueAxis.valueStep = money_step(top * 1.05, 4 if k.width - left < 300 else 5)
-    c.valueAxis.valueMax = c.valueAxis.valueStep * np.ceil(top * 1.05 / c.valueAxis.valueStep)
+    c.valueAxis.valueMax = top * 1.05
     c.valueAxis.labels.fontName, c.valueAxis.labels.fontSize = FONT, 6.5
     c.valueAxis.labelTextFormat = short_money  # £1.2m: a test of the report reads it
     c.bars[0].fillColor = colors.HexColor("#e76f51")
