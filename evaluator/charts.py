@@ -54,7 +54,7 @@ def name_axis(names: Sequence, cap: int = NAME_CAP_PX, **kw) -> alt.Axis:
 
 def wrapped(names) -> list[str]:
     """Each name on lines of at most ROW_WRAP characters (a phone keeps room for the bars)."""
-    return [textwrap.fill(str(n), ROW_WRAP) for n in names]
+    return [textwrap.fill(str(n), ROW_WRAP, break_on_hyphens=False) for n in names]
 
 
 def rows_axis(rows: Sequence[str]) -> alt.Axis:
