@@ -11,7 +11,7 @@ import streamlit as st
 
 from app.state import evaluation_key, get_evaluation, heavy_cache
 from app.ui import escape_md, guard, text_table
-from evaluator import lot_sensitivity, sensitivity
+from evaluator import charts, lot_sensitivity, sensitivity
 
 
 @heavy_cache(max_entries=16, show_spinner="Running the draws…")
@@ -151,9 +151,9 @@ def main() -> None:
         p = float(table.set_index("bidder")["win_probability"][s.published_winner])
         st.metric(escape_md(f"{s.published_winner} (the published winner) wins"), f"{p:.1%} of draws")
     st.subheader("Win probability")
-    st.altair_chart(win_chart(table), width="stretch")
+    st.altair_chart(charts.win_shares(table), width="stretch")
     st.subheader("Rank probabilities")
-    st.altair_chart(rank_chart(s), width="stretch")
+    st.altair_chart(charts.rank_chances(s), width="stretch")
     shown = table.copy()
     st.dataframe(text_table(shown.round(4)), hide_index=True, width="stretch")
     st.subheader("Switching values")

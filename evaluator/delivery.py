@@ -441,22 +441,36 @@ def render(tr: Tracking) -> str:
 
 def delivery_chart(by_period: pd.DataFrame, bidder: str):
     """Promised against delivered per outcome over time for one contract holder: an Altair chart (pure:
-    the table in, the chart out), cumulative quantity in each outcome's own unit."""
+    the table in, the chart out), cumulative quantity in each outcome's own unit. One outcome under another
+    (a phone shows every outcome, not the first column), each named in full, wrapped onto lines."""
+    import textwrap
+
     import altair as alt
 
     d = by_period[by_period["bidder"] == bidder]
     long = pd.concat([
-        d.assign(series="promised", quantity=d["promised_quantity"]),
-        d.assign(series="delivered", quantity=d["delivered_quantity"]),
+        d.assign(series="Promised", quantity=d["promised_quantity"]),
+        d.assign(series="Delivered", quantity=d["delivered_quantity"]),
     ], ignore_index=True)
-    long["outcome"] = (long["outcome"].astype(str) + " " + long["name"].astype(str) + " ("
-                       + long["unit"].fillna("").astype(str) + ")")
+    unit = long["unit"].fillna("").astype(str).str.replace("_", " ").str.replace(r"\bfte\b", "FTE", regex=True)
+    long["outcome"] = [textwrap.fill(f"{o} {n} ({u})", 48) for o, n, u in
+                       zip(long["outcome"].astype(str), long["name"].astype(str), unit)]
     long = long[["outcome", "period", "period_end", "series", "quantity"]]
     order = list(dict.fromkeys(d.sort_values("period_end")["period"]))
+    series = ["Promised", "Delivered"]
     return alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("period:N", sort=order, title="Contract period (cumulative to its end)"),
-        y=alt.Y("quantity:Q", title="Cumulative quantity"),
-        color=alt.Color("series:N", scale=alt.Scale(domain=["promised", "delivered"], range=["#7570b3", "#1b9e77"])),
-        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=["promised", "delivered"], range=[[5, 3], [1, 0]])),
-        tooltip=["outcome", "period", "series", alt.Tooltip("quantity:Q", format=",.2f")],
-    ).properties(width=260, height=180).facet(facet=alt.Facet("outcome:N", title=None), columns=2).resolve_scale(y="independent")
+        x=alt.X(field="period", type="nominal", sort=order, title="Contract period (cumulative to its end)"),
+        y=alt.Y(field="quantity", type="quantitative", title="Cumulative quantity"),
+        color=alt.Color(field="series", type="nominal", title=None,
+                        scale=alt.Scale(domain=series, range=["#7570b3", "#1b9e77"]), legend=alt.Legend(orient="top")),
+        strokeDash=alt.StrokeDash(field="series", type="nominal", title=None,
+                                  scale=alt.Scale(domain=series, range=[[5, 3], [1, 0]]), legend=None),
+        tooltip=[alt.Tooltip(field="outcome", type="nominal", title="Outcome"),
+                 alt.Tooltip(field="period", type="nominal", title="Period"),
+                 alt.Tooltip(field="series", type="nominal", title="Series"),
+                 alt.Tooltip(field="quantity", type="quantitative", title="Cumulative quantity", format=",.2f")],
+    ).properties(width=270, height=160).facet(
+        facet=alt.Facet(field="outcome", type="nominal", title=None, sort=list(dict.fromkeys(long["outcome"])),
+                        header=alt.Header(labelExpr="split(datum.label, '\\n')", labelLimit=0, labelFontSize=12,
+                                          labelAlign="left", labelAnchor="start")),
+        columns=1).resolve_scale(y="independent")

@@ -115,35 +115,79 @@ def write_csv(review: Review, folder: Path | str) -> list[Path]:
     return written
 
 
+STATUS_WORDS = {"designed": "Designed with outcomes", "partly_designed": "Partly designed",
+                "figures_only": "Figures only", "design_not_published": "Design not published",
+                "text_only": "Mentioned in text only", "not_weighted": "Social value not weighted"}
+MEETS = {True: "Meets the 10% minimum", False: "Below the 10% minimum"}
+
+
+def gap_label(code: str, name: str) -> str:
+    """A design gap in words, its code after: "Too many outcomes (SV303)"."""
+    words = str(name or "").replace("-", " ").replace("_", " ").strip()
+    return f"{words[:1].upper()}{words[1:]} ({code})" if code else words
+
+
 def portfolio_charts(summary: dict) -> dict:
-    """Altair charts of the portfolio (pure: data in, chart specs out), for the app's Review page."""
+    """Altair charts of the portfolio (pure: data in, chart specs out), for the app's Review page. Counts
+    have whole-number ticks, every bar is labelled in words, and heights come from the number of bars."""
     import altair as alt
     import pandas as pd
+
+    from .charts import count_axis, name_axis
 
     bands = pd.DataFrame(summary["social_value_weight"]["bands"])
     if bands.empty:
         bands = pd.DataFrame({"band": [], "from": [], "tenders": []})
-    bands["meets 10%"] = bands["from"] >= SV_MINIMUM
+    bands["reading"] = [MEETS[bool(f >= SV_MINIMUM)] for f in bands["from"]]
+    top = max([1] + [int(v) for v in bands["tenders"]])
+    # bars across, a row per band (its height by step): a legend above never squashes the bars
     weight = alt.Chart(bands).mark_bar().encode(
-        x=alt.X("band:N", sort=list(bands["band"]), title="Social-value weight"),
-        y=alt.Y("tenders:Q", title="Tenders"),
-        color=alt.Color("meets 10%:N", scale=alt.Scale(domain=[False, True], range=["#d95f02", "#1b9e77"])),
-        tooltip=["band", "tenders"]).properties(title="How much social value is weighted", height=220)
-    design = pd.DataFrame({"status": list(summary["design"]), "tenders": list(summary["design"].values())})
-    design["status"] = design["status"].str.replace("_", " ")
+        y=alt.Y(field="band", type="nominal", sort=list(bands["band"]), title="Social-value weight",
+                axis=alt.Axis(labelOverlap=False)),
+        x=alt.X(field="tenders", type="quantitative", title="Tenders", scale=alt.Scale(domain=[0, top]),
+                axis=count_axis()),
+        color=alt.Color(field="reading", type="nominal", title=None, sort=[MEETS[True], MEETS[False]],
+                        scale=alt.Scale(domain=[MEETS[True], MEETS[False]], range=["#1b9e77", "#d95f02"]),
+                        legend=alt.Legend(orient="top", direction="vertical")),
+        tooltip=[alt.Tooltip(field="band", type="nominal", title="Social-value weight"),
+                 alt.Tooltip(field="tenders", type="quantitative", title="Tenders"),
+                 alt.Tooltip(field="reading", type="nominal", title="Reading")],
+    ).properties(title="How much social value is weighted", height=alt.Step(26))
+    design = pd.DataFrame({"status": [STATUS_WORDS.get(k, k.replace("_", " ")) for k in summary["design"]],
+                           "tenders": list(summary["design"].values())})
+    top = max([1] + [int(v) for v in design["tenders"]])
     status_chart = alt.Chart(design).mark_bar().encode(
-        y=alt.Y("status:N", sort=None, title=None), x=alt.X("tenders:Q", title="Tenders"),
-        tooltip=["status", "tenders"]).properties(title="Designed with outcomes, or figures only", height=200)
+        y=alt.Y(field="status", type="nominal", sort=None, title=None, axis=name_axis(design["status"])),
+        x=alt.X(field="tenders", type="quantitative", title="Tenders", scale=alt.Scale(domain=[0, top]),
+                axis=count_axis()),
+        tooltip=[alt.Tooltip(field="status", type="nominal", title="Design"),
+                 alt.Tooltip(field="tenders", type="quantitative", title="Tenders")],
+    ).properties(title="Designed with outcomes, or figures only", height=alt.Step(26))
     gaps = pd.DataFrame(summary["design_gaps"][:10] or [{"code": "", "name": "", "tenders": 0, "lots": 0}])
-    gaps["gap"] = gaps["code"] + " " + gaps["name"]
+    gaps["gap"] = [gap_label(c, n) for c, n in zip(gaps["code"], gaps["name"])]
+    top = max([1] + [int(v) for v in gaps["tenders"]])
     gap_chart = alt.Chart(gaps).mark_bar().encode(
-        y=alt.Y("gap:N", sort="-x", title=None), x=alt.X("tenders:Q", title="Tenders affected"),
-        tooltip=["gap", "tenders", "lots"]).properties(title="Most common design gaps", height=240)
+        y=alt.Y(field="gap", type="nominal", sort="-x", title=None, axis=name_axis(gaps["gap"], labelOverlap=False)),
+        x=alt.X(field="tenders", type="quantitative", title="Tenders affected", scale=alt.Scale(domain=[0, top]),
+                axis=count_axis()),
+        tooltip=[alt.Tooltip(field="gap", type="nominal", title="Design gap"),
+                 alt.Tooltip(field="tenders", type="quantitative", title="Tenders"),
+                 alt.Tooltip(field="lots", type="quantitative", title="Lots")],
+    ).properties(title="Most common design gaps", height=alt.Step(26))
     buyers = pd.DataFrame(summary["buyers"] or [{"buyer": "", "maturity": "stagnation", "tenders": 0}])
     counts = buyers.groupby("maturity").size().reindex(list(MATURITY_LEVELS), fill_value=0).reset_index(name="buyers")
+    if not summary["buyers"]:
+        counts["buyers"] = 0
+    counts["stage"] = counts["maturity"].str.capitalize()
+    top = max([1] + [int(v) for v in counts["buyers"]])
     maturity_chart = alt.Chart(counts).mark_bar().encode(
-        x=alt.X("maturity:N", sort=list(MATURITY_LEVELS), title="Moxham maturity"), y=alt.Y("buyers:Q", title="Buyers"),
-        tooltip=["maturity", "buyers"]).properties(title="Buyers by maturity", height=220)
+        y=alt.Y(field="stage", type="nominal", sort=[m.capitalize() for m in MATURITY_LEVELS], title=None,
+                axis=name_axis(counts["stage"])),
+        x=alt.X(field="buyers", type="quantitative", title="Buyers", scale=alt.Scale(domain=[0, top]),
+                axis=count_axis()),
+        tooltip=[alt.Tooltip(field="stage", type="nominal", title="Stage of maturity (Moxham)"),
+                 alt.Tooltip(field="buyers", type="quantitative", title="Buyers")],
+    ).properties(title="Buyers by stage of maturity", height=alt.Step(30))
     return {"weight": weight, "design": status_chart, "gaps": gap_chart, "maturity": maturity_chart}
 
 
