@@ -91,8 +91,9 @@ def _pick(page, label: str, option: str) -> None:
 def _body(page) -> str:
     """Everything a person can read: the page's text and its tables' cells (drawn on a canvas, whose
     accessible copy holds them)."""
-    tables = page.locator('[data-testid="stDataFrame"]')
-    return "\n".join([page.inner_text("body")] + [tables.nth(i).text_content() or "" for i in range(tables.count())])
+    tables = page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"]')]"
+                           ".map(t => t.textContent || '')")
+    return "\n".join([page.inner_text("body")] + tables)
 
 
 def _shows(page, text: str, timeout: float = 60) -> None:
@@ -166,14 +167,18 @@ def test_three_people_on_one_panel(tmp_path):
                 _shots(ann, "score-refused")
                 assert ann.get_by_role("button", name="Reopen").count() == 0
                 assert ann.get_by_role("button", name="Record consensus").count() == 0
-                _open(ann, "Tender")
-                ann.get_by_text("Tender in use").first.wait_for(timeout=60_000)
-                paths_for_her = ann.get_by_label("Workspace file (path)").count()  # asserted at the end
+                _open(ann, "Tender")  # no server path for her: no workspace file to open, no folder to review
+                ann.get_by_text("What is loaded").first.wait_for(timeout=60_000)
+                settled(ann)
+                paths_for_her = ann.get_by_role("textbox", name="Workspace file (path)").count()
+                _open(ann, "Review")
+                ann.get_by_role("textbox", name=re.compile("Tenders whose delivery data flows back")).wait_for(timeout=60_000)
+                paths_for_her += ann.get_by_role("textbox", name=re.compile("on this machine")).count()
 
                 # the lead: sees who has submitted, records a consensus, opens server paths
                 _sign_in(lead, url, LEAD_NAME)
-                _open(lead, "Tender")
-                lead.get_by_label("Workspace file (path)").wait_for(timeout=60_000)
+                _open(lead, "Review")  # a file or folder on the server is the lead's to open
+                lead.get_by_role("textbox", name="Or a file or folder on this machine (for large downloads)").wait_for(timeout=60_000)
                 _open(lead, "Moderation")
                 lead.get_by_text("Not yet submitted").first.wait_for(timeout=60_000)
                 _shows(lead, ANN)
@@ -231,5 +236,4 @@ def test_three_people_on_one_panel(tmp_path):
     refused = log[log["action"] == "sign_in_refused"]
     assert len(refused) >= 5 and set(refused["key"].map(lambda k: BEN in k)) == {True}
     assert Workspace.open(db).verify().intact
-    if paths_for_her:  # until panel-pages (the Tender page by role) is merged
-        pytest.xfail("the Tender page still offers an evaluator a server path (panel-pages hides it)")
+    assert paths_for_her == 0  # neither the Tender nor the Review page offered her a server path

@@ -1,6 +1,6 @@
-"""A real server restart, in a real browser: `streamlit run` with a workspace home, an evaluator marks their
-scoring complete on the Moderation page, the server is stopped and started again, and the page reopens
-with the mark in place; the Sensitivity page draws its charts with no exception.
+"""A real server restart, in a real browser: `streamlit run` with a workspace home, an evaluator persona of the
+demonstration submits their scoring on the Score page, the server is stopped and started again, and the page
+reopens with the submission in place; the Sensitivity page draws its charts with no exception.
 
 Runs where chromium is installed (CI installs it); skips otherwise."""
 from __future__ import annotations
@@ -23,21 +23,32 @@ def test_scoring_complete_survives_a_server_restart(tmp_path):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 2000})
-                page.goto(f"{server.start()}/moderation", wait_until="domcontentloaded")
-                settled(page)
-                page.get_by_role("heading", name="Moderation").first.wait_for(timeout=60_000)
-                assert page.locator(EXCEPTION).count() == 0
-                page.get_by_role("button", name="Mark my scoring complete").click()
-                page.get_by_text("scoring complete. The panel's scores are shown below").first.wait_for(timeout=60_000)
+
+                def as_helen_on_the_score_page():
+                    settled(page)
+                    box = page.get_by_role("combobox", name="Demonstration persona")
+                    box.click()
+                    box.fill("Helen Marsh")
+                    page.get_by_role("option").filter(has_text="Helen Marsh").first.click()
+                    settled(page)
+                    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Score", exact=True).click()
+                    settled(page)
+                    page.get_by_role("heading", name="Score").first.wait_for(timeout=60_000)
+
+                page.goto(server.start(), wait_until="domcontentloaded")
+                as_helen_on_the_score_page()
+                page.get_by_text("I have no conflict of interest").click()
+                page.get_by_role("button", name="Record my declaration").click()
+                page.get_by_role("button", name="Submit my scoring").click()
+                page.get_by_text("your scoring is submitted").first.wait_for(timeout=60_000)
                 settled(page)
                 assert page.locator(EXCEPTION).count() == 0
 
                 server.stop()  # the server goes away with everything it held in memory
-                page.goto(f"{server.start()}/moderation", wait_until="domcontentloaded")
-                settled(page)
-                page.get_by_role("heading", name="Moderation").first.wait_for(timeout=60_000)
-                page.get_by_text("scoring complete. The panel's scores are shown below").first.wait_for(timeout=60_000)
-                page.get_by_role("button", name="Reopen my scoring").first.wait_for(timeout=60_000)
+                page.goto(server.start(), wait_until="domcontentloaded")
+                as_helen_on_the_score_page()
+                page.get_by_text("your scoring is submitted").first.wait_for(timeout=60_000)
+                assert page.get_by_role("button", name="Submit my scoring").count() == 0
 
                 page.goto(f"{server.url}/sensitivity", wait_until="domcontentloaded")
                 settled(page)
