@@ -18,7 +18,7 @@ import streamlit as st
 
 from app import design_editor as ed
 from app.state import get_rubric, get_tender, rubric_digest, rubric_from_spec, rubric_spec, rubric_yaml, set_rubric
-from app.ui import edit_table, escape_md, guard, show_problems, text_table
+from app.ui import escape_md, guard, show_problems, text_table
 from evaluator import GRADES, EvaluatorError, InputErrors, Rubric, RubricRefused, RubricSpec, check_rubric
 
 _DRAFTS = "sv_design_drafts"   # {tender key: the editor's tables and fields (design_editor.tables_from_spec)}

@@ -169,13 +169,13 @@ def main() -> None:
 
     st.subheader("For the file")
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Evaluation report (PDF)", made["report"], file_name=f"evaluation_report.pdf",
+    c1.download_button("Evaluation report (PDF)", made["report"], file_name="evaluation_report.pdf",
                        mime="application/pdf", key="dl_report")
-    c2.download_button("Results workbook (XLSX)", made["workbook"], file_name=f"results.xlsx",
+    c2.download_button("Results workbook (XLSX)", made["workbook"], file_name="results.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_workbook")
     c3.download_button("Everything (ZIP)", made["zip"], file_name=f"reports_{stem}.zip", mime="application/zip",
                        key="dl_zip")
-    st.download_button("Scores in use (CSV)", made["scores"], file_name=f"scores_in_use.csv", mime="text/csv",
+    st.download_button("Scores in use (CSV)", made["scores"], file_name="scores_in_use.csv", mime="text/csv",
                        key="dl_scores", help="The scores the report was made with; its SHA-256 is in the report's appendix.")
 
     st.subheader("Assessment summaries (regulation 31)" + (f": lot {lot}" if lot else ""))

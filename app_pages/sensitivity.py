@@ -5,7 +5,6 @@ the award across the lots over the same draws.
 """
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -37,40 +36,6 @@ def _pick_lot(tev) -> str:
         return picker(tev.rubric)
     return st.selectbox("Lot", list(tev.lots), key="sens_lot",
                         format_func=lambda x: f"{x}: {titles.get(x) or ''}".rstrip(": "))
-
-
-def win_chart(table: pd.DataFrame) -> alt.Chart:
-    data = pd.DataFrame({"bidder": table["bidder"].astype(object).map(str),
-                         "win_probability": table["win_probability"].astype(float)})
-    return (alt.Chart(data).mark_bar()
-            .encode(y=alt.Y(field="bidder", type="nominal", title=None, sort="-x"),
-                    x=alt.X(field="win_probability", type="quantitative", title="share of draws won",
-                            scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-                    tooltip=[alt.Tooltip(field="bidder", type="nominal"),
-                             alt.Tooltip(field="win_probability", type="quantitative", format=".1%")])
-            .properties(height=alt.Step(28)))
-
-
-def rank_chart(s: sensitivity.Sensitivity) -> alt.Chart:
-    rows = []
-    for i, bidder in enumerate(s.bidders):
-        for r in range(len(s.bidders)):
-            rows.append({"bidder": str(bidder), "rank": f"{r + 1}", "order": r + 1,
-                         "probability": float(s.rank_probabilities[i, r])})
-        rows.append({"bidder": str(bidder), "rank": "disqualified", "order": len(s.bidders) + 1,
-                     "probability": float(s.disqualified[i])})
-    data = pd.DataFrame(rows)
-    order = [str(b) for b in s.table().sort_values(["win_probability", "published_total"], ascending=False)["bidder"]]
-    return (alt.Chart(data).mark_bar()
-            .encode(y=alt.Y(field="bidder", type="nominal", title=None, sort=order),
-                    x=alt.X(field="probability", type="quantitative", title="share of draws", stack="zero",
-                            axis=alt.Axis(format="%")),
-                    color=alt.Color(field="rank", type="ordinal", title="rank",
-                                    sort=[str(r + 1) for r in range(len(s.bidders))] + ["disqualified"]),
-                    order=alt.Order(field="order", type="quantitative"),
-                    tooltip=[alt.Tooltip(field="bidder", type="nominal"), alt.Tooltip(field="rank", type="nominal"),
-                             alt.Tooltip(field="probability", type="quantitative", format=".1%")])
-            .properties(height=alt.Step(28)))
 
 
 def switching_table(s: sensitivity.Sensitivity) -> pd.DataFrame:

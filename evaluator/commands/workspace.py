@@ -305,7 +305,6 @@ def _cmd_workspace(args) -> int:
 
 
 def _moderation(ws, args) -> int:
-    from .. import moderation
     if args.action == "complete":
         ws.set_complete(args.evaluator, not args.reopen, by=_signed_in(ws, args))
         state = "reopened" if args.reopen else "complete"
