@@ -22,13 +22,15 @@ from __future__ import annotations
 import logging
 import os
 import shlex
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
 import streamlit as st
+
+from app import state
+from app.serving import ARG, _argv_workspace, panel_workspace  # noqa: F401 - pages name panel_workspace from here
 
 from evaluator import EvaluatorError, Workspace
 from evaluator.panel import (DEMONSTRATION, EVALUATOR, LEAD, OBSERVER, OPENID, ROLE_WORDS, Identity, NotAllowed,
@@ -40,7 +42,6 @@ IDLE_ENV = "SOCIAL_VALUE_IDLE_MINUTES"
 DEFAULT_IDLE_MINUTES = 30.0
 LEAD_PERSONA = "Procurement lead"        # the demonstration's personas besides the sample's evaluators
 OBSERVER_PERSONA = "Observer"
-ARG = "--workspace"
 
 # Pages each role is shown (streamlit_app.py lists pages by these names). A page a role cannot use is not
 # listed; the workspace still refuses the action if it is reached some other way.
@@ -65,27 +66,6 @@ _OPENID_SEEN: dict[tuple[str, str], float] = {}
 
 
 # ------------------------------------------------------------------------------------------- the server
-
-def _argv_workspace() -> Optional[str]:
-    """The text after --workspace in the script's arguments (`streamlit run streamlit_app.py -- --workspace F`),
-    "" when the flag has no value, None without it."""
-    args = sys.argv[1:]
-    for i, arg in enumerate(args):
-        if arg == ARG:
-            return args[i + 1] if i + 1 < len(args) and not args[i + 1].startswith("--") else ""
-        if arg.startswith(ARG + "="):
-            return arg[len(ARG) + 1:]
-    return None
-
-
-def panel_workspace() -> Optional[Path]:
-    """The workspace the server was started with (`streamlit run streamlit_app.py -- --workspace F`), else None
-    (the demonstration: samples and uploads)."""
-    text = _argv_workspace()
-    if text is None:
-        return None
-    return Path(text).expanduser().resolve() if text.strip() else Path("")
-
 
 def is_demonstration() -> bool:
     """Whether the app runs as the demonstration (started without --workspace)."""
@@ -465,3 +445,6 @@ def pages_for(role: str, titles: list[str]) -> list[str]:
     """The page titles a role is shown, in the order given."""
     allowed = PAGES_BY_ROLE.get(role, set())
     return [t for t in titles if allowed is None or t in allowed]
+
+
+state.identify_with(current_identity)  # the state's reads and writes act as this person (see app.state.identity)

@@ -56,7 +56,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from app import session_panel, workspaces
+from app import serving, session_panel, workspaces
 from app.samples import DEFAULT_SAMPLE, SAMPLES
 from app.uploads import clean_bidset, digest, error_lines, usable_scores
 from evaluator import (MODERATED, SCORE_COLUMNS, BidSet, Evaluation, EvaluatorError, InputError, Rubric, Workspace,
@@ -199,18 +199,23 @@ def workspace_tender(path: Path | str) -> Tender:
 
 # ----------------------------------------------------------------------------------------------- state
 
-def _access():
-    from app import access  # app.access draws the sign-in form with app.ui and may read the state
-    return access
+_IDENTIFY: list = []   # the function that says who is using the app: app/access.py registers it when imported
+
+
+def identify_with(source) -> None:
+    """Register who-is-using-the-app (app.access.current_identity): the sign-in sits above the state it reads,
+    so it hands its answer down rather than the state reaching up for it."""
+    _IDENTIFY[:] = [source]
 
 
 def identity() -> Optional[Identity]:
-    """The signed-in person (or the persona picked in the demonstration); None before anyone has."""
-    return _access().current_identity()
+    """The signed-in person (or the persona picked in the demonstration); None before anyone has, or when the
+    app's sign-in is not loaded (a script that uses the state alone: no rules beyond the workspace's own)."""
+    return _IDENTIFY[0]() if _IDENTIFY else None
 
 
 def _panel_path() -> Optional[Path]:
-    return _access().panel_workspace()
+    return serving.panel_workspace()
 
 
 def get_tender() -> Tender:

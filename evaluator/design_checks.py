@@ -1,6 +1,6 @@
 """The rubric design checks (SV302-SV308 of DESIGN.md section 5, SV315-SV318 of issue 18): the
 commissioner's own design, judged before any bid is read. SV301 (weights that do not sum to 100) refuses
-the rubric when it loads (rubric.py), and so do SV315 and SV316 (:func:`refuse_unvalued`, called by the
+the rubric when it loads (rubric.py), and so do SV315 and SV316 (valued_design.refuse_unvalued, called by the
 loader once the proxy table is read); practice reviews of published tenders (review.py) raise the same
 codes from notices.
 
@@ -22,19 +22,17 @@ Designs that cannot be served or valued (issue 18):
 """
 from __future__ import annotations
 
-import difflib
-
 import pandas as pd
 
-from .exceptions import RubricRefused
-from .flags import CATALOGUE, empty_flags, fix_text, make_flags
+from .flags import empty_flags, fix_text, make_flags
 from .rubric import Rubric
+from .valued_design import unvalued
 
 
 def check_rubric(rubric: Rubric) -> pd.DataFrame:
     """SV302-SV308 and SV315-SV318: the commissioner's own design, checked (SV301, SV315 and SV316 refuse
     the rubric when it loads; a draft, an edited design or a reviewed file shows them here as flags)."""
-    blocks = [make_flags(code, None, message, fix) for code, message, fix, _ in _unvalued(rubric)]
+    blocks = [make_flags(code, None, message, fix) for code, message, fix, _ in unvalued(rubric, _table(rubric))]
     sv = rubric.social_value_weight
     low = _social_value_low(rubric, sv)
     if low:
@@ -156,22 +154,6 @@ def _left_out(outcome, outcomes, targets: dict) -> str:
 
 
 # ------------------------------------------------------------------ designs that cannot be served or valued
-def refuse_unvalued(rubric: Rubric, source) -> None:
-    """Refuse (RubricRefused, one line naming `source`) a rubric whose design cannot be valued: SV316 (no
-    proxy table) or SV315 (an outcome's measure not in the table, with the nearest known code). The
-    loader calls it once the proxy table is read, where SV301 refuses weights that do not add up."""
-    problems = _unvalued(rubric)
-    if not problems:
-        return
-    code, message, _, (where, field, value) = problems[0]
-    entry = CATALOGUE[code]
-    more = [p[1] for p in problems[1:]]
-    fix = (fix_text(code, outcome=value[0]) if code == "SV315" else entry.fix).removesuffix(".")
-    raise RubricRefused(f"{entry.name}: {message}{''.join('; also ' + m for m in more)}; the rubric is refused. "
-                        f"{fix}.", file=source, where=where, field=field,
-                        value=value[1] if code == "SV315" else ... if value is None else value, code=code)
-
-
 def _table(rubric: Rubric):
     """The proxy table the design is judged against: the rubric's own; or, for a rubric read without it
     (a practice review reads no table), the one its `proxies:` names, if it can be read; None when the
@@ -186,52 +168,6 @@ def _table(rubric: Rubric):
         return load_proxies(_named_proxies(rubric.path, rubric.path.parent, named))
     except Exception:  # noqa: BLE001 - a table that cannot be read is the loader's to refuse, with its reason
         return None
-
-
-def _unvalued(rubric: Rubric) -> list[tuple]:
-    """SV316, else every SV315: (code, message, fix, (where, field, value)) in the design's order."""
-    outcomes = rubric.spec.design.outcomes
-    table = _table(rubric)
-    if table is None:
-        return []
-    if not len(table):
-        sv = rubric.sv_criterion
-        if sv is None and not outcomes:
-            return []
-        has = " and ".join(part for part in (
-            f"a social-value criterion ({sv.id})" if sv is not None else "",
-            f"design outcomes ({', '.join(o.id for o in outcomes)})" if outcomes else "") if part)
-        what = "names no proxy table (proxies:)" if not getattr(rubric.spec, "proxies", None) else \
-            "names a proxy table with no measures in it"
-        return [("SV316", f"the rubric has {has} but {what}, so no commitment can be valued or counted "
-                 "towards an outcome (every one would be SV101, every bid 0 design marks) and the bid template "
-                 "cannot list the measures", None, (None, "proxies", getattr(rubric.spec, "proxies", None)))]
-    known = [str(c) for c in table.index]
-    name = rubric.proxies_path.name if rubric.proxies_path is not None else \
-        str(getattr(rubric.spec, "proxies", "") or "the proxy table")
-    out = []
-    for i, o in enumerate(outcomes):
-        for code in o.measures:
-            if code in table.index:
-                continue
-            out.append(("SV315", f"outcome {o.id} ({o.name or o.id}) names measure '{code}', which is not in "
-                        f"the proxy table {name}{_nearest(code, known)}", fix_text("SV315", outcome=o.id),
-                        (f"key design.outcomes[{i}]", "measures", (o.id, code))))
-    return out
-
-
-def _nearest(code: str, known: list[str]) -> str:
-    """'; the nearest known code is X' (a likely typo: 'did you mean X?'), or '' for an empty table."""
-    if not known:
-        return ""
-    upper = {k.upper(): k for k in known}
-    if str(code).strip().upper() in upper:
-        return f" (did you mean '{upper[str(code).strip().upper()]}'?)"
-    close = difflib.get_close_matches(str(code), known, n=1, cutoff=0.75)
-    if close:
-        return f" (did you mean '{close[0]}'?)"
-    nearest = difflib.get_close_matches(str(code), known, n=1, cutoff=0.0)
-    return f"; the nearest known code is '{nearest[0]}'" if nearest else ""
 
 
 def _unit(value) -> str:

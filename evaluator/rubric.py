@@ -27,6 +27,7 @@ from .numbers import AmbiguousNumber, NotANumber, read_number
 from .flags import CATALOGUE
 from .shipped import SHIPPED_PROXIES, SHIPPED_RUBRICS  # noqa: F401 - importers name them from here too
 from .suggestions import suggest
+from .valued_design import refuse_unvalued  # SV315, SV316: refused like SV301 (issue 18)
 
 GRADES = ("E0", "E1", "E2", "E3", "E4")
 DEFAULT_EVIDENCE_FACTORS = {"E0": 0.0, "E1": 0.5, "E2": 0.75, "E3": 0.9, "E4": 1.0}
@@ -715,7 +716,6 @@ def parse_rubric(data: bytes | str | dict, source: Any, *, folder: Path | str | 
     else:
         table = empty_proxies()
     rubric = Rubric(spec=spec, path=Path(str(source)), proxies=table, proxies_path=table_path)
-    from .design_checks import refuse_unvalued  # SV315, SV316: refused like SV301 (issue 18)
     refuse_unvalued(rubric, source)
     from .price_base import conversions
     conversions(rubric)  # DESIGN 9.4: a price year or price base the deflator series cannot serve is refused here
