@@ -14,6 +14,7 @@ import pandas as pd
 
 from .rubric import GRADES, Rubric
 from .flags import CATALOGUE, NARRATIVE_MIN_WORDS, empty_flags, fix_text, make_flags
+from .formatting import amount, figure, money, per_unit, unit_words
 from .columns import categorical, factorize, group_starts, missing, normalise_text, per_unique as _per_unique, repeated, spread
 
 QUANTITY_LIMIT = 1e12  # beyond any contract: a slip of the keyboard (and a product that could overflow)
@@ -45,19 +46,19 @@ def _num(s: pd.Series, decimals: int = 0) -> pd.Series:
 
 
 def _gbp(s: pd.Series) -> pd.Series:
-    return "£" + _num(s)
+    return _per_unique(s, lambda v: "£?" if v is None or v != v else money(v))  # pence where it has them
+
+
+def _units(s: pd.Series, plural: bool = True) -> pd.Series:
+    return _per_unique(s, lambda v: unit_words(v, plural))  # fte_year -> FTE-years
 
 
 def _pct(s: pd.Series) -> pd.Series:
     return _per_unique(s, lambda v: "?" if v is None or v != v else f"{v * 100:.0f}%")
 
 
-def _q_text(v) -> str:
-    return "?" if v is None or v != v else f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
-
-
 def _q(s: pd.Series) -> pd.Series:
-    return _per_unique(s, _q_text)
+    return _per_unique(s, figure)
 
 
 def _txt(s: pd.Series) -> pd.Series:
@@ -156,7 +157,7 @@ def _sv102(c, r):
     expected = c["quantity"] * c["claimed_proxy"]
     gap = (c["claimed_value"] - expected).abs()
     mask = (c["claimed_value"].notna() & expected.notna() & (gap > 0.01 * expected.abs())).to_numpy()
-    return mask, lambda d: ("claimed £ " + _num(d["claimed_value"]) + " is not quantity " + _q(d["quantity"])
+    return mask, lambda d: ("claimed " + _gbp(d["claimed_value"]) + " is not quantity " + _q(d["quantity"])
                             + " × claimed proxy " + _gbp(d["claimed_proxy"]) + " = "
                             + _gbp(d["quantity"] * d["claimed_proxy"]) + " (off by more than 1%)")
 
@@ -164,7 +165,7 @@ def _sv102(c, r):
 def _sv103(c, r):
     limit = c["ref_high"].where(c["ref_high"].notna(), c["ref_value"] * 1.1)
     mask = (c["claimed_proxy"].notna() & limit.notna() & (c["claimed_proxy"] > limit)).to_numpy()
-    return mask, lambda d: ("claimed proxy " + _gbp(d["claimed_proxy"]) + " per " + _txt(d["ref_unit"])
+    return mask, lambda d: ("claimed proxy " + _gbp(d["claimed_proxy"]) + " " + _per_unique(d["ref_unit"], per_unit)
                             + " is above " + _choose(d["ref_high"].notna(),
                                                       "the table's high " + _gbp(d["ref_high"]),
                                                       "the table's value + 10% (" + _gbp(d["ref_value"] * 1.1) + ")")
@@ -173,8 +174,8 @@ def _sv103(c, r):
 
 def _sv104(c, r):
     mask = c["known_measure"].to_numpy(dtype=bool) & ~_missing_col(c, "unit") & _norm_differ(c, "unit", "ref_unit")
-    return mask, lambda d: ("unit '" + _txt(d["unit"]) + "' differs from the unit of " + _txt(d["measure"])
-                            + " ('" + _txt(d["ref_unit"]) + "')")
+    return mask, lambda d: ("the unit '" + _units(d["unit"]) + "' differs from the unit of " + _txt(d["measure"])
+                            + " (" + _units(d["ref_unit"]) + ")")
 
 
 def _sv105(c, r):
@@ -202,8 +203,10 @@ def _sv107(c, r):
     def message(d):
         late_d = d["end_year"] > duration
         first = np.maximum(d["start_year"], duration + 1)
-        a = ("runs to year " + _num(d["end_year"]) + f" of a {duration}-year contract: years "
-             + _num(first) + "-" + _num(d["end_year"]) + " are after the term and not credited")
+        one = first == d["end_year"]  # "year 5 is", "years 5-6 are"
+        a = ("runs to year " + _num(d["end_year"]) + f" of a {duration}-year contract: "
+             + _choose(one, "year " + _num(d["end_year"]) + " is",
+                       "years " + _num(first) + "-" + _num(d["end_year"]) + " are") + " after the term and not credited")
         b = ("claims " + _num(d["persistence_years"]) + " years of persistence with evidence "
              + _txt(d["evidence_grade"]).replace("", "none") + "; persistence needs E3 or better and is not credited")
         both = (late_d & (d["persistence_years"] > 0) & ~d["evidence_grade"].isin(["E3", "E4"]))
@@ -332,15 +335,18 @@ def _sv109(c, r):
         a = ("quantity " + _q(qd).replace("?", "missing") + " is not a positive, finite number"
              + f" of at most {QUANTITY_LIMIT:,.0f}")
         b = "spend " + _gbp(qd) + " is more than the whole bid price " + _gbp(d["price"])
-        cfte = ("quantity " + _q(qd) + f" FTE-years is more than the buyer's whole workforce of "
-                f"{r.tender.workforce_fte or 0:g} FTE × {r.tender.duration_years} years = {cap:,.0f}")
+        other = d["unit"].notna() & (_norm(d["unit"]) != "fte_year")  # in hours, say: read as FTE-years
+        cfte = ("quantity " + _q(qd) + " " + _choose(other, _units(d["unit"]) + ", read as FTE-years (the unit of "
+                                                     + _txt(d["measure"]) + "),", "FTE-years")
+                + f" is more than the buyer's whole workforce of "
+                f"{r.tender.workforce_fte or 0:g} FTE × {r.tender.duration_years} years = {cap:,.0f} FTE-years")
         return _choose(bad, a, _choose(sp, b, cfte))
     return mask, message
 
 
 def _sv110(c, r):
     mask = (_isin_col(c, "ref_kind", ["output"]) & (c["claimed_proxy"].notna() | c["claimed_value"].notna())).to_numpy()
-    return mask, lambda d: (_txt(d["measure"]) + " counts an activity (" + _txt(d["ref_unit"])
+    return mask, lambda d: (_txt(d["measure"]) + " counts an activity (" + _units(d["ref_unit"])
                             + "), not a change in someone's life, yet carries a £ value of "
                             + _gbp(d["claimed_value"].fillna(d["quantity"] * d["claimed_proxy"]))
                             + " as if it were an outcome")
@@ -453,8 +459,8 @@ COMMITMENT_CHECKS = [  # in the order their flags are listed; fixes are the cata
     CommitmentCheck("SV101", _sv101),
     CommitmentCheck("SV102", _sv102),
     CommitmentCheck("SV103", _sv103, lambda c, r: fix_text("SV103", ref_value=_gbp(c["ref_value"]),
-                                                           ref_unit=_txt(c["ref_unit"]))),
-    CommitmentCheck("SV104", _sv104, lambda c, r: fix_text("SV104", ref_unit=_txt(c["ref_unit"]),
+                                                           ref_unit=_per_unique(c["ref_unit"], lambda v: per_unit(v).removeprefix("per ")))),
+    CommitmentCheck("SV104", _sv104, lambda c, r: fix_text("SV104", ref_unit=_units(c["ref_unit"]),
                                                            measure=_txt(c["measure"]))),
     CommitmentCheck("SV105", _sv105),
     CommitmentCheck("SV106", _sv106, lambda c, r: fix_text("SV106", required_grade=_txt(c["required_grade"]))),
@@ -571,10 +577,6 @@ OUTLIER_TIMES = 3.0   # more than 3 × the median of the other bids' commitments
 OUTLIER_OTHER_BIDS = 2  # ... of at least 2 other bids with commitments towards it
 
 
-def _per_million(v: float) -> str:
-    return "?" if v is None or v != v else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
-
-
 def _stable_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
     """The stable order by (major, minor), codes 0 and up: when both fit 16 bits, two radix sorts (minor,
     then major, each stable), several times quicker than one merge sort of a combined key."""
@@ -637,15 +639,15 @@ def quantity_outliers(c: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     back = np.argsort(rows[hit], kind="stable")  # the flags in the table's order
     at = rows[hit][back]
     per = 1e6 / float(rubric.tender.contract_value)
-    value = f"£{rubric.tender.contract_value:,.0f}"
+    value = money(float(rubric.tender.contract_value))
     unit = np.append(np.asarray(_codes(c, "ref_unit")[1], dtype=object), "")[_codes(c, "ref_unit")[0][at]]
     outcome = c["served_outcome"].astype(object).to_numpy()[at]
     parts = [v[hit][back], unit, outcome, median[pair][hit][back], others[pair][hit][back]]
     combo = _combine([pd.factorize(p)[0] for p in parts])  # written once per distinct set of numbers
     first = group_starts(combo)
-    message = [f"quantity {_q_text(x)} {u} over a {value} contract is {_per_million(x * per)} {u} per £1m, "
+    message = [f"quantity {amount(x, u)} over a {value} contract is {amount(x * per, u, rate=True)} per £1m, "
                f"{x / m:.1f} times the median of the other bids' commitments towards outcome {o}, "
-               f"{_per_million(m * per)} per £1m ({n} other bids)"
+               f"{amount(m * per, u, rate=True)} per £1m ({n} other bids)"
                for x, u, o, m, n in zip(*(p[first].tolist() for p in parts))]
     return make_flags("SV118", c["bidder"].to_numpy(dtype=object)[at], np.array(message, dtype=object)[combo],
                       commitment=c["id"].to_numpy(dtype=object)[at])

@@ -43,13 +43,21 @@ def per_unit(code) -> str:
     return "" if not words else "per £ spent" if words == "£" else f"per {words}"
 
 
-def amount(quantity, code) -> str:
+def figure(v, rate: bool = False) -> str:
+    """A quantity with separators: four significant figures under 10,000 (7,800, 2.5, 66.67), whole above;
+    a rate (per £1m) three under 100 (7.5, 66.7, 8.33) and whole from 100 (1,080); '?' for nothing."""
+    if v is None or v != v:
+        return "?"
+    if rate:
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+    return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+
+
+def amount(quantity, code, rate: bool = False) -> str:
     """A quantity in its unit: '7,800 hours', '1 FTE-year', '£100,000' (spend), '2.5 WELLBYs'."""
     if quantity is None or quantity != quantity:
         return "?"
     if unit_words(code) == "£":
-        return money(quantity)
-    q = float(quantity)
-    text = f"{q:,.0f}" if q == round(q) or abs(q) >= 1e4 else f"{q:,.4g}"
-    words = unit_words(code, plural=text != "1")
-    return f"{text} {words}".strip()
+        return "£" + figure(quantity, rate) if rate else money(quantity)
+    text = figure(float(quantity), rate)
+    return f"{text} {unit_words(code, plural=text != '1')}".strip()

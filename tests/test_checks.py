@@ -701,8 +701,9 @@ def test_sv118_numbers_per_1m_of_contract_value(tmp_path):
              bid("D", [fte("D1", 48)]))
     (f,) = flags_of(ev.flags, "SV118").itertuples()
     assert (f.bidder, f.commitment) == ("Big", "B1")
-    assert f.message == ("quantity 144 fte_year over a £4,800,000 contract is 30 fte_year per £1m, 4.0 times the "
-                         "median of the other bids' commitments towards outcome O1, 7.5 per £1m (3 other bids)")
+    assert f.message == ("quantity 144 FTE-years over a £4,800,000 contract is 30 FTE-years per £1m, 4.0 times "
+                         "the median of the other bids' commitments towards outcome O1, 7.5 FTE-years per £1m "
+                         "(3 other bids)")
     assert row(ev, "B1", "Big")["credited"]  # a warning: credited, but questioned
 
 
@@ -764,5 +765,55 @@ def test_sv118_in_a_lot_uses_the_lots_contract_value(tmp_path):
     from evaluator.lots import evaluate_tender
     ev = evaluate_tender(r, b).lots["L1"]
     (message,) = flags_of(ev.flags, "SV118")["message"]
-    assert "quantity 40 fte_year over a £600,000 contract is 66.7 fte_year per £1m, 8.0 times the median" in message
-    assert message.endswith("towards outcome O1, 8.33 per £1m (2 other bids)")
+    assert "quantity 40 FTE-years over a £600,000 contract is 66.7 FTE-years per £1m, 8.0 times the median" in message
+    assert message.endswith("towards outcome O1, 8.33 FTE-years per £1m (2 other bids)")
+
+
+def test_sv118_spend_in_pounds_and_figures_with_separators():
+    from evaluator.checks import quantity_outliers
+
+    class R:
+        class tender:
+            contract_value = 1e6
+    c = pd.DataFrame({"bidder": ["Big", "A", "C"], "served_outcome": pd.Categorical(["O3"] * 3),
+                      "ref_unit": pd.Categorical(["gbp"] * 3), "quantity": [5_000_000.0, 100_000.0, 120_000.0],
+                      "id": ["B1", "A1", "C1"]})
+    assert quantity_outliers(c, R())["message"].tolist() == [
+        "quantity £5,000,000 over a £1,000,000 contract is £5,000,000 per £1m, 45.5 times the median of the "
+        "other bids' commitments towards outcome O3, £110,000 per £1m (2 other bids)"]
+
+
+# ----------------------------------------------------------------------------- messages a commissioner reads
+
+VOLUNTEER = {"measure": "VOLUNTEER-HOUR", "unit": "hour", "quantity": 500, "claimed_proxy": 19.98,
+             "claimed_value": 500 * 19.98, "outcome": DROP, "beneficiaries": DROP,
+             "description": "Staff volunteering at the Northtown food bank"}
+
+
+@pytest.mark.parametrize("over, code, expected", [
+    # pence kept where the value has them, the unit in words (issue 19: "£2 per gbp ... high £1" for £1.76)
+    (dict(base=VOLUNTEER), "SV103", "claimed proxy £19.98 per hour is above the table's high £19.97 for "
+     "VOLUNTEER-HOUR (central £12.21)"),
+    (dict(claimed_proxy=45000, claimed_value=24 * 45000), "SV103", "claimed proxy £45,000 per FTE-year is above "
+     "the table's high £39,039 for EMP-LOCAL-BARRIERS (central £23,874)"),
+    (dict(unit="hour"), "SV104", "the unit 'hours' differs from the unit of EMP-LOCAL-BARRIERS (FTE-years)"),
+    (dict(end_year=5), "SV107", "runs to year 5 of a 4-year contract: year 5 is after the term and not credited"),
+    (dict(end_year=6), "SV107", "runs to year 6 of a 4-year contract: years 5-6 are after the term and not "
+     "credited"),
+    (dict(quantity=481, claimed_value=481 * 24000), "SV109", "quantity 481 FTE-years is more than the buyer's "
+     "whole workforce of 120 FTE × 4 years = 480 FTE-years"),
+    # a commitment in hours names its own unit, not the measure's (issue 19: "7,800 FTE-years")
+    (dict(quantity=7800, unit="hour", claimed_proxy=12.21, claimed_value=95238), "SV109", "quantity 7,800 hours, "
+     "read as FTE-years (the unit of EMP-LOCAL-BARRIERS), is more than the buyer's whole workforce of 120 FTE × "
+     "4 years = 480 FTE-years"),
+])
+def test_commitment_messages_in_words(tmp_path, over, code, expected):
+    ev = run(tmp_path, bid(commitments=[commitment("X1", over.pop("base", None), **over)]))
+    assert flags_of(ev.flags, code)["message"].tolist() == [expected]
+
+
+def test_fixes_name_units_in_words(tmp_path):
+    ev = run(tmp_path, bid(commitments=[commitment("X1", VOLUNTEER), commitment("X2", unit="hour")]))
+    fixes = ev.flags.set_index("code")["fix"]
+    assert "£12.21 per hour" in fixes["SV103"]
+    assert "State the quantity in FTE-years, the unit of EMP-LOCAL-BARRIERS" in fixes["SV104"]
