@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import kernel
 from .flags import empty_flags, make_flags
+from .formatting import money
 from .guards import require_columns, require_unique
 from .rubric import Rubric
 from .scores import MODERATED, SCORE_COLUMNS, empty_scores
@@ -201,8 +202,8 @@ def price_flags(prices: pd.DataFrame, rule=None) -> pd.DataFrame:
     if low.empty:
         return empty_flags()
     return make_flags("SV204", low["bidder"].to_numpy(),
-                      ("price £" + low["price"].map("{:,.0f}".format) + f" is under {share * 100:g}% of the median bid "
-                       f"price £{median:,.0f} ({share * median:,.0f})").to_numpy())
+                      ("price " + low["price"].map(money) + f" is under {share * 100:g}% of the median bid price "
+                       f"{money(median)}: the threshold is {money(share * median)}").to_numpy())
 
 
 def _below_mean_flags(p: pd.DataFrame, share: float) -> pd.DataFrame:
@@ -218,8 +219,9 @@ def _below_mean_flags(p: pd.DataFrame, share: float) -> pd.DataFrame:
         mean = float(kept.mean())
         if price < (1 - share) * mean:
             bidders.append(p["bidder"].iat[i])
-            messages.append(f"price £{price:,.0f} is more than {share * 100:g}% below £{mean:,.0f}, the mean of the "
-                            f"other bids' prices leaving out the highest (£{float(others.max()):,.0f})")
+            messages.append(f"price {money(price)} is more than {share * 100:g}% below {money(mean)}, the mean of the "
+                            f"other bids' prices leaving out the highest ({money(float(others.max()))}): the "
+                            f"threshold is {money((1 - share) * mean)}")
     if not bidders:
         return empty_flags()
     return make_flags("SV204", np.array(bidders, dtype=object), np.array(messages, dtype=object))

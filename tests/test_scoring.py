@@ -113,3 +113,18 @@ def test_no_claims_means_zero_figures_marks_not_a_division_by_zero(tmp_path):
         (tmp_path / f"b{i}.yaml").write_text(f"bidder: Bidder {i}\nprice: {4_500_000 + i}\ncommitments: []\n")
     ev = evaluate(r, load_bids(tmp_path, r))
     assert (ev.results["figures_score"] == 0).all() and (ev.results["claimed_value"] == 0).all()
+
+
+def test_abnormally_low_messages_say_which_figure_is_the_threshold():
+    """Issue 19: "£4,580,000 (3,664,000)" left the reader to guess; the threshold is named, in £."""
+    from types import SimpleNamespace
+
+    from evaluator.scoring import price_flags
+    prices = pd.DataFrame({"bidder": ["Acme", "Beta", "Cheap"], "price": [4_580_000, 4_580_000, 3_500_000.5]})
+    assert price_flags(prices)["message"].tolist() == [
+        "price £3,500,000.50 is under 80% of the median bid price £4,580,000: the threshold is £3,664,000"]
+    prices = pd.DataFrame({"bidder": ["Low", "Mid", "C", "High"], "price": [100_000, 110_000, 130_000, 200_000]})
+    rule = SimpleNamespace(rule="below_mean_excluding_highest", share=None)
+    assert price_flags(prices, rule)["message"].tolist() == [
+        "price £100,000 is more than 15% below £120,000, the mean of the other bids' prices leaving out the "
+        "highest (£200,000): the threshold is £102,000"]
