@@ -206,7 +206,8 @@ def _sv107(c, r):
         one = first == d["end_year"]  # "year 5 is", "years 5-6 are"
         a = ("runs to year " + _num(d["end_year"]) + f" of a {duration}-year contract: "
              + _choose(one, "year " + _num(d["end_year"]) + " is",
-                       "years " + _num(first) + "-" + _num(d["end_year"]) + " are") + " after the term and not credited")
+                       "years " + _num(first) + "-" + _num(d["end_year"]) + " are")
+             + " after the term and not credited")
         b = ("claims " + _num(d["persistence_years"]) + " years of persistence with evidence "
              + _txt(d["evidence_grade"]).replace("", "none") + "; persistence needs E3 or better and is not credited")
         both = (late_d & (d["persistence_years"] > 0) & ~d["evidence_grade"].isin(["E3", "E4"]))
@@ -346,7 +347,8 @@ def _sv109(c, r):
 
 def _sv110(c, r):
     mask = (_isin_col(c, "ref_kind", ["output"]) & (c["claimed_proxy"].notna() | c["claimed_value"].notna())).to_numpy()
-    return mask, lambda d: (_txt(d["measure"]) + " counts an activity (" + _units(d["ref_unit"])
+    return mask, lambda d: (_txt(d["measure"]) + " counts an activity ("
+                            + _units(d["ref_unit"]).replace("£", "£ spent")
                             + "), not a change in someone's life, yet carries a £ value of "
                             + _gbp(d["claimed_value"].fillna(d["quantity"] * d["claimed_proxy"]))
                             + " as if it were an outcome")
@@ -458,8 +460,8 @@ def _outcome_list(r: Rubric) -> str:
 COMMITMENT_CHECKS = [  # in the order their flags are listed; fixes are the catalogue's (flags.py)
     CommitmentCheck("SV101", _sv101),
     CommitmentCheck("SV102", _sv102),
-    CommitmentCheck("SV103", _sv103, lambda c, r: fix_text("SV103", ref_value=_gbp(c["ref_value"]),
-                                                           ref_unit=_per_unique(c["ref_unit"], lambda v: per_unit(v).removeprefix("per ")))),
+    CommitmentCheck("SV103", _sv103, lambda c, r: fix_text(
+        "SV103", ref_value=_gbp(c["ref_value"]), ref_unit=_units(c["ref_unit"], False).replace("£", "£ spent"))),
     CommitmentCheck("SV104", _sv104, lambda c, r: fix_text("SV104", ref_unit=_units(c["ref_unit"]),
                                                            measure=_txt(c["measure"]))),
     CommitmentCheck("SV105", _sv105),

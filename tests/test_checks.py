@@ -806,6 +806,8 @@ VOLUNTEER = {"measure": "VOLUNTEER-HOUR", "unit": "hour", "quantity": 500, "clai
     (dict(quantity=7800, unit="hour", claimed_proxy=12.21, claimed_value=95238), "SV109", "quantity 7,800 hours, "
      "read as FTE-years (the unit of EMP-LOCAL-BARRIERS), is more than the buyer's whole workforce of 120 FTE × "
      "4 years = 480 FTE-years"),
+    (dict(base=SPEND, claimed_value=5000), "SV110", "LOCAL-SPEND counts an activity (£ spent), not a change in "
+     "someone's life, yet carries a £ value of £5,000 as if it were an outcome"),
 ])
 def test_commitment_messages_in_words(tmp_path, over, code, expected):
     ev = run(tmp_path, bid(commitments=[commitment("X1", over.pop("base", None), **over)]))
