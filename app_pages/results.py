@@ -26,6 +26,28 @@ def per_point(ev) -> bool:
     return getattr(ev.rubric, "award", "weighted") == "price_per_quality_point" and "price_per_point" in ev.results
 
 
+def winner_lines(ev) -> list[str]:
+    """What the page announces about the winner. Every ranked bid fully scored: the first under the official
+    lens (and the other lens's first when it differs). A ranked bid with criteria the panel has not scored yet
+    (its `complete` is false): the ranking is provisional and no winner can be announced, the bid first so far
+    named as that and nothing more."""
+    winner, other = ev.winner(), ev.winner(ev.other_lens)
+    if winner is None:
+        return []
+    r = ev.results
+    ranked = r[r["eligible"].astype(bool)]
+    unscored = int((~ranked["complete"].astype(bool)).sum())
+    if unscored:
+        bids = "bid is" if unscored == 1 else "bids are"
+        return [f"Provisional ranking: {unscored:,} of {len(ranked):,} ranked {bids} not fully scored by the panel, "
+                "so no winner can be announced until the panel has scored every criterion (the Score page).",
+                f"First on the marks so far ({ev.official_lens} lens), not a result: {winner}"]
+    lines = [f"First under the official {ev.official_lens} lens: {winner}"]
+    if other is not None and other != winner:
+        lines.append(f"First under the {ev.other_lens} lens instead: {other}")
+    return lines
+
+
 def results_table(ev) -> pd.DataFrame:
     """One row per bid, in rank order (disqualified last), with the numbers a lead reads out."""
     r = ev.results
@@ -153,10 +175,12 @@ def main() -> None:
     c[1].metric("Ranked", f"{int(table['eligible'].sum()):,}")
     c[2].metric("Disqualified", f"{int((~table['eligible']).sum()):,}")
     c[3].metric("Incomplete (unscored)", f"{int((~table['complete']).sum()):,}")
-    if winner is not None:
-        st.text(f"First under the official {ev.official_lens} lens: {winner}")
-        if other is not None and other != winner:
-            st.text(f"First under the {ev.other_lens} lens instead: {other}")
+    provisional = winner_lines(ev)
+    if provisional and provisional[0].startswith("Provisional"):
+        st.warning(escape_md(provisional[0]))
+        provisional = provisional[1:]
+    for line in provisional:
+        st.text(line)
     if lot:
         awarded = whole.awarded_to(lot)
         if awarded != winner:  # the limit on lots per supplier passed the first-ranked bid over

@@ -80,6 +80,19 @@ def test_results_page_shows_the_engine_numbers(home_ev):
     assert any(f"First under the official design lens: {home_ev.winner()}" == t.value for t in at.text)
 
 
+def test_results_never_announces_a_winner_before_the_panel_has_scored():
+    from app_pages.results import winner_lines
+    rubric, bids, _ = tender_paths("home_care_north")
+    r = load_rubric(rubric)
+    unscored = evaluate(r, load_bids(bids, r).require_valid())          # bids, no scores yet
+    lines = winner_lines(unscored)
+    assert lines[0].startswith("Provisional ranking: 6 of 6 ranked bids are not fully scored")
+    assert "no winner can be announced until the panel has scored" in lines[0]
+    assert not any(line.startswith("First under") for line in lines)
+    scored = engine()
+    assert winner_lines(scored)[0] == f"First under the official design lens: {scored.winner()}"
+
+
 def test_results_flag_filters_and_explain_tables(home_ev):
     at = start("results")
     at.multiselect(key="flag_severity").set_value(["error"]).run()
