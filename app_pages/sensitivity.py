@@ -62,6 +62,21 @@ def switching_table(s: sensitivity.Sensitivity) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def winner_metrics(ev, s, table: pd.DataFrame) -> list[tuple[str, str]]:
+    """The headline shares of draws won. "The published winner" is always the official lens's first; when the
+    draws are under the other lens, that lens's first is named as what it is (first under that lens)."""
+    share = table.set_index("bidder")["win_probability"]
+    published = ev.winner()
+    out = []
+    if published is not None and published in share.index:
+        where = "" if s.lens == ev.official_lens else f" in {s.lens}-lens draws"
+        out.append((f"{published} (the published winner) wins{where}", f"{float(share[published]):.1%} of draws"))
+    first = s.published_winner
+    if first is not None and first != published and first in share.index:
+        out.append((f"{first} (first under the {s.lens} lens) wins", f"{float(share[first]):.1%} of draws"))
+    return out
+
+
 def award_table(ls: lot_sensitivity.LotsSensitivity) -> pd.DataFrame:
     t = ls.award_table()
     return pd.DataFrame({"lot": t["lot"], "title": t["title"],
@@ -113,8 +128,8 @@ def main() -> None:
     if s.published_winner is None:
         st.warning("No eligible bid: there is no winner to test.")
     else:
-        p = float(table.set_index("bidder")["win_probability"][s.published_winner])
-        st.metric(escape_md(f"{s.published_winner} (the published winner) wins"), f"{p:.1%} of draws")
+        for label, value in winner_metrics(ev, s, table):
+            st.metric(escape_md(label), value)
     st.subheader("Win probability")
     st.altair_chart(charts.win_shares(table), width="stretch")
     st.subheader("Rank probabilities")

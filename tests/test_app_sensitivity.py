@@ -80,6 +80,11 @@ def test_lens_and_ranges_change_the_draws(home_ev):
     ref = sensitivity.analyse(home_ev, 1000, 1, lens="figures").table().set_index("bidder")
     np.testing.assert_allclose(figures.loc[ref.index, "win_probability"], ref["win_probability"].round(4), atol=1e-9)
     assert not figures["win_probability"].equals(before)
+    labels = [unescape(m.label) for m in at.metric]          # the published winner is the official (design) lens's first
+    assert labels[0] == f"{home_ev.winner()} (the published winner) wins in figures-lens draws"
+    first = home_ev.winner("figures")
+    assert first != home_ev.winner() and f"{first} (first under the figures lens) wins" in labels
+    assert not any(f"{first} (the published winner)" in label for label in labels)
     at.selectbox(key="sens_lens").set_value("design").run()
     at.number_input(key="sens_conc").set_value(100000.0).run()
     at.slider(key="sens_deflators").set_value(0.0).run()
