@@ -11,10 +11,9 @@ import streamlit as st
 import re
 
 from app.state import evaluation_key, get_evaluation, get_rubric, heavy_cache
-from app.ui import escape_md, guard, lot_picker, show_award, text_table
+from app.ui import escape_md, flag_label, guard, lot_picker, plain_flags, show_award, text_table
 from evaluator import charts
 from evaluator.explain_tables import explain_tables
-from evaluator.flags import CATALOGUE
 
 CHART_LIMIT = 30   # bids drawn in the marks chart; the table lists every bid
 FLAG_ROWS = 5000   # flags listed at once; filters narrow a bulk tender's list
@@ -100,7 +99,7 @@ def _page_tables(key: str, lot, _ev) -> dict:
         res = ev.results.set_index("bidder").loc[ranked["bidder"]].reset_index()
         spec = charts.marks(res).to_dict()
     return {"chart": spec, "groups": text_table(group_marks(ev)), "pass_fail": text_table(pass_fail_results(ev)),
-            "disqualified": text_table(disqualified(ev)), "flags": text_table(ev.flags[FLAG_COLUMNS]),
+            "disqualified": text_table(disqualified(ev)), "flags": text_table(plain_flags(ev.flags[FLAG_COLUMNS])),
             "codes": sorted(set(ev.flags["code"]))}
 
 
@@ -116,7 +115,7 @@ def disqualified(ev) -> pd.DataFrame:
     if "disqualified_by" in ev.results:
         codes |= {c for v in ev.results["disqualified_by"].fillna("") for c in re.findall(r"SV\d{3}", str(v))}
     dq = ev.flags[ev.flags["code"].isin(codes)]
-    return dq[["bidder", "criterion", "code", "message"]].rename(columns={"message": "reason"})
+    return plain_flags(dq[["bidder", "criterion", "code", "message"]].rename(columns={"message": "reason"}))
 
 
 def group_marks(ev) -> pd.DataFrame:
@@ -200,7 +199,7 @@ def main() -> None:
             c: mark for c in groups.columns if c not in ("bidder", "under a group minimum")})
     pf = made["pass_fail"]
     if len(pf):
-        st.markdown("**Pass/fail questions** (a fail disqualifies: SV208)")
+        st.markdown("**Pass/fail questions** (a fail disqualifies the bid: Failed a pass/fail question, SV208)")
         st.dataframe(pf, hide_index=True, width="stretch")
     ranked = table[table["eligible"]].head(CHART_LIMIT)
     if len(ranked):
@@ -222,7 +221,7 @@ def main() -> None:
     f1, f2, f3, f4 = st.columns([1, 2, 2, 2])
     severities = f1.multiselect("Severity", ["error", "warning", "info"], key="flag_severity")
     codes = f2.multiselect("Code", made["codes"], key="flag_code",
-                           format_func=lambda c: f"{c} {CATALOGUE[c].name if c in CATALOGUE else ''}")
+                           format_func=flag_label)
     bidder = f3.selectbox("Bid", ["(all bids)"] + ev.results["bidder"].tolist(), key="flag_bidder")
     words = f4.text_input("Message contains", key="flag_text")
     shown = flags
@@ -238,7 +237,7 @@ def main() -> None:
     st.dataframe(shown.head(FLAG_ROWS), hide_index=True, width="stretch")
     if len(ev.rubric_flags):
         with st.expander(f"Design checks on the rubric ({len(ev.rubric_flags)})"):
-            st.dataframe(text_table(ev.rubric_flags[["code", "name", "severity", "message", "fix"]]),
+            st.dataframe(text_table(plain_flags(ev.rubric_flags[["code", "name", "severity", "message", "fix"]])),
                          hide_index=True, width="stretch")
 
     st.subheader("Explain a bid")

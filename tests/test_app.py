@@ -93,6 +93,20 @@ def test_results_never_announces_a_winner_before_the_panel_has_scored():
     assert winner_lines(scored)[0] == f"First under the official design lens: {scored.winner()}"
 
 
+def test_results_names_each_flag_in_words_first_and_its_code_second(home_ev):
+    at = start("results")
+    ok(at)
+    dq = table(at, {"bidder", "criterion", "reason"})
+    assert list(dq.columns[:4]) == ["bidder", "criterion", "flag", "code"]
+    assert dq[["flag", "code"]].values.tolist() == [["Below a minimum score", "SV203"]]
+    flags = table(at, {"bidder", "commitment", "code", "severity", "message", "fix"})
+    assert "name" not in flags.columns and not flags["flag"].str.contains("-").any()
+    assert flags.columns.get_loc("flag") == flags.columns.get_loc("code") - 1
+    codes = at.multiselect(key="flag_code")
+    assert codes.format_func("SV203") == "Below a minimum score (SV203)"
+    assert not any("below-threshold" in str(o) for o in codes.options)
+
+
 def test_results_flag_filters_and_explain_tables(home_ev):
     at = start("results")
     at.multiselect(key="flag_severity").set_value(["error"]).run()
