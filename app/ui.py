@@ -220,3 +220,18 @@ def plain_flags(flags: pd.DataFrame) -> pd.DataFrame:
     at = list(out.columns).index("code") if "code" in out.columns else 0
     out.insert(at, "flag", [flag_words(c) for c in flags["code"]] if "code" in flags else "")
     return out
+
+
+# ------------------------------------------------------------------------------------------------ headers
+
+HEADER_WORDS = {"n_evaluators": "evaluators", "below_threshold": "below a minimum score", "df_sum": "discount factors summed",
+                "p_value": "p-value", "chi_square": "chi-square", "df": "degrees of freedom", "ref_value": "reference value",
+                "total_p05": "total: 5th percentile", "total_p95": "total: 95th percentile",
+                "win_probability": "wins (share of draws)", "error_codes": "error flags",
+                "not_credited_reason": "why not credited", "evaluator_median": "evaluators' median"}
+
+
+def in_words(df: pd.DataFrame) -> pd.DataFrame:
+    """A table's headers as a reader says them: the engine's snake_case names (running_total, n_evaluators) in
+    words (running total, evaluators); the values are untouched."""
+    return df.rename(columns=lambda c: HEADER_WORDS.get(c, c.replace("_", " ")) if isinstance(c, str) else c)

@@ -11,7 +11,7 @@ import streamlit as st
 import re
 
 from app.state import evaluation_key, get_evaluation, get_rubric, heavy_cache
-from app.ui import escape_md, flag_label, guard, lot_picker, plain_flags, show_award, text_table
+from app.ui import escape_md, flag_label, guard, in_words, lot_picker, plain_flags, show_award, text_table
 from evaluator import charts
 from evaluator.explain_tables import explain_tables
 
@@ -106,7 +106,7 @@ def _page_tables(key: str, lot, _ev) -> dict:
 @heavy_cache(max_entries=64, show_spinner=False)
 def _explanation(key: str, lot, bidder: str, _ev) -> list:
     """One bid's explain tables as text tables, made once per evaluation, lot and bid."""
-    return [(name, title, text_table(frame)) for name, title, frame in explain_tables(_ev, bidder)]
+    return [(name, title, text_table(in_words(frame))) for name, title, frame in explain_tables(_ev, bidder)]
 
 
 def disqualified(ev) -> pd.DataFrame:
