@@ -24,7 +24,7 @@ from app.panel import (criteria_tree, mitigation_control, panel_table, pass_fail
                        where_saved, who_has_submitted)
 from app.state import (LOT, evaluator_status, get_rubric, get_scores, get_tender, lot_bidders, save_score,
                        submitted, with_lot)
-from app.ui import escape_md, guard, lot_picker, text_table
+from app.ui import escape_md, guard, in_words, lot_picker, text_table
 from evaluator import MODERATED, EvaluatorError, moderation
 from evaluator.panel import EVALUATOR
 
@@ -140,8 +140,8 @@ def main() -> None:
     st.subheader("Scores side by side" + (f": lot {lot}" if lot else ""))
     only = st.toggle("Only cells still needing a consensus", key="mod_only_open")
     shown = table[table["status"] != "consensus recorded"] if only else table
-    st.dataframe(text_table(_as_read(shown, rubric, panel)), hide_index=True, width="stretch")
-    st.caption(f"SV205 (evaluators more than two scale steps apart): {flagged} cell(s). "
+    st.dataframe(text_table(in_words(_as_read(shown, rubric, panel))), hide_index=True, width="stretch")
+    st.caption(f"Evaluators far apart (more than two scale steps; flag SV205): {flagged} cell(s). "
                f"Consensus recorded: {int((table['status'] == 'consensus recorded').sum())} of {len(table)}.")
 
     if me.is_lead:

@@ -76,6 +76,9 @@ def test_an_evaluator_sees_only_their_own_scores_until_submitted():
     at = evaluator("Helen Marsh")
     panel = table(at, {"bidder", "criterion", "SV205", "status"})
     assert {"David Okafor", "Helen Marsh", "Priya Raman"} <= set(panel.columns)
+    assert not [c for c in panel.columns if "_" in c]  # spread steps, evaluators: headers in words
+    assert any("Evaluators far apart (more than two scale steps; flag SV205): 1 cell(s)" in unescape(c.value)
+               for c in at.caption)
     flagged = panel[panel["SV205"]]
     assert list(zip(flagged["bidder"], flagged["criterion"])) == [("Carewell Services Ltd", "Q1")]
     agreed = "how far the panel agreed (Kendall's W: 0 none, 1 complete)"  # plain words first, the name second
