@@ -71,7 +71,8 @@ def results_table(ev) -> pd.DataFrame:
         table.insert(4, "£ per point", r["price_per_point"].astype(float).to_numpy())
         table = table.drop(columns=["total", "price"])
     if "disqualified_by" in r:
-        table["disqualified by"] = r["disqualified_by"].fillna("").astype(str).to_numpy()
+        table["disqualified by"] = [re.sub(r"SV\d{3}", lambda m: flag_label(m.group()), str(v))
+                                    for v in r["disqualified_by"].fillna("")]
     for sev in ("error", "warning", "info"):
         table[f"{sev}s"] = (counts[sev].reindex(r["bidder"]).fillna(0).astype(int).to_numpy()
                             if sev in counts else 0)

@@ -102,6 +102,8 @@ def test_results_names_each_flag_in_words_first_and_its_code_second(home_ev):
     flags = table(at, {"bidder", "commitment", "code", "severity", "message", "fix"})
     assert "name" not in flags.columns and not flags["flag"].str.contains("-").any()
     assert flags.columns.get_loc("flag") == flags.columns.get_loc("code") - 1
+    ranked = table(at, {"rank", "bidder", "disqualified by"}).set_index("bidder")
+    assert ranked.loc["Riverside Care Co-operative", "disqualified by"] == "Below a minimum score (SV203)"
     codes = at.multiselect(key="flag_code")
     assert codes.format_func("SV203") == "Below a minimum score (SV203)"
     assert not any("below-threshold" in str(o) for o in codes.options)
