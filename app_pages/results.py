@@ -252,7 +252,8 @@ def main() -> None:
                 if frame.empty:
                     st.text("(none)")
                 else:
-                    st.dataframe(frame, hide_index=True, width="stretch")
+                    st.dataframe(frame, hide_index=True, width="stretch", column_config={  # marks: two decimals
+                        c: mark for c in frame.columns if isinstance(c, str) and c.endswith("marks")})
     st.caption(escape_md(f"Tender {rubric.tender.id}: {rubric.tender.title}"))
 
 

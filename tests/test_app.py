@@ -124,6 +124,9 @@ def test_results_flag_filters_and_explain_tables(home_ev):
     snake = [c for df in at.dataframe for c in df.value.columns if isinstance(c, str) and "_" in c]
     assert not snake, f"headers in the engine's names, not words: {snake}"
     marks = table(at, {"criterion", "part", "weight", "working", "marks"})
+    import json
+    shown = next(df for df in at.dataframe if "working" in df.value.columns)      # marks read to two decimals
+    assert json.loads(shown.proto.columns)["marks"]["type_config"]["format"] == "%.2f"
     assert marks["marks"].iat[-1] == pytest.approx(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
 
 
