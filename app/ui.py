@@ -179,3 +179,59 @@ def show_award(lots_ev, heading: str = "Award across lots") -> None:
     st.caption("Lots are awarded in descending contract value (ties: the order listed), each to its first eligible "
                "bid" + (f"; a supplier already holding {limit} lot(s) is passed over for the next eligible bid."
                         if limit else "; there is no limit on the lots one supplier may win."))
+
+
+# ------------------------------------------------------------------------------------------------ flags
+
+# A flag's name as a commissioner reads it; the catalogue's short names (below-threshold) are for machines.
+FLAG_WORDS = {
+    "SV101": "Measure not in the proxy table", "SV102": "Arithmetic does not add up", "SV103": "£ per unit above the reference",
+    "SV104": "Unit does not match the measure", "SV105": "Evidence missing or a bare assertion",
+    "SV106": "Evidence below what the buyer requires", "SV107": "Runs beyond the contract term",
+    "SV108": "Counted twice", "SV109": "Implausible quantity", "SV110": "An activity, not an outcome",
+    "SV111": "No deadweight or attribution stated", "SV112": "Not in one price base", "SV113": "Not local",
+    "SV114": "Serves none of the buyer's outcomes", "SV115": "Too little narrative", "SV116": "No way to monitor it",
+    "SV117": "Not specific to this contract", "SV118": "Quantity far above the other bids'",
+    "SV201": "Claims far more than the other bids", "SV202": "Question not answered",
+    "SV203": "Below a minimum score", "SV204": "Abnormally low price", "SV205": "Evaluators far apart",
+    "SV206": "No consensus score yet", "SV207": "Not scored yet", "SV208": "Failed a pass/fail question",
+    "SV209": "A mandatory outcome is unmet", "SV210": "Priced over the budget",
+}
+
+
+def flag_words(code: str) -> str:
+    """A flag's name in plain English ("Below a minimum score" for SV203); a code without words here reads as
+    its catalogue name with spaces ("weights sum")."""
+    if code in FLAG_WORDS:
+        return FLAG_WORDS[code]
+    from evaluator.flags import CATALOGUE
+    name = CATALOGUE[code].name if code in CATALOGUE else ""
+    return name.replace("-", " ").capitalize() or str(code)
+
+
+def flag_label(code: str) -> str:
+    """The words first, the code second: "Below a minimum score (SV203)"."""
+    return f"{flag_words(code)} ({code})"
+
+
+def plain_flags(flags: pd.DataFrame) -> pd.DataFrame:
+    """A flags table as the pages show it: the flag in words first ("flag"), then its code; no slug "name"."""
+    out = flags.drop(columns=["name"], errors="ignore")
+    at = list(out.columns).index("code") if "code" in out.columns else 0
+    out.insert(at, "flag", [flag_words(c) for c in flags["code"]] if "code" in flags else "")
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ headers
+
+HEADER_WORDS = {"n_evaluators": "evaluators", "below_threshold": "below a minimum score", "df_sum": "discount factors summed",
+                "p_value": "p-value", "chi_square": "chi-square", "df": "degrees of freedom", "ref_value": "reference value",
+                "total_p05": "total: 5th percentile", "total_p95": "total: 95th percentile",
+                "win_probability": "wins (share of draws)", "error_codes": "error flags",
+                "not_credited_reason": "why not credited", "evaluator_median": "evaluators' median"}
+
+
+def in_words(df: pd.DataFrame) -> pd.DataFrame:
+    """A table's headers as a reader says them: the engine's snake_case names (running_total, n_evaluators) in
+    words (running total, evaluators); the values are untouched."""
+    return df.rename(columns=lambda c: HEADER_WORDS.get(c, c.replace("_", " ")) if isinstance(c, str) else c)

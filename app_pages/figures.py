@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app.state import evaluation_key, get_evaluation, get_rubric, heavy_cache
-from app.ui import escape_md, guard, lot_picker, show_award, text_table
+from app.ui import escape_md, guard, in_words, lot_picker, show_award, text_table
 from evaluator import charts, figures_vs_design
 
 CHART_LIMIT = 25  # bids drawn in a chart; the tables list every bid
@@ -98,9 +98,9 @@ def main() -> None:
     if chosen is not None:
         walk, spec = walk_of(key, chosen, ev, lot)
         st.vega_lite_chart(spec=spec, width="stretch")
-        st.dataframe(text_table(walk), hide_index=True, width="stretch", column_config={
+        st.dataframe(text_table(in_words(walk)), hide_index=True, width="stretch", column_config={
             "amount": st.column_config.NumberColumn("£ change", format="£%,.0f"),
-            "running_total": st.column_config.NumberColumn("running total", format="£%,.0f")})
+            "running total": st.column_config.NumberColumn(format="£%,.0f")})
 
     st.subheader("Attainment of each outcome against its target")
     if ev.attainment.empty:
@@ -110,7 +110,7 @@ def main() -> None:
         st.vega_lite_chart(spec=t["specs"]["attainment"], width="stretch")
         targets = ev.rubric.outcomes[[c for c in ("id", "name", "unit", "baseline", "target", "priority",
                                                   "evidence_required", "mandatory") if c in ev.rubric.outcomes]]
-        st.dataframe(text_table(targets), hide_index=True, width="stretch")
+        st.dataframe(text_table(in_words(targets)), hide_index=True, width="stretch")
         st.dataframe(text_table(t["attainment"]), hide_index=True, width="stretch", column_config={
             c: st.column_config.NumberColumn(format="percent") for c in t["attainment"].columns if c != "bidder"})
         if limit_note:

@@ -24,12 +24,24 @@ from app.panel import (criteria_tree, mitigation_control, panel_table, pass_fail
                        where_saved, who_has_submitted)
 from app.state import (LOT, evaluator_status, get_rubric, get_scores, get_tender, lot_bidders, save_score,
                        submitted, with_lot)
-from app.ui import escape_md, guard, lot_picker, text_table
+from app.ui import escape_md, guard, in_words, lot_picker, text_table
 from evaluator import MODERATED, EvaluatorError, moderation
 from evaluator.panel import EVALUATOR
 
 
 _SAVED = "sv_mod_saved"  # the line saying a consensus was saved, shown after the rerun that draws it
+
+
+AGREED = "how far the panel agreed (Kendall's W: 0 none, 1 complete)"
+P_VALUE = "chance of this much agreement by luck (p-value)"
+
+
+def agreement_table(agree: pd.DataFrame) -> pd.DataFrame:
+    """The engine's agreement table (moderation.agreement) headed in words, the technical name second."""
+    out = agree.rename(columns={"W": AGREED, "chi_square": "chi-square", "df": "degrees of freedom",
+                                "p_value": P_VALUE})
+    return out[["criterion", "name", "evaluators", "bids", AGREED, "reading", "chi-square", "degrees of freedom",
+                P_VALUE, "note"]]
 
 
 def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
@@ -42,7 +54,7 @@ def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
     data["name"] = data["name"].astype(object).map(str)
     return (alt.Chart(data).mark_bar()
             .encode(y=alt.Y(field="criterion", type="nominal", title="question", sort=None),
-                    x=alt.X(field="W", type="quantitative", title="Kendall's W (agreement)",
+                    x=alt.X(field="W", type="quantitative", title="how far the panel agreed (Kendall's W: 0 none, 1 complete)",
                             scale=alt.Scale(domain=[0, 1])),
                     color=alt.Color(field="reading", type="nominal", title="reading"),
                     tooltip=[alt.Tooltip(field="criterion", type="nominal"), alt.Tooltip(field="name", type="nominal"),
@@ -128,8 +140,8 @@ def main() -> None:
     st.subheader("Scores side by side" + (f": lot {lot}" if lot else ""))
     only = st.toggle("Only cells still needing a consensus", key="mod_only_open")
     shown = table[table["status"] != "consensus recorded"] if only else table
-    st.dataframe(text_table(_as_read(shown, rubric, panel)), hide_index=True, width="stretch")
-    st.caption(f"SV205 (evaluators more than two scale steps apart): {flagged} cell(s). "
+    st.dataframe(text_table(in_words(_as_read(shown, rubric, panel))), hide_index=True, width="stretch")
+    st.caption(f"Evaluators far apart (more than two scale steps; flag SV205): {flagged} cell(s). "
                f"Consensus recorded: {int((table['status'] == 'consensus recorded').sum())} of {len(table)}.")
 
     if me.is_lead:
@@ -193,13 +205,16 @@ def _consensus(tender, rubric, table: pd.DataFrame, visible: pd.DataFrame, me, l
 
 
 def _agreement(rubric, visible: pd.DataFrame, bidders: list[str]) -> None:
-    st.subheader("Agreement per question (Kendall's W)")
+    st.subheader("How far the panel agreed, per question (Kendall's W)")
     ranked = [q for q in questions(rubric) if q["id"] not in pass_fail_ids(rubric)]  # pass/fail ranks nothing
     agree = moderation.agreement(visible, ranked, bidders)
-    st.dataframe(text_table(agree), hide_index=True, width="stretch")
+    shown = agreement_table(agree)
+    st.dataframe(text_table(shown), hide_index=True, width="stretch", column_config={
+        AGREED: st.column_config.NumberColumn(format="%.2f"), "chi-square": st.column_config.NumberColumn(format="%.2f"),
+        P_VALUE: st.column_config.NumberColumn(format="%.3f")})
     if agree["W"].notna().any():
         st.altair_chart(agreement_chart(agree), width="stretch")
-    st.caption("W is 1 when every evaluator ranked the bids the same way and near 0 when their rankings are "
+    st.caption("Kendall's W is 1 when every evaluator ranked the bids the same way and near 0 when their rankings are "
                "unrelated; ties are corrected for. A low W says the panel read the question differently: worth "
                "discussing before moderating. The bands (0.7 strong, 0.5 moderate, 0.3 weak) are a rule of "
                "thumb, not a test.")

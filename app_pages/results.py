@@ -11,10 +11,9 @@ import streamlit as st
 import re
 
 from app.state import evaluation_key, get_evaluation, get_rubric, heavy_cache
-from app.ui import escape_md, guard, lot_picker, show_award, text_table
+from app.ui import escape_md, flag_label, guard, in_words, lot_picker, plain_flags, show_award, text_table
 from evaluator import charts
 from evaluator.explain_tables import explain_tables
-from evaluator.flags import CATALOGUE
 
 CHART_LIMIT = 30   # bids drawn in the marks chart; the table lists every bid
 FLAG_ROWS = 5000   # flags listed at once; filters narrow a bulk tender's list
@@ -24,6 +23,28 @@ DISQUALIFYING = ("SV203", "SV208", "SV209", "SV210")  # below a minimum, failed 
 def per_point(ev) -> bool:
     """Whether the award is price per quality point (DESIGN.md 9.5): lowest £ per quality point wins."""
     return getattr(ev.rubric, "award", "weighted") == "price_per_quality_point" and "price_per_point" in ev.results
+
+
+def winner_lines(ev) -> list[str]:
+    """What the page announces about the winner. Every ranked bid fully scored: the first under the official
+    lens (and the other lens's first when it differs). A ranked bid with criteria the panel has not scored yet
+    (its `complete` is false): the ranking is provisional and no winner can be announced, the bid first so far
+    named as that and nothing more."""
+    winner, other = ev.winner(), ev.winner(ev.other_lens)
+    if winner is None:
+        return []
+    r = ev.results
+    ranked = r[r["eligible"].astype(bool)]
+    unscored = int((~ranked["complete"].astype(bool)).sum())
+    if unscored:
+        bids = "bid is" if unscored == 1 else "bids are"
+        return [f"Provisional ranking: {unscored:,} of {len(ranked):,} ranked {bids} not fully scored by the panel, "
+                "so no winner can be announced until the panel has scored every criterion (the Score page).",
+                f"First on the marks so far ({ev.official_lens} lens), not a result: {winner}"]
+    lines = [f"First under the official {ev.official_lens} lens: {winner}"]
+    if other is not None and other != winner:
+        lines.append(f"First under the {ev.other_lens} lens instead: {other}")
+    return lines
 
 
 def results_table(ev) -> pd.DataFrame:
@@ -50,7 +71,8 @@ def results_table(ev) -> pd.DataFrame:
         table.insert(4, "£ per point", r["price_per_point"].astype(float).to_numpy())
         table = table.drop(columns=["total", "price"])
     if "disqualified_by" in r:
-        table["disqualified by"] = r["disqualified_by"].fillna("").astype(str).to_numpy()
+        table["disqualified by"] = [re.sub(r"SV\d{3}", lambda m: flag_label(m.group()), str(v))
+                                    for v in r["disqualified_by"].fillna("")]
     for sev in ("error", "warning", "info"):
         table[f"{sev}s"] = (counts[sev].reindex(r["bidder"]).fillna(0).astype(int).to_numpy()
                             if sev in counts else 0)
@@ -78,14 +100,14 @@ def _page_tables(key: str, lot, _ev) -> dict:
         res = ev.results.set_index("bidder").loc[ranked["bidder"]].reset_index()
         spec = charts.marks(res).to_dict()
     return {"chart": spec, "groups": text_table(group_marks(ev)), "pass_fail": text_table(pass_fail_results(ev)),
-            "disqualified": text_table(disqualified(ev)), "flags": text_table(ev.flags[FLAG_COLUMNS]),
+            "disqualified": text_table(disqualified(ev)), "flags": text_table(plain_flags(ev.flags[FLAG_COLUMNS])),
             "codes": sorted(set(ev.flags["code"]))}
 
 
 @heavy_cache(max_entries=64, show_spinner=False)
 def _explanation(key: str, lot, bidder: str, _ev) -> list:
     """One bid's explain tables as text tables, made once per evaluation, lot and bid."""
-    return [(name, title, text_table(frame)) for name, title, frame in explain_tables(_ev, bidder)]
+    return [(name, title, text_table(in_words(frame))) for name, title, frame in explain_tables(_ev, bidder)]
 
 
 def disqualified(ev) -> pd.DataFrame:
@@ -94,7 +116,7 @@ def disqualified(ev) -> pd.DataFrame:
     if "disqualified_by" in ev.results:
         codes |= {c for v in ev.results["disqualified_by"].fillna("") for c in re.findall(r"SV\d{3}", str(v))}
     dq = ev.flags[ev.flags["code"].isin(codes)]
-    return dq[["bidder", "criterion", "code", "message"]].rename(columns={"message": "reason"})
+    return plain_flags(dq[["bidder", "criterion", "code", "message"]].rename(columns={"message": "reason"}))
 
 
 def group_marks(ev) -> pd.DataFrame:
@@ -153,10 +175,12 @@ def main() -> None:
     c[1].metric("Ranked", f"{int(table['eligible'].sum()):,}")
     c[2].metric("Disqualified", f"{int((~table['eligible']).sum()):,}")
     c[3].metric("Incomplete (unscored)", f"{int((~table['complete']).sum()):,}")
-    if winner is not None:
-        st.text(f"First under the official {ev.official_lens} lens: {winner}")
-        if other is not None and other != winner:
-            st.text(f"First under the {ev.other_lens} lens instead: {other}")
+    provisional = winner_lines(ev)
+    if provisional and provisional[0].startswith("Provisional"):
+        st.warning(escape_md(provisional[0]))
+        provisional = provisional[1:]
+    for line in provisional:
+        st.text(line)
     if lot:
         awarded = whole.awarded_to(lot)
         if awarded != winner:  # the limit on lots per supplier passed the first-ranked bid over
@@ -176,7 +200,7 @@ def main() -> None:
             c: mark for c in groups.columns if c not in ("bidder", "under a group minimum")})
     pf = made["pass_fail"]
     if len(pf):
-        st.markdown("**Pass/fail questions** (a fail disqualifies: SV208)")
+        st.markdown("**Pass/fail questions** (a fail disqualifies the bid: Failed a pass/fail question, SV208)")
         st.dataframe(pf, hide_index=True, width="stretch")
     ranked = table[table["eligible"]].head(CHART_LIMIT)
     if len(ranked):
@@ -198,7 +222,7 @@ def main() -> None:
     f1, f2, f3, f4 = st.columns([1, 2, 2, 2])
     severities = f1.multiselect("Severity", ["error", "warning", "info"], key="flag_severity")
     codes = f2.multiselect("Code", made["codes"], key="flag_code",
-                           format_func=lambda c: f"{c} {CATALOGUE[c].name if c in CATALOGUE else ''}")
+                           format_func=flag_label)
     bidder = f3.selectbox("Bid", ["(all bids)"] + ev.results["bidder"].tolist(), key="flag_bidder")
     words = f4.text_input("Message contains", key="flag_text")
     shown = flags
@@ -214,7 +238,7 @@ def main() -> None:
     st.dataframe(shown.head(FLAG_ROWS), hide_index=True, width="stretch")
     if len(ev.rubric_flags):
         with st.expander(f"Design checks on the rubric ({len(ev.rubric_flags)})"):
-            st.dataframe(text_table(ev.rubric_flags[["code", "name", "severity", "message", "fix"]]),
+            st.dataframe(text_table(plain_flags(ev.rubric_flags[["code", "name", "severity", "message", "fix"]])),
                          hide_index=True, width="stretch")
 
     st.subheader("Explain a bid")
@@ -228,7 +252,8 @@ def main() -> None:
                 if frame.empty:
                     st.text("(none)")
                 else:
-                    st.dataframe(frame, hide_index=True, width="stretch")
+                    st.dataframe(frame, hide_index=True, width="stretch", column_config={  # marks: two decimals
+                        c: mark for c in frame.columns if isinstance(c, str) and c.endswith("marks")})
     st.caption(escape_md(f"Tender {rubric.tender.id}: {rubric.tender.title}"))
 
 

@@ -62,6 +62,44 @@ def switching_table(s: sensitivity.Sensitivity) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+PCT = "(% of draws)"
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def probability_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The engine's table (`Sensitivity.table()`) as a commissioner reads it: headers in words, shares of draws
+    as percentages to two decimals (29.96, shown as 29.96%), marks to two decimals."""
+    out = pd.DataFrame({"bidder": table["bidder"]})
+    words = {"published_total": "published total", "win_probability": f"wins {PCT}", "mean_total": "mean total",
+             "total_p05": "total: 5th percentile", "total_p95": "total: 95th percentile",
+             "disqualified_share": f"disqualified {PCT}"}
+    for col in table.columns:
+        if col in words:
+            share = col in ("win_probability", "disqualified_share")
+            out[words[col]] = (table[col].astype(float) * (100 if share else 1)).round(2)
+        elif col.startswith("rank_") and col[5:].isdigit():
+            out[f"{_ordinal(int(col[5:]))} {PCT}"] = (table[col].astype(float) * 100).round(2)
+    return out
+
+
+def winner_metrics(ev, s, table: pd.DataFrame) -> list[tuple[str, str]]:
+    """The headline shares of draws won. "The published winner" is always the official lens's first; when the
+    draws are under the other lens, that lens's first is named as what it is (first under that lens)."""
+    share = table.set_index("bidder")["win_probability"]
+    published = ev.winner()
+    out = []
+    if published is not None and published in share.index:
+        where = "" if s.lens == ev.official_lens else f" in {s.lens}-lens draws"
+        out.append((f"{published} (the published winner) wins{where}", f"{float(share[published]):.1%} of draws"))
+    first = s.published_winner
+    if first is not None and first != published and first in share.index:
+        out.append((f"{first} (first under the {s.lens} lens) wins", f"{float(share[first]):.1%} of draws"))
+    return out
+
+
 def award_table(ls: lot_sensitivity.LotsSensitivity) -> pd.DataFrame:
     t = ls.award_table()
     return pd.DataFrame({"lot": t["lot"], "title": t["title"],
@@ -77,7 +115,7 @@ def main() -> None:
     ev = get_evaluation()
     lots = None
     st.title("Sensitivity of the winner")
-    st.caption("Each draw moves, together: the weights (Dirichlet around the published weights), every credited "
+    st.caption("Each draw moves, together: the weights (drawn at random around the published weights: a Dirichlet distribution), every credited "
                "commitment's deadweight, attribution and displacement, the evidence factors, and each score the "
                "panel disagreed on (one scale step either way); in the figures lens, each measure's £ per unit "
                "between its low and high. In a criteria tree each level is drawn: a group's weight among its "
@@ -113,14 +151,16 @@ def main() -> None:
     if s.published_winner is None:
         st.warning("No eligible bid: there is no winner to test.")
     else:
-        p = float(table.set_index("bidder")["win_probability"][s.published_winner])
-        st.metric(escape_md(f"{s.published_winner} (the published winner) wins"), f"{p:.1%} of draws")
+        for label, value in winner_metrics(ev, s, table):
+            st.metric(escape_md(label), value)
     st.subheader("Win probability")
     st.altair_chart(charts.win_shares(table), width="stretch")
     st.subheader("Rank probabilities")
     st.altair_chart(charts.rank_chances(s), width="stretch")
-    shown = table.copy()
-    st.dataframe(text_table(shown.round(4)), hide_index=True, width="stretch")
+    shown = probability_table(table)
+    st.dataframe(text_table(shown), hide_index=True, width="stretch", column_config={
+        c: st.column_config.NumberColumn(format="%.2f%%" if c.endswith(PCT) else "%.2f")
+        for c in shown.columns if c != "bidder"})
     st.subheader("Switching values")
     st.dataframe(text_table(switching_table(s)), hide_index=True, width="stretch")
     if lots is not None:
@@ -128,9 +168,9 @@ def main() -> None:
         st.caption("Lots are awarded in descending contract value; a supplier already holding the most lots "
                    "allowed is passed over. Each draw is awarded the same way, with the weights shared by every lot.")
         st.dataframe(text_table(award_table(ls)), hide_index=True, width="stretch")
-    lot_arg = f" --lot {lot}" if lots is not None else ""
-    st.caption(escape_md(f"{s.draws:,} draws, seed {s.seed}, {s.lens} lens. The same figures come from "
-                         f"`python -m evaluator sensitivity ...{lot_arg} --draws {s.draws} --seed {s.seed}`."))
+    where = f", lot {lot}" if lots is not None else ""
+    st.caption(escape_md(f"{s.draws:,} draws, seed {s.seed}, {s.lens} lens{where}. The same draws and seed give the same "
+                         "figures every time, here and in the evaluation's sensitivity report."))
 
 
 with guard("the Sensitivity page"):

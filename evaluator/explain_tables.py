@@ -16,17 +16,17 @@ from typing import NamedTuple
 import pandas as pd
 
 TITLES = {
-    "marks": "Marks: the inputs and the sum", "price": "Price (6.1)", "scale": "Scale criteria (6.2)",
+    "marks": "Marks: the inputs and the sum", "price": "Price", "scale": "Scale criteria",
     "claimed": "Figures lens: what was claimed", "checks": "Flags", "credit": "What the design lens credits",
-    "net_quantity": "Net quantity towards the buyer's outcomes (6.3)", "attainment": "Attainment (6.3)",
-    "valuation": "Validated £ per commitment (6.4)", "by_year": "Validated £ year by year (6.4)",
+    "net_quantity": "Net quantity towards the buyer's outcomes", "attainment": "Attainment",
+    "valuation": "Validated £ per commitment", "by_year": "Validated £ year by year",
     "walk_by_commitment": "From claimed £ to credited £, per commitment", "walk": "From claimed £ to credited £",
-    "tree_level_1": "Criteria tree, level 1: the criteria (a group's marks are the sum of its sub-criteria's) (9.1)",
-    "tree_level_2": "Criteria tree, level 2: sub-criteria (9.1)",
-    "tree_level_3": "Criteria tree, level 3: sub-criteria of sub-criteria (9.1)",
-    "groups": "Groups against their minimum share (9.1)",
-    "pass_fail": "Pass/fail questions (9.2)",
-    "price_base": "One price base: each reference proxy converted with the GDP deflator (9.4)",
+    "tree_level_1": "Criteria tree, level 1: the criteria (a group's marks are the sum of its sub-criteria's)",
+    "tree_level_2": "Criteria tree, level 2: sub-criteria",
+    "tree_level_3": "Criteria tree, level 3: sub-criteria of sub-criteria",
+    "groups": "Groups against their minimum share",
+    "pass_fail": "Pass/fail questions",
+    "price_base": "One price base: each reference proxy converted with the GDP deflator",
 }
 
 

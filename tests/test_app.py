@@ -80,6 +80,35 @@ def test_results_page_shows_the_engine_numbers(home_ev):
     assert any(f"First under the official design lens: {home_ev.winner()}" == t.value for t in at.text)
 
 
+def test_results_never_announces_a_winner_before_the_panel_has_scored():
+    from app_pages.results import winner_lines
+    rubric, bids, _ = tender_paths("home_care_north")
+    r = load_rubric(rubric)
+    unscored = evaluate(r, load_bids(bids, r).require_valid())          # bids, no scores yet
+    lines = winner_lines(unscored)
+    assert lines[0].startswith("Provisional ranking: 6 of 6 ranked bids are not fully scored")
+    assert "no winner can be announced until the panel has scored" in lines[0]
+    assert not any(line.startswith("First under") for line in lines)
+    scored = engine()
+    assert winner_lines(scored)[0] == f"First under the official design lens: {scored.winner()}"
+
+
+def test_results_names_each_flag_in_words_first_and_its_code_second(home_ev):
+    at = start("results")
+    ok(at)
+    dq = table(at, {"bidder", "criterion", "reason"})
+    assert list(dq.columns[:4]) == ["bidder", "criterion", "flag", "code"]
+    assert dq[["flag", "code"]].values.tolist() == [["Below a minimum score", "SV203"]]
+    flags = table(at, {"bidder", "commitment", "code", "severity", "message", "fix"})
+    assert "name" not in flags.columns and not flags["flag"].str.contains("-").any()
+    assert flags.columns.get_loc("flag") == flags.columns.get_loc("code") - 1
+    ranked = table(at, {"rank", "bidder", "disqualified by"}).set_index("bidder")
+    assert ranked.loc["Riverside Care Co-operative", "disqualified by"] == "Below a minimum score (SV203)"
+    codes = at.multiselect(key="flag_code")
+    assert codes.format_func("SV203") == "Below a minimum score (SV203)"
+    assert not any("below-threshold" in str(o) for o in codes.options)
+
+
 def test_results_flag_filters_and_explain_tables(home_ev):
     at = start("results")
     at.multiselect(key="flag_severity").set_value(["error"]).run()
@@ -90,9 +119,14 @@ def test_results_flag_filters_and_explain_tables(home_ev):
     assert sorted(flags["code"]) == sorted(expected["code"]) and len(flags) == 4  # A3, A4 lack a KPI: the buyer requires one
     at.selectbox(key="explain_bidder").set_value("Apex Care Group Ltd").run()
     ok(at)
-    walk = table(at, {"step", "amount", "running_total"})
-    assert walk["running_total"].iat[-1] == pytest.approx(home_ev.explain("Apex Care Group Ltd")["walk"]["running_total"].iat[-1])
+    walk = table(at, {"step", "amount", "running total"})
+    assert walk["running total"].iat[-1] == pytest.approx(home_ev.explain("Apex Care Group Ltd")["walk"]["running_total"].iat[-1])
+    snake = [c for df in at.dataframe for c in df.value.columns if isinstance(c, str) and "_" in c]
+    assert not snake, f"headers in the engine's names, not words: {snake}"
     marks = table(at, {"criterion", "part", "weight", "working", "marks"})
+    import json
+    shown = next(df for df in at.dataframe if "working" in df.value.columns)      # marks read to two decimals
+    assert json.loads(shown.proto.columns)["marks"]["type_config"]["format"] == "%.2f"
     assert marks["marks"].iat[-1] == pytest.approx(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
 
 
@@ -108,13 +142,15 @@ def test_figures_page_ranks_walk_attainment_and_reading(home_ev):
         assert ranks.loc[bidder, "credited £"] == pytest.approx(row["credited_value"])
     # default walk: the bid the other lens would pick, ending at its credited £
     assert at.selectbox(key="walk_bidder").value == home_ev.winner("figures") == "Apex Care Group Ltd"
-    walk = table(at, {"step", "amount", "running_total"})
+    walk = table(at, {"step", "amount", "running total"})
     assert walk["step"].iat[0] == "Claimed by the supplier"
-    assert walk["running_total"].iat[0] == pytest.approx(r.loc["Apex Care Group Ltd", "claimed_value"])
-    assert walk["running_total"].iat[-1] == pytest.approx(r.loc["Apex Care Group Ltd", "credited_value"])
+    assert walk["running total"].iat[0] == pytest.approx(r.loc["Apex Care Group Ltd", "claimed_value"])
+    assert walk["running total"].iat[-1] == pytest.approx(r.loc["Apex Care Group Ltd", "credited_value"])
     at.selectbox(key="walk_bidder").set_value("Northtown Community Care CIC").run()
-    walk = table(at, {"step", "amount", "running_total"})
-    assert walk["running_total"].iat[-1] == pytest.approx(r.loc["Northtown Community Care CIC", "credited_value"])
+    walk = table(at, {"step", "amount", "running total"})
+    assert walk["running total"].iat[-1] == pytest.approx(r.loc["Northtown Community Care CIC", "credited_value"])
+    snake = [c for df in at.dataframe for c in df.value.columns if isinstance(c, str) and "_" in c]
+    assert not snake, f"headers in the engine's names, not words: {snake}"
     att = table(at, {"bidder", "O1 attainment", "O4 attainment"}).set_index("bidder")
     a = home_ev.attainment.set_index(["bidder", "outcome"])["attainment"]
     assert att.loc["Apex Care Group Ltd", "O1 attainment"] == pytest.approx(a.loc[("Apex Care Group Ltd", "O1")])

@@ -76,10 +76,15 @@ def test_an_evaluator_sees_only_their_own_scores_until_submitted():
     at = evaluator("Helen Marsh")
     panel = table(at, {"bidder", "criterion", "SV205", "status"})
     assert {"David Okafor", "Helen Marsh", "Priya Raman"} <= set(panel.columns)
+    assert not [c for c in panel.columns if "_" in c]  # spread steps, evaluators: headers in words
+    assert any("Evaluators far apart (more than two scale steps; flag SV205): 1 cell(s)" in unescape(c.value)
+               for c in at.caption)
     flagged = panel[panel["SV205"]]
     assert list(zip(flagged["bidder"], flagged["criterion"])) == [("Carewell Services Ltd", "Q1")]
-    agree = table(at, {"criterion", "W", "reading"})
-    assert set(agree["criterion"]) == {"Q1", "SVQ"} and agree["W"].between(0, 1).all()
+    agreed = "how far the panel agreed (Kendall's W: 0 none, 1 complete)"  # plain words first, the name second
+    agree = table(at, {"criterion", agreed, "reading"})
+    assert set(agree["criterion"]) == {"Q1", "SVQ"} and agree[agreed].between(0, 1).all()
+    assert not [c for c in agree.columns if "_" in c or c in ("W", "df")]  # no engine names as headers
     assert not any(b.label == "Record consensus" for b in at.button)  # the consensus is the lead's
     # another evaluator who has not submitted still sees only their own
     assert "Helen Marsh" not in " ".join(df.value.to_csv() for df in evaluator("David Okafor").dataframe)

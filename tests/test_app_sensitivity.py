@@ -17,6 +17,7 @@ from tests.conftest import ROOT, tender_paths
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
 PAGE = str(ROOT / "app_pages" / "sensitivity.py")
+WIN = "wins (% of draws)"  # the engine's win_probability as the page heads it: a percentage
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def _page(draws: int = 2000, seed: int = 3):
 
 def _probabilities(at):
     for df in at.dataframe:
-        if {"bidder", "win_probability", "rank_1"} <= set(df.value.columns):
+        if {"bidder", WIN, "1st (% of draws)"} <= set(df.value.columns):
             return df.value.set_index("bidder")
     raise AssertionError("no probability table")
 
@@ -47,8 +48,10 @@ def test_page_shows_the_engines_probabilities_and_switching_values(home_ev):
     at = _page(2000, 3)
     shown = _probabilities(at)
     ref = sensitivity.analyse(home_ev, 2000, 3).table().set_index("bidder")
-    np.testing.assert_allclose(shown.loc[ref.index, "win_probability"], ref["win_probability"].round(4), atol=1e-9)
-    np.testing.assert_allclose(shown.loc[ref.index, "rank_2"], ref["rank_2"].round(4), atol=1e-9)
+    np.testing.assert_allclose(shown.loc[ref.index, WIN], (ref["win_probability"] * 100).round(2), atol=1e-9)
+    np.testing.assert_allclose(shown.loc[ref.index, "2nd (% of draws)"], (ref["rank_2"] * 100).round(2), atol=1e-9)
+    assert not [c for c in shown.columns if "_" in c]  # headers in words, not the engine's names
+    assert shown.loc[ref.index, "total: 5th percentile"].tolist() == ref["total_p05"].round(2).tolist()
     assert len(at.get("vega_lite_chart")) == 2  # win probabilities and rank probabilities
     switching = next(df.value for df in at.dataframe if "switch at" in df.value.columns)
     ref_sw = switching_values(build_model(home_ev)).set_index("criterion")
@@ -66,26 +69,31 @@ def test_same_seed_same_numbers_and_the_seed_matters():
     b = _probabilities(_page(1000, 5))
     c = _probabilities(_page(1000, 6))
     assert a.equals(b)
-    assert not a["win_probability"].equals(c["win_probability"])
+    assert not a[WIN].equals(c[WIN])
 
 
 def test_lens_and_ranges_change_the_draws(home_ev):
     at = _page(1000, 1)
     table = _probabilities(at)
-    before = table["win_probability"]
-    ranks = [c for c in table.columns if c.startswith("rank_")]  # the winner is all but certain (issue 18)
+    before = table[WIN]
+    ranks = [c for c in table.columns if c[0].isdigit()]  # the winner is all but certain (issue 18)
     at.selectbox(key="sens_lens").set_value("figures").run()
     ok(at)
     figures = _probabilities(at)
     ref = sensitivity.analyse(home_ev, 1000, 1, lens="figures").table().set_index("bidder")
-    np.testing.assert_allclose(figures.loc[ref.index, "win_probability"], ref["win_probability"].round(4), atol=1e-9)
-    assert not figures["win_probability"].equals(before)
+    np.testing.assert_allclose(figures.loc[ref.index, WIN], (ref["win_probability"] * 100).round(2), atol=1e-9)
+    assert not figures[WIN].equals(before)
+    labels = [unescape(m.label) for m in at.metric]          # the published winner is the official (design) lens's first
+    assert labels[0] == f"{home_ev.winner()} (the published winner) wins in figures-lens draws"
+    first = home_ev.winner("figures")
+    assert first != home_ev.winner() and f"{first} (first under the figures lens) wins" in labels
+    assert not any(f"{first} (the published winner)" in label for label in labels)
     at.selectbox(key="sens_lens").set_value("design").run()
     at.number_input(key="sens_conc").set_value(100000.0).run()
     at.slider(key="sens_deflators").set_value(0.0).run()
     at.slider(key="sens_evidence").set_value(0.0).run()
     ok(at)
-    assert not _probabilities(at)[ranks].round(4).equals(table[ranks].round(4))
+    assert not _probabilities(at)[ranks].equals(table[ranks])
 
 
 def test_the_page_is_in_the_app_navigation():
@@ -144,9 +152,9 @@ def test_a_tender_with_lots_has_a_lot_picker_and_the_award_across_lots():
     ok(at)
     l2 = _probabilities(at)
     assert set(l2.index) == {"Alpha Services Ltd", "Beta Care Ltd"}
-    assert l2.loc["Alpha Services Ltd", "win_probability"] == 1.0  # first on marks in L2 in every draw
+    assert l2.loc["Alpha Services Ltd", WIN] == 100.0  # first on marks in L2 in every draw
     assert not l1.equals(l2)
-    assert any("--lot L2" in unescape(c.value) for c in at.caption)
+    assert any("lot L2" in unescape(c.value) and "python" not in unescape(c.value) for c in at.caption)
 
 
 def test_a_criteria_tree_s_switching_values_name_each_sub_criterion_s_group_and_share():
@@ -159,4 +167,4 @@ def test_a_criteria_tree_s_switching_values_name_each_sub_criterion_s_group_and_
     assert sw.loc["Q1", "switch at"] == 28.89 and sw.loc["Q1", "new winner"] == "Beta Care Ltd"
     assert sw.loc["Q1", "reading"] == "if it falls to 28.89 (48.15% of Q), Beta Care Ltd wins"
     assert "PF" not in sw.index
-    assert _probabilities(at).loc["Gamma Homes Ltd", "disqualified_share"] == 1.0
+    assert _probabilities(at).loc["Gamma Homes Ltd", "disqualified (% of draws)"] == 100.0

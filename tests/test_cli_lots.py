@@ -167,7 +167,7 @@ def test_explain_gives_a_table_per_level_of_the_tree_for_the_lot_asked(capsys):
     titles = [line for line in text.splitlines() if line.startswith("== ")]
     assert titles[:3] == ["== Marks: the inputs and the sum ==",
                           "== Criteria tree, level 1: the criteria (a group's marks are the sum of its "
-                          "sub-criteria's) (9.1) ==", "== Criteria tree, level 2: sub-criteria (9.1) =="]
+                          "sub-criteria's) ==", "== Criteria tree, level 2: sub-criteria =="]
     assert text.splitlines()[0] == f"Lot L2: South routes; bid of {ALPHA}"
 
 

@@ -32,7 +32,14 @@ def test_explain_on_the_command_line_prints_those_titles_in_that_order():
     assert out.returncode == 0, out.stderr
     printed = [line for line in out.stdout.splitlines() if line.startswith("== ")]
     assert printed == [f"== {t.title} ==" for t in explain_tables(ev, "Apex Care Group Ltd")]
-    assert "== Validated £ year by year (6.4) ==" in printed
+    assert "== Validated £ year by year ==" in printed
+
+
+def test_no_title_quotes_a_section_number_of_the_design():
+    import re
+    from evaluator.explain_tables import TITLES
+    numbered = [t for t in TITLES.values() if re.search(r"\(\d+\.\d+\)", t)]
+    assert not numbered, f"titles a commissioner reads with spec section numbers: {numbered}"
 
 
 def test_a_criteria_tree_is_one_table_per_level_after_the_marks_with_its_groups_and_pass_fail():
