@@ -30,8 +30,9 @@ def _step_words(rubric, cid: str, step: float) -> str:
     if words is None:
         words = (getattr(rubric.spec, "descriptors", None) or {}).get(step)
     label = f"{step:g}"
-    if words:
-        label += f" ({str(words).split(':')[0].split(',')[0].strip()})"
+    short = str(words or "").split(":")[0].split(",")[0].strip()
+    if short and len(short) <= 20 and not short.lower().startswith("as "):  # a name, not a sentence
+        label += f" ({short})"
     return label
 
 
