@@ -136,12 +136,14 @@ def _range(sa: dict, rubric) -> None:
     t = er["total"]
     st.metric(f"Total, {t['lens']} lens for social value (price not included)",
               f"{t['low']:.2f} to {t['high']:.2f} / {t['of']:g}")
-    rows = [{"Criterion": f"{r['criterion']} {r['name']}",
-             "Lens": "panel's score" if r["lens"] == "scale" else f"{r['lens']}" + ("" if r["official"] else " (not counted)"),
-             "Of": f"{r['weight']:g}", "Low": f"{r['low']:.2f}", "High": f"{r['high']:.2f}", "Assuming": r["assumption"]}
+    rows = [{"Criterion": f"{r['criterion']} {r['name']}", "Low": f"{r['low']:.2f}", "High": f"{r['high']:.2f}",
+             "Of": f"{r['weight']:g}",
+             "Lens": "panel's score" if r["lens"] == "scale" else f"{r['lens']}" + ("" if r["official"] else " (not counted)")}
             for r in er["criteria"]]
-    st.dataframe(text_table(pd.DataFrame(rows)), hide_index=True, width="stretch",
-                 column_config={"Assuming": st.column_config.TextColumn(width="large")})
+    st.dataframe(text_table(pd.DataFrame(rows)), hide_index=True, width="stretch")
+    st.markdown("**What each range assumes**\n\n" + "\n".join(
+        f"- {escape_md(r['criterion'])}" + ("" if r["lens"] == "scale" else f" ({escape_md(r['lens'])} lens)")
+        + f": {escape_md(r['assumption'])}" for r in er["criteria"]))
     st.caption(er["note"] + " The panel has not scored your responses and you cannot see the other bids: each "
                "range states what its low and high ends assume.")
 

@@ -433,11 +433,13 @@ def test_self_assessment_shows_the_range_of_marks_with_its_assumptions():
     ok(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Total, design lens for social value (price not included)"] == "18.94 to 46.94 / 60"
-    rng = table(at, {"Criterion", "Low", "High", "Assuming"})
+    rng = table(at, {"Criterion", "Low", "High", "Lens"})
     got = {(c, lo, hi) for c, lo, hi in zip(rng["Criterion"], rng["Low"], rng["High"])}
     assert {("Q1 Service delivery model", "12.00", "30.00"), ("SVQ Social value delivery plan", "0.00", "10.00")} <= got
     assert ("SV Social value commitments", "6.94", "6.94") in got
-    assert any("a score below 40 disqualifies the bid" in a for a in rng["Assuming"])
+    assumed = " ".join(m.value for m in at.markdown if "What each range assumes" in m.value).replace("\\", "")
+    assert "Q1: the panel's score: if your response scores 40 (Weak) to 100 (Excellent)" in assumed
+    assert "a score below 40 disqualifies the bid" in assumed
     assert any("Price is not included" in c.value for c in at.caption)
 
 
