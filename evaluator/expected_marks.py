@@ -36,6 +36,16 @@ def _step_words(rubric, cid: str, step: float) -> str:
     return label
 
 
+def _figures_words(claimed: float, worst: float, share: float, cap: float) -> str:
+    if worst > claimed:
+        return (f"high: your claim of {gbp(claimed)} is the best in the field; low: another bid claims {gbp(worst)} "
+                f"(the larger of {share:.0%} of the contract value, the share above which the buyer questions a "
+                "claim, and the best claim you entered)")
+    return (f"your claim of {gbp(claimed)} is at or above {share:.0%} of the contract value ({gbp(cap)}), the share "
+            "above which the buyer questions a claim; no other bid is assumed to claim more, so it is the best in the field "
+            "at both ends")
+
+
 def expected_marks(sa: dict, rubric) -> dict:
     """Low and high marks per criterion and in total for the self-assessment `sa` (evaluation.self_assess),
     each row with its assumptions in words. Marks are unrounded; round only for display."""
@@ -58,10 +68,7 @@ def expected_marks(sa: dict, rubric) -> dict:
         high = w if claimed > 0 else 0.0
         rows.append({"criterion": sv.id, "name": sv.name or sv.id, "lens": "figures", "weight": w,
                      "low": low, "high": high, "official": official == "figures", "worst_best_claimed": worst,
-                     "assumption": (f"high: your claim of {gbp(claimed)} is the best in the field; low: another "
-                                    f"bid claims {gbp(worst)} (the larger of {share:.0%} of the contract value, "
-                                    "the share above which the buyer questions a claim, and the best claim you "
-                                    "entered)")})
+                     "assumption": _figures_words(claimed, worst, share, cap)})
     for c in rubric.scale_criteria:
         steps = sorted(float(s) for s in rubric.criterion_scale(c.id))
         top = steps[-1]
