@@ -92,3 +92,12 @@ def test_check_json_gains_the_range_under_a_new_key(capsys):
     assert em["total"]["low"] == pytest.approx(15.12609375)
     assert em["total"]["high"] == pytest.approx(43.12609375)
     assert all(r["assumption"] for r in em["criteria"])
+
+
+def test_a_bid_for_one_lot_ranges_against_that_lots_contract_value(capsys):
+    """report_lots, Abbey for lot L2 (contract £600,000): low end of the figures lens against
+    24% x £600,000 = £144,000, not the tender's value; claimed £101,148: 15 x 101,148 / 144,000 = 10.54."""
+    fix = ROOT / "tests" / "fixtures" / "report_lots"
+    assert main(["check", "--rubric", str(fix / "rubric.yaml"), "--bid", str(fix / "bids" / "abbey_l2.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "figures lens, not counted: 10.54 to 15.00 of 15" in out and "another bid claims £144,000" in out
