@@ -6,6 +6,7 @@ tender with lots the draft names its lot and is assessed on that lot's terms (it
 """
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app.loading import load_draft_bid, load_rubric_upload
@@ -14,6 +15,7 @@ from app.state import get_rubric, get_tender, heavy_cache, rubric_digest
 from app.ui import escape_md, guard, show_problems, text_table
 from app.uploads import Upload
 from evaluator import charts, gbp, self_assess
+from evaluator.expected_marks import expected_marks
 
 # The example draft offered on a shipped sample (one bid, so nothing of the others is shown)
 EXAMPLES = {"home_care_north": "apex_care_group.yaml", "schools_fm": "meridian_fm_solutions.json"}
@@ -97,6 +99,7 @@ def main() -> None:
     st.caption(f"Design lens: priority-weighted attainment of the buyer's outcomes {sa['design_fraction']:.1%}. "
                f"Figures lens: your claim against a best claim of {gbp(sa['best_claimed'])}. Scale questions are "
                "marked by the panel and are not included.")
+    _range(sa, rubric)
 
     st.subheader("What to fix")
     flags = sa["flags"]
@@ -124,6 +127,25 @@ def main() -> None:
     st.dataframe(text_table(sa["walk"]), hide_index=True, width="stretch", column_config={
         "amount": st.column_config.NumberColumn("£ change", format="£%,.0f"),
         "running_total": st.column_config.NumberColumn("running total", format="£%,.0f")})
+
+
+def _range(sa: dict, rubric) -> None:
+    """Issue 19: the range of marks to expect, per criterion and in total, with the assumptions in words."""
+    er = expected_marks(sa, rubric)
+    st.subheader("Range of marks you could expect")
+    t = er["total"]
+    st.metric(f"Total, {t['lens']} lens for social value (price not included)",
+              f"{t['low']:.2f} to {t['high']:.2f} / {t['of']:g}")
+    rows = [{"Criterion": f"{r['criterion']} {r['name']}", "Low": f"{r['low']:.2f}", "High": f"{r['high']:.2f}",
+             "Of": f"{r['weight']:g}",
+             "Lens": "panel's score" if r["lens"] == "scale" else f"{r['lens']}" + ("" if r["official"] else " (not counted)")}
+            for r in er["criteria"]]
+    st.dataframe(text_table(pd.DataFrame(rows)), hide_index=True, width="stretch")
+    st.markdown("**What each range assumes**\n\n" + "\n".join(
+        f"- {escape_md(r['criterion'])}" + ("" if r["lens"] == "scale" else f" ({escape_md(r['lens'])} lens)")
+        + f": {escape_md(r['assumption'])}" for r in er["criteria"]))
+    st.caption(er["note"] + " The panel has not scored your responses and you cannot see the other bids: each "
+               "range states what its low and high ends assume.")
 
 
 with guard("the Self-assessment page"):

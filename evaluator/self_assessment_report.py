@@ -5,6 +5,7 @@ import datetime as _dt
 from typing import Optional
 
 from .assessment_method import method_story, walk_rows
+from .expected_marks import expected_marks
 from .pdf_kit import Kit, esc, marks, money, num, pct, plain
 
 
@@ -37,6 +38,7 @@ def self_assessment_pdf(sa: dict, rubric, *, generated: Optional[str] = None) ->
         if sv_scale:
             story.append(k.p("Plus the panel's score for " + esc(", ".join(f"{c.id} ({c.weight:g} marks)" for c in sv_scale))
                              + ".", k.small))
+    story += _range_story(k, expected_marks(sa, rubric))
     story.append(k.p("From claimed £ to credited £", k.h2))
     story.append(k.p(f"You claim {money(sa['claimed_value'])}; the design lens credits {money(sa['credited_value'])} "
                      "(validated, net of deadweight and attribution, weighted by evidence, discounted)."))
@@ -65,3 +67,17 @@ def self_assessment_pdf(sa: dict, rubric, *, generated: Optional[str] = None) ->
     story += method_story(k, ev)
     return k.build(story, title=f"Self-assessment {t.id} {sa['bidder']}",
                    header=f"{t.id} · Self-assessment · {sa['bidder']}", author=str(sa["bidder"]))
+
+
+def _range_story(k: Kit, er: dict) -> list:
+    """Issue 19: the range of marks to expect, per criterion and in total, with its assumptions."""
+    rows = [[f"{r['criterion']} {plain(r['name'])}" + ("" if r["lens"] == "scale" else f" ({r['lens']} lens"
+             + ("" if r["official"] else ", not counted") + ")"), f"{r['weight']:g}", marks(r["low"]), marks(r["high"]),
+             r["assumption"]] for r in er["criteria"]]
+    t = er["total"]
+    rows.append([f"Total ({t['lens']} lens for social value)", f"{t['of']:g}", marks(t["low"]), marks(t["high"]), er["note"]])
+    return [k.p("Range of marks you could expect", k.h2),
+            k.p("The panel has not scored your responses and you cannot see the other bids, so each criterion's "
+                "marks are a range; the assumptions behind each end are stated.", k.small),
+            k.table(["Criterion", "Of", "Low", "High", "Assuming"], rows, [42, 12, 14, 14, 98], right={1, 2, 3},
+                    bold_last=True)]

@@ -460,6 +460,25 @@ def test_self_assessment_example_matches_the_engine_and_shows_no_other_bid(home_
     assert not any(o in page_text for o in others)
 
 
+def test_self_assessment_shows_the_range_of_marks_with_its_assumptions():
+    """The example draft (Apex Care Group, home_care_north): design lens 6.94 at both ends (the bid as
+    drafted); Q1 12.00 (a score of 40, the lowest that keeps the bid in, x 30/100) to 30.00; SVQ 0.00 to
+    10.00; total 6.94 + 12 + 0 = 18.94 to 6.94 + 30 + 10 = 46.94 of 60. Apex claims £2,930,436, above
+    24% of £4,800,000 (£1,152,000), so its figures lens is 20.00 at both ends."""
+    at = start("self_assessment")
+    ok(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Total, design lens for social value (price not included)"] == "18.94 to 46.94 / 60"
+    rng = table(at, {"Criterion", "Low", "High", "Lens"})
+    got = {(c, lo, hi) for c, lo, hi in zip(rng["Criterion"], rng["Low"], rng["High"])}
+    assert {("Q1 Service delivery model", "12.00", "30.00"), ("SVQ Social value delivery plan", "0.00", "10.00")} <= got
+    assert ("SV Social value commitments", "6.94", "6.94") in got
+    assumed = " ".join(m.value for m in at.markdown if "What each range assumes" in m.value).replace("\\", "")
+    assert "Q1: the panel's score: if your response scores 40 (Weak) to 100 (Excellent)" in assumed
+    assert "a score below 40 disqualifies the bid" in assumed
+    assert any("Price is not included" in c.value for c in at.caption)
+
+
 def test_self_assessment_upload_and_bad_draft(tmp_path):
     at = start("self_assessment")
     upload(at, "draft_bid", tender_paths("home_care_north")[1] / "northtown_community_care.yaml")

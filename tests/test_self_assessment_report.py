@@ -42,3 +42,16 @@ def test_a_bid_for_one_lot_is_assessed_against_that_lot(tmp_path):
     text = pdf_text(self_assessment_pdf(sa, rubric))
     assert "Lot L2: South schools (contract value £600,000)" in text
     assert "Q1 Menu and nutrition is scored on its own scale" in text      # the tree's method, not the flat one
+
+
+def test_the_pdf_shows_the_range_of_marks_with_its_assumptions(tmp_path):
+    """Riverside Care Co-op (home_care_north): the total 15.13 to 43.13 of 60, worked by hand in
+    tests/test_self_assessment_range.py; the figures lens 8.35 to 20.00 against a best claim of £1,152,000."""
+    out = tmp_path / "self.pdf"
+    from .conftest import ROOT
+    assert main(["check", "--rubric", str(ROOT / "rubrics" / "home_care_north.yaml"), "--bid",
+                 str(ROOT / "sample_bids" / "home_care_north" / "riverside_care_coop.yaml"), "--pdf", str(out)]) == 0
+    text = pdf_text(out)
+    assert "Range of marks you could expect" in text
+    for words in ("15.13", "43.13", "8.35", "£1,152,000", "40 (Weak) to 100", "Price is not included"):
+        assert has(text, words), words

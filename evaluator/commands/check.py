@@ -26,6 +26,7 @@ def _cmd_check(args) -> int:
     from ..bids import load_bid
     from ..design_checks import check_rubric
     from ..evaluation import self_assess, self_assessment_json, _flag_records
+    from ..expected_marks import expected_marks, range_json, range_lines
     from ..rubric import load_rubric
 
     rubric = load_rubric(args.rubric, proxies_path=args.proxies)
@@ -57,11 +58,13 @@ def _cmd_check(args) -> int:
             print(f"Wrote the self-assessment report to {args.pdf}", file=sys.stderr)
     if args.json:
         doc = self_assessment_json(sa, rubric)
+        doc["expected_marks"] = range_json(expected_marks(sa, rubric))  # issue 19: the range, a new key
         if lot is not None:
             doc["lot_figures"] = _lot_json(rubric.lot)
         print_json(doc)
     else:
         text = render_self_assessment(sa, rubric)
+        text += "\n\n" + "\n".join(shown(x) for x in range_lines(expected_marks(sa, rubric)))  # issue 19
         if lot is not None:
             first, _, rest = text.partition("\n")
             text = "\n".join([first, *_lot_lines(rubric.lot, tender_rubric), rest])
