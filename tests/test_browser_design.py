@@ -93,7 +93,7 @@ def test_adding_an_outcome_from_the_social_value_model(app_url, tmp_path):
                 _choose(page, "Mission or theme", "Tackling economic inequality (theme, Social Value Model 2020, PPN 06/20)")
                 _choose(page, "Outcome", "Create new businesses, new jobs and new skills")
                 page.get_by_text("Suggested measure: EMP-LOCAL-BARRIERS").first.wait_for(timeout=60_000)
-                assert page.get_by_text("unit fte_year").count() >= 1
+                page.get_by_text("unit fte_year").first.wait_for(timeout=60_000)
                 page.get_by_text("Add an outcome from the Social Value Model").first.scroll_into_view_if_needed()
                 page.screenshot(path=str(shots / f"design_library_{width}x{height}.png"))
                 page.get_by_role("button", name="Add this outcome", exact=True).click()

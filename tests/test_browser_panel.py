@@ -146,7 +146,9 @@ def test_three_people_on_one_panel(tmp_path):
                 # the evaluator: declares before seeing the bids, sees only her own scores, cannot submit with a gap
                 _sign_in(ann, url, ANN)
                 nav = ann.get_by_test_id("stSidebarNav").inner_text()
-                assert "Moderation" not in nav  # no consensus to record, nor other evaluators' scores, for her
+                assert "Results" not in nav and "Reports" not in nav  # no totals built on others' scores for her
+                _open(ann, "Moderation")  # listed, but before she submits it hides the others and records nothing
+                ann.get_by_text("The other evaluators' scores are hidden until you submit").first.wait_for(timeout=60_000)
                 _open(ann, "Score")
                 ann.get_by_text("Declare any conflict of interest first").first.wait_for(timeout=60_000)
                 settled(ann)
