@@ -8,11 +8,12 @@ each line "page | sample | persona(s) | element | offence". `python -m tests.eve
 from __future__ import annotations
 
 import ast
-import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from tests.apptest import APP, GENERIC, unescape
 from tests.conftest import ROOT
@@ -120,12 +121,10 @@ def sweep(samples=SAMPLE_NAMES, *, timeout: int = 180) -> list[Visit]:
     from app import access
     from evaluator.panel import EVALUATOR
 
-    home = tempfile.mkdtemp(prefix="every_page_home_")
-    old_home, old_argv = os.environ.get("SOCIAL_VALUE_HOME"), sys.argv
-    os.environ["SOCIAL_VALUE_HOME"] = home  # never the real workspace home
-    sys.argv = ["streamlit_app.py"]          # the demonstration
     visits = []
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOCIAL_VALUE_HOME", tempfile.mkdtemp(prefix="every_page_home_"))  # never the real home
+        mp.setattr(sys, "argv", ["streamlit_app.py"])  # the demonstration
         for sample in samples:
             at = AppTest.from_file(APP, default_timeout=timeout).run()
             _open_sample(at, sample)
@@ -145,12 +144,6 @@ def sweep(samples=SAMPLE_NAMES, *, timeout: int = 180) -> list[Visit]:
                     visit = Visit(sample, access.persona_label(persona), title)
                     read_page(at, visit)
                     visits.append(visit)
-    finally:
-        sys.argv = old_argv
-        if old_home is None:
-            os.environ.pop("SOCIAL_VALUE_HOME", None)
-        else:
-            os.environ["SOCIAL_VALUE_HOME"] = old_home
     return visits
 
 
