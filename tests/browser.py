@@ -181,7 +181,7 @@ def screenshot(page, folder: Path, name: str) -> Path:
                          ".map(e => e.scrollHeight), document.body.scrollHeight)")
     if tall > viewport["height"]:  # the app scrolls inside its main block: the window is made as tall as it
         page.set_viewport_size({"width": viewport["width"], "height": min(int(tall) + 40, 16000)})
-        page.wait_for_timeout(800)
+        page.wait_for_timeout(500)
         settled(page)
     page.screenshot(path=str(shot), full_page=True)
     page.set_viewport_size(viewport)

@@ -60,8 +60,9 @@ def _declare_no_conflict(page, tables: DrawnTables) -> None:
         settled(page)
 
 
-def _read(page, tables: DrawnTables, where: str, found: list[str]) -> None:
-    """Everything wrong on the page drawn now, into `found` as "where | element | offence"."""
+def _read(page, tables: DrawnTables, where: str, found: list[str]) -> int:
+    """Everything wrong on the page drawn now, into `found` as "where | element | offence"; the number of
+    tables read."""
     if page.locator(EXCEPTION).count():
         found.append(f"{where} | exception box | {page.locator(EXCEPTION).first.inner_text()[:300]}")
     body = page.inner_text("body")
@@ -70,16 +71,18 @@ def _read(page, tables: DrawnTables, where: str, found: list[str]) -> None:
     if GENERIC in body:
         found.append(f"{where} | message | {GENERIC}")
     found += [f"{where} | page text | {o}" for o in page_offences(body)]
-    for df, config, placeholder in tables.take():
+    drawn = tables.take()
+    for df, config, placeholder in drawn:
         name = f"table [{', '.join(map(str, list(df.columns)[:4]))}{', …' if df.shape[1] > 4 else ''}]"
         found += [f"{where} | {name} | {o}" for o in table_offences(df, config, placeholder)]
+    return len(drawn)
 
 
 def _both_sizes(page, tmp_path, name: str) -> list[str]:
     shots = []
     for size, viewport in SIZES.items():
         page.set_viewport_size(viewport)
-        page.wait_for_timeout(1200)  # columns stack, charts redraw at the new width
+        page.wait_for_timeout(600)  # columns stack, charts redraw at the new width
         settled(page)
         shots.append(screenshot(page, tmp_path, f"{name}_{size}"))
     page.set_viewport_size(DESK)
@@ -91,6 +94,7 @@ def test_every_page_on_every_sample_at_a_desk_and_on_a_phone(tmp_path):
     server = Server(tmp_path / "home", tmp_path / "server.log", options=NO_CACHE)
     found: list[str] = []
     shots = []
+    read = {}  # (sample, page) -> tables read from the websocket
     try:
         url = server.start()
         with sync_api.sync_playwright() as p:
@@ -105,7 +109,7 @@ def test_every_page_on_every_sample_at_a_desk_and_on_a_phone(tmp_path):
                     for _, title in pages():
                         tables.take()
                         go_to(page, title)
-                        _read(page, tables, f"{sample} | {title} | lead", found)
+                        read[(sample, title)] = _read(page, tables, f"{sample} | {title} | lead", found)
                         shots += _both_sizes(page, tmp_path, f"{sample}_{_slug(title)}")
                     evaluator = _evaluator(sample)
                     pick(page, "Demonstration persona", evaluator)
@@ -119,6 +123,7 @@ def test_every_page_on_every_sample_at_a_desk_and_on_a_phone(tmp_path):
                 browser.close()
     finally:
         server.stop()
+    assert all(read[(s, "Results")] >= 2 for s in SAMPLES), read  # the tables did come through the websocket
     assert len(shots) == len(SAMPLES) * (len(pages()) + 1) * 2 and all(s.stat().st_size > 10_000 for s in shots)
     if found:
         pytest.fail(f"{len(found)} offences (sample | page | persona | where | offence):\n" + "\n".join(found),
