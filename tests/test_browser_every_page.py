@@ -4,10 +4,11 @@ every page as the lead persona (and Score as an evaluator of the sample, after d
 at a desk (1440x900) and on a phone (390x844). Full-page screenshots go to the test's tmp folder and to
 tests/artifacts/pages/<sample>_<page>_<size>.png when tests/artifacts exists: look at them before a change lands.
 
-It fails on an exception box, the app's "Something went wrong inside the tool", any offence of
-tests/page_text.py in the page's text (page_offences), and in any table the page draws (table_offences; a
-table is drawn on a canvas, so it is read from the websocket, as the browser received it). The failure lists
-every offence: sample | page | size | where | text.
+It fails on an exception box, the app's "Something went wrong inside the tool", an error message (nothing
+was done wrong on an untouched sample), any offence of tests/page_text.py in the page's text (page_offences)
+and in any table the page draws (table_offences; a table is drawn on a canvas, so it is read from the
+websocket, as the browser received it). The failure lists every offence: sample | page | persona | where |
+text. A page's text is read once, at the desk; the phone changes the layout, not the words.
 
 Runs where chromium is installed (CI installs it); skips otherwise."""
 from __future__ import annotations
@@ -65,6 +66,8 @@ def _read(page, tables: DrawnTables, where: str, found: list[str]) -> int:
     tables read."""
     if page.locator(EXCEPTION).count():
         found.append(f"{where} | exception box | {page.locator(EXCEPTION).first.inner_text()[:300]}")
+    for error in page.locator('[data-testid="stAlertContentError"]').all_inner_texts():  # nothing was done wrong
+        found.append(f"{where} | error | an error on the untouched shipped sample: {error[:300]}")
     body = page.inner_text("body")
     for icon in set(page.locator('[data-testid="stIconMaterial"]').all_inner_texts()):  # "keyboard_arrow_right"
         body = re.sub(rf"(?m)^\s*{re.escape(icon)}\s*$", "", body)
