@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 
-
 from ..exceptions import EvaluatorError, InputErrors, Tampered
 from ..formatting import marks, whole
 from ..terminal import shown
