@@ -1,12 +1,11 @@
 """The assessment summary (PDF) each bidder is sent under regulation 31 of the Procurement Regulations 2024."""
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Optional
 
 from .assessment_method import criterion_title, indented, is_flat, per_point, weight_text
 from .bid_slices import given
-from .pdf_kit import Kit, esc, isnum, marks, money, num, pct, pence, plain, rank_text
+from .pdf_kit import Kit, esc, isnum, marks, money, num, pct, pence, plain, quantity, rank_text, when_made
 from .why_not import dq_reasons, summary_context, sv_explanation, why_not
 
 
@@ -31,7 +30,7 @@ def assessment_summary_pdf(ev, bidder: str, *, generated: Optional[str] = None,
         raise InputError("is not a bidder in this evaluation", field="bidder", value=bidder)
     row = res.loc[bidder]
     info = cache["bids"].loc[bidder] if bidder in cache["bids"].index else {}
-    generated = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%d %B %Y")
+    generated = generated or when_made(time=False)
     winner = cache["winner"]
     if not is_flat(r):
         return _tree_summary(k, ev, bidder, cache, row, _heading(k, t, bidder, info, generated, cache.get("lot")))
@@ -133,7 +132,7 @@ def _commitments_story(k: Kit, ev, cache: dict, bidder: str) -> list:
     if ev.official_lens == "design" and sv_rows is not None and len(sv_rows):
         story.append(k.p("Your social value commitments against the buyer's outcomes", k.h3))
         story.append(k.table(["Outcome", "Target", "Your net contribution", "Share of target"],
-                             [[f"{a.outcome} {plain(a.name)}", f"{num(a.target)} {plain(a.unit)}".strip(),
+                             [[f"{a.outcome} {plain(a.name)}", quantity(a.target, a.unit),
                                num(a.net_quantity), pct(a.attainment)] for a in sv_rows.itertuples(index=False)],
                              [90, 30, 34, 26], right={2, 3}))
     c = cache["comm"].get(bidder)

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from .formatting import gbp
+from .formatting import gbp, unit_words
 
 
 FONT_DIR = Path(__file__).with_name("fonts")
@@ -67,6 +67,25 @@ def longest_token(text: str, font: str = FONT, size: float = CELL_SIZE, longest:
                default=0.0)
 
 
+AUDIT_CHECK = ("Anyone with the tool can check a copy of the workspace file against this head with its audit check "
+               "(see the README, 'Checking a workspace'): a copy that stops before this head is an earlier copy.")
+
+
+def file_name(path: Any) -> str:
+    """A file as the user named it: its name without the folder it was read from (an upload is kept on the
+    server under a temporary folder, which a reader has no use for); nothing for nothing."""
+    text = plain(path)
+    return text.replace("\\", "/").rsplit("/", 1)[-1] if text else ""
+
+
+def when_made(now: Optional[Any] = None, time: bool = True) -> str:
+    """When a document was made, as a commissioner writes it: "7 December 2026, 15:25 UTC" ("7 December
+    2026" with time=False)."""
+    import datetime as _dt
+    t = now or _dt.datetime.now(_dt.timezone.utc)
+    return f"{t.day} {t:%B %Y}" + (f", {t:%H:%M} UTC" if time else "")
+
+
 # ------------------------------------------------------------------------------------------ numbers
 def isnum(v: Any) -> bool:
     return v is not None and v is not pd.NA and isinstance(v, (int, float, np.floating, np.integer)) and math.isfinite(v)
@@ -94,6 +113,18 @@ def num(v: Any) -> str:
         return "-"
     v = float(v)
     return f"{v:,.0f}" if v == int(v) else f"{v:,.2f}"
+
+
+def quantity(v: Any, unit: Any) -> str:
+    """A quantity in its unit, in words: "30 FTE-years", "1 FTE-year", "£650,000" (spend), "12 hours";
+    the unit alone when there is no quantity."""
+    words = unit_words(unit)
+    if words == "£":
+        return money(v) if isnum(v) else "£"
+    if not isnum(v):
+        return words or "-"
+    text = num(v)
+    return f"{text} {unit_words(unit, plural=text != '1')}".strip()
 
 
 def rank_text(v: Any) -> str:

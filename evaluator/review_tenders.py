@@ -179,8 +179,8 @@ def review_rubric(path: Path | str) -> dict:
         spec = validate_spec(data, path)
     except EvaluatorError as exc:
         errors = exc.errors if isinstance(exc, InputErrors) else [exc]
-        return {"_problem": [Problem(source, None, e.line(), "Fix the rubric (python -m evaluator check --rubric "
-                                     f"{path.name} names every problem).") for e in errors]}
+        return {"_problem": [Problem(source, None, e.line(), f"Fix the rubric {path.name}: uploading it on the Tender "
+                                     "page, or the check command, names every problem.") for e in errors]}
     tree = any(c.kind in ("group", "pass_fail") for c in spec.criteria)
     flags: list[dict] = []
     if tree:  # DESIGN 9.1: every node with its effective weight; SV301 for each group that does not add up
