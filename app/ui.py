@@ -80,6 +80,22 @@ def text_table(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def show_table(df: pd.DataFrame, *, kinds: Optional[dict] = None, column_config: Optional[dict] = None,
+               **kwargs) -> None:
+    """A table a user reads, through the one formatting layer (evaluator.formatting.display_table): every cell
+    the text a commissioner reads (£ with separators and −£, marks to two decimals, percentages, units in
+    words, nothing as empty), headers in words, numbers right-aligned, no index. `kinds` overrides what a
+    column holds ({"total": "marks"}); `column_config` is keyed by the header in words. Other keywords go to
+    st.dataframe (height, key, width...)."""
+    from evaluator.formatting import display_table
+    shown, numeric = display_table(df, kinds)
+    config = {h: st.column_config.TextColumn(alignment="right") for h in numeric}
+    config.update(column_config or {})
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    return st.dataframe(shown, column_config=config, **kwargs)
+
+
 def edit_table(key: str, owner: str, data: pd.DataFrame, **kwargs) -> pd.DataFrame:
     """st.data_editor whose edits survive leaving the page. While the widget lives it edits a fixed base
     (so its own record of edits applies once); when the page is drawn afresh, or `owner` (what the table
@@ -224,14 +240,8 @@ def plain_flags(flags: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------ headers
 
-HEADER_WORDS = {"n_evaluators": "evaluators", "below_threshold": "below a minimum score", "df_sum": "discount factors summed",
-                "p_value": "p-value", "chi_square": "chi-square", "df": "degrees of freedom", "ref_value": "reference value",
-                "total_p05": "total: 5th percentile", "total_p95": "total: 95th percentile",
-                "win_probability": "wins (share of draws)", "error_codes": "error flags",
-                "not_credited_reason": "why not credited", "evaluator_median": "evaluators' median"}
-
-
 def in_words(df: pd.DataFrame) -> pd.DataFrame:
     """A table's headers as a reader says them: the engine's snake_case names (running_total, n_evaluators) in
     words (running total, evaluators); the values are untouched."""
-    return df.rename(columns=lambda c: HEADER_WORDS.get(c, c.replace("_", " ")) if isinstance(c, str) else c)
+    from evaluator.formatting import header_words
+    return df.rename(columns=header_words)

@@ -253,7 +253,7 @@ def main() -> None:
                     st.text("(none)")
                 else:
                     st.dataframe(frame, hide_index=True, width="stretch", column_config={  # marks: two decimals
-                        c: mark for c in frame.columns if isinstance(c, str) and c.endswith("marks")})
+                        c: mark for c in frame.columns if isinstance(c, str) and c.lower().endswith("marks")})
     st.caption(escape_md(f"Tender {rubric.tender.id}: {rubric.tender.title}"))
 
 

@@ -50,9 +50,15 @@ class SafeStream:
 
     def __init__(self, stream):
         self._stream = stream
+        try:  # a console or file in a code page without the minus sign (cp1252) gets "-" for it
+            "\u2212£".encode(getattr(stream, "encoding", None) or "utf-8")
+            self._minus = "\u2212"
+        except (UnicodeEncodeError, LookupError):
+            self._minus = "-"
 
     def write(self, text: str) -> int:
-        self._stream.write(shown_lines(text))
+        out = shown_lines(text)
+        self._stream.write(out if self._minus == "\u2212" else out.replace("\u2212", self._minus))
         return len(text)
 
     def __getattr__(self, name: str):  # flush, buffer, fileno, isatty, encoding...

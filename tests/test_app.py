@@ -119,15 +119,15 @@ def test_results_flag_filters_and_explain_tables(home_ev):
     assert sorted(flags["code"]) == sorted(expected["code"]) and len(flags) == 4  # A3, A4 lack a KPI: the buyer requires one
     at.selectbox(key="explain_bidder").set_value("Apex Care Group Ltd").run()
     ok(at)
-    walk = table(at, {"step", "amount", "running total"})
-    assert walk["running total"].iat[-1] == pytest.approx(home_ev.explain("Apex Care Group Ltd")["walk"]["running_total"].iat[-1])
+    walk = table(at, {"Step", "Amount", "Running total"})
+    assert walk["Running total"].iat[-1] == pytest.approx(home_ev.explain("Apex Care Group Ltd")["walk"]["running_total"].iat[-1])
     snake = [c for df in at.dataframe for c in df.value.columns if isinstance(c, str) and "_" in c]
     assert not snake, f"headers in the engine's names, not words: {snake}"
-    marks = table(at, {"criterion", "part", "weight", "working", "marks"})
+    marks = table(at, {"Criterion", "Part", "Weight", "Working", "Marks"})
     import json
-    shown = next(df for df in at.dataframe if "working" in df.value.columns)      # marks read to two decimals
-    assert json.loads(shown.proto.columns)["marks"]["type_config"]["format"] == "%.2f"
-    assert marks["marks"].iat[-1] == pytest.approx(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
+    shown = next(df for df in at.dataframe if "Working" in df.value.columns)      # marks read to two decimals
+    assert json.loads(shown.proto.columns)["Marks"]["type_config"]["format"] == "%.2f"
+    assert marks["Marks"].iat[-1] == pytest.approx(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
 
 
 def test_figures_page_ranks_walk_attainment_and_reading(home_ev):
@@ -142,13 +142,13 @@ def test_figures_page_ranks_walk_attainment_and_reading(home_ev):
         assert ranks.loc[bidder, "credited £"] == pytest.approx(row["credited_value"])
     # default walk: the bid the other lens would pick, ending at its credited £
     assert at.selectbox(key="walk_bidder").value == home_ev.winner("figures") == "Apex Care Group Ltd"
-    walk = table(at, {"step", "amount", "running total"})
-    assert walk["step"].iat[0] == "Claimed by the supplier"
-    assert walk["running total"].iat[0] == pytest.approx(r.loc["Apex Care Group Ltd", "claimed_value"])
-    assert walk["running total"].iat[-1] == pytest.approx(r.loc["Apex Care Group Ltd", "credited_value"])
+    walk = table(at, {"Step", "Amount", "Running total"})
+    assert walk["Step"].iat[0] == "Claimed by the supplier"
+    assert walk["Running total"].iat[0] == pytest.approx(r.loc["Apex Care Group Ltd", "claimed_value"])
+    assert walk["Running total"].iat[-1] == pytest.approx(r.loc["Apex Care Group Ltd", "credited_value"])
     at.selectbox(key="walk_bidder").set_value("Northtown Community Care CIC").run()
-    walk = table(at, {"step", "amount", "running total"})
-    assert walk["running total"].iat[-1] == pytest.approx(r.loc["Northtown Community Care CIC", "credited_value"])
+    walk = table(at, {"Step", "Amount", "Running total"})
+    assert walk["Running total"].iat[-1] == pytest.approx(r.loc["Northtown Community Care CIC", "credited_value"])
     snake = [c for df in at.dataframe for c in df.value.columns if isinstance(c, str) and "_" in c]
     assert not snake, f"headers in the engine's names, not words: {snake}"
     att = table(at, {"bidder", "O1 attainment", "O4 attainment"}).set_index("bidder")

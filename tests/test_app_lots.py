@@ -179,10 +179,10 @@ def test_moderation_reads_pass_fail_as_pass_or_fail_and_records_a_consensus_per_
     at = opened(tender, "moderation")
     at.selectbox(key="mod_lot").set_value("L2").run()
     ok(at)
-    side = table(at, {"bidder", "criterion", "moderated", "status"})
-    pf = side[side["criterion"] == "PF"].set_index("bidder")["moderated"]
+    side = table(at, {"Bidder", "Criterion", "Moderated score", "Status"})
+    pf = side[side["Criterion"] == "PF"].set_index("Bidder")["Moderated score"]
     assert pf.loc[CRESTLINE] == "Fail" and pf.loc[WESTVALE] == "Pass"
-    assert set(side["bidder"]) == {WESTVALE, CRESTLINE, MERIDIAN}  # lot L2's bids only
+    assert set(side["Bidder"]) == {WESTVALE, CRESTLINE, MERIDIAN}  # lot L2's bids only
     at.selectbox(key="mod_cell").set_value((CRESTLINE, "PF")).run()
     score = at.selectbox(key="mod_score_PF")
     assert score.options == ["Pass", "Fail"]

@@ -74,13 +74,13 @@ def test_an_evaluator_sees_only_their_own_scores_until_submitted():
     assert not any(b.label == "Record consensus" for b in at.button)
     submit("Helen Marsh")
     at = evaluator("Helen Marsh")
-    panel = table(at, {"bidder", "criterion", "SV205", "status"})
+    panel = table(at, {"Bidder", "Criterion", "SV205", "Status"})
     assert {"David Okafor", "Helen Marsh", "Priya Raman"} <= set(panel.columns)
     assert not [c for c in panel.columns if "_" in c]  # spread steps, evaluators: headers in words
     assert any("Evaluators far apart (more than two scale steps; flag SV205): 1 cell(s)" in unescape(c.value)
                for c in at.caption)
     flagged = panel[panel["SV205"]]
-    assert list(zip(flagged["bidder"], flagged["criterion"])) == [("Carewell Services Ltd", "Q1")]
+    assert list(zip(flagged["Bidder"], flagged["Criterion"])) == [("Carewell Services Ltd", "Q1")]
     agreed = "how far the panel agreed (Kendall's W: 0 none, 1 complete)"  # plain words first, the name second
     agree = table(at, {"criterion", agreed, "reading"})
     assert set(agree["criterion"]) == {"Q1", "SVQ"} and agree[agreed].between(0, 1).all()
@@ -115,9 +115,9 @@ def test_consensus_needs_a_rationale_then_is_saved_beside_the_originals_and_surv
     assert len(ws.scores().query("bidder == @cell[0] and criterion == 'SVQ'")) == 4  # three originals kept
 
     restarted = fresh()  # a new session: nothing in memory
-    panel = table(restarted, {"bidder", "criterion", "moderated", "status"})
-    row = panel[(panel["bidder"] == cell[0]) & (panel["criterion"] == "SVQ")].iloc[0]
-    assert row["moderated"] == 60 and row["status"] == "consensus recorded"
+    panel = table(restarted, {"Bidder", "Criterion", "Moderated score", "Status"})
+    row = panel[(panel["Bidder"] == cell[0]) & (panel["Criterion"] == "SVQ")].iloc[0]
+    assert row["Moderated score"] == 60 and row["Status"] == "consensus recorded"
     assert ws.verify().intact
 
 

@@ -4,138 +4,25 @@ too wide for the line wraps its text columns, then splits into parts that each r
 `--csv DIR` writes the same tables as they are (every column and digit, formula-safe) instead."""
 from __future__ import annotations
 
-import math
 import textwrap
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pandas as pd
 
-from ..formatting import gbp
+from ..formatting import column_kind, formatted, header_words
 from ..terminal import shown
 
 LINE = 100   # the width every table fits
 GAP = "  "
 TEXT_MIN = 12  # a text column is not wrapped narrower than this (or its longest word, if shorter)
 
-# --- what a column holds, from its engine name ------------------------------------------------------------
-PER_UNIT_MONEY = {"claimed_proxy", "ref_value", "reference_proxy", "value", "low", "high", "value_in_base",
-                  "proxy", "price_per_point"}
-MONEY = {"price", "lowest", "claimed_value", "figures_value", "credited_value", "amount", "running_total",
-         "undiscounted", "contract_value", "promised_value", "delivered_value", "promised_value_to_date",
-         "claimed", "credited"} | PER_UNIT_MONEY
-MARKS = {"marks", "total", "price_score", "quality_score", "social_value_score", "weight", "threshold", "score",
-         "evaluator_median", "lowest_score", "highest_score", "moderated", "quality_points", "min_share",
-         "group_marks", "max_marks", "score_used", "median"}
-PERCENT = {"deadweight_used", "attribution_used", "displacement_used", "deadweight", "attribution",
-           "displacement", "attainment", "additionality", "share", "credited_share", "drop_off"}
-FACTORS = {"evidence_factor", "discount_factor", "drop_off_factor", "df_sum", "factor", "design_fraction"}
-YEARS = {"year", "start_year", "end_year", "years_in_term", "price_year", "persistence_credited_years",
-         "n_evaluators", "rank", "level", "order"}
-
-LABELS = {
-    "id": "Id", "criterion": "Criterion", "part": "Part", "weight": "Weight", "working": "Working", "marks": "Marks",
-    "bidder": "Bidder", "price": "Price", "lowest": "Lowest price", "method": "Method", "name": "Name",
-    "threshold": "Minimum score", "social_value": "Social value", "n_evaluators": "Evaluators",
-    "evaluator_median": "Median score", "lowest_score": "Lowest score", "highest_score": "Highest score",
-    "moderated": "Moderated score", "measure": "Measure", "quantity": "Quantity", "unit": "Unit",
-    "claimed_proxy": "Claimed proxy", "claimed_value": "Claimed", "claimed_basis": "Claimed basis",
-    "figures_value": "Figures lens", "code": "Code", "severity": "Severity", "commitment": "Commitment",
-    "message": "Finding", "fix": "Fix", "served_outcome": "Outcome served", "error_codes": "Error flags",
-    "credited": "Credited", "not_credited_reason": "Not credited because", "evidence_grade": "Evidence",
-    "evidence_factor": "Evidence factor", "start_year": "Start year", "end_year": "End year",
-    "years_in_term": "Years in term", "quantity_in_term": "Quantity in term", "deadweight_used": "Deadweight",
-    "attribution_used": "Attribution", "displacement_used": "Displacement", "additionality": "Additionality",
-    "net_quantity": "Net quantity", "outcome": "Outcome", "baseline": "Baseline", "target": "Target",
-    "priority": "Priority", "attainment": "Attainment", "per_year_quantity": "Quantity a year",
-    "ref_value": "Reference proxy", "price_year": "Price year", "persistence_credited_years": "Years after term",
-    "drop_off": "Drop-off", "df_sum": "Discount factors summed", "credited_value": "Credited",
-    "year": "Year", "phase": "Phase", "reference_proxy": "Reference proxy", "drop_off_factor": "Drop-off factor",
-    "undiscounted": "Undiscounted", "discount_factor": "Discount factor", "step": "Step", "amount": "Amount",
-    "running_total": "Running total", "walk_claimed": "Claimed", "walk_not_credited_errors": "Error flags",
-    "walk_off_design": "Off design", "walk_proxy_corrected": "Proxy corrected", "walk_beyond_term": "Beyond term",
-    "walk_persistence": "Persistence", "walk_deflators": "Deflators", "walk_evidence": "Evidence",
-    "walk_discounting": "Discounting", "kind": "Kind", "rationale": "Rationale",
-}
-
 _KEYS = ("id", "criterion", "code", "step", "commitment", "outcome", "bidder", "question", "group")
 
 
-def _missing(v: Any) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
-
-
-def _number(v: Any) -> Optional[float]:
-    if isinstance(v, bool) or _missing(v):
-        return None
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
-def _kind(name: str) -> str:
-    n = str(name)
-    if n in MONEY or n.startswith("walk_"):
-        return "money"
-    if n in MARKS or n.endswith("_marks") or n.endswith("_score"):
-        return "marks"
-    if n in PERCENT or n.endswith("_used") or n.endswith("_share"):
-        return "percent"
-    if n in FACTORS or n.endswith("_factor"):
-        return "factor"
-    if n in YEARS or n.endswith("_year") or n in ("price_base", "base_year"):
-        return "whole"  # a year is written without a thousands separator
-    return "number"
-
-
-def _plain_number(x: float) -> str:
-    """A quantity as written: 3,600 or 7.29 (at most two decimals; never an exponent)."""
-    if abs(x - round(x)) < 5e-7:
-        return f"{round(x):,}"
-    return f"{x:,.2f}".rstrip("0").rstrip(".")
-
-
-def _percent(x: float) -> str:
-    s = f"{x * 100:.1f}".rstrip("0").rstrip(".")
-    return f"{s}%"
-
-
-def formatted(column: pd.Series, name: str) -> tuple[list[str], bool]:
-    """Each cell as text, and whether the column is numbers (right-aligned)."""
-    values = column.tolist()
-    kind = _kind(name)
-    nums = [_number(v) for v in values]
-    numeric = all(n is not None or _missing(v) for n, v in zip(nums, values)) and any(n is not None for n in nums)
-    if not numeric:
-        return [_text(v) for v in values], False
-    if kind == "money":
-        pence = str(name) in PER_UNIT_MONEY and any(abs(n * 100 - round(n * 100)) < 1e-6 and n != round(n)
-                                                     for n in nums if n is not None)
-        return ["" if n is None else gbp(n, 2 if pence else 0) for n in nums], True
-    if kind in ("marks", "factor"):
-        return ["" if n is None else f"{n:,.2f}" for n in nums], True
-    if kind == "percent" and all(n is None or -1.5 <= n <= 1.5 for n in nums):
-        return ["" if n is None else _percent(n) for n in nums], True
-    if kind == "whole":
-        return ["" if n is None else (f"{int(round(n))}" if abs(n - round(n)) < 1e-9 else _plain_number(n))
-                for n in nums], True
-    return ["" if n is None else _plain_number(n) for n in nums], True
-
-
-def _text(v: Any) -> str:
-    if _missing(v):
-        return ""
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, (list, tuple)):
-        return ", ".join(_text(x) for x in v)
-    return " ".join(shown(v).split())
-
-
 def label(name: Any, kind: str) -> str:
-    text = LABELS.get(str(name)) or str(name).replace("_", " ").strip().capitalize()
+    """A header in words; a money column's says £ (its cells are aligned figures)."""
+    text = header_words(str(name))
     return shown(text + (" £" if kind == "money" and "£" not in text else ""))
 
 
@@ -205,7 +92,7 @@ def text_table(frame: pd.DataFrame, line: int = LINE) -> list[str]:
     cols = []
     for name in frame.columns:
         cells, right = formatted(frame[name], name)
-        cols.append(_Column(label(name, _kind(name) if right else "text"), cells, right))
+        cols.append(_Column(label(name, column_kind(name) if right else "text"), cells, right))
     if _fit(cols, line):
         return _render(cols)
     key_i = next((i for i, n in enumerate(frame.columns) if str(n) in _KEYS), 0)
