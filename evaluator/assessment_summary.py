@@ -5,7 +5,8 @@ from typing import Optional
 
 from .assessment_method import criterion_title, indented, is_flat, per_point, weight_text
 from .bid_slices import given
-from .pdf_kit import Kit, esc, isnum, marks, money, num, pct, pence, plain, quantity, rank_text, when_made
+from .pdf_kit import (Kit, esc, isnum, marks, money, num, pct, pence, plain, quantity, rank_text, signed_marks,
+                      when_made)
 from .why_not import dq_reasons, summary_context, sv_explanation, why_not
 
 
@@ -160,9 +161,9 @@ def _why_not_story(k: Kit, ev, cache: dict, bidder: str, row, winner, win_row, c
     if table and row["eligible"] and win_row is not None:
         unit = "quality points" if per_point(ev.rubric) else "marks"
         story.append(k.table(["Criterion", f"Your {unit}", f"Winning tender's {unit}", "Difference"],
-                             [[t_, marks(m_), marks(w_), f"{m_ - w_:+.2f}"] for t_, m_, w_ in table]
+                             [[t_, marks(m_), marks(w_), signed_marks(m_ - w_)] for t_, m_, w_ in table]
                              + [["Total", marks(row["total"]), marks(win_row["total"]),
-                                 f"{float(row['total']) - float(win_row['total']):+.2f}"]],
+                                 signed_marks(float(row["total"]) - float(win_row["total"]))]],
                              [80, 30, 40, 30], right={1, 2, 3}, zebra=False, bold_last=True))
     return story
 

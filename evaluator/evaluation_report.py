@@ -13,7 +13,7 @@ from .bid_slices import by_bidder, given, in_rank_order, is_lots, shown_commitme
 from .pdf_charts import CHART_BIDS, PALETTE, attainment_chart, claimed_credited_chart, ranks_chart
 from .panel_record import panel_story
 from .pdf_kit import (AUDIT_CHECK, Kit, esc, file_name, isnum, marks, money, num, pct, pence, plain, quantity,
-                      rank_text, when_made)
+                      rank_text, unit_money, when_made)
 from .provenance import Inputs, fingerprints, settings_json
 from .formatting import gbp, unit_words
 from .price_base import report_story as price_base_story
@@ -278,11 +278,13 @@ def _appendix(k: Kit, ev, inputs: Optional[Inputs]) -> list:
     story.append(k.p("A. Checks on the rubric's design", k.h2))
     rf = ev.rubric_flags
     story.append(k.table(["Code", "Check", "Severity", "Finding", "Fix"],
-                         [[f.code, f.name, f.severity, f.message, f.fix] for f in rf.itertuples(index=False)],
+                         [[f.code, str(f.name).replace("-", " "), f.severity, f.message, f.fix]
+                          for f in rf.itertuples(index=False)],
                          [14, 28, 14, 62, 62]))
     story.append(k.p("B. Proxy table (reference £ values) with sources and licences", k.h2))
     prox = r.proxies.reset_index() if "code" not in r.proxies.columns else r.proxies
-    prow = [[p.code, p.name, _unit_of_value(p.unit), money(p.value), money(p.low), money(p.high), plain(p.price_year),
+    prow = [[p.code, p.name, _unit_of_value(p.unit), unit_money(p.value), unit_money(p.low), unit_money(p.high),
+             plain(p.price_year),
              p.kind, p.source, p.licence] for p in prox.itertuples(index=False)]
     story.append(k.table(["Code", "Name", "Unit", "Value", "Low", "High", "Price year", "Kind", "Source", "Licence"],
                          prow, [20, 26, 14, 12, 12, 12, 10, 11, 42, 21], right={3, 4, 5, 6}))
