@@ -474,7 +474,8 @@ def delivery_chart(by_period: pd.DataFrame, bidder: str):
         d.assign(series="Promised", quantity=d["promised_quantity"]),
         d.assign(series="Delivered", quantity=d["delivered_quantity"]),
     ], ignore_index=True)
-    unit = long["unit"].fillna("").astype(str).str.replace("_", " ").str.replace(r"\bfte\b", "FTE", regex=True)
+    from .formatting import unit_words
+    unit = [unit_words(u) for u in long["unit"]]
     long["outcome"] = [textwrap.fill(f"{o} {n} ({u})", 48) for o, n, u in
                        zip(long["outcome"].astype(str), long["name"].astype(str), unit)]
     long = long[["outcome", "period", "period_end", "series", "quantity"]]

@@ -6,7 +6,7 @@ may be split across lines, and every header word and £ value appears whole, as 
 
 The tables' texts are taken as the documents are built (pdf_kit.Kit.table is watched), so the test knows
 every cell without parsing the layout. The page images go to tests/artifacts/pdf/ when that folder exists
-(to be looked at), else to a temporary folder. Skipped when poppler-utils is not installed (CI installs it).
+(to be looked at), else to a temporary folder. Skipped when poppler-utils is not installed.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from .conftest import ROOT
 
 PDFTOPPM, PDFTOTEXT = shutil.which("pdftoppm"), shutil.which("pdftotext")
 needs_poppler = pytest.mark.skipif(PDFTOPPM is None or PDFTOTEXT is None,
-                                   reason="poppler-utils (pdftoppm, pdftotext) is not installed (CI installs it)")
+                                   reason="poppler-utils (pdftoppm, pdftotext) is not installed: apt-get install poppler-utils")
 pytestmark = needs_poppler
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "pdf"
