@@ -245,3 +245,29 @@ def test_a_table_split_across_pages_repeats_its_header_only_at_the_top_of_a_page
                 continue
             twice = {p: ys for p, ys in header_rows(words, head).items() if len(set(ys)) > 1}
             assert twice == {}, (doc.name, head, twice)
+
+
+def _read_text(pdf_path: Path) -> str:
+    """The text a reader reads, without the appendix's machine parts: the fingerprints table (file names broken
+    at the column's edge, SHA-256s), the settings JSON whose fingerprint it gives, and the price base's GDP
+    deflator indices and factors (published to four decimals). Marks in brackets, "(22.50)", are not a
+    section number."""
+    text = subprocess.run([PDFTOTEXT, str(pdf_path), "-"], capture_output=True, check=True, timeout=120).stdout.decode()
+    for head, ends in (("C. Fingerprints of the inputs", ("\nD. ", "\nE. ")),
+                       ("D. One price base", ("\nE. ",))):
+        start = text.find(head)
+        if start >= 0:
+            end = min([i for i in (text.find(e, start) for e in ends) if i > 0] or [len(text)])
+            text = text[:start] + text[end:]
+    return re.sub(r"\((\d+\.\d\d)\)", r"[\1]", text)
+
+
+def test_documents_pass_the_rules_a_page_must_pass(rendered, tmp_path):
+    """tests/page_text.py's rules (no None/NaN, snake_case, float with more than two decimals, £-, spec section
+    number, command line or server path) hold for every document too."""
+    page_text = pytest.importorskip("tests.page_text")
+    for doc, _, _ in rendered:
+        path = tmp_path / f"{doc.name}.pdf"
+        path.write_bytes(doc.pdf)
+        offences = page_text.page_offences(_read_text(path))
+        assert offences == [], (doc.name, offences[:10])
