@@ -5,6 +5,7 @@ from typing import Optional
 
 from .assessment_method import criterion_title, indented, is_flat, per_point, weight_text
 from .bid_slices import given
+from .flags import flag_words
 from .pdf_kit import (Kit, esc, isnum, marks, money, num, pct, pence, plain, quantity, rank_text, signed_marks,
                       when_made)
 from .why_not import dq_reasons, summary_context, sv_explanation, why_not
@@ -175,8 +176,8 @@ def _flags_story(k: Kit, cache: dict, bidder: str) -> list:
     if fl is None or not len(fl):
         return []
     return [k.p("Points found in your tender, and what would fix them", k.h2),
-            k.table(["Code", "Where", "Finding", "What would fix it"],
-                    [[f"{x.code} ({x.severity})", plain(x.commitment) or plain(x.criterion) or "bid",
+            k.table(["Point", "Where", "Finding", "What would fix it"],
+                    [[f"{flag_words(x.code)} ({x.code}, {x.severity})", plain(x.commitment) or plain(x.criterion) or "bid",
                       x.message, x.fix] for x in fl.itertuples(index=False)], [18, 14, 74, 74])]
 
 

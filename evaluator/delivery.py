@@ -42,7 +42,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .flags import empty_flags, make_flags
+from .flags import empty_flags, flag_words, make_flags
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
 from .documents import read_small_csv
@@ -454,7 +454,7 @@ def render(tr: Tracking) -> str:
                        f"{_pct(r.promised_attainment_to_date)} by now")
         f = tr.flags[tr.flags["bidder"] == c.bidder]
         for x in f.itertuples(index=False):
-            out.append(f"  {x.code} {str(x.name).replace('-', ' ')} ({x.severity}) [{x.commitment}]: {x.message}")
+            out.append(f"  {flag_words(x.code)} ({x.code}, {x.severity}) [{x.commitment}]: {x.message}")
     # each entry is one line: a title, buyer or name holding a newline or an escape sequence is shown
     # escaped (terminal.shown), never as a forged line or a command to the terminal
     from .terminal import shown

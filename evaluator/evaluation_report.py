@@ -15,6 +15,7 @@ from .panel_record import panel_story
 from .pdf_kit import (AUDIT_CHECK, Kit, esc, file_name, isnum, marks, money, num, pct, pence, plain, quantity,
                       rank_text, unit_money, when_made)
 from .provenance import Inputs, fingerprints, settings_json
+from .flags import flag_label
 from .formatting import gbp, unit_words
 from .price_base import report_story as price_base_story
 from .why_not import award_rows, dq_reasons
@@ -277,10 +278,9 @@ def _appendix(k: Kit, ev, inputs: Optional[Inputs]) -> list:
     story.append(k.p("Appendix", k.h1))
     story.append(k.p("A. Checks on the rubric's design", k.h2))
     rf = ev.rubric_flags
-    story.append(k.table(["Code", "Check", "Severity", "Finding", "Fix"],
-                         [[f.code, str(f.name).replace("-", " "), f.severity, f.message, f.fix]
-                          for f in rf.itertuples(index=False)],
-                         [14, 28, 14, 62, 62]))
+    story.append(k.table(["Check", "Severity", "Finding", "Fix"],
+                         [[flag_label(f.code), f.severity, f.message, f.fix] for f in rf.itertuples(index=False)],
+                         [36, 14, 65, 65]))
     story.append(k.p("B. Proxy table (reference £ values) with sources and licences", k.h2))
     prox = r.proxies.reset_index() if "code" not in r.proxies.columns else r.proxies
     prow = [[p.code, p.name, _unit_of_value(p.unit), unit_money(p.value), unit_money(p.low), unit_money(p.high),
@@ -392,9 +392,9 @@ def bid_sections(k: Kit, ev, res: pd.DataFrame, lot: Optional[str] = None, award
         story.append(k.table(["Step", "Amount", "Running total"], walk_rows(c), [120, 30, 30], right={1, 2},
                              bold_last=True))
         story.append(k.p("Flags", k.h2))
-        frows = [] if fl is None else [[x.code, x.severity, plain(x.commitment) or plain(x.criterion) or "bid",
+        frows = [] if fl is None else [[flag_label(x.code), x.severity, plain(x.commitment) or plain(x.criterion) or "bid",
                                         x.message, x.fix] for x in fl.itertuples(index=False)]
-        story.append(k.table(["Code", "Severity", "Where", "Finding", "Fix"], frows, [14, 15, 13, 70, 68]))
+        story.append(k.table(["Flag", "Severity", "Where", "Finding", "Fix"], frows, [30, 14, 12, 62, 62]))
     return story
 
 

@@ -5,6 +5,7 @@ from typing import Optional
 
 from .assessment_method import method_story, walk_rows
 from .expected_marks import expected_marks
+from .flags import flag_label
 from .pdf_kit import Kit, esc, marks, money, num, pct, plain, quantity, when_made
 
 
@@ -59,8 +60,9 @@ def self_assessment_pdf(sa: dict, rubric, *, generated: Optional[str] = None) ->
     flags = sa["flags"]
     story.append(k.p(f"Flags ({len(flags)}) and what to fix" if len(flags) else "No flags: nothing to fix", k.h2))
     if len(flags):
-        story.append(k.table(["Code", "Severity", "Where", "Finding", "What to fix"],
-                             [[x.code, x.severity, plain(x.commitment) or plain(x.criterion) or "bid", x.message, x.fix]
+        story.append(k.table(["Flag", "Severity", "Where", "Finding", "What to fix"],
+                             [[flag_label(x.code), x.severity, plain(x.commitment) or plain(x.criterion) or "bid", x.message,
+                               x.fix]
                               for x in flags.itertuples(index=False)], [14, 15, 13, 69, 69]))
     story.append(k.p("How the buyer will assess", k.h2))
     story += method_story(k, ev)

@@ -18,6 +18,7 @@ import pandas as pd
 from .assessment_method import is_flat, per_point
 from .bid_slices import is_lots, tree_marks
 from .spreadsheet import formula_like
+from .flags import flag_words
 from .formatting import unit_words
 from .pdf_kit import AUDIT_CHECK, file_name
 from .why_not import award_rows
@@ -264,11 +265,16 @@ def _flags(wb, parts, rubric_flags) -> None:
     cols = (["lot"] if lot_col else []) + ["bidder", "code", "name", "severity", "commitment", "criterion", "message",
                                            "fix"]
     for lot, ev in parts:
-        s.rows(ev.flags.assign(lot=lot) if lot_col else ev.flags, cols)
+        s.rows(_flag_names(ev.flags.assign(lot=lot) if lot_col else ev.flags), cols)
     rf = rubric_flags.copy()
     if len(rf):
         rf["bidder"] = "(rubric design)"
-        s.rows(rf, cols)
+        s.rows(_flag_names(rf), cols)
+
+
+def _flag_names(flags: pd.DataFrame) -> pd.DataFrame:
+    """Each flag's name in words ("Below a minimum score"), as every document and page says it."""
+    return flags.assign(name=[flag_words(c) for c in flags["code"]]) if len(flags) else flags
 
 
 COMMITMENT_COLUMNS: list[tuple[str, str, float, Optional[str]]] = [

@@ -95,7 +95,7 @@ def test_delivery_messages_give_units_in_words(tr):
     assert "delivery of £158,000 is reported against A4" in messages["A4"]
     text = render(tr)
     assert "of the 25 FTE-years promised" in text and "delivered £158,000 of £243,750 due" in text
-    assert "(net 8.98)" in text and "delivery without evidence (warning)" in text
+    assert "(net 8.98)" in text and "Delivery reported without evidence (SV401, warning)" in text
     for raw in ("fte_year", "apprentice_year", " gbp", " hour ", "tco2e", "6.4", "8.978"):
         assert raw not in text, raw
 

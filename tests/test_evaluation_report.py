@@ -121,3 +121,14 @@ def test_documents_name_each_file_as_given_and_quote_no_command_line(report_dir,
     assert "30 FTE-years" in read and "fte_year" not in read and "apprentice_year" not in read
     for text in summaries.values():
         assert "30 FTE-years" in text and "12 apprentice-years" in text and "fte_year" not in text
+
+
+def test_flags_are_named_in_words_with_the_code_after(report_text, summaries, fixture_ev):
+    """Issue 19: a flag's name in plain English first, its code as the secondary detail, as the pages and the
+    command line say it ("Below a minimum score (SV203)")."""
+    from evaluator.flags import flag_label, flag_words
+    for code in set(fixture_ev.flags["code"]):
+        assert has(report_text, flag_label(code)), code
+    apex = next(t for b, t in summaries.items() if "Apex" in b)
+    for code in set(fixture_ev.flags.loc[fixture_ev.flags["bidder"].str.contains("Apex"), "code"]) - {"SV205", "SV206"}:
+        assert has(apex, f"{flag_words(code)} ({code},"), code

@@ -169,6 +169,8 @@ def test_the_record_names_the_workspace_file_and_says_how_to_check_it_in_words(f
     rubric = _table(book["Rubric"])
     assert set(rubric.loc[rubric["Item"] == "Outcome", "Kind / unit"]) >= {"FTE-years", "apprentice-years"}
     assert "social value" in set(rubric.loc[rubric["Item"] == "Criterion", "Kind / unit"])
+    flags = _table(book["Flags"])   # a flag's name in words, as the documents and pages say it
+    assert "Below a minimum score" in set(flags["Name"]) and not any("-" in str(n) for n in flags["Name"])
 
 
 def test_the_workbook_survives_control_characters_and_huge_text(fixture_ev):
