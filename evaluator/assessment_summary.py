@@ -176,9 +176,9 @@ def _flags_story(k: Kit, cache: dict, bidder: str) -> list:
     if fl is None or not len(fl):
         return []
     return [k.p("Points found in your tender, and what would fix them", k.h2),
-            k.table(["Point", "Where", "Finding", "What would fix it"],
+            k.table(["Flag", "Where", "Finding", "What would fix it"],
                     [[f"{flag_words(x.code)} ({x.code}, {x.severity})", plain(x.commitment) or plain(x.criterion) or "bid",
-                      x.message, x.fix] for x in fl.itertuples(index=False)], [18, 14, 74, 74])]
+                      x.message, x.fix] for x in fl.itertuples(index=False)], [32, 12, 68, 68])]
 
 
 def _result_text(ev, cache: dict, bidder: str, row, winner) -> str:
