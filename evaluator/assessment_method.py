@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .pdf_kit import Kit, esc, money
+from .pdf_kit import Kit, esc, money, quantity
 
 
 def criterion_title(c) -> str:
@@ -121,7 +121,7 @@ def scores_available(rubric, c) -> str:
 def _outcome_rows(rubric) -> list[list[Any]]:
     rows = []
     for o in rubric.spec.design.outcomes:
-        target = f"{o.target:g} {o.unit or ''}".strip() if o.target is not None else "no target"
+        target = quantity(o.target, o.unit) if o.target is not None else "no target"
         if getattr(o, "mandatory", False):
             target += " (mandatory)"
         rows.append([o.id, o.name or "", ", ".join(o.measures) or "any measure naming it", target,

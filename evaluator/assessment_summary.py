@@ -1,12 +1,13 @@
 """The assessment summary (PDF) each bidder is sent under regulation 31 of the Procurement Regulations 2024."""
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Optional
 
 from .assessment_method import criterion_title, indented, is_flat, per_point, weight_text
 from .bid_slices import given
-from .pdf_kit import Kit, esc, isnum, marks, money, num, pct, pence, plain, rank_text
+from .flags import flag_words
+from .pdf_kit import (Kit, esc, isnum, marks, money, num, pct, pence, plain, quantity, rank_text, signed_marks,
+                      when_made)
 from .why_not import dq_reasons, summary_context, sv_explanation, why_not
 
 
@@ -31,7 +32,7 @@ def assessment_summary_pdf(ev, bidder: str, *, generated: Optional[str] = None,
         raise InputError("is not a bidder in this evaluation", field="bidder", value=bidder)
     row = res.loc[bidder]
     info = cache["bids"].loc[bidder] if bidder in cache["bids"].index else {}
-    generated = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%d %B %Y")
+    generated = generated or when_made(time=False)
     winner = cache["winner"]
     if not is_flat(r):
         return _tree_summary(k, ev, bidder, cache, row, _heading(k, t, bidder, info, generated, cache.get("lot")))
@@ -133,7 +134,7 @@ def _commitments_story(k: Kit, ev, cache: dict, bidder: str) -> list:
     if ev.official_lens == "design" and sv_rows is not None and len(sv_rows):
         story.append(k.p("Your social value commitments against the buyer's outcomes", k.h3))
         story.append(k.table(["Outcome", "Target", "Your net contribution", "Share of target"],
-                             [[f"{a.outcome} {plain(a.name)}", f"{num(a.target)} {plain(a.unit)}".strip(),
+                             [[f"{a.outcome} {plain(a.name)}", quantity(a.target, a.unit),
                                num(a.net_quantity), pct(a.attainment)] for a in sv_rows.itertuples(index=False)],
                              [90, 30, 34, 26], right={2, 3}))
     c = cache["comm"].get(bidder)
@@ -161,9 +162,9 @@ def _why_not_story(k: Kit, ev, cache: dict, bidder: str, row, winner, win_row, c
     if table and row["eligible"] and win_row is not None:
         unit = "quality points" if per_point(ev.rubric) else "marks"
         story.append(k.table(["Criterion", f"Your {unit}", f"Winning tender's {unit}", "Difference"],
-                             [[t_, marks(m_), marks(w_), f"{m_ - w_:+.2f}"] for t_, m_, w_ in table]
+                             [[t_, marks(m_), marks(w_), signed_marks(m_ - w_)] for t_, m_, w_ in table]
                              + [["Total", marks(row["total"]), marks(win_row["total"]),
-                                 f"{float(row['total']) - float(win_row['total']):+.2f}"]],
+                                 signed_marks(float(row["total"]) - float(win_row["total"]))]],
                              [80, 30, 40, 30], right={1, 2, 3}, zebra=False, bold_last=True))
     return story
 
@@ -175,9 +176,9 @@ def _flags_story(k: Kit, cache: dict, bidder: str) -> list:
     if fl is None or not len(fl):
         return []
     return [k.p("Points found in your tender, and what would fix them", k.h2),
-            k.table(["Code", "Where", "Finding", "What would fix it"],
-                    [[f"{x.code} ({x.severity})", plain(x.commitment) or plain(x.criterion) or "bid",
-                      x.message, x.fix] for x in fl.itertuples(index=False)], [18, 14, 74, 74])]
+            k.table(["Flag", "Where", "Finding", "What would fix it"],
+                    [[f"{flag_words(x.code)} ({x.code}, {x.severity})", plain(x.commitment) or plain(x.criterion) or "bid",
+                      x.message, x.fix] for x in fl.itertuples(index=False)], [32, 12, 68, 68])]
 
 
 def _result_text(ev, cache: dict, bidder: str, row, winner) -> str:

@@ -208,7 +208,8 @@ def read_bid_workbook(workbook: Path | str | bytes, source: Any = None) -> dict:
     for name in missing:
         present = [s for s in sheets if sheets[s] is not None]
         bad(f"is missing{suggest(name, present)}; a bid workbook needs the sheets "
-            f"{', '.join(REQUIRED_SHEETS)} (generate one with `python -m evaluator template`)", name)
+            f"{', '.join(REQUIRED_SHEETS)}: download the blank supplier template from the Design page, or make one "
+            "with the template command", name)
     if missing:
         _raise(problems)
 

@@ -42,7 +42,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .flags import empty_flags, make_flags
+from .flags import empty_flags, flag_words, make_flags
 from .exceptions import EvaluatorError, InputError, InputErrors
 from .rubric import GRADES, Rubric
 from .documents import read_small_csv
@@ -369,28 +369,49 @@ def _flags(d: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
         blocks.append(make_flags(code, rows["bidder"].to_numpy(dtype=object), message.to_numpy(dtype=object),
                                  commitment=rows["commitment"].to_numpy(dtype=object)))
 
-    unit = d["unit"].fillna("").astype(str) if "unit" in d else ""
+    units = d["unit"] if "unit" in d else pd.Series(None, index=d.index, dtype=object)
     no_ev = d[(d["delivered_quantity"] > 0) & (d["evidence_grade"].isna() | (d["evidence_grade"] == "E0"))]
     if len(no_ev):
-        u = unit[no_ev.index] if isinstance(unit, pd.Series) else ""
-        add("SV401", no_ev, no_ev["period"] + ": " + no_ev["delivered_quantity"].map(_qty) + " " + u
+        add("SV401", no_ev, no_ev["period"] + ": " + _amounts(no_ev["delivered_quantity"], units[no_ev.index])
             + " reported against " + no_ev["commitment"] + " with "
             + no_ev["evidence_grade"].map(lambda g: "a bare assertion (E0)" if g == "E0" else "no evidence")
             + "; credited at nothing until evidence is given")
     nc = table[(~table["credited"]) & (table["periods_reported"] > 0)]
     if len(nc):
-        add("SV402", nc, "delivery of " + nc["delivered_quantity"].map(_qty) + " " + nc["unit"].fillna("").astype(str)
+        add("SV402", nc, "delivery of " + _amounts(nc["delivered_quantity"], nc["unit"])
             + " is reported against " + nc["commitment"] + ", which the award never credited ("
             + nc["not_credited_reason"].fillna("").astype(str) + "): it adds nothing to the buyer's outcomes")
     missing = table[table["credited"] & (table["periods_reported"] == 0) & (table["promised_to_date"] > 0)]
     if len(missing):
-        add("SV403", missing, missing["commitment"] + ": " + missing["promised_to_date"].map(_qty) + " "
-            + missing["unit"].fillna("").astype(str) + " was due by now and nothing has been reported")
+        add("SV403", missing, missing["commitment"] + ": " + _amounts(missing["promised_to_date"], missing["unit"])
+            + " was due by now and nothing has been reported")
     return pd.concat(blocks, ignore_index=True) if blocks else empty_flags()
 
 
 def _qty(v) -> str:
-    return "-" if v is None or v != v else f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}"
+    """A quantity as a reader takes it: separators, at most two decimals (17.5, 18.75, 8.98, 1,850)."""
+    return "-" if v is None or v != v else f"{v:,.0f}" if abs(v) >= 1e4 else f"{round(float(v), 2):,.4g}"
+
+
+def _amount(v, unit) -> str:
+    """A quantity in its unit, in words: 1,850 hours, 30 FTE-years, £158,000 (spend)."""
+    from .formatting import money, unit_words
+    if v is None or v != v:
+        return "-"
+    if unit_words(unit) == "£":
+        return money(round(float(v), 2))
+    text = _qty(v)
+    return f"{text} {unit_words(unit, plural=text != '1')}".strip()
+
+
+def _figure(v, unit) -> str:
+    """A quantity without its unit words, but £ for spend (£158,000 of £243,750)."""
+    from .formatting import unit_words
+    return _amount(v, unit) if unit_words(unit) == "£" else _qty(v)
+
+
+def _amounts(values: pd.Series, units: pd.Series) -> pd.Series:
+    return pd.Series([_amount(v, u) for v, u in zip(values, units)], index=values.index, dtype=object)
 
 
 def _pct(v) -> str:
@@ -414,12 +435,13 @@ def render(tr: Tracking) -> str:
     for c in tr.contracts.itertuples(index=False):
         out += ["", f"{c.bidder}, to the end of {c.as_of}: {_str(c.rating) or 'nothing due yet'} "
                 f"({_pct(c.share_to_date)} of what was due); credited delivered {gbp(c.credited_delivered_value)} "
-                f"against {gbp(c.promised_value_to_date)} promised to date (6.4, reference proxies)"]
+                f"against {gbp(c.promised_value_to_date)} promised to date (valued as at the award, at the reference proxies)"]
         rows = tr.commitments[tr.commitments["bidder"] == c.bidder]
         for r in rows.itertuples(index=False):
             out.append(f"  {r.commitment} {r.measure} ({_str(r.outcome) or 'no outcome'}): delivered "
-                       f"{_qty(r.delivered_quantity)} of {_qty(r.promised_to_date)} due ({_pct(r.share_to_date)}); "
-                       f"{_pct(r.share_of_commitment)} of the {_qty(r.promised_quantity)} {_str(r.unit) or ''} "
+                       f"{_figure(r.delivered_quantity, r.unit)} of {_figure(r.promised_to_date, r.unit)} due "
+                       f"({_pct(r.share_to_date)}); "
+                       f"{_pct(r.share_of_commitment)} of the {_amount(r.promised_quantity, r.unit)} "
                        f"promised; {_str(r.rating) or 'not yet due'}; "
                        f"credited {gbp(r.credited_delivered_value)}"
                        + ("" if r.credited else f" (never credited: {r.not_credited_reason})"))
@@ -427,12 +449,12 @@ def render(tr: Tracking) -> str:
         for r in o.itertuples(index=False):
             if r.target is None or r.target != r.target:
                 continue
-            out.append(f"  outcome {r.outcome} {r.name}: attained {_pct(r.attainment)} of the target {r.target:g} "
-                       f"{r.unit or ''} by delivery (net {r.delivered_net_quantity:,.4g}); the bid promised "
+            out.append(f"  outcome {r.outcome} {r.name}: attained {_pct(r.attainment)} of the target "
+                       f"{_amount(r.target, r.unit)} by delivery (net {_qty(r.delivered_net_quantity)}); the bid promised "
                        f"{_pct(r.promised_attainment_to_date)} by now")
         f = tr.flags[tr.flags["bidder"] == c.bidder]
         for x in f.itertuples(index=False):
-            out.append(f"  {x.code} {x.name} ({x.severity}) [{x.commitment}]: {x.message}")
+            out.append(f"  {flag_words(x.code)} ({x.code}, {x.severity}) [{x.commitment}]: {x.message}")
     # each entry is one line: a title, buyer or name holding a newline or an escape sequence is shown
     # escaped (terminal.shown), never as a forged line or a command to the terminal
     from .terminal import shown
@@ -452,7 +474,8 @@ def delivery_chart(by_period: pd.DataFrame, bidder: str):
         d.assign(series="Promised", quantity=d["promised_quantity"]),
         d.assign(series="Delivered", quantity=d["delivered_quantity"]),
     ], ignore_index=True)
-    unit = long["unit"].fillna("").astype(str).str.replace("_", " ").str.replace(r"\bfte\b", "FTE", regex=True)
+    from .formatting import unit_words
+    unit = [unit_words(u) for u in long["unit"]]
     long["outcome"] = [textwrap.fill(f"{o} {n} ({u})", 48) for o, n, u in
                        zip(long["outcome"].astype(str), long["name"].astype(str), unit)]
     long = long[["outcome", "period", "period_end", "series", "quantity"]]

@@ -1,7 +1,6 @@
 """The evaluation report (PDF): the record of the award decision (Procurement Act 2023 s98)."""
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 from pathlib import Path
 from typing import Optional
@@ -13,9 +12,11 @@ from .assessment_method import (criterion_title, indented, is_flat, lots_text, m
 from .bid_slices import by_bidder, given, in_rank_order, is_lots, shown_commitments, tree_marks
 from .pdf_charts import CHART_BIDS, PALETTE, attainment_chart, claimed_credited_chart, ranks_chart
 from .panel_record import panel_story
-from .pdf_kit import Kit, esc, isnum, marks, money, num, pct, pence, plain, rank_text
+from .pdf_kit import (AUDIT_CHECK, Kit, esc, file_name, isnum, marks, money, num, pct, pence, plain, quantity,
+                      rank_text, unit_money, when_made)
 from .provenance import Inputs, fingerprints, settings_json
-from .formatting import gbp
+from .flags import flag_label
+from .formatting import gbp, unit_words
 from .price_base import report_story as price_base_story
 from .why_not import award_rows, dq_reasons
 
@@ -27,7 +28,7 @@ def evaluation_report_pdf(ev, inputs: Optional[Inputs] = None, *, generated: Opt
     k = Kit()
     r = ev.rubric
     t = r.tender
-    generated = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%d %B %Y, %H:%M UTC")
+    generated = generated or when_made()
     if is_lots(ev):
         story = lots_report_story(k, ev, generated)
     else:
@@ -43,6 +44,12 @@ def evaluation_report_pdf(ev, inputs: Optional[Inputs] = None, *, generated: Opt
     story += _appendix(k, ev, inputs)
     return k.build(story, title=f"Evaluation report {t.id} {t.title}", header=f"{t.id} · {t.title} · Evaluation report",
                    author=t.buyer or "")
+
+
+def _unit_of_value(code) -> str:
+    """A proxy's unit, the thing one value is for: 'FTE-year', '£ spent', 'tonne of CO2e'."""
+    words = unit_words(code, plural=False)
+    return "£ spent" if words == "£" else words
 
 
 def _cover(k: Kit, ev, generated: str, counted: list) -> list:
@@ -73,7 +80,7 @@ def _cover(k: Kit, ev, generated: str, counted: list) -> list:
 def _lot_facts(r) -> str:
     """A lot's own figures, as its evaluation used them (rubric.for_lot)."""
     t = r.tender
-    targets = ", ".join(f"{o.id} {o.target:g}" for o in r.spec.design.outcomes if o.target is not None)
+    targets = ", ".join(f"{o.id} {quantity(o.target, o.unit)}" for o in r.spec.design.outcomes if o.target is not None)
     return (f"Contract value {money(t.contract_value)} over {t.duration_years:g} year{'s' if t.duration_years != 1 else ''}"
             f"; local area {', '.join(t.local_area) or 'not stated'}" + (f"; outcome targets {targets}" if targets else "")
             + ".")
@@ -271,30 +278,31 @@ def _appendix(k: Kit, ev, inputs: Optional[Inputs]) -> list:
     story.append(k.p("Appendix", k.h1))
     story.append(k.p("A. Checks on the rubric's design", k.h2))
     rf = ev.rubric_flags
-    story.append(k.table(["Code", "Check", "Severity", "Finding", "Fix"],
-                         [[f.code, f.name, f.severity, f.message, f.fix] for f in rf.itertuples(index=False)],
-                         [14, 28, 14, 62, 62]))
+    story.append(k.table(["Check", "Severity", "Finding", "Fix"],
+                         [[flag_label(f.code), f.severity, f.message, f.fix] for f in rf.itertuples(index=False)],
+                         [36, 14, 65, 65]))
     story.append(k.p("B. Proxy table (reference £ values) with sources and licences", k.h2))
     prox = r.proxies.reset_index() if "code" not in r.proxies.columns else r.proxies
-    prow = [[p.code, p.name, p.unit, money(p.value), money(p.low), money(p.high), plain(p.price_year),
+    prow = [[p.code, p.name, _unit_of_value(p.unit), unit_money(p.value), unit_money(p.low), unit_money(p.high),
+             plain(p.price_year),
              p.kind, p.source, p.licence] for p in prox.itertuples(index=False)]
     story.append(k.table(["Code", "Name", "Unit", "Value", "Low", "High", "Price year", "Kind", "Source", "Licence"],
                          prow, [20, 26, 14, 12, 12, 12, 10, 11, 42, 21], right={3, 4, 5, 6}))
     story.append(k.p("C. Fingerprints of the inputs (SHA-256)", k.h2))
-    story.append(k.p("Recompute with <font face='DejaVuSans-Bold'>sha256sum FILE</font> (or "
-                     "<font face='DejaVuSans-Bold'>Get-FileHash</font> on Windows): the same files give the same "
-                     "result.", k.small))
+    story.append(k.p("Anyone can recompute these with any SHA-256 tool (sha256sum on Linux or macOS, Get-FileHash "
+                     "in Windows PowerShell): the same files give the same fingerprints. Each file is named as it was "
+                     "given to the tool.", k.small))
     fp = fingerprints(ev, inputs)
     story.append(k.table(["Role", "File", "Bytes", "SHA-256"],
-                         [[x.role, x.file, num(x.bytes), k.p(esc(x.sha256), k.mono)] for x in fp.itertuples(index=False)],
+                         [[x.role, file_name(x.file), num(x.bytes), k.p(esc(x.sha256), k.mono)]
+                          for x in fp.itertuples(index=False)],
                          [18, 47, 15, 100], right={2}))
     ws_head = (inputs.workspace if inputs is not None else None) or None
     if ws_head:
-        story.append(k.p(f"Evaluation record: workspace {esc(Path(ws_head['file']).name)}, audit log head "
-                         f"<b>{esc(ws_head['head'])}</b> ({esc(ws_head['chain'])} chain; full hash "
-                         f"<font face='DejaVuSans-Bold'>{esc(ws_head['head_hash'])}</font>). Check it with "
-                         f"<font face='DejaVuSans-Bold'>python -m evaluator audit --db FILE</font>: a file behind this "
-                         "head is an earlier copy.", k.small))
+        story.append(k.p(f"Evaluation record: the tender's workspace, audit log head <b>{esc(ws_head['head'])}</b> "
+                         f"({esc(ws_head['chain'])} chain; full hash "
+                         f"<font face='DejaVuSans-Bold'>{esc(ws_head['head_hash'])}</font>). {esc(AUDIT_CHECK)}",
+                         k.small))
     sj = settings_json(ev, inputs)
     story.append(k.p(f"Settings (the rubric as read, with defaults, the proxy table and the run's options): "
                      f"SHA-256 <b>{hashlib.sha256(sj.encode('utf-8')).hexdigest()}</b> of the UTF-8 JSON text "
@@ -332,7 +340,7 @@ def bid_sections(k: Kit, ev, res: pd.DataFrame, lot: Optional[str] = None, award
             ("Supplier identifier", given(info, "supplier_id")),
             ("Contact", "; ".join(x for x in (given(info, "contact_address", ""), given(info, "contact_email", "")) if x)
              or "not given in the bid"),
-            ("Bid file", plain(info.get("_file", "")) if hasattr(info, "get") else ""),
+            ("Bid file", file_name(info.get("_file", "")) if hasattr(info, "get") else ""),
         ]))
         story.append(k.p("Marks and their working", k.h2))
         mt = ev._marks_table(b, row)
@@ -373,7 +381,7 @@ def bid_sections(k: Kit, ev, res: pd.DataFrame, lot: Optional[str] = None, award
         fl = flags.get(b)
         codes_by_c = {} if fl is None else fl[fl["commitment"].notna()].groupby("commitment")["code"].apply(
             lambda s: ", ".join(s)).to_dict()
-        crows = [[x.id, x.measure, plain(x.served_outcome) or "-", f"{num(x.quantity)} {plain(x.unit)}".strip(),
+        crows = [[x.id, x.measure, plain(x.served_outcome) or "-", quantity(x.quantity, x.unit),
                   x.evidence_grade if isinstance(x.evidence_grade, str) else "-", money(x.figures_value),
                   money(x.credited_value), codes_by_c.get(x.id, ""), x.not_credited_reason or ""]
                  for x in c.itertuples(index=False)]
@@ -384,9 +392,9 @@ def bid_sections(k: Kit, ev, res: pd.DataFrame, lot: Optional[str] = None, award
         story.append(k.table(["Step", "Amount", "Running total"], walk_rows(c), [120, 30, 30], right={1, 2},
                              bold_last=True))
         story.append(k.p("Flags", k.h2))
-        frows = [] if fl is None else [[x.code, x.severity, plain(x.commitment) or plain(x.criterion) or "bid",
+        frows = [] if fl is None else [[flag_label(x.code), x.severity, plain(x.commitment) or plain(x.criterion) or "bid",
                                         x.message, x.fix] for x in fl.itertuples(index=False)]
-        story.append(k.table(["Code", "Severity", "Where", "Finding", "Fix"], frows, [14, 15, 13, 70, 68]))
+        story.append(k.table(["Flag", "Severity", "Where", "Finding", "Fix"], frows, [30, 14, 12, 62, 62]))
     return story
 
 

@@ -19,7 +19,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from .formatting import gbp
+from . import formatting as _fmt
+from .formatting import unit_words
 
 
 FONT_DIR = Path(__file__).with_name("fonts")
@@ -27,6 +28,7 @@ FONT = "DejaVuSans"
 BOLD = f"{FONT}-Bold"
 CELL_SIZE, LEADING, MIN_SIZE = 7.5, 9.2 / 7.5, 6.0   # a table cell's font size (pt), line height ratio, the least
 PADDING = 7.0   # a cell's left and right padding (3 + 3) and a point to spare
+FRAME_PADDING = 6.0  # reportlab's page frame keeps 6 pt inside each margin
 LONG_TOKEN = 24  # characters: a longer run without a space (a web address, a path, a fingerprint) may break
 FONT_FILES = {FONT: "DejaVuSans.ttf", f"{FONT}-Bold": "DejaVuSans-Bold.ttf",
               f"{FONT}-Oblique": "DejaVuSans-Oblique.ttf", f"{FONT}-BoldOblique": "DejaVuSans-BoldOblique.ttf"}
@@ -67,33 +69,82 @@ def longest_token(text: str, font: str = FONT, size: float = CELL_SIZE, longest:
                default=0.0)
 
 
+AUDIT_CHECK = ("Anyone with the tool can check a copy of the workspace file against this head with its audit check "
+               "(see the README, 'Checking a workspace'): a copy that stops before this head is an earlier copy.")
+
+
+def file_name(path: Any) -> str:
+    """A file as the user named it: its name without the folder it was read from (an upload is kept on the
+    server under a temporary folder, which a reader has no use for); nothing for nothing."""
+    text = plain(path)
+    return text.replace("\\", "/").rsplit("/", 1)[-1] if text else ""
+
+
+def when_made(now: Optional[Any] = None, time: bool = True) -> str:
+    """When a document was made, as a commissioner writes it: "7 December 2026, 15:25 UTC" ("7 December
+    2026" with time=False)."""
+    import datetime as _dt
+    t = now or _dt.datetime.now(_dt.timezone.utc)
+    return f"{t.day} {t:%B %Y}" + (f", {t:%H:%M} UTC" if time else "")
+
+
 # ------------------------------------------------------------------------------------------ numbers
 def isnum(v: Any) -> bool:
     return v is not None and v is not pd.NA and isinstance(v, (int, float, np.floating, np.integer)) and math.isfinite(v)
 
 
 def marks(v: Any) -> str:
-    return f"{float(v):.2f}" if isnum(v) else "-"
+    """Marks to two decimals ("12.50", "−3.10"); "-" for nothing (formatting.marks)."""
+    return _fmt.marks(v) or "-"
+
+
+def signed_marks(v: Any) -> str:
+    """A difference in marks with its sign: "+2.50", "−3.10", "0.00"; "-" for nothing."""
+    x = _fmt.number(v)
+    return "-" if x is None else ("+" if round(x, 2) > 0 else "") + _fmt.marks(x)
 
 
 def pct(v: Any, decimals: int = 0) -> str:
-    return f"{float(v):.{decimals}%}" if isnum(v) else "-"
+    """A share (0.3) as "30%" (formatting.percent); "-" for nothing."""
+    return _fmt.percent(v, decimals) or "-"
 
 
 def money(v: Any) -> str:
-    return gbp(float(v)) if isnum(v) else "-"
+    """A sum in whole pounds, "£23,874", "−£156,138" (formatting.gbp); "-" for nothing."""
+    x = _fmt.number(v)
+    return "-" if x is None else _fmt.gbp(x)
+
+
+def unit_money(v: Any) -> str:
+    """A value for one unit (a proxy), with its pence where it has them: "£12.21", "£22,368" (formatting.money);
+    "-" for nothing."""
+    x = _fmt.number(v)
+    return "-" if x is None else _fmt.money(x)
 
 
 def pence(v: Any) -> str:
     """£ with pence: a price per quality point (£11,875.00)."""
-    return gbp(float(v), 2) if isnum(v) else "-"
+    x = _fmt.number(v)
+    return "-" if x is None else _fmt.gbp(x, 2)
 
 
 def num(v: Any) -> str:
+    """A quantity as written: "3,600", "7.29", "4.5" (at most two decimals; formatting.plain_number); "-" for
+    nothing."""
+    x = _fmt.number(v)
+    return "-" if x is None else _fmt.plain_number(x)
+
+
+def quantity(v: Any, unit: Any) -> str:
+    """A quantity in its unit, in words: "30 FTE-years", "1 FTE-year", "£650,000" (spend), "12 hours";
+    the unit alone when there is no quantity."""
+    words = unit_words(unit)
+    if words == "£":
+        return money(v) if isnum(v) else "£"
     if not isnum(v):
-        return "-"
-    v = float(v)
-    return f"{v:,.0f}" if v == int(v) else f"{v:,.2f}"
+        return words or "-"
+    text = num(v)
+    return f"{text} {unit_words(unit, plural=text != '1')}".strip()
 
 
 def rank_text(v: Any) -> str:
@@ -101,12 +152,10 @@ def rank_text(v: Any) -> str:
 
 
 def short_money(v: float) -> str:
+    """A chart's axis: £1.5m, £250k, £40 (−£ below nothing)."""
     a = abs(v)
-    if a >= 1e6:
-        return f"£{v / 1e6:.1f}m"
-    if a >= 1e3:
-        return f"£{v / 1e3:.0f}k"
-    return f"£{v:.0f}"
+    text = f"£{a / 1e6:.1f}m" if a >= 1e6 else f"£{a / 1e3:.0f}k" if a >= 1e3 else f"£{a:.0f}"
+    return (_fmt.MINUS if v < 0 and any(ch in "123456789" for ch in text) else "") + text
 
 
 # ------------------------------------------------------------------------------------------ reportlab set-up
@@ -159,7 +208,7 @@ class Kit:
         self.note = ParagraphStyle("note", parent=base, fontName=f"{FONT}-Oblique", fontSize=8, leading=10,
                                    textColor=colors.HexColor("#444444"))
         self.mono = ParagraphStyle("mono", parent=self.small, fontSize=6.5, leading=8)
-        self.width = 180 * mm
+        self.width = 180 * mm - 2 * FRAME_PADDING  # what the page's frame holds: a table this wide stays in the margins
 
     # Paragraph from markup whose every data part already went through esc()
     def p(self, markup: str, style=None):
@@ -258,7 +307,7 @@ class Kit:
         data += [[self.cell(v, i in right, widths[i], size) for i, v in enumerate(r)] for r in rows]
         if not rows:
             data.append([Paragraph("<i>none</i>", self.small)] + [""] * (len(header) - 1))
-        t = LongTable(data, colWidths=widths, repeatRows=1, splitByRow=1, splitInRow=24, hAlign="LEFT")
+        t = LongTable(data, colWidths=widths, repeatRows=1, splitByRow=0, splitInRow=24, hAlign="LEFT")
         c = self.colors
         style = [
             ("BACKGROUND", (0, 0), (-1, 0), c.HexColor("#1d3557")),

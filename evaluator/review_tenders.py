@@ -179,8 +179,8 @@ def review_rubric(path: Path | str) -> dict:
         spec = validate_spec(data, path)
     except EvaluatorError as exc:
         errors = exc.errors if isinstance(exc, InputErrors) else [exc]
-        return {"_problem": [Problem(source, None, e.line(), "Fix the rubric (python -m evaluator check --rubric "
-                                     f"{path.name} names every problem).") for e in errors]}
+        return {"_problem": [Problem(source, None, _by_name(e), f"Fix the rubric {path.name}: uploading it on the "
+                                     "Tender page, or the check command, names every problem.") for e in errors]}
     tree = any(c.kind in ("group", "pass_fail") for c in spec.criteria)
     flags: list[dict] = []
     if tree:  # DESIGN 9.1: every node with its effective weight; SV301 for each group that does not add up
@@ -238,6 +238,13 @@ def review_rubric(path: Path | str) -> dict:
     return {"source": source, "kind": "rubric", "ocid": spec.tender.id, "title": spec.tender.title,
             "buyer": spec.tender.buyer, "date": None, "lots": lots, "flags": flags, "design_status": status,
             "delivery_reported": False, "outcomes": len(outcomes), "_has_tender": True}
+
+
+def _by_name(e: EvaluatorError) -> str:
+    """The loader's one line with its file named as it was given (an upload sits in a server folder that the
+    reader has no use for; the problem's source names where it was read)."""
+    line = e.line()
+    return line.replace(str(e.file), Path(str(e.file)).name, 1) if e.file else line
 
 
 MAX_LEVELS = 3  # DESIGN 9.1: a criteria tree has three levels at most

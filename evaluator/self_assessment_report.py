@@ -1,12 +1,12 @@
 """The self-assessment (PDF) a supplier writes with `check --pdf`: the buyer's checks on a draft bid."""
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Optional
 
 from .assessment_method import method_story, walk_rows
 from .expected_marks import expected_marks
-from .pdf_kit import Kit, esc, marks, money, num, pct, plain
+from .flags import flag_label
+from .pdf_kit import Kit, esc, marks, money, num, pct, plain, quantity, when_made
 
 
 def self_assessment_pdf(sa: dict, rubric, *, generated: Optional[str] = None) -> bytes:
@@ -15,7 +15,7 @@ def self_assessment_pdf(sa: dict, rubric, *, generated: Optional[str] = None) ->
     k = Kit()
     t = rubric.tender
     ev = sa["evaluation"]
-    generated = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%d %B %Y, %H:%M UTC")
+    generated = generated or when_made()
     story: list = [k.p("Self-assessment of a draft bid", k.title),
                    k.p(f"{esc(sa['bidder'])}", k.h1),
                    k.p(f"against {esc(t.id)}: {esc(t.title)}" + (f" ({esc(t.buyer)})" if t.buyer else ""), k.h2)]
@@ -48,7 +48,7 @@ def self_assessment_pdf(sa: dict, rubric, *, generated: Optional[str] = None) ->
     if len(att):
         story.append(k.p("Attainment of the buyer's outcomes", k.h2))
         story.append(k.table(["Outcome", "Target", "Your net contribution", "Share of target", "Priority"],
-                             [[f"{a.outcome} {plain(a.name)}", f"{num(a.target)} {plain(a.unit)}".strip(),
+                             [[f"{a.outcome} {plain(a.name)}", quantity(a.target, a.unit),
                                num(a.net_quantity), pct(a.attainment), num(a.priority)] for a in att.itertuples(index=False)],
                              [80, 30, 30, 22, 18], right={2, 3, 4}))
     c = ev.commitments
@@ -60,8 +60,9 @@ def self_assessment_pdf(sa: dict, rubric, *, generated: Optional[str] = None) ->
     flags = sa["flags"]
     story.append(k.p(f"Flags ({len(flags)}) and what to fix" if len(flags) else "No flags: nothing to fix", k.h2))
     if len(flags):
-        story.append(k.table(["Code", "Severity", "Where", "Finding", "What to fix"],
-                             [[x.code, x.severity, plain(x.commitment) or plain(x.criterion) or "bid", x.message, x.fix]
+        story.append(k.table(["Flag", "Severity", "Where", "Finding", "What to fix"],
+                             [[flag_label(x.code), x.severity, plain(x.commitment) or plain(x.criterion) or "bid", x.message,
+                               x.fix]
                               for x in flags.itertuples(index=False)], [14, 15, 13, 69, 69]))
     story.append(k.p("How the buyer will assess", k.h2))
     story += method_story(k, ev)

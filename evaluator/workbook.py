@@ -18,10 +18,13 @@ import pandas as pd
 from .assessment_method import is_flat, per_point
 from .bid_slices import is_lots, tree_marks
 from .spreadsheet import formula_like
+from .flags import flag_words
+from .formatting import unit_words
+from .pdf_kit import AUDIT_CHECK, file_name
 from .why_not import award_rows
 
-MONEY = "£#,##0"            # whole pounds; Excel shows a negative as -£858,400
-MONEY_PENCE = "£#,##0.00"    # a proxy (£12.21 an hour) or a price per quality point
+MONEY = '£#,##0;"−£"#,##0'            # whole pounds; a negative as −£858,400 (U+2212, as the documents write it)
+MONEY_PENCE = '£#,##0.00;"−£"#,##0.00'  # a proxy (£12.21 an hour) or a price per quality point
 MARKS = "#,##0.00"          # two decimals always: "#,##0.##" shows 80 as "80." in Excel
 PERCENT = "0.0%"
 NUMBER = "#,##0.00"
@@ -134,11 +137,11 @@ def results_workbook(ev, workspace: Optional[dict] = None) -> bytes:
 def _record(wb, workspace: dict) -> None:
     """The evaluation record the results came from: the workspace and its audit log's head."""
     s = _Sheet(wb, "Record", [("Item", 26, None), ("Value", 80, None)])
-    s.row(["Workspace file", str(workspace["file"])])
+    s.row(["Workspace file", file_name(workspace["file"])])
     s.row(["Audit log head", str(workspace["head"])])
     s.row(["Head hash (full)", str(workspace["head_hash"])])
     s.row(["Chain", str(workspace["chain"])])
-    s.row(["Check", "python -m evaluator audit --db FILE (a file behind this head is an earlier copy)"])
+    s.row(["Check", AUDIT_CHECK])
 
 
 def _award(wb, lev) -> None:
@@ -262,11 +265,16 @@ def _flags(wb, parts, rubric_flags) -> None:
     cols = (["lot"] if lot_col else []) + ["bidder", "code", "name", "severity", "commitment", "criterion", "message",
                                            "fix"]
     for lot, ev in parts:
-        s.rows(ev.flags.assign(lot=lot) if lot_col else ev.flags, cols)
+        s.rows(_flag_names(ev.flags.assign(lot=lot) if lot_col else ev.flags), cols)
     rf = rubric_flags.copy()
     if len(rf):
         rf["bidder"] = "(rubric design)"
-        s.rows(rf, cols)
+        s.rows(_flag_names(rf), cols)
+
+
+def _flag_names(flags: pd.DataFrame) -> pd.DataFrame:
+    """Each flag's name in words ("Below a minimum score"), as every document and page says it."""
+    return flags.assign(name=[flag_words(c) for c in flags["code"]]) if len(flags) else flags
 
 
 COMMITMENT_COLUMNS: list[tuple[str, str, float, Optional[str]]] = [
@@ -295,7 +303,8 @@ def _commitments(wb, parts) -> None:
     s = _Sheet(wb, "Commitments", lot_col + [(label, width, fmt) for _, label, width, fmt in COMMITMENT_COLUMNS])
     for lot, ev in parts:
         c = ev.commitments
-        c = c.assign(credited=np.where(c["credited"].astype(bool), "yes", "no")) if len(c) else c
+        c = c.assign(credited=np.where(c["credited"].astype(bool), "yes", "no"),
+                     unit=[unit_words(u) for u in c["unit"]]) if len(c) else c
         s.rows(c.assign(lot=lot) if lot_col else c, (["lot"] if lot_col else []) + [k for k, _, _, _ in COMMITMENT_COLUMNS])
 
 
@@ -335,12 +344,13 @@ def _rubric(wb, ev) -> None:
           formats=[None, None, None, MONEY, None, None, None, None])
     if is_flat(r):
         for c in spec.criteria:
-            s.row(["Criterion", c.id, c.name or c.id, c.weight, c.kind + (" (social value)" if c.social_value else ""),
+            s.row(["Criterion", c.id, c.name or c.id, c.weight,
+                   c.kind.replace("_", " ") + (" (social value)" if c.social_value else ""),
                    c.threshold, c.method, c.description])
     else:
         _rubric_tree(s, r)
     for o in spec.design.outcomes:
-        s.row(["Outcome", o.id, o.name, o.target, o.unit, o.priority, ", ".join(o.measures),
+        s.row(["Outcome", o.id, o.name, o.target, unit_words(o.unit), o.priority, ", ".join(o.measures),
                f"evidence required: {o.evidence_required or '-'}; if not delivered: {o.if_not_delivered or '-'}"
                + ("; mandatory: a bid with nothing credited towards it is disqualified (SV209)"
                   if getattr(o, "mandatory", False) else "")])

@@ -86,6 +86,20 @@ def test_delivery_against_commitments_never_credited(tr):
         assert row(tr, "Apex Care Group Ltd", c)["credited_delivered_value"] == 0
 
 
+def test_delivery_messages_give_units_in_words(tr):
+    """Issue 19: SV402 said "1,850 hour" and "158,000 gbp"; the report "the 25 fte_year promised" and
+    "net 8.978". Units read as words, spend as £, quantities with at most two decimals."""
+    from evaluator.delivery import render
+    messages = tr.flags.set_index("commitment")["message"]
+    assert "delivery of 1,850 hours is reported against A3" in messages["A3"]
+    assert "delivery of £158,000 is reported against A4" in messages["A4"]
+    text = render(tr)
+    assert "of the 25 FTE-years promised" in text and "delivered £158,000 of £243,750 due" in text
+    assert "(net 8.98)" in text and "Delivery reported without evidence (SV401, warning)" in text
+    for raw in ("fte_year", "apprentice_year", " gbp", " hour ", "tco2e", "6.4", "8.978"):
+        assert raw not in text, raw
+
+
 def test_apex_sent_no_apprenticeship_return(tr):
     flags = tr.flags[tr.flags["code"] == "SV403"]
     assert flags["commitment"].tolist() == ["A2"]  # 3 a year from year 1: 4.5 apprentice_year due by Y2-Q2
@@ -99,7 +113,7 @@ def test_no_delivery_reported_for_a_due_commitment(tender, tmp_path):
     t = track(*tender, path)
     flags = t.flags[t.flags["code"] == "SV403"]
     assert sorted(flags["commitment"]) == ["A2", "N4"]
-    assert "N4: 4.5 apprentice_year was due" in " ".join(flags["message"])
+    assert "N4: 4.5 apprentice-years was due" in " ".join(flags["message"])
 
 
 def test_outcome_attainment_from_delivered_quantities(tr):

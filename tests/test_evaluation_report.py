@@ -103,3 +103,32 @@ def test_figures_lens_official_explains_marks_by_claimed_value(tmp_path):
     report = pdf_text(out / "evaluation_report.pdf")
     assert "Ranking under the official (figures) lens" in report
     assert "Official lens for the award figures" in report
+
+
+def test_documents_name_each_file_as_given_and_quote_no_command_line(report_dir, report_text, summaries):
+    """Issue 19: the report's "Bid file" row and its fingerprints showed the path the server read the file
+    from (an upload sits in a temporary folder), the appendix quoted `sha256sum FILE` and the summaries gave
+    targets as "30 fte_year". A document names a file by the name it was given, says in words how to check
+    it, and gives units in words."""
+    from .conftest import ROOT
+    squeezed = report_text.replace(" ", "")
+    assert str(ROOT).replace(" ", "") not in squeezed and "/tmp/" not in squeezed
+    assert "Bid file northtown_community_care.yaml" in report_text
+    assert "bid northtown_community_care.yaml" in report_text          # the fingerprints table, by name
+    assert "python -m" not in report_text and "sha256sum FILE" not in report_text
+    assert "any SHA-256 tool" in report_text
+    read = report_text[:report_text.index("Settings (the rubric as read")]  # not the fingerprinted settings JSON
+    assert "30 FTE-years" in read and "fte_year" not in read and "apprentice_year" not in read
+    for text in summaries.values():
+        assert "30 FTE-years" in text and "12 apprentice-years" in text and "fte_year" not in text
+
+
+def test_flags_are_named_in_words_with_the_code_after(report_text, summaries, fixture_ev):
+    """Issue 19: a flag's name in plain English first, its code as the secondary detail, as the pages and the
+    command line say it ("Below a minimum score (SV203)")."""
+    from evaluator.flags import flag_label, flag_words
+    for code in set(fixture_ev.flags["code"]):
+        assert has(report_text, flag_label(code)), code
+    apex = next(t for b, t in summaries.items() if "Apex" in b)
+    for code in set(fixture_ev.flags.loc[fixture_ev.flags["bidder"].str.contains("Apex"), "code"]) - {"SV205", "SV206"}:
+        assert has(apex, f"{flag_words(code)} ({code},"), code

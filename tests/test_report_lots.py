@@ -136,7 +136,7 @@ def test_evaluation_report_shows_the_tree_each_lot_and_the_award(lots_report):
     l1, l2 = t.index("Lot L1: North schools. Ranking"), t.index("Lot L2: South schools. Ranking")
     assert l1 < l2
     lot2 = t[l2:]
-    assert has(lot2, "Contract value £600,000 over 3 years; local area Southport; outcome targets O1 3, O2 4.")
+    assert has(lot2, "Contract value £600,000 over 3 years; local area Southport; outcome targets O1 3 FTE-years, O2 4 apprentice-years.")
     assert has(lot2, f"Lot L2 is awarded to {BROOK}. Passed over: {ABBEY}")
     assert has(lot2, "Award of this lot passed over: already awarded lot L1")
     assert has(lot2, f"DQ {CASTLE}")

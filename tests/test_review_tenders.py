@@ -87,7 +87,10 @@ def test_a_rubric_the_loader_refuses_for_its_keys_is_a_problem_in_the_loaders_ow
         load_rubric(bad)
     r = review_paths([bad])
     assert r.tenders == []
-    assert [p["message"] for p in r.problems] == [e.line() for e in refused.value.errors]
+    # the same words, the file named by its name (not the folder the server read it from)
+    assert [p["message"] for p in r.problems] == [e.line().replace(str(bad), "bad.yaml") for e in refused.value.errors]
+    assert all(p["message"].startswith("bad.yaml") and str(tmp_path) not in p["message"] for p in r.problems)
+    assert all("python -m" not in p["fix"] and "Tender page" in p["fix"] for p in r.problems)
     assert len(r.problems) == 2 and all(p["code"] == "SV314" for p in r.problems)
 
 

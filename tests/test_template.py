@@ -295,6 +295,9 @@ def test_workbook_without_commitments_sheet_is_refused(rubric, tmp_path):
     wb.save(path)
     err = _raises(path)
     assert "sheet Commitments" in str(err) and "missing" in str(err)
+    # one line a supplier using the app can act on: where to get a blank template, no command to type
+    assert "python -m" not in str(err) and "`" not in str(err) and "\n" not in str(err)
+    assert "blank supplier template from the Design page" in str(err)
 
 
 def test_sheet_names_differing_only_in_case_are_accepted(rubric, tmp_path):

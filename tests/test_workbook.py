@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from evaluator import evaluate, load_bids, load_rubric, load_scores
 from evaluator.spreadsheet import formula_like, formula_safe, formula_safe_frame
-from evaluator.workbook import results_workbook
+from evaluator.workbook import MONEY, MONEY_PENCE, results_workbook
 
 from .conftest import ROOT
 
@@ -73,7 +73,7 @@ def test_number_formats_for_money_percent_and_marks(wb):
 
 def test_no_number_format_shows_a_trailing_point_and_proxies_keep_their_pence(wb):
     """`#,##0.##` shows 80 as "80." in Excel (issue 19): marks, weights and scores use `#,##0.00`, money
-    `£#,##0`, and a proxy (VOLUNTEER-HOUR £12.21) `£#,##0.00`, so it is not shown as £12."""
+    `£#,##0` (a negative −£, U+2212), and a proxy (VOLUNTEER-HOUR £12.21) `£#,##0.00`, so it is not shown as £12."""
     seen = set()
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -81,11 +81,11 @@ def test_no_number_format_shows_a_trailing_point_and_proxies_keep_their_pence(wb
                 if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
                     seen.add(cell.number_format)
                     assert ".##" not in cell.number_format, (ws.title, cell.coordinate, cell.number_format)
-    assert {"#,##0.00", "£#,##0"} <= seen
+    assert {"#,##0.00", MONEY} <= seen
     c = wb["Commitments"]
     head = [x.value for x in c[1]]
     proxies = [r[head.index("Reference proxy £")] for r in c.iter_rows(min_row=2)]
-    assert {p.number_format for p in proxies if isinstance(p.value, float)} == {"£#,##0.00"}
+    assert {p.number_format for p in proxies if isinstance(p.value, float)} == {MONEY_PENCE}
     scores = wb["Scores"]
     shead = [x.value for x in scores[1]]
     assert {r[shead.index("Score")].number_format for r in scores.iter_rows(min_row=2)
@@ -151,6 +151,26 @@ def test_negative_numbers_stay_numbers(wb):
     values = [r[col] for r in ws.iter_rows(min_row=2)]
     negative = [c for c in values if isinstance(c.value, (int, float)) and c.value < 0]
     assert negative and all(c.data_type == "n" and not c.quotePrefix for c in negative)
+    # Excel shows a negative £ as −£156,138 (the minus sign U+2212 the documents use), never £-156,138
+    assert all(c.number_format.split(";")[1] == '"\u2212£"#,##0' for c in negative)
+
+
+def test_the_record_names_the_workspace_file_and_says_how_to_check_it_in_words(fixture_ev):
+    """Issue 19: the Record sheet gave the workspace's server path and `python -m evaluator audit --db FILE`;
+    the unit columns gave codes (fte_year)."""
+    head = {"file": "/home/sv/.social_value/workspaces/HC-2026-014.sqlite", "entries": 3, "head_hash": "ab" * 32,
+            "head": "3:abababab", "chain": "keyed"}
+    book = load_workbook(io.BytesIO(results_workbook(fixture_ev, workspace=head)))
+    record = dict(book["Record"].iter_rows(min_row=2, values_only=True))
+    assert record["Workspace file"] == "HC-2026-014.sqlite"
+    assert "python" not in record["Check"] and "--db" not in record["Check"] and "audit check" in record["Check"]
+    units = set(_table(book["Commitments"])["Unit"])
+    assert {"FTE-years", "apprentice-years", "WELLBYs"} <= units and not any("_" in str(u) for u in units)
+    rubric = _table(book["Rubric"])
+    assert set(rubric.loc[rubric["Item"] == "Outcome", "Kind / unit"]) >= {"FTE-years", "apprentice-years"}
+    assert "social value" in set(rubric.loc[rubric["Item"] == "Criterion", "Kind / unit"])
+    flags = _table(book["Flags"])   # a flag's name in words, as the documents and pages say it
+    assert "Below a minimum score" in set(flags["Name"]) and not any("-" in str(n) for n in flags["Name"])
 
 
 def test_the_workbook_survives_control_characters_and_huge_text(fixture_ev):
