@@ -66,7 +66,7 @@ def rows_axis(rows: Sequence[str]) -> alt.Axis:
 
 def row_step(rows: Sequence[str], one: float) -> float:
     """A row's height: `one` for one line, room for two lines when a name wraps."""
-    return max(one, 28) if any("\n" in str(x) for x in rows) else one
+    return max(one, 32) if any("\n" in str(x) for x in rows) else one
 
 
 def money_axis(**kw) -> alt.Axis:
@@ -372,7 +372,7 @@ def rank_chances(s) -> alt.Chart:
         order=alt.Order(field="order", type="quantitative"),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_n("rank", "Place")),
                  alt.Tooltip(**_q("probability", "Share of draws"), format=".1%")],
-    ).properties(height=alt.Step(28), title="Place in the draws")
+    ).properties(height=alt.Step(row_step(order, 28)), title="Place in the draws")
 
 
 def win_shares(table: pd.DataFrame) -> alt.Chart:
@@ -387,4 +387,4 @@ def win_shares(table: pd.DataFrame) -> alt.Chart:
                 axis=alt.Axis(format="%")),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")),
                  alt.Tooltip(**_q("win_probability", "Share of draws won"), format=".1%")],
-    ).properties(height=alt.Step(28), title="Share of draws won")
+    ).properties(height=alt.Step(row_step(data["row"], 28)), title="Share of draws won")
