@@ -13,6 +13,7 @@ import streamlit as st
 from app.state import evaluation_key, get_evaluation, get_rubric, heavy_cache
 from app.ui import escape_md, flag_label, guard, lot_picker, plain_flags, show_award, show_table
 from evaluator import charts
+from evaluator.formatting import gbp
 from evaluator.explain_tables import explain_tables
 
 CHART_LIMIT = 30   # bids drawn in the marks chart; the table lists every bid
@@ -114,8 +115,10 @@ def results_shown(table: pd.DataFrame, other_lens: str) -> tuple[pd.DataFrame, d
         if col == "social value":  # beside the marks: the bid's place under the other lens, and its scoring
             out[f"{other_lens.capitalize()} lens rank"] = rank_words(table[f"{other_lens} rank"], eligible)
             out["Fully scored"] = ["yes" if c else "no" for c in table["complete"].astype(bool)]
-    if "Price" in out and "price £" in table:   # price per point: the price in £, no price marks
+    if "£ per quality point" in out:   # price per point: the price in £ (no price marks), £ per point in pence
         kinds["Price"] = "money"
+        out["£ per quality point"] = [gbp(v, 2) if v == v else "" for v in out["£ per quality point"]]
+        kinds["£ per quality point"] = "text"
     elif "Price" in out:
         kinds["Price"] = "marks"
     return out, kinds
