@@ -114,7 +114,8 @@ def results_shown(table: pd.DataFrame, other_lens: str) -> tuple[pd.DataFrame, d
             out[words[col]] = table[col].to_numpy()
         if col == "social value":  # beside the marks: the bid's place under the other lens, and its scoring
             out[f"{other_lens.capitalize()} lens rank"] = rank_words(table[f"{other_lens} rank"], eligible)
-            out["Fully scored"] = ["yes" if c else "no" for c in table["complete"].astype(bool)]
+            if not table["complete"].astype(bool).all():   # said only while some bid is not fully scored
+                out["Fully scored"] = ["yes" if c else "no" for c in table["complete"].astype(bool)]
     if "£ per quality point" in out:   # price per point: the price in £ (no price marks), £ per point in pence
         kinds["Price"] = "money"
         out["£ per quality point"] = [gbp(v, 2) if v == v else "" for v in out["£ per quality point"]]
@@ -253,9 +254,9 @@ def main() -> None:
                                  f"{winner} ranks first but is passed over by the limit on lots per supplier "
                                  "(see the award across lots above)."))
     shown, kinds = results_shown(table, ev.other_lens)
-    rank = st.column_config.TextColumn(width=95, alignment="right")   # wide enough for "disqualified"
-    show_table(shown, kinds=kinds, key="results_table",
-               column_config={"Rank": rank, f"{ev.other_lens.capitalize()} lens rank": rank})
+    show_table(shown, kinds=kinds, key="results_table", column_config={   # wide enough for "disqualified"
+        "Rank": st.column_config.TextColumn(width=95, alignment="right"),
+        f"{ev.other_lens.capitalize()} lens rank": st.column_config.TextColumn(alignment="right")})
     made = _page_tables(key, lot, ev)
     groups = made["groups"]
     if len(groups):

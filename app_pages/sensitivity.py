@@ -11,7 +11,7 @@ import streamlit as st
 from app.state import evaluation_key, get_evaluation, heavy_cache
 from app.ui import escape_md, guard, show_table
 from evaluator import charts, lot_sensitivity, sensitivity
-from evaluator.formatting import marks, percent
+from evaluator.formatting import marks
 
 
 @heavy_cache(max_entries=16, show_spinner="Running the draws…")
@@ -58,12 +58,17 @@ def switching_table(s: sensitivity.Sensitivity) -> pd.DataFrame:
                "new winner": "" if holds or not isinstance(r.new_winner, str) else r.new_winner, "reading": reading}
         if s.tree:
             row = {"criterion": r.criterion, "level": f"{int(r.level)}", "group": parent if isinstance(parent, str) else "",
-                   "share of its group": percent(r.share / 100, 2) if isinstance(parent, str) else "", **row}
+                   "share of its group": share_words(r.share) if isinstance(parent, str) else "", **row}
         rows.append(row)
     cols = ["criterion", "published weight", "switch at", "new winner", "reading"]
     if s.tree:
         cols = ["criterion", "level", "group", "share of its group"] + cols[1:]
     return pd.DataFrame(rows, columns=cols, dtype=object)
+
+
+def share_words(share: float) -> str:
+    """A share of a group, in percent to at most two decimals: "40%", "48.15%"."""
+    return f"{float(share):.2f}".rstrip("0").rstrip(".") + "%"
 
 
 NUMBER_TEXT = ("published weight", "switch at", "level", "share of its group")   # right-aligned like numbers

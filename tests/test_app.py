@@ -83,6 +83,7 @@ def test_results_page_shows_the_engine_numbers_as_a_commissioner_reads_them(home
     assert shown.loc["Northtown Community Care CIC", ["Rank", "Total"]].tolist() == ["1", "70.74"]
     assert shown.loc["Apex Care Group Ltd", ["Rank", "Total", "Figures lens rank"]].tolist() == ["2", "66.88", "1"]
     assert shown.loc["Apex Care Group Ltd", "Claimed £"] == "£2,930,436"
+    assert "Fully scored" not in shown.columns          # said only while a bid is not fully scored
     # the disqualified bid: its ranks in words, and why
     riverside = shown.loc["Riverside Care Co-operative"]
     assert (riverside["Rank"], riverside["Figures lens rank"]) == ("disqualified", "disqualified")
@@ -106,6 +107,9 @@ def test_results_never_announces_a_winner_before_the_panel_has_scored():
     assert lines[0].startswith("Provisional ranking: 6 of 6 ranked bids are not fully scored")
     assert "no winner can be announced until the panel has scored" in lines[0]
     assert not any(line.startswith("First under") for line in lines)
+    from app_pages.results import results_shown, results_table
+    shown, _ = results_shown(results_table(unscored), unscored.other_lens)
+    assert set(shown["Fully scored"]) == {"no"}       # the table says which bids the panel has not finished
     scored = engine()
     assert winner_lines(scored)[0] == f"First under the official design lens: {scored.winner()}"
 

@@ -172,7 +172,7 @@ def test_a_criteria_tree_s_switching_values_name_each_sub_criterion_s_group_and_
     at = _lotted_page(str(ROOT), rubric="rubric_tree.yaml", bids="tree")
     assert not [s for s in at.selectbox if s.label == "Lot"]  # no lots, no picker
     sw = next(df.value for df in at.dataframe if "Switch at" in df.value.columns).set_index("Criterion")
-    assert (sw.loc["Q1", "Group"], sw.loc["Q1", "Level"], sw.loc["Q1", "Share of its group"]) == ("Q", "2", "50.00%")
+    assert (sw.loc["Q1", "Group"], sw.loc["Q1", "Level"], sw.loc["Q1", "Share of its group"]) == ("Q", "2", "50%")
     assert sw.loc["Q1", "Switch at"] == "28.89" and sw.loc["Q1", "New winner"] == "Beta Care Ltd"
     assert sw.loc["Q1", "Reading"] == "if it falls to 28.89 (48.15% of Q), Beta Care Ltd wins"
     top = sw[sw["Level"] == "1"]
