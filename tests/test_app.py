@@ -59,11 +59,13 @@ def test_opens_on_the_sample_tender_with_its_numbers(home_ev):
 
 
 def offences(at) -> list[str]:
-    """Every offence against tests/page_text.py's rules on the page AppTest drew (but the demonstration's
-    banner, which is the Tender page's)."""
+    """Every offence against tests/page_text.py's rules in the page AppTest drew (its main area: the sidebar
+    and the demonstration's banner are every page's, the app's own)."""
+    from types import SimpleNamespace
     from tests.every_page import Visit, read_page
     visit = Visit("", "", "")
-    read_page(at, visit)
+    read_page(SimpleNamespace(main=at.main, sidebar=SimpleNamespace(children={}), exception=at.exception,
+                              error=at.error), visit)
     return [f"{element}: {o}" for element, o in visit.offences if "A real panel runs" not in o]
 
 
@@ -679,3 +681,23 @@ def test_self_assessment_against_an_uploaded_rubric_alone():
     at.run()
     ok(at)
     assert any("SV301" in e for e in messages(at))
+
+
+@pytest.mark.parametrize("tree", [True, False])
+def test_the_lead_s_pages_read_as_finished_work_on_a_tender_with_lots(tmp_path, tree):
+    """Results, Figures vs design and Sensitivity, lot by lot, on the lotted tender of tests/test_app_lots.py
+    (a criteria tree with pass/fail, or flat): nothing a commissioner reads breaks the rules."""
+    from tests.test_app_lots import lotted_tender, opened
+    at = opened(lotted_tender(tmp_path / "tender", tree=tree))
+    at.session_state["sens_draws"] = 300
+    found = []
+    for page, picker in (("results", "results_lot"), ("figures", "figures_lot"), ("sensitivity", "lot_choice")):
+        at.switch_page(f"app_pages/{page}.py").run()
+        ok(at)
+        for lot in ("L1", "L2"):
+            at.selectbox(key=picker).set_value(lot).run()
+            ok(at)
+            found += [f"{page}, {lot}: {o}" for o in offences(at)]
+    assert found == []
+    ranks = table(at.switch_page("app_pages/results.py").run(), {"Rank", "Bidder"})
+    assert "None" not in set(ranks["Rank"]) and "" not in set(ranks["Rank"])
