@@ -18,7 +18,6 @@ from evaluator.explain_tables import explain_tables
 
 CHART_LIMIT = 30   # bids drawn in the marks chart; the table lists every bid
 FLAG_ROWS = 5000   # flags listed at once; filters narrow a bulk tender's list
-DISQUALIFYING = ("SV203", "SV208", "SV209", "SV210")  # below a minimum, failed pass/fail, mandatory outcome, budget
 
 
 def per_point(ev) -> bool:
@@ -127,7 +126,7 @@ def results_shown(table: pd.DataFrame, other_lens: str) -> tuple[pd.DataFrame, d
 
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _FRACTION = re.compile(r"design fraction (\d+\.\d+)")
-KIND_WORDS = {"pass_fail": "pass/fail", "social_value": "social value", "price": "price", "quality": "quality"}
+KIND_WORDS = {"pass_fail": "pass/fail"}   # a criterion's kind in words (others: their underscores as spaces)
 
 
 def in_words_text(text) -> str:  # move to formatting (the engine's flag texts name bid-file fields)
@@ -178,7 +177,7 @@ def _explanation(key: str, lot, bidder: str, _ev) -> list:
 
 def disqualified(ev) -> pd.DataFrame:
     """Each disqualified bid with the flag(s) that disqualified it (the codes in `disqualified_by`, else SV203)."""
-    codes = set(DISQUALIFYING[:1])
+    codes = {"SV203"}  # below a minimum score; the others come from disqualified_by
     if "disqualified_by" in ev.results:
         codes |= {c for v in ev.results["disqualified_by"].fillna("") for c in re.findall(r"SV\d{3}", str(v))}
     dq = ev.flags[ev.flags["code"].isin(codes)]

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app.state import evaluation_key, get_evaluation, heavy_cache
-from app.ui import escape_md, guard, show_table
+from app.ui import escape_md, guard, lot_picker, show_table
 from evaluator import charts, lot_sensitivity, sensitivity
 from evaluator.formatting import marks
 
@@ -26,17 +26,6 @@ def _analyse_lots(key: str, draws: int, seed: int, lens: str, concentration: flo
                   evidence_range: float, _tev) -> lot_sensitivity.LotsSensitivity:
     return lot_sensitivity.analyse_lots(_tev, draws, seed, lens=lens, concentration=concentration,
                                         deflator_range=deflator_range, evidence_range=evidence_range)
-
-
-def _pick_lot(tev) -> str:
-    """The lot to show: the panel's lot picker if the app has one, else a selectbox labelled Lot."""
-    from app import ui
-    titles = {x.id: x.title for x in tev.rubric.lots}
-    picker = getattr(ui, "lot_picker", None)
-    if picker is not None:  # app/ui.py's (remembered across the pages that work per lot)
-        return picker(tev.rubric)
-    return st.selectbox("Lot", list(tev.lots), key="sens_lot",
-                        format_func=lambda x: f"{x}: {titles.get(x) or ''}".rstrip(": "))
 
 
 def switching_table(s: sensitivity.Sensitivity) -> pd.DataFrame:
@@ -138,7 +127,7 @@ def main() -> None:
                "exact, not sampled: the weight at which another bid overtakes the winner, with the other weights "
                "rescaled in proportion (a sub-criterion within its group).")
     if hasattr(ev, "lots"):  # a tender with lots: one lot at a time, and the award across them
-        lots, lot = ev, _pick_lot(ev)
+        lots, lot = ev, lot_picker(ev.rubric)
         ev = lots.evaluation(lot)
     if ev.results.empty:
         st.info("No bids to analyse.")
