@@ -47,6 +47,15 @@ def winner_lines(ev) -> list[str]:
     return lines
 
 
+def count_line(table: pd.DataFrame) -> str:
+    """The bids in one sentence: "6 bids: 5 ranked, 1 disqualified; every bid fully scored by the panel."."""
+    n, ranked = len(table), int(table["eligible"].sum())
+    unscored = int((~table["complete"].astype(bool)).sum())
+    return (f"{n:,} {'bid' if n == 1 else 'bids'}: {ranked:,} ranked, {n - ranked:,} disqualified; "
+            + (f"{unscored:,} not fully scored by the panel yet." if unscored else
+               "every bid fully scored by the panel." if n else "nothing to score."))
+
+
 def results_table(ev) -> pd.DataFrame:
     """One row per bid, in rank order (disqualified last), with the numbers a lead reads out."""
     r = ev.results
@@ -235,11 +244,7 @@ def main() -> None:
                    f"{ev.other_lens} lens is shown for comparison on the Figures vs design page.")
     table = _results_table(key, lot, ev)
     winner = ev.winner()
-    c = st.columns(4)
-    c[0].metric("Bids", f"{len(table):,}")
-    c[1].metric("Ranked", f"{int(table['eligible'].sum()):,}")
-    c[2].metric("Disqualified", f"{int((~table['eligible']).sum()):,}")
-    c[3].metric("Not fully scored", f"{int((~table['complete']).sum()):,}")
+    st.markdown(escape_md(count_line(table)))   # one line: four metrics stacked take a phone's whole screen
     provisional = winner_lines(ev)
     if provisional and provisional[0].startswith("Provisional"):
         st.warning(escape_md(provisional[0]))

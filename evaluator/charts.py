@@ -365,7 +365,7 @@ def rank_chances(s) -> alt.Chart:
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y(**_n("row", ""), sort=order, axis=rows_axis(order)),
         x=alt.X(**_q("probability", "Share of draws"), stack="zero", scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%", tickCount=5, labelFlush=True)),
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1], labelFlush=True)),
         color=alt.Color(**_n("rank", "Place in the draws"), sort=domain,
                         scale=alt.Scale(domain=domain, range=rank_colours(n) + [DISQUALIFIED_COLOUR]),
                         legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=260)),
@@ -384,7 +384,7 @@ def win_shares(table: pd.DataFrame) -> alt.Chart:
     return alt.Chart(data).mark_bar(color="#1b7837").encode(
         y=alt.Y(**_n("row", ""), sort="-x", axis=rows_axis(data["row"])),
         x=alt.X(**_q("win_probability", "Share of draws won"), scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%", tickCount=5, labelFlush=True)),
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1], labelFlush=True)),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")),
                  alt.Tooltip(**_q("win_probability", "Share of draws won"), format=".1%")],
     ).properties(height=alt.Step(row_step(data["row"], 28)), title="Share of draws won")

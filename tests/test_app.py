@@ -86,6 +86,8 @@ def test_results_page_shows_the_engine_numbers_as_a_commissioner_reads_them(home
     assert shown.loc["Apex Care Group Ltd", ["Rank", "Total", "Figures lens rank"]].tolist() == ["2", "66.88", "1"]
     assert shown.loc["Apex Care Group Ltd", "Claimed £"] == "£2,930,436"
     assert "Fully scored" not in shown.columns          # said only while a bid is not fully scored
+    said = [unescape(m.value) for m in at.markdown]
+    assert "6 bids: 5 ranked, 1 disqualified; every bid fully scored by the panel." in said
     # the disqualified bid: its ranks in words, and why
     riverside = shown.loc["Riverside Care Co-operative"]
     assert (riverside["Rank"], riverside["Figures lens rank"]) == ("disqualified", "disqualified")
@@ -112,6 +114,8 @@ def test_results_never_announces_a_winner_before_the_panel_has_scored():
     from app_pages.results import results_shown, results_table
     shown, _ = results_shown(results_table(unscored), unscored.other_lens)
     assert set(shown["Fully scored"]) == {"no"}       # the table says which bids the panel has not finished
+    from app_pages.results import count_line
+    assert count_line(results_table(unscored)) == "6 bids: 6 ranked, 0 disqualified; 6 not fully scored by the panel yet."
     scored = engine()
     assert winner_lines(scored)[0] == f"First under the official design lens: {scored.winner()}"
 
