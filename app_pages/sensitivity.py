@@ -103,15 +103,20 @@ def winner_metrics(ev, s, table: pd.DataFrame) -> list[tuple[str, str]]:
     return out
 
 
-def award_table(ls: lot_sensitivity.LotsSensitivity) -> pd.DataFrame:
+def award_table(ls: lot_sensitivity.LotsSensitivity) -> tuple[pd.DataFrame, dict]:
+    """The award across the lots over the draws, as read (headers in words, shares of draws as percentages);
+    and what each column holds (for show_table)."""
     t = ls.award_table()
-    return pd.DataFrame({"lot": t["lot"], "title": t["title"],
-                         "contract value": [f"£{v:,.0f}" if v == v and v else "" for v in t["contract_value"]],
-                         "awarded to": t["awarded_to"].map(lambda x: x if isinstance(x, str) else "no eligible bid"),
-                         "passed over": t["passed_over"].map(lambda x: x if isinstance(x, str) else ""),
-                         "awarded to it in": ["" if x is None or x != x else f"{x:.1%}" for x in t["awarded_to_share"]],
-                         "most often awarded to": t["most_often"],
-                         "no award in": [f"{x:.1%}" for x in t["no_award_share"]]})
+    out = pd.DataFrame({"Lot": t["lot"], "Title": t["title"], "Contract value": t["contract_value"],
+                        "Awarded to": t["awarded_to"].map(lambda x: x if isinstance(x, str) else "no eligible bid"),
+                        "Passed over": t["passed_over"].map(lambda x: x if isinstance(x, str) else ""),
+                        "Awarded to it in (share of draws)": t["awarded_to_share"],
+                        "Most often awarded to": t["most_often"],
+                        "No award in (share of draws)": t["no_award_share"]})
+    kinds = dict.fromkeys(["Lot", "Title", "Awarded to", "Passed over", "Most often awarded to"], "text")
+    kinds.update({"Contract value": "money", "Awarded to it in (share of draws)": "probability",
+                  "No award in (share of draws)": "probability"})
+    return out, kinds
 
 
 def main() -> None:
@@ -174,8 +179,8 @@ def main() -> None:
         st.subheader("Award across the lots")
         st.caption("Lots are awarded in descending contract value; a supplier already holding the most lots "
                    "allowed is passed over. Each draw is awarded the same way, with the weights shared by every lot.")
-        award = award_table(ls)
-        show_table(award, kinds=dict.fromkeys(award.columns, "text"), key="sens_award")
+        award, kinds = award_table(ls)
+        show_table(award, kinds=kinds, key="sens_award")
     where = f", lot {lot}" if lots is not None else ""
     st.caption(escape_md(f"{s.draws:,} draws, seed {s.seed}, {s.lens} lens{where}. The same draws and seed give the same "
                          "figures every time, here and in the evaluation's sensitivity report."))

@@ -154,7 +154,8 @@ def test_a_tender_with_lots_has_a_lot_picker_and_the_award_across_lots():
     award = next(df.value for df in at.dataframe if "Awarded to" in df.value.columns).set_index("Lot")
     assert award.loc["L2", "Awarded to"] == "Beta Care Ltd"
     assert award.loc["L2", "Passed over"] == "Alpha Services Ltd"
-    assert award.loc["L2", "Awarded to it in"] == "100.0%"
+    assert award.loc["L2", "Awarded to it in (share of draws)"] == "100%"
+    assert award.loc["L2", "Contract value"].startswith("£")
     assert award.loc["L1", "Passed over"] == ""
     l1 = _probabilities(at)
     picker.set_value("L2").run()
