@@ -297,7 +297,7 @@ def marks(results: pd.DataFrame) -> alt.Chart:
     return alt.Chart(long).mark_bar().encode(
         y=alt.Y(**_n("row", ""), sort=names, axis=rows_axis(names)),
         x=alt.X(**_q("marks", "Quality points out of 100" if per_point else "Marks out of 100"),
-                scale=alt.Scale(domain=[0, 100])),
+                scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(values=[0, 25, 50, 75, 100], labelFlush=True)),
         color=alt.Color(**_n("part", ""), sort=list(PART_COLOURS),
                         scale=alt.Scale(domain=list(PART_COLOURS), range=list(PART_COLOURS.values())),
                         legend=alt.Legend(orient="top", direction="vertical")),

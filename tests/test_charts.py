@@ -383,7 +383,7 @@ def test_delivery_chart_shows_every_outcome_on_a_phone_named_in_words():
     assert "split" in spec["facet"]["header"]["labelExpr"]
 
 
-def test_sensitivity_charts_fit_a_phone_with_two_line_names_apart():
+def test_share_and_marks_axes_fit_a_phone_with_two_line_names_apart():
     """On a phone the share axis wrote "80%100%" and two-line names touched: five ticks (0% to 100%), the last
     label kept inside the plot, and a row tall enough for a name on two lines."""
     from types import SimpleNamespace
@@ -396,5 +396,8 @@ def test_sensitivity_charts_fit_a_phone_with_two_line_names_apart():
         axis = spec["encoding"]["x"]["axis"]
         assert axis["format"] == "%" and axis["values"] == [0, 0.25, 0.5, 0.75, 1] and axis["labelFlush"] is True
         assert spec["height"]["step"] >= 32                     # two lines of 11 px text and a gap
+    results = pd.DataFrame({"bidder": bidders, "price_score": [30.0, 20, 10], "quality_score": [20.0, 20, 20],
+                            "social_value_score": [10.0, 5, 1]})
+    assert charts.marks(results).to_dict()["encoding"]["x"]["axis"]["values"] == [0, 25, 50, 75, 100]  # not 21 ticks
     short = pd.DataFrame({"bidder": ["A", "B"], "win_probability": [1.0, 0.0], "published_total": [1.0, 0.0]})
     assert charts.win_shares(short).to_dict()["height"]["step"] == 28   # one-line names keep the compact row
