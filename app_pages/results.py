@@ -133,28 +133,15 @@ def results_shown(table: pd.DataFrame, other_lens: str) -> tuple[pd.DataFrame, d
     return out, kinds
 
 
-_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-_FRACTION = re.compile(r"design fraction (\d+\.\d+)")
 KIND_WORDS = {"pass_fail": "pass/fail"}   # a criterion's kind in words (others: their underscores as spaces)
 
 
-def in_words_text(text) -> str:  # move to formatting (the engine's flag texts name bid-file fields)
-    """A flag's or a working's text as a commissioner reads it: a bid-file field's name in words
-    ("deflator_rationale" -> "deflator rationale"), a design fraction as a percentage to two decimals."""
-    if not isinstance(text, str):
-        return text
-    text = _FRACTION.sub(lambda m: f"design fraction {float(m.group(1)) * 100:.2f}%", text)
-    return _SNAKE.sub(lambda m: m.group().replace("_", " "), text)
-
-
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """An engine table's text in words (flags' messages and fixes, a marks working, a criterion's kind)."""
+    """An engine table's criterion kinds in words ("pass/fail", "social value")."""
+    if "kind" not in frame:
+        return frame
     out = frame.copy()
-    for col in ("message", "fix", "working", "reason"):
-        if col in out:
-            out[col] = out[col].map(in_words_text)
-    if "kind" in out:
-        out["kind"] = out["kind"].map(lambda k: KIND_WORDS.get(k, in_words_text(k)))
+    out["kind"] = out["kind"].map(lambda k: KIND_WORDS.get(k, k.replace("_", " ") if isinstance(k, str) else k))
     return out
 
 
