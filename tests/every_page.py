@@ -77,6 +77,8 @@ def read_page(at, visit: Visit) -> None:
     """Every offence on the page AppTest `at` drew, into `visit`."""
     visit.exceptions = [str(e.value)[:300] for e in at.exception]
     visit.exceptions += [unescape(e.value) for e in at.error if GENERIC in unescape(e.value)]
+    visit.offences += [("error", f"an error on the untouched shipped sample: {unescape(e.value)[:300]}")
+                       for e in at.error if GENERIC not in unescape(e.value)]  # nothing was done wrong
     for root in (at.main, at.sidebar):
         for node in _walk(root):
             kind = getattr(node, "type", "")
