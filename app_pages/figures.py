@@ -11,8 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from app.state import evaluation_key, get_evaluation, get_rubric, heavy_cache
-from app.ui import escape_md, guard, in_words, lot_picker, show_award, text_table
+from app.ui import escape_md, guard, lot_picker, show_award, show_table
 from evaluator import charts, figures_vs_design
+from evaluator.formatting import header_words, percent
 
 CHART_LIMIT = 25  # bids drawn in a chart; the tables list every bid
 
@@ -52,6 +53,31 @@ def lens_tables(key: str, _ev, lot: str = "") -> dict:
     return {"ranks": ranks, "attainment": pivot, "reading": figures_vs_design(_ev), "top": top, "specs": specs}
 
 
+def right(headers) -> dict:
+    """Text columns that hold numbers (ranks, percentages), right-aligned like numbers."""
+    return {h: st.column_config.TextColumn(alignment="right") for h in headers}
+
+
+def ranks_shown(ranks: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The ranks table as read: a disqualified bid's ranks read "disqualified", headers in words; and what each
+    column holds (for show_table)."""
+    eligible = ranks["eligible"].astype(bool)
+
+    def words(col):
+        return ["disqualified" if not ok else "" if pd.isna(r) else f"{int(r)}" for r, ok in zip(ranks[col], eligible)]
+    out = pd.DataFrame({
+        "Bidder": ranks["bidder"], "Figures rank": words("figures rank"), "Design rank": words("design rank"),
+        "Places gained under design": [("" if pd.isna(m) else f"{int(m):+d}".replace("+0", "0").replace("-", "−"))
+                                       for m in ranks["places gained under design"]],
+        "Claimed £": ranks["claimed £"], "Credited £": ranks["credited £"],
+        "Credited share": [percent(v, 1) for v in ranks["credited share"]],
+        "Figures marks": ranks["figures marks"], "Design marks": ranks["design marks"]})
+    kinds = {"Figures rank": "text", "Design rank": "text", "Places gained under design": "text",
+             "Claimed £": "money", "Credited £": "money", "Credited share": "text",
+             "Figures marks": "marks", "Design marks": "marks"}
+    return out, kinds
+
+
 @heavy_cache(max_entries=64, show_spinner=False)
 def walk_of(key: str, bidder: str, _ev, lot: str = "") -> tuple[pd.DataFrame, dict]:
     """One bid's walk from claimed £ to credited £: the table and its chart's spec."""
@@ -76,12 +102,8 @@ def main() -> None:
         if n > CHART_LIMIT else None
 
     st.subheader("Rank under each lens")
-    money = st.column_config.NumberColumn(format="£%,.0f")
-    st.dataframe(t["ranks"], hide_index=True, width="stretch", column_config={
-        "claimed £": money, "credited £": money,
-        "credited share": st.column_config.NumberColumn(format="percent"),
-        "figures marks": st.column_config.NumberColumn(format="%.2f"),
-        "design marks": st.column_config.NumberColumn(format="%.2f")})
+    shown, kinds = ranks_shown(t["ranks"])
+    show_table(shown, kinds=kinds, key="lens_ranks", column_config=right(c for c, k in kinds.items() if k == "text"))
     st.vega_lite_chart(spec=t["specs"]["ranks"], width="content")
     if limit_note:
         st.caption(limit_note)
@@ -98,21 +120,23 @@ def main() -> None:
     if chosen is not None:
         walk, spec = walk_of(key, chosen, ev, lot)
         st.vega_lite_chart(spec=spec, width="stretch")
-        st.dataframe(text_table(in_words(walk)), hide_index=True, width="stretch", column_config={
-            "amount": st.column_config.NumberColumn("£ change", format="£%,.0f"),
-            "running total": st.column_config.NumberColumn(format="£%,.0f")})
+        show_table(walk.rename(columns={"amount": "£ change"}), kinds={"£ change": "money"}, key="walk_table")
 
     st.subheader("Attainment of each outcome against its target")
     if ev.attainment.empty:
         st.info("The design sets no outcomes, so there is nothing to attain: only the figures lens can award "
-                "social-value marks (SV306).")
+                "social-value marks.")
     else:
         st.vega_lite_chart(spec=t["specs"]["attainment"], width="stretch")
         targets = ev.rubric.outcomes[[c for c in ("id", "name", "unit", "baseline", "target", "priority",
                                                   "evidence_required", "mandatory") if c in ev.rubric.outcomes]]
-        st.dataframe(text_table(in_words(targets)), hide_index=True, width="stretch")
-        st.dataframe(text_table(t["attainment"]), hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(format="percent") for c in t["attainment"].columns if c != "bidder"})
+        show_table(targets, kinds={"priority": "number"}, key="outcome_targets")
+        att = t["attainment"].copy()
+        cols = [c for c in att.columns if c != "bidder"]
+        for c in cols:  # a share of the target, as a percentage (an attainment may pass 100%)
+            att[c] = [percent(v, 1) for v in att[c]]
+        show_table(att, kinds=dict.fromkeys(cols, "text"), key="attainment_table", column_config=right(
+            header_words(c) for c in cols))
         if limit_note:
             st.caption(limit_note)
     if lot:

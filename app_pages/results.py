@@ -5,19 +5,19 @@ time, chosen with the lot picker. A criteria tree: the marks of each group; pass
 result. Price per quality point: quality points and £ per point, lowest first."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
-import re
-
 from app.state import evaluation_key, get_evaluation, get_rubric, heavy_cache
-from app.ui import escape_md, flag_label, guard, in_words, lot_picker, plain_flags, show_award, text_table
+from app.ui import escape_md, flag_label, guard, lot_picker, plain_flags, show_award, show_table
 from evaluator import charts
+from evaluator.formatting import gbp
 from evaluator.explain_tables import explain_tables
 
 CHART_LIMIT = 30   # bids drawn in the marks chart; the table lists every bid
 FLAG_ROWS = 5000   # flags listed at once; filters narrow a bulk tender's list
-DISQUALIFYING = ("SV203", "SV208", "SV209", "SV210")  # below a minimum, failed pass/fail, mandatory outcome, budget
 
 
 def per_point(ev) -> bool:
@@ -45,6 +45,15 @@ def winner_lines(ev) -> list[str]:
     if other is not None and other != winner:
         lines.append(f"First under the {ev.other_lens} lens instead: {other}")
     return lines
+
+
+def count_line(table: pd.DataFrame) -> str:
+    """The bids in one sentence: "6 bids: 5 ranked, 1 disqualified; every bid fully scored by the panel."."""
+    n, ranked = len(table), int(table["eligible"].sum())
+    unscored = int((~table["complete"].astype(bool)).sum())
+    return (f"{n:,} {'bid' if n == 1 else 'bids'}: {ranked:,} ranked, {n - ranked:,} disqualified; "
+            + (f"{unscored:,} not fully scored by the panel yet." if unscored else
+               "every bid fully scored by the panel." if n else "nothing to score."))
 
 
 def results_table(ev) -> pd.DataFrame:
@@ -85,13 +94,64 @@ def _results_table(key: str, lot, _ev) -> pd.DataFrame:
     return results_table(_ev)
 
 
+DISQUALIFIED = "disqualified"   # a disqualified bid's rank, in words
+
+
+def rank_words(ranks: pd.Series, eligible: pd.Series) -> list[str]:
+    """Ranks as read: "1", "2"... and "disqualified" for a bid that is not ranked because it is disqualified."""
+    return [DISQUALIFIED if not ok else "" if pd.isna(r) else f"{int(r)}" for r, ok in zip(ranks, eligible)]
+
+
+def results_shown(table: pd.DataFrame, other_lens: str) -> tuple[pd.DataFrame, dict]:
+    """The results table as a commissioner reads it (headers in words, ranks with "disqualified", yes/no) and
+    what each column holds, for show_table."""
+    eligible = table["eligible"].astype(bool)
+    words = {"quality points": "Quality points", "price £": "Price", "£ per point": "£ per quality point",
+             "total": "Total", "price": "Price", "quality": "Quality", "social value": "Social value",
+             "claimed £": "Claimed £", "credited £": "Credited £", "disqualified by": "Disqualified by",
+             "errors": "Errors", "warnings": "Warnings", "infos": "Notes"}
+    kinds = {"Quality points": "marks", "Price": "money", "£ per quality point": "money", "Total": "marks",
+             "Quality": "marks", "Social value": "marks", "Claimed £": "money", "Credited £": "money",
+             "Errors": "whole", "Warnings": "whole", "Notes": "whole", "Rank": "text",
+             f"{other_lens.capitalize()} lens rank": "text"}
+    out = pd.DataFrame({"Rank": rank_words(table["rank"], eligible), "Bidder": table["bidder"].astype(object)})
+    for col in table.columns:
+        if col in ("rank", "bidder", "eligible", "complete", f"{other_lens} rank"):
+            continue
+        if col in words:
+            out[words[col]] = table[col].to_numpy()
+        if col == "social value":  # beside the marks: the bid's place under the other lens, and its scoring
+            out[f"{other_lens.capitalize()} lens rank"] = rank_words(table[f"{other_lens} rank"], eligible)
+            if not table["complete"].astype(bool).all():   # said only while some bid is not fully scored
+                out["Fully scored"] = ["yes" if c else "no" for c in table["complete"].astype(bool)]
+    if "£ per quality point" in out:   # price per point: the price in £ (no price marks), £ per point in pence
+        kinds["Price"] = "money"
+        out["£ per quality point"] = [gbp(v, 2) if v == v else "" for v in out["£ per quality point"]]
+        kinds["£ per quality point"] = "text"
+    elif "Price" in out:
+        kinds["Price"] = "marks"
+    return out, kinds
+
+
+KIND_WORDS = {"pass_fail": "pass/fail"}   # a criterion's kind in words (others: their underscores as spaces)
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """An engine table's criterion kinds in words ("pass/fail", "social value")."""
+    if "kind" not in frame:
+        return frame
+    out = frame.copy()
+    out["kind"] = out["kind"].map(lambda k: KIND_WORDS.get(k, k.replace("_", " ") if isinstance(k, str) else k))
+    return out
+
+
 FLAG_COLUMNS = ["bidder", "commitment", "criterion", "code", "name", "severity", "message", "fix"]
 
 
 @heavy_cache(max_entries=8, show_spinner=False)
 def _page_tables(key: str, lot, _ev) -> dict:
     """The page's other tables, made once per evaluation and lot (a rerun, a filter changed, only draws): the
-    marks chart's spec, the marks per group, the pass/fail results, the disqualified bids, the flags as text."""
+    marks chart's spec, the marks per group, the pass/fail results, the disqualified bids, the flags."""
     ev = _ev
     table = results_table(ev)
     ranked = table[table["eligible"]].head(CHART_LIMIT)
@@ -99,20 +159,21 @@ def _page_tables(key: str, lot, _ev) -> dict:
     if len(ranked):
         res = ev.results.set_index("bidder").loc[ranked["bidder"]].reset_index()
         spec = charts.marks(res).to_dict()
-    return {"chart": spec, "groups": text_table(group_marks(ev)), "pass_fail": text_table(pass_fail_results(ev)),
-            "disqualified": text_table(disqualified(ev)), "flags": text_table(plain_flags(ev.flags[FLAG_COLUMNS])),
+    return {"chart": spec, "groups": group_marks(ev), "pass_fail": pass_fail_results(ev),
+            "disqualified": readable(disqualified(ev)), "flags": readable(plain_flags(ev.flags[FLAG_COLUMNS])),
             "codes": sorted(set(ev.flags["code"]))}
 
 
 @heavy_cache(max_entries=64, show_spinner=False)
 def _explanation(key: str, lot, bidder: str, _ev) -> list:
-    """One bid's explain tables as text tables, made once per evaluation, lot and bid."""
-    return [(name, title, text_table(in_words(frame))) for name, title, frame in explain_tables(_ev, bidder)]
+    """One bid's explain tables, made once per evaluation, lot and bid."""
+    return [(name, title, readable(plain_flags(frame) if name == "checks" and "code" in frame else frame))
+            for name, title, frame in explain_tables(_ev, bidder)]
 
 
 def disqualified(ev) -> pd.DataFrame:
     """Each disqualified bid with the flag(s) that disqualified it (the codes in `disqualified_by`, else SV203)."""
-    codes = set(DISQUALIFYING[:1])
+    codes = {"SV203"}  # below a minimum score; the others come from disqualified_by
     if "disqualified_by" in ev.results:
         codes |= {c for v in ev.results["disqualified_by"].fillna("") for c in re.findall(r"SV\d{3}", str(v))}
     dq = ev.flags[ev.flags["code"].isin(codes)]
@@ -169,12 +230,8 @@ def main() -> None:
         st.caption(f"Official lens: {ev.official_lens}. Price, quality and social-value marks out of 100; the "
                    f"{ev.other_lens} lens is shown for comparison on the Figures vs design page.")
     table = _results_table(key, lot, ev)
-    winner, other = ev.winner(), ev.winner(ev.other_lens)
-    c = st.columns(4)
-    c[0].metric("Bids", f"{len(table):,}")
-    c[1].metric("Ranked", f"{int(table['eligible'].sum()):,}")
-    c[2].metric("Disqualified", f"{int((~table['eligible']).sum()):,}")
-    c[3].metric("Incomplete (unscored)", f"{int((~table['complete']).sum()):,}")
+    winner = ev.winner()
+    st.markdown(escape_md(count_line(table)))   # one line: four metrics stacked take a phone's whole screen
     provisional = winner_lines(ev)
     if provisional and provisional[0].startswith("Provisional"):
         st.warning(escape_md(provisional[0]))
@@ -187,59 +244,56 @@ def main() -> None:
             st.warning(escape_md(f"Lot {lot} is awarded to {awarded or 'nobody (no eligible bid left)'}: "
                                  f"{winner} ranks first but is passed over by the limit on lots per supplier "
                                  "(see the award across lots above)."))
-    money = st.column_config.NumberColumn(format="£%,.0f")
-    mark = st.column_config.NumberColumn(format="%.2f")
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "total": mark, "price": mark, "quality": mark, "social value": mark, "claimed £": money, "credited £": money,
-        "quality points": mark, "price £": money, "£ per point": st.column_config.NumberColumn(format="£%,.2f")})
+    shown, kinds = results_shown(table, ev.other_lens)
+    show_table(shown, kinds=kinds, key="results_table", column_config={   # wide enough for "disqualified"
+        "Rank": st.column_config.TextColumn(width=95, alignment="right"),
+        f"{ev.other_lens.capitalize()} lens rank": st.column_config.TextColumn(alignment="right")})
     made = _page_tables(key, lot, ev)
     groups = made["groups"]
     if len(groups):
         st.markdown("**Marks per group** (each the exact sum of its sub-criteria's marks)")
-        st.dataframe(groups, hide_index=True, width="stretch", column_config={
-            c: mark for c in groups.columns if c not in ("bidder", "under a group minimum")})
+        show_table(groups, kinds={c: "marks" for c in groups.columns if c not in ("bidder", "under a group minimum")})
     pf = made["pass_fail"]
     if len(pf):
         st.markdown("**Pass/fail questions** (a fail disqualifies the bid: Failed a pass/fail question, SV208)")
-        st.dataframe(pf, hide_index=True, width="stretch")
+        show_table(pf, kinds={c: "text" for c in pf.columns})
     ranked = table[table["eligible"]].head(CHART_LIMIT)
     if len(ranked):
-        note = f" (the first {CHART_LIMIT} of {int(table['eligible'].sum()):,} ranked bids)" if \
-            table["eligible"].sum() > CHART_LIMIT else ""
         st.vega_lite_chart(spec=made["chart"], width="stretch")
-        if note:
-            st.caption(note.strip(" ()").capitalize())
+        if table["eligible"].sum() > CHART_LIMIT:
+            st.caption(f"The chart shows the first {CHART_LIMIT} of {int(table['eligible'].sum()):,} ranked bids")
 
     dq = made["disqualified"]
     st.subheader("Disqualified")
     if dq.empty:
         st.success("No bid is disqualified.")
     else:
-        st.dataframe(dq, hide_index=True, width="stretch")
+        show_table(dq, kinds={c: "text" for c in dq.columns})
 
     st.subheader("Flags")
     flags = made["flags"]
     f1, f2, f3, f4 = st.columns([1, 2, 2, 2])
     severities = f1.multiselect("Severity", ["error", "warning", "info"], key="flag_severity")
-    codes = f2.multiselect("Code", made["codes"], key="flag_code",
-                           format_func=flag_label)
+    codes = f2.multiselect("Flag", made["codes"], key="flag_code", format_func=flag_label)
     bidder = f3.selectbox("Bid", ["(all bids)"] + ev.results["bidder"].tolist(), key="flag_bidder")
     words = f4.text_input("Message contains", key="flag_text")
-    shown = flags
+    chosen_flags = flags
     if severities:
-        shown = shown[shown["severity"].isin(severities)]
+        chosen_flags = chosen_flags[chosen_flags["severity"].isin(severities)]
     if codes:
-        shown = shown[shown["code"].isin(codes)]
+        chosen_flags = chosen_flags[chosen_flags["code"].isin(codes)]
     if bidder != "(all bids)":
-        shown = shown[shown["bidder"] == bidder]
+        chosen_flags = chosen_flags[chosen_flags["bidder"] == bidder]
     if words.strip():
-        shown = shown[shown["message"].astype(str).str.contains(words.strip(), case=False, regex=False)]
-    st.caption(f"{len(shown):,} of {len(flags):,} flags" + (f"; the first {FLAG_ROWS:,} are listed" if len(shown) > FLAG_ROWS else ""))
-    st.dataframe(shown.head(FLAG_ROWS), hide_index=True, width="stretch")
+        chosen_flags = chosen_flags[chosen_flags["message"].astype(str).str.contains(words.strip(), case=False,
+                                                                                     regex=False)]
+    st.caption(f"{len(chosen_flags):,} of {len(flags):,} flags"
+               + (f"; the first {FLAG_ROWS:,} are listed" if len(chosen_flags) > FLAG_ROWS else ""))
+    show_table(chosen_flags.head(FLAG_ROWS), kinds={c: "text" for c in chosen_flags.columns}, key="flags_table")
     if len(ev.rubric_flags):
         with st.expander(f"Design checks on the rubric ({len(ev.rubric_flags)})"):
-            st.dataframe(text_table(plain_flags(ev.rubric_flags[["code", "name", "severity", "message", "fix"]])),
-                         hide_index=True, width="stretch")
+            design = readable(plain_flags(ev.rubric_flags[["code", "name", "severity", "message", "fix"]]))
+            show_table(design, kinds={c: "text" for c in design.columns})
 
     st.subheader("Explain a bid")
     bidders = table["bidder"].tolist()
@@ -251,9 +305,8 @@ def main() -> None:
             with st.expander(title, expanded=name in ("marks", "walk")):
                 if frame.empty:
                     st.text("(none)")
-                else:
-                    st.dataframe(frame, hide_index=True, width="stretch", column_config={  # marks: two decimals
-                        c: mark for c in frame.columns if isinstance(c, str) and c.lower().endswith("marks")})
+                else:  # the flags: the flag in words first, its code second (see _explanation)
+                    show_table(frame)
     st.caption(escape_md(f"Tender {rubric.tender.id}: {rubric.tender.title}"))
 
 

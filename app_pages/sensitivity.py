@@ -9,8 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from app.state import evaluation_key, get_evaluation, heavy_cache
-from app.ui import escape_md, guard, text_table
+from app.ui import escape_md, guard, lot_picker, show_table
 from evaluator import charts, lot_sensitivity, sensitivity
+from evaluator.formatting import marks
 
 
 @heavy_cache(max_entries=16, show_spinner="Running the draws…")
@@ -27,62 +28,64 @@ def _analyse_lots(key: str, draws: int, seed: int, lens: str, concentration: flo
                                         deflator_range=deflator_range, evidence_range=evidence_range)
 
 
-def _pick_lot(tev) -> str:
-    """The lot to show: the panel's lot picker if the app has one, else a selectbox labelled Lot."""
-    from app import ui
-    titles = {x.id: x.title for x in tev.rubric.lots}
-    picker = getattr(ui, "lot_picker", None)
-    if picker is not None:  # app/ui.py's (remembered across the pages that work per lot)
-        return picker(tev.rubric)
-    return st.selectbox("Lot", list(tev.lots), key="sens_lot",
-                        format_func=lambda x: f"{x}: {titles.get(x) or ''}".rstrip(": "))
-
-
 def switching_table(s: sensitivity.Sensitivity) -> pd.DataFrame:
+    """Each criterion's switching value as read: the weight at which another bid would win (empty when the
+    winner holds at any weight), who, and the same in a sentence."""
     rows = []
     for r in s.switching.itertuples(index=False):
         parent = getattr(r, "parent", None) if s.tree else None
         top = r.weight / r.share * 100 if isinstance(parent, str) and r.share else 100
-        if r.switch_at is None or r.switch_at != r.switch_at:
+        holds = r.switch_at is None or r.switch_at != r.switch_at
+        if holds:
             reading = f"the winner holds for any weight from 0 to {top:g}"
         else:
             reading = (f"if it {'rises' if r.direction == 'up' else 'falls'} to {r.switch_at:.2f}"
                        + (f" ({r.share_switch_at:.2f}% of {parent})" if isinstance(parent, str) else "")
                        + f", {r.new_winner} wins")
-        row = {"criterion": r.criterion, "published weight": r.weight,
-               "switch at": None if r.switch_at != r.switch_at else round(float(r.switch_at), 2),
-               "new winner": r.new_winner, "reading": reading}
+        row = {"criterion": r.criterion, "published weight": marks(r.weight),
+               "switch at": "" if holds else marks(r.switch_at),
+               "new winner": "" if holds or not isinstance(r.new_winner, str) else r.new_winner, "reading": reading}
         if s.tree:
-            row = {"criterion": r.criterion, "level": r.level, "group": parent,
-                   "share of group %": None if not isinstance(parent, str) else round(float(r.share), 2), **row}
+            row = {"criterion": r.criterion, "level": f"{int(r.level)}", "group": parent if isinstance(parent, str) else "",
+                   "share of its group": share_words(r.share) if isinstance(parent, str) else "", **row}
         rows.append(row)
     cols = ["criterion", "published weight", "switch at", "new winner", "reading"]
     if s.tree:
-        cols = ["criterion", "level", "group", "share of group %"] + cols[1:]
-    return pd.DataFrame(rows, columns=cols)
+        cols = ["criterion", "level", "group", "share of its group"] + cols[1:]
+    return pd.DataFrame(rows, columns=cols, dtype=object)
 
 
-PCT = "(% of draws)"
+def share_words(share: float) -> str:
+    """A share of a group, in percent to at most two decimals: "40%", "48.15%"."""
+    return f"{float(share):.2f}".rstrip("0").rstrip(".") + "%"
+
+
+NUMBER_TEXT = ("published weight", "switch at", "level", "share of its group")   # right-aligned like numbers
+
+
+PCT = "(share of draws)"
 
 
 def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def probability_table(table: pd.DataFrame) -> pd.DataFrame:
+def probability_table(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The engine's table (`Sensitivity.table()`) as a commissioner reads it: headers in words, shares of draws
-    as percentages to two decimals (29.96, shown as 29.96%), marks to two decimals."""
-    out = pd.DataFrame({"bidder": table["bidder"]})
-    words = {"published_total": "published total", "win_probability": f"wins {PCT}", "mean_total": "mean total",
-             "total_p05": "total: 5th percentile", "total_p95": "total: 95th percentile",
-             "disqualified_share": f"disqualified {PCT}"}
+    as percentages ("29.9%"), marks to two decimals; and what each column holds (for show_table)."""
+    out = pd.DataFrame({"Bidder": table["bidder"]})
+    kinds = {}
+    words = {"published_total": "Published total", "win_probability": f"Wins {PCT}", "mean_total": "Mean total",
+             "total_p05": "Total: 5th percentile", "total_p95": "Total: 95th percentile",
+             "disqualified_share": f"Disqualified {PCT}"}
     for col in table.columns:
         if col in words:
-            share = col in ("win_probability", "disqualified_share")
-            out[words[col]] = (table[col].astype(float) * (100 if share else 1)).round(2)
+            out[words[col]] = table[col].astype(float)
+            kinds[words[col]] = "probability" if col in ("win_probability", "disqualified_share") else "marks"
         elif col.startswith("rank_") and col[5:].isdigit():
-            out[f"{_ordinal(int(col[5:]))} {PCT}"] = (table[col].astype(float) * 100).round(2)
-    return out
+            out[f"{_ordinal(int(col[5:]))} {PCT}"] = table[col].astype(float)
+            kinds[f"{_ordinal(int(col[5:]))} {PCT}"] = "probability"
+    return out, kinds
 
 
 def winner_metrics(ev, s, table: pd.DataFrame) -> list[tuple[str, str]]:
@@ -100,15 +103,20 @@ def winner_metrics(ev, s, table: pd.DataFrame) -> list[tuple[str, str]]:
     return out
 
 
-def award_table(ls: lot_sensitivity.LotsSensitivity) -> pd.DataFrame:
+def award_table(ls: lot_sensitivity.LotsSensitivity) -> tuple[pd.DataFrame, dict]:
+    """The award across the lots over the draws, as read (headers in words, shares of draws as percentages);
+    and what each column holds (for show_table)."""
     t = ls.award_table()
-    return pd.DataFrame({"lot": t["lot"], "title": t["title"],
-                         "contract value": [f"£{v:,.0f}" if v == v and v else "" for v in t["contract_value"]],
-                         "awarded to": t["awarded_to"].map(lambda x: x if isinstance(x, str) else "no eligible bid"),
-                         "passed over": t["passed_over"],
-                         "awarded to it in": [None if x is None or x != x else f"{x:.1%}" for x in t["awarded_to_share"]],
-                         "most often awarded to": t["most_often"],
-                         "no award in": [f"{x:.1%}" for x in t["no_award_share"]]})
+    out = pd.DataFrame({"Lot": t["lot"], "Title": t["title"], "Contract value": t["contract_value"],
+                        "Awarded to": t["awarded_to"].map(lambda x: x if isinstance(x, str) else "no eligible bid"),
+                        "Passed over": t["passed_over"].map(lambda x: x if isinstance(x, str) else ""),
+                        "Awarded to it in (share of draws)": t["awarded_to_share"],
+                        "Most often awarded to": t["most_often"],
+                        "No award in (share of draws)": t["no_award_share"]})
+    kinds = dict.fromkeys(["Lot", "Title", "Awarded to", "Passed over", "Most often awarded to"], "text")
+    kinds.update({"Contract value": "money", "Awarded to it in (share of draws)": "probability",
+                  "No award in (share of draws)": "probability"})
+    return out, kinds
 
 
 def main() -> None:
@@ -124,7 +132,7 @@ def main() -> None:
                "exact, not sampled: the weight at which another bid overtakes the winner, with the other weights "
                "rescaled in proportion (a sub-criterion within its group).")
     if hasattr(ev, "lots"):  # a tender with lots: one lot at a time, and the award across them
-        lots, lot = ev, _pick_lot(ev)
+        lots, lot = ev, lot_picker(ev.rubric)
         ev = lots.evaluation(lot)
     if ev.results.empty:
         st.info("No bids to analyse.")
@@ -157,17 +165,22 @@ def main() -> None:
     st.altair_chart(charts.win_shares(table), width="stretch")
     st.subheader("Rank probabilities")
     st.altair_chart(charts.rank_chances(s), width="stretch")
-    shown = probability_table(table)
-    st.dataframe(text_table(shown), hide_index=True, width="stretch", column_config={
-        c: st.column_config.NumberColumn(format="%.2f%%" if c.endswith(PCT) else "%.2f")
-        for c in shown.columns if c != "bidder"})
+    shown, kinds = probability_table(table.sort_values(["win_probability", "published_total"], ascending=False,
+                                                       kind="stable"))
+    show_table(shown, kinds=kinds, key="sens_probabilities")
     st.subheader("Switching values")
-    st.dataframe(text_table(switching_table(s)), hide_index=True, width="stretch")
+    st.caption("The weight at which each criterion would change the winner, the other weights rescaled in "
+               "proportion; empty where the winner holds at any weight.")
+    switching = switching_table(s)
+    show_table(switching, kinds=dict.fromkeys(switching.columns, "text"), key="sens_switching",
+               column_config={c.capitalize(): st.column_config.TextColumn(alignment="right")
+                              for c in NUMBER_TEXT if c in switching.columns})
     if lots is not None:
         st.subheader("Award across the lots")
         st.caption("Lots are awarded in descending contract value; a supplier already holding the most lots "
                    "allowed is passed over. Each draw is awarded the same way, with the weights shared by every lot.")
-        st.dataframe(text_table(award_table(ls)), hide_index=True, width="stretch")
+        award, kinds = award_table(ls)
+        show_table(award, kinds=kinds, key="sens_award")
     where = f", lot {lot}" if lots is not None else ""
     st.caption(escape_md(f"{s.draws:,} draws, seed {s.seed}, {s.lens} lens{where}. The same draws and seed give the same "
                          "figures every time, here and in the evaluation's sensitivity report."))

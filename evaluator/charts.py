@@ -66,7 +66,7 @@ def rows_axis(rows: Sequence[str]) -> alt.Axis:
 
 def row_step(rows: Sequence[str], one: float) -> float:
     """A row's height: `one` for one line, room for two lines when a name wraps."""
-    return max(one, 28) if any("\n" in str(x) for x in rows) else one
+    return max(one, 32) if any("\n" in str(x) for x in rows) else one
 
 
 def money_axis(**kw) -> alt.Axis:
@@ -297,7 +297,7 @@ def marks(results: pd.DataFrame) -> alt.Chart:
     return alt.Chart(long).mark_bar().encode(
         y=alt.Y(**_n("row", ""), sort=names, axis=rows_axis(names)),
         x=alt.X(**_q("marks", "Quality points out of 100" if per_point else "Marks out of 100"),
-                scale=alt.Scale(domain=[0, 100])),
+                scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(values=[0, 25, 50, 75, 100], labelFlush=True)),
         color=alt.Color(**_n("part", ""), sort=list(PART_COLOURS),
                         scale=alt.Scale(domain=list(PART_COLOURS), range=list(PART_COLOURS.values())),
                         legend=alt.Legend(orient="top", direction="vertical")),
@@ -365,14 +365,14 @@ def rank_chances(s) -> alt.Chart:
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y(**_n("row", ""), sort=order, axis=rows_axis(order)),
         x=alt.X(**_q("probability", "Share of draws"), stack="zero", scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%")),
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1], labelFlush=True)),
         color=alt.Color(**_n("rank", "Place in the draws"), sort=domain,
                         scale=alt.Scale(domain=domain, range=rank_colours(n) + [DISQUALIFIED_COLOUR]),
                         legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=260)),
         order=alt.Order(field="order", type="quantitative"),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")), alt.Tooltip(**_n("rank", "Place")),
                  alt.Tooltip(**_q("probability", "Share of draws"), format=".1%")],
-    ).properties(height=alt.Step(28), title="Place in the draws")
+    ).properties(height=alt.Step(row_step(order, 28)), title="Place in the draws")
 
 
 def win_shares(table: pd.DataFrame) -> alt.Chart:
@@ -384,7 +384,7 @@ def win_shares(table: pd.DataFrame) -> alt.Chart:
     return alt.Chart(data).mark_bar(color="#1b7837").encode(
         y=alt.Y(**_n("row", ""), sort="-x", axis=rows_axis(data["row"])),
         x=alt.X(**_q("win_probability", "Share of draws won"), scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%")),
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1], labelFlush=True)),
         tooltip=[alt.Tooltip(**_n("bidder", "Bid")),
                  alt.Tooltip(**_q("win_probability", "Share of draws won"), format=".1%")],
-    ).properties(height=alt.Step(28), title="Share of draws won")
+    ).properties(height=alt.Step(row_step(data["row"], 28)), title="Share of draws won")

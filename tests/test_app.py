@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from evaluator import evaluate, load_bids, load_rubric, load_scores, self_assess
+from evaluator.formatting import gbp, marks, percent
 from evaluator.reading import figures_vs_design
 from tests.apptest import APP, click, messages, ok, table, unescape, upload, load_uploaded
 from tests.conftest import ROOT, tender_paths
@@ -57,27 +58,48 @@ def test_opens_on_the_sample_tender_with_its_numbers(home_ev):
     assert any("HC-2026-014" in t.value for t in at.text)
 
 
-def test_results_page_shows_the_engine_numbers(home_ev):
+def offences(at) -> list[str]:
+    """Every offence against tests/page_text.py's rules in the page AppTest drew (its main area: the sidebar
+    and the demonstration's banner are every page's, the app's own)."""
+    from types import SimpleNamespace
+    from tests.every_page import Visit, read_page
+    visit = Visit("", "", "")
+    read_page(SimpleNamespace(main=at.main, sidebar=SimpleNamespace(children={}), exception=at.exception,
+                              error=at.error), visit)
+    return [f"{element}: {o}" for element, o in visit.offences if "A real panel runs" not in o]
+
+
+def test_results_page_shows_the_engine_numbers_as_a_commissioner_reads_them(home_ev):
     at = start("results")
     ok(at)
-    shown = table(at, {"rank", "bidder", "total", "price", "quality", "social value"}).set_index("bidder")
+    shown = table(at, {"Rank", "Bidder", "Total", "Price", "Quality", "Social value"}).set_index("Bidder")
     r = home_ev.results.set_index("bidder")
     assert set(shown.index) == set(r.index)
     for bidder, row in r.iterrows():
-        assert shown.loc[bidder, "total"] == pytest.approx(row["total"])
-        assert shown.loc[bidder, "price"] == pytest.approx(row["price_score"])
-        assert shown.loc[bidder, "social value"] == pytest.approx(row["social_value_score"])
-        assert shown.loc[bidder, "claimed £"] == pytest.approx(row["claimed_value"])
-        assert shown.loc[bidder, "credited £"] == pytest.approx(row["credited_value"])
-        assert (pd.isna(shown.loc[bidder, "rank"]) and pd.isna(row["rank"])) or shown.loc[bidder, "rank"] == row["rank"]
-    # the disqualified bid, with the engine's reason
-    dq = table(at, {"bidder", "criterion", "reason"})
-    assert dq["bidder"].tolist() == ["Riverside Care Co-operative"]
-    assert "below the minimum of 40" in dq["reason"].iat[0]
+        assert shown.loc[bidder, "Total"] == marks(row["total"])
+        assert shown.loc[bidder, "Price"] == marks(row["price_score"])
+        assert shown.loc[bidder, "Social value"] == marks(row["social_value_score"])
+        assert shown.loc[bidder, "Claimed £"] == gbp(row["claimed_value"])
+        assert shown.loc[bidder, "Credited £"] == gbp(row["credited_value"])
+    # the published worked example (README): Northtown first on 70.74, Apex second on 66.88
+    assert shown.loc["Northtown Community Care CIC", ["Rank", "Total"]].tolist() == ["1", "70.74"]
+    assert shown.loc["Apex Care Group Ltd", ["Rank", "Total", "Figures lens rank"]].tolist() == ["2", "66.88", "1"]
+    assert shown.loc["Apex Care Group Ltd", "Claimed £"] == "£2,930,436"
+    assert "Fully scored" not in shown.columns          # said only while a bid is not fully scored
+    said = [unescape(m.value) for m in at.markdown]
+    assert "6 bids: 5 ranked, 1 disqualified; every bid fully scored by the panel." in said
+    # the disqualified bid: its ranks in words, and why
+    riverside = shown.loc["Riverside Care Co-operative"]
+    assert (riverside["Rank"], riverside["Figures lens rank"]) == ("disqualified", "disqualified")
+    assert riverside["Disqualified by"] == "Below a minimum score (SV203)"
+    dq = table(at, {"Bidder", "Criterion", "Reason"})
+    assert dq["Bidder"].tolist() == ["Riverside Care Co-operative"]
+    assert "below the minimum of 40" in dq["Reason"].iat[0]
     # the flags table lists every flag the engine raised
-    flags = table(at, {"bidder", "commitment", "code", "severity", "message", "fix"})
+    flags = table(at, {"Bidder", "Commitment", "Code", "Severity", "Finding", "Fix"})
     assert len(flags) == len(home_ev.flags)
     assert any(f"First under the official design lens: {home_ev.winner()}" == t.value for t in at.text)
+    assert offences(at) == []
 
 
 def test_results_never_announces_a_winner_before_the_panel_has_scored():
@@ -89,6 +111,11 @@ def test_results_never_announces_a_winner_before_the_panel_has_scored():
     assert lines[0].startswith("Provisional ranking: 6 of 6 ranked bids are not fully scored")
     assert "no winner can be announced until the panel has scored" in lines[0]
     assert not any(line.startswith("First under") for line in lines)
+    from app_pages.results import results_shown, results_table
+    shown, _ = results_shown(results_table(unscored), unscored.other_lens)
+    assert set(shown["Fully scored"]) == {"no"}       # the table says which bids the panel has not finished
+    from app_pages.results import count_line
+    assert count_line(results_table(unscored)) == "6 bids: 6 ranked, 0 disqualified; 6 not fully scored by the panel yet."
     scored = engine()
     assert winner_lines(scored)[0] == f"First under the official design lens: {scored.winner()}"
 
@@ -96,14 +123,14 @@ def test_results_never_announces_a_winner_before_the_panel_has_scored():
 def test_results_names_each_flag_in_words_first_and_its_code_second(home_ev):
     at = start("results")
     ok(at)
-    dq = table(at, {"bidder", "criterion", "reason"})
-    assert list(dq.columns[:4]) == ["bidder", "criterion", "flag", "code"]
-    assert dq[["flag", "code"]].values.tolist() == [["Below a minimum score", "SV203"]]
-    flags = table(at, {"bidder", "commitment", "code", "severity", "message", "fix"})
-    assert "name" not in flags.columns and not flags["flag"].str.contains("-").any()
-    assert flags.columns.get_loc("flag") == flags.columns.get_loc("code") - 1
-    ranked = table(at, {"rank", "bidder", "disqualified by"}).set_index("bidder")
-    assert ranked.loc["Riverside Care Co-operative", "disqualified by"] == "Below a minimum score (SV203)"
+    dq = table(at, {"Bidder", "Criterion", "Reason"})
+    assert list(dq.columns[:4]) == ["Bidder", "Criterion", "Flag", "Code"]
+    assert dq[["Flag", "Code"]].values.tolist() == [["Below a minimum score", "SV203"]]
+    flags = table(at, {"Bidder", "Commitment", "Code", "Severity", "Finding", "Fix"})
+    assert "Name" not in flags.columns and not flags["Flag"].str.contains("-").any()
+    assert flags.columns.get_loc("Flag") == flags.columns.get_loc("Code") - 1
+    from tests.page_text import table_offences
+    assert table_offences(flags) == []                  # findings and fixes in words (a file's name aside)
     codes = at.multiselect(key="flag_code")
     assert codes.format_func("SV203") == "Below a minimum score (SV203)"
     assert not any("below-threshold" in str(o) for o in codes.options)
@@ -114,50 +141,79 @@ def test_results_flag_filters_and_explain_tables(home_ev):
     at.multiselect(key="flag_severity").set_value(["error"]).run()
     at.selectbox(key="flag_bidder").set_value("Apex Care Group Ltd").run()
     ok(at)
-    flags = table(at, {"bidder", "commitment", "code", "severity", "message", "fix"})
+    flags = table(at, {"Bidder", "Commitment", "Code", "Severity", "Finding", "Fix"})
     expected = home_ev.flags[(home_ev.flags["severity"] == "error") & (home_ev.flags["bidder"] == "Apex Care Group Ltd")]
-    assert sorted(flags["code"]) == sorted(expected["code"]) and len(flags) == 4  # A3, A4 lack a KPI: the buyer requires one
+    assert sorted(flags["Code"]) == sorted(expected["code"]) and len(flags) == 4  # A3, A4 lack a KPI: the buyer requires one
     at.selectbox(key="explain_bidder").set_value("Apex Care Group Ltd").run()
     ok(at)
     walk = table(at, {"Step", "Amount", "Running total"})
-    assert walk["Running total"].iat[-1] == pytest.approx(home_ev.explain("Apex Care Group Ltd")["walk"]["running_total"].iat[-1])
+    ref = home_ev.explain("Apex Care Group Ltd")["walk"]
+    assert walk["Running total"].tolist() == [gbp(v) for v in ref["running_total"]]
+    assert walk["Running total"].iat[-1] == "£369,175" and walk["Amount"].iat[-1] == ""   # the credited £: no step
+    assert "−£1,580,292" in walk["Amount"].tolist()                                       # a minus sign before the £
     snake = [c for df in at.dataframe for c in df.value.columns if isinstance(c, str) and "_" in c]
     assert not snake, f"headers in the engine's names, not words: {snake}"
-    marks = table(at, {"Criterion", "Part", "Weight", "Working", "Marks"})
-    import json
-    shown = next(df for df in at.dataframe if "Working" in df.value.columns)      # marks read to two decimals
-    assert json.loads(shown.proto.columns)["Marks"]["type_config"]["format"] == "%.2f"
-    assert marks["Marks"].iat[-1] == pytest.approx(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
+    shown = table(at, {"Criterion", "Part", "Weight", "Working", "Marks"})     # marks read to two decimals
+    assert shown["Marks"].iat[-1] == "66.88" and shown["Weight"].iat[0] == "40.00"
+    assert "20 × design fraction 34.70% (priority-weighted attainment)" in shown["Working"].tolist()
+    assert offences(at) == []
 
 
 def test_figures_page_ranks_walk_attainment_and_reading(home_ev):
     at = start("figures")
     ok(at)
-    ranks = table(at, {"bidder", "figures rank", "design rank", "claimed £", "credited £"}).set_index("bidder")
+    ranks = table(at, {"Bidder", "Figures rank", "Design rank", "Claimed £", "Credited £"}).set_index("Bidder")
     r = home_ev.results.set_index("bidder")
     for bidder, row in r.iterrows():
         for lens in ("figures", "design"):
-            got, want = ranks.loc[bidder, f"{lens} rank"], row[f"{lens}_rank"]
-            assert (pd.isna(got) and pd.isna(want)) or got == want
-        assert ranks.loc[bidder, "credited £"] == pytest.approx(row["credited_value"])
+            want = row[f"{lens}_rank"]
+            assert ranks.loc[bidder, f"{lens.capitalize()} rank"] == ("disqualified" if pd.isna(want) else f"{int(want)}")
+        assert ranks.loc[bidder, "Credited £"] == gbp(row["credited_value"])
+    assert ranks.loc["Northtown Community Care CIC", ["Figures rank", "Design rank", "Places gained under design"]
+                     ].tolist() == ["2", "1", "+1"]
+    assert ranks.loc["Apex Care Group Ltd", ["Places gained under design", "Credited share"]].tolist() == ["−1", "12.6%"]
+    assert ranks.loc["Riverside Care Co-operative", "Places gained under design"] == ""
     # default walk: the bid the other lens would pick, ending at its credited £
     assert at.selectbox(key="walk_bidder").value == home_ev.winner("figures") == "Apex Care Group Ltd"
-    walk = table(at, {"Step", "Amount", "Running total"})
+    walk = table(at, {"Step", "£ change", "Running total"})
     assert walk["Step"].iat[0] == "Claimed by the supplier"
-    assert walk["Running total"].iat[0] == pytest.approx(r.loc["Apex Care Group Ltd", "claimed_value"])
-    assert walk["Running total"].iat[-1] == pytest.approx(r.loc["Apex Care Group Ltd", "credited_value"])
+    assert walk["Running total"].iat[0] == gbp(r.loc["Apex Care Group Ltd", "claimed_value"]) == "£2,930,436"
+    assert walk["Running total"].iat[-1] == gbp(r.loc["Apex Care Group Ltd", "credited_value"]) == "£369,175"
+    assert walk["£ change"].iat[1] == "−£1,580,292"
     at.selectbox(key="walk_bidder").set_value("Northtown Community Care CIC").run()
-    walk = table(at, {"Step", "Amount", "Running total"})
-    assert walk["Running total"].iat[-1] == pytest.approx(r.loc["Northtown Community Care CIC", "credited_value"])
+    walk = table(at, {"Step", "£ change", "Running total"})
+    assert walk["Running total"].iat[-1] == gbp(r.loc["Northtown Community Care CIC", "credited_value"])
     snake = [c for df in at.dataframe for c in df.value.columns if isinstance(c, str) and "_" in c]
     assert not snake, f"headers in the engine's names, not words: {snake}"
-    att = table(at, {"bidder", "O1 attainment", "O4 attainment"}).set_index("bidder")
+    att = table(at, {"Bidder", "O1 attainment", "O4 attainment"}).set_index("Bidder")
     a = home_ev.attainment.set_index(["bidder", "outcome"])["attainment"]
-    assert att.loc["Apex Care Group Ltd", "O1 attainment"] == pytest.approx(a.loc[("Apex Care Group Ltd", "O1")])
+    assert att.loc["Apex Care Group Ltd", "O1 attainment"] == percent(a.loc[("Apex Care Group Ltd", "O1")], 1) == "45.9%"
+    targets = table(at, {"Id", "Name", "Unit", "Target"}).set_index("Id")
+    assert targets.loc["O1", "Unit"] == "FTE-years"
     paragraph = [unescape(m.value) for m in at.markdown if "Under the official design lens" in unescape(m.value)]
     assert paragraph == [figures_vs_design(home_ev)]
     assert "Apex Care Group Ltd instead" in paragraph[0]
     assert len(at.get("vega_lite_chart")) == 4  # ranks, £, walk, attainment
+    assert offences(at) == []
+
+
+@pytest.mark.parametrize("sample", ["home_care_north", "schools_fm", "school_catering"])
+def test_the_lead_s_pages_read_as_finished_work_on_every_sample(sample):
+    """Results (every bid explained), Figures vs design (every bid's walk) and Sensitivity on every shipped
+    samples: nothing a commissioner reads breaks the rules of tests/page_text.py."""
+    at = start()
+    at.selectbox(key="sample_choice").set_value(sample)
+    click(at, "Open this sample").run()
+    at.session_state["sens_draws"] = 300
+    found = []
+    for page, picker in (("results", "explain_bidder"), ("figures", "walk_bidder"), ("sensitivity", None)):
+        at.switch_page(f"app_pages/{page}.py").run()
+        ok(at)
+        found += [f"{page}: {o}" for o in offences(at)]
+        for bidder in (at.selectbox(key=picker).options if picker else [])[1:]:
+            at.selectbox(key=picker).set_value(bidder).run()
+            found += [f"{page}, {bidder}: {o}" for o in offences(at)]
+    assert found == []
 
 
 # ------------------------------------------------------------------------------------------ uploads
@@ -180,9 +236,9 @@ def test_upload_another_tender_with_a_broken_file_loads_the_good_ones():
     at.switch_page("app_pages/results.py").run()
     ok(at)
     ev = engine("schools_fm")
-    shown = table(at, {"bidder", "total"}).set_index("bidder")
+    shown = table(at, {"Bidder", "Total"}).set_index("Bidder")
     for bidder, total in ev.results.set_index("bidder")["total"].items():
-        assert shown.loc[bidder, "total"] == pytest.approx(total)
+        assert shown.loc[bidder, "Total"] == marks(total)
 
 
 def test_malformed_rubric_upload_changes_nothing(home_ev):
@@ -197,9 +253,8 @@ def test_malformed_rubric_upload_changes_nothing(home_ev):
     assert any(re.search(r"^bad\.yaml, key weights.*unknown key", e, re.M) for e in errors), errors
     assert {m.label: m.value for m in at.metric} == before
     at.switch_page("app_pages/results.py").run()
-    shown = table(at, {"bidder", "total"}).set_index("bidder")
-    assert shown.loc["Northtown Community Care CIC", "total"] == pytest.approx(
-        home_ev.results.set_index("bidder").loc["Northtown Community Care CIC", "total"])
+    shown = table(at, {"Bidder", "Total"}).set_index("Bidder")
+    assert shown.loc["Northtown Community Care CIC", "Total"] == marks(home_ev.results.set_index("bidder").loc["Northtown Community Care CIC", "total"])
 
 
 def test_bids_that_are_all_broken_change_nothing():
@@ -230,9 +285,9 @@ def test_bulk_csv_pair_and_xlsx_bid_upload(tmp_path):
     r = load_rubric(rubric_path)
     expected = evaluate(r, load_bids(tmp_path, r).require_valid())
     at.switch_page("app_pages/results.py").run()
-    shown = table(at, {"bidder", "total"}).set_index("bidder")
+    shown = table(at, {"Bidder", "Total"}).set_index("Bidder")
     for bidder, total in expected.results.set_index("bidder")["total"].items():
-        assert shown.loc[bidder, "total"] == pytest.approx(total)
+        assert shown.loc[bidder, "Total"] == marks(total)
 
     bid = yaml.safe_load((tender_paths("home_care_north")[1] / "northtown_community_care.yaml").read_text())
     xlsx = write_template(r, tmp_path / "northtown.xlsx", bid=bid)
@@ -260,8 +315,8 @@ def test_scores_upload_alone_good_and_bad(home_ev):
     assert re.search(r"scores\.csv, row 2, field 'score', value '85'", errors), errors
     assert re.search(r"scores\.csv, row 3, field 'rationale'", errors), errors
     at.switch_page("app_pages/results.py").run()
-    shown = table(at, {"bidder", "total"}).set_index("bidder")
-    assert shown.loc["Apex Care Group Ltd", "total"] == pytest.approx(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
+    shown = table(at, {"Bidder", "Total"}).set_index("Bidder")
+    assert shown.loc["Apex Care Group Ltd", "Total"] == marks(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
     # a good file with only panel scores (no MODERATED) is used at once: medians, SV206 info flags
     panel_only = "\n".join(l for l in text.splitlines() if ",MODERATED," not in l) + "\n"
     at.switch_page("app_pages/tender.py").run()
@@ -269,8 +324,8 @@ def test_scores_upload_alone_good_and_bad(home_ev):
     load_uploaded(at)
     ok(at)
     at.switch_page("app_pages/results.py").run()
-    flags = table(at, {"bidder", "criterion", "code", "message"})
-    assert "SV206" in set(flags["code"])
+    flags = table(at, {"Bidder", "Criterion", "Code", "Finding"})
+    assert "SV206" in set(flags["Code"])
 
 
 # ------------------------------------------------------------------------------------------ scores
@@ -315,9 +370,9 @@ def test_score_edits_are_used_everywhere_and_survive_moving_pages(home_ev):
     for page in ("results", "figures", "tender", "results"):
         at.switch_page(f"app_pages/{page}.py").run()
         ok(at)
-    shown = table(at, {"bidder", "total", "quality"}).set_index("bidder")
-    assert shown.loc[cell[0], "quality"] == pytest.approx(expected.loc[cell[0], "quality_score"])
-    assert shown.loc[cell[0], "total"] == pytest.approx(expected.loc[cell[0], "total"])
+    shown = table(at, {"Bidder", "Total", "Quality"}).set_index("Bidder")
+    assert shown.loc[cell[0], "Quality"] == marks(expected.loc[cell[0], "quality_score"])
+    assert shown.loc[cell[0], "Total"] == marks(expected.loc[cell[0], "total"])
     # back on the Score page, the edit is still there, for the same evaluator
     at = as_evaluator("Helen Marsh")
     at.switch_page("app_pages/tender.py").run()
@@ -368,9 +423,9 @@ def test_design_weights_not_100_are_refused_never_rescaled(home_ev):
     assert "SV301 weights-sum: the criteria weights add up to 95, not 100" in errors
     assert {m.label: m.value for m in at.metric}["Weights add up to"] == "95"
     at.switch_page("app_pages/results.py").run()
-    shown = table(at, {"bidder", "price"}).set_index("bidder")
+    shown = table(at, {"Bidder", "Price"}).set_index("Bidder")
     r = home_ev.results.set_index("bidder")
-    assert shown.loc["Budget Home Support Ltd", "price"] == pytest.approx(r.loc["Budget Home Support Ltd", "price_score"]) == 40
+    assert shown.loc["Budget Home Support Ltd", "Price"] == marks(r.loc["Budget Home Support Ltd", "price_score"]) == "40.00"
     # the draft survives the trip, still refused
     at.switch_page("app_pages/design.py").run()
     assert at.data_editor(key="design_criteria").value["weight"].tolist()[0] == 35
@@ -403,9 +458,9 @@ def test_valid_design_edit_is_used_everywhere_and_checked_live(home_ev):
     expected = evaluate(edited, home_ev.bidset, home_ev.scores).results.set_index("bidder")
     at.switch_page("app_pages/results.py").run()
     ok(at)
-    shown = table(at, {"bidder", "total", "price"}).set_index("bidder")
+    shown = table(at, {"Bidder", "Total", "Price"}).set_index("Bidder")
     for bidder, row in expected.iterrows():
-        assert shown.loc[bidder, "total"] == pytest.approx(row["total"])
+        assert shown.loc[bidder, "Total"] == marks(row["total"])
     at.switch_page("app_pages/tender.py").run()
     assert {m.label: m.value for m in at.metric}["Social value weight"] == "5%"
     # discard: back to the rubric as loaded
@@ -414,8 +469,8 @@ def test_valid_design_edit_is_used_everywhere_and_checked_live(home_ev):
     ok(at)
     assert at.data_editor(key="design_criteria").value["weight"].tolist() == [40, 30, 10, 20]
     at.switch_page("app_pages/results.py").run()
-    shown = table(at, {"bidder", "total"}).set_index("bidder")
-    assert shown.loc["Apex Care Group Ltd", "total"] == pytest.approx(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
+    shown = table(at, {"Bidder", "Total"}).set_index("Bidder")
+    assert shown.loc["Apex Care Group Ltd", "Total"] == marks(home_ev.results.set_index("bidder").loc["Apex Care Group Ltd", "total"])
 
 
 def test_design_outcome_edit_and_downloads(home_ev):
@@ -426,9 +481,10 @@ def test_design_outcome_edit_and_downloads(home_ev):
     downloads = at.get("download_button")
     assert len(downloads) == 2
     at.switch_page("app_pages/figures.py").run()
-    att = table(at, {"bidder", "O1 attainment"}).set_index("bidder")
+    att = table(at, {"Bidder", "O1 attainment"}).set_index("Bidder")
     before = home_ev.attainment.set_index(["bidder", "outcome"])["attainment"]
-    assert att.loc["Apex Care Group Ltd", "O1 attainment"] == pytest.approx(min(1.0, 2 * before.loc[("Apex Care Group Ltd", "O1")]))
+    doubled = percent(min(1.0, 2 * before.loc[("Apex Care Group Ltd", "O1")]), 1)
+    assert att.loc["Apex Care Group Ltd", "O1 attainment"] == doubled == "91.8%"
     # a bad outcome (target 0) is named, and the last valid design stays in use
     at.switch_page("app_pages/design.py").run()
     _seed_design(at, "outcomes", {0: {"target": 0}})
@@ -436,8 +492,8 @@ def test_design_outcome_edit_and_downloads(home_ev):
     errors = "\n".join(messages(at))
     assert "the design" in errors and "target" in errors and "greater than 0" in errors
     at.switch_page("app_pages/figures.py").run()
-    att = table(at, {"bidder", "O1 attainment"}).set_index("bidder")
-    assert att.loc["Apex Care Group Ltd", "O1 attainment"] == pytest.approx(min(1.0, 2 * before.loc[("Apex Care Group Ltd", "O1")]))
+    att = table(at, {"Bidder", "O1 attainment"}).set_index("Bidder")
+    assert att.loc["Apex Care Group Ltd", "O1 attainment"] == doubled
 
 
 # ------------------------------------------------------------------------------------------ supplier
@@ -518,7 +574,7 @@ def test_supplier_text_is_never_rendered_as_markup(tmp_path):
             assert "](http" not in el.value and "<b>" not in el.value, (page, el.value)
     # the name itself is shown intact, as text, where it belongs
     at.switch_page("app_pages/results.py").run()
-    assert HOSTILE in set(table(at, {"bidder", "total"})["bidder"])
+    assert HOSTILE in set(table(at, {"Bidder", "Total"})["Bidder"])
     at.switch_page("app_pages/figures.py").run()
     reading = [m.value for m in at.markdown if "Under the official" in unescape(m.value)][0]
     assert "\\[Click me\\]\\(http" in reading
@@ -549,9 +605,9 @@ def test_the_other_sample_opens_on_every_page():
     codes = design_check_codes(at)
     assert codes == set(ev.rubric_flags["code"]) and "SV303" in codes
     at.switch_page("app_pages/results.py").run()
-    shown = table(at, {"bidder", "total"}).set_index("bidder")
+    shown = table(at, {"Bidder", "Total"}).set_index("Bidder")
     for bidder, total in ev.results.set_index("bidder")["total"].items():
-        assert shown.loc[bidder, "total"] == pytest.approx(total)
+        assert shown.loc[bidder, "Total"] == marks(total)
 
 
 def test_a_rubric_without_its_bids_is_refused_and_changes_nothing():
@@ -629,3 +685,23 @@ def test_self_assessment_against_an_uploaded_rubric_alone():
     at.run()
     ok(at)
     assert any("SV301" in e for e in messages(at))
+
+
+@pytest.mark.parametrize("tree", [True, False])
+def test_the_lead_s_pages_read_as_finished_work_on_a_tender_with_lots(tmp_path, tree):
+    """Results, Figures vs design and Sensitivity, lot by lot, on the lotted tender of tests/test_app_lots.py
+    (a criteria tree with pass/fail, or flat): nothing a commissioner reads breaks the rules."""
+    from tests.test_app_lots import lotted_tender, opened
+    at = opened(lotted_tender(tmp_path / "tender", tree=tree))
+    at.session_state["sens_draws"] = 300
+    found = []
+    for page, picker in (("results", "results_lot"), ("figures", "figures_lot"), ("sensitivity", "lot_choice")):
+        at.switch_page(f"app_pages/{page}.py").run()
+        ok(at)
+        for lot in ("L1", "L2"):
+            at.selectbox(key=picker).set_value(lot).run()
+            ok(at)
+            found += [f"{page}, {lot}: {o}" for o in offences(at)]
+    assert found == []
+    ranks = table(at.switch_page("app_pages/results.py").run(), {"Rank", "Bidder"})
+    assert "None" not in set(ranks["Rank"]) and "" not in set(ranks["Rank"])

@@ -213,20 +213,20 @@ def test_results_show_the_award_across_lots_and_each_lot_on_its_own(tender):
         at.selectbox(key="results_lot").set_value(lot).run()
         ok(at)
         ev = lots_ev.evaluation(lot)
-        results = table(at, {"rank", "bidder", "total"}).set_index("bidder")
+        results = table(at, {"Rank", "Bidder", "Total"}).set_index("Bidder")
         assert set(results.index) == set(ev.results["bidder"])
         for bidder, total in ev.results.set_index("bidder")["total"].items():
-            assert results.loc[bidder, "total"] == pytest.approx(total)
-        groups = table(at, {"bidder", "under a group minimum"})
+            assert results.loc[bidder, "Total"] == f"{total:.2f}"
+        groups = table(at, {"Bidder", "Under a group minimum"})
         assert any(c.startswith("Q Quality") for c in groups.columns)
     at.selectbox(key="results_lot").set_value(passed[0]).run()
     said = "\n".join(messages(at, "warning"))
     winner = lots_ev.evaluation(passed[0]).winner()
     assert f"Lot {passed[0]} is awarded to {want.loc[passed[0], 'awarded_to']}: {winner} ranks first" in said, said
     at.selectbox(key="results_lot").set_value("L2").run()
-    dq = table(at, {"bidder", "criterion", "code", "reason"})
-    assert CRESTLINE in set(dq.loc[dq["code"] == "SV208", "bidder"])
-    pf = table(at, {"bidder", "PF"}).set_index("bidder")
+    dq = table(at, {"Bidder", "Criterion", "Code", "Reason"})
+    assert CRESTLINE in set(dq.loc[dq["Code"] == "SV208", "Bidder"])
+    pf = table(at, {"Bidder", "PF"}).set_index("Bidder")
     assert pf.loc[CRESTLINE, "PF"] == "Fail"
 
 
@@ -234,8 +234,8 @@ def test_figures_and_reports_work_per_lot(tmp_path):
     at = opened(lotted_tender(tmp_path / "flat", tree=False), "figures")  # the reports of a tree: reports16
     at.selectbox(key="figures_lot").set_value("L2").run()
     ok(at)
-    ranks = table(at, {"bidder", "figures rank", "design rank"})
-    assert WESTVALE in set(ranks["bidder"]) and ASHBY not in set(ranks["bidder"])
+    ranks = table(at, {"Bidder", "Figures rank", "Design rank"})
+    assert WESTVALE in set(ranks["Bidder"]) and ASHBY not in set(ranks["Bidder"])
     assert table(at, {"lot", "awarded to", "why"}) is not None
     at.switch_page("app_pages/reports.py").run()
     ok(at)
@@ -262,13 +262,14 @@ def test_price_per_quality_point_shows_quality_points_and_pounds_per_point(tmp_p
     from evaluator import evaluate
     ev = evaluate(r, b, load_scores(scores, r, b.bidders))
     at = opened((rubric, bids, scores), "results")
-    shown_table = table(at, {"rank", "bidder", "quality points", "£ per point"}).set_index("bidder")
+    shown_table = table(at, {"Rank", "Bidder", "Quality points", "£ per quality point"}).set_index("Bidder")
     res = ev.results.set_index("bidder")
     for bidder, row in res.iterrows():
-        assert shown_table.loc[bidder, "quality points"] == pytest.approx(row["quality_points"])
-        assert shown_table.loc[bidder, "£ per point"] == pytest.approx(row["price_per_point"])
-    ranked = shown_table[shown_table["rank"].notna()].sort_values("rank")
-    assert ranked["£ per point"].is_monotonic_increasing  # lowest £ per quality point first
+        assert shown_table.loc[bidder, "Quality points"] == f"{row['quality_points']:.2f}"
+        assert shown_table.loc[bidder, "£ per quality point"] == f"£{row['price_per_point']:,.2f}"
+    ranked = res[res["rank"].notna()].sort_values("rank")
+    assert ranked["price_per_point"].is_monotonic_increasing  # lowest £ per quality point first
+    assert shown_table["Rank"].tolist()[:len(ranked)] == [f"{int(r)}" for r in ranked["rank"]]
     assert any("price per quality point" in c.value for c in at.caption)
 
 

@@ -11,13 +11,15 @@ from evaluator.sensitivity_model import build_model
 from evaluator import evaluate, load_bids, load_rubric, load_scores
 from evaluator import sensitivity
 from evaluator.switching import switching_values
+from evaluator.formatting import marks, probability
 from tests.apptest import APP, ok, unescape
 from tests.conftest import ROOT, tender_paths
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
 PAGE = str(ROOT / "app_pages" / "sensitivity.py")
-WIN = "wins (% of draws)"  # the engine's win_probability as the page heads it: a percentage
+WIN = "Wins (share of draws)"  # the engine's win_probability as the page heads it; its cells are percentages
+FIRST, SECOND = "1st (share of draws)", "2nd (share of draws)"
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +41,8 @@ def _page(draws: int = 2000, seed: int = 3):
 
 def _probabilities(at):
     for df in at.dataframe:
-        if {"bidder", WIN, "1st (% of draws)"} <= set(df.value.columns):
-            return df.value.set_index("bidder")
+        if {"Bidder", WIN, FIRST} <= set(df.value.columns):
+            return df.value.set_index("Bidder")
     raise AssertionError("no probability table")
 
 
@@ -48,16 +50,22 @@ def test_page_shows_the_engines_probabilities_and_switching_values(home_ev):
     at = _page(2000, 3)
     shown = _probabilities(at)
     ref = sensitivity.analyse(home_ev, 2000, 3).table().set_index("bidder")
-    np.testing.assert_allclose(shown.loc[ref.index, WIN], (ref["win_probability"] * 100).round(2), atol=1e-9)
-    np.testing.assert_allclose(shown.loc[ref.index, "2nd (% of draws)"], (ref["rank_2"] * 100).round(2), atol=1e-9)
+    assert shown.loc[ref.index, WIN].tolist() == [probability(v) for v in ref["win_probability"]]
+    assert shown.loc[ref.index, SECOND].tolist() == [probability(v) for v in ref["rank_2"]]
     assert not [c for c in shown.columns if "_" in c]  # headers in words, not the engine's names
-    assert shown.loc[ref.index, "total: 5th percentile"].tolist() == ref["total_p05"].round(2).tolist()
+    assert shown.loc[ref.index, "Total: 5th percentile"].tolist() == [marks(v) for v in ref["total_p05"]]
+    assert list(shown.index[:1]) == [home_ev.winner()]    # the bid that wins most often first
+    assert shown.loc[home_ev.winner(), "Published total"] == "70.74"
     assert len(at.get("vega_lite_chart")) == 2  # win probabilities and rank probabilities
-    switching = next(df.value for df in at.dataframe if "switch at" in df.value.columns)
+    switching = next(df.value for df in at.dataframe if "Switch at" in df.value.columns)
     ref_sw = switching_values(build_model(home_ev)).set_index("criterion")
-    price = switching.set_index("criterion").loc["PRICE"]
-    assert price["switch at"] == pytest.approx(round(ref_sw.loc["PRICE", "switch_at"], 2))
-    assert price["new winner"] == ref_sw.loc["PRICE", "new_winner"]
+    price = switching.set_index("Criterion").loc["PRICE"]
+    assert price["Switch at"] == marks(ref_sw.loc["PRICE", "switch_at"]) == "60.52"
+    assert price["New winner"] == ref_sw.loc["PRICE", "new_winner"]
+    held = switching.set_index("Criterion").loc["Q1"]  # the winner holds at any weight: nothing, not "None"
+    assert (held["Switch at"], held["New winner"], held["Published weight"]) == ("", "", "30.00")
+    from tests.test_app import offences
+    assert offences(at) == []
     metric = at.metric[0]
     assert home_ev.winner() in metric.label
     win = ref.loc[home_ev.winner(), "win_probability"]
@@ -81,7 +89,7 @@ def test_lens_and_ranges_change_the_draws(home_ev):
     ok(at)
     figures = _probabilities(at)
     ref = sensitivity.analyse(home_ev, 1000, 1, lens="figures").table().set_index("bidder")
-    np.testing.assert_allclose(figures.loc[ref.index, WIN], (ref["win_probability"] * 100).round(2), atol=1e-9)
+    assert figures.loc[ref.index, WIN].tolist() == [probability(v) for v in ref["win_probability"]]
     assert not figures[WIN].equals(before)
     labels = [unescape(m.label) for m in at.metric]          # the published winner is the official (design) lens's first
     assert labels[0] == f"{home_ev.winner()} (the published winner) wins in figures-lens draws"
@@ -143,16 +151,18 @@ def test_a_tender_with_lots_has_a_lot_picker_and_the_award_across_lots():
     at = _lotted_page(str(ROOT))
     picker = next(s for s in at.selectbox if s.label == "Lot")
     assert picker.options[:2] and picker.value == "L1"
-    award = next(df.value for df in at.dataframe if "awarded to" in df.value.columns).set_index("lot")
-    assert award.loc["L2", "awarded to"] == "Beta Care Ltd"
-    assert award.loc["L2", "passed over"] == "Alpha Services Ltd"
-    assert award.loc["L2", "awarded to it in"] == "100.0%"
+    award = next(df.value for df in at.dataframe if "Awarded to" in df.value.columns).set_index("Lot")
+    assert award.loc["L2", "Awarded to"] == "Beta Care Ltd"
+    assert award.loc["L2", "Passed over"] == "Alpha Services Ltd"
+    assert award.loc["L2", "Awarded to it in (share of draws)"] == "100%"
+    assert award.loc["L2", "Contract value"].startswith("£")
+    assert award.loc["L1", "Passed over"] == ""
     l1 = _probabilities(at)
     picker.set_value("L2").run()
     ok(at)
     l2 = _probabilities(at)
     assert set(l2.index) == {"Alpha Services Ltd", "Beta Care Ltd"}
-    assert l2.loc["Alpha Services Ltd", WIN] == 100.0  # first on marks in L2 in every draw
+    assert l2.loc["Alpha Services Ltd", WIN] == "100%"  # first on marks in L2 in every draw
     assert not l1.equals(l2)
     assert any("lot L2" in unescape(c.value) and "python" not in unescape(c.value) for c in at.caption)
 
@@ -162,9 +172,11 @@ def test_a_criteria_tree_s_switching_values_name_each_sub_criterion_s_group_and_
     points) before Beta wins; the tree's bid that failed its pass/fail question is never ranked."""
     at = _lotted_page(str(ROOT), rubric="rubric_tree.yaml", bids="tree")
     assert not [s for s in at.selectbox if s.label == "Lot"]  # no lots, no picker
-    sw = next(df.value for df in at.dataframe if "switch at" in df.value.columns).set_index("criterion")
-    assert (sw.loc["Q1", "group"], sw.loc["Q1", "level"], sw.loc["Q1", "share of group %"]) == ("Q", 2, 50.0)
-    assert sw.loc["Q1", "switch at"] == 28.89 and sw.loc["Q1", "new winner"] == "Beta Care Ltd"
-    assert sw.loc["Q1", "reading"] == "if it falls to 28.89 (48.15% of Q), Beta Care Ltd wins"
+    sw = next(df.value for df in at.dataframe if "Switch at" in df.value.columns).set_index("Criterion")
+    assert (sw.loc["Q1", "Group"], sw.loc["Q1", "Level"], sw.loc["Q1", "Share of its group"]) == ("Q", "2", "50%")
+    assert sw.loc["Q1", "Switch at"] == "28.89" and sw.loc["Q1", "New winner"] == "Beta Care Ltd"
+    assert sw.loc["Q1", "Reading"] == "if it falls to 28.89 (48.15% of Q), Beta Care Ltd wins"
+    top = sw[sw["Level"] == "1"]
+    assert (top["Group"] == "").all() and (top["Share of its group"] == "").all()  # a top criterion has no group
     assert "PF" not in sw.index
-    assert _probabilities(at).loc["Gamma Homes Ltd", "disqualified (% of draws)"] == 100.0
+    assert _probabilities(at).loc["Gamma Homes Ltd", "Disqualified (share of draws)"] == "100%"

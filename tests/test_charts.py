@@ -381,3 +381,23 @@ def test_delivery_chart_shows_every_outcome_on_a_phone_named_in_words():
     for o in outcomes:
         assert "_" not in o and all(len(line) <= 48 for line in o.split("\n")), o
     assert "split" in spec["facet"]["header"]["labelExpr"]
+
+
+def test_share_and_marks_axes_fit_a_phone_with_two_line_names_apart():
+    """On a phone the share axis wrote "80%100%" and two-line names touched: five ticks (0% to 100%), the last
+    label kept inside the plot, and a row tall enough for a name on two lines."""
+    from types import SimpleNamespace
+    bidders = ["Brackenford Fresh Kitchens Ltd", "Nationwide Education Catering plc", "Apex"]
+    table = pd.DataFrame({"bidder": bidders, "win_probability": [0.9, 0.1, 0.0], "published_total": [80.0, 70, 60]})
+    s = SimpleNamespace(bidders=bidders, rank_probabilities=np.full((3, 3), 1 / 3), disqualified=np.zeros(3),
+                        table=lambda: table)
+    for chart in (charts.win_shares(table), charts.rank_chances(s)):
+        spec = chart.to_dict()
+        axis = spec["encoding"]["x"]["axis"]
+        assert axis["format"] == "%" and axis["values"] == [0, 0.25, 0.5, 0.75, 1] and axis["labelFlush"] is True
+        assert spec["height"]["step"] >= 32                     # two lines of 11 px text and a gap
+    results = pd.DataFrame({"bidder": bidders, "price_score": [30.0, 20, 10], "quality_score": [20.0, 20, 20],
+                            "social_value_score": [10.0, 5, 1]})
+    assert charts.marks(results).to_dict()["encoding"]["x"]["axis"]["values"] == [0, 25, 50, 75, 100]  # not 21 ticks
+    short = pd.DataFrame({"bidder": ["A", "B"], "win_probability": [1.0, 0.0], "published_total": [1.0, 0.0]})
+    assert charts.win_shares(short).to_dict()["height"]["step"] == 28   # one-line names keep the compact row

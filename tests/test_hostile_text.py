@@ -134,7 +134,7 @@ def test_figures_vs_design_shows_a_bidder_name_as_text(tmp_path):
     ok(at)
     at.switch_page("app_pages/figures.py").run()
     ok(at)
-    assert MARKUP_NAME in set(table(at, {"bidder", "figures rank"})["bidder"])  # the table: text as typed
+    assert MARKUP_NAME in set(table(at, {"Bidder", "Figures rank"})["Bidder"])  # the table: text as typed
     bodies = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success")
               for e in getattr(at, kind) if "Apex" in e.value]
     assert bodies, "the page names the bid in its reading"
