@@ -59,7 +59,7 @@ import yaml
 from app import serving, session_panel, workspaces
 from app.samples import DEFAULT_SAMPLE, SAMPLES
 from app.uploads import clean_bidset, digest, error_lines, usable_scores
-from evaluator import (MODERATED, SCORE_COLUMNS, BidSet, Evaluation, EvaluatorError, InputError, Rubric, Workspace,
+from evaluator import (MODERATED, SCORE_COLUMNS, BidSet, EvaluatorError, InputError, Rubric, Workspace,
                        evaluate, load_bids, load_rubric, parse_rubric, split_scores)
 from evaluator import panel as rules
 from evaluator.panel import Identity, NotAllowed

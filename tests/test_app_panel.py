@@ -27,6 +27,7 @@ PASSWORD = "correct horse battery staple"
 LEAD_NAME, ANN, BEN, OLU = "Lena Lead", "Ann Evaluator", "Ben Evaluator", "Olu Observer"
 BENS_WORDS = "Ben's own reading: strong patch model"   # a rationale only Ben wrote
 APEX, NORTHTOWN = "Apex Care Group Ltd", "Northtown Community Care CIC"
+FAR_APART = "Evaluators far apart (SV205)"  # the panel table's flag column: words first, the code second
 
 
 @pytest.fixture
@@ -205,13 +206,13 @@ def test_once_submitted_the_grid_is_read_only_and_only_the_lead_reopens_it(panel
     next(b for b in at.button if b.label == "Submit my scoring").click().run()
     ok(at)
     assert not errors(at) and not at.data_editor  # read-only now
-    assert BEN in next(df.value for df in at.dataframe if "SV205" in df.value.columns).columns  # the panel shows
+    assert BEN in next(df.value for df in at.dataframe if FAR_APART in df.value.columns).columns  # the panel shows
     assert not any(b.label.startswith("Reopen") or b.label == "Submit my scoring" for b in at.button)
     assert actors(panel, "complete") == [BEN, ANN]
 
     lead = signed_in(SCORE, LEAD_NAME)
-    status = next(df.value for df in lead.dataframe if "panel member" in df.value.columns).set_index("panel member")
-    assert status.loc[ANN, "submitted"] == "yes" and status.loc[OLU, "role"] == OBSERVER
+    status = next(df.value for df in lead.dataframe if "Panel member" in df.value.columns).set_index("Panel member")
+    assert status.loc[ANN, "Submitted"] == "yes" and status.loc[OLU, "Role"] == OBSERVER
     lead.selectbox(key="score_reopen_who").set_value(ANN).run()
     lead.button(key="score_reopen").click().run()
     ok(lead)
@@ -231,8 +232,8 @@ def test_a_second_tab_cannot_change_a_submitted_score_and_the_typed_row_stays(pa
     refused = errors(second)
     assert len(refused) == 1 and "submitted" in refused[0], refused
     assert Workspace.open(panel).scores(evaluator=ANN)["rationale"].tolist() == before["rationale"].tolist()
-    mine = next(df.value for df in second.dataframe if "rationale" in df.value.columns)
-    assert "Changed in the other tab" in set(mine["rationale"])  # shown as typed, and said to be not saved
+    mine = next(df.value for df in second.dataframe if "Rationale" in df.value.columns)
+    assert "Changed in the other tab" in set(mine["Rationale"])  # shown as typed, and said to be not saved
     assert any("not saved" in unescape(w.value) for w in second.warning)
 
 
@@ -243,8 +244,8 @@ def test_the_lead_sees_who_has_submitted_and_records_the_consensus(panel):
     score_all(panel, BEN)
     Workspace.open(panel).set_complete(ANN, True, by=who(ANN, EVALUATOR))
     lead = signed_in(MODERATION, LEAD_NAME)
-    status = next(df.value for df in lead.dataframe if "panel member" in df.value.columns).set_index("panel member")
-    assert (status.loc[ANN, "submitted"], status.loc[BEN, "submitted"]) == ("yes", "no")
+    status = next(df.value for df in lead.dataframe if "Panel member" in df.value.columns).set_index("Panel member")
+    assert (status.loc[ANN, "Submitted"], status.loc[BEN, "Submitted"]) == ("yes", "no")
     assert any(BEN in unescape(w.value) and "Not yet submitted" in unescape(w.value) for w in lead.warning)
     lead.selectbox(key="mod_cell").set_value((APEX, "SVQ")).run()
     score = lead.selectbox(key="mod_score")
@@ -263,7 +264,7 @@ def test_an_evaluator_once_submitted_reads_the_panel_but_records_no_consensus(pa
     score_all(panel, BEN)
     Workspace.open(panel).set_complete(ANN, True, by=who(ANN, EVALUATOR))
     mod = signed_in(MODERATION, ANN)
-    assert BEN in next(df.value for df in mod.dataframe if "SV205" in df.value.columns).columns
+    assert BEN in next(df.value for df in mod.dataframe if FAR_APART in df.value.columns).columns
     assert not any(b.label == "Record consensus" for b in mod.button)
     assert not any(b.label.startswith("Reopen") for b in mod.button)
 
