@@ -32,7 +32,7 @@ from evaluator.panel import EVALUATOR
 _SAVED = "sv_mod_saved"  # the line saying a consensus was saved, shown after the rerun that draws it
 
 
-AGREED = "how far the panel agreed (Kendall's W: 0 none, 1 complete)"
+AGREED = "How far the panel agreed (Kendall's W: 0 none, 1 complete)"
 P_VALUE = "chance of this much agreement by luck (p-value)"
 
 
