@@ -277,3 +277,112 @@ def test_an_observer_reads_and_changes_nothing(panel):
         assert any(ANN in df.value.columns for df in at.dataframe)  # every score, read only
     log = Workspace.open(panel).audit_log()
     assert OLU not in set(log[log["action"] != "sign_in"]["actor"])  # nothing done as the observer
+
+
+# ------------------------------------------------------------------------------------ what a reader sees (issue 19)
+
+def offences(at, where: str) -> list[str]:
+    """Every offence against tests/page_text.py's rules on the page AppTest drew, but a "section number" in a
+    rationale's own words ("lowest accident rate (0.07)": what an evaluator typed is shown as typed)."""
+    from tests.every_page import Visit, read_page
+    visit = Visit("", "", where)
+    read_page(at, visit)
+    return [f"{where}: {element}: {o}" for element, o in visit.offences
+            if not (o.startswith("spec section number: column 'Rationale"))]
+
+
+def test_score_and_moderation_read_as_finished_work_for_every_role(panel):
+    """No None or NaN, no snake_case header, no float past two decimals, no SV code as a label, no server path,
+    command line or section number: for the lead, an evaluator before and after submitting, and an observer."""
+    score_all(panel, BEN, skip=((APEX, "SVQ"),))
+    found = []
+    ann = signed_in(SCORE, ANN)
+    declare(ann)
+    edit(ann, APEX, "Q1", label(40), "Generic to the group; no district plan")
+    found += offences(ann, "Score, Ann scoring")
+    found += offences(signed_in(MODERATION, ANN), "Moderation, Ann scoring")
+    score_all(panel, ANN)
+    Workspace.open(panel).set_complete(ANN, True, by=who(ANN, EVALUATOR))
+    ann.run()
+    found += offences(ann, "Score, Ann submitted")
+    for name in (LEAD_NAME, OLU):
+        for page in (SCORE, MODERATION):
+            at = signed_in(page, name)
+            found += offences(at, f"{Path(page).stem}, {name}")
+            text = shown(at)
+            assert "panel.sqlite" not in text and str(panel.parent) not in text  # the workspace, not its path
+            assert "n_evaluators" not in text and "spread_steps" not in text and "moderated_rationale" not in text
+    assert not found, "\n".join(found)
+
+
+def test_the_lead_reads_who_has_not_submitted_once(panel):
+    score_all(panel, ANN)
+    score_all(panel, BEN)
+    for page in (SCORE, MODERATION):
+        lead = signed_in(page, LEAD_NAME)
+        said = [unescape(w.value) for w in lead.warning if "Not yet submitted" in unescape(w.value)]
+        assert len(said) == 1 and ANN in said[0] and BEN in said[0], said
+        submitted = next(df.value for df in lead.dataframe if "Panel member" in df.value.columns)
+        assert set(submitted["Submitted at"]) == {""}  # nobody yet: empty, never None
+
+
+def test_the_submission_time_reads_as_a_date(panel):
+    import re
+    score_all(panel, ANN)
+    Workspace.open(panel).set_complete(ANN, True, by=who(ANN, EVALUATOR))
+    lead = signed_in(MODERATION, LEAD_NAME)
+    status = next(df.value for df in lead.dataframe if "Panel member" in df.value.columns).set_index("Panel member")
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d", status.loc[ANN, "Submitted at"]), status
+
+
+ONE = "One bid at a time"
+
+
+def test_one_bid_at_a_time_puts_score_and_rationale_one_under_another_and_loses_nothing(panel):
+    """On a phone the grid's right-hand columns are off screen: one bid at a time shows each question with its
+    score and rationale full width; each is saved as entered, and moving between bids keeps what was typed."""
+    at = signed_in(SCORE, ANN)
+    declare(at)
+    at.radio(key="score_mode").set_value(ONE).run()
+    ok(at)
+    assert not at.data_editor  # no grid: the questions one under another
+    bid = at.selectbox(key=next(s.key for s in at.selectbox if s.label == "Bid"))
+    assert bid.value == APEX and bid.format_func(APEX) == f"{APEX} (0 of 2 scored)"
+    scores = [s for s in at.selectbox if s.label == "Score"]
+    rationales = [t for t in at.text_area if t.label == "Rationale (required)"]
+    assert len(scores) == 2 and len(rationales) == 2
+    assert scores[0].options == [label(s) for s in (0, 20, 40, 60, 80, 100)]
+    scores[0].set_value(label(60))
+    rationales[0].set_value("Clear local plan, thin on contingency").run()
+    ok(at)
+    saved = Workspace.open(panel).scores(evaluator=ANN)
+    assert saved[["bidder", "criterion", "score", "rationale"]].values.tolist() == [
+        [APEX, "Q1", 60.0, "Clear local plan, thin on contingency"]]
+    # a score typed without its rationale yet: saved as typed, said to be incomplete, and kept on the way back
+    [s for s in at.selectbox if s.label == "Score"][1].set_value(label(20)).run()
+    ok(at)
+    assert any("rationale" in unescape(w.value) for w in at.warning)
+    next(b for b in at.button if b.label == "Next bid").click().run()
+    ok(at)
+    assert at.selectbox(key=bid.key).value != APEX
+    next(b for b in at.button if b.label == "Previous bid").click().run()
+    ok(at)
+    assert [s.value for s in at.selectbox if s.label == "Score"] == [label(60), label(20)]
+    assert [t.value for t in at.text_area if t.label == "Rationale (required)"][0].startswith("Clear local plan")
+    assert at.selectbox(key=bid.key).format_func(APEX) == f"{APEX} (1 of 2 scored)"
+    # the grid shows the same scores
+    at.radio(key="score_mode").set_value("All bids in one table").run()
+    grid = at.data_editor[0].value.set_index(["bidder", "criterion"])
+    assert grid.loc[(APEX, "Q1"), "score"] == label(60) and grid.loc[(APEX, "SVQ"), "score"] == label(20)
+
+
+def test_the_grid_puts_the_score_and_rationale_next_to_the_pinned_bid(panel):
+    import json
+    at = signed_in(SCORE, ANN)
+    declare(at)
+    editor = at.data_editor[0]
+    config = json.loads(editor.proto.columns)
+    assert config["bidder"]["pinned"] is True and config["bidder"]["label"] == "Bid"
+    assert list(editor.proto.column_order)[:3] == ["bidder", "score", "rationale"]
+    assert config["rationale"]["label"] == "Rationale (required)"
+    assert not offences(at, "Score grid")
