@@ -41,7 +41,7 @@ def agreement_table(agree: pd.DataFrame) -> pd.DataFrame:
     out = agree.rename(columns={"W": AGREED, "chi_square": "chi-square", "df": "degrees of freedom",
                                 "p_value": P_VALUE})
     return out[["criterion", "name", "evaluators", "bids", AGREED, "reading", "chi-square", "degrees of freedom",
-                P_VALUE, "note"]]
+                P_VALUE, "note"]].rename(columns={"name": "question"})
 
 
 def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
@@ -54,9 +54,10 @@ def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
     data["name"] = data["name"].astype(object).map(str)
     return (alt.Chart(data).mark_bar()
             .encode(y=alt.Y(field="criterion", type="nominal", title="question", sort=None),
-                    x=alt.X(field="W", type="quantitative", title="how far the panel agreed (Kendall's W: 0 none, 1 complete)",
-                            scale=alt.Scale(domain=[0, 1])),
-                    color=alt.Color(field="reading", type="nominal", title="reading"),
+                    x=alt.X(field="W", type="quantitative", title="agreement (Kendall's W, 0 to 1)",
+                            scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".1f", tickCount=5)),
+                    color=alt.Color(field="reading", type="nominal", title="reading",
+                                    legend=alt.Legend(orient="bottom", direction="horizontal")),
                     tooltip=[alt.Tooltip(field="criterion", type="nominal"), alt.Tooltip(field="name", type="nominal"),
                              alt.Tooltip(field="W", type="quantitative", format=".2f", title="agreement (W)"),
                              alt.Tooltip(field="reading", type="nominal")])
@@ -131,7 +132,7 @@ def main() -> None:
     st.subheader("Scores side by side" + (f": lot {lot}" if lot else ""))
     only = st.toggle("Only cells still needing a consensus", key="mod_only_open")
     shown = table[table["status"] != "consensus recorded"] if only else table
-    show_panel(shown, rubric, panel)
+    show_panel(shown, rubric, panel, height=min(35 * (len(shown) + 1) + 3, 740))
     st.caption(f"{flag_label('SV205')}, more than two scale steps: {flagged} cell(s). "
                f"Consensus recorded: {int((table['status'] == 'consensus recorded').sum())} of {len(table)}.")
 
@@ -154,7 +155,10 @@ def _consensus(tender, rubric, table: pd.DataFrame, visible: pd.DataFrame, me, l
     said = moderation.rationales(visible, bidder, criterion)
     if criterion in pass_fail_ids(rubric):
         said["score"] = [shown_score(v, rubric, criterion) for v in said["score"]]
-    show_table(said.rename(columns={"evaluator": "panel member"}), kinds=SCORE_KINDS)
+    who = lambda e: "Consensus so far" if e == MODERATED else e  # noqa: E731
+    st.markdown("  \n".join(escape_md(f"{who(r['evaluator'])}: {shown_score(r['score'], rubric, criterion)}. "
+                                       f"{r['rationale'] or ''}".strip()) for r in said.to_dict("records"))
+                or escape_md("No score yet for this bid and question."))
     flat = simple(rubric)
     labels = score_options(rubric) if flat else score_options(rubric, criterion)
     row = table[(table["bidder"] == bidder) & (table["criterion"] == criterion)].iloc[0]

@@ -248,6 +248,9 @@ def test_the_lead_sees_who_has_submitted_and_records_the_consensus(panel):
     assert (status.loc[ANN, "Submitted"], status.loc[BEN, "Submitted"]) == ("yes", "no")
     assert any(BEN in unescape(w.value) and "Not yet submitted" in unescape(w.value) for w in lead.warning)
     lead.selectbox(key="mod_cell").set_value((APEX, "SVQ")).run()
+    # each panel member's score and rationale as a line (readable on a phone, where a table's right is off screen)
+    lines = [unescape(m.value) for m in lead.markdown]
+    assert f"{ANN}: 60. {ANN} on {APEX} SVQ" in "\n".join(lines), lines
     score = lead.selectbox(key="mod_score")
     score.set_value(next(o for o in score.options if o.startswith("60")))
     lead.text_area(key="mod_rationale").set_value("Panel agreed Satisfactory")
