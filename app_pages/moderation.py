@@ -57,7 +57,7 @@ def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
                     x=alt.X(field="W", type="quantitative", title="agreement (Kendall's W, 0 to 1)",
                             scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".1f", tickCount=5)),
                     color=alt.Color(field="reading", type="nominal", title="reading",
-                                    legend=alt.Legend(orient="bottom", direction="horizontal")),
+                                    legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=340)),
                     tooltip=[alt.Tooltip(field="criterion", type="nominal"), alt.Tooltip(field="name", type="nominal"),
                              alt.Tooltip(field="W", type="quantitative", format=".2f", title="agreement (W)"),
                              alt.Tooltip(field="reading", type="nominal")])
