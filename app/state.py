@@ -181,7 +181,7 @@ def _load_workspace(path: str, files_key: str, size: int = 0) -> Tender:
     # a panel's scores (a workspace with users) are read by whoever is signed in (get_scores), never held here
     scores = pd.DataFrame(columns=SCORES) if ws.has_users else ws.scores()[SCORES]
     return Tender(key=f"workspace:{files_key}:{path}",
-                  label=f"workspace {Path(path).name}: {rubric.tender.id} {rubric.tender.title}",
+                  label=f"workspace of {rubric.tender.id} {rubric.tender.title}",  # never the server file
                   rubric=rubric, bidset=clean_bidset(bidset), scores=scores,
                   files=[str(f).rsplit("/", 1)[-1] for f in files["path"]], workspace=path)
 
