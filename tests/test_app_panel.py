@@ -389,3 +389,32 @@ def test_the_grid_puts_the_score_and_rationale_next_to_the_pinned_bid(panel):
     assert list(editor.proto.column_order)[:3] == ["bidder", "score", "rationale"]
     assert config["rationale"]["label"] == "Rationale (required)"
     assert not offences(at, "Score grid")
+
+
+def test_a_tender_with_lots_reads_as_finished_work_on_score_and_moderation(tmp_path):
+    """The lotted tender (criteria tree, own scales, pass/fail): the evaluator's grids and one bid at a time,
+    the lead's Score and Moderation, each lot: no offence against the page rules."""
+    from tests.test_app_lots import GARETH, opened
+    from tests.test_workspace_lots import lotted_tender
+    tender = lotted_tender(tmp_path / "tender")
+    found = []
+    at = opened(tender, "score", evaluator=GARETH)
+    for lot in ("L1", "L2"):
+        at.selectbox(key="score_lot").set_value(lot).run()
+        found += offences(at, f"Score grids, {GARETH}, lot {lot}")
+        at.radio(key="score_mode").set_value(ONE).run()
+        ok(at)
+        assert [s.options for s in at.selectbox if s.label == "Result"] == [["Pass", "Fail"]]  # the pass/fail question
+        found += offences(at, f"Score one bid at a time, {GARETH}, lot {lot}")
+        at.radio(key="score_mode").set_value("All bids in one table").run()
+    lead = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90).run()  # the lead, the same tender
+    lead.switch_page("app_pages/score.py").run()
+    ok(lead)
+    found += offences(lead, "Score, lead")
+    lead.switch_page("app_pages/moderation.py").run()
+    for lot in ("L1", "L2"):
+        lead.selectbox(key="mod_lot").set_value(lot).run()
+        ok(lead)
+        found += offences(lead, f"Moderation, lead, lot {lot}")
+    found = [f for f in found if "A real panel runs with" not in f]  # app/access.py's demonstration note
+    assert not found, "\n".join(found)
