@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-import pandas as pd
-
 from ..exceptions import EvaluatorError, InputErrors, Tampered
+from ..formatting import marks, whole
 from ..terminal import shown
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
@@ -45,8 +44,9 @@ def text_table(rows: list[list[str]], headers: list[str], right: set[int]) -> st
 
 
 def mark(v) -> str:
-    return "-" if v is None or v != v else f"{v:.2f}"
+    """Marks to two decimals (evaluator/formatting.py); a dash holds an empty cell's place in a terminal table."""
+    return marks(v) or "-"
 
 
 def rank(v) -> str:
-    return "-" if v is None or v is pd.NA or v != v else str(int(v))
+    return whole(v) or "-"
