@@ -1,7 +1,9 @@
 """Score (evaluator): one row per bid and criterion, a score from the criterion's scale (Pass or Fail for a
 pass/fail question) and a mandatory rationale. A flat rubric is one grid of bids by question; a rubric with a
 criteria tree, its own scales or pass/fail questions is scored one question at a time, under the group it
-belongs to, with its weight, scale and descriptors. A tender with lots is scored one lot at a time.
+belongs to, with its weight, scale and descriptors. A tender with lots is scored one lot at a time. The grid
+pins the bid and puts the score and rationale next to it; "One bid at a time" (the default on a phone) shows
+each question of one bid with its score and rationale one under another, full width.
 
 Each evaluator scores alone, as the person signed in (DESIGN.md 10; in the demonstration, the persona picked):
 they first declare any conflict of interest (Procurement Act 2023 s81-83; a declared conflict stops scoring
