@@ -15,10 +15,14 @@ import streamlit as st
 
 from app import access, workspaces
 from app.state import declaration, declare, mitigate, panel_status, set_complete
-from app.ui import escape_md, text_table
+from app.ui import escape_md, flag_label, show_table
 from evaluator import EvaluatorError, moderation
+from evaluator.formatting import date_text
 from evaluator.panel import EVALUATOR, NotAllowed, SignInRefused
 PASS, FAIL = "Pass", "Fail"   # a pass/fail question's choices (stored as 1 and 0)
+# what show_table takes as text, not by the engine's name for it ("lowest" is a price there, a score here)
+TEXT_KINDS = {c: "text" for c in ("panel member", "role", "declared", "conflict", "mitigation", "submitted",
+                                  "submitted at")} | {"scores saved": "whole"}
 
 
 def pass_fail_ids(rubric) -> set[str]:
@@ -128,7 +132,7 @@ def criteria_tree(rubric) -> pd.DataFrame:
             how = {"price": "price formula", "social_value": "social value (both lenses)"}.get(kind, kind)
         share, minimum, threshold = r.get("share"), r.get("min_share"), r.get("threshold")
         rows.append({
-            "criterion": ("    " * (level - 1)) + (str(r.get("name") or r["id"])),
+            "criterion": ("· " * (level - 1)) + (str(r.get("name") or r["id"])),  # a dot per level down
             "id": r["id"], "level": level,
             "points": None if kind == "pass_fail" or r["id"] in pf else float(r["weight"]),
             "share of its group": f"{float(share):g}%" if share is not None and share == share else "",
@@ -138,6 +142,13 @@ def criteria_tree(rubric) -> pd.DataFrame:
         })
     return pd.DataFrame(rows, columns=["criterion", "id", "level", "points", "share of its group", "scored as",
                                        "minimum"])
+
+
+def show_tree(rubric) -> None:
+    """The criteria as a tree, in an expander (a rubric with groups, own scales or pass/fail questions)."""
+    with st.expander("The criteria, as a tree (groups with their sub-criteria, points of 100)"):
+        show_table(criteria_tree(rubric).drop(columns=["level"]).rename(columns={"id": "code"}),
+                   kinds={"points": "marks", "code": "text"})
 
 
 def questions(rubric) -> list[dict]:
@@ -173,12 +184,40 @@ def panel_table(scores: pd.DataFrame, rubric, bidders: list[str]) -> pd.DataFram
     return table.iloc[order][["bidder", "criterion", "name"] + evaluators + rest].reset_index(drop=True)
 
 
+# the panel table's engine names (moderation.side_by_side) in words; a score is read as written ("80", "Pass")
+PANEL_WORDS = {"bidder": "bid", "name": "question", "n_evaluators": "evaluators", "lowest": "lowest score",
+               "highest": "highest score", "spread_steps": "scale steps apart", "SV205": flag_label("SV205"),
+               "moderated": "consensus score", "moderated_rationale": "consensus rationale"}
+SCORE_KINDS = {"lowest score": "number", "highest score": "number", "consensus score": "number",
+               "scale steps apart": "number", "evaluators": "whole", "score used": "number", "score": "number",
+               "criterion": "text", "marks": "marks"}
+
+
+def shown_panel(table: pd.DataFrame, rubric, evaluators) -> pd.DataFrame:
+    """The panel's scores side by side as read: each score on its own question's scale (Pass or Fail for a
+    pass/fail question), headers in words, the flag in words with its code second."""
+    out = table.copy()
+    if not simple(rubric):
+        for col in [c for c in list(evaluators) + ["lowest", "highest", "moderated"] if c in out.columns]:
+            out[col] = [shown_score(v, rubric, c) for v, c in zip(out[col], out["criterion"])]
+    if "SV205" in out.columns:
+        out["SV205"] = ["yes" if bool(v) else "" for v in out["SV205"]]
+    return out.rename(columns=PANEL_WORDS)
+
+
+def show_panel(table: pd.DataFrame, rubric, evaluators, **kwargs) -> None:
+    """The panel's scores side by side (shown_panel), through the one formatting layer."""
+    show_table(shown_panel(table, rubric, evaluators), kinds={**SCORE_KINDS, **{e: "number" for e in evaluators}},
+               **kwargs)
+
+
 def where_saved(tender, saved: str, session_only: Callable[[Optional[str]], None]) -> None:
-    """'Saved in the workspace <path> <saved>' when the tender has a workspace; else `session_only(why)`,
-    why being the reason there is none (None for an upload kept in the session by design)."""
+    """'Saved in this tender's workspace <saved>' when the tender has a workspace (never its file's path: that
+    is the server's); else `session_only(why)`, why being the reason there is none (None for an upload kept in
+    the session by design)."""
     ws = workspaces.workspace_for(tender)
     if ws is not None:
-        st.caption(escape_md(f"Saved in the workspace {ws.path} {saved}"))
+        st.caption(escape_md(f"Saved in this tender's workspace {saved}"))
     else:
         session_only(workspaces.workspace_problem(tender))
 
@@ -203,7 +242,7 @@ def declaration_form(tender, me) -> None:
     st.subheader("Declare any conflict of interest first")
     st.markdown(escape_md(
         "Before you see the bids, declare any conflict of interest you have in this procurement (Procurement "
-        "Act 2023, sections 81 to 83): a financial or personal interest in a bidder, a close relationship with "
+        "Act 2023, s81 to s83): a financial or personal interest in a bidder, a close relationship with "
         "someone at one, or anything that could be seen as one. A conflict is not a failing: the lead records "
         "how it is mitigated and you can then score. The declaration is kept, with your name, in the audit log."))
     with st.form("coi_form", clear_on_submit=False):
@@ -256,7 +295,7 @@ def panel_table_shown(table: pd.DataFrame) -> pd.DataFrame:
                      for d, c in zip(table["declared"], table["conflict"])],
         "mitigation": table["mitigation"].fillna(""),
         "submitted": [yes(v) for v in table["submitted"]],
-        "submitted at": table["submitted_at"].astype(object).where(table["submitted_at"].notna(), ""),
+        "submitted at": [date_text(v) for v in table["submitted_at"]],
         "scores saved": table["scores"]})
     return out
 
@@ -268,7 +307,7 @@ def who_has_submitted(tender) -> pd.DataFrame:
     if table.empty:
         st.info("Nobody on the panel has scored or declared yet.")
         return table
-    st.dataframe(text_table(panel_table_shown(table)), hide_index=True, width="stretch")
+    show_table(panel_table_shown(table), kinds=TEXT_KINDS)
     waiting = table[(table["role"] == EVALUATOR) & ~table["submitted"].astype(bool)]["user"].tolist()
     if waiting:
         st.warning(escape_md("Not yet submitted (their scores may still change): " + ", ".join(map(str, waiting))))
@@ -323,7 +362,7 @@ def mitigation_control(tender, table: pd.DataFrame, me) -> None:
 
 
 def still_scoring(status: pd.DataFrame) -> None:
-    """Who has not submitted yet (their scores may still change)."""
+    """Who has not submitted yet (their scores may still change); the lead reads it once, in who_has_submitted."""
     still = status[~status["complete"].astype(bool)]["evaluator"].tolist()
     if still:
         st.warning(escape_md("Not yet submitted (their scores may still change): " + ", ".join(map(str, still))))

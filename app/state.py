@@ -59,7 +59,7 @@ import yaml
 from app import serving, session_panel, workspaces
 from app.samples import DEFAULT_SAMPLE, SAMPLES
 from app.uploads import clean_bidset, digest, error_lines, usable_scores
-from evaluator import (MODERATED, SCORE_COLUMNS, BidSet, Evaluation, EvaluatorError, InputError, Rubric, Workspace,
+from evaluator import (MODERATED, SCORE_COLUMNS, BidSet, EvaluatorError, InputError, Rubric, Workspace,
                        evaluate, load_bids, load_rubric, parse_rubric, split_scores)
 from evaluator import panel as rules
 from evaluator.panel import Identity, NotAllowed
@@ -181,7 +181,7 @@ def _load_workspace(path: str, files_key: str, size: int = 0) -> Tender:
     # a panel's scores (a workspace with users) are read by whoever is signed in (get_scores), never held here
     scores = pd.DataFrame(columns=SCORES) if ws.has_users else ws.scores()[SCORES]
     return Tender(key=f"workspace:{files_key}:{path}",
-                  label=f"workspace {Path(path).name}: {rubric.tender.id} {rubric.tender.title}",
+                  label=f"workspace of {rubric.tender.id} {rubric.tender.title}",  # never the server file
                   rubric=rubric, bidset=clean_bidset(bidset), scores=scores,
                   files=[str(f).rsplit("/", 1)[-1] for f in files["path"]], workspace=path)
 

@@ -19,12 +19,12 @@ import streamlit as st
 
 from app.panel import options as score_options
 from app.access import require_identity
-from app.panel import (criteria_tree, mitigation_control, panel_table, pass_fail_ids, question_grid, questions,
-                       refused, reopen_control, score_from_label, score_label, shown_score, simple, still_scoring,
-                       where_saved, who_has_submitted)
+from app.panel import (SCORE_KINDS, mitigation_control, panel_table, pass_fail_ids, question_grid, questions,
+                       refused, reopen_control, score_from_label, score_label, show_panel, show_tree, shown_score,
+                       simple, still_scoring, where_saved, who_has_submitted)
 from app.state import (LOT, evaluator_status, get_rubric, get_scores, get_tender, lot_bidders, save_score,
                        submitted, with_lot)
-from app.ui import escape_md, guard, in_words, lot_picker, text_table
+from app.ui import escape_md, flag_label, guard, lot_picker, show_table
 from evaluator import MODERATED, EvaluatorError, moderation
 from evaluator.panel import EVALUATOR
 
@@ -32,7 +32,7 @@ from evaluator.panel import EVALUATOR
 _SAVED = "sv_mod_saved"  # the line saying a consensus was saved, shown after the rerun that draws it
 
 
-AGREED = "how far the panel agreed (Kendall's W: 0 none, 1 complete)"
+AGREED = "How far the panel agreed (Kendall's W: 0 none, 1 complete)"
 P_VALUE = "chance of this much agreement by luck (p-value)"
 
 
@@ -41,7 +41,7 @@ def agreement_table(agree: pd.DataFrame) -> pd.DataFrame:
     out = agree.rename(columns={"W": AGREED, "chi_square": "chi-square", "df": "degrees of freedom",
                                 "p_value": P_VALUE})
     return out[["criterion", "name", "evaluators", "bids", AGREED, "reading", "chi-square", "degrees of freedom",
-                P_VALUE, "note"]]
+                P_VALUE, "note"]].rename(columns={"name": "question"})
 
 
 def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
@@ -54,11 +54,12 @@ def agreement_chart(agree: pd.DataFrame) -> alt.Chart:
     data["name"] = data["name"].astype(object).map(str)
     return (alt.Chart(data).mark_bar()
             .encode(y=alt.Y(field="criterion", type="nominal", title="question", sort=None),
-                    x=alt.X(field="W", type="quantitative", title="how far the panel agreed (Kendall's W: 0 none, 1 complete)",
-                            scale=alt.Scale(domain=[0, 1])),
-                    color=alt.Color(field="reading", type="nominal", title="reading"),
+                    x=alt.X(field="W", type="quantitative", title="agreement (Kendall's W, 0 to 1)",
+                            scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".1f", tickCount=5)),
+                    color=alt.Color(field="reading", type="nominal", title="reading",
+                                    legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=340)),
                     tooltip=[alt.Tooltip(field="criterion", type="nominal"), alt.Tooltip(field="name", type="nominal"),
-                             alt.Tooltip(field="W", type="quantitative", format=".3f"),
+                             alt.Tooltip(field="W", type="quantitative", format=".2f", title="agreement (W)"),
                              alt.Tooltip(field="reading", type="nominal")])
             .properties(height=alt.Step(28)))
 
@@ -68,18 +69,8 @@ def own_scores(scores: pd.DataFrame, evaluator: str, rubric, bidders: list[str])
     mine = scores[scores["evaluator"] == evaluator].rename(columns={"bidder": "bid"})
     grid = grid.merge(mine[["bid", "criterion", "score", "rationale"]], on=["bid", "criterion"], how="left")
     if not simple(rubric):  # each question on its own scale: Pass or Fail for a pass/fail question
-        grid["score"] = [shown_score(v, rubric, c) or None for v, c in zip(grid["score"], grid["criterion"])]
+        grid["score"] = [shown_score(v, rubric, c) for v, c in zip(grid["score"], grid["criterion"])]
     return grid
-
-
-def _as_read(table: pd.DataFrame, rubric, evaluators) -> pd.DataFrame:
-    """The panel's table with each score as read on its own question's scale (Pass or Fail)."""
-    if simple(rubric):
-        return table
-    out = table.copy()
-    for col in [c for c in list(evaluators) + ["lowest", "highest", "moderated"] if c in out.columns]:
-        out[col] = [shown_score(v, rubric, c) or None for v, c in zip(out[col], out["criterion"])]
-    return out
 
 
 def _session_only(why) -> None:
@@ -111,16 +102,16 @@ def main() -> None:
         st.info("The other evaluators' scores are hidden until you submit your scoring on the Score page, so each "
                 "score is your own reading of the bid. Then the panel's scores appear here.")
         if not simple(rubric):
-            _tree(rubric)
+            show_tree(rubric)
         lot = lot_picker(rubric, key="mod_lot", label="Lot") or ""
         scores = with_lot(get_scores())
         mine = own_scores(scores[scores[LOT] == lot], me.user, rubric, lot_bidders(tender, lot))
-        missing = int(mine["score"].isna().sum())
+        missing = int(mine["score"].map(lambda v: v is None or v != v or v == "").sum())
         st.subheader(f"Your scores ({len(mine) - missing} of {len(mine)} cells scored)")
-        st.dataframe(text_table(mine), hide_index=True, width="stretch")
+        show_table(mine, kinds=SCORE_KINDS)
         return
     if not simple(rubric):
-        _tree(rubric)
+        show_tree(rubric)
     lot = lot_picker(rubric, key="mod_lot", label="Lot to moderate") or ""
     scores = with_lot(get_scores())
     scores = scores[scores[LOT] == lot]
@@ -132,7 +123,8 @@ def main() -> None:
     bidders = lot_bidders(tender, lot)
     if me.role == EVALUATOR:
         st.success(escape_md(f"{me.user}: your scoring is submitted. Only the lead can reopen it."))
-    still_scoring(status)
+    if not me.is_lead:  # the lead has read who has not submitted, above
+        still_scoring(status)
 
     visible = scores  # what the workspace lets this person see
     table = panel_table(visible, rubric, bidders)
@@ -140,8 +132,8 @@ def main() -> None:
     st.subheader("Scores side by side" + (f": lot {lot}" if lot else ""))
     only = st.toggle("Only cells still needing a consensus", key="mod_only_open")
     shown = table[table["status"] != "consensus recorded"] if only else table
-    st.dataframe(text_table(in_words(_as_read(shown, rubric, panel))), hide_index=True, width="stretch")
-    st.caption(f"Evaluators far apart (more than two scale steps; flag SV205): {flagged} cell(s). "
+    show_panel(shown, rubric, panel, height=min(35 * (len(shown) + 1) + 3, 740))
+    st.caption(f"{flag_label('SV205')}, more than two scale steps: {flagged} cell(s). "
                f"Consensus recorded: {int((table['status'] == 'consensus recorded').sum())} of {len(table)}.")
 
     if me.is_lead:
@@ -149,12 +141,6 @@ def main() -> None:
     else:
         st.caption("Only the lead records a consensus (MODERATED) score.")
     _agreement(rubric, visible, bidders)
-
-
-def _tree(rubric) -> None:
-    with st.expander("The criteria, as a tree (groups with their sub-criteria, points of 100)"):
-        st.dataframe(text_table(criteria_tree(rubric).drop(columns=["level"])), hide_index=True,
-                     width="stretch", column_config={"points": st.column_config.NumberColumn(format="%.2f")})
 
 
 def _consensus(tender, rubric, table: pd.DataFrame, visible: pd.DataFrame, me, lot: str) -> None:
@@ -169,7 +155,10 @@ def _consensus(tender, rubric, table: pd.DataFrame, visible: pd.DataFrame, me, l
     said = moderation.rationales(visible, bidder, criterion)
     if criterion in pass_fail_ids(rubric):
         said["score"] = [shown_score(v, rubric, criterion) for v in said["score"]]
-    st.dataframe(text_table(said), hide_index=True, width="stretch")
+    who = lambda e: "Consensus so far" if e == MODERATED else e  # noqa: E731
+    st.markdown("  \n".join(escape_md(f"{who(r['evaluator'])}: {shown_score(r['score'], rubric, criterion)}. "
+                                       f"{r['rationale'] or ''}".strip()) for r in said.to_dict("records"))
+                or escape_md("No score yet for this bid and question."))
     flat = simple(rubric)
     labels = score_options(rubric) if flat else score_options(rubric, criterion)
     row = table[(table["bidder"] == bidder) & (table["criterion"] == criterion)].iloc[0]
@@ -209,9 +198,8 @@ def _agreement(rubric, visible: pd.DataFrame, bidders: list[str]) -> None:
     ranked = [q for q in questions(rubric) if q["id"] not in pass_fail_ids(rubric)]  # pass/fail ranks nothing
     agree = moderation.agreement(visible, ranked, bidders)
     shown = agreement_table(agree)
-    st.dataframe(text_table(shown), hide_index=True, width="stretch", column_config={
-        AGREED: st.column_config.NumberColumn(format="%.2f"), "chi-square": st.column_config.NumberColumn(format="%.2f"),
-        P_VALUE: st.column_config.NumberColumn(format="%.3f")})
+    show_table(shown, kinds={AGREED: "marks", "chi-square": "marks", "degrees of freedom": "whole",
+                             P_VALUE: "p_value", "evaluators": "whole", "bids": "whole", "criterion": "text"})
     if agree["W"].notna().any():
         st.altair_chart(agreement_chart(agree), width="stretch")
     st.caption("Kendall's W is 1 when every evaluator ranked the bids the same way and near 0 when their rankings are "

@@ -1,7 +1,9 @@
 """Score (evaluator): one row per bid and criterion, a score from the criterion's scale (Pass or Fail for a
 pass/fail question) and a mandatory rationale. A flat rubric is one grid of bids by question; a rubric with a
 criteria tree, its own scales or pass/fail questions is scored one question at a time, under the group it
-belongs to, with its weight, scale and descriptors. A tender with lots is scored one lot at a time.
+belongs to, with its weight, scale and descriptors. A tender with lots is scored one lot at a time. The grid
+pins the bid and puts the score and rationale next to it; "One bid at a time" (the default on a phone) shows
+each question of one bid with its score and rationale one under another, full width.
 
 Each evaluator scores alone, as the person signed in (DESIGN.md 10; in the demonstration, the persona picked):
 they first declare any conflict of interest (Procurement Act 2023 s81-83; a declared conflict stops scoring
@@ -20,15 +22,16 @@ import pandas as pd
 import streamlit as st
 
 from app.access import require_identity
-from app.panel import (conflict_stops, criteria_tree, criterion_scale, declaration_form, options, panel_table,
+from app.panel import (conflict_stops, criterion_scale, declaration_form, options, panel_table,
                        path_names, question_grid, refused, reopen_control, score_from_label, score_label, scored,
-                       shown_score, simple, still_scoring, submit_button, submitted_note, where_saved,
-                       who_has_submitted)
+                       show_panel, show_tree, shown_score, simple, still_scoring, submit_button, submitted_note,
+                       where_saved, who_has_submitted)
 from app.state import (LOT, SCORES, checked_scores, declaration, evaluator_status, get_evaluation, get_rubric,
                        get_scores, get_tender, has_lots, lot_bidders, score_refusals, set_scores, submitted, with_lot)
-from app.ui import edit_table, escape_md, guard, lot_picker, show_problems, text_table
+from app.ui import edit_table, escape_md, flag_label, guard, lot_picker, plain_flags, show_problems, show_table
 from evaluator import MODERATED, SCORE_COLUMNS, EvaluatorError, formula_safe_frame, scale_marks
 from evaluator.panel import EVALUATOR
+SCORES_GRID = ["bidder", "criterion", "question", "score", "rationale"]  # evaluator_rows' columns
 EDITOR = "score_editor"         # the one grid of a flat rubric; a tree's questions: EDITOR + "_" + criterion id
 PANEL_CODES = ("SV205", "SV206", "SV207", "SV203", "SV208")
 OWN_CODES = ("SV203", "SV206", "SV207", "SV208")  # what the evaluator's own scores alone can raise
@@ -128,21 +131,27 @@ def _download(scores: pd.DataFrame, label: str, rubric=None) -> None:
                        file_name="scores.csv", mime="text/csv")
 
 
+# the grid's columns, in the order read: the bid pinned at the left, then what the evaluator enters (score,
+# rationale) before the question's name, so on a narrow screen the score is next to the bid
+GRID_ORDER = ("bidder", "score", "rationale", "question", "criterion")
+
+
 def _grid_config(labels: list[str]) -> dict:
     return {
-        "bidder": st.column_config.TextColumn("bid", disabled=True),
-        "criterion": st.column_config.TextColumn("criterion", disabled=True),
-        "question": st.column_config.TextColumn("question", disabled=True),
-        "score": st.column_config.SelectboxColumn("score", options=labels, width="medium",
+        "bidder": st.column_config.TextColumn("Bid", disabled=True, pinned=True, width="medium"),
+        "criterion": st.column_config.TextColumn("Code", disabled=True, width="small"),
+        "question": st.column_config.TextColumn("Question", disabled=True, width="medium"),
+        "score": st.column_config.SelectboxColumn("Score", options=labels, width="medium",
                                                   help="The scale, with its descriptors"),
-        "rationale": st.column_config.TextColumn("rationale (required)", width="large"),
+        "rationale": st.column_config.TextColumn("Rationale (required)", width="large"),
     }
 
 
 def _one_grid(tender, rubric, grid: pd.DataFrame, owner: str) -> pd.DataFrame:
     """A flat rubric: one grid of bids by question, every question on the rubric's scale."""
     edited = edit_table(EDITOR, owner, grid, hide_index=True, width="stretch", num_rows="fixed",
-                        column_config=_grid_config(options(rubric)), height=_height(len(grid)))
+                        column_config=_grid_config(options(rubric)), column_order=GRID_ORDER, placeholder="",
+                        height=_height(len(grid)))
     return typed_rows(EDITOR, edited)
 
 
@@ -150,7 +159,6 @@ def _tree_grids(tender, rubric, grid: pd.DataFrame, owner: str) -> pd.DataFrame:
     """A criteria tree (or own scales, or pass/fail questions): one question at a time, in the tree's order,
     each under its group with its points, its own scale and descriptors (Pass or Fail for pass/fail)."""
     nodes = getattr(rubric, "nodes", None)
-    names = dict(zip(nodes["id"], nodes["name"])) if nodes is not None and "id" in nodes else {}
     parents = dict(zip(nodes["id"], nodes["parent"])) if nodes is not None and "parent" in nodes else {}
     weights = dict(zip(nodes["id"], nodes["weight"])) if nodes is not None and "weight" in nodes else {}
     edited, group_shown = [], None
@@ -168,14 +176,109 @@ def _tree_grids(tender, rubric, grid: pd.DataFrame, owner: str) -> pd.DataFrame:
         st.markdown(f"**{escape_md(c.id)}  {escape_md(c.name or c.id)}**  \n{escape_md(what)}")
         rows = grid[grid["criterion"] == c.id].reset_index(drop=True)
         config = _grid_config(options(rubric, c.id))
-        config["score"] = st.column_config.SelectboxColumn("result" if pass_fail else "score",
+        config["score"] = st.column_config.SelectboxColumn("Result" if pass_fail else "Score",
                                                            options=options(rubric, c.id), width="medium")
-        config["question"] = None  # the heading says which question
-        config["criterion"] = None
         one = edit_table(f"{EDITOR}_{c.id}", owner, rows, hide_index=True, width="stretch",
-                         num_rows="fixed", column_config=config, height=_height(len(rows)))
+                         num_rows="fixed", column_config=config, placeholder="", height=_height(len(rows)),
+                         column_order=("bidder", "score", "rationale"))  # the heading says which question
         edited.append(typed_rows(f"{EDITOR}_{c.id}", one))
     return pd.concat(edited, ignore_index=True) if edited else grid.iloc[0:0]
+
+
+# ------------------------------------------------------------------------------------- one bid at a time
+MODE = "score_mode"             # the radio: the whole grid (a desk) or one bid at a time (a phone)
+TABLE_MODE, ONE_MODE = "All bids in one table", "One bid at a time"
+_MODE_HELD = "sv_score_mode"    # the choice, kept across pages (a widget's own state goes when its page is left)
+_TYPED = "sv_one_typed"         # {owner: {(bid, criterion): (score label, rationale)}}: typed, not yet saved
+ONE_KEY = "score_one"           # widget keys: ONE_KEY|owner|bid|criterion|score (or |rationale)
+
+
+def _on_a_phone() -> bool:
+    """Whether the browser says it is a phone's (its User-Agent): then one bid at a time is the default."""
+    try:
+        agent = str(st.context.headers.get("User-Agent") or "")
+    except Exception:  # noqa: BLE001 - no request (a test, a script): a desk
+        return False
+    return "Mobi" in agent or "Android" in agent
+
+
+def _mode() -> str:
+    """How the evaluator enters scores: the whole grid, or one bid at a time (every question one under another,
+    the score and rationale full width: what a phone can show)."""
+    if MODE not in st.session_state:
+        st.session_state[MODE] = st.session_state.get(_MODE_HELD) or (ONE_MODE if _on_a_phone() else TABLE_MODE)
+    chosen = st.radio("How to score", [TABLE_MODE, ONE_MODE], key=MODE, horizontal=True,
+                      help="One bid at a time shows each question with its score and rationale one under another, "
+                           "the easier way on a phone. Both save as you go.")
+    st.session_state[_MODE_HELD] = chosen
+    return chosen
+
+
+def _question_line(rubric, c) -> str:
+    if c.kind == "pass_fail" or c.id in {q.id for q in getattr(rubric, "pass_fail_criteria", None) or []}:
+        return "Pass or Fail (a fail disqualifies the bid)"
+    return f"{float(c.weight):g} points; scale " + ", ".join(f"{x:g}" for x in criterion_scale(rubric, c.id))
+
+
+def _step(key: str, bidders: list[str], by: int) -> None:
+    at = bidders.index(st.session_state[key]) if st.session_state.get(key) in bidders else 0
+    st.session_state[key] = bidders[max(0, min(len(bidders) - 1, at + by))]
+
+
+def _one_bid(rubric, grid: pd.DataFrame, owner: str) -> pd.DataFrame:
+    """One bid at a time: the bid chosen (with how many of its questions have a score and rationale), then each
+    question under its name with its points and scale, a score and a rationale, one under another. Returns
+    the rows typed (only those that differ from what is saved), as the grid's typed rows are; what is typed is
+    held in the session until it is saved, so moving to another bid or page loses nothing."""
+    held = st.session_state.setdefault(_TYPED, {}).setdefault(owner, {})
+    bidders = list(dict.fromkeys(grid["bidder"].astype(str)))
+    if not bidders:
+        return grid.iloc[0:0]
+    filled = grid["score"].notna() & grid["rationale"].fillna("").astype(str).str.strip().ne("")
+    done = {b: int((filled & (grid["bidder"] == b)).sum()) for b in bidders}
+    per = {b: int((grid["bidder"] == b).sum()) for b in bidders}
+    key = f"{ONE_KEY}_bid|{owner}"
+    if st.session_state.get(key) not in bidders:
+        st.session_state[key] = bidders[0]
+    bid = st.selectbox("Bid", bidders, key=key, format_func=lambda b: f"{b} ({done[b]} of {per[b]} scored)")
+    flat, criteria = simple(rubric), {c.id: c for c in scored(rubric)}
+    typed = []
+    for r in grid[grid["bidder"] == bid].to_dict("records"):
+        cid = str(r["criterion"])
+        c = criteria.get(cid)
+        labels = options(rubric) if flat else options(rubric, cid)
+        saved = (r["score"] if r["score"] in labels else None,
+                 "" if r["rationale"] is None or r["rationale"] != r["rationale"] else str(r["rationale"]))
+        wkey = f"{ONE_KEY}|{owner}|{bid}|{cid}"
+        if f"{wkey}|score" not in st.session_state:
+            st.session_state[f"{wkey}|score"], st.session_state[f"{wkey}|rationale"] = held.get((bid, cid), saved)
+        st.markdown(f"**{escape_md(cid)}  {escape_md(str(r['question']))}**"
+                    + (f"  \n{escape_md(_question_line(rubric, c))}" if c is not None else ""))
+        pass_fail = c is not None and _question_line(rubric, c).startswith("Pass or Fail")
+        score = st.selectbox("Result" if pass_fail else "Score", labels, key=f"{wkey}|score", index=None,
+                             placeholder="Choose Pass or Fail" if pass_fail else "Choose a score")
+        text = st.text_area("Rationale (required)", key=f"{wkey}|rationale", height=110,
+                            help="Why this score: what in the bid earns it. Saved when you leave the box.")
+        if (score, str(text or "").strip()) != (saved[0], saved[1].strip()):
+            held[(bid, cid)] = (score, text)
+            typed.append({**r, "score": score, "rationale": text})
+        else:
+            held.pop((bid, cid), None)
+    at = bidders.index(bid)
+    back, on = st.columns(2)
+    back.button("Previous bid", key=f"{ONE_KEY}_back", disabled=at == 0, on_click=_step, args=(key, bidders, -1),
+                width="stretch")
+    on.button("Next bid", key=f"{ONE_KEY}_next", disabled=at == len(bidders) - 1, on_click=_step,
+              args=(key, bidders, 1), width="stretch")
+    return pd.DataFrame(typed, columns=grid.columns)
+
+
+def _held_rows(owner: str, grid_columns) -> pd.DataFrame:
+    """Rows typed one bid at a time and not yet saved (a rule refused them): tried again like the grid's."""
+    held = st.session_state.get(_TYPED, {}).get(owner, {})
+    rows = [{"bidder": b, "criterion": c, "question": "", "score": s, "rationale": t}
+            for (b, c), (s, t) in held.items()]
+    return pd.DataFrame(rows, columns=list(grid_columns))
 
 
 def _scales(rubric) -> pd.DataFrame:
@@ -199,7 +302,10 @@ def _scoring(tender, rubric, scores: pd.DataFrame, me, lot: str = "") -> None:
     grid = evaluator_rows(scores, evaluator, rubric, bidders, lot)
     st.subheader("Your scores" + (f": lot {lot}" if lot else ""))
     owner = f"{tender.key}|{evaluator}|{lot}"
-    edited = (_one_grid if simple(rubric) else _tree_grids)(tender, rubric, grid, owner)
+    if _mode() == ONE_MODE:
+        edited = _one_bid(rubric, grid, owner)
+    else:
+        edited = (_one_grid if simple(rubric) else _tree_grids)(tender, rubric, grid, owner)
     merged = merge_rows(scores, evaluator, edited, lot)
     said = False
     if not _same(merged, scores):
@@ -220,7 +326,7 @@ def _scoring(tender, rubric, scores: pd.DataFrame, me, lot: str = "") -> None:
         st.warning("These scores are not saved or used until they are complete:")
         show_problems(problems, kind="warning")
     with st.expander("The scale and its descriptors" if simple(rubric) else "Each question's scale and descriptors"):
-        st.dataframe(text_table(_scales(rubric)), hide_index=True)
+        show_table(_scales(rubric), kinds={"criterion": "text", "score": "text"})
     _flag_table(own_flags(usable, rubric, bidders, lot), "Flags on your scores",
                 "Every cell has your score and none is below a minimum score (SV203, SV207).")
     _download(mine, "Download my scores (scores.csv)", rubric)
@@ -262,6 +368,10 @@ def _typed_since(tender, rubric, scores: pd.DataFrame, me, lot: str) -> tuple[pd
         grids.append(grid.iloc[rows])
         st.session_state.pop(key, None)
         bases.pop(key, None)
+    held = _held_rows(owner, SCORES_GRID)
+    if len(held):
+        grids.append(held)
+        st.session_state.get(_TYPED, {}).pop(owner, None)
     if not grids:
         return scores, False
     merged = merge_rows(scores, me.user, pd.concat(grids, ignore_index=True), lot)
@@ -286,19 +396,21 @@ def _complete(tender, rubric, scores: pd.DataFrame, me, lot: str = "") -> None:
     submitted_note(me)
     mine = evaluator_rows(scores, me.user, rubric, bidders, lot)
     st.subheader("Your scores" + (f": lot {lot}" if lot else ""))
-    st.dataframe(text_table(mine), hide_index=True, width="stretch", height=_height(len(mine)))
+    show_table(mine, kinds={"criterion": "text", "score": "text"}, height=_height(len(mine)))
     _panel(tender, rubric, scores, lot, only_of=me.user)
 
 
-def _panel(tender, rubric, scores: pd.DataFrame, lot: str, only_of: str | None = None) -> None:
-    """The panel's scores per cell (what the workspace lets this person see), the score used, the flags."""
+def _panel(tender, rubric, scores: pd.DataFrame, lot: str, only_of: str | None = None, said: bool = False) -> None:
+    """The panel's scores per cell (what the workspace lets this person see), the score used, the flags.
+    `said`: who has not submitted is already on the page (the lead's table)."""
     bidders = lot_bidders(tender, lot)
     status = evaluator_status(tender)
     usable, problems = checked_scores(scores, rubric, tender.bidset)  # rows not yet valid are not the panel's
     if problems and only_of:
         show_problems([p for p in problems if f" / {only_of})" in p], kind="warning")
     visible = _lot_rows(usable, lot)[SCORE_COLUMNS]
-    still_scoring(status)
+    if not said:
+        still_scoring(status)
     st.subheader("The panel's scores per cell")
     table = panel_table(visible, rubric, bidders)
     ev = get_evaluation(lot=lot or None)
@@ -308,15 +420,11 @@ def _panel(tender, rubric, scores: pd.DataFrame, lot: str, only_of: str | None =
         used = pd.concat([used, pf[["bidder", "criterion", "result", "basis"]].rename(
             columns={"result": "score used"}).assign(marks=None)], ignore_index=True)
     table = table.merge(used, on=["bidder", "criterion"], how="left")
-    table["marks"] = pd.to_numeric(table["marks"], errors="coerce").round(2)
     if not simple(rubric):  # each question on its own scale: scores as read (Pass or Fail for pass/fail)
-        numeric = [e for e in table.columns if e in set(visible["evaluator"])] + ["lowest", "highest", "moderated"]
-        for col in [c for c in numeric if c in table.columns]:
-            table[col] = [shown_score(v, rubric, c) or None for v, c in zip(table[col], table["criterion"])]
-        table["score used"] = [shown_score(v, rubric, c) or None if not isinstance(v, str) else v.capitalize()
+        table["score used"] = [shown_score(v, rubric, c) if not isinstance(v, str) else v.capitalize()
                                for v, c in zip(table["score used"], table["criterion"])]
-    st.dataframe(text_table(table.rename(columns={"bidder": "bid"})), hide_index=True, width="stretch",
-                 height=_height(len(table)))
+    evaluators = [e for e in table.columns if e in set(visible["evaluator"].astype(str))]
+    show_panel(table, rubric, evaluators, height=_height(len(table)))
     st.caption("A consensus (MODERATED) score with its rationale is recorded by the lead on the Moderation page.")
     _download(visible, "Download scores.csv")
     _flag_table(ev.flags[ev.flags["code"].isin(PANEL_CODES)], "Scoring flags",
@@ -330,9 +438,9 @@ def _flag_table(flags: pd.DataFrame, heading: str, none_message: str) -> None:
     if flags.empty:
         st.success(none_message)
         return
-    st.dataframe(text_table(flags[["bidder", "criterion", "code", "name", "severity", "message", "fix"]]),
-                 hide_index=True, width="stretch")
-    st.caption(escape_md(", ".join(f"{c}: {n}" for c, n in flags["code"].value_counts().items())))
+    show_table(plain_flags(flags[["bidder", "criterion", "code", "name", "severity", "message", "fix"]]),
+               kinds={"criterion": "text", "code": "text"})
+    st.caption(escape_md(", ".join(f"{flag_label(c)}: {n}" for c, n in flags["code"].value_counts().items())))
 
 
 def main() -> None:
@@ -351,9 +459,7 @@ def main() -> None:
         st.info("This rubric has no scale (quality) criteria, so there is nothing to score.")
         return
     if not simple(rubric):
-        with st.expander("The criteria, as a tree (groups with their sub-criteria, points of 100)"):
-            st.dataframe(text_table(criteria_tree(rubric).drop(columns=["level"])), hide_index=True,
-                         width="stretch", column_config={"points": st.column_config.NumberColumn(format="%.2f")})
+        show_tree(rubric)
     if me.role != EVALUATOR:
         _not_an_evaluator(tender, rubric, me)
         return
@@ -388,7 +494,7 @@ def _not_an_evaluator(tender, rubric, me) -> None:
     if lot and not lot_bidders(tender, lot):
         st.info(f"No bid was loaded for lot {lot}.")
         return
-    _panel(tender, rubric, get_scores(), lot)
+    _panel(tender, rubric, get_scores(), lot, said=me.is_lead)
 
 
 with guard("the Score page"):

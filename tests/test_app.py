@@ -393,10 +393,10 @@ def test_a_score_without_rationale_is_named_and_not_used_and_submitting_shows_th
     assert [d.proto.label for d in at.get("download_button")] == ["Download my scores (scores.csv)"]
     click(at, "Submit my scoring").run()  # the panel appears once Priya has submitted
     ok(at)
-    panel = table(at, {"bid", "criterion", "n_evaluators", "highest"})
-    q1 = panel[(panel["bid"] == "Apex Care Group Ltd") & (panel["criterion"] == "Q1")]
+    panel = table(at, {"Bid", "Criterion", "Evaluators", "Highest score"})
+    q1 = panel[(panel["Bid"] == "Apex Care Group Ltd") & (panel["Criterion"] == "Q1")]
     # the 100 without a rationale is not used (it stays, as typed, in place of her saved 80 until it is complete)
-    assert q1["n_evaluators"].iat[0] == 2 and q1["highest"].iat[0] == 80
+    assert q1["Evaluators"].iat[0] == "2" and q1["Highest score"].iat[0] == "80"
     assert [d.proto.label for d in at.get("download_button")] == ["Download scores.csv"]
 
 

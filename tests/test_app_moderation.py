@@ -20,6 +20,7 @@ AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 PAGE = str(ROOT / "app_pages" / "moderation.py")
 SCORE_PAGE = str(ROOT / "app_pages" / "score.py")
 TENDER_ID = "HC-2026-014"
+FAR_APART = "Evaluators far apart (SV205)"  # the panel table's flag column: words first, the code second
 
 
 LEAD_PERSONA = ("Procurement lead", LEAD)  # the demonstration's lead persona (app.access)
@@ -65,7 +66,7 @@ def test_the_default_workspace_is_made_outside_the_repository_with_no_set_up():
 
 def test_an_evaluator_sees_only_their_own_scores_until_submitted():
     at = evaluator("Helen Marsh")
-    mine = table(at, {"bid", "criterion", "score", "rationale"})
+    mine = table(at, {"Bid", "Criterion", "Score", "Rationale"})
     assert len(mine) == 12
     page_text = " ".join(str(df.value.to_csv()) for df in at.dataframe)
     assert "David Okafor" not in page_text and "Priya Raman" not in page_text
@@ -74,16 +75,21 @@ def test_an_evaluator_sees_only_their_own_scores_until_submitted():
     assert not any(b.label == "Record consensus" for b in at.button)
     submit("Helen Marsh")
     at = evaluator("Helen Marsh")
-    panel = table(at, {"Bidder", "Criterion", "SV205", "Status"})
+    panel = table(at, {"Bid", "Criterion", FAR_APART, "Status"})
     assert {"David Okafor", "Helen Marsh", "Priya Raman"} <= set(panel.columns)
     assert not [c for c in panel.columns if "_" in c]  # spread steps, evaluators: headers in words
-    assert any("Evaluators far apart (more than two scale steps; flag SV205): 1 cell(s)" in unescape(c.value)
+    assert {"Evaluators", "Lowest score", "Scale steps apart", "Consensus score", "Consensus rationale"} <= set(
+        panel.columns)
+    assert any("Evaluators far apart (SV205), more than two scale steps: 1 cell(s)" in unescape(c.value)
                for c in at.caption)
-    flagged = panel[panel["SV205"]]
-    assert list(zip(flagged["Bidder"], flagged["Criterion"])) == [("Carewell Services Ltd", "Q1")]
-    agreed = "how far the panel agreed (Kendall's W: 0 none, 1 complete)"  # plain words first, the name second
-    agree = table(at, {"criterion", agreed, "reading"})
-    assert set(agree["criterion"]) == {"Q1", "SVQ"} and agree[agreed].between(0, 1).all()
+    flagged = panel[panel[FAR_APART] == "yes"]
+    assert list(zip(flagged["Bid"], flagged["Criterion"])) == [("Carewell Services Ltd", "Q1")]
+    agreed = "How far the panel agreed (Kendall's W: 0 none, 1 complete)"  # plain words first, the name second
+    agree = table(at, {"Criterion", agreed, "Reading"})
+    assert set(agree["Criterion"]) == {"Q1", "SVQ"} and agree[agreed].map(float).between(0, 1).all()
+    assert agree[agreed].str.fullmatch(r"\d\.\d\d").all()  # two decimals, as every figure on the page
+    p_value = agree["Chance of this much agreement by luck (p-value)"]
+    assert p_value.str.fullmatch(r"\d\.\d\d|below 0\.01").all(), p_value.tolist()
     assert not [c for c in agree.columns if "_" in c or c in ("W", "df")]  # no engine names as headers
     assert not any(b.label == "Record consensus" for b in at.button)  # the consensus is the lead's
     # another evaluator who has not submitted still sees only their own
@@ -115,9 +121,9 @@ def test_consensus_needs_a_rationale_then_is_saved_beside_the_originals_and_surv
     assert len(ws.scores().query("bidder == @cell[0] and criterion == 'SVQ'")) == 4  # three originals kept
 
     restarted = fresh()  # a new session: nothing in memory
-    panel = table(restarted, {"Bidder", "Criterion", "Moderated score", "Status"})
-    row = panel[(panel["Bidder"] == cell[0]) & (panel["Criterion"] == "SVQ")].iloc[0]
-    assert row["Moderated score"] == 60 and row["Status"] == "consensus recorded"
+    panel = table(restarted, {"Bid", "Criterion", "Consensus score", "Status"})
+    row = panel[(panel["Bid"] == cell[0]) & (panel["Criterion"] == "SVQ")].iloc[0]
+    assert row["Consensus score"] == "60" and row["Status"] == "consensus recorded"
     assert ws.verify().intact
 
 
@@ -222,7 +228,7 @@ def test_an_unwritable_workspace_home_leaves_the_app_working_and_says_why(tmp_pa
     next(b for b in score.button if b.label == "Submit my scoring").click().run()
     ok(score)
     assert any("your scoring is submitted" in unescape(s.value) for s in score.success)
-    assert "David Okafor" in table(score, {"bid", "SV205"}).columns
+    assert "David Okafor" in table(score, {"Bid", FAR_APART}).columns
     app = AppTest.from_file(APP, default_timeout=60).run()
     app.switch_page("app_pages/results.py").run()
     ok(app)

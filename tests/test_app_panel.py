@@ -27,6 +27,7 @@ PASSWORD = "correct horse battery staple"
 LEAD_NAME, ANN, BEN, OLU = "Lena Lead", "Ann Evaluator", "Ben Evaluator", "Olu Observer"
 BENS_WORDS = "Ben's own reading: strong patch model"   # a rationale only Ben wrote
 APEX, NORTHTOWN = "Apex Care Group Ltd", "Northtown Community Care CIC"
+FAR_APART = "Evaluators far apart (SV205)"  # the panel table's flag column: words first, the code second
 
 
 @pytest.fixture
@@ -205,13 +206,13 @@ def test_once_submitted_the_grid_is_read_only_and_only_the_lead_reopens_it(panel
     next(b for b in at.button if b.label == "Submit my scoring").click().run()
     ok(at)
     assert not errors(at) and not at.data_editor  # read-only now
-    assert BEN in next(df.value for df in at.dataframe if "SV205" in df.value.columns).columns  # the panel shows
+    assert BEN in next(df.value for df in at.dataframe if FAR_APART in df.value.columns).columns  # the panel shows
     assert not any(b.label.startswith("Reopen") or b.label == "Submit my scoring" for b in at.button)
     assert actors(panel, "complete") == [BEN, ANN]
 
     lead = signed_in(SCORE, LEAD_NAME)
-    status = next(df.value for df in lead.dataframe if "panel member" in df.value.columns).set_index("panel member")
-    assert status.loc[ANN, "submitted"] == "yes" and status.loc[OLU, "role"] == OBSERVER
+    status = next(df.value for df in lead.dataframe if "Panel member" in df.value.columns).set_index("Panel member")
+    assert status.loc[ANN, "Submitted"] == "yes" and status.loc[OLU, "Role"] == OBSERVER
     lead.selectbox(key="score_reopen_who").set_value(ANN).run()
     lead.button(key="score_reopen").click().run()
     ok(lead)
@@ -231,8 +232,8 @@ def test_a_second_tab_cannot_change_a_submitted_score_and_the_typed_row_stays(pa
     refused = errors(second)
     assert len(refused) == 1 and "submitted" in refused[0], refused
     assert Workspace.open(panel).scores(evaluator=ANN)["rationale"].tolist() == before["rationale"].tolist()
-    mine = next(df.value for df in second.dataframe if "rationale" in df.value.columns)
-    assert "Changed in the other tab" in set(mine["rationale"])  # shown as typed, and said to be not saved
+    mine = next(df.value for df in second.dataframe if "Rationale" in df.value.columns)
+    assert "Changed in the other tab" in set(mine["Rationale"])  # shown as typed, and said to be not saved
     assert any("not saved" in unescape(w.value) for w in second.warning)
 
 
@@ -243,10 +244,13 @@ def test_the_lead_sees_who_has_submitted_and_records_the_consensus(panel):
     score_all(panel, BEN)
     Workspace.open(panel).set_complete(ANN, True, by=who(ANN, EVALUATOR))
     lead = signed_in(MODERATION, LEAD_NAME)
-    status = next(df.value for df in lead.dataframe if "panel member" in df.value.columns).set_index("panel member")
-    assert (status.loc[ANN, "submitted"], status.loc[BEN, "submitted"]) == ("yes", "no")
+    status = next(df.value for df in lead.dataframe if "Panel member" in df.value.columns).set_index("Panel member")
+    assert (status.loc[ANN, "Submitted"], status.loc[BEN, "Submitted"]) == ("yes", "no")
     assert any(BEN in unescape(w.value) and "Not yet submitted" in unescape(w.value) for w in lead.warning)
     lead.selectbox(key="mod_cell").set_value((APEX, "SVQ")).run()
+    # each panel member's score and rationale as a line (readable on a phone, where a table's right is off screen)
+    lines = [unescape(m.value) for m in lead.markdown]
+    assert f"{ANN}: 60. {ANN} on {APEX} SVQ" in "\n".join(lines), lines
     score = lead.selectbox(key="mod_score")
     score.set_value(next(o for o in score.options if o.startswith("60")))
     lead.text_area(key="mod_rationale").set_value("Panel agreed Satisfactory")
@@ -263,7 +267,7 @@ def test_an_evaluator_once_submitted_reads_the_panel_but_records_no_consensus(pa
     score_all(panel, BEN)
     Workspace.open(panel).set_complete(ANN, True, by=who(ANN, EVALUATOR))
     mod = signed_in(MODERATION, ANN)
-    assert BEN in next(df.value for df in mod.dataframe if "SV205" in df.value.columns).columns
+    assert BEN in next(df.value for df in mod.dataframe if FAR_APART in df.value.columns).columns
     assert not any(b.label == "Record consensus" for b in mod.button)
     assert not any(b.label.startswith("Reopen") for b in mod.button)
 
@@ -276,3 +280,140 @@ def test_an_observer_reads_and_changes_nothing(panel):
         assert any(ANN in df.value.columns for df in at.dataframe)  # every score, read only
     log = Workspace.open(panel).audit_log()
     assert OLU not in set(log[log["action"] != "sign_in"]["actor"])  # nothing done as the observer
+
+
+# ------------------------------------------------------------------------------------ what a reader sees (issue 19)
+
+def offences(at, where: str) -> list[str]:
+    """Every offence against tests/page_text.py's rules on the page AppTest drew, but a "section number" in a
+    rationale's own words ("lowest accident rate (0.07)": what an evaluator typed is shown as typed)."""
+    from tests.every_page import Visit, read_page
+    visit = Visit("", "", where)
+    read_page(at, visit)
+    return [f"{where}: {element}: {o}" for element, o in visit.offences
+            if not (o.startswith("spec section number: column 'Rationale"))]
+
+
+def test_score_and_moderation_read_as_finished_work_for_every_role(panel):
+    """No None or NaN, no snake_case header, no float past two decimals, no SV code as a label, no server path,
+    command line or section number: for the lead, an evaluator before and after submitting, and an observer."""
+    score_all(panel, BEN, skip=((APEX, "SVQ"),))
+    found = []
+    ann = signed_in(SCORE, ANN)
+    declare(ann)
+    edit(ann, APEX, "Q1", label(40), "Generic to the group; no district plan")
+    found += offences(ann, "Score, Ann scoring")
+    found += offences(signed_in(MODERATION, ANN), "Moderation, Ann scoring")
+    score_all(panel, ANN)
+    Workspace.open(panel).set_complete(ANN, True, by=who(ANN, EVALUATOR))
+    found += offences(signed_in(SCORE, ANN), "Score, Ann submitted")
+    for name in (LEAD_NAME, OLU):
+        for page in (SCORE, MODERATION):
+            at = signed_in(page, name)
+            found += offences(at, f"{Path(page).stem}, {name}")
+            text = shown(at)
+            assert "panel.sqlite" not in text and str(panel.parent) not in text  # the workspace, not its path
+            assert "n_evaluators" not in text and "spread_steps" not in text and "moderated_rationale" not in text
+    assert not found, "\n".join(found)
+
+
+def test_the_lead_reads_who_has_not_submitted_once(panel):
+    score_all(panel, ANN)
+    score_all(panel, BEN)
+    for page in (SCORE, MODERATION):
+        lead = signed_in(page, LEAD_NAME)
+        said = [unescape(w.value) for w in lead.warning if "Not yet submitted" in unescape(w.value)]
+        assert len(said) == 1 and ANN in said[0] and BEN in said[0], said
+        submitted = next(df.value for df in lead.dataframe if "Panel member" in df.value.columns)
+        assert set(submitted["Submitted at"]) == {""}  # nobody yet: empty, never None
+
+
+def test_the_submission_time_reads_as_a_date(panel):
+    import re
+    score_all(panel, ANN)
+    Workspace.open(panel).set_complete(ANN, True, by=who(ANN, EVALUATOR))
+    lead = signed_in(MODERATION, LEAD_NAME)
+    status = next(df.value for df in lead.dataframe if "Panel member" in df.value.columns).set_index("Panel member")
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d", status.loc[ANN, "Submitted at"]), status
+
+
+ONE = "One bid at a time"
+
+
+def test_one_bid_at_a_time_puts_score_and_rationale_one_under_another_and_loses_nothing(panel):
+    """On a phone the grid's right-hand columns are off screen: one bid at a time shows each question with its
+    score and rationale full width; each is saved as entered, and moving between bids keeps what was typed."""
+    at = signed_in(SCORE, ANN)
+    declare(at)
+    at.radio(key="score_mode").set_value(ONE).run()
+    ok(at)
+    assert not at.data_editor  # no grid: the questions one under another
+    bid = at.selectbox(key=next(s.key for s in at.selectbox if s.label == "Bid"))
+    assert bid.value == APEX and bid.format_func(APEX) == f"{APEX} (0 of 2 scored)"
+    scores = [s for s in at.selectbox if s.label == "Score"]
+    rationales = [t for t in at.text_area if t.label == "Rationale (required)"]
+    assert len(scores) == 2 and len(rationales) == 2
+    assert scores[0].options == [label(s) for s in (0, 20, 40, 60, 80, 100)]
+    scores[0].set_value(label(60))
+    rationales[0].set_value("Clear local plan, thin on contingency").run()
+    ok(at)
+    saved = Workspace.open(panel).scores(evaluator=ANN)
+    assert saved[["bidder", "criterion", "score", "rationale"]].values.tolist() == [
+        [APEX, "Q1", 60.0, "Clear local plan, thin on contingency"]]
+    # a score typed without its rationale yet: saved as typed, said to be incomplete, and kept on the way back
+    [s for s in at.selectbox if s.label == "Score"][1].set_value(label(20)).run()
+    ok(at)
+    assert any("rationale" in unescape(w.value) for w in at.warning)
+    next(b for b in at.button if b.label == "Next bid").click().run()
+    ok(at)
+    assert at.selectbox(key=bid.key).value != APEX
+    next(b for b in at.button if b.label == "Previous bid").click().run()
+    ok(at)
+    assert [s.value for s in at.selectbox if s.label == "Score"] == [label(60), label(20)]
+    assert [t.value for t in at.text_area if t.label == "Rationale (required)"][0].startswith("Clear local plan")
+    assert at.selectbox(key=bid.key).format_func(APEX) == f"{APEX} (1 of 2 scored)"
+    # the grid shows the same scores
+    at.radio(key="score_mode").set_value("All bids in one table").run()
+    grid = at.data_editor[0].value.set_index(["bidder", "criterion"])
+    assert grid.loc[(APEX, "Q1"), "score"] == label(60) and grid.loc[(APEX, "SVQ"), "score"] == label(20)
+
+
+def test_the_grid_puts_the_score_and_rationale_next_to_the_pinned_bid(panel):
+    import json
+    at = signed_in(SCORE, ANN)
+    declare(at)
+    editor = at.data_editor[0]
+    config = json.loads(editor.proto.columns)
+    assert config["bidder"]["pinned"] is True and config["bidder"]["label"] == "Bid"
+    assert list(editor.proto.column_order)[:3] == ["bidder", "score", "rationale"]
+    assert config["rationale"]["label"] == "Rationale (required)"
+    assert not offences(at, "Score grid")
+
+
+def test_a_tender_with_lots_reads_as_finished_work_on_score_and_moderation(tmp_path):
+    """The lotted tender (criteria tree, own scales, pass/fail): the evaluator's grids and one bid at a time,
+    the lead's Score and Moderation, each lot: no offence against the page rules."""
+    from tests.test_app_lots import GARETH, opened
+    from tests.test_workspace_lots import lotted_tender
+    tender = lotted_tender(tmp_path / "tender")
+    found = []
+    at = opened(tender, "score", evaluator=GARETH)
+    for lot in ("L1", "L2"):
+        at.selectbox(key="score_lot").set_value(lot).run()
+        found += offences(at, f"Score grids, {GARETH}, lot {lot}")
+        at.radio(key="score_mode").set_value(ONE).run()
+        ok(at)
+        assert [s.options for s in at.selectbox if s.label == "Result"] == [["Pass", "Fail"]]  # the pass/fail question
+        found += offences(at, f"Score one bid at a time, {GARETH}, lot {lot}")
+        at.radio(key="score_mode").set_value("All bids in one table").run()
+    lead = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90).run()  # the lead, the same tender
+    lead.switch_page("app_pages/score.py").run()
+    ok(lead)
+    found += offences(lead, "Score, lead")
+    lead.switch_page("app_pages/moderation.py").run()
+    for lot in ("L1", "L2"):
+        lead.selectbox(key="mod_lot").set_value(lot).run()
+        ok(lead)
+        found += offences(lead, f"Moderation, lead, lot {lot}")
+    found = [f for f in found if "A real panel runs with" not in f]  # app/access.py's demonstration note
+    assert not found, "\n".join(found)

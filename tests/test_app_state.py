@@ -107,3 +107,15 @@ def test_the_reader_of_a_large_upload_does_not_load_streamlit():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_a_workspace_tender_is_named_by_its_tender_never_by_the_server_file(tmp_path):
+    """The sidebar's "Tender in use" and the Tender page read the label: the tender's id and title, not the
+    workspace file on the server."""
+    from app.state import workspace_tender
+    from evaluator.workspace import Workspace
+    rubric, bids, scores = tender_paths("home_care_north")
+    db = Workspace.create(tmp_path / "panel_2026.sqlite", rubric, bids, scores_path=scores).path
+    label = workspace_tender(db).label
+    assert label == "workspace of HC-2026-014 Adult domiciliary care, North district", label
+    assert "sqlite" not in label and str(tmp_path) not in label

@@ -105,12 +105,13 @@ def test_evaluator_sees_only_their_own_scores_until_they_submit():
 
     click(at, "Submit my scoring").run()
     ok(at)
-    panel = table(at, {"bid", "criterion", "SV205", "moderated"})
+    far_apart = "Evaluators far apart (SV205)"
+    panel = table(at, {"Bid", "Criterion", far_apart, "Consensus score"})
     assert {"David Okafor", "Helen Marsh", "Priya Raman"} <= set(panel.columns)
-    flagged = panel[panel["SV205"]]
-    assert list(zip(flagged["bid"], flagged["criterion"])) == [("Carewell Services Ltd", "Q1")]
-    northtown = panel[(panel["bid"] == "Northtown Community Care CIC") & (panel["criterion"] == "Q1")].iloc[0]
-    assert (northtown["David Okafor"], northtown["Priya Raman"], northtown["moderated"]) == (80, 100, 80)
+    flagged = panel[panel[far_apart] == "yes"]
+    assert list(zip(flagged["Bid"], flagged["Criterion"])) == [("Carewell Services Ltd", "Q1")]
+    northtown = panel[(panel["Bid"] == "Northtown Community Care CIC") & (panel["Criterion"] == "Q1")].iloc[0]
+    assert (northtown["David Okafor"], northtown["Priya Raman"], northtown["Consensus score"]) == ("80", "100", "80")
     # one submission everywhere: the workspace (what `workspace complete` and Moderation use) has it
     ws = Workspace.open(default_workspace_path(HOME_ID))
     assert ws.evaluators().set_index("evaluator").loc["Helen Marsh", "complete"]
@@ -123,7 +124,7 @@ def test_evaluator_sees_only_their_own_scores_until_they_submit():
     assert cli("workspace", "complete", "--db", str(ws.path), "--evaluator", "David Okafor").returncode == 0
     other.run()
     ok(other)
-    assert "Helen Marsh" in table(other, {"bid", "SV205"}).columns
+    assert "Helen Marsh" in table(other, {"Bid", far_apart}).columns
 
 
 def test_an_evaluator_scores_alone_and_sees_their_own_flags():
@@ -139,8 +140,8 @@ def test_an_evaluator_scores_alone_and_sees_their_own_flags():
     ok(at)
     warnings = "\n".join(unescape(w.value) for w in at.warning)
     assert re.search(r"Apex Care Group Ltd / Q1 / Helen Marsh\), field 'rationale'", warnings), warnings
-    flags = table(at, {"bidder", "criterion", "code"})
-    assert set(flags["code"]) <= {"SV203", "SV206", "SV207"} and "SV207" in set(flags["code"])
+    flags = table(at, {"Bidder", "Criterion", "Flag", "Code"})
+    assert set(flags["Code"]) <= {"SV203", "SV206", "SV207"} and "SV207" in set(flags["Code"])
     assert "scale steps apart" not in everything_shown(at) and DAVIDS_WORDS not in everything_shown(at)
     ws = Workspace.open(default_workspace_path(HOME_ID))
     saved = ws.scores(evaluator="Helen Marsh").set_index(["bidder", "criterion"])
