@@ -198,8 +198,8 @@ def test_the_panels_lead_replaces_a_bid_after_confirming_the_engines_summary(mon
     log = served.audit_log()
     changed = log[log["action"].eq("replace_file") & log["key"].astype(str).str.contains("apex_care_group.yaml")]
     assert len(changed) and set(changed["actor"]) == {"Alex Lead"}  # the audit's "who" is the signed-in lead
-    bids = table(at, {"bidder", "price £"}).set_index("bidder")
-    assert bids.loc["Apex Care Group Ltd", "price £"] == 4385000
+    bids = table(at, {"Bidder", "Price"}).set_index("Bidder")
+    assert bids.loc["Apex Care Group Ltd", "Price"] == "£4,385,000"
 
 
 def test_a_refused_upload_on_a_panel_is_one_line_under_the_button(monkeypatch, served):

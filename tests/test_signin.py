@@ -143,13 +143,16 @@ def test_a_workspace_that_is_missing_or_without_users_says_so_in_one_line(tmp_pa
     at = fresh()
     [line] = messages(at)
     assert "nowhere.sqlite" in line and "workspace not found" in line
+    assert str(tmp_path) not in line  # the file by its name, never the server's folders
     assert not at.text_input and not shown_pages(at)
 
     ws = make_workspace(tmp_path / "old.sqlite", users=False)
     monkeypatch.setattr(sys, "argv", ["streamlit_app.py", "--workspace", str(ws.path)])
     at = fresh()
     [line] = messages(at)
-    assert "has no users yet" in line and "workspace user add" in line and "--role lead" in line
+    assert "has no users yet, so nobody can sign in" in line and "first user" in line
+    assert "Whoever runs the server must first add the procurement lead" in line and "Serving a panel" in line
+    assert "python -m" not in line and "--" not in line and str(tmp_path) not in line  # no command, no server path
     assert not at.text_input and not shown_pages(at)
 
 
