@@ -594,7 +594,7 @@ def field_words(text) -> str:  # move to formatting (with FIELD_WORDS)
     """A check's message with the rubric's or a bid's field names in words ("Add 'If not delivered' for O3")."""
     if text is None or text != text:
         return ""
-    out = str(text)
+    out = re.sub(r"\s*\((?:design|tender|lots?|criteria)\.[\w.\[\]]+\)", "", str(text))  # a key path: not for readers
     for name, words in FIELD_WORDS.items():
         out = re.sub(rf"(?<![\w/.]){name}(?![\w])", words, out)
     return re.sub(r"(?<![\w/.@-])([a-z]+(?:_[a-z0-9]+)+)(?![\w@/])", lambda m: m.group(1).replace("_", " "), out)

@@ -305,7 +305,7 @@ def _award_section(draft: dict) -> None:
         st.caption(f"Budget: {money(draft['budget'])}")
     c5, c6 = st.columns(2)
     rules = list(ed.LOW_LABELS.values())
-    rule = c5.selectbox("A price is abnormally low (SV204) when it is", rules,
+    rule = c5.selectbox("A price is abnormally low when it is", rules, help="Flagged for the panel to question (SV204)",
                         index=rules.index(ed.LOW_LABELS.get(draft["low_rule"], rules[0])), key="design_low_rule")
     draft["low_rule"] = {v: k for k, v in ed.LOW_LABELS.items()}[rule]
     low = c6.number_input("Share % (blank: 80 of the median; 15 below the mean)", min_value=0.0, step=1.0,
@@ -402,10 +402,10 @@ def _outcomes_section(tender_key: str, draft: dict) -> None:
                "require and what happens if it is not delivered.")
     table = _editor(tender_key, "outcomes", draft, num_rows="dynamic", hide_index=True, width="stretch",
                     column_order=ed.OUTCOME_TABLE, column_config={
-        "id": st.column_config.TextColumn("Id", required=True, width=60),
-        "name": st.column_config.TextColumn("Name", width=160),
+        "id": st.column_config.TextColumn("Id", required=True, width=50),
+        "name": st.column_config.TextColumn("Name", width=230),
         "measures": st.column_config.TextColumn("Measures", width=150, help="Proxy-table codes, separated by commas"),
-        "mandatory": st.column_config.CheckboxColumn("Must be offered", width=130,
+        "mandatory": st.column_config.CheckboxColumn("Must be offered", width=110,
                                                      help="A bid offering nothing towards it is disqualified"),
     })
     draft["outcomes"] = _row_forms("outcomes", table, ed.OUTCOME_FIELDS, "outcome", _outcome_summary)
@@ -465,9 +465,11 @@ def main() -> None:
         codes = in_use.proxies.reset_index(drop="code" in in_use.proxies.columns)
         with st.expander("Measures in the proxy table (codes to use in an outcome's measures)"):
             cols = [c for c in ("code", "name", "unit", "value", "kind", "source") if c in codes.columns]
-            show_table(codes[cols], kinds={"code": "text", "name": "text", "kind": "text", "source": "text"},
-                       column_config={"Name": st.column_config.TextColumn("Measure"),
-                                      "Value": st.column_config.TextColumn("£ per unit", alignment="right")})
+            shown = codes[cols].rename(columns={"name": "measure", "value": "£ per unit"})
+            if "£ per unit" in shown.columns:  # each value with its own pence: £22,368 and £11.44
+                shown["£ per unit"] = shown["£ per unit"].map(lambda v: "" if v is None or v != v else money(v))
+            show_table(shown, kinds={c: "text" for c in shown.columns if c != "unit"},
+                       column_config={"£ per unit": st.column_config.TextColumn(alignment="right")})
 
     spec, problems = ed.spec_from_tables(draft, rubric_spec(tender.rubric))
     candidate, flags = None, None

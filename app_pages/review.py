@@ -147,15 +147,17 @@ def portfolio_section() -> None:
     st.subheader("How mature each buyer's social-value practice is (Moxham's levels)")
     st.markdown(MATURITY_WORDS)
     buyers = pd.DataFrame(s["buyers"])
-    show_table(buyers_table(buyers), kinds={"buyer": "text", "stage": "text", "why": "text"})
+    show_table(first(buyers_table(buyers), ["buyer", "stage", "why"]), kinds={"buyer": "text", "stage": "text",
+                                                                              "why": "text"})
 
     st.subheader("Every tender and lot")
     lots = got["lots"]
     only = st.checkbox("Only tenders with flags", value=False, key="review_only_flagged")
     shown = lots[lots["flags"].astype(str) != ""] if only and len(lots) else lots
-    show_table(lots_table(shown), kinds=TEXT_KINDS | {"weights add up to": "number", "social value weight": "number"})
+    show_table(first(lots_table(shown), ["title", "buyer", "lot", "design", "social value weight", "flags (codes)"]),
+               kinds=TEXT_KINDS | {"weights add up to": "number", "social value weight": "number"})
     st.subheader("Flags")
-    show_table(flags_table(got["flags"]), kinds=TEXT_KINDS)
+    show_table(first(flags_table(got["flags"]), ["flag", "title", "buyer", "lot", "message", "fix"]), kinds=TEXT_KINDS)
     c1, c2, c3 = st.columns(3)
     c1.download_button("Review (JSON)", _json(got["doc"]), "review.json", "application/json")
     c2.download_button("Tenders and lots (CSV)", formula_safe_frame(lots).to_csv(index=False), "lots.csv", "text/csv")
@@ -199,23 +201,30 @@ def delivery_section() -> None:
         show_problems(problems)
         return
     contracts = tr.contracts
-    show_table(contracts.rename(columns=CONTRACT_WORDS), kinds=CONTRACT_KINDS)
+    show_table(first(contracts.rename(columns=CONTRACT_WORDS).assign(**{
+        "reported to the end of": contracts["as_of"].map(period_words)}),
+        ["bidder", "rating", "share of what was due", "delivered and credited", "promised to date"]),
+        kinds=CONTRACT_KINDS)
     holder = st.selectbox("Contract holder", contracts["bidder"].tolist(), key="review_holder")
     c = contracts.set_index("bidder").loc[holder]
     share = percent(c["share_to_date"])
-    st.markdown(escape_md(f"{holder}, to the end of {c['as_of']}: {c['rating'] or 'nothing due yet'}"
+    st.markdown(escape_md(f"{holder}, to the end of {period_words(c['as_of'])}: {c['rating'] or 'nothing due yet'}"
                           + (f" ({share} of what was due)." if share else ".")))
     st.altair_chart(delivery_chart(tr.by_period, holder), width="stretch")
     st.markdown("**Each commitment: promised against delivered**")
     mine = tr.commitments[tr.commitments["bidder"] == holder].drop(columns=["bidder", "_due_value"], errors="ignore")
-    show_table(mine.rename(columns=COMMITMENT_WORDS), kinds=COMMITMENT_KINDS)
+    show_table(first(mine.rename(columns=COMMITMENT_WORDS),
+                     ["commitment", "rating", "share of what was due", "delivered", "promised to date", "unit"]),
+               kinds=COMMITMENT_KINDS)
     st.markdown("**The buyer's outcomes: promised against delivered**")
     outcomes = tr.outcomes[tr.outcomes["bidder"] == holder].drop(columns=["bidder"], errors="ignore")
-    show_table(outcomes.rename(columns=OUTCOME_WORDS), kinds=OUTCOME_KINDS)
+    show_table(first(outcomes.rename(columns=OUTCOME_WORDS),
+                     ["outcome", "attainment so far", "promised attainment to date", "name"]), kinds=OUTCOME_KINDS)
     flags = tr.flags[tr.flags["bidder"] == holder]
     if len(flags):
         st.markdown("**Flags on the delivery returns**")
-        show_table(flags_table(flags.drop(columns=["bidder"], errors="ignore")), kinds=TEXT_KINDS)
+        show_table(first(flags_table(flags.drop(columns=["bidder"], errors="ignore")),
+                         ["flag", "commitment", "message", "fix"]), kinds=TEXT_KINDS)
 
 
 # ------------------------------------------------------------------------------------------ tables in words
@@ -229,6 +238,7 @@ MATURITY_WORDS = (
     "but no delivery data comes back.\n"
     "- **Learning**: designed as above, and delivery data comes back for at least one contract (delivery returns, "
     "or the contract's published implementation data), so the buyer can learn from what was delivered.")
+KIND_WORDS = {"rubric": "Rubric", "ocds": "Published notice"}
 TEXT_KINDS = {c: "text" for c in ("file", "kind", "OCID", "title", "buyer", "lot", "criteria", "design",
                                    "flags (codes)", "flag", "code", "severity", "commitment", "criterion", "message",
                                    "fix", "why")}
@@ -259,6 +269,20 @@ OUTCOME_WORDS = {"promised_net_quantity": "promised (net)", "promised_attainment
 OUTCOME_KINDS = {"outcome": "text", "name": "text", "target": "number", "promised (net)": "number",
                  "promised attainment": "percent", "promised to date (net)": "number",
                  "promised attainment to date": "percent", "delivered (net)": "number", "attainment so far": "percent"}
+
+
+def first(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The columns a reader looks for first (on a phone, the rest are a scroll away), then the others."""
+    lead = [c for c in columns if c in table.columns]
+    return table[lead + [c for c in table.columns if c not in lead]]
+
+
+def period_words(period) -> str:
+    """A contract period as said: 'Y2-Q2' -> 'year 2, quarter 2', 'Y3' -> 'year 3'; anything else as it is."""
+    m = re.fullmatch(r"Y(\d+)(?:-Q(\d))?", str(period or "").strip())
+    if not m:
+        return "" if period is None or period != period else str(period)
+    return f"year {m.group(1)}" + (f", quarter {m.group(2)}" if m.group(2) else "")
 
 
 def buyers_table(buyers: pd.DataFrame) -> pd.DataFrame:
@@ -294,6 +318,7 @@ def lots_table(lots: pd.DataFrame) -> pd.DataFrame:
     out["source"] = out["source"].map(lambda s: "" if s is None or s != s else Path(str(s)).name)
     out["criteria"] = out["criteria"].map(_criteria_words)
     out["design_status"] = out["design_status"].map(lambda v: STATUS_WORDS.get(v, str(v or "").replace("_", " ")))
+    out["kind"] = out["kind"].map(lambda k: KIND_WORDS.get(k, "" if k is None or k != k else str(k)))
     return out.rename(columns={"source": "file", "ocid": "OCID", "weight_total": "weights add up to",
                                "social_value_weight": "social value weight", "design_status": "design",
                                "flags": "flags (codes)"})

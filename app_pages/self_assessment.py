@@ -119,14 +119,13 @@ def main() -> None:
         st.info("The buyer's design sets no outcomes.")
     else:
         st.altair_chart(charts.attainment(att), width="stretch")
-        show_table(att[["outcome", "name", "unit", "target", "net_quantity", "attainment"]],
-                   kinds={"outcome": "text", "name": "text", "target": "number", "net_quantity": "number"},
-                   column_config={"Net quantity": st.column_config.TextColumn("Your bid, net", alignment="right")})
+        show_table(att[["outcome", "name", "unit", "target", "net_quantity", "attainment"]].rename(
+                       columns={"net_quantity": "your bid, net"}),
+                   kinds={"outcome": "text", "name": "text", "target": "number", "your bid, net": "number"})
 
     st.subheader("From your claimed £ to the £ the buyer will credit")
     st.altair_chart(charts.walk(sa["walk"]), width="stretch")
-    show_table(sa["walk"], kinds={"step": "text"},
-               column_config={"Amount": st.column_config.TextColumn("£ change", alignment="right")})
+    show_table(sa["walk"].rename(columns={"amount": "£ change"}), kinds={"step": "text", "£ change": "money"})
 
 
 def _range(sa: dict, rubric) -> None:

@@ -14,7 +14,7 @@ from app.state import (LOT, REOPEN_PROBLEM, get_evaluation, get_rubric, get_scor
 from app.design_editor import field_words
 from app.ui import escape_md, guard, plain_flags, show_problems, show_table
 from app.uploads import error_lines
-from evaluator import EvaluatorError, gbp
+from evaluator import MODERATED, EvaluatorError, gbp
 
 _LAST = "sv_last_load"  # the outcome of the last load, shown after the rerun it triggers
 _WS_PROBLEM = "sv_ws_open_problem"  # why the workspace asked for was not opened (one line)
@@ -293,6 +293,7 @@ def main() -> None:
         else:
             keys = ["evaluator", LOT] if lotted else ["evaluator"]
             per = with_lot(scores).groupby(keys).size().rename("scores").reset_index()
+            per["evaluator"] = per["evaluator"].astype(str).replace({MODERATED: "Panel consensus (moderated)"})
             show_table(per, kinds={"scores": "whole", "lot": "text"})
         st.markdown("**Design checks**")
         if ev.rubric_flags.empty:
@@ -352,7 +353,8 @@ def saved_table(saved: pd.DataFrame) -> pd.DataFrame:
     """The saved workspaces as a table reads: each by its name (never its place on the server), the last
     change as a date."""
     out = saved.assign(workspace=[Path(str(f)).stem for f in saved["file"]])
-    cols = ["tender", "title", "workspace", "bids", "scores", "last change"]
+    named = (out["workspace"] != out["tender"].astype(str)).any()  # an upload's: its id and a fingerprint
+    cols = ["tender", "title"] + (["workspace"] if named else []) + ["bids", "scores", "last change"]
     if (saved["problem"] != "").any():
         cols.append("problem")
     return out[cols]

@@ -456,6 +456,9 @@ def test_self_assessment_example_matches_the_engine_and_shows_no_other_bid(home_
     assert sorted(flags["Code"]) == sorted(sa["flags"]["code"])
     assert list(flags.columns[:3]) == ["Commitment", "Flag", "Code"] and "Criterion" not in flags.columns  # none empty
     assert not any("_" in str(v) for v in flags[["Finding", "Fix"]].to_numpy().ravel())  # fields named in words
+    walk = table(at, {"Step", "£ change", "Running total"}).set_index("Step")
+    assert walk.loc["Claimed by the supplier", "Running total"] == "£2,930,436"
+    assert walk["£ change"].str.startswith("\u2212£").any() and not walk["£ change"].str.contains("£-").any()
     others = set(home_ev.results["bidder"]) - {"Apex Care Group Ltd"}
     page_text = " ".join([t.value for t in at.text] + [m.value for m in at.markdown] + [c.value for c in at.caption]
                          + [" ".join(map(str, df.value.astype(str).to_numpy().ravel())) for df in at.dataframe])

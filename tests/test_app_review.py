@@ -92,6 +92,8 @@ def test_promised_against_delivered_for_the_sample():
         "Apex Care Group Ltd", "rating"]
     assert contracts.loc["Northtown Community Care CIC", "Promised to date"] == "£345,445"
     assert contracts.loc["Northtown Community Care CIC", "Share of what was due"] == "90%"
+    assert contracts.loc["Northtown Community Care CIC", "Reported to the end of"] == "year 2, quarter 2"
+    assert list(contracts.columns[:2]) == ["Rating", "Share of what was due"]  # within reach on a phone
     commitments = table(at, {"Commitment", "Share of what was due", "Rating"}).set_index("Commitment")
     assert commitments.loc["N1", "Share of what was due"] == probability(17.5 / 18.75) == "93.3%"
     assert commitments.loc["N1", "Unit"] == "FTE-years"
@@ -99,7 +101,8 @@ def test_promised_against_delivered_for_the_sample():
     ok(at)
     flags = at.dataframe[-1].value  # the holder's delivery flags close the page
     assert set(flags["Code"]) == {"SV402", "SV403"} and "Bidder" not in flags.columns  # the holder is chosen above
-    assert list(flags.columns[:2]) == ["Flag", "Code"] and "Criterion" not in flags.columns  # no empty column
+    assert list(flags.columns[:4]) == ["Flag", "Commitment", "Finding", "Fix"]  # what a reader needs first
+    assert "Criterion" not in flags.columns  # no empty column
 
 
 def test_a_bad_delivery_file_is_a_message_in_place(tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from evaluator import Workspace
 from evaluator.panel import FREE_ATTEMPTS
-from tests.apptest import APP, messages, ok
+from tests.apptest import APP, messages, ok, unescape
 from tests.conftest import tender_paths
 
 LEAD_PASSWORD = "correct horse battery staple"
@@ -136,6 +136,22 @@ def test_sign_out_and_inactivity_bring_the_form_back(panel, monkeypatch):
     at.run()
     assert at_the_form(at)
     assert any("signed out after 0.1 minutes without activity" in w for w in messages(at, "warning"))
+
+
+def test_the_sign_in_screen_and_its_refusals_read_in_words(panel, tmp_path):
+    """Issue 19: the sign-in screen names the panel by its tender, never by where its file is; a refusal is
+    one line in words with no command line (the CLI's hints stay in the terminal)."""
+    from tests.every_page import Visit, read_page
+    at = fresh()
+    assert at_the_form(at)
+    visit = Visit("", "", "Sign in")
+    read_page(at, visit)
+    assert visit.offences == [], visit.offences
+    assert any("to the panel of HC-2026-014 Adult domiciliary care, North district" in unescape(c.value)
+               for c in at.caption)
+    sign_in(at, "Alex Lead", "not the password at all")
+    [line] = messages(at)
+    assert "`" not in line and str(tmp_path) not in line and "python -m" not in line
 
 
 def test_a_workspace_that_is_missing_or_without_users_says_so_in_one_line(tmp_path, monkeypatch):
