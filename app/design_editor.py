@@ -79,9 +79,11 @@ def descriptors_text(descriptors: dict) -> str:
 
 
 def parse_descriptors(text: str) -> dict:
-    """'0: None; 1: Poor' -> {0: 'None', 1: 'Poor'}; ValueError naming the part that is not 'score: words'."""
+    """'0: None; 1: Poor' -> {0: 'None', 1: 'Poor'} ('1: Poor; no evidence' keeps its ';'); ValueError naming the
+    part that is not 'score: words'."""
     out = {}
-    for part in str(text).split(";"):
+    # a new descriptor starts at "; <score>:", so words with a ';' of their own ("on paper; no analysis") stay whole
+    for part in re.split(r";\s*(?=[-+]?\d+(?:\.\d+)?\s*:)", str(text).strip().rstrip(";")):
         if not part.strip():
             continue
         score, sep, words = part.partition(":")

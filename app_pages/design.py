@@ -403,7 +403,7 @@ def _outcomes_section(tender_key: str, draft: dict) -> None:
     table = _editor(tender_key, "outcomes", draft, num_rows="dynamic", hide_index=True, width="stretch",
                     column_order=ed.OUTCOME_TABLE, column_config={
         "id": st.column_config.TextColumn("Id", required=True, width=50),
-        "name": st.column_config.TextColumn("Name", width=230),
+        "name": st.column_config.TextColumn("Name", width=190),
         "measures": st.column_config.TextColumn("Measures", width=150, help="Proxy-table codes, separated by commas"),
         "mandatory": st.column_config.CheckboxColumn("Must be offered", width=110,
                                                      help="A bid offering nothing towards it is disqualified"),

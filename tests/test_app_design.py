@@ -600,3 +600,24 @@ def test_quick_edits_in_the_forms_and_the_table_are_all_kept():
     assert field(at, "O1", "Target over the term").value == pytest.approx(35)
     assert field(at, "O3", "If not delivered", "text_area").value == "Service credits of 1%"
     assert field(at, "Q1", "Minimum score").value == pytest.approx(45)
+
+
+def test_descriptors_with_a_semicolon_of_their_own_round_trip():
+    """Issue 19: school catering's Q1 descriptors say "Meets the Standards on paper; no analysis...": the untouched
+    shipped sample's Design page refused its own design ("each descriptor is 'score: words'"). A new descriptor
+    starts at "; <score>:", so a descriptor's own ';' stays in its words."""
+    spec = yaml.safe_load((tender_paths("school_catering")[0]).read_text())
+    _, problems = ed.spec_from_tables(ed.tables_from_spec(spec), spec)
+    assert [p.line() for p in problems] == []
+    text = "0: None; 1: Meets it on paper; no analysis; 2: Good"
+    assert ed.parse_descriptors(text) == {0: "None", 1: "Meets it on paper; no analysis", 2: "Good"}
+    with pytest.raises(ValueError):
+        ed.parse_descriptors("no score here; 1: Poor")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.selectbox(key="sample_choice").set_value("school_catering")
+    next(b for b in at.button if b.label == "Open this sample").click()
+    at.run()
+    at.switch_page("app_pages/design.py").run()
+    ok(at)
+    assert not messages(at), messages(at)
+    assert any(s.value == "The design is valid and in use on every page." for s in at.success)
