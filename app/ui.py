@@ -12,6 +12,7 @@ import streamlit as st
 
 from app.uploads import error_lines
 from evaluator import EvaluatorError
+from evaluator.flags import WORDS as FLAG_WORDS, flag_label, flag_words  # noqa: F401 (pages import them from here)
 
 _LOG = logging.getLogger("social_value_app")
 
@@ -199,35 +200,8 @@ def show_award(lots_ev, heading: str = "Award across lots") -> None:
 
 # ------------------------------------------------------------------------------------------------ flags
 
-# A flag's name as a commissioner reads it; the catalogue's short names (below-threshold) are for machines.
-FLAG_WORDS = {
-    "SV101": "Measure not in the proxy table", "SV102": "Arithmetic does not add up", "SV103": "£ per unit above the reference",
-    "SV104": "Unit does not match the measure", "SV105": "Evidence missing or a bare assertion",
-    "SV106": "Evidence below what the buyer requires", "SV107": "Runs beyond the contract term",
-    "SV108": "Counted twice", "SV109": "Implausible quantity", "SV110": "An activity, not an outcome",
-    "SV111": "No deadweight or attribution stated", "SV112": "Not in one price base", "SV113": "Not local",
-    "SV114": "Serves none of the buyer's outcomes", "SV115": "Too little narrative", "SV116": "No way to monitor it",
-    "SV117": "Not specific to this contract", "SV118": "Quantity far above the other bids'",
-    "SV201": "Claims far more than the other bids", "SV202": "Question not answered",
-    "SV203": "Below a minimum score", "SV204": "Abnormally low price", "SV205": "Evaluators far apart",
-    "SV206": "No consensus score yet", "SV207": "Not scored yet", "SV208": "Failed a pass/fail question",
-    "SV209": "A mandatory outcome is unmet", "SV210": "Priced over the budget",
-}
-
-
-def flag_words(code: str) -> str:
-    """A flag's name in plain English ("Below a minimum score" for SV203); a code without words here reads as
-    its catalogue name with spaces ("weights sum")."""
-    if code in FLAG_WORDS:
-        return FLAG_WORDS[code]
-    from evaluator.flags import CATALOGUE
-    name = CATALOGUE[code].name if code in CATALOGUE else ""
-    return name.replace("-", " ").capitalize() or str(code)
-
-
-def flag_label(code: str) -> str:
-    """The words first, the code second: "Below a minimum score (SV203)"."""
-    return f"{flag_words(code)} ({code})"
+# A flag's name as a commissioner reads it lives with the catalogue (evaluator/flags.py: WORDS, flag_words,
+# flag_label), so the CLI, PDFs and pages say the same words.
 
 
 def plain_flags(flags: pd.DataFrame) -> pd.DataFrame:

@@ -400,7 +400,7 @@ def _sv112(c, r):
             v = d[name]
             hit = v.notna() & (v <= NOMINAL_DEFLATOR)
             text = text + _choose(hit, name + " " + _per_unique(v, lambda x: "" if x is None or x != x else f"{x * 100:g}%") + ", ", "")
-        return (text.str.rstrip(", ") + " stated with no deflator_rationale: so little that would happen "
+        return (text.str.rstrip(", ") + " stated with no deflator rationale: so little that would happen "
                 "anyway or is due to others needs explaining")
     return mask, message
 
@@ -449,7 +449,7 @@ def _sv116(c, r):
 
 def _sv117(c, r):
     mask = ~c["contract_specific"].to_numpy(dtype=bool)
-    return mask, lambda d: _same(d, "marked contract_specific: false, corporate activity that would happen "
+    return mask, lambda d: _same(d, "marked as not specific to this contract: corporate activity that would happen "
                                     "anyway, not delivered because of this contract")
 
 
@@ -553,8 +553,7 @@ def _check_commitments(c: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, p
         fix = None if check.fix is None else check.fix(d, rubric)
         text = np.asarray(message(d), dtype=object)
         if check.code in required:
-            text = text + (f"; the buyer requires {required[check.code]} (design.require."
-                           f"{REQUIRED[check.code][0]}), so it is not credited in the design lens")
+            text = text + (f"; the buyer requires {required[check.code]}, so it is not credited in the design lens")
         block = make_flags(check.code, d["bidder"].to_numpy(dtype=object), text,
                            np.asarray(fix, dtype=object) if fix is not None and not isinstance(fix, str) else fix,
                            commitment=d["id"].to_numpy(dtype=object))

@@ -197,7 +197,7 @@ class Evaluation:
         if sv is not None:
             for lens in LENSES:
                 if lens == "design":
-                    working = f"{sv.weight:g} × design fraction {res.design_fraction:.4f} (priority-weighted attainment)"
+                    working = f"{sv.weight:g} × design fraction {res.design_fraction:.2%} (priority-weighted attainment)"
                 else:
                     working = (f"{sv.weight:g} × claimed £{res.claimed_value:,.0f} / best claimed £{self.best_claimed:,.0f}"
                                if self.best_claimed > 0 else f"{sv.weight:g} × 0 (no eligible bid claims anything)")

@@ -40,8 +40,8 @@ CATALOGUE: dict[str, FlagCode] = _entries(
     # commitment checks (checks.py)
     ("SV101", "unknown-measure", "error", "Use a measure code from the buyer's proxy table (the template's "
      "Measures sheet lists them), or ask the buyer to add one with a published, open-licence value."),
-    ("SV102", "arithmetic", "warning", "Make claimed_value equal quantity × claimed_proxy, or correct the quantity "
-     "or the proxy."),
+    ("SV102", "arithmetic", "warning", "Make the claimed value equal the quantity × the claimed proxy (£ a unit), or "
+     "correct the quantity or the proxy."),
     ("SV103", "proxy-inflated", "warning", "Use the reference value of {ref_value} per {ref_unit} from the proxy "
      "table, or cite a published source for a higher one."),
     ("SV104", "unit-mismatch", "error", "State the quantity in {ref_unit}, the unit of {measure} (convert it, e.g. "
@@ -59,8 +59,8 @@ CATALOGUE: dict[str, FlagCode] = _entries(
     ("SV110", "output-not-outcome", "warning", "Report the activity as a quantity without a £ value, and link it "
      "to an outcome the buyer set, with evidence of the change it makes."),
     ("SV111", "no-additionality", "warning", "State deadweight (what would happen anyway) and attribution (what "
-     "others contribute), with a deflator_rationale."),
-    ("SV112", "nominal-deflator", "warning", "Explain the deflators in deflator_rationale (with a source), or use "
+     "others contribute), with the reasons in the deflator rationale."),
+    ("SV112", "nominal-deflator", "warning", "Explain the deflators in the deflator rationale (with a source), or use "
      "realistic ones."),
     ("SV113", "not-local", "error", "Deliver this measure in the local area ({area}) and say where, or use a "
      "measure that is not local-only."),
@@ -103,12 +103,12 @@ CATALOGUE: dict[str, FlagCode] = _entries(
      "{outcome}."),
     ("SV306", "figures-only", "warning", "Add design outcomes with measures, baselines, targets and evidence "
      "requirements."),
-    ("SV308", "no-remedy", "info", "Add if_not_delivered for {outcome}: a KPI consequence, service credits or a "
-     "recovery plan."),
+    ("SV308", "no-remedy", "info", "Say what happens if {outcome} is not delivered (the remedy): a KPI consequence, "
+     "service credits or a recovery plan."),
     # designs that cannot be served or valued (design_checks.py; issue 18)
     ("SV315", "unknown-outcome-measure", "error", "Name a measure code from the proxy table for {outcome} (or add "
      "the measure to the table with a published, open-licence value)."),
-    ("SV316", "no-proxy-table", "error", "Name a proxy table in the rubric (proxies: proxies/public_2025.csv) so "
+    ("SV316", "no-proxy-table", "error", "Name a proxy table in the rubric (the shipped one is public_2025.csv) so "
      "commitments can be valued and the template can list the measures."),
     ("SV317", "outcome-unit-mismatch", "warning", "Give {outcome} the unit of its measures, or measures in its unit."),
     ("SV318", "unservable-outcome", "warning", "Give {outcome} measures (or a unit) a bid can offer; as written no "
@@ -155,6 +155,45 @@ CATALOGUE: dict[str, FlagCode] = _entries(
     ("SV403", "no-delivery-reported", "warning", "Report delivery for every credited commitment each period, "
      "including nil returns."),
 )
+
+
+# A flag's name as a commissioner reads it; the catalogue's short names (below-threshold) are for machines.
+WORDS = {
+    "SV101": "Measure not in the proxy table", "SV102": "Arithmetic does not add up", "SV103": "£ per unit above the reference",
+    "SV104": "Unit does not match the measure", "SV105": "Evidence missing or a bare assertion",
+    "SV106": "Evidence below what the buyer requires", "SV107": "Runs beyond the contract term",
+    "SV108": "Counted twice", "SV109": "Implausible quantity", "SV110": "An activity, not an outcome",
+    "SV111": "No deadweight or attribution stated", "SV112": "Not in one price base", "SV113": "Not local",
+    "SV114": "Serves none of the buyer's outcomes", "SV115": "Too little narrative", "SV116": "No way to monitor it",
+    "SV117": "Not specific to this contract", "SV118": "Quantity far above the other bids'",
+    "SV201": "Claims far more than the other bids", "SV202": "Question not answered",
+    "SV203": "Below a minimum score", "SV204": "Abnormally low price", "SV205": "Evaluators far apart",
+    "SV206": "No consensus score yet", "SV207": "Not scored yet", "SV208": "Failed a pass/fail question",
+    "SV209": "A mandatory outcome is unmet", "SV210": "Priced over the budget",
+    "SV301": "Weights do not sum to 100", "SV302": "Social value weighted under 10%",
+    "SV303": "Too many outcomes", "SV304": "Outcome without a target", "SV305": "No evidence grade required",
+    "SV306": "Claims only, no outcomes designed", "SV308": "No remedy if not delivered",
+    "SV309": "Weight not a number", "SV310": "Criterion mislabelled", "SV311": "Social value not weighted",
+    "SV312": "Criteria not published", "SV313": "Release published twice", "SV314": "Release without an ocid",
+    "SV315": "Outcome measure not in the proxy table", "SV316": "No proxy table",
+    "SV317": "Outcome unit does not match its measures", "SV318": "No bid can serve this outcome",
+    "SV401": "Delivery reported without evidence", "SV402": "Delivery not credited",
+    "SV403": "No delivery reported",
+}
+
+
+def flag_words(code: str) -> str:
+    """A flag's name in plain English ("Below a minimum score" for SV203); a code without words here reads as
+    its catalogue name with spaces ("weights sum")."""
+    if code in WORDS:
+        return WORDS[code]
+    name = CATALOGUE[code].name if code in CATALOGUE else ""
+    return name.replace("-", " ").capitalize() or str(code)
+
+
+def flag_label(code: str) -> str:
+    """The words first, the code second: "Below a minimum score (SV203)"."""
+    return f"{flag_words(code)} ({code})"
 
 
 def fix_text(code: str, situation: Optional[str] = None, **values):

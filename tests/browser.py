@@ -100,3 +100,93 @@ def charts_drawn(page, at_least: int) -> None:
     page.wait_for_function(
         "(n) => document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg, "
         "[data-testid=\"stVegaLiteChart\"] canvas').length >= n", arg=at_least, timeout=60_000)
+
+
+# ------------------------------------------------------------------------------------------- every page
+
+NO_CACHE = ("--global.minCachedMessageSize", str(2 ** 40))  # every message whole (none as a cache reference)
+
+
+class DrawnTables:
+    """Every st.dataframe/st.table the server sends a Playwright page, read from its websocket (a table is
+    drawn on a canvas: no DOM text): [(DataFrame, column config JSON, placeholder or None)]. Start the server
+    with options=NO_CACHE, so no table is sent as a reference to one the browser already holds."""
+
+    def __init__(self, page) -> None:
+        self.tables: list = []
+        self.undecoded = 0
+        page.on("websocket", self._socket)
+
+    def _socket(self, ws) -> None:
+        ws.on("framereceived", self._frame)
+
+    def _frame(self, payload) -> None:
+        if isinstance(payload, str):
+            return
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        msg = ForwardMsg()
+        try:
+            msg.ParseFromString(payload)
+        except Exception:  # noqa: BLE001 - not a ForwardMsg
+            self.undecoded += 1
+            return
+        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+            return
+        element = msg.delta.new_element
+        kind = element.WhichOneof("type")
+        if kind == "dataframe":
+            proto = element.dataframe
+            data = proto.arrow_data.data or (proto.lazy_data.initial_chunk.data if proto.HasField("lazy_data") else b"")
+            placeholder = proto.placeholder if proto.HasField("placeholder") else None
+            self.tables.append((_arrow_frame(data), proto.columns, placeholder))
+        elif kind == "table":
+            self.tables.append((_arrow_frame(element.table.arrow_data.data), "", None))
+
+    def take(self) -> list:
+        """The tables received since the last take."""
+        out, self.tables = self.tables, []
+        return out
+
+
+def _arrow_frame(data: bytes):
+    from streamlit import dataframe_util
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(data)
+
+
+def go_to(page, title: str) -> None:
+    """A page by the sidebar's navigation (the session stays); waits for its heading (which starts with the
+    title: "Sensitivity of the winner")."""
+    import re
+    settled(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("heading", name=re.compile("^" + re.escape(title))).first.wait_for(timeout=90_000)
+    settled(page)
+
+
+def pick(page, label: str, option: str) -> None:
+    """Choose `option` in the selectbox `label` (typed, so the list narrows to it)."""
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option").filter(has_text=option).first.click()
+    settled(page)
+
+
+def screenshot(page, folder: Path, name: str) -> Path:
+    """A full-page screenshot in `folder`, copied to tests/artifacts/pages/ when tests/artifacts exists."""
+    shot = folder / f"{name}.png"
+    viewport = page.viewport_size
+    tall = page.evaluate("() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], "
+                         "[data-testid=\"stAppViewContainer\"], [data-testid=\"stSidebarContent\"]')]"
+                         ".map(e => e.scrollHeight), document.body.scrollHeight)")
+    if tall > viewport["height"]:  # the app scrolls inside its main block: the window is made as tall as it
+        page.set_viewport_size({"width": viewport["width"], "height": min(int(tall) + 40, 16000)})
+        page.wait_for_timeout(500)
+        settled(page)
+    page.screenshot(path=str(shot), full_page=True)
+    page.set_viewport_size(viewport)
+    artifacts = ROOT / "tests" / "artifacts"
+    if artifacts.is_dir():
+        (artifacts / "pages").mkdir(exist_ok=True)
+        shutil.copy(shot, artifacts / "pages" / shot.name)
+    return shot

@@ -8,11 +8,12 @@ each line "page | sample | persona(s) | element | offence". `python -m tests.eve
 from __future__ import annotations
 
 import ast
-import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from tests.apptest import APP, GENERIC, unescape
 from tests.conftest import ROOT
@@ -76,6 +77,8 @@ def read_page(at, visit: Visit) -> None:
     """Every offence on the page AppTest `at` drew, into `visit`."""
     visit.exceptions = [str(e.value)[:300] for e in at.exception]
     visit.exceptions += [unescape(e.value) for e in at.error if GENERIC in unescape(e.value)]
+    visit.offences += [("error", f"an error on the untouched shipped sample: {unescape(e.value)[:300]}")
+                       for e in at.error if GENERIC not in unescape(e.value)]  # nothing was done wrong
     for root in (at.main, at.sidebar):
         for node in _walk(root):
             kind = getattr(node, "type", "")
@@ -120,12 +123,10 @@ def sweep(samples=SAMPLE_NAMES, *, timeout: int = 180) -> list[Visit]:
     from app import access
     from evaluator.panel import EVALUATOR
 
-    home = tempfile.mkdtemp(prefix="every_page_home_")
-    old_home, old_argv = os.environ.get("SOCIAL_VALUE_HOME"), sys.argv
-    os.environ["SOCIAL_VALUE_HOME"] = home  # never the real workspace home
-    sys.argv = ["streamlit_app.py"]          # the demonstration
     visits = []
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOCIAL_VALUE_HOME", tempfile.mkdtemp(prefix="every_page_home_"))  # never the real home
+        mp.setattr(sys, "argv", ["streamlit_app.py"])  # the demonstration
         for sample in samples:
             at = AppTest.from_file(APP, default_timeout=timeout).run()
             _open_sample(at, sample)
@@ -145,12 +146,6 @@ def sweep(samples=SAMPLE_NAMES, *, timeout: int = 180) -> list[Visit]:
                     visit = Visit(sample, access.persona_label(persona), title)
                     read_page(at, visit)
                     visits.append(visit)
-    finally:
-        sys.argv = old_argv
-        if old_home is None:
-            os.environ.pop("SOCIAL_VALUE_HOME", None)
-        else:
-            os.environ["SOCIAL_VALUE_HOME"] = old_home
     return visits
 
 

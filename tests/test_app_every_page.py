@@ -2,7 +2,8 @@
 sample, as every demonstration persona shown it (the lead, each evaluator of the sample, an observer), through
 AppTest; every heading, caption, message, metric, label, option and table checked against tests/page_text.py
 (no None/NaN, no snake_case, no float with more than two decimals, no "£-", no spec section number, command
-line or server path). A failure lists every offence on that page: page | sample | persona(s) | element | text.
+line or server path), and no error message (nothing was done wrong on an untouched sample). A failure lists
+every offence on that page: page | sample | persona(s) | element | text.
 
 The sweep runs once per module (about a minute); set SV_OFFENCES_OUT=FILE to write the whole list there, or
 run `python -m tests.every_page FILE`."""

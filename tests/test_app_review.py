@@ -8,28 +8,15 @@ from evaluator import load_bids, load_rubric
 from evaluator.delivery import track
 from evaluator.review import review_paths
 from evaluator.formatting import probability
-from tests.apptest import APP, ok, table
+from tests.apptest import ok, table
 from tests.conftest import ROOT, RUBRICS, SAMPLES
 from tests.every_page import Visit, read_page
+from tests.reviewing import start
 
-AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+pytest.importorskip("streamlit.testing.v1")
 
 WALES = ROOT.parent / "shared" / "data" / "ocds_wales"
 FIX = ROOT / "tests" / "fixtures" / "ocds"
-
-
-def start(monkeypatch=None, role: str = "lead"):
-    """The Review page; with `monkeypatch`, as `role`'s demonstration persona on a server listening on this
-    machine only (a path on the server is the lead's alone)."""
-    if monkeypatch is not None:
-        from tests.panel_roles import demonstration
-        at = demonstration(monkeypatch, role, page="app_pages/review.py")
-        ok(at)
-        return at
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page("app_pages/review.py").run()
-    ok(at)
-    return at
 
 
 def metrics(at) -> dict:

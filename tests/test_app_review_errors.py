@@ -7,27 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apptest import APP, GENERIC, messages, ok, upload
+from tests.apptest import GENERIC, messages, ok, upload
+from tests.reviewing import start
 
-AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+pytest.importorskip("streamlit.testing.v1")
 
 HEADER = "bidder,commitment,period,delivered_quantity,evidence_grade,evidence_description\n"
 TWO_BAD_ROWS = (HEADER + "Northtown Community Care CIC,N1,2026-Q1,1,E2,x\n"
                 "Northtown Community Care CIC,N1,Y1-Q2,lots,E2,x\n")
-
-
-def start(monkeypatch=None, role: str = "lead"):
-    """The Review page; with `monkeypatch`, as `role`'s demonstration persona on a server listening on this
-    machine only (a path on the server is the lead's alone)."""
-    if monkeypatch is not None:
-        from tests.panel_roles import demonstration
-        at = demonstration(monkeypatch, role, page="app_pages/review.py")
-        ok(at)
-        return at
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page("app_pages/review.py").run()
-    ok(at)
-    return at
 
 
 def delivery_errors(at) -> list[str]:

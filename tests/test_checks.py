@@ -647,10 +647,10 @@ def require(**keys):
 
 REQUIRE_CASES = [  # (requirement, the commitment's fault, code, the words the message adds)
     ("narrative", dict(narrative="Local jobs for local people."), "SV115",
-     "the buyer requires a narrative of 25+ words (design.require.narrative)"),
-    ("kpi", dict(kpi=DROP), "SV116", "the buyer requires a KPI (design.require.kpi)"),
+     "the buyer requires a narrative of 25+ words"),
+    ("kpi", dict(kpi=DROP), "SV116", "the buyer requires a KPI"),
     ("additionality", dict(deadweight=DROP, attribution=DROP), "SV111",
-     "the buyer requires deadweight or attribution stated (design.require.additionality)"),
+     "the buyer requires deadweight or attribution stated"),
 ]
 
 

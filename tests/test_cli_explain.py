@@ -47,10 +47,9 @@ def test_every_line_fits_100_columns_and_reads_as_finished_work(capsys, args, bi
     assert not re.search(r"\bNaN\b|\bNone\b|\bnan\b|\d\.\d+e[+-]\d", out)
     heads = [lines[i - 1] for i, x in enumerate(lines) if i and x and set(x) <= {"-", " "}]
     assert heads and not [h for h in heads if re.search(r"\b[a-z]+_[a-z_]+\b", h)]  # no snake_case headers
-    # numbers a user reads: no float with more than two decimals (the engine's "design fraction 0.3469"
-    # working text is a sentence, not a cell this layout formats)
-    cells = [x for x in lines if "design fraction" not in x and "fraction" not in x]
-    assert not re.search(r"(?<![\w.])\d+\.\d{3,}\b", "\n".join(cells)), [x for x in cells if re.search(r"\d\.\d{3,}", x)]
+    # numbers a user reads: no float with more than two decimals, the working's design fraction included
+    assert not re.search(r"(?<![\w.])\d+\.\d{3,}\b", out), [x for x in lines if re.search(r"\d\.\d{3,}", x)]
+    assert re.search(r"design\s+fraction\s+\d{1,3}\.\d{2}%", out)  # a share, as a percentage
     assert re.search(r"£\d{1,3},\d{3}", out)  # money with its separators
     assert "== From claimed £ to credited £ ==" in out
 

@@ -193,8 +193,8 @@ def test_check_assesses_a_bid_against_its_own_lots_targets(capsys):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[1] == "Your bid is for lot L2 (South routes): contract value £600,000 over 2 years."
-    assert lines[2] == "This lot's outcome targets: O1 2 fte_year (tender-wide 4); O2 10 wellby."
-    assert any(line.startswith("  O1 ") and "of target 2 fte_year" in line for line in lines)
+    assert lines[2] == "This lot's outcome targets: O1 2 FTE-years (tender-wide 4); O2 10 WELLBYs."
+    assert any(line.startswith("  O1 ") and "of the target of 2 FTE-years" in line for line in lines)
     code, out, err = cli(capsys, "check", "--rubric", RUBRIC, "--bid", BIDS / "alpha_l2.yaml", "--json")
     doc = json.loads(out)
     assert doc["lot"] == "L2" and doc["lot_figures"]["targets"] == {"O1": 2}
@@ -228,7 +228,7 @@ def test_check_flags_a_mandatory_outcome_the_bid_leaves_out(capsys):
     assert "SV209" in [f["code"] for f in json.loads(out)["flags"]]
     code, out, err = cli(capsys, "check", "--rubric", RUBRIC, "--bid", BIDS / "gamma_l2.yaml")
     lines = out.splitlines()
-    assert ("  O1 Local residents facing barriers into driving work: net 0.00 of target 2 fte_year = 0% (mandatory: "
+    assert ("  O1 Local residents facing barriers into driving work: net 0 of the target of 2 FTE-years = 0% (mandatory: "
             "a bid with nothing credited towards it is disqualified)") in lines
     assert ("Pass/fail questions the panel will judge (a fail disqualifies the bid): PF (Insurance and operator "
             "licence).") in lines

@@ -106,20 +106,8 @@ def test_a_workspace_made_before_the_panel_keeps_every_score_and_gains_the_table
 
 
 def test_a_workspace_made_before_keyed_chains_gains_a_panel_and_keeps_its_scores(ws):
-    from .test_workspace_integrity import _rechain_unkeyed
-    con = sqlite3.connect(ws.path)
-
-    def edit(r):
-        if r[3] == "init":
-            r[7] = json.dumps({k: v for k, v in json.loads(r[7]).items() if k in ("tender", "title", "format")},
-                              sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    _rechain_unkeyed(con, edit)
-    con.execute("DELETE FROM meta WHERE key IN ('workspace_id')")
-    con.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
-    con.execute("CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit\n"
-                "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
-    con.commit()
-    con.close()
+    from .test_workspace_integrity import make_before_keyed_chains
+    make_before_keyed_chains(ws.path)
     old = Workspace.open(ws.path)
     n = len(old.scores())
     old.add_user("lee", LEAD, PASSWORDS["lee"])

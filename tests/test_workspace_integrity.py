@@ -56,6 +56,25 @@ def _rechain_unkeyed(con: sqlite3.Connection, edit) -> None:
     con.execute("UPDATE meta SET value = ? WHERE key = 'head_hash'", (prev,))
 
 
+def make_before_keyed_chains(path: Path) -> None:
+    """Turn a workspace into one made before keyed chains: every audit entry hashed without a key (its init
+    entry without the later fields), no workspace id, format 1, and the old append-only trigger."""
+    con = sqlite3.connect(path)
+
+    def edit(r):
+        if r[3] == "init":
+            r[7] = json.dumps({k: v for k, v in json.loads(r[7]).items() if k in ("tender", "title", "format")},
+                              sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    _rechain_unkeyed(con, edit)
+    con.execute("DELETE FROM meta WHERE key IN ('workspace_id')")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
+    con.execute("CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit\n"
+                "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+    con.commit()
+    con.close()
+
+
 def _sql(path: Path, *statements: str, args: tuple = ()) -> None:
     con = sqlite3.connect(path)
     try:
@@ -265,21 +284,7 @@ def test_the_chain_is_keyed_by_a_key_outside_the_workspace_file(ws):
 
 @pytest.mark.parametrize("how", ["next save", "rekey"])
 def test_a_workspace_made_before_keyed_chains_audits_unkeyed_and_the_next_save_upgrades_it(ws, tmp_path, how):
-    # make the old format: every entry hashed without a key, as the tool did before
-    con = sqlite3.connect(ws.path)
-
-    def edit(r):
-        if r[3] == "init":
-            r[7] = json.dumps({k: v for k, v in json.loads(r[7]).items() if k in ("tender", "title", "format")},
-                              sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-    _rechain_unkeyed(con, edit)
-    con.execute("DELETE FROM meta WHERE key IN ('workspace_id')")
-    con.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
-    con.execute("CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit\n"
-                "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
-    con.commit()
-    con.close()
+    make_before_keyed_chains(ws.path)  # the old format: every entry hashed without a key, as the tool did before
     out = cli("audit", "--db", ws.path)
     assert out.returncode == 0 and "made before keyed chains" in out.stdout, _say(out)
     # its export (no key id in the manifest) imports with every hash checked, and is keyed here

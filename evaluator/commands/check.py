@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ..exceptions import EvaluatorError
 from ..terminal import shown
-from ..formatting import gbp
+from ..flags import flag_words
+from ..formatting import amount, figure, gbp
 from .output import EXIT_OK, print_json
 from .tender_args import add_rubric_args
 
@@ -98,7 +99,7 @@ def _lot_lines(lot, tender_rubric) -> list[str]:
         lot_target = overrides.get(oid, target)
         if lot_target is None:
             continue
-        text = f"{oid} {lot_target:g} {units[oid]}".rstrip()
+        text = f"{oid} {amount(lot_target, units[oid]) if units[oid] else figure(lot_target)}"
         if oid in overrides and target is not None and overrides[oid] != target:
             text += f" (tender-wide {target:g})"
         parts.append(text)
@@ -146,16 +147,16 @@ def render_self_assessment(sa: dict, rubric) -> str:
         out += ["", "Attainment of the buyer's outcomes:"]
         mandatory = set(getattr(rubric, "mandatory_outcomes", None) or [])
         for a in att.itertuples(index=False):
-            target = "no target" if a.target != a.target else f"target {a.target:g} {a.unit or ''}".rstrip()
-            share = "-" if a.attainment != a.attainment else f"{a.attainment:.0%}"
+            target = "no target" if a.target != a.target else f"the target of {amount(a.target, a.unit)}"
+            share = "" if a.attainment != a.attainment else f" = {a.attainment:.0%}"
             must = " (mandatory: a bid with nothing credited towards it is disqualified)" if a.outcome in mandatory else ""
-            out.append(shown(f"  {a.outcome} {a.name}: net {a.net_quantity:,.2f} of {target} = {share}{must}"))
+            out.append(shown(f"  {a.outcome} {a.name}: net {figure(a.net_quantity)} of {target}{share}{must}"))
     flags = sa["flags"]
     out += ["", f"Flags ({len(flags)}), with what to fix:" if len(flags) else "No flags: nothing to fix."]
     for sev in ("error", "warning", "info"):
         for x in flags[flags["severity"] == sev].itertuples(index=False):
             where = x.commitment if isinstance(x.commitment, str) else (x.criterion if isinstance(x.criterion, str) else "bid")
-            out.append(f"  {x.code} {x.name} ({sev}) [{shown(where)}]: {shown(x.message)}")
+            out.append(f"  {flag_words(x.code)} ({x.code}, {sev}) [{shown(where)}]: {shown(x.message)}")
             out.append(f"      fix: {shown(x.fix)}")
     return "\n".join(out)
 
@@ -181,7 +182,7 @@ def render_rubric_check(rubric, flags) -> str:
     if flags.empty:
         out.append("No design problems found.")
     for f in flags.itertuples(index=False):
-        out.append(f"  {f.code} {f.name} ({f.severity}): {shown(f.message)}\n      fix: {shown(f.fix)}")
+        out.append(f"  {flag_words(f.code)} ({f.code}, {f.severity}): {shown(f.message)}\n      fix: {shown(f.fix)}")
     return "\n".join(out)
 
 

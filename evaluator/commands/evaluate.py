@@ -12,6 +12,7 @@ import pandas as pd
 from ..exceptions import EvaluatorError
 from ..explain_tables import explain_tables
 from ..terminal import shown
+from ..flags import flag_words
 from ..formatting import gbp
 from ..suggestions import suggest
 from ..tuning import widen_pipe
@@ -186,7 +187,7 @@ def _rubric_flag_lines(rubric_flags) -> list[str]:
     if rubric_flags.empty:
         return []
     return ["", "Design checks on the rubric:"] + [
-        f"  {f.code} {f.name} ({f.severity}): {shown(f.message)}" for f in rubric_flags.itertuples(index=False)]
+        f"  {flag_words(f.code)} ({f.code}, {f.severity}): {shown(f.message)}" for f in rubric_flags.itertuples(index=False)]
 
 
 def _flag_lines(r: pd.DataFrame, by_bid: dict) -> list[str]:
@@ -201,7 +202,7 @@ def _flag_lines(r: pd.DataFrame, by_bid: dict) -> list[str]:
             out.append(f"  {sev}s ({len(g)})" if len(g) != 1 else f"  {sev} (1)")
             for x in g:
                 where = x.commitment if isinstance(x.commitment, str) else (x.criterion if isinstance(x.criterion, str) else "bid")
-                out.append(f"    {x.code} {x.name} [{shown(where)}]: {shown(x.message)}")
+                out.append(f"    {flag_words(x.code)} ({x.code}) [{shown(where)}]: {shown(x.message)}")
     return out
 
 
