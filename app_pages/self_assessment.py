@@ -110,7 +110,7 @@ def main() -> None:
         counts = flags["severity"].value_counts()
         st.text("  ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in counts.items())
                 + "   (error: not credited in the design lens; warning: credited but questioned)")
-        show_table(flags_in_words(flags[["commitment", "criterion", "code", "name", "severity", "message", "fix"]]),
+        show_table(flags_in_words(flags[["commitment", "criterion", "name", "message", "fix", "severity", "code"]]),
                    kinds={c: "text" for c in ("commitment", "criterion", "flag", "code", "severity", "message", "fix")})
 
     st.subheader("Attainment of the buyer's outcomes")
@@ -119,7 +119,7 @@ def main() -> None:
         st.info("The buyer's design sets no outcomes.")
     else:
         st.altair_chart(charts.attainment(att), width="stretch")
-        show_table(att[["outcome", "name", "unit", "target", "net_quantity", "attainment"]].rename(
+        show_table(att[["outcome", "attainment", "net_quantity", "target", "unit", "name"]].rename(
                        columns={"net_quantity": "your bid, net"}),
                    kinds={"outcome": "text", "name": "text", "target": "number", "your bid, net": "number"})
 
@@ -151,6 +151,8 @@ def _range(sa: dict, rubric) -> None:
 def flags_in_words(flags: pd.DataFrame) -> pd.DataFrame:
     """The flags as a supplier reads them: the flag in words first, field names in words, no empty column."""
     out = plain_flags(flags)
+    lead = [c for c in ("commitment", "flag") if c in out.columns]  # what it is about, then the flag in words
+    out = out[lead + [c for c in out.columns if c not in lead]]
     for col in ("message", "fix"):
         out[col] = out[col].map(field_words)
     empty = [c for c in out.columns if out[c].map(lambda v: v is None or v != v or str(v).strip() == "").all()]
