@@ -93,6 +93,7 @@ def test_the_lead_confirms_a_replacement_named_first_then_sees_the_outcome_under
     assert "This replaces the tender in use, HC-2026-014" in asked
     assert "(6 bid(s), 47 saved score(s) from 3 evaluator(s))" in asked and "FM-2026-031" in asked
     assert "Nothing is deleted" in asked
+    assert "its scores stay in its workspace HC-2026-014, to reopen later" in asked and ".sqlite" not in asked
     assert under_the_upload_button(at, "warning: This replaces the tender in use")
     assert at.sidebar.text[0].value == before  # nothing in use has changed yet
     assert not [m for m in messages(at, "success") if "workspace" in m]

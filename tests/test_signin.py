@@ -178,6 +178,7 @@ def test_an_openid_email_not_on_the_panel_is_told_to_ask_the_lead(panel):
     at.run()
     [line] = [w.replace("\u2060", "") for w in messages(at, "warning")]  # (a joiner stops the autolink)
     assert "stranger@example.org is not the email of a user of this workspace" in line and "procurement lead" in line
+    assert "workspace user add" not in line and "`" not in line  # who must act, in words; no command line
     assert at_the_form(at)
     assert [b.label for b in at.button if b.key == "sv_openid_out"] == ["Sign out of the identity provider"]
     at = AppTest.from_file(APP, default_timeout=90)
