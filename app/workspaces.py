@@ -369,7 +369,9 @@ def plain(line: str) -> str:
     terminal; the page says who must do what in words)."""
     out = re.sub(r";\s*make one with `[^`]*`", "", str(line))
     out = re.sub(r"made by `workspace \w+`", "made by this tool", out)
-    out = re.sub(r"\s*\(`[^`]*`[^)]*\)", "", out)
+    out = re.sub(r"\(`audit` says which; ([^)]*)\)", r"(the audit says which; \1)", out)
+    out = re.sub(r"\s*\(`[^`]*`(?: changes[^)]*)?\)", "", out)  # "(`workspace user reset` changes a password)"
+    out = re.sub(r"`workspace ([a-z]+(?: [a-z]+)?)(?: --?[^`]*)?`", r"\1", out)  # "`workspace export` it": "export it"
     return re.sub(r"`[^`]*`", "the tool's command line", out)
 
 

@@ -284,3 +284,15 @@ def test_a_persona_not_named_in_the_scores_is_kept_and_offered(demonstration):
     picker = at.sidebar.selectbox(key="sv_persona_pick")
     assert picker.value == ("Zara New", "evaluator") and "Zara New (evaluator)" in picker.options
     assert "Score" in shown_pages(at) and "Results" not in shown_pages(at)
+
+
+def test_an_engine_line_loses_its_command_hints_and_keeps_its_sense():
+    """Issue 19: the CLI's hints (in backticks) stay in the terminal; on a page the line says what to do in words."""
+    from app.workspaces import plain
+    assert plain("x.sqlite: workspace not found; make one with `workspace init --db F --rubric R --bids DIR`") \
+        == "x.sqlite: workspace not found"
+    assert plain("nothing was saved (`audit` says which; to carry a workspace to this machine, `workspace export` it "
+                 "there and `workspace import` the export here)") == ("nothing was saved (the audit says which; to carry "
+                                                                     "a workspace to this machine, export it there and "
+                                                                     "import the export here)")
+    assert plain("ask the procurement lead to add it (`workspace user add --email`)") == "ask the procurement lead to add it"
