@@ -78,7 +78,9 @@ def panel_problem() -> Optional[str]:
     if path is None:
         return None
     if not str(_argv_workspace()).strip():
-        return f"{ARG} needs the path of a workspace file: streamlit run streamlit_app.py -- {ARG} F.sqlite"
+        _LOG.error("%s needs the path of a workspace file: streamlit run streamlit_app.py -- %s F.sqlite", ARG, ARG)
+        return ("the server was started without naming the panel's workspace file: whoever runs the server must "
+                "restart it with the workspace named (README, \"Serving a panel\")")
     held = st.session_state.get(_CHECKED)
     if held is not None and held[0] == str(path):
         return held[1]
@@ -172,7 +174,7 @@ def _held_identity(ws: Workspace) -> Optional[Identity]:
     try:
         identity = ws.identity(held["identity"])
     except NotAllowed as exc:
-        _expire(exc.line())
+        _expire(_plain(exc.line()))
         return None
     held["last"] = now
     if held["identity"].via == OPENID:
@@ -221,7 +223,7 @@ def _openid_identity(ws: Workspace) -> Optional[Identity]:
     try:
         identity = ws.identity_for_openid(email, subject)
     except NotAllowed as exc:
-        st.session_state[_NOTICE] = exc.line()  # it names the email and says to ask the procurement lead
+        st.session_state[_NOTICE] = _plain(exc.line())  # it names the email and says to ask the procurement lead
         st.session_state["sv_openid_unmapped"] = True
         return None
     _OPENID_SEEN[login] = time.time()
@@ -287,7 +289,7 @@ def require_identity() -> Identity:
         try:
             _panel_tender()
         except EvaluatorError as exc:  # its files no longer load: named in one line, nothing else works
-            st.error(_md(f"This panel's workspace cannot be opened: {exc.line().splitlines()[0]}"))
+            st.error(_md(f"This panel's workspace cannot be opened: {_plain(exc.line().splitlines()[0])}"))
             st.stop()
     try:
         identity = current_identity()
@@ -298,15 +300,28 @@ def require_identity() -> Identity:
         return identity
     ws = _workspace_in_force()
     if not has_users(ws):
-        st.error(_md(f"The workspace {ws.path.name} has no users yet, so nobody can sign in: the procurement lead "
-                     f"makes the first with `python -m evaluator workspace user add --db {shlex.quote(str(ws.path))} --user NAME "
-                     "--role lead` (README, Serving a panel)."))
+        _LOG.warning("workspace %s has no users: the procurement lead makes the first with: python -m evaluator "
+                     "workspace user add --db %s --user NAME --role lead", ws.path, shlex.quote(str(ws.path)))
+        st.error(_md(no_users_line(ws)))
         st.stop()
     _sign_in_form(ws)
     st.stop()
 
 
 # ------------------------------------------------------------------------------------------- drawing
+
+def no_users_line(ws: Workspace) -> str:
+    """Why nobody can sign in to a workspace without users, and who must do what, in words (the exact command
+    goes to the server log)."""
+    return (f"The panel of {ws.meta['tender_id']} {ws.meta['tender_title']} has no users yet, so nobody can sign in. "
+            "Whoever runs the server must first add the procurement lead as the workspace's first user, then the "
+            "evaluators (README, \"Serving a panel\"); the exact command is in the server's log.")
+
+
+def _plain(line: str) -> str:
+    from app.workspaces import plain
+    return plain(line)
+
 
 def _md(text: str) -> str:
     from app.ui import escape_md
@@ -316,7 +331,7 @@ def _md(text: str) -> str:
 def refusal(exc: BaseException) -> None:
     """A NotAllowed or SignInRefused (any EvaluatorError) as its one line, in place."""
     if isinstance(exc, EvaluatorError):
-        st.error(_md(exc.line()))
+        st.error(_md(_plain(exc.line())))
     else:
         from app.ui import show_error
         show_error(exc)
@@ -387,7 +402,7 @@ def banner() -> None:
     if is_demonstration():
         st.info("Demonstration: the shipped sample tenders, open to anyone who can reach this app, with no "
                 "sign-in. Pick whose view to see under *Demonstration persona* in the sidebar. A real panel runs "
-                "with `--workspace` and sign-in (README, \"Serving a panel\").", icon=":material/science:")
+                "on a server of its own, for one tender, with sign-in (README, \"Serving a panel\").", icon=":material/science:")
 
 
 def persona_label(persona: tuple[str, str]) -> str:

@@ -13,6 +13,7 @@ naming 'the design (edited)', the row's criterion, lot or outcome, the column an
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Optional
 
 import pandas as pd
@@ -78,9 +79,11 @@ def descriptors_text(descriptors: dict) -> str:
 
 
 def parse_descriptors(text: str) -> dict:
-    """'0: None; 1: Poor' -> {0: 'None', 1: 'Poor'}; ValueError naming the part that is not 'score: words'."""
+    """'0: None; 1: Poor' -> {0: 'None', 1: 'Poor'} ('1: Poor; no evidence' keeps its ';'); ValueError naming the
+    part that is not 'score: words'."""
     out = {}
-    for part in str(text).split(";"):
+    # a new descriptor starts at "; <score>:", so words with a ';' of their own ("on paper; no analysis") stay whole
+    for part in re.split(r";\s*(?=[-+]?\d+(?:\.\d+)?\s*:)", str(text).strip().rstrip(";")):
         if not part.strip():
             continue
         score, sep, words = part.partition(":")
@@ -246,7 +249,7 @@ def criteria_tree(frame: pd.DataFrame, problems: list) -> list[dict]:
     group no row defines, or a criterion that is not a group, is a problem; so is a loop of groups."""
     rows = [r for r in frame.to_dict("records")
             if any(given(r.get(c)) for c in ("id", "kind", "name", "weight", "share"))]  # an empty added row
-    nodes, order = {}, []
+    order = []
     for r in rows:
         c = _criterion(r, problems)
         parent = str(r["parent"]).strip() if given(r.get("parent")) else TOP
@@ -539,7 +542,7 @@ OUTCOME_FIELDS = [
     ("target", "Target over the term", "number", "Quantity wanted over the term"),
     ("priority", "Priority", "number", "Higher: matters more"),
     ("evidence_required", "Evidence required", "choice", "The evidence grade a claim must reach (E1 strongest)"),
-    ("unit", "Unit", "text", "The unit its measures count in, e.g. fte_year"),
+    ("unit", "Unit", "unit", "The unit its measures count in (FTE-years, hours, £ spent...)"),
     ("baseline", "Baseline", "number", "Where things stand now"),
     ("if_not_delivered", "If not delivered", "long", "The remedy: a KPI consequence, service credits..."),
     ("rationale", "Rationale", "long", None),
@@ -578,3 +581,22 @@ def typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """A table (criteria, outcomes) with its columns' types as tables_from_spec gives them."""
     flags = {"criteria": ("social_value",), "outcomes": ("mandatory",)}.get(name, ())
     return _typed(frame, _NUMBERS.get(name, ()), flags)
+
+
+# ------------------------------------------------------------------------------------------ field names in words
+# the rubric format's own field names, as the Design page labels them (messages from the checks name them)
+FIELD_WORDS = {"if_not_delivered": "'If not delivered'", "evidence_required": "'Evidence required'",
+               "min_share": "'Group minimum'", "social_value": "'Counts as social value'",
+               "contract_specific": "'contract specific'", "deflator_rationale": "'deflator rationale'",
+               "max_lots_per_supplier": "'most lots one supplier may win'", "tie_break": "'if bids tie'",
+               "budget_is_ceiling": "'the budget is a ceiling'", "local_area": "'local area'"}
+
+
+def field_words(text) -> str:  # move to formatting (with FIELD_WORDS)
+    """A check's message with the rubric's or a bid's field names in words ("Add 'If not delivered' for O3")."""
+    if text is None or text != text:
+        return ""
+    out = re.sub(r"\s*\((?:design|tender|lots?|criteria)\.[\w.\[\]]+\)", "", str(text))  # a key path: not for readers
+    for name, words in FIELD_WORDS.items():
+        out = re.sub(rf"(?<![\w/.]){name}(?![\w])", words, out)
+    return re.sub(r"(?<![\w/.@-])([a-z]+(?:_[a-z0-9]+)+)(?![\w@/])", lambda m: m.group(1).replace("_", " "), out)

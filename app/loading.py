@@ -150,7 +150,7 @@ def replacement(result: LoadResult) -> str:
     ws = workspaces.workspace_for(current)
     if result.tender is not None and result.tender is not current:
         t = result.tender
-        kept = (f"its scores stay in its workspace {Path(ws.path).name}, to reopen later" if ws is not None
+        kept = (f"its scores stay in its workspace {Path(ws.path).stem}, to reopen later" if ws is not None
                 else "its scores were kept for this browser session only and are not carried over")
         scores = f" with {len(result.scores):,} uploaded score(s)" if result.scores is not None else ""
         return (f"This replaces {in_use} with {t.rubric.tender.id} {t.rubric.tender.title}: "

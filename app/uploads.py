@@ -21,7 +21,6 @@ from typing import Any, Iterable, Optional
 
 import pandas as pd
 
-from app.samples import ROOT
 from evaluator import (SCORE_COLUMNS, BidSet, EvaluatorError, InputErrors, Rubric, check_scores, load_bid_files,
                        load_scores, parse_rubric)
 from evaluator.documents import parse_small_csv  # the CSV rules of scores.csv, over an upload's bytes
@@ -86,7 +85,7 @@ def read_rubric(rubric_up: Upload, proxies_up: Optional[Upload]) -> tuple[Option
         return None, error_lines(exc), ""
     note = ""
     if proxies is None and rubric.proxies_path is not None:
-        note = f"proxy table: the shipped {rubric.proxies_path.relative_to(ROOT)} (upload a proxy CSV to use another)"
+        note = f"Proxy table: the shipped table {rubric.proxies_path.name} (upload a proxy table to use another)"
     return rubric, [], note
 
 

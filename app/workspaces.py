@@ -88,8 +88,8 @@ def workspace_for(tender) -> Optional[Workspace]:
         except (OSError, EvaluatorError) as exc:
             # the app still works, with scores in this session only; the pages say so and why
             problem = exc.line() if isinstance(exc, EvaluatorError) else f"{path}: {exc.strerror or exc}"
-            _store(_PROBLEM)[tender.key] = problem
             _LOG.warning("no workspace for %s: %s", tender.key, problem)
+            _store(_PROBLEM)[tender.key] = named(problem, path)
             ws = None
     held[tender.key] = ws
     return ws
@@ -298,13 +298,14 @@ def _save_upload(tender, path, files, rubric, proxies, bids, scores) -> tuple[Op
             ws = Workspace.open(path)
             held = [(r.path, r.sha256) for r in ws.files().itertuples()]
             if fingerprint(held) != fingerprint(files):
-                return None, f"{path} holds other files than this upload"
+                return None, f"the workspace {path.stem} holds other files than this upload"
             report = ws.verify()
             if not report.intact:
-                return None, f"{path}: its audit log does not verify: {report.first.line()}"
+                return None, named(f"the workspace {path.stem}: its audit log does not verify: "
+                                   f"{report.first.line()}", path)
             tender.workspace = str(path)
             _store(_WS).pop(tender.key, None)
-            return path, (f"Reopened the saved workspace {path}: its {len(ws.scores())} saved score(s) are kept "
+            return path, (f"Reopened the saved workspace {path.stem}: its {len(ws.scores())} saved score(s) are kept "
                           "(an uploaded scores file only adds cells it does not hold; upload scores.csv on its own "
                           "to replace them)")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -331,12 +332,14 @@ def _save_upload(tender, path, files, rubric, proxies, bids, scores) -> tuple[Op
     except EvaluatorError as exc:
         if isinstance(exc, InputErrors):
             return None, BIDS_DID_NOT_LOAD
-        return None, re.sub(r"\S*sv-upload-ws-[^/\s]*/", "", exc.line())
+        return None, named(re.sub(r"\S*sv-upload-ws-[^/\s]*/", "", exc.line()), path)
     except OSError as exc:
-        return None, f"{path}: {exc.strerror or exc}"
+        _LOG.warning("could not save an upload in %s: %s", path, exc)
+        return None, f"the workspace {path.stem} could not be written ({exc.strerror or exc})"
     tender.workspace = str(path)
     _store(_WS).pop(tender.key, None)
-    return path, f"Saved in the workspace {path}: a refresh or a server restart reopens it with every score"
+    return path, (f"Saved in the workspace {path.stem} on this server: a refresh or a server restart reopens it "
+                  "with every score")
 
 
 def open_problem(path_text: str) -> tuple[Optional[Path], Optional[str]]:
@@ -344,20 +347,49 @@ def open_problem(path_text: str) -> tuple[Optional[Path], Optional[str]]:
     log verifies, else (None, one line saying why)."""
     text = str(path_text or "").strip()
     if not text:
-        return None, "type the path of a workspace file (.sqlite) first"
+        return None, "type where the workspace file is first"
     path = Path(text).expanduser()
     try:
         ws = Workspace.open(path)
         report = ws.verify()
     except EvaluatorError as exc:
-        return None, exc.line()
+        return None, _logged(exc.line(), path)
     except OSError as exc:
-        return None, f"{path}: {exc.strerror or exc}"
+        return None, _logged(f"{path}: {exc.strerror or exc}", path)
     if not report.intact:
-        return None, f"{path}: the audit log does not verify, so the workspace was not opened: {report.first.line()}"
+        return None, _logged(f"{path}: the audit log does not verify, so the workspace was not opened: "
+                             f"{report.first.line()}", path)
     if report.unchecked:  # keyed on another machine: its chain cannot be checked (nor extended) here
-        return None, f"{path}: {report.unchecked}"
+        return None, _logged(f"{path}: {report.unchecked}", path)
     return path.resolve(), None
+
+
+def plain(line: str) -> str:
+    """An engine line as a page shows it: no command line in it (the CLI's own hints, in backticks, are for the
+    terminal; the page says who must do what in words)."""
+    out = re.sub(r";\s*make one with `[^`]*`", "", str(line))
+    out = re.sub(r"made by `workspace \w+`", "made by this tool", out)
+    out = re.sub(r"\(`audit` says which; ([^)]*)\)", r"(the audit says which; \1)", out)
+    out = re.sub(r"\s*\(`[^`]*`(?: changes[^)]*)?\)", "", out)  # "(`workspace user reset` changes a password)"
+    out = re.sub(r"`workspace ([a-z]+(?: [a-z]+)?)(?: --?[^`]*)?`", r"\1", out)  # "`workspace export` it": "export it"
+    return re.sub(r"`[^`]*`", "the tool's command line", out)
+
+
+def named(line: str, path: Path | str) -> str:
+    """A line as a page may show it: the workspace file named by its name, never by the server's folders, and
+    no command line."""
+    path = Path(str(path))
+    out = str(line)
+    for whole in sorted({str(path), str(path.expanduser()), str(path.expanduser().resolve())}, key=len, reverse=True):
+        out = out.replace(whole, path.name)
+    return plain(out.replace(str(home()) + "/", ""))
+
+
+def _logged(line: str, path: Path) -> str:
+    """Why a workspace file did not open: the whole line (with its path) to the server log, the page's with its
+    name only."""
+    _LOG.info("workspace not opened: %s", line)
+    return named(line, path)
 
 
 def remember(tender) -> None:
@@ -407,7 +439,7 @@ def _summary(path: str, stamp: tuple) -> dict:
                 "file": path, "problem": ""}
     except EvaluatorError as exc:
         return {"tender": "", "title": "", "bids": None, "scores": None, "last change": "", "file": path,
-                "problem": exc.line()}
+                "problem": named(exc.line(), path)}
 
 
 def saved_workspaces() -> pd.DataFrame:

@@ -18,8 +18,9 @@ import streamlit as st
 
 from app import design_editor as ed
 from app.state import get_rubric, get_tender, rubric_digest, rubric_from_spec, rubric_spec, rubric_yaml, set_rubric
-from app.ui import escape_md, guard, show_problems, text_table
+from app.ui import escape_md, guard, show_problems, show_table
 from evaluator import GRADES, EvaluatorError, InputErrors, Rubric, RubricRefused, RubricSpec, check_rubric
+from evaluator.formatting import money, unit_words
 
 _DRAFTS = "sv_design_drafts"   # {tender key: the editor's tables and fields (design_editor.tables_from_spec)}
 TABLES = ("criteria", "outcomes", "descriptors", "lots")
@@ -80,7 +81,10 @@ def _editor(tender_key: str, name: str, draft: dict, **kwargs) -> pd.DataFrame:
         st.session_state.pop(key, None)
         token = uuid.uuid4().hex[:8]
         held = bases[name] = (tender_key, token, _with_uids(draft[name], token).reset_index(drop=True))
-    out = st.data_editor(held[2], key=key, placeholder="", **kwargs)  # a blank cell reads blank, not None
+    shown = kwargs.get("column_order") or list(held[2].columns)
+    config = {c: None for c in held[2].columns if c not in shown}  # hidden: only the table's own columns are drawn
+    config.update(kwargs.pop("column_config", None) or {})
+    out = st.data_editor(held[2], key=key, placeholder="", column_config=config, **kwargs)  # blank reads blank
     return _with_uids(out.reset_index(drop=True), held[1] + "n")
 
 
@@ -95,6 +99,11 @@ def _field(kind: str, col: str, label: str, key: str, help_: str | None):
         return st.number_input(label, key=key, value=None, step=1.0, format="%g", help=help_)
     if kind == "flag":
         return st.checkbox(label, key=key, help=help_)
+    if kind == "unit":
+        options = ["", *_units()]
+        if st.session_state.get(key) not in options:
+            options = [*options, st.session_state[key]]
+        return st.selectbox(label, options, key=key, help=help_, format_func=lambda v: unit_words(v) or "Not set")
     if kind == "choice":
         options = ed.CHOICES.get(col) or ["", *GRADES]
         if st.session_state.get(key) not in options:
@@ -286,22 +295,28 @@ def _award_section(draft: dict) -> None:
                           key="design_tie_break", help="None chosen: tied bids share a rank")
     draft["tie_break"] = [ed.TIE_OF[t] for t in ties]
     c3, c4 = st.columns(2)
-    budget = c3.number_input("Budget (£, whole term; blank: none)", min_value=0.0, step=1000.0, format="%.2f",
+    budget = c3.number_input("Budget (£, whole term; blank: none)", min_value=0.0, step=1000.0, format="%.0f",
                              value=None if draft["budget"] is None else float(draft["budget"]), key="design_budget")
     draft["budget"] = None if budget is None or budget == 0 else ed.number(budget)
     draft["budget_is_ceiling"] = c4.checkbox("The budget is a ceiling", value=draft["budget_is_ceiling"],
                                              key="design_ceiling",
                                              help="A bid priced above the budget is non-compliant (SV210)")
     if draft["budget"] is not None:
-        st.caption(f"Budget: £{draft['budget']:,.2f}".replace(".00", ""))
+        st.caption(f"Budget: {money(draft['budget'])}")
     c5, c6 = st.columns(2)
     rules = list(ed.LOW_LABELS.values())
-    rule = c5.selectbox("A price is abnormally low (SV204) when it is", rules,
+    rule = c5.selectbox("A price is abnormally low when it is", rules, help="Flagged for the panel to question (SV204)",
                         index=rules.index(ed.LOW_LABELS.get(draft["low_rule"], rules[0])), key="design_low_rule")
     draft["low_rule"] = {v: k for k, v in ed.LOW_LABELS.items()}[rule]
     low = c6.number_input("Share % (blank: 80 of the median; 15 below the mean)", min_value=0.0, step=1.0,
                           value=draft["low_share"], key="design_low_share")
     draft["low_share"] = low
+
+
+def _units() -> list[str]:
+    """The units the proxy table's measures count in (codes; offered in words)."""
+    proxies = get_rubric().proxies
+    return sorted({str(u) for u in proxies["unit"].dropna()}) if proxies is not None and "unit" in proxies else []
 
 
 @st.cache_data(show_spinner=False, max_entries=1)
@@ -328,7 +343,7 @@ def _add_library_outcome(tender_key: str, mission_id: str) -> None:
     _redraw("outcomes")  # drawn afresh from the draft, which now has the row
     if added["measures"]:
         st.session_state[LIB_ADDED] = ("success", f"Added {added['id']} '{outcome.name}' with the measure "
-                                       f"{', '.join(added['measures'])} (unit {added['unit']}). Set its target below.")
+                                       f"{', '.join(added['measures'])} (counted in {unit_words(added['unit'])}). Set its target below.")
     else:
         st.session_state[LIB_ADDED] = ("warning", f"Added {added['id']} '{outcome.name}' with no measure. "
                                        + added["note"])
@@ -365,7 +380,7 @@ def _library_section(tender_key: str) -> None:
             unit = table.loc[codes[0], "unit"]
             shown = [c for c in codes if table.loc[c, "unit"] == unit]
             st.info(escape_md("Suggested measure: " + "; ".join(f"{c} ({table.loc[c, 'name']})" for c in shown)
-                              + f", unit {unit}. You can change it in the outcomes table."))
+                              + f", counted in {unit_words(unit)}. You can change it in the outcomes table."))
         else:
             st.warning("No measure in the proxy table fits this outcome: it will be added without a measure, "
                        "and no bid can serve it until you name one.")
@@ -387,10 +402,10 @@ def _outcomes_section(tender_key: str, draft: dict) -> None:
                "require and what happens if it is not delivered.")
     table = _editor(tender_key, "outcomes", draft, num_rows="dynamic", hide_index=True, width="stretch",
                     column_order=ed.OUTCOME_TABLE, column_config={
-        "id": st.column_config.TextColumn("Id", required=True, width=60),
-        "name": st.column_config.TextColumn("Name", width=160),
+        "id": st.column_config.TextColumn("Id", required=True, width=50),
+        "name": st.column_config.TextColumn("Name", width=190),
         "measures": st.column_config.TextColumn("Measures", width=150, help="Proxy-table codes, separated by commas"),
-        "mandatory": st.column_config.CheckboxColumn("Must be offered", width=130,
+        "mandatory": st.column_config.CheckboxColumn("Must be offered", width=110,
                                                      help="A bid offering nothing towards it is disqualified"),
     })
     draft["outcomes"] = _row_forms("outcomes", table, ed.OUTCOME_FIELDS, "outcome", _outcome_summary)
@@ -449,10 +464,12 @@ def main() -> None:
         places["lots"] = st.container()
         codes = in_use.proxies.reset_index(drop="code" in in_use.proxies.columns)
         with st.expander("Measures in the proxy table (codes to use in an outcome's measures)"):
-            words = {"code": "Code", "name": "Measure", "unit": "Unit", "value": "Value £", "kind": "Kind",
-                     "source": "Source"}
-            cols = [c for c in words if c in codes.columns]
-            st.dataframe(text_table(codes[cols]).rename(columns=words), hide_index=True, width="stretch")
+            cols = [c for c in ("code", "name", "unit", "value", "kind", "source") if c in codes.columns]
+            shown = codes[cols].rename(columns={"name": "measure", "value": "£ per unit"})
+            if "£ per unit" in shown.columns:  # each value with its own pence: £22,368 and £11.44
+                shown["£ per unit"] = shown["£ per unit"].map(lambda v: "" if v is None or v != v else money(v))
+            show_table(shown, kinds={c: "text" for c in shown.columns if c != "unit"},
+                       column_config={"£ per unit": st.column_config.TextColumn(alignment="right")})
 
     spec, problems = ed.spec_from_tables(draft, rubric_spec(tender.rubric))
     candidate, flags = None, None
@@ -479,7 +496,8 @@ def main() -> None:
         _bids_without_lot(tender, places["lots"])
     with status:
         if problems:
-            st.error("This draft cannot be used" + (" (SV301: weights and shares must add up exactly; the tool never rescales them)" if refused else "")
+            st.error("This draft cannot be used" + (": weights and shares must add up exactly, and the tool never "
+                                                    "rescales them (check SV301)" if refused else "")
                      + ". The evaluation still uses the last valid design. The problems are shown where they are.")
             show_problems(by_section.get("general", []))
         else:
@@ -517,9 +535,10 @@ def _show_checks(flags: pd.DataFrame) -> None:
     for f in sorted(flags.to_dict("records"), key=lambda r: order.get(str(r.get("severity")), 3)):
         severity = str(f.get("severity") or "")
         title = str(f.get("name") or "").replace("-", " ").capitalize()
-        text = f"**{escape_md(title)}** ({_SEVERITY.get(severity, severity)})  \n{escape_md(str(f.get('message') or ''))}"
+        text = (f"**{escape_md(title)}** ({_SEVERITY.get(severity, severity)})  \n"
+                f"{escape_md(ed.field_words(f.get('message')))}")
         if ed.given(f.get("fix")):
-            text += f"  \nWhat to do: {escape_md(str(f['fix']))}"
+            text += f"  \nWhat to do: {escape_md(ed.field_words(f['fix']))}"
         text += f"  \nCode {escape_md(str(f.get('code') or ''))}"
         {"error": st.error, "warning": st.warning}.get(severity, st.info)(text)
 
@@ -545,14 +564,13 @@ def _marks_table(rubric) -> None:
         return
     st.markdown("**Where the points fall**")
     shown = pd.DataFrame({
-        "criterion": ["\u2003" * (int(lv) - 1) + (f"{i} {n}" if n and n != i else str(i))
+        "criterion": [("\u00b7 " * (int(lv) - 2) + "\u21b3 " if int(lv) > 1 else "")  # a sub-criterion: ↳ Q1a
+                      + (f"{i} {n}" if n and n != i else str(i))
                       for i, n, lv in zip(nodes["id"], nodes["name"], nodes["level"])],
         "points of 100": nodes["weight"].astype(float),
-        "share %": nodes["share"].astype(float),
+        "share of its group": nodes["share"].astype(float) / 100,
     })
-    st.dataframe(text_table(shown), hide_index=True, width="stretch",
-                 column_config={"share %": st.column_config.NumberColumn(format="%g"),
-                                "points of 100": st.column_config.NumberColumn(format="%.2f")})
+    show_table(shown, kinds={"criterion": "text", "points of 100": "marks", "share of its group": "percent"})
 
 
 with guard("the Design page"):

@@ -12,7 +12,8 @@ import streamlit as st
 from app.loading import load_draft_bid, load_rubric_upload
 from app.samples import SAMPLES
 from app.state import get_rubric, get_tender, heavy_cache, rubric_digest
-from app.ui import escape_md, guard, show_problems, text_table
+from app.design_editor import field_words
+from app.ui import escape_md, guard, plain_flags, show_problems, show_table
 from app.uploads import Upload
 from evaluator import charts, gbp, self_assess
 from evaluator.expected_marks import expected_marks
@@ -109,8 +110,8 @@ def main() -> None:
         counts = flags["severity"].value_counts()
         st.text("  ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in counts.items())
                 + "   (error: not credited in the design lens; warning: credited but questioned)")
-        st.dataframe(text_table(flags[["commitment", "criterion", "code", "name", "severity", "message", "fix"]]),
-                     hide_index=True, width="stretch")
+        show_table(flags_in_words(flags[["commitment", "criterion", "name", "message", "fix", "severity", "code"]]),
+                   kinds={c: "text" for c in ("commitment", "criterion", "flag", "code", "severity", "message", "fix")})
 
     st.subheader("Attainment of the buyer's outcomes")
     att = sa["attainment"]
@@ -118,15 +119,13 @@ def main() -> None:
         st.info("The buyer's design sets no outcomes.")
     else:
         st.altair_chart(charts.attainment(att), width="stretch")
-        st.dataframe(text_table(att[["outcome", "name", "unit", "target", "net_quantity", "attainment"]]),
-                     hide_index=True, width="stretch",
-                     column_config={"attainment": st.column_config.NumberColumn(format="percent")})
+        show_table(att[["outcome", "attainment", "net_quantity", "target", "unit", "name"]].rename(
+                       columns={"net_quantity": "your bid, net"}),
+                   kinds={"outcome": "text", "name": "text", "target": "number", "your bid, net": "number"})
 
     st.subheader("From your claimed £ to the £ the buyer will credit")
     st.altair_chart(charts.walk(sa["walk"]), width="stretch")
-    st.dataframe(text_table(sa["walk"]), hide_index=True, width="stretch", column_config={
-        "amount": st.column_config.NumberColumn("£ change", format="£%,.0f"),
-        "running_total": st.column_config.NumberColumn("running total", format="£%,.0f")})
+    show_table(sa["walk"].rename(columns={"amount": "£ change"}), kinds={"step": "text", "£ change": "money"})
 
 
 def _range(sa: dict, rubric) -> None:
@@ -136,16 +135,28 @@ def _range(sa: dict, rubric) -> None:
     t = er["total"]
     st.metric(f"Total, {t['lens']} lens for social value (price not included)",
               f"{t['low']:.2f} to {t['high']:.2f} / {t['of']:g}")
-    rows = [{"Criterion": f"{r['criterion']} {r['name']}", "Low": f"{r['low']:.2f}", "High": f"{r['high']:.2f}",
-             "Of": f"{r['weight']:g}",
-             "Lens": "panel's score" if r["lens"] == "scale" else f"{r['lens']}" + ("" if r["official"] else " (not counted)")}
+    rows = [{"criterion": f"{r['criterion']} {r['name']}", "low": r["low"], "high": r["high"], "of": r["weight"],
+             "marked by": "the panel's score" if r["lens"] == "scale"
+             else f"the {r['lens']} lens" + ("" if r["official"] else " (not counted)")}
             for r in er["criteria"]]
-    st.dataframe(text_table(pd.DataFrame(rows)), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows, columns=["criterion", "low", "high", "of", "marked by"]),
+               kinds={"criterion": "text", "low": "marks", "high": "marks", "of": "marks", "marked by": "text"})
     st.markdown("**What each range assumes**\n\n" + "\n".join(
         f"- {escape_md(r['criterion'])}" + ("" if r["lens"] == "scale" else f" ({escape_md(r['lens'])} lens)")
         + f": {escape_md(r['assumption'])}" for r in er["criteria"]))
     st.caption(er["note"] + " The panel has not scored your responses and you cannot see the other bids: each "
                "range states what its low and high ends assume.")
+
+
+def flags_in_words(flags: pd.DataFrame) -> pd.DataFrame:
+    """The flags as a supplier reads them: the flag in words first, field names in words, no empty column."""
+    out = plain_flags(flags)
+    lead = [c for c in ("commitment", "flag") if c in out.columns]  # what it is about, then the flag in words
+    out = out[lead + [c for c in out.columns if c not in lead]]
+    for col in ("message", "fix"):
+        out[col] = out[col].map(field_words)
+    empty = [c for c in out.columns if out[c].map(lambda v: v is None or v != v or str(v).strip() == "").all()]
+    return out.drop(columns=empty)
 
 
 with guard("the Self-assessment page"):

@@ -1,4 +1,5 @@
 """Tender: open a shipped sample or upload a rubric, bids and scores; see what was loaded and every problem."""
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -10,9 +11,10 @@ from app.loading import (apply_change, apply_load, finish_load, load_uploads, ma
 from app.samples import SAMPLES
 from app.state import (LOT, REOPEN_PROBLEM, get_evaluation, get_rubric, get_scores, get_tender, has_lots,
                        sample_tender, score_problems, set_tender, with_lot, workspace_tender)
-from app.ui import escape_md, guard, show_problems, text_table
+from app.design_editor import field_words
+from app.ui import escape_md, guard, plain_flags, show_problems, show_table
 from app.uploads import error_lines
-from evaluator import EvaluatorError, gbp
+from evaluator import MODERATED, EvaluatorError, gbp
 
 _LAST = "sv_last_load"  # the outcome of the last load, shown after the rerun it triggers
 _WS_PROBLEM = "sv_ws_open_problem"  # why the workspace asked for was not opened (one line)
@@ -31,7 +33,7 @@ def _load_sample() -> None:
     tender = sample_tender(name)
     set_tender(tender)
     st.session_state.pop(_CONFIRM, None)
-    st.session_state[_LAST] = {"ok": True, "problems": [], "notes": [f"Opened the shipped sample {tender.label}"],
+    st.session_state[_LAST] = {"ok": True, "problems": [], "notes": [f"Opened the {label(tender)}"],
                                "sample": True}
 
 
@@ -50,7 +52,7 @@ def _open_workspace(path_text: str) -> None:
     st.session_state.pop(_WS_PROBLEM, None)
     st.session_state.pop(_CONFIRM, None)
     set_tender(tender)
-    st.session_state[_WS_OPENED] = f"Opened the {tender.label}, with every score saved in it"
+    st.session_state[_WS_OPENED] = f"Opened the {label(tender)}, with every score saved in it"
 
 
 def _open_by_path() -> None:
@@ -64,9 +66,9 @@ def _open_saved() -> None:
 def saved_section() -> None:
     """Workspace files on the server: listed, reopened or opened by path (server_paths_allowed() only)."""
     st.subheader("Saved evaluations")
-    st.caption(escape_md(f"Every uploaded tender is saved in its own workspace file in {workspaces.home()} "
-                         "(set SOCIAL_VALUE_HOME to choose the folder). Reopen one, or open a workspace file by "
-                         "its path (one made with `python -m evaluator workspace init`, say)."))
+    st.caption("Every uploaded tender is saved in a workspace of its own on this server, so a refresh or a "
+               "server restart reopens it with every score. Reopen one here, or open a workspace file made "
+               "elsewhere (by the tool's command line, say) by typing where it is on this server.")
     saved = workspaces.saved_workspaces()
     w1, w2 = st.columns(2)
     with w1:
@@ -74,14 +76,14 @@ def saved_section() -> None:
         if saved.empty:
             st.info("No saved workspaces yet.")
         else:
-            st.dataframe(text_table(saved.drop(columns=["problem"] if not (saved["problem"] != "").any() else [])),
-                         hide_index=True, width="stretch")
+            show_table(saved_table(saved), kinds={"last change": "date", "bids": "whole", "scores": "whole"})
         if len(usable):
-            labels = {r.file: f"{r.tender} {r.title} ({r.file.rsplit('/', 1)[-1]})" for r in usable.itertuples()}
+            labels = {r.file: workspace_label(r.tender, r.title, r.file) for r in usable.itertuples()}
             st.selectbox("Saved workspace", list(labels), key="ws_saved", format_func=lambda f: labels.get(f, f))
             st.button("Reopen this workspace", on_click=_open_saved)
     with w2:
-        st.text_input("Workspace file (path)", key="ws_path", placeholder="/path/to/evaluation.sqlite")
+        st.text_input("Workspace file (where it is on this server)", key="ws_path",
+                      placeholder="The folder and file name of the workspace")
         st.button("Open the workspace file", on_click=_open_by_path)
     if st.session_state.get(_WS_PROBLEM):
         st.error(escape_md(st.session_state[_WS_PROBLEM] + ": nothing was changed"))
@@ -151,7 +153,7 @@ def _confirm_change() -> None:
         st.session_state[_LAST] = {"ok": False, "problems": error_lines(exc), "notes": []}
         return
     st.session_state[_LAST] = {"ok": True, "problems": [], "notes": [f"Done: {done} Every page now works from "
-                                                                     f"the new files ({tender.label})."]}
+                                                                     f"the new files ({label(tender)})."]}
 
 
 def upload_section(panel: bool) -> None:
@@ -251,14 +253,14 @@ def main() -> None:
     cols[2].metric("Bids loaded", f"{len(tender.bidset.bids):,}")
     cols[3].metric("Bids set aside", f"{len(tender.skipped):,}")
     cols[4].metric("Social value weight", f"{rubric.social_value_weight:g}%")
-    st.text(f"Official lens: {rubric.official_lens}.  Source: {tender.label}")
+    st.text(f"Official lens: {rubric.official_lens}.  Source: {label(tender)}")
     ws = workspaces.workspace_for(tender)
     if ws is not None and getattr(ws, "read_only", False):
-        st.warning(escape_md(f"The workspace {_where(ws, paths)} is on read-only storage (an archived record): it opened "
+        st.warning(escape_md(f"The workspace {_where(ws)} is on read-only storage (an archived record): it opened "
                              "read-only for reading, results and reports; scores cannot be saved to it."))
     elif ws is not None:
-        st.caption(escape_md(f"Scores are saved in the workspace {_where(ws, paths)}: a refresh or a server restart reopens "
-                             "this evaluation with every score in place."))
+        st.caption(escape_md(f"Scores are saved in the workspace {_where(ws)} on this server: a refresh or a server "
+                             "restart reopens this evaluation with every score in place."))
     else:
         why = workspaces.workspace_problem(tender)
         st.warning(escape_md("Scores for this tender are kept for this browser session only"
@@ -268,8 +270,8 @@ def main() -> None:
     lotted = has_lots(rubric) and LOT in tender.bidset.bids.columns
     if has_lots(rubric):
         st.markdown("**Lots** (each evaluated on its own; the award across lots is on the Results page)")
-        st.dataframe(text_table(lots_table(rubric, tender.bidset.bids)), hide_index=True, width="stretch",
-                     column_config={"contract value": st.column_config.NumberColumn(format="£%,.0f")})
+        show_table(lots_table(rubric, tender.bidset.bids), kinds={"contract value": "money", "term (years)": "whole",
+                                                                  "bids": "whole"})
 
     scores = get_scores()
     c1, c2 = st.columns(2)
@@ -278,12 +280,11 @@ def main() -> None:
         bids = pd.DataFrame({
             **({"lot": tender.bidset.bids[LOT].astype(str).to_numpy()} if lotted else {}),
             "bidder": tender.bidset.bids["bidder"].to_numpy(),
-            "price £": tender.bidset.bids["price"].to_numpy(),
+            "price": tender.bidset.bids["price"].to_numpy(),
             "commitments": _commitments(tender.bidset, lotted),
-            "file": [str(f).rsplit("/", 1)[-1] for f in tender.bidset.bids["_file"]],
+            "file": [_file_name(f) for f in tender.bidset.bids["_file"]],
         })
-        st.dataframe(text_table(bids), hide_index=True, width="stretch",
-                     column_config={"price £": st.column_config.NumberColumn(format="£%,.0f")})
+        show_table(bids, kinds={"commitments": "whole", "lot": "text"})
     with c2:
         st.markdown("**Evaluator scores**")
         if scores.empty:
@@ -292,17 +293,22 @@ def main() -> None:
         else:
             keys = ["evaluator", LOT] if lotted else ["evaluator"]
             per = with_lot(scores).groupby(keys).size().rename("scores").reset_index()
-            st.dataframe(text_table(per), hide_index=True, width="stretch")
+            per["evaluator"] = per["evaluator"].astype(str).replace({MODERATED: "Panel consensus (moderated)"})
+            show_table(per, kinds={"scores": "whole", "lot": "text"})
         st.markdown("**Design checks**")
         if ev.rubric_flags.empty:
-            st.success("The design passes every design check (SV302-SV308).")
+            st.success("The design passes every design check.")
         else:
-            st.dataframe(text_table(ev.rubric_flags[["code", "name", "severity", "message"]]), hide_index=True,
-                         width="stretch")
+            checks = plain_flags(ev.rubric_flags[["code", "name", "severity", "message"]])
+            checks["message"] = checks["message"].map(field_words)
+            show_table(checks, kinds={"code": "text"})
 
     if tender.skipped:
         st.markdown("**Bids set aside** (not ranked because of the problems listed)")
-        st.dataframe(text_table(pd.DataFrame(tender.skipped)), hide_index=True, width="stretch")
+        skipped = pd.DataFrame(tender.skipped)
+        if "file" in skipped.columns:
+            skipped["file"] = skipped["file"].map(_file_name)
+        show_table(skipped, kinds={c: "text" for c in skipped.columns})
     if tender.problems:
         st.markdown("**Load problems**, one per line (file, row or key, field, value)")
         show_problems(tender.problems, kind="warning")
@@ -316,17 +322,42 @@ def main() -> None:
 
 
 def _no_server_folder(text: str) -> str:
-    """A note as the viewer may read it: the workspace folder on the server named only to whoever may open
-    server paths (the file's own name stays)."""
-    if access.server_paths_allowed():
-        return text
-    return text.replace(str(workspaces.home()) + "/", "")
+    """A note as anyone reads it: no folder of the server (a workspace by its name, a file by the name it was
+    uploaded with)."""
+    return re.sub(r"(?:/[^/\s:]+)+/([^/\s:]+)", r"\1", text.replace(str(workspaces.home()) + "/", ""))
 
 
-def _where(ws, paths: bool) -> str:
-    """A workspace as the viewer may see it: its path on the server for whoever may open server paths, else its
-    file name only."""
-    return str(ws.path) if paths else Path(str(ws.path)).name
+def _where(ws, paths: bool = False) -> str:
+    """A workspace as the page names it: by its name (the tender id and, for an upload, its fingerprint), never
+    by where the server keeps it."""
+    return Path(str(ws.path)).stem
+
+
+def _file_name(f) -> str:
+    """A bid file by the name it was uploaded (or shipped) with."""
+    return "" if f is None or f != f else str(f).replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def label(tender) -> str:
+    """The tender's label as the page says it: a workspace by its name, not its file (no ".sqlite")."""
+    return re.sub(r"(\S+)\.sqlite3?\b", r"\1", str(tender.label))
+
+
+def workspace_label(tender_id, title, file) -> str:
+    """A saved workspace as offered: its tender, and its name when that is not the tender id alone."""
+    stem = Path(str(file)).stem
+    return f"{tender_id} {title}".strip() + (f" (workspace {stem})" if stem != str(tender_id) else "")
+
+
+def saved_table(saved: pd.DataFrame) -> pd.DataFrame:
+    """The saved workspaces as a table reads: each by its name (never its place on the server), the last
+    change as a date."""
+    out = saved.assign(workspace=[Path(str(f)).stem for f in saved["file"]])
+    named = (out["workspace"] != out["tender"].astype(str)).any()  # an upload's: its id and a fingerprint
+    cols = ["tender", "title"] + (["workspace"] if named else []) + ["bids", "scores", "last change"]
+    if (saved["problem"] != "").any():
+        cols.append("problem")
+    return out[cols]
 
 
 def lots_table(rubric, bids: pd.DataFrame) -> pd.DataFrame:

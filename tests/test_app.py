@@ -295,8 +295,8 @@ def test_bulk_csv_pair_and_xlsx_bid_upload(tmp_path):
     upload(at, "up_bids", [xlsx])
     load_uploaded(at)
     ok(at)
-    bids = table(at, {"bidder", "price £", "commitments", "file"})
-    assert bids["bidder"].tolist() == ["Northtown Community Care CIC"] and bids["file"].tolist() == ["northtown.xlsx"]
+    bids = table(at, {"Bidder", "Price", "Commitments", "File"})
+    assert bids["Bidder"].tolist() == ["Northtown Community Care CIC"] and bids["File"].tolist() == ["northtown.xlsx"]
 
 
 def test_scores_upload_alone_good_and_bad(home_ev):
@@ -508,8 +508,14 @@ def test_self_assessment_example_matches_the_engine_and_shows_no_other_bid(home_
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Design lens marks (official)"] == f"{sa['design_score']:.2f} / 20"
     assert metrics["Figures lens marks"] == f"{sa['figures_score']:.2f} / 20"
-    flags = table(at, {"commitment", "code", "severity", "message", "fix"})
-    assert sorted(flags["code"]) == sorted(sa["flags"]["code"])
+    flags = table(at, {"Commitment", "Flag", "Code", "Severity", "Finding", "Fix"})
+    assert sorted(flags["Code"]) == sorted(sa["flags"]["code"])
+    assert list(flags.columns[:4]) == ["Commitment", "Flag", "Finding", "Fix"]  # within reach on a phone
+    assert "Criterion" not in flags.columns  # no column left empty
+    assert not any("_" in str(v) for v in flags[["Finding", "Fix"]].to_numpy().ravel())  # fields named in words
+    walk = table(at, {"Step", "£ change", "Running total"}).set_index("Step")
+    assert walk.loc["Claimed by the supplier", "Running total"] == "£2,930,436"
+    assert walk["£ change"].str.startswith("\u2212£").any() and not walk["£ change"].str.contains("£-").any()
     others = set(home_ev.results["bidder"]) - {"Apex Care Group Ltd"}
     page_text = " ".join([t.value for t in at.text] + [m.value for m in at.markdown] + [c.value for c in at.caption]
                          + [" ".join(map(str, df.value.astype(str).to_numpy().ravel())) for df in at.dataframe])
@@ -525,7 +531,7 @@ def test_self_assessment_shows_the_range_of_marks_with_its_assumptions():
     ok(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Total, design lens for social value (price not included)"] == "18.94 to 46.94 / 60"
-    rng = table(at, {"Criterion", "Low", "High", "Lens"})
+    rng = table(at, {"Criterion", "Low", "High", "Of", "Marked by"})
     got = {(c, lo, hi) for c, lo, hi in zip(rng["Criterion"], rng["Low"], rng["High"])}
     assert {("Q1 Service delivery model", "12.00", "30.00"), ("SVQ Social value delivery plan", "0.00", "10.00")} <= got
     assert ("SV Social value commitments", "6.94", "6.94") in got

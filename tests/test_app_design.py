@@ -229,9 +229,10 @@ def test_a_sub_criterion_added_under_a_group_shows_the_groups_sum_live_then_the_
     rubric = in_use(at)
     assert rubric.criteria.set_index("id")["weight"][["Q1a", "Q1b"]].tolist() == pytest.approx([18.0, 12.0])
     assert rubric.children("Q1") == ["Q1a", "Q1b"]
-    shown = table(at, {"criterion", "points of 100"}).set_index("criterion")  # a sub-criterion indented
-    assert shown.loc["\u2003Q1a Care planning", "points of 100"] == pytest.approx(18.0)
-    assert shown.loc["Q1 Service delivery model", "points of 100"] == pytest.approx(30.0)
+    shown = table(at, {"Criterion", "Points of 100"}).set_index("Criterion")  # a sub-criterion indented
+    assert shown.loc["\u21b3 Q1a Care planning", "Points of 100"] == "18.00"
+    assert shown.loc["\u21b3 Q1a Care planning", "Share of its group"] == "60%"
+    assert shown.loc["Q1 Service delivery model", "Points of 100"] == "30.00"
     assert at.data_editor(key="design_criteria").value["id"].tolist() == ["PRICE", "Q1", "Q1a", "Q1b", "SVQ", "SV"]
     round_trips(rubric, at)
 
@@ -481,13 +482,14 @@ def test_the_design_page_adds_an_outcome_from_the_social_value_model():
     ok(at)
     at.selectbox(key="design_lib_outcome_T2020-INEQUALITY").set_value("T2020-INEQUALITY-1").run()
     ok(at)
-    assert any("Suggested measure: EMP-LOCAL-BARRIERS" in m and "unit fte_year" in m for m in messages(at, "info"))
+    assert any("Suggested measure: EMP-LOCAL-BARRIERS" in m and "counted in FTE-years" in m for m in messages(at, "info"))
+    assert not any("fte_year" in m for m in messages(at, "info"))
     assert any("Edition 1.1 (3 December 2020)" in unescape(c.value) for c in at.caption)
     at.button(key="design_lib_button").click().run()
     ok(at)
     new_id = f"O{before + 1}"
     assert any(f"Added {new_id} 'Create new businesses, new jobs and new skills' with the measure "
-               "EMP-LOCAL-BARRIERS (unit fte_year)" in m for m in messages(at, "success"))
+               "EMP-LOCAL-BARRIERS (counted in FTE-years)" in m for m in messages(at, "success"))
     assert valid(at)
     outcome = in_use(at).spec.design.outcomes[-1]
     assert outcome.id == new_id and outcome.name == "Create new businesses, new jobs and new skills"
@@ -524,7 +526,7 @@ def field(at, rid: str, label: str, kind: str = "number_input"):
 
 
 OUTCOME_WORDS = {"Target over the term": "number_input", "Priority": "number_input", "Baseline": "number_input",
-                 "Unit": "text_input", "Evidence required": "selectbox", "If not delivered": "text_area",
+                 "Unit": "selectbox", "Evidence required": "selectbox", "If not delivered": "text_area",
                  "Rationale": "text_area"}
 CRITERION_WORDS = {"Minimum score": "number_input", "Counts as social value": "checkbox",
                    "Price formula": "selectbox", "Group minimum %": "number_input", "Own scale": "text_input",
@@ -540,6 +542,8 @@ def test_every_field_of_an_outcome_and_a_criterion_is_shown_with_its_words():
     assert field(at, "O1", "Priority").value == pytest.approx(o1.priority)
     assert field(at, "O1", "Evidence required", "selectbox").value == o1.evidence_required
     assert field(at, "O1", "If not delivered", "text_area").value == o1.if_not_delivered
+    unit = field(at, "O1", "Unit", "selectbox")  # a unit offered in words, kept as the proxy table's code
+    assert unit.value == o1.unit == "fte_year" and unit.format_func(unit.value) == "FTE-years"
     for cid in ("PRICE", "Q1", "SVQ", "SV"):
         for label, kind in CRITERION_WORDS.items():
             field(at, cid, label, kind)
@@ -563,7 +567,9 @@ def test_a_checks_full_message_is_shown_with_its_severity_in_words():
     shown = [unescape(m.value) for m in [*at.warning, *at.info, *at.error]]
     for f in flags.to_dict("records"):
         box = [m for m in shown if f"Code {f['code']}" in m]
-        assert box and f["message"] in box[0] and f["fix"] in box[0], f["code"]
+        assert box and ed.field_words(f["message"]) in box[0] and ed.field_words(f["fix"]) in box[0], f["code"]
+    remedy = next(m for m in shown if "Code SV308" in m)
+    assert "What to do: Add 'If not delivered' for O1" in remedy and "if_not_delivered" not in remedy
     assert any("Outcome no target (Warning)" in m.replace("*", "") for m in shown)
 
 
@@ -594,3 +600,24 @@ def test_quick_edits_in_the_forms_and_the_table_are_all_kept():
     assert field(at, "O1", "Target over the term").value == pytest.approx(35)
     assert field(at, "O3", "If not delivered", "text_area").value == "Service credits of 1%"
     assert field(at, "Q1", "Minimum score").value == pytest.approx(45)
+
+
+def test_descriptors_with_a_semicolon_of_their_own_round_trip():
+    """Issue 19: school catering's Q1 descriptors say "Meets the Standards on paper; no analysis...": the untouched
+    shipped sample's Design page refused its own design ("each descriptor is 'score: words'"). A new descriptor
+    starts at "; <score>:", so a descriptor's own ';' stays in its words."""
+    spec = yaml.safe_load((tender_paths("school_catering")[0]).read_text())
+    _, problems = ed.spec_from_tables(ed.tables_from_spec(spec), spec)
+    assert [p.line() for p in problems] == []
+    text = "0: None; 1: Meets it on paper; no analysis; 2: Good"
+    assert ed.parse_descriptors(text) == {0: "None", 1: "Meets it on paper; no analysis", 2: "Good"}
+    with pytest.raises(ValueError):
+        ed.parse_descriptors("no score here; 1: Poor")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.selectbox(key="sample_choice").set_value("school_catering")
+    next(b for b in at.button if b.label == "Open this sample").click()
+    at.run()
+    at.switch_page("app_pages/design.py").run()
+    ok(at)
+    assert not messages(at), messages(at)
+    assert any(s.value == "The design is valid and in use on every page." for s in at.success)

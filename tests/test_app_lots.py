@@ -82,13 +82,13 @@ def test_a_lotted_tender_loads_from_files_on_the_tender_page(tender):
     load_uploaded(at)
     ok(at)
     assert not messages(at, "warning"), messages(at, "warning")
-    lots = table(at, {"lot", "title", "contract value", "bids"}).set_index("lot")
-    assert lots.loc["L1", "bids"] == 3 and lots.loc["L2", "bids"] == 3
-    assert lots.loc["L2", "contract value"] == 4_500_000
-    bid_table = table(at, {"lot", "bidder", "price £"})
-    assert sorted(bid_table.loc[bid_table["bidder"] == WESTVALE, "lot"]) == ["L1", "L2"]
-    per = table(at, {"evaluator", "lot", "scores"})
-    assert set(per["lot"]) == {"L1", "L2"}
+    lots = table(at, {"Lot", "Title", "Contract value", "Bids"}).set_index("Lot")
+    assert lots.loc["L1", "Bids"] == "3" and lots.loc["L2", "Bids"] == "3"
+    assert lots.loc["L2", "Contract value"] == "£4,500,000"
+    bid_table = table(at, {"Lot", "Bidder", "Price"})
+    assert sorted(bid_table.loc[bid_table["Bidder"] == WESTVALE, "Lot"]) == ["L1", "L2"]
+    per = table(at, {"Evaluator", "Lot", "Scores"})
+    assert set(per["Lot"]) == {"L1", "L2"}
 
 
 def test_scores_without_a_lot_for_a_lotted_tender_are_a_message_in_place(tender, tmp_path):

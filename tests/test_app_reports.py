@@ -297,3 +297,24 @@ def test_report_db_on_a_workspace_with_users_lists_the_panel(tmp_path, capsys):
     table = text[text.index("The evaluation panel"):]
     assert "Alex Lead Procurement lead None recorded" in table and "Helen Marsh Evaluator Not declared" in table
     assert "Olu Observer Observer" in table
+
+
+@pytest.mark.parametrize("sample", ["home_care_north", "school_catering"])
+def test_the_reports_page_reads_in_words_for_a_tender_with_and_without_lots(sample):
+    """Issue 19: no command line, server path or raw value on the page (the banner says in words how a real panel
+    is served); a tender with lots shows the award across lots first."""
+    from tests.apptest import unescape
+    from tests.every_page import Visit, read_page
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.selectbox(key="sample_choice").set_value(sample)
+    next(b for b in at.button if b.label == "Open this sample").click()
+    at.run()
+    at.switch_page("app_pages/reports.py").run()
+    visit = Visit(sample, "lead", "Reports")
+    read_page(at, visit)
+    assert visit.offences == [] and not visit.exceptions, visit.offences
+    banner = " ".join(unescape(i.value) for i in at.info)
+    assert "A real panel runs on a server of its own, for one tender, with sign-in" in banner
+    assert "--workspace" not in banner
+    if sample == "school_catering":
+        assert any("awarded to" in df.value.columns for df in at.dataframe)  # the award across lots comes first

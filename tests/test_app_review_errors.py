@@ -61,7 +61,7 @@ def test_a_good_file_after_a_bad_one_is_tracked(tmp_path, monkeypatch):
     at.text_input(key="review_delivery_local").input("").run()   # back to the shipped sample returns
     ok(at)
     assert not delivery_errors(at)
-    assert any(df.value.columns.isin(["rating"]).any() for df in at.dataframe)
+    assert any(df.value.columns.isin(["Rating"]).any() for df in at.dataframe)
 
 
 def test_no_cached_function_in_the_app_keeps_an_exception():

@@ -9,6 +9,7 @@ import pytest
 from evaluator.panel import EVALUATOR, LEAD, OBSERVER
 from tests.apptest import click, messages, ok, table, unescape, upload
 from tests.conftest import tender_paths
+from tests.every_page import Visit, read_page
 from tests.panel_roles import demonstration, panel, signed_in
 
 TENDER_UPLOADS = ("up_rubric", "up_proxies", "up_bids", "up_scores")
@@ -92,6 +93,7 @@ def test_the_lead_confirms_a_replacement_named_first_then_sees_the_outcome_under
     assert "This replaces the tender in use, HC-2026-014" in asked
     assert "(6 bid(s), 47 saved score(s) from 3 evaluator(s))" in asked and "FM-2026-031" in asked
     assert "Nothing is deleted" in asked
+    assert "its scores stay in its workspace HC-2026-014, to reopen later" in asked and ".sqlite" not in asked
     assert under_the_upload_button(at, "warning: This replaces the tender in use")
     assert at.sidebar.text[0].value == before  # nothing in use has changed yet
     assert not [m for m in messages(at, "success") if "workspace" in m]
@@ -147,6 +149,46 @@ def test_a_demonstration_served_on_a_network_names_no_server_path_even_to_the_le
     assert os.environ["SOCIAL_VALUE_HOME"] not in page  # the server's folder is never shown
 
 
+def offences(at) -> list:
+    """Everything on the page that breaks the rules of tests/page_text.py (None, snake_case, a server path...)."""
+    visit = Visit("", "", "Tender")
+    read_page(at, visit)
+    assert visit.tables and visit.texts
+    return visit.offences + [("exception", e) for e in visit.exceptions]
+
+
+def test_the_leads_tender_page_reads_in_words_with_no_server_path_or_command(monkeypatch):
+    """Issue 19: the saved evaluations are named by tender and workspace name (never .../home/...sqlite), the
+    caption says in words how a workspace made elsewhere is opened (no `python -m evaluator ...`), and every
+    table is in words (price in £, the consensus as words, dates as people write them)."""
+    import os
+    at = start(monkeypatch, LEAD)
+    rubric, bids, _ = tender_paths("schools_fm")
+    upload(at, "up_rubric", rubric)
+    upload(at, "up_bids", sorted(p for p in bids.iterdir() if p.suffix in (".yaml", ".json", ".xlsx")))
+    click(at, "Load the uploaded").run()
+    click(at, "Confirm").run()
+    ok(at)
+    assert offences(at) == []
+    captions = " ".join(unescape(c.value) for c in at.caption)
+    assert "by the tool's command line, say) by typing where it is on this server" in captions
+    assert "python -m" not in captions and os.environ["SOCIAL_VALUE_HOME"] not in captions
+    assert "Scores are saved in the workspace FM-2026-031-" in captions and ".sqlite" not in captions
+    saved = table(at, {"Tender", "Title", "Workspace", "Last change"})
+    assert {"HC-2026-014", "FM-2026-031"} <= set(saved["Tender"])
+    assert saved["Last change"].str.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d").all()
+    choice = at.selectbox(key="ws_saved")
+    assert all(".sqlite" not in choice.format_func(o) and "/" not in choice.format_func(o) for o in choice.options)
+    at.selectbox(key="sample_choice").set_value("home_care_north")
+    click(at, "Open this sample").run()
+    ok(at)
+    assert any(m.startswith("Opened the shipped sample: HC-2026-014") for m in messages(at, "success"))
+    scores = table(at, {"Evaluator", "Scores"}).set_index("Evaluator")
+    assert scores.loc["Panel consensus (moderated)", "Scores"] == "11" and "MODERATED" not in scores.index
+    assert table(at, {"Bidder", "Price"}).set_index("Bidder").loc["Apex Care Group Ltd", "Price"] == "£4,395,000"
+    assert offences(at) == []
+
+
 # ------------------------------------------------------------------------ a panel's workspace (--workspace F)
 
 @pytest.fixture
@@ -198,8 +240,8 @@ def test_the_panels_lead_replaces_a_bid_after_confirming_the_engines_summary(mon
     log = served.audit_log()
     changed = log[log["action"].eq("replace_file") & log["key"].astype(str).str.contains("apex_care_group.yaml")]
     assert len(changed) and set(changed["actor"]) == {"Alex Lead"}  # the audit's "who" is the signed-in lead
-    bids = table(at, {"bidder", "price £"}).set_index("bidder")
-    assert bids.loc["Apex Care Group Ltd", "price £"] == 4385000
+    bids = table(at, {"Bidder", "Price"}).set_index("Bidder")
+    assert bids.loc["Apex Care Group Ltd", "Price"] == "£4,385,000"
 
 
 def test_a_refused_upload_on_a_panel_is_one_line_under_the_button(monkeypatch, served):

@@ -245,10 +245,14 @@ def test_saved_workspaces_are_listed_and_reopen():
     at.selectbox(key="sample_choice").set_value("home_care_north")
     click(at, "Open this sample").run()
     assert HOME_ID in tender_text(at)
-    listed = table(at, {"tender", "title", "bids", "scores", "last change"})
-    row = listed[listed["tender"] == SCHOOLS_ID].iloc[0]
-    assert row["bids"] == 5 and row["scores"] == len(pd.read_csv(tender_paths("schools_fm")[2]))
+    listed = table(at, {"Tender", "Title", "Workspace", "Bids", "Scores", "Last change"})
+    row = listed[listed["Tender"] == SCHOOLS_ID].iloc[0]
+    assert row["Bids"] == "5" and row["Scores"] == f"{len(pd.read_csv(tender_paths('schools_fm')[2])):,}"
+    assert row["Workspace"].startswith(f"{SCHOOLS_ID}-") and "/" not in row["Workspace"]  # by name, not its place
+    assert not any(".sqlite" in c or "/" in c for c in listed.astype(str).to_numpy().ravel())
+    assert row["Last change"][:1].isdigit() and "T" not in row["Last change"]  # "7 Dec 2026 15:28", not ISO
     choice = at.selectbox(key="ws_saved")
+    assert not any(".sqlite" in choice.format_func(o) for o in choice.options)
     choice.set_value(next(o for o in choice.options if Path(o).name.startswith(SCHOOLS_ID)))
     click(at, "Reopen this workspace").run()
     ok(at)
@@ -269,8 +273,8 @@ def test_a_big_tender_is_not_reopened_for_every_new_visitor(monkeypatch):
     click(at, "Open this sample").run()
     assert HOME_ID in tender_text(at)
     assert SCHOOLS_ID in tender_text(fresh())  # 6 bids: "big", so new visitors still start on the schools one
-    listed = table(at, {"tender", "title", "bids", "scores", "last change"})
-    assert SCHOOLS_ID in set(listed["tender"])
+    listed = table(at, {"Tender", "Title", "Bids", "Scores", "Last change"})
+    assert SCHOOLS_ID in set(listed["Tender"])
 
 
 # ------------------------------------------------------------------------------ opening by path
@@ -286,7 +290,8 @@ def test_a_workspace_made_by_the_cli_opens_by_path_with_its_scores(tmp_path):
     click(at, "Open the workspace file").run()
     ok(at)
     assert SCHOOLS_ID in tender_text(at)
-    assert any(f"Scores are saved in the workspace {db.resolve()}" in unescape(c.value) for c in at.caption)
+    assert any(f"Scores are saved in the workspace {db.stem} on this server" in unescape(c.value) for c in at.caption)
+    assert not any(str(tmp_path) in unescape(c.value) for c in at.caption)  # never the server's folders
     ws = Workspace.open(db)
     expected = ws.evaluate().results.set_index("bidder")["total"]
     at.switch_page("app_pages/results.py").run()
@@ -318,7 +323,8 @@ def test_bad_paths_and_a_tampered_workspace_change_nothing(tmp_path):
         ok(at)
         errors = [unescape(e.value) for e in at.error]
         assert len(errors) == 1 and "\n" not in errors[0], errors
-        assert str(path) in errors[0] and expect in errors[0] and errors[0].endswith("nothing was changed"), errors
+        assert path.name in errors[0] and expect in errors[0] and errors[0].endswith("nothing was changed"), errors
+        assert str(tmp_path) not in errors[0] and "`" not in errors[0]  # by its name; no command line
         assert tender_text(at) == before
     assert HOME_ID in tender_text(fresh())  # nothing bad was remembered
 

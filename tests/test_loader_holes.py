@@ -46,13 +46,13 @@ def test_self_assessment_upload_of_a_rubric_naming_a_shipped_table_still_works()
     at.run()
     ok(at)
     assert any(t.value.startswith("Rubric: HC-2026-014") for t in at.text)
-    assert any("proxy table: the shipped rubrics/proxies/public_2025.csv" in unescape(c.value) for c in at.caption)
+    assert any("Proxy table: the shipped table public_2025.csv" in unescape(c.value) for c in at.caption)
     draft = RUBRICS / "drafts" / "grounds_maintenance_tom_style.yaml"  # names ../proxies/public_2025.csv
     upload(at, "draft_rubric", draft)
     at.run()
     ok(at)
     assert not messages(at), messages(at)
-    assert any("proxy table: the shipped rubrics/proxies/public_2025.csv" in unescape(c.value) for c in at.caption)
+    assert any("Proxy table: the shipped table public_2025.csv" in unescape(c.value) for c in at.caption)
 
 
 # ------------------------------------------------------------------------------------------------ hole 9

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from evaluator import Workspace
 from evaluator.panel import FREE_ATTEMPTS
-from tests.apptest import APP, messages, ok
+from tests.apptest import APP, messages, ok, unescape
 from tests.conftest import tender_paths
 
 LEAD_PASSWORD = "correct horse battery staple"
@@ -138,18 +138,37 @@ def test_sign_out_and_inactivity_bring_the_form_back(panel, monkeypatch):
     assert any("signed out after 0.1 minutes without activity" in w for w in messages(at, "warning"))
 
 
+def test_the_sign_in_screen_and_its_refusals_read_in_words(panel, tmp_path):
+    """Issue 19: the sign-in screen names the panel by its tender, never by where its file is; a refusal is
+    one line in words with no command line (the CLI's hints stay in the terminal)."""
+    from tests.every_page import Visit, read_page
+    at = fresh()
+    assert at_the_form(at)
+    visit = Visit("", "", "Sign in")
+    read_page(at, visit)
+    assert visit.offences == [], visit.offences
+    assert any("to the panel of HC-2026-014 Adult domiciliary care, North district" in unescape(c.value)
+               for c in at.caption)
+    sign_in(at, "Alex Lead", "not the password at all")
+    [line] = messages(at)
+    assert "`" not in line and str(tmp_path) not in line and "python -m" not in line
+
+
 def test_a_workspace_that_is_missing_or_without_users_says_so_in_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["streamlit_app.py", "--workspace", str(tmp_path / "nowhere.sqlite")])
     at = fresh()
     [line] = messages(at)
     assert "nowhere.sqlite" in line and "workspace not found" in line
+    assert str(tmp_path) not in line  # the file by its name, never the server's folders
     assert not at.text_input and not shown_pages(at)
 
     ws = make_workspace(tmp_path / "old.sqlite", users=False)
     monkeypatch.setattr(sys, "argv", ["streamlit_app.py", "--workspace", str(ws.path)])
     at = fresh()
     [line] = messages(at)
-    assert "has no users yet" in line and "workspace user add" in line and "--role lead" in line
+    assert "has no users yet, so nobody can sign in" in line and "first user" in line
+    assert "Whoever runs the server must first add the procurement lead" in line and "Serving a panel" in line
+    assert "python -m" not in line and "--" not in line and str(tmp_path) not in line  # no command, no server path
     assert not at.text_input and not shown_pages(at)
 
 
@@ -159,6 +178,7 @@ def test_an_openid_email_not_on_the_panel_is_told_to_ask_the_lead(panel):
     at.run()
     [line] = [w.replace("\u2060", "") for w in messages(at, "warning")]  # (a joiner stops the autolink)
     assert "stranger@example.org is not the email of a user of this workspace" in line and "procurement lead" in line
+    assert "workspace user add" not in line and "`" not in line  # who must act, in words; no command line
     assert at_the_form(at)
     assert [b.label for b in at.button if b.key == "sv_openid_out"] == ["Sign out of the identity provider"]
     at = AppTest.from_file(APP, default_timeout=90)
@@ -264,3 +284,15 @@ def test_a_persona_not_named_in_the_scores_is_kept_and_offered(demonstration):
     picker = at.sidebar.selectbox(key="sv_persona_pick")
     assert picker.value == ("Zara New", "evaluator") and "Zara New (evaluator)" in picker.options
     assert "Score" in shown_pages(at) and "Results" not in shown_pages(at)
+
+
+def test_an_engine_line_loses_its_command_hints_and_keeps_its_sense():
+    """Issue 19: the CLI's hints (in backticks) stay in the terminal; on a page the line says what to do in words."""
+    from app.workspaces import plain
+    assert plain("x.sqlite: workspace not found; make one with `workspace init --db F --rubric R --bids DIR`") \
+        == "x.sqlite: workspace not found"
+    assert plain("nothing was saved (`audit` says which; to carry a workspace to this machine, `workspace export` it "
+                 "there and `workspace import` the export here)") == ("nothing was saved (the audit says which; to carry "
+                                                                     "a workspace to this machine, export it there and "
+                                                                     "import the export here)")
+    assert plain("ask the procurement lead to add it (`workspace user add --email`)") == "ask the procurement lead to add it"
