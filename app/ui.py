@@ -189,8 +189,7 @@ def show_award(lots_ev, heading: str = "Award across lots") -> None:
     """The award across lots: a table (see award_table) and the rule it follows, in one sentence."""
     st.subheader(heading)
     table = award_table(lots_ev)
-    st.dataframe(text_table(table), hide_index=True, width="stretch", column_config={
-        "contract value": st.column_config.NumberColumn(format="£%,.0f")})
+    show_table(table, kinds={"order": "whole", "contract value": "money"})
     st.markdown("  \n".join(award_lines(table)))
     limit = getattr(lots_ev.rubric.spec, "max_lots_per_supplier", None)
     st.caption("Lots are awarded in descending contract value (ties: the order listed), each to its first eligible "

@@ -49,7 +49,8 @@ _RULES: list[tuple[str, re.Pattern]] = [
     (DECIMALS, re.compile(r"(?<![\w.,])[-−]?\d[\d,]*\.\d{3,}(?![\d.]\d)(?:e[-+]?\d+)?|"
                           r"(?<![\w.])\d(?:\.\d+)?e[-+]\d+\b")),
     (POUND_MINUS, re.compile(r"£ ?[-−]\s*\d")),
-    (SECTION, re.compile(r"\(\d{1,2}(?:\.\d{1,2})+\)|\b[Ss]ections? \d+(?:\.\d+)*\b|§ ?\d+")),
+    # "(6.1)", "(9.2.1)": a section of the spec; marks "(22.50)" and a rationale's "(0.07)" are figures
+    (SECTION, re.compile(r"\([1-9]\d?(?:\.\d)+\)|\b[Ss]ections? \d+(?:\.\d+)*\b|§ ?\d+")),
     (COMMAND, re.compile(r"\bpython3? -m\b|\bstreamlit run\b|\bpip install\b|"
                          r"\bsocial-value (?:" + "|".join(CLI_VERBS) + r")\b|"
                          r"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*\b")),

@@ -201,12 +201,12 @@ def test_moderation_reads_pass_fail_as_pass_or_fail_and_records_a_consensus_per_
 def test_results_show_the_award_across_lots_and_each_lot_on_its_own(tender):
     lots_ev = engine(*tender)
     at = opened(tender, "results")
-    award = table(at, {"lot", "awarded to", "passed over", "why"}).set_index("lot")
+    award = table(at, {"Lot", "Awarded to", "Passed over", "Why"}).set_index("Lot")
     want = lots_ev.award.set_index("lot")
     for lot in ("L1", "L2"):
-        assert award.loc[lot, "awarded to"] == (want.loc[lot, "awarded_to"] or "(not awarded)")
-        assert award.loc[lot, "passed over"] == ", ".join(want.loc[lot, "passed_over"])
-    passed = [lot for lot in ("L1", "L2") if award.loc[lot, "passed over"]]
+        assert award.loc[lot, "Awarded to"] == (want.loc[lot, "awarded_to"] or "(not awarded)")
+        assert award.loc[lot, "Passed over"] == ", ".join(want.loc[lot, "passed_over"])
+    passed = [lot for lot in ("L1", "L2") if award.loc[lot, "Passed over"]]
     assert passed, "the limit of one lot per supplier passes someone over in this tender"
     assert "already holds 1 lot(s)" in award.loc[passed[0], "why"]
     for lot in ("L1", "L2"):
@@ -236,7 +236,7 @@ def test_figures_and_reports_work_per_lot(tmp_path):
     ok(at)
     ranks = table(at, {"Bidder", "Figures rank", "Design rank"})
     assert WESTVALE in set(ranks["Bidder"]) and ASHBY not in set(ranks["Bidder"])
-    assert table(at, {"lot", "awarded to", "why"}) is not None
+    assert table(at, {"Lot", "Awarded to", "Why"}) is not None
     at.switch_page("app_pages/reports.py").run()
     ok(at)
     assert at.selectbox(key="reports_lot").value == "L2"  # the lot chosen is kept across pages

@@ -317,4 +317,4 @@ def test_the_reports_page_reads_in_words_for_a_tender_with_and_without_lots(samp
     assert "A real panel runs on a server of its own, for one tender, with sign-in" in banner
     assert "--workspace" not in banner
     if sample == "school_catering":
-        assert any("awarded to" in df.value.columns for df in at.dataframe)  # the award across lots comes first
+        assert any("Awarded to" in df.value.columns for df in at.dataframe)  # the award across lots comes first

@@ -72,6 +72,7 @@ def test_what_issue_19_saw_is_an_offence(text, rule):
     "Figures vs design: claimed and credited, and/or the design's gaps",
     "",
     "Priority: high — evidence: payroll records",
+    "Lowest accident rate of the bidders (0.07); Q1 (22.50 of 30 marks)",
 ])
 def test_finished_text_passes(text):
     assert page_offences(text) == []
