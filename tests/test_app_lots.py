@@ -208,7 +208,7 @@ def test_results_show_the_award_across_lots_and_each_lot_on_its_own(tender):
         assert award.loc[lot, "Passed over"] == ", ".join(want.loc[lot, "passed_over"])
     passed = [lot for lot in ("L1", "L2") if award.loc[lot, "Passed over"]]
     assert passed, "the limit of one lot per supplier passes someone over in this tender"
-    assert "already holds 1 lot(s)" in award.loc[passed[0], "why"]
+    assert "already holds 1 lot(s)" in award.loc[passed[0], "Why"]
     for lot in ("L1", "L2"):
         at.selectbox(key="results_lot").set_value(lot).run()
         ok(at)
