@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .flags import flag_words
 from .review_criteria import SV_MINIMUM
 from .review_maturity import MATURITY_LEVELS
 from .review_portfolio import tender_codes, tender_sv_weight
@@ -203,7 +204,7 @@ def render(review: Review, limit: int = 40) -> str:
            + f"; {s['meet_10_percent']['tenders']} meet the 10% minimum, {s['meet_10_percent']['below']} fall below it.",
            "Design: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["design"].items() if v) + "."]
     if s["design_gaps"]:
-        out.append("Most common design gaps: " + "; ".join(f"{g['code']} {g['name']} ({g['tenders']} tenders)"
+        out.append("Most common design gaps: " + "; ".join(f"{flag_words(g['code'])} ({g['code']}, {g['tenders']} tender{'' if g['tenders'] == 1 else 's'})"
                                                            for g in s["design_gaps"][:6]) + ".")
     out += ["", "Maturity per buyer (Moxham): " + ", ".join(f"{k} {v}" for k, v in s["maturity_counts"].items()),
             "  rule: " + s["maturity_rule"]]
@@ -233,10 +234,10 @@ def render(review: Review, limit: int = 40) -> str:
         out.append(f"  {t['ocid'] or '?'}  {t['title'] or ''}  [{t['buyer'] or 'buyer not named'}]  social value "
                    + ("not weighted" if sw is None else f"{sw:g}%"))
         for f in t["flags"]:
-            out.append(f"    {f['code']} {f['name']} ({f['severity']}): {f['message']}")
+            out.append(f"    {flag_words(f['code'])} ({f['code']}, {f['severity']}): {f['message']}")
         for lot in t["lots"]:
             for f in lot["flags"]:
-                out.append(f"    {f['code']} {f['name']} ({f['severity']}) lot {lot['id'] or '-'}: {f['message']}")
+                out.append(f"    {flag_words(f['code'])} ({f['code']}, {f['severity']}) lot {lot['id'] or '-'}: {f['message']}")
     if review.problems:
         out += ["", "Input problems (skipped; the rest were reviewed):"]
         for p in review.problems[:limit]:
