@@ -131,15 +131,16 @@ def _download(scores: pd.DataFrame, label: str, rubric=None) -> None:
                        file_name="scores.csv", mime="text/csv")
 
 
-# the grid's columns, in the order read: the bid pinned at the left, then what the evaluator enters (score,
-# rationale) before the question's name, so on a narrow screen the score is next to the bid
-GRID_ORDER = ("bidder", "score", "rationale", "question", "criterion")
+# the grid's columns, in the order read: the bid and the question's code pinned at the left, then what the
+# evaluator enters (score, rationale) before the question's name, so on a narrow screen the score is next to
+# the bid and its question (two rows of one bid are told apart by the code)
+GRID_ORDER = ("bidder", "criterion", "score", "rationale", "question")
 
 
 def _grid_config(labels: list[str]) -> dict:
     return {
         "bidder": st.column_config.TextColumn("Bid", disabled=True, pinned=True, width="medium"),
-        "criterion": st.column_config.TextColumn("Code", disabled=True, width="small"),
+        "criterion": st.column_config.TextColumn("Code", disabled=True, pinned=True, width="small"),
         "question": st.column_config.TextColumn("Question", disabled=True, width="medium"),
         "score": st.column_config.SelectboxColumn("Score", options=labels, width="medium",
                                                   help="The scale, with its descriptors"),

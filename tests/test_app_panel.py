@@ -378,14 +378,15 @@ def test_one_bid_at_a_time_puts_score_and_rationale_one_under_another_and_loses_
     assert grid.loc[(APEX, "Q1"), "score"] == label(60) and grid.loc[(APEX, "SVQ"), "score"] == label(20)
 
 
-def test_the_grid_puts_the_score_and_rationale_next_to_the_pinned_bid(panel):
+def test_the_grid_puts_the_score_and_rationale_next_to_the_pinned_bid_and_question(panel):
     import json
     at = signed_in(SCORE, ANN)
     declare(at)
     editor = at.data_editor[0]
     config = json.loads(editor.proto.columns)
     assert config["bidder"]["pinned"] is True and config["bidder"]["label"] == "Bid"
-    assert list(editor.proto.column_order)[:3] == ["bidder", "score", "rationale"]
+    assert list(editor.proto.column_order)[:4] == ["bidder", "criterion", "score", "rationale"]
+    assert config["criterion"]["pinned"] is True  # two rows of one bid are told apart on a phone
     assert config["rationale"]["label"] == "Rationale (required)"
     assert not offences(at, "Score grid")
 
