@@ -273,8 +273,8 @@ def main() -> None:
     st.subheader("Flags")
     flags = made["flags"]
     f1, f2, f3, f4 = st.columns([1, 2, 2, 2])
-    severities = f1.multiselect("Severity", ["error", "warning", "info"], key="flag_severity")
-    codes = f2.multiselect("Flag", made["codes"], key="flag_code", format_func=flag_label)
+    severities = f1.multiselect("Severity", ["error", "warning", "info"], key="flag_severity", placeholder="All")
+    codes = f2.multiselect("Flag", made["codes"], key="flag_code", format_func=flag_label, placeholder="All flags")
     bidder = f3.selectbox("Bid", ["(all bids)"] + ev.results["bidder"].tolist(), key="flag_bidder")
     words = f4.text_input("Message contains", key="flag_text")
     chosen_flags = flags

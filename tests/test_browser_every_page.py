@@ -52,13 +52,25 @@ def _evaluator(sample: str) -> str:
 
 
 def _declare_no_conflict(page, tables: DrawnTables) -> None:
+    """Declare no conflict on the Score page; a click the browser sends while the page is still being drawn can
+    be lost on a loaded machine, so the form is submitted again (up to three times) until it goes."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     declare = page.get_by_role("button", name="Record my declaration")
-    if declare.count():
-        page.get_by_text("I have no conflict of interest").first.click()
+    for attempt in range(3):
+        if not declare.count():
+            break
+        settled(page)
+        choice = page.get_by_role("radio", name=re.compile("I have no conflict of interest"))
+        choice.check(force=True)  # the radio's own input (its label's text is also in a refusal's message)
+        page.wait_for_function("(e) => e.checked", arg=choice.element_handle(), timeout=30_000)
         tables.take()
         declare.click()
-        page.get_by_role("button", name="Record my declaration").wait_for(state="detached", timeout=90_000)
-        settled(page)
+        try:
+            declare.wait_for(state="detached", timeout=30_000 * (attempt + 1))
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    settled(page)
 
 
 def _read(page, tables: DrawnTables, where: str, found: list[str]) -> int:
