@@ -172,7 +172,7 @@ def test_three_people_on_one_panel(tmp_path):
                 _open(ann, "Tender")  # no server path for her: no workspace file to open, no folder to review
                 ann.get_by_text("What is loaded").first.wait_for(timeout=60_000)
                 settled(ann)
-                paths_for_her = ann.get_by_role("textbox", name="Workspace file (path)").count()
+                paths_for_her = ann.get_by_role("textbox", name="Workspace file (where it is on this server)").count()
                 _open(ann, "Review")
                 ann.get_by_role("textbox", name=re.compile("Tenders whose delivery data flows back")).wait_for(timeout=60_000)
                 paths_for_her += ann.get_by_role("textbox", name=re.compile("on this machine")).count()

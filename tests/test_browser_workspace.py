@@ -86,7 +86,7 @@ def test_the_lead_confirms_a_new_tender_and_an_evaluator_is_offered_no_upload_or
                 settled(page)
                 page.get_by_text("Loading or replacing the tender's files is the procurement lead's").first.wait_for(
                     timeout=60_000)
-                assert page.locator('input[aria-label="Workspace file (path)"]').count() == 0
+                assert page.locator('input[aria-label="Workspace file (where it is on this server)"]').count() == 0
                 assert page.locator('[data-testid="stFileUploader"]').count() == 0
                 assert page.locator(EXCEPTION).count() == 0
 
@@ -94,7 +94,7 @@ def test_the_lead_confirms_a_new_tender_and_an_evaluator_is_offered_no_upload_or
                 page.goto(f"{server.url}/", wait_until="domcontentloaded")
                 settled(page)
                 page.get_by_role("heading", name="What is loaded").first.wait_for(timeout=60_000)
-                page.locator('input[aria-label="Workspace file (path)"]').wait_for(timeout=60_000)
+                page.locator('input[aria-label="Workspace file (where it is on this server)"]').wait_for(timeout=60_000)
                 files = page.locator('[data-testid="stFileUploader"] input[type="file"]')
                 files.nth(0).set_input_files(str(root / "rubrics" / "schools_fm.yaml"))
                 files.nth(2).set_input_files([str(b) for b in bids])
