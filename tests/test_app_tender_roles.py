@@ -60,6 +60,14 @@ def _has_uploader(at, key: str) -> bool:
         return False
 
 
+def load_schools_fm(at) -> None:
+    """Upload the schools FM sample's rubric and bids on the Tender page and press Load (it then asks to confirm)."""
+    rubric, bids, _ = tender_paths("schools_fm")
+    upload(at, "up_rubric", rubric)
+    upload(at, "up_bids", sorted(p for p in bids.iterdir() if p.suffix in (".yaml", ".json", ".xlsx")))
+    click(at, "Load the uploaded").run()
+
+
 @pytest.mark.parametrize("who", [EVALUATOR, OBSERVER])
 def test_no_upload_of_tender_files_and_no_server_path_for_anyone_but_the_lead(monkeypatch, who):
     at = start(monkeypatch, who)
@@ -84,10 +92,7 @@ def test_the_lead_confirms_a_replacement_named_first_then_sees_the_outcome_under
     at = start(monkeypatch, LEAD)
     before = at.sidebar.text[0].value
     assert "HC-2026-014" in before
-    rubric, bids, _ = tender_paths("schools_fm")
-    upload(at, "up_rubric", rubric)
-    upload(at, "up_bids", sorted(p for p in bids.iterdir() if p.suffix in (".yaml", ".json", ".xlsx")))
-    click(at, "Load the uploaded").run()
+    load_schools_fm(at)
     ok(at)
     asked = " ".join(messages(at, "warning"))
     assert "This replaces the tender in use, HC-2026-014" in asked
@@ -110,10 +115,7 @@ def test_the_lead_confirms_a_replacement_named_first_then_sees_the_outcome_under
 def test_a_cancelled_replacement_changes_nothing(monkeypatch):
     at = start(monkeypatch, LEAD)
     before = at.sidebar.text[0].value
-    rubric, bids, _ = tender_paths("schools_fm")
-    upload(at, "up_rubric", rubric)
-    upload(at, "up_bids", sorted(p for p in bids.iterdir() if p.suffix in (".yaml", ".json", ".xlsx")))
-    click(at, "Load the uploaded").run()
+    load_schools_fm(at)
     click(at, "Cancel").run()
     ok(at)
     assert at.sidebar.text[0].value == before
@@ -136,10 +138,7 @@ def test_a_demonstration_served_on_a_network_names_no_server_path_even_to_the_le
     import os
     at = start(monkeypatch, LEAD, loopback=False)
     assert "ws_path" not in keys(at, "text_input") and "Saved evaluations" not in [s.value for s in at.subheader]
-    rubric, bids, _ = tender_paths("schools_fm")  # uploads keep working, each its own workspace
-    upload(at, "up_rubric", rubric)
-    upload(at, "up_bids", sorted(p for p in bids.iterdir() if p.suffix in (".yaml", ".json", ".xlsx")))
-    click(at, "Load the uploaded").run()
+    load_schools_fm(at)  # uploads keep working, each its own workspace
     click(at, "Confirm").run()
     ok(at)
     done = " ".join(messages(at, "success"))
@@ -163,10 +162,7 @@ def test_the_leads_tender_page_reads_in_words_with_no_server_path_or_command(mon
     table is in words (price in £, the consensus as words, dates as people write them)."""
     import os
     at = start(monkeypatch, LEAD)
-    rubric, bids, _ = tender_paths("schools_fm")
-    upload(at, "up_rubric", rubric)
-    upload(at, "up_bids", sorted(p for p in bids.iterdir() if p.suffix in (".yaml", ".json", ".xlsx")))
-    click(at, "Load the uploaded").run()
+    load_schools_fm(at)
     click(at, "Confirm").run()
     ok(at)
     assert offences(at) == []
