@@ -135,7 +135,8 @@ def _range(sa: dict, rubric) -> None:
     t = er["total"]
     st.metric(f"Total, {t['lens']} lens for social value (price not included)",
               f"{t['low']:.2f} to {t['high']:.2f} / {t['of']:g}")
-    rows = [{"criterion": f"{r['criterion']} {r['name']}", "low": r["low"], "high": r["high"], "of": r["weight"],
+    rows = [{"criterion": f"{r['criterion']} {r['name']}" + ("" if r["lens"] == "scale" else f" ({r['lens']} lens)"),
+             "low": r["low"], "high": r["high"], "of": r["weight"],
              "marked by": "the panel's score" if r["lens"] == "scale"
              else f"the {r['lens']} lens" + ("" if r["official"] else " (not counted)")}
             for r in er["criteria"]]

@@ -534,7 +534,8 @@ def test_self_assessment_shows_the_range_of_marks_with_its_assumptions():
     rng = table(at, {"Criterion", "Low", "High", "Of", "Marked by"})
     got = {(c, lo, hi) for c, lo, hi in zip(rng["Criterion"], rng["Low"], rng["High"])}
     assert {("Q1 Service delivery model", "12.00", "30.00"), ("SVQ Social value delivery plan", "0.00", "10.00")} <= got
-    assert ("SV Social value commitments", "6.94", "6.94") in got
+    assert ("SV Social value commitments (design lens)", "6.94", "6.94") in got  # the two SV rows told apart
+    assert ("SV Social value commitments (figures lens)", "20.00", "20.00") in got
     assumed = " ".join(m.value for m in at.markdown if "What each range assumes" in m.value).replace("\\", "")
     assert "Q1: the panel's score: if your response scores 40 (Weak) to 100 (Excellent)" in assumed
     assert "a score below 40 disqualifies the bid" in assumed
